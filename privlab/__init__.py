@@ -1,0 +1,19 @@
+"""privlab: a teaching lab for privacy-enhancing technologies.
+
+The core modules are plain Python and numpy, small enough to read:
+
+* :mod:`privlab.dp`: differential privacy (noisy counts, randomized response).
+
+Charts (:mod:`privlab.viz`), widgets (:mod:`privlab.widgets`) and exercise
+checks (:mod:`privlab.exercises`) are imported only when a lesson asks for
+them, so ``import privlab`` stays light.
+"""
+
+from __future__ import annotations
+
+from . import dp
+from .errors import InvalidParameterError, PrivlabError
+
+__version__ = "0.1.0"
+
+__all__ = ["InvalidParameterError", "PrivlabError", "__version__", "dp"]

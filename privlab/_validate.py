@@ -1,0 +1,130 @@
+"""Small argument checks shared by the whole package.
+
+Each check returns the cleaned value or raises
+:class:`~privlab.errors.InvalidParameterError` with a message of the form
+``"<name> must be <what is allowed>; got <value>."``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidParameterError
+
+
+def _fail(name: str, allowed: str, value: Any) -> InvalidParameterError:
+    shown = repr(value) if not isinstance(value, np.ndarray) else f"an array of shape {value.shape}"
+    return InvalidParameterError(f"{name} must be {allowed}; got {shown}.")
+
+
+def real_number(name: str, value: Any) -> float:
+    """Return ``value`` as a float, refusing bools, strings, NaN and infinity."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _fail(name, "a real number", value)
+    value = float(value)
+    if not math.isfinite(value):
+        raise _fail(name, "a finite number", value)
+    return value
+
+
+def positive_number(name: str, value: Any) -> float:
+    """A finite number strictly greater than zero (epsilon, a scale, a sensitivity)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _fail(name, "a finite number > 0", value)
+    as_float = float(value)
+    if not math.isfinite(as_float) or as_float <= 0:
+        raise _fail(name, "a finite number > 0", value)
+    return as_float
+
+
+def integer(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
+    """A whole number (not a bool), optionally within ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise _fail(name, _int_range(low, high), value)
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise _fail(name, _int_range(low, high), value)
+    return value
+
+
+def _int_range(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"a whole number from {low} to {high}"
+    if low is not None:
+        return f"a whole number >= {low}"
+    if high is not None:
+        return f"a whole number <= {high}"
+    return "a whole number"
+
+
+def real_array(name: str, value: Any) -> np.ndarray:
+    """A number or array of finite real numbers, returned as a float array."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged lists and the like
+        raise _fail(name, "a number or an array of numbers", value) from error
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        raise _fail(name, "a number or an array of numbers", value)
+    if np.iscomplexobj(array):
+        raise _fail(name, "real (not complex) numbers", value)
+    array = array.astype(float)
+    if not np.all(np.isfinite(array)):
+        raise _fail(name, "finite numbers (no NaN or infinity)", value)
+    return array
+
+
+def integer_array(name: str, value: Any) -> np.ndarray:
+    """A whole number or an array of whole numbers (any sign), returned as int64."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise _fail(name, "a whole number or an array of whole numbers", value) from error
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise _fail(name, "a whole number or an array of whole numbers", value)
+    return array.astype(np.int64)
+
+
+def count_array(name: str, value: Any) -> np.ndarray:
+    """A whole number >= 0, or an array of them, returned as an int64 array."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise _fail(name, "a count (whole number >= 0) or an array of counts", value) from error
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise _fail(name, "a count (whole number >= 0) or an array of counts", value)
+    if np.any(array < 0):
+        raise _fail(name, "counts >= 0", value)
+    return array.astype(np.int64)
+
+
+def binary_array(name: str, value: Any) -> np.ndarray:
+    """A non-empty 1-d array of yes/no answers (bools or 0/1), returned as bools."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise _fail(name, "a 1-d array of True/False or 0/1 answers", value) from error
+    if array.ndim != 1 or array.size == 0:
+        raise _fail(name, "a non-empty 1-d array of True/False or 0/1 answers", value)
+    if array.dtype != bool:
+        if not np.issubdtype(array.dtype, np.number) or not np.all((array == 0) | (array == 1)):
+            raise _fail(name, "a 1-d array of True/False or 0/1 answers", value)
+    return array.astype(bool)
+
+
+def rng(value: Any) -> np.random.Generator:
+    """Turn ``None``, a seed or a ``numpy.random.Generator`` into a Generator.
+
+    ``None`` gives fresh, unpredictable randomness; a whole-number seed gives
+    the same draws on every run (what a lesson wants when its text quotes a number).
+    """
+    if value is None:
+        return np.random.default_rng()
+    if isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0:
+        return np.random.default_rng(int(value))
+    raise _fail("rng", "None, a seed (whole number >= 0) or a numpy.random.Generator", value)

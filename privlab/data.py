@@ -1,0 +1,101 @@
+"""Small, synthetic data sets for the lessons, made by seeded generators.
+
+Nothing here describes real people: every row is drawn from a fixed seed, so
+the lessons and their numbers are the same on every machine. Each data set is
+also written to ``data/`` as CSV (``python -m privlab.data`` rewrites them)
+for learners who want to open it in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+
+from . import _validate as check
+
+AD_CAMPAIGN_SEED = 2026
+AD_CAMPAIGN_FILE = "ad-campaign-clicks.csv"
+COLUMNS = ("customer_id", "name", "age", "postcode", "bought")
+
+_FIRST_NAMES = (
+    "Aaliyah Ben Chloe Dmitri Elena Farid Grace Hugo Ines Jamal Kenji Lena Mateo Nadia Omar "
+    "Priya Quentin Rosa Samir Tara Umar Vera Wei Xavier Yara Zoe Amir Bea Carlos Dana Emeka "
+    "Fatima Gustav Hana Ivan Julia Kofi Lucia Marco Nina Oskar Paula Ravi Sofia Tomas Uma "
+    "Viktor Wanda Yusuf Zara"
+).split()
+_POSTCODES = ("1011", "1012", "1013", "1015", "1016", "1017", "1018", "1019", "1071", "1072")
+
+
+def ad_campaign(rng: np.random.Generator | int | None = AD_CAMPAIGN_SEED) -> dict[str, np.ndarray]:
+    """1,500 people who clicked a bookshop's ad; exactly 118 of them bought.
+
+    One of them is Alice: the only customer aged 67 in postcode 1017, and a
+    buyer. That makes her easy to single out, which is the point of the
+    differencing attack in lesson 01.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Columns ``customer_id`` (int), ``name`` (str), ``age`` (int, 18-80),
+        ``postcode`` (str) and ``bought`` (bool), 1,500 rows each.
+
+    Examples
+    --------
+    >>> people = ad_campaign()
+    >>> len(people["name"]), int(people["bought"].sum())
+    (1500, 118)
+    >>> alice = people["name"] == "Alice"
+    >>> int(people["age"][alice][0]), str(people["postcode"][alice][0])
+    (67, '1017')
+    """
+    generator = check.rng(rng)
+    size, buyers = 1500, 118
+    age = np.clip(np.round(generator.normal(41, 14, size)), 18, 80).astype(int)
+    postcode = generator.choice(_POSTCODES, size=size)
+    first = generator.choice(_FIRST_NAMES, size=size)
+    initial = generator.choice(list("ABCDEFGHIJKLMNOPRSTVWZ"), size=size)
+    name = np.array([f"{f} {i}." for f, i in zip(first, initial)], dtype=object)
+    alice = int(generator.integers(size))
+    # Alice must be the only 67-year-old in postcode 1017.
+    clash = (age == 67) & (postcode == "1017")
+    age[clash] = 66
+    age[alice], postcode[alice], name[alice] = 67, "1017", "Alice"
+    others = np.delete(np.arange(size), alice)
+    bought = np.zeros(size, dtype=bool)
+    bought[generator.choice(others, size=buyers - 1, replace=False)] = True
+    bought[alice] = True
+    return {
+        "customer_id": np.arange(1, size + 1),
+        "name": name.astype(str),
+        "age": age,
+        "postcode": postcode.astype(str),
+        "bought": bought,
+    }
+
+
+def to_csv(table: dict[str, np.ndarray]) -> str:
+    """The table as CSV text, one row per person, with a header line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in zip(*(table[column] for column in COLUMNS)):
+        writer.writerow([str(value) for value in row])
+    return out.getvalue()
+
+
+def write_data_files(folder: str | Path) -> list[Path]:
+    """Write every generated data set into ``folder``; return the files written."""
+    path = Path(folder) / AD_CAMPAIGN_FILE
+    path.write_text(to_csv(ad_campaign()), encoding="utf-8")
+    return [path]
+
+
+if __name__ == "__main__":  # python -m privlab.data [folder]
+    import sys
+
+    target = sys.argv[1] if len(sys.argv) > 1 else "data"
+    for written in write_data_files(target):
+        print("wrote", written)

@@ -1,0 +1,27 @@
+"""Exception types raised by privlab.
+
+Every error names the parameter, the value it got and what is allowed, so a
+learner can fix the call without reading a traceback.
+"""
+
+from __future__ import annotations
+
+
+class PrivlabError(Exception):
+    """Base class of every error privlab raises on purpose."""
+
+
+class InvalidParameterError(PrivlabError, ValueError, TypeError):
+    """An argument has the wrong type or a value outside what is allowed.
+
+    It is both a ``ValueError`` and a ``TypeError`` (as in scikit-learn), so
+    ``except ValueError`` catches every bad argument.
+
+    Examples
+    --------
+    >>> from privlab import dp
+    >>> dp.laplace_mechanism(10, sensitivity=1, epsilon=-1)
+    Traceback (most recent call last):
+        ...
+    privlab.errors.InvalidParameterError: epsilon must be a finite number > 0; got -1.
+    """

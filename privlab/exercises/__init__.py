@@ -1,0 +1,143 @@
+"""Checks for the lessons' exercises, with feedback a learner can act on.
+
+A check never raises at the learner. It returns a :class:`Feedback`, shown as
+a coloured box in Jupyter and as one line of text elsewhere, which says one of:
+
+* **correct**, with a word on why;
+* **not quite**, with what is wrong and a hint;
+* **not attempted yet**, when the stub still holds ``...``;
+* **your code raised an error**, naming the error, without a traceback.
+
+Each lesson's checks live in a module of this package named after the lesson,
+for example :mod:`privlab.exercises.noisy_counts`.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Feedback", "LearnerCodeError", "call_learner", "check", "is_stub"]
+
+_STYLE = {
+    # status: (symbol, heading, Okabe-Ito colour)
+    "correct": ("✅", "Correct", "#009E73"),
+    "incorrect": ("❌", "Not quite", "#D55E00"),
+    "not attempted": ("📝", "Not attempted yet", "#E69F00"),
+    "error": ("⚠️", "Your code raised an error", "#CC79A7"),
+}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The result of one check: a status, a message and, when wrong, a hint.
+
+    ``bool(feedback)`` is true only when the answer is correct.
+
+    Examples
+    --------
+    >>> Feedback("Exercise 1", "incorrect", "The scale is too small.", "Divide, do not multiply.")
+    ❌ Exercise 1, not quite: The scale is too small. Hint: Divide, do not multiply.
+    """
+
+    exercise: str
+    status: str
+    message: str
+    hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in _STYLE:
+            raise ValueError(f"status must be one of {sorted(_STYLE)}; got {self.status!r}.")
+
+    def __bool__(self) -> bool:
+        return self.status == "correct"
+
+    def __repr__(self) -> str:
+        symbol, heading, _ = _STYLE[self.status]
+        text = f"{symbol} {self.exercise}, {heading.lower()}: {self.message}"
+        return f"{text} Hint: {self.hint}" if self.hint else text
+
+    def _repr_html_(self) -> str:
+        symbol, heading, colour = _STYLE[self.status]
+        hint = f"<br><b>Hint:</b> {html.escape(self.hint)}" if self.hint else ""
+        return (
+            f'<div role="status" style="border-left: 6px solid {colour}; padding: 6px 12px; '
+            f'margin: 4px 0;"><b>{symbol} {html.escape(self.exercise)}: {heading}.</b> '
+            f"{html.escape(self.message)}{hint}</div>"
+        )
+
+
+class LearnerCodeError(Exception):
+    """The learner's function raised; carries a readable description."""
+
+
+def is_stub(value: Any) -> bool:
+    """True for the placeholders a stub cell starts with: ``...`` and ``None``."""
+    return value is Ellipsis or value is None
+
+
+class _NotAttempted(Exception):
+    pass
+
+
+def call_learner(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the learner's function; turn a stub or an exception into feedback-ready errors."""
+    if not callable(function):
+        raise LearnerCodeError(f"expected a function, but got {type(function).__name__}.")
+    try:
+        result = function(*args, **kwargs)
+    except NotImplementedError as error:
+        raise _NotAttempted from error
+    except Exception as error:
+        shown = ", ".join([*map(_short, args), *(f"{k}={_short(v)}" for k, v in kwargs.items())])
+        raise LearnerCodeError(
+            f"calling {getattr(function, '__name__', 'your function')}({shown}) raised "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    if is_stub(result):
+        raise _NotAttempted
+    return result
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    if "Generator" in text:
+        return "rng"
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def check(exercise: str, hint_on_error: str = "") -> Callable[..., Callable[..., Feedback]]:
+    """Make a checking function safe: stubs and learner exceptions become feedback.
+
+    The wrapped function receives the learner's answers and returns a
+    :class:`Feedback`. Any answer that is still ``...`` or ``None`` gives
+    "not attempted yet"; a :class:`LearnerCodeError` gives "your code raised".
+    """
+
+    def decorate(function: Callable[..., Feedback]) -> Callable[..., Feedback]:
+        @functools.wraps(function)
+        def run(*answers: Any) -> Feedback:
+            if not answers or any(is_stub(answer) for answer in answers):
+                return not_attempted(exercise)
+            try:
+                return function(*answers)
+            except _NotAttempted:
+                return not_attempted(exercise, "Your function still returns nothing. ")
+            except LearnerCodeError as error:
+                return Feedback(exercise, "error", f"{error}", hint_on_error)
+
+        return run
+
+    return decorate
+
+
+def not_attempted(exercise: str, prefix: str = "") -> Feedback:
+    return Feedback(
+        exercise,
+        "not attempted",
+        prefix + "Replace each `...` in the exercise cell with your answer, run that cell, "
+        "then run this check again.",
+    )

@@ -1,0 +1,34 @@
+"""Interactive demos for the lessons (ipywidgets and plotly).
+
+Import this module in a notebook, not in the core: it loads Jupyter widget
+and plotting code. Each demo is a small :class:`Demo` built on a chart
+function from :mod:`privlab.viz`.
+
+:data:`DEMOS` lists every demo by name (the tests and benchmarks sweep them all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ._demo import Demo, updating
+from .dp import neighbours_demo, noise_scale_demo, noisy_releases_demo, randomized_response_demo
+from .envcheck import environment_check
+
+DEMOS: dict[str, Callable[[], Demo]] = {
+    "noisy_releases": noisy_releases_demo,
+    "neighbours": neighbours_demo,
+    "noise_scale": noise_scale_demo,
+    "randomized_response": randomized_response_demo,
+}
+
+__all__ = [
+    "DEMOS",
+    "Demo",
+    "environment_check",
+    "neighbours_demo",
+    "noise_scale_demo",
+    "noisy_releases_demo",
+    "randomized_response_demo",
+    "updating",
+]

@@ -1,0 +1,109 @@
+"""The pattern every interactive demo follows: controls, a chart that follows them, a caption.
+
+A :class:`Demo` is an ``ipywidgets.VBox`` holding bounded controls (sliders
+with fixed options, buttons), a plotly ``FigureWidget`` and a caption that says
+in words what the chart shows. When a control changes, the demo calls its
+``redraw`` function inside :func:`updating`, which sends one batched update
+to the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from copy import deepcopy
+from typing import Any
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+
+EPSILONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0)
+
+
+@contextmanager
+def updating(figure: go.FigureWidget) -> Iterator[go.FigureWidget]:
+    """Batch the changes made inside the block into one redraw, then record the new state.
+
+    ``batch_update`` sends the changes as deltas to the views already on the
+    page. A view made later (a page reload, a dashboard that renders after the
+    whole notebook ran, the figure displayed a second time) is drawn from the
+    widget's synced copy of the figure, which plotly refreshes only when the
+    figure is first displayed. Refreshing that copy here makes every new view
+    show the current state, not the state the figure was built with.
+    """
+    with figure.batch_update():
+        yield figure
+    if hasattr(figure, "_widget_data"):  # a FigureWidget, not a plain Figure
+        figure._widget_data = deepcopy(figure._data)
+        figure._widget_layout = deepcopy(figure._layout_obj._props)
+
+
+def selection_slider(
+    description: str, options: Sequence[Any], value: Any, *, fmt: str = "{:g}"
+) -> widgets.SelectionSlider:
+    """A slider over a fixed list of round values: bounded, keyboard-friendly, readable."""
+    return widgets.SelectionSlider(
+        description=description,
+        options=[(fmt.format(option), option) for option in options],
+        value=value,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="380px"),
+    )
+
+
+def epsilon_slider(
+    value: float = 1.0, options: Sequence[float] = EPSILONS
+) -> widgets.SelectionSlider:
+    """The privacy-loss slider used by every DP demo: smaller ε, more privacy."""
+    return selection_slider("ε (privacy loss)", options, value)
+
+
+class Demo(widgets.VBox):
+    """Controls above a chart and a caption, kept in step.
+
+    Parameters
+    ----------
+    controls : list of ipywidgets widgets
+        Value widgets (sliders, dropdowns) trigger a redraw when their value
+        changes; buttons trigger one when clicked.
+    figure : plotly.graph_objects.FigureWidget
+        The chart, redrawn in place.
+    redraw : callable
+        Called inside :func:`updating` with the control that changed (``None``
+        for the first drawing); reads the controls, changes ``figure`` and
+        returns the caption (HTML text) for the new state.
+    title : str
+        A short heading shown above the controls.
+    """
+
+    def __init__(
+        self,
+        controls: list[widgets.Widget],
+        figure: go.FigureWidget,
+        redraw: Callable[[widgets.Widget | None], str],
+        *,
+        title: str = "",
+    ) -> None:
+        self.controls = controls
+        self.figure = figure
+        self._redraw = redraw
+        self.caption = widgets.HTML(layout=widgets.Layout(max_width="900px"))
+        for control in controls:
+            if isinstance(control, widgets.Button):
+                control.on_click(self.refresh)
+            else:
+                control.observe(lambda change: self.refresh(change["owner"]), names="value")
+        heading = [widgets.HTML(f"<b>{title}</b>")] if title else []
+        row = widgets.HBox(
+            controls, layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px 24px")
+        )
+        super().__init__([*heading, row, figure, self.caption])
+        self.add_class("privlab-demo")
+        self.refresh()
+
+    def refresh(self, trigger: widgets.Widget | None = None) -> None:
+        """Redraw the chart and the caption from the controls' current values."""
+        with updating(self.figure):
+            caption = self._redraw(trigger)
+        self.caption.value = f'<p role="status" aria-live="polite">{caption}</p>'

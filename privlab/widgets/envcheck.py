@@ -1,0 +1,147 @@
+"""Check that this Jupyter set-up can run the lessons, and say plainly what to do if not."""
+
+from __future__ import annotations
+
+import sys
+from importlib import metadata
+from typing import Any
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+from IPython.display import HTML, display
+
+from ..viz.style import PALETTE, base_layout
+
+NOT_SHOWING = (
+    "Interactive widgets are NOT showing here: you are reading this text instead of a "
+    "slider and a chart. The lessons still run, but their demos will not move. "
+    "Open the lessons in JupyterLab 4 or Jupyter Notebook 7 (run `make lab` in the course "
+    "folder), or on Binder; in VS Code install the Jupyter extension. If you are in "
+    "JupyterLab already, restart it after installing: the widget extensions load at start-up."
+)
+
+
+def _requirements() -> dict[str, str]:
+    """privlab's declared runtime dependencies, as {name: version specifier}."""
+    try:
+        lines = metadata.requires("privlab") or []
+    except metadata.PackageNotFoundError:
+        return {}
+    found = {}
+    for line in lines:
+        if "extra ==" in line:
+            continue
+        name = line.split(";")[0]
+        for i, char in enumerate(name):
+            if char in "<>=!~ [":
+                found[name[:i].strip()] = name[i:].strip()
+                break
+        else:
+            found[name.strip()] = ""
+    return found
+
+
+def _satisfies(version: str, specifier: str) -> bool | None:
+    try:
+        from packaging.specifiers import SpecifierSet
+    except ImportError:  # pragma: no cover - packaging ships with JupyterLab
+        return None
+    return version in SpecifierSet(specifier) if specifier else True
+
+
+def package_report() -> list[tuple[str, str, str, bool | None]]:
+    """(package, installed version, required, ok) for Python and each dependency."""
+    python = ".".join(map(str, sys.version_info[:3]))
+    rows: list[tuple[str, str, str, bool | None]] = [
+        ("python", python, ">=3.10", sys.version_info >= (3, 10))
+    ]
+    for name, specifier in _requirements().items():
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            rows.append((name, "missing", specifier, False))
+            continue
+        rows.append((name, version, specifier, _satisfies(version, specifier)))
+    return rows
+
+
+def _report_html(rows: list[tuple[str, str, str, bool | None]]) -> str:
+    marks = {True: "✅ ok", False: "❌ needs attention", None: "?"}
+    body = "".join(
+        f"<tr><td>{name}</td><td>{version}</td><td>{required}</td><td>{marks[ok]}</td></tr>"
+        for name, version, required, ok in rows
+    )
+    problems = [name for name, _, _, ok in rows if ok is False]
+    verdict = (
+        "<p>✅ <b>Every package privlab needs is installed.</b></p>"
+        if not problems
+        else "<p>❌ <b>Some packages need attention: "
+        + ", ".join(problems)
+        + ".</b> Run <code>make lab</code> again, or <code>pip install -e .</code> in the "
+        "course folder, then restart the kernel.</p>"
+    )
+    return (
+        f"{verdict}<table><thead><tr><th>package</th><th>installed</th><th>required</th>"
+        f"<th></th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+class _WidgetProbe(widgets.VBox):
+    """A slider and a chart; where widgets cannot render, a clear message shows instead."""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = NOT_SHOWING
+        bundle["text/html"] = f"<p>❌ <b>{NOT_SHOWING}</b></p>"
+        return bundle
+
+
+def widget_probe() -> _WidgetProbe:
+    """A slider and a dot that follows it: if the dot moves, widgets and charts both work."""
+    slider = widgets.IntSlider(
+        value=3, min=0, max=10, description="Move me:", continuous_update=True
+    )
+    figure = go.FigureWidget(
+        go.Scatter(
+            x=[slider.value],
+            y=[1],
+            mode="markers",
+            marker={"size": 24, "color": PALETTE["green"]},
+            name="dot",
+        ),
+        layout=base_layout(
+            "The dot follows the slider",
+            height=200,
+            showlegend=False,
+            xaxis={"range": [-0.5, 10.5], "title": {"text": "slider value"}},
+            yaxis={"visible": False},
+            margin={"l": 20, "r": 20, "t": 50, "b": 50},
+        ),
+    )
+    status = widgets.HTML(
+        "<p>✅ <b>Widgets are showing.</b> Move the slider: when the dot follows it, "
+        "the lessons' demos will work here.</p>"
+    )
+
+    def follow(change: dict[str, Any]) -> None:
+        from ._demo import updating
+
+        with updating(figure):
+            figure.data[0].x = [change["new"]]
+        status.value = (
+            f"<p>✅ <b>Widgets work.</b> Python received the value {change['new']} and "
+            "moved the dot: the lessons' demos will work here.</p>"
+        )
+
+    slider.observe(follow, names="value")
+    return _WidgetProbe([status, slider, figure])
+
+
+def environment_check() -> None:
+    """Show which packages are installed, and a slider that proves widgets render here.
+
+    Where widgets cannot render (a plain-text front end, a static viewer), the
+    probe shows a sentence that says so and what to do instead.
+    """
+    display(HTML(_report_html(package_report())))
+    display(widget_probe())

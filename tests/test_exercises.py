@@ -1,0 +1,134 @@
+"""The exercise checks: right answers pass, typical mistakes get a hint, nothing ever raises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from privlab import dp
+from privlab.exercises import Feedback
+from privlab.exercises import noisy_counts as ex
+
+
+def laplace_right(value, sensitivity, epsilon, rng):
+    return value + rng.laplace(0.0, sensitivity / epsilon)
+
+
+def laplace_stub(value, sensitivity, epsilon, rng): ...
+
+
+def laplace_not_implemented(value, sensitivity, epsilon, rng):
+    raise NotImplementedError
+
+
+WRONG_LAPLACE = {
+    "half the noise": lambda v, s, e, rng: v + rng.laplace(0.0, s / e / 2),
+    "double the noise": lambda v, s, e, rng: v + rng.laplace(0.0, 2 * s / e),
+    "scale upside down": lambda v, s, e, rng: v + rng.laplace(0.0, e / s),
+    "fixed scale": lambda v, s, e, rng: v + rng.laplace(0.0, 2.0),
+    "gaussian noise": lambda v, s, e, rng: v + rng.normal(0.0, 1.2533 * s / e),
+    "global numpy rng": lambda v, s, e, rng: v + np.random.laplace(0.0, s / e),
+    "noise only": lambda v, s, e, rng: rng.laplace(0.0, s / e),
+    "no noise": lambda v, s, e, rng: v,
+    "biased noise": lambda v, s, e, rng: v + 1 + rng.laplace(0.0, s / e),
+    "returns a list": lambda v, s, e, rng: [v, v],
+    "returns text": lambda v, s, e, rng: "118",
+}
+
+
+def test_laplace_check_accepts_a_right_answer():
+    feedback = ex.check_laplace_mechanism(laplace_right)
+    assert feedback, feedback
+    # a vectorised or numpy-scalar returning answer is right too
+    assert ex.check_laplace_mechanism(lambda v, s, e, rng: dp.laplace_mechanism(v, s, e, rng=rng))
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG_LAPLACE))
+def test_laplace_check_rejects_mistakes_with_a_hint(mistake):
+    feedback = ex.check_laplace_mechanism(WRONG_LAPLACE[mistake])
+    assert feedback.status == "incorrect", (mistake, feedback)
+    assert feedback.hint
+
+
+@pytest.mark.parametrize("stub", [..., None, laplace_stub, laplace_not_implemented])
+def test_stubs_are_not_attempted_not_errors(stub):
+    assert ex.check_laplace_mechanism(stub).status == "not attempted"
+
+
+def test_learner_exceptions_become_feedback():
+    feedback = ex.check_laplace_mechanism(lambda v, s, e, rng: v / 0)
+    assert feedback.status == "error"
+    assert "ZeroDivisionError" in feedback.message
+    assert ex.check_laplace_mechanism(lambda v: v).status == "error"  # wrong arity
+    assert ex.check_laplace_mechanism(42).status == "error"  # not a function
+
+
+def test_differencing_check():
+    assert ex.check_differencing(118, 117, True)
+    assert ex.check_differencing(118, 117, False).status == "incorrect"
+    assert "customers" in ex.check_differencing(1500, 117, True).message
+    assert ex.check_differencing(118, 118, True).status == "incorrect"
+    assert ex.check_differencing(118, 117, "yes").status == "incorrect"
+    assert ex.check_differencing(..., 117, True).status == "not attempted"
+
+
+def test_scales_check():
+    assert ex.check_scales(2, 100)
+    assert ex.check_scales(2.0, 100.0)
+    assert "upside down" in ex.check_scales(0.5, 100).message
+    assert "divide" in ex.check_scales(2, 25).message
+    assert "sensitivity of a count" in ex.check_scales(2, 2).message
+    assert ex.check_scales(2, ...).status == "not attempted"
+
+
+def test_epsilon_check():
+    assert ex.check_epsilon_for_error(0.2)
+    assert ex.check_epsilon_for_error(1 / 5)
+    assert "little privacy" in ex.check_epsilon_for_error(5).message
+    assert "protect people more" in ex.check_epsilon_for_error(0.5).message
+    assert "more than 5" in ex.check_epsilon_for_error(0.1).message
+    assert ex.check_epsilon_for_error(-1).status == "incorrect"
+
+
+def test_randomized_response_check():
+    assert ex.check_rr_estimator(dp.estimate_proportion)
+    assert ex.check_rr_estimator(
+        lambda r, e: (r.mean() - 1 / (1 + np.exp(e))) / (2 / (1 + np.exp(-e)) - 1)
+    )
+    raw = ex.check_rr_estimator(lambda r, e: r.mean())
+    assert raw.status == "incorrect" and "raw share" in raw.message
+    assert ex.check_rr_estimator(lambda r, e: (r.mean() - (1 - e)) / (2 * e - 1)).hint
+
+
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=3),
+    st.just(float),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=JUNK, b=JUNK, c=JUNK)
+def test_checks_never_raise_on_any_answer(a, b, c):
+    for feedback in (
+        ex.check_scales(a, b),
+        ex.check_epsilon_for_error(a),
+        ex.check_differencing(a, b, c),
+        ex.check_laplace_mechanism(a),
+        ex.check_rr_estimator(a),
+    ):
+        assert isinstance(feedback, Feedback)
+        assert repr(feedback) and feedback._repr_html_()
+
+
+def test_feedback_html_escapes_learner_text():
+    feedback = Feedback("Ex", "incorrect", "<script>", "<b>")
+    assert "<script>" not in feedback._repr_html_()
+    with pytest.raises(ValueError, match="status must be one of"):
+        Feedback("Ex", "great", "")
