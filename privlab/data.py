@@ -57,7 +57,7 @@ def ad_campaign(rng: np.random.Generator | int | None = AD_CAMPAIGN_SEED) -> dic
     postcode = generator.choice(_POSTCODES, size=size)
     first = generator.choice(_FIRST_NAMES, size=size)
     initial = generator.choice(list("ABCDEFGHIJKLMNOPRSTVWZ"), size=size)
-    name = np.array([f"{f} {i}." for f, i in zip(first, initial)], dtype=object)
+    name = np.array([f"{f} {i}." for f, i in zip(first, initial, strict=True)], dtype=object)
     alice = int(generator.integers(size))
     # Alice must be the only 67-year-old in postcode 1017.
     clash = (age == 67) & (postcode == "1017")
@@ -81,7 +81,7 @@ def to_csv(table: dict[str, np.ndarray]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for row in zip(*(table[column] for column in COLUMNS)):
+    for row in zip(*(table[column] for column in COLUMNS), strict=True):
         writer.writerow([str(value) for value in row])
     return out.getvalue()
 

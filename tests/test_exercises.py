@@ -29,7 +29,7 @@ WRONG_LAPLACE = {
     "scale upside down": lambda v, s, e, rng: v + rng.laplace(0.0, e / s),
     "fixed scale": lambda v, s, e, rng: v + rng.laplace(0.0, 2.0),
     "gaussian noise": lambda v, s, e, rng: v + rng.normal(0.0, 1.2533 * s / e),
-    "global numpy rng": lambda v, s, e, rng: v + np.random.laplace(0.0, s / e),
+    "global numpy rng": lambda v, s, e, rng: v + np.random.laplace(0.0, s / e),  # noqa: NPY002
     "noise only": lambda v, s, e, rng: rng.laplace(0.0, s / e),
     "no noise": lambda v, s, e, rng: v,
     "biased noise": lambda v, s, e, rng: v + 1 + rng.laplace(0.0, s / e),
