@@ -15,6 +15,8 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
+__all__ = ["InvalidParameterError"]
+
 
 def _fail(name: str, allowed: str, value: Any) -> InvalidParameterError:
     shown = repr(value) if not isinstance(value, np.ndarray) else f"an array of shape {value.shape}"

@@ -76,6 +76,37 @@ def ad_campaign(rng: np.random.Generator | int | None = AD_CAMPAIGN_SEED) -> dic
     }
 
 
+def head(table: dict[str, np.ndarray], rows: int = 5) -> str:
+    """The first ``rows`` rows of a table of columns, as aligned text.
+
+    Examples
+    --------
+    >>> print(head({"name": np.array(["Alice", "Ben"]), "age": np.array([67, 30])}))
+    name   age
+    Alice   67
+    Ben     30
+    """
+    rows = check.integer("rows", rows, low=1)
+    if not isinstance(table, dict) or not table:
+        raise check.InvalidParameterError(
+            f"table must be a non-empty dict of columns; got {type(table).__name__}."
+        )
+    cells = [list(table)] + [
+        [str(table[column][i]) for column in table]
+        for i in range(min(rows, len(next(iter(table.values())))))
+    ]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
+    numeric = [np.issubdtype(np.asarray(column).dtype, np.number) for column in table.values()]
+    lines = [
+        "   ".join(
+            cell.rjust(width) if is_number and i else cell.ljust(width)
+            for cell, width, is_number in zip(row, widths, numeric, strict=True)
+        ).rstrip()
+        for i, row in enumerate(cells)
+    ]
+    return "\n".join(lines)
+
+
 def to_csv(table: dict[str, np.ndarray]) -> str:
     """The table as CSV text, one row per person, with a header line."""
     out = io.StringIO()

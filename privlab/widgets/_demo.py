@@ -9,6 +9,7 @@ to the browser.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import deepcopy
@@ -88,6 +89,7 @@ class Demo(widgets.VBox):
         self.controls = controls
         self.figure = figure
         self._redraw = redraw
+        self.title = title
         self.caption = widgets.HTML(layout=widgets.Layout(max_width="900px"))
         for control in controls:
             if isinstance(control, widgets.Button):
@@ -101,6 +103,16 @@ class Demo(widgets.VBox):
         super().__init__([*heading, row, figure, self.caption])
         self.add_class("privlab-demo")
         self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        text = (
+            f"[Interactive demo “{self.title}”: widgets are not showing here, so it cannot "
+            "be moved; lesson 00's environment check says how to fix that.] "
+            + re.sub("<[^>]+>", "", self.caption.value)
+        )
+        bundle["text/plain"] = text
+        return bundle
 
     def refresh(self, trigger: widgets.Widget | None = None) -> None:
         """Redraw the chart and the caption from the controls' current values."""
