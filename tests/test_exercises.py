@@ -125,6 +125,17 @@ def test_checks_never_raise_on_any_answer(a, b, c):
     ):
         assert isinstance(feedback, Feedback)
         assert repr(feedback) and feedback._repr_html_()
+        # each check handles odd answers itself; the catch-all is only a safety net
+        assert "could not use this answer" not in feedback.message, feedback
+
+
+def test_an_unforeseen_answer_gets_feedback_not_a_traceback():
+    class Weird:
+        def __float__(self):
+            raise RuntimeError("no")
+
+    feedback = ex.check_scales(Weird(), 1)
+    assert isinstance(feedback, Feedback) and not feedback
 
 
 def test_feedback_html_escapes_learner_text():

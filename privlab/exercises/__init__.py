@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Feedback", "LearnerCodeError", "call_learner", "check", "is_stub"]
+__all__ = ["Feedback", "LearnerCodeError", "call_learner", "check", "is_stub", "not_attempted"]
 
 _STYLE = {
     # status: (symbol, heading, Okabe-Ito colour)
@@ -128,6 +128,13 @@ def check(exercise: str, hint_on_error: str = "") -> Callable[..., Callable[...,
                 return not_attempted(exercise, "Your function still returns nothing. ")
             except LearnerCodeError as error:
                 return Feedback(exercise, "error", f"{error}", hint_on_error)
+            except Exception as error:  # an answer of a kind the check did not foresee
+                return Feedback(
+                    exercise,
+                    "incorrect",
+                    f"The check could not use this answer ({type(error).__name__}: {error}).",
+                    "Compare the type of your answer with what the exercise asks for.",
+                )
 
         return run
 
@@ -135,6 +142,7 @@ def check(exercise: str, hint_on_error: str = "") -> Callable[..., Callable[...,
 
 
 def not_attempted(exercise: str, prefix: str = "") -> Feedback:
+    """The friendly note for a stub that still holds ``...``."""
     return Feedback(
         exercise,
         "not attempted",

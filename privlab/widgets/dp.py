@@ -29,8 +29,8 @@ def noisy_releases_demo(true_count: int = 118, epsilon: float = 0.5, seed: int =
     true_count = integer("true_count", true_count, low=0)
     generator = as_rng(seed)
     slider = epsilon_slider(epsilon)
-    once = widgets.Button(description="Release once", icon="play")
-    many = widgets.Button(description="Release 100 times", icon="forward")
+    once = widgets.Button(description="Release once", icon="play", layout={"width": "auto"})
+    many = widgets.Button(description="Release 100 times", icon="forward", layout={"width": "auto"})
     history: list[int] = []
     figure = go.FigureWidget(charts.releases_figure(np.array([], dtype=int), true_count, epsilon))
 
@@ -42,10 +42,12 @@ def noisy_releases_demo(true_count: int = 118, epsilon: float = 0.5, seed: int =
         history.extend(int(v) for v in new)
         charts.update_releases(figure, np.array(history), true_count, slider.value)
         shown = ", ".join(str(v) for v in history[-6:])
+        exact = float(dp.discrete_laplace_pmf(0, 0, slider.value))
         return (
-            f"The true count is {true_count}. The last releases were {shown}. "
-            f"The typical error at ε = {slider.value:g} is "
-            f"±{dp.expected_absolute_error(slider.value, discrete=True):.2g} people."
+            f"The true count is {true_count}. The latest releases: {shown}. At ε = "
+            f"{slider.value:g} a release is off by "
+            f"{dp.expected_absolute_error(slider.value, discrete=True):.2g} people on average, "
+            f"and exactly right {exact:.0%} of the time."
         )
 
     return Demo([slider, once, many], figure, redraw, title="Release a noisy count")

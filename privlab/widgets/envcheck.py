@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 import plotly.graph_objects as go
-from IPython.display import HTML, display
+from IPython.display import display
 
 from ..viz.style import PALETTE, base_layout
 
@@ -143,5 +143,10 @@ def environment_check() -> None:
     Where widgets cannot render (a plain-text front end, a static viewer), the
     probe shows a sentence that says so and what to do instead.
     """
-    display(HTML(_report_html(package_report())))
+    rows = package_report()
+    text = "\n".join(
+        f"{name:12} {version:10} {required:10} {'ok' if ok else 'NEEDS ATTENTION'}"
+        for name, version, required, ok in rows
+    )
+    display({"text/html": _report_html(rows), "text/plain": text}, raw=True)
     display(widget_probe())

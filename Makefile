@@ -1,0 +1,100 @@
+# privlab: common tasks. Run `make` (or `make help`) to list them.
+
+PYTHON ?= python3
+VENV := .venv
+PORT ?= 8888
+
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+
+# JupyterLab refuses to run as root unless told it may (containers and CI run as root).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
+
+# Outputs, execution counts and widget state (metadata.widgets, megabytes per
+# figure) are stripped by default; cell ids and cell metadata such as tags and
+# jupyter.source_hidden are kept. The Python patch version is dropped so that
+# saving a notebook with another Python does not show up as a change.
+# Keep these options in step with .pre-commit-config.yaml.
+STRIP_OPTIONS := --keep-id --extra-keys "metadata.language_info.version"
+
+.DEFAULT_GOAL := help
+.PHONY: help install lab test lint format strip bench clean
+
+help:
+	@echo "Targets:"
+	@echo "  make lab      start JupyterLab on the first lesson (PORT=$(PORT))"
+	@echo "  make test     lint, then run the tests, doctests and every notebook"
+	@echo "  make lint     check style with ruff"
+	@echo "  make format   reformat and auto-fix with ruff"
+	@echo "  make strip    remove outputs and widget state from notebooks/*.ipynb"
+	@echo "  make bench    measure import time, notebook run time and memory, widget speed"
+	@echo "  make clean    remove the virtual environment, build files and caches"
+	@echo "  make install  only create $(VENV) and install privlab into it"
+	@echo "Options: PYTHON=python3.12 picks the interpreter for $(VENV) (3.10 or newer)."
+	@echo "Optional git hooks (strip notebooks, ruff on commit):"
+	@echo "  pip install pre-commit && pre-commit install"
+
+# The virtual environment. A failed `venv` (e.g. Debian without python3-venv)
+# would leave a half-made folder that make would take as done, so remove it.
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "error: '$(PYTHON)' was not found. Install Python 3.10 or newer," \
+	       "or name one with: make PYTHON=python3.x ..." >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { \
+	  echo "error: privlab needs Python 3.10 or newer, but '$(PYTHON)' is" \
+	       "$$($(PYTHON) -V 2>&1). Choose another with: make PYTHON=python3.x ..." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "error: could not create $(VENV) (on Debian or Ubuntu: apt-get install python3-venv)" >&2; \
+	  exit 1; }
+	$(PIP) install --upgrade pip
+
+# Stamp files: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab \
+	  --ServerApp.ip=127.0.0.1 \
+	  --ServerApp.port=$(PORT) \
+	  --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb \
+	  --LabApp.news_url=None \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  $(ALLOW_ROOT)
+
+# Prefer the kernel of this venv; one BLAS thread (small matrices are much
+# faster that way on few cores); silence the debugger's frozen-modules warning.
+test bench: export JUPYTER_PREFER_ENV_PATH := 1
+test: export OPENBLAS_NUM_THREADS := 1
+test bench: export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+test: lint
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --doctest-glob=README.md \
+	  tests privlab notebooks README.md
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+strip: $(VENV)/.installed-test
+	$(if $(NOTEBOOKS),$(BIN)/nbstripout $(STRIP_OPTIONS) $(NOTEBOOKS),@echo "No notebooks to strip.")
+
+# No BLAS thread limit here: measure what a learner's JupyterLab does.
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,183 @@
+"""Measure privlab against its speed and memory budgets.
+
+Run from anywhere with the project's virtual environment (``make bench``)::
+
+    python benchmarks/run.py
+
+It measures
+
+1. ``import privlab`` in a fresh interpreter (median of 7 runs);
+2. each notebook in ``notebooks/``: Run-All time and the kernel's peak memory,
+   and whether any cell raised (cells tagged ``raises-exception`` may);
+3. each widget demo in ``privlab.widgets.DEMOS``: time per control change.
+
+It prints a Markdown table, writes it to ``benchmarks/results.md`` and exits
+with status 1 if any budget is missed. See ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+from time import perf_counter
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sweep import sweep  # noqa: E402  (needs the sys.path entry above)
+
+# Budgets.
+IMPORT_MS = 150
+NOTEBOOK_S = 15
+NOTEBOOK_MB = 400
+CHANGE_MS = 20
+
+IMPORT_RUNS = 7
+CHANGES = 50
+RSS_MARKER = "BENCH_MAXRSS_KIB"
+# Appended to each notebook: the kernel's peak resident memory (KiB on Linux).
+RSS_CELL = (
+    f"import resource\nprint('{RSS_MARKER}', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+)
+
+# Use this environment's kernel even if another "python3" kernel is installed.
+os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+Row = tuple[str, str, str, bool | None]  # measurement, result, budget, passed (None: not run)
+
+
+def bench_import() -> list[Row]:
+    code = (
+        "from time import perf_counter; t = perf_counter(); import privlab; "
+        "print(perf_counter() - t)"
+    )
+    times = []
+    for _ in range(IMPORT_RUNS):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+        if out.returncode:
+            error = out.stderr.strip().splitlines()[-1:] or ["no message"]
+            return [("`import privlab`", f"failed: {error[0]}", f"< {IMPORT_MS} ms", False)]
+        times.append(float(out.stdout) * 1000)
+    median = statistics.median(times)
+    result = f"median {median:.0f} ms (min {min(times):.0f}, max {max(times):.0f})"
+    return [("`import privlab`", result, f"< {IMPORT_MS} ms", median < IMPORT_MS)]
+
+
+def bench_notebook(path: Path) -> list[Row]:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    lesson_cells = len(nb.cells)
+    nb.cells.append(nbformat.v4.new_code_cell(RSS_CELL))
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        store_widget_state=False,
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},  # run where JupyterLab would
+    )
+    with client.setup_kernel():
+        start = perf_counter()
+        for index, cell in enumerate(nb.cells[:lesson_cells]):
+            client.execute_cell(cell, index)
+        seconds = perf_counter() - start
+        client.execute_cell(nb.cells[-1], lesson_cells)
+
+    errors = [
+        f"cell {index}: {output.get('ename')}"
+        for index, cell in enumerate(nb.cells[:lesson_cells])
+        if "raises-exception" not in cell.metadata.get("tags", [])
+        for output in cell.get("outputs", [])
+        if output.output_type == "error"
+    ]
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
+    kib = next(int(line.split()[1]) for line in text.splitlines() if line.startswith(RSS_MARKER))
+    mib = kib / 1024
+    name = f"`{path.name}`"
+    return [
+        (f"{name} Run-All", f"{seconds:.1f} s", f"< {NOTEBOOK_S} s", seconds < NOTEBOOK_S),
+        (f"{name} kernel peak memory", f"{mib:.0f} MB", f"< {NOTEBOOK_MB} MB", mib < NOTEBOOK_MB),
+        (f"{name} errors", "; ".join(errors) or "none", "none", not errors),
+    ]
+
+
+def bench_widgets() -> list[Row]:
+    budget = f"median < {CHANGE_MS} ms"
+    try:
+        import privlab.widgets as widgets
+    except ModuleNotFoundError as error:
+        if error.name != "privlab.widgets":
+            raise
+        return [("widget demos", "`privlab.widgets` does not exist yet", budget, None)]
+    if not hasattr(widgets, "DEMOS"):
+        return [("widget demos", "`privlab.widgets.DEMOS` does not exist yet", budget, None)]
+    rows: list[Row] = []
+    for name, factory in widgets.DEMOS.items():
+        label = f"widget `{name}`: one change"
+        try:
+            demo = factory()
+            ms = [s * 1000 for s in sweep(demo.controls, changes=CHANGES)]
+        except Exception as error:
+            traceback.print_exc()
+            rows.append((label, f"failed: {type(error).__name__}: {error}", "runs", False))
+            continue
+        median = statistics.median(ms)
+        p95 = statistics.quantiles(ms, n=20, method="inclusive")[-1]
+        result = f"median {median:.1f} ms, p95 {p95:.1f} ms ({CHANGES} changes)"
+        rows.append((label, result, budget, median < CHANGE_MS))
+    return rows
+
+
+def markdown(rows: list[Row]) -> str:
+    status = {True: "ok", False: "**FAIL**", None: "not run"}
+    lines = ["| Measurement | Result | Budget | Status |", "| --- | --- | --- | --- |"]
+    lines += [f"| {m} | {r} | {b} | {status[ok]} |" for m, r, b, ok in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    rows = bench_import()
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if not notebooks:
+        rows.append(("notebooks", "none in `notebooks/` yet", "-", None))
+    for path in notebooks:
+        print(f"running {path.name} ...", file=sys.stderr)
+        try:
+            rows += bench_notebook(path)
+        except Exception as error:
+            traceback.print_exc()
+            result = f"failed: {type(error).__name__}: {error}"
+            rows.append((f"`{path.name}`", result, "runs", False))
+    try:
+        rows += bench_widgets()
+    except Exception as error:  # e.g. privlab.widgets fails to import
+        traceback.print_exc()
+        rows.append(("widget demos", f"failed: {type(error).__name__}: {error}", "runs", False))
+
+    table = markdown(rows)
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    header = (
+        f"# Benchmark results\n\n{when}; Python {platform.python_version()}; "
+        f"{os.cpu_count()} CPU cores; {platform.system()} {platform.machine()}.\n"
+        "Made by `make bench`; see README.md in this folder.\n"
+    )
+    (ROOT / "benchmarks" / "results.md").write_text(f"{header}\n{table}\n", encoding="utf-8")
+    print(table)
+
+    failed = [row for row in rows if row[3] is False]
+    for measurement, result, budget, _ in failed:
+        print(f"FAILED: {measurement}: {result} (budget {budget})", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

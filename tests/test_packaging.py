@@ -1,0 +1,339 @@
+"""Checks on how privlab is packaged and how the repository is kept.
+
+* ``environment.yml`` (Binder) and ``pyproject.toml`` name the same runtime
+  packages, and the Binder pins satisfy the pyproject version ranges;
+* the installed versions satisfy pyproject too;
+* ``import privlab`` and the core modules stay free of Jupyter and plotting code;
+* every notebook is stripped, valid, and has the parts each lesson must have;
+* README, CI script and LICENSE say what they must;
+* no file holds an absolute path of the machine it was written on.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+RUNTIME = [Requirement(line) for line in PYPROJECT["project"]["dependencies"]]
+TEST_EXTRA = [Requirement(line) for line in PYPROJECT["project"]["optional-dependencies"]["test"]]
+
+# Not installed by `import privlab`, nor by the core modules.
+JUPYTER_AND_PLOTTING = ("plotly", "ipywidgets", "anywidget", "IPython", "ipykernel", "jupyter")
+CORE_MODULES = ["privlab.dp", "privlab.mpc", "privlab.fl", "privlab.crypto"]
+
+
+# --- environment.yml and pyproject.toml ---------------------------------------------
+
+
+def read_environment_yml(path: Path) -> tuple[dict[str, str | None], list[str]]:
+    """Parse the ``dependencies:`` list of a simple conda environment file.
+
+    Returns the conda packages (normalised name -> exact version, or None when
+    not pinned with ``=`` or ``==``) and the lines of the ``pip:`` sub-list.
+    Enough for this repository's file; not a YAML parser.
+    """
+    conda: dict[str, str | None] = {}
+    pip: list[str] = []
+    in_dependencies = False
+    item_indent = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = re.sub(r"\s+#.*$|^\s*#.*$", "", raw).rstrip()
+        if not line:
+            continue
+        if not line[0].isspace() and not line.startswith("-"):
+            in_dependencies = line.startswith("dependencies:")
+            continue
+        item = re.match(r"^(\s*)-\s+(.*)$", line)
+        if not in_dependencies or not item:
+            continue
+        indent, text = len(item.group(1)), item.group(2).strip()
+        if item_indent is None:
+            item_indent = indent
+        if indent > item_indent:
+            pip.append(text)
+        elif text != "pip:":
+            spec = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(?:==?\s*([^\s=<>!*]+))?", text)
+            assert spec, f"environment.yml: cannot read the dependency {text!r}"
+            conda[canonicalize_name(spec.group(1))] = spec.group(2)
+    return conda, pip
+
+
+CONDA, PIP_LINES = read_environment_yml(ROOT / "environment.yml")
+
+
+def test_environment_yml_lists_the_runtime_dependencies():
+    in_conda = set(CONDA) - {"python", "pip"}
+    in_pyproject = {canonicalize_name(req.name) for req in RUNTIME}
+    assert in_conda == in_pyproject, (
+        "environment.yml and pyproject.toml list different runtime packages; "
+        f"only in environment.yml: {sorted(in_conda - in_pyproject)}, "
+        f"only in pyproject.toml: {sorted(in_pyproject - in_conda)}"
+    )
+
+
+def test_environment_yml_pins_satisfy_pyproject():
+    problems = []
+    for req in RUNTIME:
+        pinned = CONDA.get(canonicalize_name(req.name))
+        if pinned is None:
+            problems.append(f"{req.name} is not pinned to one version (name=version)")
+        elif not req.specifier.contains(pinned, prereleases=True):
+            problems.append(f"{req.name}={pinned} does not satisfy {req}")
+    assert not problems, "environment.yml: " + "; ".join(problems)
+
+
+def test_environment_yml_python_is_311_and_allowed():
+    assert CONDA.get("python") == "3.11", "environment.yml must pin python=3.11"
+    requires = SpecifierSet(PYPROJECT["project"]["requires-python"])
+    assert requires.contains("3.11"), f"python=3.11 does not satisfy requires-python {requires}"
+
+
+def test_environment_yml_installs_privlab_with_pip():
+    assert "pip" in CONDA, "environment.yml must list pip"
+    assert {"-e .", "."} & set(PIP_LINES), "environment.yml must pip-install privlab (-e .)"
+
+
+@pytest.mark.parametrize("req", RUNTIME + TEST_EXTRA, ids=str)
+def test_installed_version_satisfies_pyproject(req):
+    if req.marker and not req.marker.evaluate({"extra": "test"}):
+        pytest.skip(f"{req} does not apply to this Python")
+    try:
+        installed = importlib.metadata.version(req.name)
+    except importlib.metadata.PackageNotFoundError:
+        pytest.fail(f"{req.name} is not installed (pyproject.toml asks for {req})")
+    assert req.specifier.contains(installed, prereleases=True), (
+        f"{req.name} {installed} is installed, but pyproject.toml asks for {req}"
+    )
+
+
+# --- light imports ------------------------------------------------------------------
+
+
+def modules_loaded_by(module: str) -> list[str]:
+    """Import ``module`` in a fresh interpreter; return the modules that import added."""
+    code = (
+        "import importlib, json, sys\n"
+        "before = set(sys.modules)\n"
+        f"importlib.import_module({module!r})\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, f"import {module} failed:\n{result.stderr}"
+    return json.loads(result.stdout)
+
+
+def heavy_modules(modules: list[str]) -> list[str]:
+    top_level = {name.split(".")[0] for name in modules}
+    return sorted(name for name in top_level if name.startswith(JUPYTER_AND_PLOTTING))
+
+
+def test_import_privlab_is_light():
+    heavy = heavy_modules(modules_loaded_by("privlab"))
+    assert not heavy, f"`import privlab` loads {heavy}; import them only in viz/widgets"
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_is_light(module):
+    path = ROOT.joinpath(*module.split("."))
+    if not (path.with_suffix(".py").exists() or (path / "__init__.py").exists()):
+        pytest.skip(f"{module} does not exist yet")
+    heavy = heavy_modules(modules_loaded_by(module))
+    assert not heavy, f"`import {module}` loads {heavy}; core modules must not"
+
+
+# --- notebooks ----------------------------------------------------------------------
+
+
+def notebook_params():
+    paths = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+    if not paths:
+        skip = pytest.mark.skip(reason="no notebooks in notebooks/ yet")
+        return [pytest.param(None, marks=skip, id="no-notebooks")]
+    return [pytest.param(path, id=path.name) for path in paths]
+
+
+def load(path: Path) -> nbformat.NotebookNode:
+    return nbformat.reads(path.read_text(encoding="utf-8"), as_version=nbformat.NO_CONVERT)
+
+
+def text(cell) -> str:
+    return cell.source if isinstance(cell.source, str) else "".join(cell.source)
+
+
+def markdown_headings(nb) -> list[str]:
+    return [
+        line.lstrip("#").strip()
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for line in text(cell).splitlines()
+        if re.match(r"^#{1,6}\s", line)
+    ]
+
+
+def test_notebook_folder_exists():
+    assert NOTEBOOK_DIR.is_dir(), "the notebooks/ folder is missing"
+
+
+@pytest.mark.parametrize("path", notebook_params())
+def test_notebook_file_name(path):
+    assert re.fullmatch(r"\d\d-[a-z0-9-]+\.ipynb", path.name), (
+        f"{path.name}: name notebooks like 01-some-lesson.ipynb (two digits, lowercase, dashes)"
+    )
+
+
+@pytest.mark.parametrize("path", notebook_params())
+def test_notebook_is_valid(path):
+    nb = load(path)
+    assert nb.nbformat == 4, f"{path.name}: nbformat {nb.nbformat}, expected 4"
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        pytest.fail(f"{path.name} is not a valid notebook: {error.message}")
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    assert kernel == "python3", f"{path.name}: kernelspec name is {kernel!r}, expected 'python3'"
+
+
+@pytest.mark.parametrize("path", notebook_params())
+def test_notebook_is_stripped(path):
+    nb = load(path)
+    problems = []
+    if "widgets" in nb.metadata:
+        problems.append("notebook metadata has saved widget state (metadata.widgets)")
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if cell.get("outputs"):
+            problems.append(f"cell {index} has outputs")
+        if cell.get("execution_count") is not None:
+            problems.append(f"cell {index} has an execution count")
+    assert not problems, f"{path.name}: " + "; ".join(problems) + " (run `make strip`)"
+
+
+@pytest.mark.parametrize("path", notebook_params())
+def test_notebook_opens_with_title_goals_and_time(path):
+    nb = load(path)
+    assert nb.cells, f"{path.name} has no cells"
+    first = nb.cells[0]
+    assert first.cell_type == "markdown", f"{path.name}: cell 0 must be a Markdown cell"
+    source = text(first)
+    missing = [
+        what
+        for what, pattern in [
+            ("a level-1 title (# Title)", r"(?m)^#\s+\S"),
+            ("the learning goals", r"(?i)learning goals"),
+            ("a time estimate (e.g. 30 minutes)", r"(?i)\b\d+\s*(?:min|mins|minutes)\b"),
+        ]
+        if not re.search(pattern, source)
+    ]
+    assert not missing, f"{path.name}: cell 0 lacks " + ", ".join(missing)
+
+
+@pytest.mark.parametrize("path", notebook_params())
+def test_notebook_has_takeaways_and_further_reading(path):
+    headings = [heading.lower() for heading in markdown_headings(load(path))]
+    for wanted in ("takeaways", "further reading"):
+        assert any(wanted in heading for heading in headings), (
+            f"{path.name}: no Markdown heading containing {wanted!r}"
+        )
+
+
+@pytest.mark.parametrize("path", notebook_params())
+def test_solution_cells_are_closed_and_hidden(path):
+    problems = []
+    for index, cell in enumerate(load(path).cells):
+        source = text(cell)
+        if "# BEGIN SOLUTION" not in source:
+            continue
+        begin, end = source.count("# BEGIN SOLUTION"), source.count("# END SOLUTION")
+        if begin != end or source.rfind("# END SOLUTION") < source.rfind("# BEGIN SOLUTION"):
+            problems.append(f"cell {index}: each # BEGIN SOLUTION needs an # END SOLUTION after it")
+        if cell.metadata.get("jupyter", {}).get("source_hidden") is not True:
+            problems.append(f"cell {index}: a solution cell needs jupyter.source_hidden = true")
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+# --- repository files ---------------------------------------------------------------
+
+
+def test_readme_explains_make_lab_and_make_test():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("make lab", "make test"):
+        assert command in readme, f"README.md does not mention `{command}`"
+
+
+def test_ci_runs_make_test():
+    script = ROOT / ".ci" / "run"
+    assert re.search(r"(?m)^\s*make test\b", script.read_text(encoding="utf-8")), (
+        ".ci/run must call `make test`"
+    )
+    assert os.access(script, os.X_OK), ".ci/run must be executable"
+
+
+def test_license_exists():
+    license_text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "MIT License" in license_text and "CC BY 4.0" in license_text
+
+
+# Used when git is not at hand; with git, .gitignore decides.
+SKIPPED_DIRS = {".git", ".venv", "build", "dist", "__pycache__", ".pytest_cache", ".ruff_cache"}
+SKIPPED_DIRS |= {".hypothesis", ".ipynb_checkpoints", ".virtual_documents", "node_modules"}
+# Built from pieces so that this file does not match itself.
+MACHINE_DIRS = ["wo" + "rk", "tm" + "p", "ro" + "ot", "ho" + "me"]
+MACHINE_PATH = re.compile(r"(?<![\w.~/-])/(?:" + "|".join(MACHINE_DIRS) + r")/")
+
+
+def repository_files() -> list[Path]:
+    """Files git would commit (tracked, or untracked and not ignored)."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):  # no git, or not a git work tree
+        return walk_files()
+    paths = (ROOT / os.fsdecode(name) for name in listed.split(b"\0") if name)
+    return [path for path in paths if path.is_file()]
+
+
+def walk_files() -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info")]
+        found += [Path(folder, name) for name in files]
+    return found
+
+
+def test_no_absolute_machine_paths():
+    found = []
+    for path in repository_files():
+        data = path.read_bytes()
+        if b"\0" in data[:8192]:
+            continue  # binary
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            if MACHINE_PATH.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
+    assert not found, "absolute paths of a machine in the repository:\n" + "\n".join(found)
