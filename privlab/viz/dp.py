@@ -76,13 +76,15 @@ def update_releases(fig: go.Figure, releases: np.ndarray, true_count: int, epsil
         x=[] if latest is None else [latest], y=[] if latest is None else [top * 1.05]
     )
     title = (
-        f"{releases.size} releases at ε = {epsilon:g}; latest: {latest} (true count {true_count})"
+        f"{releases.size} release{'s' if releases.size > 1 else ''} at ε = {epsilon:g}; "
+        f"latest: {latest} (true count {true_count})"
         if latest is not None
         else f"No releases yet (true count {true_count})"
     )
     fig.layout.title.text = title
     fig.layout.xaxis.range = [true_count - half_width - 0.5, true_count + half_width + 0.5]
     fig.layout.yaxis.range = [0, top * 1.15]
+    fig.layout.yaxis.dtick = 1 if top <= 5 else None  # whole numbers of releases
 
 
 # --------------------------------------------------------------------------
@@ -125,9 +127,9 @@ def neighbours_figure(epsilon: float, count: int = 118) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=2,
-        column_widths=[0.6, 0.4],
-        horizontal_spacing=0.12,
-        subplot_titles=("What the analyst might see", "How much more likely with Alice"),
+        column_widths=[0.58, 0.42],
+        horizontal_spacing=0.14,
+        subplot_titles=("What the analyst might see", "Ratio: with Alice / without"),
     )
     fig.add_bar(name="with Alice", marker_color=PALETTE["blue"], marker_line_width=0, row=1, col=1)
     fig.add_bar(
@@ -146,12 +148,12 @@ def neighbours_figure(epsilon: float, count: int = 118) -> go.Figure:
         row=1,
         col=2,
     )
-    for name in ("bound e^ε", "bound e^-ε"):
+    for name in ("bounds e^ε and e^-ε", "lower bound"):
         fig.add_scatter(
             name=name,
             mode="lines",
             line={"color": PALETTE["vermillion"], "dash": "dash", "width": 2},
-            showlegend=name == "bound e^ε",
+            showlegend=name != "lower bound",
             row=1,
             col=2,
         )
@@ -159,7 +161,7 @@ def neighbours_figure(epsilon: float, count: int = 118) -> go.Figure:
     fig.update_xaxes(title_text="released count (people)", row=1, col=1)
     fig.update_yaxes(title_text="probability", row=1, col=1)
     fig.update_xaxes(title_text="released count (people)", row=1, col=2)
-    fig.update_yaxes(title_text="probability ratio (log scale)", type="log", row=1, col=2)
+    fig.update_yaxes(title_text="ratio (log scale)", type="log", row=1, col=2)
     update_neighbours(fig, epsilon, count)
     return fig
 
@@ -200,7 +202,7 @@ def neighbours_caption(epsilon: float, count: int = 118) -> str:
 # 3. Utility: the error does not depend on the count
 # --------------------------------------------------------------------------
 
-EPSILON_CURVE = np.geomspace(0.02, 10, 120)
+EPSILON_CURVE = np.geomspace(0.03, 6, 120)
 
 
 def noise_scale_figure(epsilon: float) -> go.Figure:
@@ -216,7 +218,7 @@ def noise_scale_figure(epsilon: float) -> go.Figure:
         rows=1,
         cols=2,
         horizontal_spacing=0.14,
-        subplot_titles=("Typical error of a noisy count", "The same error, relative to the count"),
+        subplot_titles=("Typical error of a noisy count", "The same error, relative"),
     )
     curve = [dp.expected_absolute_error(e, discrete=True) for e in EPSILON_CURVE]
     fig.add_scatter(
@@ -250,7 +252,7 @@ def noise_scale_figure(epsilon: float) -> go.Figure:
     fig.update_yaxes(title_text="average error (people, log scale)", type="log", row=1, col=1)
     fig.update_xaxes(title_text="true count (people)", type="category", row=1, col=2)
     fig.update_yaxes(
-        title_text="average error (% of the count, log scale)",
+        title_text="error (% of the count, log scale)",
         type="log",
         range=[-3.5, 2.7],
         row=1,
@@ -315,8 +317,8 @@ def randomized_response_figure(
         rows=1,
         cols=2,
         column_widths=[0.55, 0.45],
-        horizontal_spacing=0.13,
-        subplot_titles=("1,000 surveys, each estimating the share", "Error against survey size"),
+        horizontal_spacing=0.16,
+        subplot_titles=("1,000 repeated surveys", "Error against survey size"),
     )
     fig.add_bar(
         name="raw share of “yes” reports",
@@ -363,14 +365,31 @@ def randomized_response_figure(
     fig.update_xaxes(title_text="estimated share of “yes” (%)", row=1, col=1)
     fig.update_yaxes(title_text="number of surveys", row=1, col=1)
     fig.update_xaxes(title_text="respondents (log scale)", type="log", row=1, col=2)
-    fig.update_yaxes(title_text="typical error (percentage points, log)", type="log", row=1, col=2)
+    fig.update_yaxes(title_text="typical error (points, log scale)", type="log", row=1, col=2)
     update_randomized_response(fig, epsilon, respondents, true_proportion, surveys=surveys, rng=rng)
     return fig
 
 
-def _histogram(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _lattice_histogram(
+    values: np.ndarray,
+    spacing: float,
+    low: float,
+    high: float,
+    *,
+    origin: float = 0.0,
+    bins: int = 60,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Histogram of values on the grid ``origin + k * spacing``: (centres, heights, width).
+
+    A survey's share can only be k / n, so its estimates lie on a grid. Bins
+    whose width is a whole number of grid steps, with edges between grid
+    points, hold equally many possible values each; other bins make a comb.
+    """
+    width = spacing * max(1, math.ceil((high - low) / bins / spacing))
+    start = origin + spacing * (math.floor((low - origin) / spacing) - 0.5)
+    edges = start + width * np.arange(math.ceil((high - start) / width) + 1)
     heights, _ = np.histogram(values, bins=edges)
-    return (edges[:-1] + edges[1:]) / 2, heights
+    return (edges[:-1] + edges[1:]) / 2, heights, width
 
 
 def update_randomized_response(
@@ -389,19 +408,22 @@ def update_randomized_response(
         respondents, true_proportion, epsilon, surveys=surveys, rng=rng
     )
     spread = max(4 * dp.randomized_response_std_error(true_proportion, respondents, epsilon), 0.02)
-    low = min(true_proportion - spread, raw.min())
-    high = max(true_proportion + spread, raw.max())
-    edges = np.linspace(low, high, 61) * 100
-    x_raw, h_raw = _histogram(raw * 100, edges)
-    x_est, h_est = _histogram(estimates * 100, edges)
+    low = 100 * min(true_proportion - spread, raw.min())
+    high = 100 * max(true_proportion + spread, raw.max())
+    grid = 100 / respondents  # a share is k / n, in percent
+    p = dp.keep_probability(epsilon)  # the estimate is (share - (1 - p)) / (2p - 1)
+    x_raw, h_raw, w_raw = _lattice_histogram(raw * 100, grid, low, high)
+    x_est, h_est, w_est = _lattice_histogram(
+        estimates * 100, grid / (2 * p - 1), low, high, origin=-100 * (1 - p) / (2 * p - 1)
+    )
     local = [
         100 * dp.randomized_response_std_error(true_proportion, int(n), epsilon)
         for n in SURVEY_SIZES
     ]
     central = 100 * math.sqrt(2) * dp.laplace_scale(1, epsilon) / SURVEY_SIZES
     this_error = 100 * dp.randomized_response_std_error(true_proportion, respondents, epsilon)
-    fig.data[0].update(x=x_raw, y=h_raw, width=edges[1] - edges[0])
-    fig.data[1].update(x=x_est, y=h_est, width=edges[1] - edges[0])
+    fig.data[0].update(x=x_raw, y=h_raw, width=w_raw)
+    fig.data[1].update(x=x_est, y=h_est, width=w_est)
     top = max(h_raw.max(), h_est.max()) * 1.1
     fig.data[2].update(x=[100 * true_proportion] * 2, y=[0, top])
     fig.data[3].update(x=SURVEY_SIZES, y=local)
