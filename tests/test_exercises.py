@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privlab import dp
-from privlab.exercises import Feedback
+from privlab.exercises import Feedback, load_ipython_extension, run_solution, start_here
 from privlab.exercises import noisy_counts as ex
 
 
@@ -52,9 +52,23 @@ def test_laplace_check_rejects_mistakes_with_a_hint(mistake):
     assert feedback.hint
 
 
-@pytest.mark.parametrize("stub", [..., None, laplace_stub, laplace_not_implemented])
+@pytest.mark.parametrize("stub", [..., laplace_stub, laplace_not_implemented])
 def test_stubs_are_not_attempted_not_errors(stub):
     assert ex.check_laplace_mechanism(stub).status == "not attempted"
+
+
+def test_none_is_an_answer_not_a_stub():
+    feedback = ex.check_laplace_mechanism(None)
+    assert feedback.status == "error" and "expected a function" in feedback.message
+
+
+@pytest.mark.parametrize("spread", [1.0, 1.41])
+def test_gaussian_noise_gets_the_shape_message_whatever_its_size(spread):
+    def gaussian(value, sensitivity, epsilon, rng):
+        return value + rng.normal(0.0, spread * sensitivity / epsilon)
+
+    feedback = ex.check_laplace_mechanism(gaussian)
+    assert "wrong shape" in feedback.message, feedback
 
 
 def test_learner_exceptions_become_feedback():
@@ -67,6 +81,9 @@ def test_learner_exceptions_become_feedback():
 
 def test_differencing_check():
     assert ex.check_differencing(118, 117, True)
+    assert ex.check_differencing(118, 117, 1)  # 1 for True is fine
+    refused = ex.check_differencing(118, None, True)  # the dashboard refused Alice's group
+    assert refused.status == "incorrect" and "~" in refused.hint
     assert ex.check_differencing(118, 117, False).status == "incorrect"
     assert "customers" in ex.check_differencing(1500, 117, True).message
     assert ex.check_differencing(118, 118, True).status == "incorrect"
@@ -97,6 +114,14 @@ def test_randomized_response_check():
     assert ex.check_rr_estimator(
         lambda r, e: (r.mean() - 1 / (1 + np.exp(e))) / (2 / (1 + np.exp(-e)) - 1)
     )
+    rounded = ex.check_rr_estimator(lambda r, e: round(dp.estimate_proportion(r, e), 3))
+    assert rounded, rounded
+    percent = ex.check_rr_estimator(lambda r, e: 100 * dp.estimate_proportion(r, e))
+    assert "percentage" in percent.message
+    count = ex.check_rr_estimator(lambda r, e: len(r) * dp.estimate_proportion(r, e))
+    assert "number of people" in count.message
+    per_report = ex.check_rr_estimator(lambda r, e: r.astype(float))
+    assert per_report.status == "incorrect" and len(per_report.message) < 200
     raw = ex.check_rr_estimator(lambda r, e: r.mean())
     assert raw.status == "incorrect" and "raw share" in raw.message
     assert ex.check_rr_estimator(lambda r, e: (r.mean() - (1 - e)) / (2 * e - 1)).hint
@@ -136,6 +161,41 @@ def test_an_unforeseen_answer_gets_feedback_not_a_traceback():
 
     feedback = ex.check_scales(Weird(), 1)
     assert isinstance(feedback, Feedback) and not feedback
+
+
+def test_warm_up_check():
+    assert start_here.check_more_private(0.1)
+    assert start_here.check_more_private(5).hint
+    assert start_here.check_more_private("0.1").status == "incorrect"
+    assert start_here.check_more_private(...).status == "not attempted"
+    assert start_here.check_more_private(float("nan")).status == "incorrect"
+
+
+def test_solutions_run_in_a_copy_of_the_learners_variables():
+    learner = {"answer": ..., "helper": lambda: 40}
+    assert run_solution("answer = helper() + 2\nanswer", learner) == 42
+    assert learner["answer"] is Ellipsis
+    assert run_solution("answer = 1", learner) is None
+
+
+def test_solution_magic_is_registered():
+    registered = {}
+
+    class FakeShell:
+        def __init__(self):
+            self.user_ns = {"x": 1}
+
+        def register_magic_function(self, function, magic_kind, magic_name):
+            registered[magic_name] = (magic_kind, function)
+
+    load_ipython_extension(FakeShell())
+    kind, magic = registered["solution"]
+    assert kind == "cell"
+    assert magic("", "x = 5\nx * 2") == 10
+
+
+def test_feedback_html_shows_backticks_as_code():
+    assert "<code>...</code>" in Feedback("Ex", "not attempted", "Replace `...`")._repr_html_()
 
 
 def test_feedback_html_escapes_learner_text():

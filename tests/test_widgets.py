@@ -115,9 +115,25 @@ def test_neighbours_chart_ratio_stays_within_the_bound():
         assert ratio.min() == pytest.approx(np.exp(-epsilon))
 
 
+def test_a_typed_starting_value_becomes_a_slider_stop():
+    demo = DEMOS["neighbours"]()
+    assert 0.25 not in [value for _label, value in demo.controls[0].options]
+    from privlab.widgets import neighbours_demo, randomized_response_demo
+
+    assert neighbours_demo(epsilon=0.25).controls[0].value == 0.25
+    survey = randomized_response_demo(respondents=1500, true_share=0.35)
+    assert (survey.controls[1].value, survey.controls[2].value) == (1500, 0.35)
+
+
 @pytest.mark.parametrize(
     "call",
     [
+        lambda: __import__("privlab.widgets").widgets.neighbours_demo(epsilon=-1),
+        lambda: __import__("privlab.widgets").widgets.neighbours_demo(epsilon=100),
+        lambda: __import__("privlab.widgets").widgets.noise_scale_demo(epsilon="big"),
+        lambda: __import__("privlab.widgets").widgets.randomized_response_demo(respondents=2),
+        lambda: __import__("privlab.widgets").widgets.randomized_response_demo(true_share=1.5),
+        lambda: __import__("privlab.widgets").widgets.noisy_releases_demo(true_count=-5),
         lambda: charts.neighbours_figure(0),
         lambda: charts.neighbours_figure(1.0, count=0),
         lambda: charts.noise_scale_figure(float("nan")),

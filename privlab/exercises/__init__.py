@@ -14,8 +14,10 @@ for example :mod:`privlab.exercises.noisy_counts`.
 
 from __future__ import annotations
 
+import ast
 import functools
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,12 +64,17 @@ class Feedback:
 
     def _repr_html_(self) -> str:
         symbol, heading, colour = _STYLE[self.status]
-        hint = f"<br><b>Hint:</b> {html.escape(self.hint)}" if self.hint else ""
+        hint = f"<br><b>Hint:</b> {_html(self.hint)}" if self.hint else ""
         return (
             f'<div role="status" style="border-left: 6px solid {colour}; padding: 6px 12px; '
             f'margin: 4px 0;"><b>{symbol} {html.escape(self.exercise)}: {heading}.</b> '
-            f"{html.escape(self.message)}{hint}</div>"
+            f"{_html(self.message)}{hint}</div>"
         )
+
+
+def _html(text: str) -> str:
+    """Escape text for HTML, showing `code` in backticks as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
 class LearnerCodeError(Exception):
@@ -75,7 +82,10 @@ class LearnerCodeError(Exception):
 
 
 def is_stub(value: Any) -> bool:
-    """True for the placeholders a stub cell starts with: ``...`` and ``None``."""
+    """True for what an untouched stub gives.
+
+    That is ``...``, or ``None`` from a function whose body is still ``...``.
+    """
     return value is Ellipsis or value is None
 
 
@@ -120,7 +130,8 @@ def check(exercise: str, hint_on_error: str = "") -> Callable[..., Callable[...,
     def decorate(function: Callable[..., Feedback]) -> Callable[..., Feedback]:
         @functools.wraps(function)
         def run(*answers: Any) -> Feedback:
-            if not answers or any(is_stub(answer) for answer in answers):
+            # Only `...` marks an answer not yet attempted: None can be a real (wrong) answer.
+            if not answers or any(answer is Ellipsis for answer in answers):
                 return not_attempted(exercise)
             try:
                 return function(*answers)
@@ -149,3 +160,43 @@ def not_attempted(exercise: str, prefix: str = "") -> Feedback:
         prefix + "Replace each `...` in the exercise cell with your answer, run that cell, "
         "then run this check again.",
     )
+
+
+# --------------------------------------------------------------------------
+# The %%solution cell magic
+# --------------------------------------------------------------------------
+
+
+def run_solution(cell: str, namespace: dict[str, Any]) -> Any:
+    """Run a solution cell's code in a copy of ``namespace``; return its last expression.
+
+    The copy lets the solution read everything the lesson defined, while the
+    names it defines (``laplace_release``, ``count_scale``, ...) do not replace
+    the learner's own: running all cells never overwrites the learner's work.
+
+    Examples
+    --------
+    >>> learner = {"x": 1}
+    >>> run_solution("x = 41; x + 1", learner), learner["x"]
+    (42, 1)
+    """
+    tree = ast.parse(cell)
+    scope = dict(namespace)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<solution>", "exec"), scope)
+    if last is None:
+        return None
+    return eval(compile(ast.Expression(last.value), "<solution>", "eval"), scope)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext privlab.exercises`` registers the ``%%solution`` cell magic.
+
+    A solution cell starts with ``%%solution``; its code runs as usual and
+    shows the check's feedback, but in a copy of the notebook's variables.
+    """
+
+    def solution(line: str, cell: str) -> Any:
+        return run_solution(cell, ipython.user_ns)
+
+    ipython.register_magic_function(solution, magic_kind="cell", magic_name="solution")

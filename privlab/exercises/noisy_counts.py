@@ -34,6 +34,12 @@ def _number(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _shown(value: Any) -> str:
+    """A short repr of a learner's value for a feedback message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _close(a: float, b: float, tolerance: float = 1e-6) -> bool:
     return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
 
@@ -56,6 +62,14 @@ def check_differencing(count_all: Any, count_without_alice: Any, alice_bought: A
     """Two exact counts that differ only by Alice reveal whether she bought."""
     name = "Exercise 1 (differencing attack)"
     everyone, without, customers = _buyer_counts()
+    if count_all is None or count_without_alice is None:
+        return Feedback(
+            name,
+            "incorrect",
+            "A count is None: the dashboard refused that group because it had fewer than 10 "
+            "customers.",
+            "To leave Alice out, select everyone EXCEPT her: put ~ in front of her mask.",
+        )
     if _number(count_all) is None or _number(count_without_alice) is None:
         return Feedback(
             name,
@@ -63,6 +77,8 @@ def check_differencing(count_all: Any, count_without_alice: Any, alice_bought: A
             "Both counts should be whole numbers.",
             "Use the numbers the dashboard returned.",
         )
+    if isinstance(alice_bought, (int, np.integer)) and alice_bought in (0, 1):
+        alice_bought = bool(alice_bought)  # 1 and 0 mean True and False here
     if not isinstance(alice_bought, (bool, np.bool_)):
         return Feedback(
             name,
@@ -123,28 +139,28 @@ def check_scales(count_scale: Any, sum_scale: Any) -> Feedback:
             name,
             "incorrect",
             "Both scales should be numbers.",
-            "The scale is b = sensitivity / epsilon.",
+            "The scale is b = sensitivity / ε.",
         )
     if _close(count, 0.5):
         return Feedback(
             name,
             "incorrect",
-            "count_scale is epsilon / sensitivity, upside down.",
-            "b = sensitivity / epsilon: smaller epsilon must give MORE noise.",
+            "count_scale is ε / sensitivity, upside down.",
+            "b = sensitivity / ε: smaller ε must give MORE noise.",
         )
     if not _close(count, 2.0):
         return Feedback(
             name,
             "incorrect",
             f"count_scale = {count:g} is not right for a count.",
-            "One person changes a count by at most 1: sensitivity 1, epsilon 0.5.",
+            "One person changes a count by at most 1: sensitivity 1, ε = 0.5.",
         )
     if _close(total, 25.0):
         return Feedback(
             name,
             "incorrect",
-            "sum_scale multiplies by epsilon; it should divide.",
-            "b = sensitivity / epsilon = 50 / 0.5.",
+            "sum_scale multiplies by ε; it should divide.",
+            "b = sensitivity / ε = 50 / 0.5.",
         )
     if _close(total, 2.0):
         return Feedback(
@@ -159,7 +175,7 @@ def check_scales(count_scale: Any, sum_scale: Any) -> Feedback:
             name,
             "incorrect",
             f"sum_scale = {total:g} is not right.",
-            "One person changes the capped sum by at most 50; divide by epsilon.",
+            "One person changes the capped sum by at most 50; divide by ε.",
         )
     return Feedback(
         name,
@@ -186,7 +202,7 @@ def _draws(
         number = _number(np.asarray(result).item()) if np.size(result) == 1 else None
         if number is None:
             raise LearnerCodeError(
-                f"your function returned {result!r}; it should return one finite number."
+                f"your function returned {_shown(result)}; it should return one finite number."
             )
         out[i] = number
     return out
@@ -212,7 +228,7 @@ def check_laplace_mechanism(laplace_release: Any) -> Feedback:
         return Feedback(
             name,
             "incorrect",
-            f"It returned {first!r}; expected one number.",
+            f"It returned {_shown(first)}; expected one number.",
             "Return value + noise.",
         )
     if first != again:
@@ -252,28 +268,28 @@ def check_laplace_mechanism(laplace_release: Any) -> Feedback:
                 f"{setting}: the noise should average to zero.",
                 "Laplace noise has loc=0.",
             )
+        # std / mean |noise| is sqrt(2) = 1.41 for Laplace noise of any scale, 1.25 for Gaussian
+        if float(np.std(noise) / size) < 1.33:
+            return Feedback(
+                name,
+                "incorrect",
+                "The noise has the wrong shape: its tails are too thin for Laplace noise "
+                "(is it Gaussian, or uniform?).",
+                "Draw it with rng.laplace(loc=0.0, scale=b).",
+            )
         if not 0.9 * scale <= size <= 1.1 * scale:
             return Feedback(
                 name,
                 "incorrect",
                 f"The noise is {size:.3g} on average {setting}; it should be about "
-                f"b = sensitivity / epsilon = {scale:g}.",
+                f"b = sensitivity / ε = {scale:g}.",
                 _scale_hint(size, scale, sensitivity, epsilon),
-            )
-        shape = float(np.std(noise) / size)
-        if shape < 1.33:
-            return Feedback(
-                name,
-                "incorrect",
-                "The noise has the right size but the wrong shape: its tails are "
-                "too thin for Laplace noise (Gaussian, perhaps?).",
-                "Use rng.laplace.",
             )
     return Feedback(
         name,
         "correct",
         "Releases centre on the true value, with noise of average size "
-        "sensitivity / epsilon, drawn from the rng you were given.",
+        "sensitivity / ε, drawn from the rng you were given.",
     )
 
 
@@ -283,8 +299,8 @@ def _scale_hint(size: float, scale: float, sensitivity: float, epsilon: float) -
     if math.isclose(size, scale * 2, rel_tol=0.1):
         return "It is twice the right size: numpy's scale argument is b itself."
     if math.isclose(size, epsilon / sensitivity, rel_tol=0.1):
-        return "The scale is upside down: b = sensitivity / epsilon."
-    return "Use scale b = sensitivity / epsilon, from the arguments (not fixed numbers)."
+        return "The scale is upside down: b = sensitivity / ε."
+    return "Use scale b = sensitivity / ε, from the arguments (not fixed numbers)."
 
 
 # --------------------------------------------------------------------------
@@ -292,46 +308,46 @@ def _scale_hint(size: float, scale: float, sensitivity: float, epsilon: float) -
 # --------------------------------------------------------------------------
 
 
-@check("Exercise 4 (choosing epsilon)")
+@check("Exercise 4 (choosing ε)")
 def check_epsilon_for_error(epsilon: Any) -> Feedback:
     """The smallest epsilon whose Laplace count is off by at most 5 people on average."""
-    name = "Exercise 4 (choosing epsilon)"
+    name = "Exercise 4 (choosing ε)"
     value = _number(epsilon)
     if value is None or value <= 0:
         return Feedback(
             name,
             "incorrect",
-            f"epsilon must be a positive number; got {epsilon!r}.",
-            "The average error of Laplace noise is b = 1 / epsilon for a count.",
+            f"ε must be a positive number; got {epsilon!r}.",
+            "The average error of Laplace noise is b = 1 / ε for a count.",
         )
     error = 1 / value
     if _close(value, 0.2):
         return Feedback(
             name,
             "correct",
-            "At epsilon = 0.2 the noise has scale b = 1 / 0.2 = 5 people: the "
+            "At ε = 0.2 the noise has scale b = 1 / 0.2 = 5 people: the "
             "most privacy that still keeps the typical error at 5.",
         )
     if _close(value, 5.0):
         return Feedback(
             name,
             "incorrect",
-            "At epsilon = 5 the error is only 0.2 people: accurate, but little privacy.",
-            "Smaller epsilon means more noise. Solve 1 / epsilon = 5.",
+            "At ε = 5 the error is only 0.2 people: accurate, but little privacy.",
+            "Smaller ε means more noise. Solve 1 / ε = 5.",
         )
     if value > 0.2:
         return Feedback(
             name,
             "incorrect",
-            f"At epsilon = {value:g} the error is {error:.3g} people: within 5, but "
+            f"At ε = {value:g} the error is {error:.3g} people: within 5, but "
             "you could protect people more.",
-            "Lower epsilon until the average error 1 / epsilon reaches 5.",
+            "Lower ε until the average error 1 / ε reaches 5.",
         )
     return Feedback(
         name,
         "incorrect",
-        f"At epsilon = {value:g} the average error is {error:.3g} people, more than 5.",
-        "The average error of a count is 1 / epsilon.",
+        f"At ε = {value:g} the average error is {error:.3g} people, more than 5.",
+        "The average error of a count is 1 / ε.",
     )
 
 
@@ -359,12 +375,26 @@ def check_rr_estimator(estimate_yes_share: Any) -> Feedback:
             return Feedback(
                 name,
                 "incorrect",
-                f"It returned {answer!r}; expected one number.",
-                "Return the estimated share as a float.",
+                f"It returned {_shown(answer)}; expected one number.",
+                "Return the estimated share as a float (one number between about 0 and 1).",
             )
-        if _close(got, expected, 1e-9):
+        if math.isclose(got, expected, abs_tol=1e-3):
             continue
-        if _close(got, float(reports.mean()), 1e-9):
+        if math.isclose(got, 100 * expected, abs_tol=0.1):
+            return Feedback(
+                name,
+                "incorrect",
+                f"It gave {got:.4g}, a percentage; the exercise asks for a share.",
+                "Return a number between 0 and 1: do not multiply by 100.",
+            )
+        if math.isclose(got, size * expected, abs_tol=0.5):
+            return Feedback(
+                name,
+                "incorrect",
+                f"It gave {got:.4g}, a number of people; the exercise asks for a share.",
+                "Use the share of 'yes' reports, reports.mean(), not their count.",
+            )
+        if math.isclose(got, float(reports.mean()), abs_tol=1e-3):
             return Feedback(
                 name,
                 "incorrect",
@@ -375,9 +405,9 @@ def check_rr_estimator(estimate_yes_share: Any) -> Feedback:
         return Feedback(
             name,
             "incorrect",
-            f"For {size} reports at epsilon = {epsilon:g}, it gave {got:.4f}; the "
+            f"For {size} reports at ε = {epsilon:g}, it gave {got:.4f}; the "
             f"unbiased estimate is {expected:.4f}.",
-            "p = e^eps / (1 + e^eps); estimate = (reported - (1 - p)) / (2p - 1).",
+            "p = e^ε / (1 + e^ε); estimate = (reported - (1 - p)) / (2p - 1).",
         )
     return Feedback(
         name,

@@ -188,13 +188,22 @@ def update_neighbours(fig: go.Figure, epsilon: float, count: int = 118) -> None:
 
 
 def neighbours_caption(epsilon: float, count: int = 118) -> str:
-    """One sentence that says what the neighbours chart shows."""
+    """Two sentences that say what the neighbours chart shows, without relying on colour."""
     accuracy = best_guess_accuracy(epsilon)
+    bound = math.exp(epsilon)
+    if epsilon <= 0.3:
+        overlap = "almost coincide"
+    elif epsilon <= 1.5:
+        overlap = "overlap a lot"
+    else:
+        overlap = "barely overlap"
     return (
-        f"The blue and orange distributions overlap; at ε = {epsilon:g} an attacker who "
-        f"sees one release and guesses “Alice bought” whenever it is {count} or more is right "
-        f"{_percent(accuracy)} of the time, against 50% for a coin toss. "
-        f"No attacker can do better than e^ε / (1 + e^ε) = {_percent(accuracy)}."
+        f"Left: the distributions of the release with Alice (solid bars) and without her "
+        f"(hatched bars) {overlap}. Right: for every output, the ratio of the two is exactly "
+        f"e^ε = {bound:.3g} or e^-ε = {1 / bound:.3g}, never beyond. If Alice being in or out "
+        f"is a coin toss beforehand, the best attacker, guessing “Alice is in” whenever the "
+        f"release is {count} or more, is right {_percent(accuracy)} of the time, and no "
+        f"attacker can do better: e^ε / (1 + e^ε) = {_percent(accuracy)}."
     )
 
 
@@ -268,10 +277,19 @@ def update_noise_scale(fig: go.Figure, epsilon: float) -> None:
     error = dp.expected_absolute_error(epsilon, discrete=True)
     relative = np.array([100 * error / c for c in EXAMPLE_COUNTS])
     fig.data[1].update(x=[epsilon], y=[error])
-    fig.data[2].update(y=relative, text=[f"{r:.2g}%" for r in relative])
+    fig.data[2].update(y=relative, text=[_share(r) for r in relative])
     fig.layout.title.text = (
         f"ε = {epsilon:g}: a noisy count is off by {error:.2g} people on average"
     )
+
+
+def _share(percent: float) -> str:
+    """A percentage written out plainly, never in e-notation."""
+    if percent >= 10:
+        return f"{percent:,.0f}%"
+    if percent >= 0.01:
+        return f"{percent:.2g}%"
+    return "less than 0.01%"
 
 
 def noise_scale_caption(epsilon: float) -> str:
@@ -279,9 +297,9 @@ def noise_scale_caption(epsilon: float) -> str:
     error = dp.expected_absolute_error(epsilon, discrete=True)
     return (
         f"At ε = {epsilon:g} the noise is about ±{error:.2g} people whatever the count: "
-        f"{100 * error / EXAMPLE_COUNTS[0]:.2g}% of a count of 20, but only "
-        f"{100 * error / EXAMPLE_COUNTS[-1]:.2g}% of a count of 20,000. "
-        "Halving ε doubles the error."
+        f"{_share(100 * error / EXAMPLE_COUNTS[0])} of a count of 20, but "
+        f"{_share(100 * error / EXAMPLE_COUNTS[-1])} of a count of 20,000. "
+        "For ε below about 1, halving ε roughly doubles the error."
     )
 
 
@@ -420,7 +438,11 @@ def update_randomized_response(
         100 * dp.randomized_response_std_error(true_proportion, int(n), epsilon)
         for n in SURVEY_SIZES
     ]
-    central = 100 * math.sqrt(2) * dp.laplace_scale(1, epsilon) / SURVEY_SIZES
+    # Both curves include the sampling error of asking n people; the central one adds
+    # Laplace noise of variance 2 b^2 to the count, so 2 b^2 / n^2 to the share.
+    sampling = true_proportion * (1 - true_proportion) / SURVEY_SIZES
+    noise = 2 * dp.laplace_scale(1, epsilon) ** 2 / SURVEY_SIZES**2
+    central = 100 * np.sqrt(sampling + noise)
     this_error = 100 * dp.randomized_response_std_error(true_proportion, respondents, epsilon)
     fig.data[0].update(x=x_raw, y=h_raw, width=w_raw)
     fig.data[1].update(x=x_est, y=h_est, width=w_est)
@@ -438,14 +460,16 @@ def update_randomized_response(
 def randomized_response_caption(
     epsilon: float, respondents: int, true_proportion: float = 0.3
 ) -> str:
-    """One sentence that says what the randomized-response chart shows."""
+    """Two sentences that say what the randomized-response chart shows."""
     p = dp.keep_probability(epsilon)
     raw = p * true_proportion + (1 - p) * (1 - true_proportion)
     error = 100 * dp.randomized_response_std_error(true_proportion, respondents, epsilon)
     return (
-        f"Each person tells the truth with probability {_percent(p)}. The raw share of “yes” "
-        f"reports centres on {100 * raw:.1f}%, pulled towards 50% by the coin; the corrected "
-        f"estimate centres on the true {100 * true_proportion:.0f}%, typically within "
-        f"±{error:.2g} points. Privacy on the device costs accuracy: on the right, the local "
-        "curve sits far above the central one."
+        f"Each person tells the truth with probability {_percent(p)}. Left: the raw share of "
+        f"“yes” reports (hatched bars) centres on {100 * raw:.1f}%, pulled towards 50% by the "
+        f"coin; the corrected estimate (solid bars) centres on the true "
+        f"{100 * true_proportion:.0f}%, typically within ±{error:.2g} points. Right: "
+        "not having to trust the collector costs accuracy, as the local curve (solid) sits "
+        "above the central one (dotted), which a trusted curator adding noise to the exact "
+        "count would get."
     )

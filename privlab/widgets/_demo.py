@@ -18,7 +18,11 @@ from typing import Any
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
+from .._validate import positive_number
+from ..errors import InvalidParameterError
+
 EPSILONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0)
+MAX_EPSILON = 30
 
 
 @contextmanager
@@ -42,10 +46,15 @@ def updating(figure: go.FigureWidget) -> Iterator[go.FigureWidget]:
 def selection_slider(
     description: str, options: Sequence[Any], value: Any, *, fmt: str = "{:g}"
 ) -> widgets.SelectionSlider:
-    """A slider over a fixed list of round values: bounded, keyboard-friendly, readable."""
+    """A slider over a fixed list of round values: bounded, keyboard-friendly, readable.
+
+    A starting ``value`` that is not one of the ``options`` becomes an extra
+    stop, so a demo can start at any valid value a learner types.
+    """
+    stops = sorted({*options, value})
     return widgets.SelectionSlider(
         description=description,
-        options=[(fmt.format(option), option) for option in options],
+        options=[(fmt.format(option), option) for option in stops],
         value=value,
         continuous_update=False,
         style={"description_width": "initial"},
@@ -57,6 +66,11 @@ def epsilon_slider(
     value: float = 1.0, options: Sequence[float] = EPSILONS
 ) -> widgets.SelectionSlider:
     """The privacy-loss slider used by every DP demo: smaller ε, more privacy."""
+    value = positive_number("epsilon", value)
+    if value > MAX_EPSILON:
+        raise InvalidParameterError(
+            f"epsilon must be a number > 0 and at most {MAX_EPSILON} in a demo; got {value!r}."
+        )
     return selection_slider("ε (privacy loss)", options, value)
 
 

@@ -11,8 +11,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .. import dp
-from .._validate import integer
+from .._validate import integer, real_number
 from .._validate import rng as as_rng
+from ..errors import InvalidParameterError
 from ..viz import dp as charts
 from ._demo import Demo, epsilon_slider, selection_slider
 
@@ -82,6 +83,10 @@ def randomized_response_demo(
 ) -> Demo:
     """A sensitive yes/no survey answered with randomized response, repeated 1,000 times."""
     eps = epsilon_slider(epsilon)
+    respondents = integer("respondents", respondents, low=10, high=1_000_000)
+    true_share = real_number("true_share", true_share)
+    if not 0 <= true_share <= 1:
+        raise InvalidParameterError(f"true_share must be a number from 0 to 1; got {true_share!r}.")
     size = selection_slider("respondents", RESPONDENTS, respondents, fmt="{:,}")
     share = selection_slider("true share of “yes”", TRUE_SHARES, true_share, fmt="{:.0%}")
     figure = go.FigureWidget(
