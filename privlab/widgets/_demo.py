@@ -82,12 +82,14 @@ class Demo(widgets.VBox):
     controls : list of ipywidgets widgets
         Value widgets (sliders, dropdowns) trigger a redraw when their value
         changes; buttons trigger one when clicked.
-    figure : plotly.graph_objects.FigureWidget
-        The chart, redrawn in place.
+    figure : plotly.graph_objects.Figure
+        The chart's skeleton. The demo draws its first state into this plain
+        figure, then shows it as a ``FigureWidget`` (``demo.figure``) that is
+        redrawn in place.
     redraw : callable
-        Called inside :func:`updating` with the control that changed (``None``
-        for the first drawing); reads the controls, changes ``figure`` and
-        returns the caption (HTML text) for the new state.
+        ``redraw(figure, trigger)`` reads the controls, changes ``figure`` and
+        returns the caption (HTML text) for the new state. ``trigger`` is the
+        control that changed, or ``None`` for the first drawing.
     title : str
         A short heading shown above the controls.
     """
@@ -95,16 +97,21 @@ class Demo(widgets.VBox):
     def __init__(
         self,
         controls: list[widgets.Widget],
-        figure: go.FigureWidget,
-        redraw: Callable[[widgets.Widget | None], str],
+        figure: go.Figure,
+        redraw: Callable[[go.Figure, widgets.Widget | None], str],
         *,
         title: str = "",
     ) -> None:
         self.controls = controls
-        self.figure = figure
         self._redraw = redraw
         self.title = title
         self.caption = widgets.HTML(layout=widgets.Layout(max_width="900px"))
+        # Draw the first state before the figure becomes a widget: the widget is born
+        # right, and nothing reaches the page before it is displayed. (An update that
+        # arrives while the page is still setting up the figure's model can be lost, and
+        # that figure then ignores every later update: seen in Voila.)
+        self._show_caption(redraw(figure, None))
+        self.figure = go.FigureWidget(figure)
         for control in controls:
             if isinstance(control, widgets.Button):
                 control.on_click(self.refresh)
@@ -114,9 +121,8 @@ class Demo(widgets.VBox):
         row = widgets.HBox(
             controls, layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px 24px")
         )
-        super().__init__([*heading, row, figure, self.caption])
+        super().__init__([*heading, row, self.figure, self.caption])
         self.add_class("privlab-demo")
-        self.refresh()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -131,5 +137,8 @@ class Demo(widgets.VBox):
     def refresh(self, trigger: widgets.Widget | None = None) -> None:
         """Redraw the chart and the caption from the controls' current values."""
         with updating(self.figure):
-            caption = self._redraw(trigger)
+            caption = self._redraw(self.figure, trigger)
+        self._show_caption(caption)
+
+    def _show_caption(self, caption: str) -> None:
         self.caption.value = f'<p role="status" aria-live="polite">{caption}</p>'

@@ -33,9 +33,9 @@ def noisy_releases_demo(true_count: int = 118, epsilon: float = 0.5, seed: int =
     once = widgets.Button(description="Release once", icon="play", layout={"width": "auto"})
     many = widgets.Button(description="Release 100 times", icon="forward", layout={"width": "auto"})
     history: list[int] = []
-    figure = go.FigureWidget(charts.releases_figure(np.array([], dtype=int), true_count, epsilon))
+    figure = charts.releases_figure(np.array([], dtype=int), true_count, epsilon)
 
-    def redraw(trigger: widgets.Widget | None) -> str:
+    def redraw(figure: go.Figure, trigger: widgets.Widget | None) -> str:
         if trigger is None or trigger is slider:
             history.clear()  # a new epsilon starts a new experiment
         how_many = 100 if trigger is many else 1
@@ -57,9 +57,9 @@ def noisy_releases_demo(true_count: int = 118, epsilon: float = 0.5, seed: int =
 def neighbours_demo(epsilon: float = 1.0, count: int = 118) -> Demo:
     """Two neighbouring worlds, with and without Alice, and how alike their outputs look."""
     slider = epsilon_slider(epsilon)
-    figure = go.FigureWidget(charts.neighbours_figure(epsilon, count))
+    figure = charts.neighbours_figure(epsilon, count)
 
-    def redraw(_trigger: widgets.Widget | None) -> str:
+    def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
         charts.update_neighbours(figure, slider.value, count)
         return charts.neighbours_caption(slider.value, count)
 
@@ -69,9 +69,9 @@ def neighbours_demo(epsilon: float = 1.0, count: int = 118) -> Demo:
 def noise_scale_demo(epsilon: float = 1.0) -> Demo:
     """How big the error is for each epsilon, and why it matters more for small counts."""
     slider = epsilon_slider(epsilon)
-    figure = go.FigureWidget(charts.noise_scale_figure(epsilon))
+    figure = charts.noise_scale_figure(epsilon)
 
-    def redraw(_trigger: widgets.Widget | None) -> str:
+    def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
         charts.update_noise_scale(figure, slider.value)
         return charts.noise_scale_caption(slider.value)
 
@@ -89,11 +89,9 @@ def randomized_response_demo(
         raise InvalidParameterError(f"true_share must be a number from 0 to 1; got {true_share!r}.")
     size = selection_slider("respondents", RESPONDENTS, respondents, fmt="{:,}")
     share = selection_slider("true share of “yes”", TRUE_SHARES, true_share, fmt="{:.0%}")
-    figure = go.FigureWidget(
-        charts.randomized_response_figure(epsilon, respondents, true_share, rng=0)
-    )
+    figure = charts.randomized_response_figure(epsilon, respondents, true_share, rng=0)
 
-    def redraw(_trigger: widgets.Widget | None) -> str:
+    def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
         charts.update_randomized_response(figure, eps.value, size.value, share.value, rng=0)
         return charts.randomized_response_caption(eps.value, size.value, share.value)
 
