@@ -19,12 +19,14 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 STRIP_OPTIONS := --keep-id --extra-keys "metadata.language_info.version"
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test lint format strip bench clean
+.PHONY: help install lab voila student test lint format strip bench clean browser
 
 help:
 	@echo "Targets:"
 	@echo "  make lab      start JupyterLab on the first lesson (PORT=$(PORT))"
-	@echo "  make test     lint, then run the tests, doctests and every notebook"
+	@echo "  make voila    serve the lessons as dashboards, code hidden (PORT=$(PORT))"
+	@echo "  make student  write student and instructor copies of the lessons into build/"
+	@echo "  make test     lint, then run the tests, doctests, every notebook and the browser tests"
 	@echo "  make lint     check style with ruff"
 	@echo "  make format   reformat and auto-fix with ruff"
 	@echo "  make strip    remove outputs and widget state from notebooks/*.ipynb"
@@ -70,13 +72,35 @@ lab: $(VENV)/.installed
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	  $(ALLOW_ROOT)
 
+voila: $(VENV)/.installed
+	$(BIN)/voila --Voila.ip=127.0.0.1 --port=$(PORT) --no-browser notebooks
+
+student: $(VENV)/.installed-test
+	$(BIN)/python scripts/make_versions.py --out build
+
+# The browser tests drive Debian's Chromium (never a browser downloaded by a
+# test tool). Installed here when missing and running as root, as in CI.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "error: the browser tests need Chromium at $(CHROMIUM): install it" \
+	         "(Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
 # Prefer the kernel of this venv; one BLAS thread (small matrices are much
 # faster that way on few cores); silence the debugger's frozen-modules warning.
 test bench: export JUPYTER_PREFER_ENV_PATH := 1
 test: export OPENBLAS_NUM_THREADS := 1
 test bench: export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-test: lint
+test: export PRIVLAB_CHROMIUM := $(CHROMIUM)
+test: lint browser
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --doctest-glob=README.md \
 	  tests privlab notebooks README.md
 

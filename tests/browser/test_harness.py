@@ -1,0 +1,82 @@
+"""The browser checks themselves: they must fail on broken demos, and catch stale views.
+
+Each test serves a small notebook written here, so the checks are tried on
+demos that are broken on purpose, and on a chart changed after it was shown
+but before Voila drew the page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from harness import (
+    BrowserCheckFailed,
+    exercise_demos,
+    jupyter_server,
+    open_in_lab,
+    open_in_voila,
+    run_all_in_lab,
+    titles,
+    wait_for_demos,
+)
+from nbformat.v4 import new_code_cell, new_notebook
+
+BROKEN_DEMO = '''
+import plotly.graph_objects as go
+from privlab.widgets import Demo
+from privlab.widgets._demo import epsilon_slider
+
+
+def broken_demo(kind):
+    """A demo whose callback raises, or never touches its chart."""
+    slider = epsilon_slider(1.0)
+    figure = go.Figure(go.Bar(x=[1, 2], y=[1, 2]), layout={"title": {"text": kind}})
+
+    def redraw(figure, trigger):
+        if trigger is not None and kind == "raises":
+            raise RuntimeError("a broken callback")
+        return "this caption never changes the chart"
+
+    return Demo([slider], figure, redraw, title=kind)
+'''
+
+
+def write_notebook(folder, name, *sources):
+    notebook = new_notebook(cells=[new_code_cell(source) for source in sources])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    path = folder / name
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["raises", "never updates"])
+def test_a_broken_demo_fails_the_check_with_a_clear_message(tmp_path, page, kind):
+    notebook = write_notebook(tmp_path, "broken.ipynb", BROKEN_DEMO, f"broken_demo({kind!r})")
+    with jupyter_server("lab", tmp_path / "server", [notebook]) as lab:
+        open_in_lab(page, lab, notebook.name)
+        run_all_in_lab(page, notebook.name)
+        with pytest.raises(BrowserCheckFailed, match=r"to redraw its chart after pressing Arrow"):
+            exercise_demos(page, 1, "the broken notebook")
+
+
+def test_voila_shows_charts_as_they_are_after_the_run(tmp_path, page):
+    """Voila draws the page after the whole notebook ran: changes made after display must show."""
+    notebook = write_notebook(
+        tmp_path,
+        "changed.ipynb",
+        "from privlab.widgets import DEMOS\ndemos = {name: make() for name, make in DEMOS.items()}",
+        "for demo in demos.values():\n    display(demo)",
+        "for demo in demos.values():\n"
+        "    slider = demo.controls[0]\n"
+        "    slider.index = (slider.index + 1) % len(slider.options)\n"
+        "import json\n"
+        "print('EXPECTED ' + json.dumps([d.figure.layout.title.text for d in demos.values()]))",
+    )
+    with jupyter_server("voila", tmp_path / "server", [notebook]) as voila:
+        open_in_voila(page, voila, notebook.name)
+        wait_for_demos(page, 4, "the Voila page")
+        printed = page.locator("pre", has_text="EXPECTED").first.inner_text()
+        expected = json.loads(printed.split("EXPECTED ", 1)[1])
+        assert titles(page) == expected
