@@ -116,7 +116,8 @@ strip: $(VENV)/.installed-test
 	$(if $(NOTEBOOKS),$(BIN)/nbstripout $(STRIP_OPTIONS) $(NOTEBOOKS),@echo "No notebooks to strip.")
 
 # No BLAS thread limit here: measure what a learner's JupyterLab does.
-bench: $(VENV)/.installed-test
+bench: export PRIVLAB_CHROMIUM := $(CHROMIUM)
+bench: $(VENV)/.installed-test browser
 	$(BIN)/python benchmarks/run.py
 
 clean:

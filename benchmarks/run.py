@@ -9,7 +9,9 @@ It measures
 1. ``import privlab`` in a fresh interpreter (median of 7 runs);
 2. each notebook in ``notebooks/``: Run-All time and the kernel's peak memory,
    and whether any cell raised (cells tagged ``raises-exception`` may);
-3. each widget demo in ``privlab.widgets.DEMOS``: time per control change.
+3. each widget demo in ``privlab.widgets.DEMOS``: time per control change;
+4. each demo in each lesson, in JupyterLab in Chromium: the time from a key
+   press on its slider to the redrawn chart (``plotly_afterplot``).
 
 It prints a Markdown table, writes it to ``benchmarks/results.md`` and exits
 with status 1 if any budget is missed. See ``benchmarks/README.md``.
@@ -23,6 +25,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 from time import perf_counter
@@ -37,6 +40,8 @@ IMPORT_MS = 150
 NOTEBOOK_S = 15
 NOTEBOOK_MB = 400
 CHANGE_MS = 20
+BROWSER_MS = 100  # about the limit where a person feels a response as instant
+PRESSES = 10
 
 IMPORT_RUNS = 7
 CHANGES = 50
@@ -137,6 +142,49 @@ def bench_widgets() -> list[Row]:
     return rows
 
 
+def bench_browser() -> list[Row]:
+    """Key press to redrawn chart, measured in the page, for every demo of every lesson."""
+    budget = f"median < {BROWSER_MS} ms"
+    sys.path.insert(0, str(ROOT / "tests" / "browser"))
+    try:
+        import harness
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        return [("browser redraws", f"not run: {error}", budget, None)]
+    if not Path(harness.CHROMIUM).exists():
+        return [("browser redraws", f"not run: no Chromium at {harness.CHROMIUM}", budget, None)]
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        work = Path(tmp)
+        with (
+            harness.chromium(playwright, work / "profile") as context,
+            harness.jupyter_server("lab", work / "lab") as lab,
+        ):
+            page = context.new_page()
+            for notebook in harness.NOTEBOOKS:
+                count = harness.expected_demo_count(notebook)
+                if not count:
+                    continue
+                harness.open_in_lab(page, lab, notebook.name)
+                harness.run_all_in_lab(page, notebook.name)
+                demos = harness.wait_for_demos(page, count, notebook.name)
+                for index in range(count):
+                    demo = demos.nth(index)
+                    title = harness.demo_title(demo)
+                    ms = [harness.move_control(page, demo, title) for _ in range(PRESSES)]
+                    median = statistics.median(ms)
+                    p95 = statistics.quantiles(ms, n=20, method="inclusive")[-1]
+                    rows.append(
+                        (
+                            f"browser `{notebook.stem}` “{title}”: key press to redrawn chart",
+                            f"median {median:.0f} ms, p95 {p95:.0f} ms ({PRESSES} presses)",
+                            budget,
+                            median < BROWSER_MS,
+                        )
+                    )
+    return rows
+
+
 def markdown(rows: list[Row]) -> str:
     status = {True: "ok", False: "**FAIL**", None: "not run"}
     lines = ["| Measurement | Result | Budget | Status |", "| --- | --- | --- | --- |"]
@@ -162,6 +210,12 @@ def main() -> int:
     except Exception as error:  # e.g. privlab.widgets fails to import
         traceback.print_exc()
         rows.append(("widget demos", f"failed: {type(error).__name__}: {error}", "runs", False))
+
+    try:
+        rows += bench_browser()
+    except Exception as error:
+        traceback.print_exc()
+        rows.append(("browser redraws", f"failed: {type(error).__name__}: {error}", "runs", False))
 
     table = markdown(rows)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
