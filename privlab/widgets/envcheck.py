@@ -8,7 +8,6 @@ from typing import Any
 
 import ipywidgets as widgets
 import plotly.graph_objects as go
-from IPython.display import display
 
 from ..viz.style import PALETTE, base_layout
 
@@ -87,13 +86,24 @@ def _report_html(rows: list[tuple[str, str, str, bool | None]]) -> str:
 
 
 class _WidgetProbe(widgets.VBox):
-    """A slider and a chart; where widgets cannot render, a clear message shows instead."""
+    """The package report, a slider and a chart; a clear message where widgets cannot render."""
+
+    def __init__(self, children: list[widgets.Widget], report_text: str, report_html: str):
+        super().__init__(children)
+        self._report_text, self._report_html = report_text, report_html
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = NOT_SHOWING
-        bundle["text/html"] = f"<p>❌ <b>{NOT_SHOWING}</b></p>"
+        bundle["text/plain"] = f"{self._report_text}\n\n{NOT_SHOWING}"
+        bundle["text/html"] = f"{self._report_html}<p>❌ <b>{NOT_SHOWING}</b></p>"
         return bundle
+
+
+def _report_text(rows: list[tuple[str, str, str, bool | None]]) -> str:
+    return "\n".join(
+        f"{name:12} {version:10} {required:10} {'ok' if ok else 'NEEDS ATTENTION'}"
+        for name, version, required, ok in rows
+    )
 
 
 def widget_probe() -> _WidgetProbe:
@@ -134,19 +144,19 @@ def widget_probe() -> _WidgetProbe:
         )
 
     slider.observe(follow, names="value")
-    return _WidgetProbe([status, slider, figure])
-
-
-def environment_check() -> None:
-    """Show which packages are installed, and a slider that proves widgets render here.
-
-    Where widgets cannot render (a plain-text front end, a static viewer), the
-    probe shows a sentence that says so and what to do instead.
-    """
     rows = package_report()
-    text = "\n".join(
-        f"{name:12} {version:10} {required:10} {'ok' if ok else 'NEEDS ATTENTION'}"
-        for name, version, required, ok in rows
+    report_html = _report_html(rows)
+    return _WidgetProbe(
+        [widgets.HTML(report_html), status, slider, figure], _report_text(rows), report_html
     )
-    display({"text/html": _report_html(rows), "text/plain": text}, raw=True)
-    display(widget_probe())
+
+
+def environment_check() -> _WidgetProbe:
+    """Which packages are installed, and a slider that proves widgets render here.
+
+    Shown as one output (the last line of a cell): the package table, then a
+    slider and a dot that follows it. Where widgets cannot render (a
+    plain-text front end, a static viewer), the table and a sentence that says
+    so, and what to do instead, show in their place.
+    """
+    return widget_probe()

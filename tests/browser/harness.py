@@ -33,6 +33,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 BIN = Path(sys.executable).parent
+# The course's Voila settings. Progressive rendering is on: without it, Voila 0.5 sometimes
+# makes two page-side models for one figure, and the chart then ignores every update.
+VOILA_CONFIG = ROOT / "voila.json"
 CHROMIUM = os.environ.get("PRIVLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -117,15 +120,25 @@ def _offline_lab_settings(settings: Path) -> None:
 
 
 @contextmanager
-def jupyter_server(kind: str, workdir: Path, notebooks: list[Path] = NOTEBOOKS) -> Iterator[Server]:
+def jupyter_server(
+    kind: str,
+    workdir: Path,
+    notebooks: list[Path] = NOTEBOOKS,
+    voila_settings: dict | None = None,
+) -> Iterator[Server]:
     """Start JupyterLab (``kind="lab"``) or Voila (``"voila"``) on a copy of ``notebooks``.
 
-    The server is stopped when the block ends, even on failure.
+    Voila reads the course's ``voila.json`` unless ``voila_settings`` replaces
+    it. The server is stopped when the block ends, even on failure.
     """
     root = workdir / "root"
     (root / "notebooks").mkdir(parents=True, exist_ok=True)
     for notebook in notebooks:
         shutil.copy(notebook, root / "notebooks" / notebook.name)
+    if voila_settings is None:
+        shutil.copy(VOILA_CONFIG, root / VOILA_CONFIG.name)  # read from the working folder
+    else:
+        (root / VOILA_CONFIG.name).write_text(json.dumps(voila_settings), encoding="utf-8")
     port, token = _free_port(), secrets.token_hex(16)
     dirs = {
         name: workdir / name
@@ -299,7 +312,8 @@ def wait_for_demos(page: Page, count: int, where: str) -> Locator:
     """Wait until ``count`` demos show a drawn chart."""
     wait_for(
         page,
-        "n => document.querySelectorAll('.privlab-demo .js-plotly-plot .main-svg').length >= n",
+        """n => Array.from(document.querySelectorAll('.privlab-demo .js-plotly-plot'))
+               .filter(graph => graph.querySelector('.main-svg') && graph.data).length >= n""",
         arg=count,
         what=f"{count} demo chart(s) to be drawn in {where}",
         seconds=RUN_ALL_S,

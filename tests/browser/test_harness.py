@@ -12,6 +12,7 @@ import json
 import nbformat
 import pytest
 from harness import (
+    VOILA_CONFIG,
     BrowserCheckFailed,
     exercise_demos,
     jupyter_server,
@@ -43,6 +44,12 @@ def broken_demo(kind):
 '''
 
 
+def test_voila_renders_progressively():
+    """The setting that keeps Voila from making two page-side models of one chart."""
+    config = json.loads(VOILA_CONFIG.read_text(encoding="utf-8"))
+    assert config["VoilaConfiguration"]["progressive_rendering"] is True
+
+
 def write_notebook(folder, name, *sources):
     notebook = new_notebook(cells=[new_code_cell(source) for source in sources])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
@@ -62,19 +69,25 @@ def test_a_broken_demo_fails_the_check_with_a_clear_message(tmp_path, page, kind
 
 
 def test_voila_shows_charts_as_they_are_after_the_run(tmp_path, page):
-    """Voila draws the page after the whole notebook ran: changes made after display must show."""
+    """Changes made after display must show when the page is drawn after the whole run.
+
+    That is Voila without progressive rendering (and any view made later, such
+    as after a page reload): the page is built from the widgets' synced state,
+    so a figure whose synced copy was not refreshed would show its old state.
+    """
     notebook = write_notebook(
         tmp_path,
         "changed.ipynb",
         "from privlab.widgets import DEMOS\ndemos = {name: make() for name, make in DEMOS.items()}",
-        "for demo in demos.values():\n    display(demo)",
+        "import ipywidgets\nipywidgets.VBox(list(demos.values()))",
         "for demo in demos.values():\n"
         "    slider = demo.controls[0]\n"
         "    slider.index = (slider.index + 1) % len(slider.options)\n"
         "import json\n"
         "print('EXPECTED ' + json.dumps([d.figure.layout.title.text for d in demos.values()]))",
     )
-    with jupyter_server("voila", tmp_path / "server", [notebook]) as voila:
+    after_the_run = {"VoilaConfiguration": {"progressive_rendering": False}}
+    with jupyter_server("voila", tmp_path / "server", [notebook], after_the_run) as voila:
         open_in_voila(page, voila, notebook.name)
         wait_for_demos(page, 4, "the Voila page")
         printed = page.locator("pre", has_text="EXPECTED").first.inner_text()
