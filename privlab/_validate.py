@@ -79,28 +79,25 @@ def real_array(name: str, value: Any) -> np.ndarray:
     return array
 
 
-def integer_array(name: str, value: Any) -> np.ndarray:
+def integer_array(
+    name: str, value: Any, allowed: str = "a whole number or an array of whole numbers"
+) -> np.ndarray:
     """A whole number or an array of whole numbers (any sign), returned as int64."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
-        raise _fail(name, "a whole number or an array of whole numbers", value) from error
+        raise _fail(name, allowed, value) from error
     if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
-        raise _fail(name, "a whole number or an array of whole numbers", value)
+        raise _fail(name, allowed, value)
     return array.astype(np.int64)
 
 
 def count_array(name: str, value: Any) -> np.ndarray:
     """A whole number >= 0, or an array of them, returned as an int64 array."""
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError) as error:
-        raise _fail(name, "a count (whole number >= 0) or an array of counts", value) from error
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
-        raise _fail(name, "a count (whole number >= 0) or an array of counts", value)
+    array = integer_array(name, value, "a count (whole number >= 0) or an array of counts")
     if np.any(array < 0):
         raise _fail(name, "counts >= 0", value)
-    return array.astype(np.int64)
+    return array
 
 
 def binary_array(name: str, value: Any) -> np.ndarray:

@@ -50,6 +50,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_tools import read_environment_yml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -162,23 +163,11 @@ def pyproject_runtime() -> set[str]:
 
 def environment_yml_packages() -> set[str]:
     """Normalised names in the ``dependencies:`` of environment.yml (conda and pip lists)."""
-    names: set[str] = set()
-    in_dependencies = False
-    for raw in (ROOT / "environment.yml").read_text(encoding="utf-8").splitlines():
-        line = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
-        if not line:
-            continue
-        if not line[0].isspace() and not line.startswith("-"):
-            in_dependencies = line.startswith("dependencies:")
-            continue
-        item = re.match(r"^\s*-\s+(.*)$", line)
-        if not in_dependencies or not item or item.group(1).strip() == "pip:":
-            continue
-        text = item.group(1).strip()
-        if text.startswith("-"):  # a pip option such as `-e .`
-            continue
-        name = re.match(r"[A-Za-z0-9_.-]+", text)
-        if name:
+    conda, pip = read_environment_yml(ROOT / "environment.yml")
+    names = set(conda)
+    for line in pip:
+        name = re.match(r"[A-Za-z0-9_.-]+", line)
+        if name and not line.startswith("-"):  # skip pip options such as `-e .`
             names.add(canonicalize_name(name.group(0)))
     return names
 

@@ -10,37 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
+from notebook_tools import output_texts, run_notebook
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
 def output_text(cell) -> str:
-    parts = []
-    for output in cell.get("outputs", []):
-        if output.output_type == "stream":
-            parts.append(output.text)
-        elif output.output_type == "error":
-            parts.append(f"ERROR {output.ename}: {output.evalue}")
-        else:
-            parts.append(output.get("data", {}).get("text/plain", ""))
-    return "\n".join(parts)
+    return "\n".join(output_texts(cell))
 
 
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
 def executed(request):
-    notebook = nbformat.read(request.param, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=120,
-        kernel_name="python3",
-        store_widget_state=False,
-        resources={"metadata": {"path": str(request.param.parent)}},
-    )
-    client.execute()
-    return notebook
+    return run_notebook(request.param)
 
 
 def test_no_cell_shows_an_error(executed):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_tools import read_environment_yml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -43,39 +44,6 @@ CORE_MODULES = ["privlab.dp", "privlab.mpc", "privlab.fl", "privlab.crypto"]
 
 
 # --- environment.yml and pyproject.toml ---------------------------------------------
-
-
-def read_environment_yml(path: Path) -> tuple[dict[str, str | None], list[str]]:
-    """Parse the ``dependencies:`` list of a simple conda environment file.
-
-    Returns the conda packages (normalised name -> exact version, or None when
-    not pinned with ``=`` or ``==``) and the lines of the ``pip:`` sub-list.
-    Enough for this repository's file; not a YAML parser.
-    """
-    conda: dict[str, str | None] = {}
-    pip: list[str] = []
-    in_dependencies = False
-    item_indent = None
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = re.sub(r"\s+#.*$|^\s*#.*$", "", raw).rstrip()
-        if not line:
-            continue
-        if not line[0].isspace() and not line.startswith("-"):
-            in_dependencies = line.startswith("dependencies:")
-            continue
-        item = re.match(r"^(\s*)-\s+(.*)$", line)
-        if not in_dependencies or not item:
-            continue
-        indent, text = len(item.group(1)), item.group(2).strip()
-        if item_indent is None:
-            item_indent = indent
-        if indent > item_indent:
-            pip.append(text)
-        elif text != "pip:":
-            spec = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(?:==?\s*([^\s=<>!*]+))?", text)
-            assert spec, f"environment.yml: cannot read the dependency {text!r}"
-            conda[canonicalize_name(spec.group(1))] = spec.group(2)
-    return conda, pip
 
 
 CONDA, PIP_LINES = read_environment_yml(ROOT / "environment.yml")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from notebook_tools import output_texts, run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -258,19 +258,6 @@ def secret_lines(lesson) -> set[str]:
     return {line for line in inside - outside if len(line) >= 8}
 
 
-def output_texts(cell) -> list[str]:
-    texts = []
-    for output in cell.get("outputs", []):
-        if output.output_type == "stream":
-            texts.append(output.text)
-        elif output.output_type == "error":
-            texts.append(f"ERROR {output.ename}: {output.evalue}")
-        else:
-            data = output.get("data", {})
-            texts.extend(data.get(kind, "") for kind in ("text/plain", "text/html"))
-    return texts
-
-
 def feedback(cell) -> list[tuple[str, str]]:
     """(exercise, status) of each exercise-check output of a cell."""
     found = []
@@ -302,30 +289,16 @@ def built(request, tmp_path_factory):
     return nbformat.read(request.param, as_version=4), out / "student" / request.param.name
 
 
-def execute(path: Path) -> nbformat.NotebookNode:
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=120,
-        kernel_name="python3",
-        store_widget_state=False,
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()
-    return notebook
-
-
 @pytest.fixture(scope="module")
 def student_run(built):
     lesson, student_path = built
-    return lesson, execute(student_path)
+    return lesson, run_notebook(student_path)
 
 
 @pytest.fixture(scope="module")
 def instructor_run(built):
     lesson, student_path = built
-    return lesson, execute(student_path.parent.parent / "instructor" / student_path.name)
+    return lesson, run_notebook(student_path.parent.parent / "instructor" / student_path.name)
 
 
 def leaks(lesson, notebook) -> list[str]:

@@ -10,6 +10,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from ..viz.style import PALETTE, base_layout
+from ._demo import updating
 
 NOT_SHOWING = (
     "Interactive widgets are NOT showing here: you are reading this text instead of a "
@@ -134,8 +135,6 @@ def widget_probe() -> _WidgetProbe:
     )
 
     def follow(change: dict[str, Any]) -> None:
-        from ._demo import updating
-
         with updating(figure):
             figure.data[0].x = [change["new"]]
         status.value = (
