@@ -1,14 +1,4 @@
-"""Differential privacy: noisy answers whose noise hides any one person.
-
-A mechanism ``M`` is *epsilon-differentially private* when, for every pair of
-neighbouring data sets ``D`` and ``D'`` (they differ in one person) and every
-set of outputs ``S``,
-
-.. math:: \\Pr[M(D) \\in S] \\le e^{\\varepsilon} \\, \\Pr[M(D') \\in S].
-
-Smaller epsilon means the two worlds look more alike: more privacy, more noise.
-
-This module holds the mechanisms of the first lessons:
+"""Mechanisms: noisy answers whose noise hides any one person.
 
 * :func:`laplace_mechanism`: add Laplace noise of scale ``sensitivity / epsilon``
   (Dwork, McSherry, Nissim and Smith, 2006).
@@ -17,9 +7,9 @@ This module holds the mechanisms of the first lessons:
 * :func:`randomized_response` and :func:`estimate_proportion`: local DP for a
   yes/no survey question (Warner, 1965).
 
-The samplers here use floating-point numpy draws: right for seeing and
+The samplers here use floating-point numpy draws: fast, and right for seeing and
 measuring the distributions, but not hardened against the floating-point
-attacks of Mironov (2012); a later lesson shows those attacks and exact samplers.
+attacks of Mironov (2012). :mod:`privlab.dp.exact` has exact samplers for real releases.
 """
 
 from __future__ import annotations
@@ -29,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _validate as check
-from .errors import InvalidParameterError
+from .. import _validate as check
+from ..errors import InvalidParameterError
 
 __all__ = [
     "discrete_laplace_noise",
