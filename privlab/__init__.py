@@ -12,8 +12,20 @@ them, so ``import privlab`` stays light.
 from __future__ import annotations
 
 from . import dp
-from .errors import InvalidParameterError, PrivlabError
+from .errors import (
+    BudgetExceededError,
+    InvalidParameterError,
+    PrivlabError,
+    ReleaseConflictError,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["InvalidParameterError", "PrivlabError", "__version__", "dp"]
+__all__ = [
+    "BudgetExceededError",
+    "InvalidParameterError",
+    "PrivlabError",
+    "ReleaseConflictError",
+    "__version__",
+    "dp",
+]

@@ -18,6 +18,8 @@ from . import _validate as check
 
 AD_CAMPAIGN_SEED = 2026
 AD_CAMPAIGN_FILE = "ad-campaign-clicks.csv"
+PURCHASES_SEED = 2027
+PURCHASES_FILE = "campaign-purchases.csv"
 COLUMNS = ("customer_id", "name", "age", "postcode", "bought")
 
 _FIRST_NAMES = (
@@ -76,6 +78,60 @@ def ad_campaign(rng: np.random.Generator | int | None = AD_CAMPAIGN_SEED) -> dic
     }
 
 
+CAMPAIGNS = (
+    "Spring sale",
+    "Book club",
+    "Crime week",
+    "Children's books",
+    "Poetry night",
+    "Rare books",
+)
+_CAMPAIGN_SHARES = (0.45, 0.26, 0.17, 0.085, 0.029, 0.006)
+# Three very large orders, the kind a mean must survive: a school, a library, a collector.
+_LARGE_ORDERS = (("Spring sale", 2450.00), ("Book club", 1870.00), ("Rare books", 5200.00))
+
+
+def campaign_purchases(
+    rng: np.random.Generator | int | None = PURCHASES_SEED,
+) -> dict[str, np.ndarray]:
+    """2,000 customers of a bookshop, the ad campaign that brought each, and what they spent.
+
+    One row per customer, so one person adds one row. Order values are skewed
+    like real shop data: most orders are €10-€60 (a log-normal with median
+    about €24), a few are hundreds, and three are thousands (a school, a
+    library and a collector). The small "Rare books" campaign brought a
+    handful of customers who spend a lot.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Columns ``customer_id`` (int), ``campaign`` (str, one of :data:`CAMPAIGNS`)
+        and ``amount_eur`` (float, two decimals).
+
+    Examples
+    --------
+    >>> shop = campaign_purchases()
+    >>> len(shop["campaign"]), round(float(shop["amount_eur"].max()))
+    (2000, 5200)
+    """
+    generator = check.rng(rng)
+    size = 2000
+    campaign = generator.choice(np.array(CAMPAIGNS), size=size, p=_CAMPAIGN_SHARES)
+    amount = np.exp(generator.normal(np.log(24.0), 0.75, size))
+    rare = campaign == "Rare books"
+    amount[rare] = np.exp(generator.normal(np.log(180.0), 0.6, rare.sum()))
+    amount = np.clip(amount, 3.0, None)
+    for row, (name, value) in zip(
+        generator.choice(size, len(_LARGE_ORDERS), replace=False), _LARGE_ORDERS, strict=True
+    ):
+        campaign[row], amount[row] = name, value
+    return {
+        "customer_id": np.arange(1, size + 1),
+        "campaign": campaign.astype(str),
+        "amount_eur": np.round(amount, 2),
+    }
+
+
 def head(table: dict[str, np.ndarray], rows: int = 5) -> str:
     """The first ``rows`` rows of a table of columns, as aligned text.
 
@@ -111,17 +167,20 @@ def to_csv(table: dict[str, np.ndarray]) -> str:
     """The table as CSV text, one row per person, with a header line."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in zip(*(table[column] for column in COLUMNS), strict=True):
+    writer.writerow(list(table))
+    for row in zip(*table.values(), strict=True):
         writer.writerow([str(value) for value in row])
     return out.getvalue()
 
 
 def write_data_files(folder: str | Path) -> list[Path]:
     """Write every generated data set into ``folder``; return the files written."""
-    path = Path(folder) / AD_CAMPAIGN_FILE
-    path.write_text(to_csv(ad_campaign()), encoding="utf-8")
-    return [path]
+    written = []
+    for name, table in ((AD_CAMPAIGN_FILE, ad_campaign()), (PURCHASES_FILE, campaign_purchases())):
+        path = Path(folder) / name
+        path.write_text(to_csv(table), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 if __name__ == "__main__":  # python -m privlab.data [folder]

@@ -25,3 +25,21 @@ class InvalidParameterError(PrivlabError, ValueError, TypeError):
         ...
     privlab.errors.InvalidParameterError: epsilon must be a finite number > 0; got -1.
     """
+
+
+class BudgetExceededError(PrivlabError):
+    """A release would spend more privacy budget than is left; nothing was released.
+
+    Examples
+    --------
+    >>> from privlab import dp
+    >>> budget = dp.PrivacyAccountant(epsilon=1.0)
+    >>> budget.release("buyers", dp.noisy_count, 118, epsilon=2.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.BudgetExceededError: release 'buyers' would spend ε = 2 but only ε = 1 ...
+    """
+
+
+class ReleaseConflictError(PrivlabError):
+    """A release label was reused for a different query; labels name one release each."""

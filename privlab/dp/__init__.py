@@ -12,10 +12,15 @@ The package is split into small modules, each readable on its own; everything
 public is also importable from ``privlab.dp`` directly:
 
 * :mod:`~privlab.dp.mechanisms`: Laplace, discrete Laplace, randomized response.
+* :mod:`~privlab.dp.sums`: clipped sums and means, histograms.
+* :mod:`~privlab.dp.accountant`: a privacy budget with a ledger and a hard stop.
+* :mod:`~privlab.dp.attacks`: averaging and reconstruction attacks (``dp.attacks``).
 """
 
 from __future__ import annotations
 
+from . import attacks
+from .accountant import PrivacyAccountant, Release, budget_for
 from .mechanisms import (
     discrete_laplace_noise,
     discrete_laplace_pmf,
@@ -30,8 +35,24 @@ from .mechanisms import (
     randomized_response_std_error,
     simulate_randomized_response,
 )
+from .sums import (
+    clip,
+    clipped_mean,
+    clipped_sum,
+    clipping_error,
+    noisy_histogram,
+    sum_sensitivity,
+)
 
 __all__ = [
+    "PrivacyAccountant",
+    "Release",
+    "attacks",
+    "budget_for",
+    "clip",
+    "clipped_mean",
+    "clipped_sum",
+    "clipping_error",
     "discrete_laplace_noise",
     "discrete_laplace_pmf",
     "estimate_proportion",
@@ -41,7 +62,9 @@ __all__ = [
     "laplace_pdf",
     "laplace_scale",
     "noisy_count",
+    "noisy_histogram",
     "randomized_response",
     "randomized_response_std_error",
     "simulate_randomized_response",
+    "sum_sensitivity",
 ]

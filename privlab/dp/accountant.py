@@ -1,0 +1,295 @@
+"""A privacy accountant: a total budget, a ledger of releases, and a hard stop.
+
+Every answer released about the same people spends privacy, and the spending
+adds up (*sequential composition*): releases with privacy losses
+:math:`(\\varepsilon_1, \\delta_1), \\dots, (\\varepsilon_k, \\delta_k)` are together
+:math:`(\\sum_i \\varepsilon_i, \\sum_i \\delta_i)`-DP. A :class:`PrivacyAccountant`
+keeps the books for one data set:
+
+* it refuses a release that would overspend, *before* any noise is drawn, so
+  nothing leaks from a refused release;
+* it records every release in a ledger (label, mechanism, ε, δ, answer);
+* a label names one release. Asking again with the same label and the same
+  query gives back the answer already published, at no extra cost: publishing
+  the same number twice reveals nothing new. Fresh noise needs a new label, and
+  spends again. So re-running a notebook cell never spends twice by accident.
+
+Sequential composition is simple and always correct, but loose for many
+Gaussian releases; :mod:`privlab.dp.accounting` compares it with tighter
+accountants (Rényi DP, zero-concentrated DP).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import _validate as check
+from ..errors import BudgetExceededError, InvalidParameterError, ReleaseConflictError
+
+__all__ = ["PrivacyAccountant", "Release", "budget_for"]
+
+_TOLERANCE = 1e-12  # spending exactly the budget must not fail on rounding
+
+
+@dataclass(frozen=True)
+class Release:
+    """One line of the ledger: what was released, with which mechanism, at what cost."""
+
+    label: str
+    mechanism: str
+    epsilon: float
+    delta: float
+    answer: Any
+    parameters: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+
+
+def _fingerprint(value: Any, parameters: dict[str, Any]) -> str:
+    """A short digest of the true input and the settings, to tell one query from another."""
+    array = np.asarray(value)
+    digest = hashlib.sha256(str(array.dtype).encode() + str(array.shape).encode())
+    digest.update(array.tobytes() if array.dtype != object else repr(value).encode())
+    digest.update(repr(sorted(parameters.items())).encode())
+    return digest.hexdigest()[:16]
+
+
+class PrivacyAccountant:
+    """Keep the privacy books for one data set.
+
+    Parameters
+    ----------
+    epsilon : float
+        The total ε budget, > 0.
+    delta : float, default 0
+        The total δ budget, in [0, 1).
+    rng : numpy.random.Generator, int or None
+        Randomness handed to each mechanism (a seed makes a lesson reproducible).
+
+    Examples
+    --------
+    >>> from privlab import dp
+    >>> budget = PrivacyAccountant(epsilon=1.0, rng=0)
+    >>> budget.release("buyers", dp.noisy_count, 118, epsilon=0.5)
+    120
+    >>> budget.release("buyers", dp.noisy_count, 118, epsilon=0.5)  # re-run: same answer, free
+    120
+    >>> budget.spent_epsilon, budget.remaining_epsilon
+    (0.5, 0.5)
+    >>> budget.release("buyers again", dp.noisy_count, 118, epsilon=0.5)  # fresh noise, spends
+    118
+    >>> budget.remaining_epsilon
+    0.0
+    """
+
+    def __init__(
+        self,
+        epsilon: float,
+        delta: float = 0.0,
+        *,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        self.total_epsilon = check.positive_number("epsilon", epsilon)
+        self.total_delta = _delta("delta", delta)
+        self._rng = check.rng(rng)
+        self._ledger: list[Release] = []
+
+    # -- the books ---------------------------------------------------------
+
+    @property
+    def ledger(self) -> tuple[Release, ...]:
+        """Every release so far, oldest first (read-only)."""
+        return tuple(self._ledger)
+
+    @property
+    def spent_epsilon(self) -> float:
+        """Sum of the ε of all releases (sequential composition)."""
+        return math.fsum(release.epsilon for release in self._ledger)
+
+    @property
+    def spent_delta(self) -> float:
+        """Sum of the δ of all releases."""
+        return math.fsum(release.delta for release in self._ledger)
+
+    @property
+    def remaining_epsilon(self) -> float:
+        """ε still available, never below 0."""
+        return max(0.0, self.total_epsilon - self.spent_epsilon)
+
+    @property
+    def remaining_delta(self) -> float:
+        """δ still available, never below 0."""
+        return max(0.0, self.total_delta - self.spent_delta)
+
+    def can_afford(self, epsilon: float, delta: float = 0.0) -> bool:
+        """Whether a release costing ``(epsilon, delta)`` fits in what is left."""
+        epsilon = check.positive_number("epsilon", epsilon)
+        delta = _delta("delta", delta)
+        return (
+            self.spent_epsilon + epsilon <= self.total_epsilon + _TOLERANCE
+            and self.spent_delta + delta <= self.total_delta + _TOLERANCE
+        )
+
+    # -- releasing ---------------------------------------------------------
+
+    def release(
+        self,
+        label: str,
+        mechanism: Callable[..., Any],
+        value: Any,
+        *,
+        epsilon: float,
+        delta: float = 0.0,
+        **parameters: Any,
+    ) -> Any:
+        """Answer a query with a DP mechanism, if the budget allows, and record it.
+
+        Calls ``mechanism(value, epsilon=epsilon, rng=..., **parameters)`` (and
+        ``delta=delta`` when ``delta > 0``), for example ``dp.noisy_count`` or
+        ``dp.laplace_mechanism`` with ``sensitivity=...``.
+
+        Raises
+        ------
+        BudgetExceededError
+            The release would overspend. Nothing is drawn or recorded.
+        ReleaseConflictError
+            ``label`` was already used for a different query (other data, mechanism,
+            ε, δ or parameters). Choose a new label for a new release.
+        """
+        if not isinstance(label, str) or not label.strip():
+            raise InvalidParameterError(f"label must be a non-empty string; got {label!r}.")
+        if not callable(mechanism):
+            raise InvalidParameterError(
+                f"mechanism must be a function such as dp.noisy_count; got {mechanism!r}."
+            )
+        epsilon = check.positive_number("epsilon", epsilon)
+        delta = _delta("delta", delta)
+        name = getattr(mechanism, "__name__", repr(mechanism))
+        settings = {"mechanism": name, "epsilon": epsilon, "delta": delta, **parameters}
+        fingerprint = _fingerprint(value, settings)
+
+        earlier = self._find(label)
+        if earlier is not None:
+            if earlier.fingerprint != fingerprint:
+                raise ReleaseConflictError(
+                    f"label {label!r} was already used for a different release "
+                    f"({earlier.mechanism}, ε = {earlier.epsilon:g}); use a new label "
+                    "for a new release (it will spend budget again)."
+                )
+            return earlier.answer  # the same number again: no new information, no cost
+
+        if not self.can_afford(epsilon, delta):
+            raise BudgetExceededError(self._overspend_message(label, epsilon, delta))
+        if delta > 0:
+            parameters = {**parameters, "delta": delta}
+        answer = mechanism(value, epsilon=epsilon, rng=self._rng, **parameters)
+        self._ledger.append(
+            Release(label, name, epsilon, delta, answer, dict(parameters), fingerprint)
+        )
+        return answer
+
+    def _find(self, label: str) -> Release | None:
+        return next((release for release in self._ledger if release.label == label), None)
+
+    def _overspend_message(self, label: str, epsilon: float, delta: float) -> str:
+        if self.spent_epsilon + epsilon > self.total_epsilon + _TOLERANCE:
+            return (
+                f"release {label!r} would spend ε = {epsilon:g} but only "
+                f"ε = {self.remaining_epsilon:g} of the budget is left (total ε = "
+                f"{self.total_epsilon:g}, spent {self.spent_epsilon:g}); nothing was released."
+            )
+        return (
+            f"release {label!r} would spend δ = {delta:g} but only δ = "
+            f"{self.remaining_delta:g} is left (total δ = {self.total_delta:g}); "
+            "nothing was released."
+        )
+
+    # -- showing the books -------------------------------------------------
+
+    def __repr__(self) -> str:
+        lines = [
+            f"PrivacyAccountant: spent ε = {self.spent_epsilon:g} of {self.total_epsilon:g}"
+            + (f", δ = {self.spent_delta:g} of {self.total_delta:g}" if self.total_delta else "")
+            + f" in {len(self._ledger)} release(s)"
+        ]
+        lines += [
+            f"  {r.label}: {r.mechanism}, ε = {r.epsilon:g}"
+            + (f", δ = {r.delta:g}" if r.delta else "")
+            + f" -> {_short(r.answer)}"
+            for r in self._ledger
+        ]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(r.label)}</td><td><code>{html.escape(r.mechanism)}</code></td>"
+            f"<td>{r.epsilon:g}</td><td>{r.delta:g}</td><td>{html.escape(_short(r.answer))}</td></tr>"
+            for r in self._ledger
+        )
+        share = self.spent_epsilon / self.total_epsilon
+        return (
+            f"<p><b>Privacy budget:</b> spent ε = {self.spent_epsilon:g} of "
+            f"{self.total_epsilon:g} ({share:.0%}), δ = {self.spent_delta:g} of "
+            f"{self.total_delta:g}; {len(self._ledger)} release(s).</p>"
+            "<table><thead><tr><th>label</th><th>mechanism</th><th>ε</th><th>δ</th>"
+            f"<th>answer</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+
+
+def _short(answer: Any) -> str:
+    text = np.array2string(answer, precision=4, threshold=6) if np.ndim(answer) else f"{answer:.6g}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _delta(name: str, value: Any) -> float:
+    value = check.real_number(name, value)
+    if not 0 <= value < 1:
+        raise InvalidParameterError(f"{name} must be a number in [0, 1); got {value!r}.")
+    return value
+
+
+_BUDGETS: dict[str, PrivacyAccountant] = {}
+
+
+def budget_for(
+    dataset: str,
+    epsilon: float,
+    delta: float = 0.0,
+    *,
+    rng: np.random.Generator | int | None = None,
+) -> PrivacyAccountant:
+    """The one accountant for ``dataset`` in this Python session, made on first use.
+
+    Re-running ``budget = PrivacyAccountant(...)`` in a notebook makes a *new*,
+    full budget and forgets what was spent: the classic way a notebook leaks
+    more than it should. ``budget_for`` hands back the same accountant every
+    time it is asked for the same data set, so re-running that cell is safe.
+    (A real system keeps the ledger with the data, on disk, so that restarting
+    the kernel does not reset it either.)
+
+    Examples
+    --------
+    >>> first = budget_for("doctest purchases", epsilon=1.0)
+    >>> first is budget_for("doctest purchases", epsilon=1.0)
+    True
+    """
+    if not isinstance(dataset, str) or not dataset.strip():
+        raise InvalidParameterError(f"dataset must be a non-empty string; got {dataset!r}.")
+    epsilon = check.positive_number("epsilon", epsilon)
+    delta = _delta("delta", delta)
+    existing = _BUDGETS.get(dataset)
+    if existing is None:
+        existing = _BUDGETS[dataset] = PrivacyAccountant(epsilon, delta, rng=rng)
+    elif (existing.total_epsilon, existing.total_delta) != (epsilon, delta):
+        raise InvalidParameterError(
+            f"the budget for {dataset!r} is already set to ε = {existing.total_epsilon:g}, "
+            f"δ = {existing.total_delta:g}; got ε = {epsilon:g}, δ = {delta:g}. A budget "
+            "cannot be raised once releases have been made against it."
+        )
+    return existing
