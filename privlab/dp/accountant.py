@@ -15,7 +15,7 @@ keeps the books for one data set:
   spends again. So re-running a notebook cell never spends twice by accident.
 
 Sequential composition is simple and always correct, but loose for many
-Gaussian releases; :mod:`privlab.dp.accounting` compares it with tighter
+Gaussian releases; :mod:`privlab.dp.composition` compares it with tighter
 accountants (Rényi DP, zero-concentrated DP).
 """
 

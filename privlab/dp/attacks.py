@@ -25,6 +25,7 @@ from ..errors import InvalidParameterError
 from .mechanisms import noisy_count
 
 __all__ = [
+    "ReconstructionExperiment",
     "ReconstructionResult",
     "averaging_attack",
     "random_subset_queries",
@@ -165,6 +166,71 @@ def reconstruction_attack(
     return ReconstructionResult(guess, float(np.mean(guess == secret)), queries, noise_scale)
 
 
+class ReconstructionExperiment:
+    """One attacker's queries and one draw of noise, reused for many settings.
+
+    The attacker's first ``m`` queries are the first ``m`` rows of one random
+    matrix, so asking more queries adds questions rather than starting over.
+    The least-squares estimate is linear in the answers,
+
+    .. math:: \\hat x = A^+ (A x + b z) = A^+ A x + b\\,A^+ z,
+
+    so one pseudo-inverse and one standard noise vector :math:`z` serve every
+    noise scale :math:`b`: a chart of many scales shows the effect of the scale
+    alone, not of new random draws.
+
+    Examples
+    --------
+    >>> experiment = ReconstructionExperiment(secret_bits(100, rng=1), max_queries=400, rng=2)
+    >>> experiment.fraction_correct(400, [0.0, 2.0, 30.0]).round(2)
+    array([1.  , 0.95, 0.53])
+    """
+
+    def __init__(
+        self,
+        bits: Any,
+        max_queries: int,
+        *,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        self.bits = check.binary_array("bits", bits).astype(np.int64)
+        generator = check.rng(rng)
+        self.matrix = random_subset_queries(self.bits.size, max_queries, rng=generator)
+        self.noise = generator.laplace(0.0, 1.0, self.matrix.shape[0])
+        self._parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _signal_and_wobble(self, queries: int) -> tuple[np.ndarray, np.ndarray]:
+        queries = check.integer("queries", queries, low=1, high=self.matrix.shape[0])
+        if queries not in self._parts:
+            rows = self.matrix[:queries].astype(float)
+            pseudo_inverse = np.linalg.pinv(rows)
+            self._parts[queries] = (
+                pseudo_inverse @ (rows @ self.bits),
+                pseudo_inverse @ self.noise[:queries],
+            )
+        return self._parts[queries]
+
+    def guess(self, queries: int, noise_scale: float) -> np.ndarray:
+        """The attacker's 0/1 guesses from the first ``queries`` answers at this noise scale."""
+        noise_scale = check.real_number("noise_scale", noise_scale)
+        if noise_scale < 0:
+            raise InvalidParameterError(f"noise_scale must be a number >= 0; got {noise_scale!r}.")
+        signal, wobble = self._signal_and_wobble(queries)
+        return (signal + noise_scale * wobble > 0.5).astype(np.int64)
+
+    def fraction_correct(self, queries: int, noise_scales: Any) -> np.ndarray:
+        """Share of bits recovered at each noise scale (1/2 is a coin flip)."""
+        scales = check.real_array("noise_scales", noise_scales)
+        if scales.ndim != 1 or np.any(scales < 0):
+            raise InvalidParameterError(
+                "noise_scales must be a 1-d array of numbers >= 0; "
+                f"got {np.array2string(scales, threshold=5)}."
+            )
+        signal, wobble = self._signal_and_wobble(queries)
+        estimates = signal[None, :] + scales[:, None] * wobble[None, :]
+        return np.mean((estimates > 0.5) == self.bits[None, :], axis=1)
+
+
 def reconstruction_curve(
     bits: Any,
     queries: int,
@@ -174,10 +240,7 @@ def reconstruction_curve(
 ) -> np.ndarray:
     """Fraction of bits recovered at each noise scale, with one set of queries and noise.
 
-    The least-squares estimate is linear in the answers,
-    :math:`\\hat x = A^+ (A x + b z) = A^+ A x + b\\,A^+ z`, so one pseudo-inverse
-    and one standard noise vector :math:`z` serve every scale :math:`b`: the curve
-    shows the effect of the scale alone, not of new random draws.
+    A shortcut for :class:`ReconstructionExperiment` with ``queries`` queries.
 
     Examples
     --------
@@ -185,18 +248,5 @@ def reconstruction_curve(
     >>> reconstruction_curve(bits, 400, [0.0, 2.0, 30.0], rng=2).round(2)
     array([1.  , 0.95, 0.53])
     """
-    secret = check.binary_array("bits", bits).astype(np.int64)
-    scales = check.real_array("noise_scales", noise_scales)
-    if scales.ndim != 1 or np.any(scales < 0):
-        raise InvalidParameterError(
-            "noise_scales must be a 1-d array of numbers >= 0; "
-            f"got {np.array2string(scales, threshold=5)}."
-        )
-    generator = check.rng(rng)
-    matrix = random_subset_queries(secret.size, queries, rng=generator).astype(float)
-    noise = generator.laplace(0.0, 1.0, queries)
-    pseudo_inverse = np.linalg.pinv(matrix)
-    signal = pseudo_inverse @ (matrix @ secret)
-    wobble = pseudo_inverse @ noise
-    estimates = signal[None, :] + scales[:, None] * wobble[None, :]
-    return np.mean((estimates > 0.5) == secret[None, :], axis=1)
+    experiment = ReconstructionExperiment(bits, queries, rng=rng)
+    return experiment.fraction_correct(queries, noise_scales)

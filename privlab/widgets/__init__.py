@@ -12,6 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._demo import Demo, updating
+from .budgets import (
+    averaging_demo,
+    clipping_demo,
+    composition_demo,
+    float_leak_demo,
+    histogram_demo,
+    reconstruction_demo,
+)
 from .dp import neighbours_demo, noise_scale_demo, noisy_releases_demo, randomized_response_demo
 from .envcheck import environment_check
 
@@ -20,15 +28,27 @@ DEMOS: dict[str, Callable[[], Demo]] = {
     "neighbours": neighbours_demo,
     "noise_scale": noise_scale_demo,
     "randomized_response": randomized_response_demo,
+    "averaging": averaging_demo,
+    "reconstruction": reconstruction_demo,
+    "histogram": histogram_demo,
+    "clipping": clipping_demo,
+    "composition": composition_demo,
+    "float_leak": float_leak_demo,
 }
 
 __all__ = [
     "DEMOS",
     "Demo",
+    "averaging_demo",
+    "clipping_demo",
+    "composition_demo",
     "environment_check",
+    "float_leak_demo",
+    "histogram_demo",
     "neighbours_demo",
     "noise_scale_demo",
     "noisy_releases_demo",
     "randomized_response_demo",
+    "reconstruction_demo",
     "updating",
 ]

@@ -1,0 +1,402 @@
+"""The Gaussian mechanism: normal noise sized to the L2 sensitivity.
+
+Adding :math:`N(0, \\sigma^2)` noise to each entry of a vector answer gives
+(epsilon, delta)-DP rather than pure epsilon-DP: with a small probability,
+about delta, the output may give a person away. In return the noise grows with
+the *L2* sensitivity of the whole vector, so many answers at once need far less
+noise than with Laplace (see :func:`l1_sensitivity` and :func:`l2_sensitivity`),
+and repeated releases add up gently (see :mod:`privlab.dp.composition`).
+
+* :func:`classic_gaussian_sigma`: the textbook noise level (Dwork and Roth 2014,
+  Theorem A.1), proven only for epsilon < 1.
+* :func:`gaussian_delta` and :func:`gaussian_epsilon`: the exact trade-off
+  between epsilon and delta for a given noise level (Balle and Wang 2018).
+* :func:`analytic_gaussian_sigma`: the least noise that gives (epsilon, delta)-DP,
+  for any epsilon (Balle and Wang's *analytic Gaussian mechanism*).
+* :func:`gaussian_mechanism`: release a value with that noise.
+
+Only the ratio :math:`\\mu = \\Delta_2 / \\sigma` of sensitivity to noise matters
+for privacy: doubling both changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import _validate as check
+from ..errors import InvalidParameterError
+from .mechanisms import _scalar_or_array
+
+__all__ = [
+    "analytic_gaussian_sigma",
+    "classic_gaussian_sigma",
+    "gaussian_delta",
+    "gaussian_epsilon",
+    "gaussian_mechanism",
+    "l1_sensitivity",
+    "l2_sensitivity",
+]
+
+BISECTION_STEPS = 64  # halves a bracket to 2**-64 of its width: below float precision
+_LEFT_TAIL = -30.0  # below this, log Phi(x) comes from its asymptotic series
+_erfc = np.frompyfunc(math.erfc, 1, 1)  # math.erfc on every entry of an array
+
+
+# --------------------------------------------------------------------------
+# Argument checks shared with privlab.dp.composition
+# --------------------------------------------------------------------------
+
+
+def _shown(value: Any, array: np.ndarray) -> str:
+    """How an error message shows a bad argument: its repr, or the shape of an array."""
+    return repr(value) if array.ndim == 0 else f"an array of shape {array.shape}"
+
+
+def _delta_array(name: str, value: Any) -> np.ndarray:
+    """A probability strictly between 0 and 1 (or an array of them), as a float array."""
+    array = check.real_array(name, value)
+    if not np.all((array > 0) & (array < 1)):
+        raise InvalidParameterError(
+            f"{name} must be a number strictly between 0 and 1; got {_shown(value, array)}."
+        )
+    return array
+
+
+def _delta_number(name: str, value: Any) -> float:
+    """A single probability strictly between 0 and 1."""
+    check.real_number(name, value)  # refuses arrays, strings and bools first
+    return float(_delta_array(name, value))
+
+
+def _nonnegative_array(name: str, value: Any) -> np.ndarray:
+    """A number >= 0 (or an array of them), as a float array."""
+    array = check.real_array(name, value)
+    if np.any(array < 0):
+        raise InvalidParameterError(f"{name} must be a number >= 0; got {_shown(value, array)}.")
+    return array
+
+
+# --------------------------------------------------------------------------
+# Sensitivity: how far one person can move a vector answer
+# --------------------------------------------------------------------------
+
+
+def l1_sensitivity(largest_change: Any) -> float:
+    """L1 norm of the largest change one person can make: what Laplace noise is sized to.
+
+    .. math:: \\Delta_1 = \\sum_i |f(D)_i - f(D')_i|
+
+    Parameters
+    ----------
+    largest_change : float or array of float
+        :math:`f(D) - f(D')` for the two neighbouring data sets whose answers
+        differ the most.
+
+    Examples
+    --------
+    One person who adds 1 to each of 4 bins of a histogram:
+
+    >>> l1_sensitivity([1, 1, 1, 1])
+    4.0
+    """
+    change = check.real_array("largest_change", largest_change)
+    return float(np.sum(np.abs(change)))
+
+
+def l2_sensitivity(largest_change: Any) -> float:
+    """L2 norm of the largest change one person can make: what Gaussian noise is sized to.
+
+    .. math:: \\Delta_2 = \\sqrt{\\sum_i (f(D)_i - f(D')_i)^2}
+
+    A person who changes ``k`` bins of a histogram by 1 each has
+    :math:`\\Delta_1 = k` but :math:`\\Delta_2 = \\sqrt{k}`: the more bins, the
+    bigger the saving of Gaussian over Laplace noise.
+
+    Examples
+    --------
+    >>> l2_sensitivity([1, 1, 1, 1])
+    2.0
+    """
+    change = check.real_array("largest_change", largest_change)
+    return float(np.sqrt(np.sum(change * change)))
+
+
+# --------------------------------------------------------------------------
+# The classic calibration
+# --------------------------------------------------------------------------
+
+
+def classic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> float:
+    """Noise level of the textbook Gaussian mechanism (Dwork and Roth 2014, Theorem A.1).
+
+    .. math:: \\sigma = \\frac{\\Delta_2 \\sqrt{2 \\ln(1.25 / \\delta)}}{\\varepsilon}
+
+    The proof holds only for :math:`\\varepsilon < 1`, and even there the noise
+    is more than needed: :func:`analytic_gaussian_sigma` gives the least noise,
+    for every epsilon.
+
+    Parameters
+    ----------
+    sensitivity : float
+        L2 sensitivity :math:`\\Delta_2` of the answer, > 0.
+    epsilon : float
+        Privacy loss parameter, 0 < epsilon < 1.
+    delta : float
+        Probability of failure, 0 < delta < 1.
+
+    Examples
+    --------
+    >>> round(classic_gaussian_sigma(sensitivity=1, epsilon=0.5, delta=1e-5), 3)
+    9.69
+    """
+    sensitivity = check.positive_number("sensitivity", sensitivity)
+    epsilon = check.positive_number("epsilon", epsilon)
+    if epsilon >= 1:
+        raise InvalidParameterError(
+            "epsilon must be below 1 for the classic Gaussian mechanism (its proof needs "
+            f"epsilon < 1; use analytic_gaussian_sigma for any epsilon); got {epsilon!r}."
+        )
+    delta = _delta_number("delta", delta)
+    return sensitivity * math.sqrt(2 * math.log(1.25 / delta)) / epsilon
+
+
+# --------------------------------------------------------------------------
+# The exact privacy profile (Balle and Wang 2018)
+# --------------------------------------------------------------------------
+
+
+def _log_normal_cdf(x: np.ndarray) -> np.ndarray:
+    """:math:`\\ln \\Phi(x)` for the standard normal CDF, accurate far into the left tail.
+
+    For x below -30, :math:`\\Phi(x)` is under 1e-197 and soon too small for a
+    float, so its logarithm comes from the asymptotic series
+    :math:`\\Phi(x) \\approx \\varphi(x)/|x| \\, (1 - x^{-2} + 3x^{-4} - 15x^{-6} + \\dots)`.
+    """
+    x = np.asarray(x, dtype=float)
+    result = np.empty_like(x)
+    body = x >= _LEFT_TAIL
+    result[body] = np.log(0.5 * _erfc(-x[body] / math.sqrt(2)).astype(float))
+    t = -x[~body]
+    inv = 1 / (t * t)
+    series = 1 + inv * (-1 + inv * (3 + inv * (-15 + inv * (105 - 945 * inv))))
+    result[~body] = -t * t / 2 - np.log(t * math.sqrt(2 * math.pi)) + np.log(series)
+    return result
+
+
+def _delta_from_mu(epsilon: Any, mu: Any) -> np.ndarray:
+    """Privacy profile for the ratio ``mu = sensitivity / sigma`` (arrays broadcast)."""
+    epsilon = np.asarray(epsilon, dtype=float)
+    mu = np.asarray(mu, dtype=float)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        log_first = _log_normal_cdf(mu / 2 - epsilon / mu)
+        log_second = epsilon + _log_normal_cdf(-mu / 2 - epsilon / mu)  # e^eps never formed
+        # first - second = first * (1 - second / first)
+        delta = np.exp(log_first) * -np.expm1(log_second - log_first)
+    # Where rounding breaks this (absurdly small or large mu), keep the first
+    # term alone: it is an upper bound on delta, so the answer stays safe.
+    return np.where(np.isfinite(delta) & (delta >= 0), delta, np.exp(log_first))
+
+
+def gaussian_delta(epsilon: Any, sensitivity: float, sigma: float) -> Any:
+    """Exact delta of the Gaussian mechanism at each epsilon: its *privacy profile*.
+
+    Balle and Wang (ICML 2018, Theorem 8): adding :math:`N(0, \\sigma^2)` noise
+    to an answer of L2 sensitivity :math:`\\Delta` is (epsilon, delta)-DP
+    exactly when
+
+    .. math::
+        \\delta \\ge \\Phi\\left(\\frac{\\Delta}{2\\sigma}
+        - \\frac{\\varepsilon\\sigma}{\\Delta}\\right)
+        - e^{\\varepsilon}\\,\\Phi\\left(-\\frac{\\Delta}{2\\sigma}
+        - \\frac{\\varepsilon\\sigma}{\\Delta}\\right)
+
+    with :math:`\\Phi` the standard normal CDF. The right-hand side is returned.
+    It is computed from logarithms, so a large epsilon (where :math:`e^\\varepsilon`
+    overflows) still gives the right answer.
+
+    Parameters
+    ----------
+    epsilon : float or array of float
+        Privacy loss parameter(s), >= 0.
+    sensitivity : float
+        L2 sensitivity :math:`\\Delta` of the answer, > 0.
+    sigma : float
+        Standard deviation of the noise, > 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The smallest delta for each epsilon; it falls as epsilon grows.
+
+    Examples
+    --------
+    >>> round(gaussian_delta(1.0, sensitivity=1, sigma=3.0), 6)
+    0.000208
+    >>> gaussian_delta([0.0, 0.5, 1.0], sensitivity=1, sigma=3.0).round(4)
+    array([0.1324, 0.0124, 0.0002])
+    """
+    epsilon = _nonnegative_array("epsilon", epsilon)
+    was_scalar = epsilon.ndim == 0
+    sensitivity = check.positive_number("sensitivity", sensitivity)
+    sigma = check.positive_number("sigma", sigma)
+    return _scalar_or_array(_delta_from_mu(epsilon, sensitivity / sigma), was_scalar)
+
+
+def _epsilon_from_mu(delta: Any, mu: Any) -> np.ndarray:
+    """Smallest epsilon with profile <= delta, for ``mu = sensitivity / sigma`` (arrays broadcast).
+
+    Bisection on a bracket [0, high] that surely holds the answer: the privacy
+    loss of the Gaussian mechanism is :math:`N(\\mu^2/2, \\mu^2)`, delta(eps) is at
+    most the chance that it exceeds eps, and past
+    :math:`\\mu^2/2 + \\mu\\sqrt{2\\ln(1/\\delta)}` that chance is below delta.
+    """
+    delta, mu = np.broadcast_arrays(np.asarray(delta, dtype=float), np.asarray(mu, dtype=float))
+    low = np.zeros(delta.shape)
+    high = mu * mu / 2 + mu * np.sqrt(2 * np.log(1 / delta))
+    for _ in range(BISECTION_STEPS):
+        middle = (low + high) / 2
+        private_enough = _delta_from_mu(middle, mu) <= delta
+        high = np.where(private_enough, middle, high)
+        low = np.where(private_enough, low, middle)
+    # `high` always meets the target, so the answer errs on the safe side
+    return np.where(_delta_from_mu(0.0, mu) <= delta, 0.0, high)
+
+
+def gaussian_epsilon(delta: Any, sensitivity: float, sigma: float) -> Any:
+    """Smallest epsilon for which the Gaussian mechanism is (epsilon, delta)-DP.
+
+    The inverse of :func:`gaussian_delta`: the smallest
+    :math:`\\varepsilon \\ge 0` with :math:`\\delta(\\varepsilon) \\le \\delta`,
+    found by bisection (the profile falls as epsilon grows). The value returned
+    is never below the true one.
+
+    Parameters
+    ----------
+    delta : float or array of float
+        Target probability(ies) of failure, 0 < delta < 1.
+    sensitivity : float
+        L2 sensitivity of the answer, > 0.
+    sigma : float
+        Standard deviation of the noise, > 0.
+
+    Examples
+    --------
+    >>> round(gaussian_epsilon(1e-5, sensitivity=1, sigma=3.0), 4)
+    1.2711
+    >>> round(gaussian_delta(1.2711, sensitivity=1, sigma=3.0), 7)
+    1e-05
+    """
+    delta = _delta_array("delta", delta)
+    was_scalar = delta.ndim == 0
+    sensitivity = check.positive_number("sensitivity", sensitivity)
+    sigma = check.positive_number("sigma", sigma)
+    return _scalar_or_array(_epsilon_from_mu(delta, sensitivity / sigma), was_scalar)
+
+
+def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> float:
+    """Least noise that makes the Gaussian mechanism (epsilon, delta)-DP.
+
+    Balle and Wang's *analytic Gaussian mechanism* (ICML 2018): the smallest
+    :math:`\\sigma` with :math:`\\delta_\\sigma(\\varepsilon) \\le \\delta` in
+    :func:`gaussian_delta`, found by bisection. It works for every epsilon > 0
+    and never needs more noise than :func:`classic_gaussian_sigma`.
+
+    The search runs on :math:`\\mu = \\Delta/\\sigma`. It starts from a ratio
+    that surely works, :math:`\\mu_0 = \\sqrt{z^2 + 2\\varepsilon} - z` with
+    :math:`z = \\sqrt{2 \\ln(1/\\delta)}` (then the privacy loss
+    :math:`N(\\mu^2/2, \\mu^2)` passes epsilon with probability below delta),
+    and doubles it until it fails.
+
+    Parameters
+    ----------
+    sensitivity : float
+        L2 sensitivity of the answer, > 0.
+    epsilon : float
+        Privacy loss parameter, > 0.
+    delta : float
+        Probability of failure, 0 < delta < 1.
+
+    Examples
+    --------
+    >>> round(analytic_gaussian_sigma(sensitivity=1, epsilon=0.5, delta=1e-5), 3)
+    7.032
+    >>> round(analytic_gaussian_sigma(sensitivity=1, epsilon=5.0, delta=1e-5), 3)
+    0.892
+    """
+    sensitivity = check.positive_number("sensitivity", sensitivity)
+    epsilon = check.positive_number("epsilon", epsilon)
+    delta = _delta_number("delta", delta)
+
+    def private_enough(mu: float) -> bool:
+        return float(_delta_from_mu(epsilon, mu)) <= delta
+
+    z = math.sqrt(2 * math.log(1 / delta))
+    safe_mu = 2 * epsilon / (math.sqrt(z * z + 2 * epsilon) + z)  # sqrt(z^2 + 2 eps) - z
+    unsafe_mu = 2 * safe_mu
+    while private_enough(unsafe_mu):
+        safe_mu, unsafe_mu = unsafe_mu, 2 * unsafe_mu
+    for _ in range(BISECTION_STEPS):
+        middle = (safe_mu + unsafe_mu) / 2
+        if private_enough(middle):
+            safe_mu = middle
+        else:
+            unsafe_mu = middle
+    sigma = sensitivity / safe_mu  # the safe end: never less noise than needed
+    while not private_enough(sensitivity / sigma):  # unless dividing rounded the wrong way
+        sigma = math.nextafter(sigma, math.inf)
+    return sigma
+
+
+# --------------------------------------------------------------------------
+# The mechanism
+# --------------------------------------------------------------------------
+
+
+def gaussian_mechanism(
+    value: Any,
+    sensitivity: float,
+    epsilon: float,
+    delta: float,
+    *,
+    rng: np.random.Generator | int | None = None,
+) -> Any:
+    """Release ``value`` with normal noise of the analytic noise level.
+
+    .. math:: M(x) = x + N(0, \\sigma^2 I), \\qquad
+        \\sigma = \\texttt{analytic\\_gaussian\\_sigma}(\\Delta_2, \\varepsilon, \\delta)
+
+    Parameters
+    ----------
+    value : float or array of float
+        The true answer(s). An array gets independent noise per entry.
+    sensitivity : float
+        L2 sensitivity of the *whole* ``value``, > 0: for a histogram in which
+        one person changes ``k`` bins by 1, :math:`\\sqrt{k}`.
+    epsilon : float
+        Privacy loss parameter, > 0.
+    delta : float
+        Probability of failure, 0 < delta < 1; well below 1 / (number of people).
+    rng : numpy.random.Generator, int or None
+        Source of randomness, or a seed for reproducible draws.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The noisy answer, of the same shape as ``value``.
+
+    Examples
+    --------
+    >>> round(gaussian_mechanism(118, sensitivity=1, epsilon=1.0, delta=1e-6, rng=7), 2)
+    118.01
+    >>> gaussian_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, delta=1e-6, rng=7).shape
+    (2,)
+    """
+    value = check.real_array("value", value)
+    was_scalar = value.ndim == 0
+    sigma = analytic_gaussian_sigma(sensitivity, epsilon, delta)
+    generator = check.rng(rng)
+    noisy = value + generator.normal(loc=0.0, scale=sigma, size=value.shape)
+    return _scalar_or_array(noisy, was_scalar)
