@@ -69,8 +69,11 @@ def averaging_figure(answers: np.ndarray, true_count: int, epsilon: float) -> go
         name="running average", mode="lines", line={"color": PALETTE["vermillion"], "width": 3}
     )
     fig.update_layout(
-        base_layout(),
-        xaxis={"title": "number of answers averaged", "type": "log"},
+        base_layout(
+            margin={"l": 70, "r": 20, "t": 70, "b": 90},
+            legend={"orientation": "h", "y": -0.3, "x": 0.0},
+        ),
+        xaxis={"title": "number of answers averaged (log scale)", "type": "log"},
         yaxis_title="count (people)",
     )
     update_averaging(fig, answers, true_count, epsilon)
@@ -91,7 +94,8 @@ def update_averaging(fig: go.Figure, answers: np.ndarray, true_count: int, epsil
     fig.data[1].update(x=[1, max(answers.size, 2)], y=[true_count, true_count])
     fig.data[2].update(x=k, y=answers)
     fig.data[3].update(x=k, y=np.cumsum(answers) / k)
-    spread = max(3 * sd, 2)
+    # Show (almost) every single answer: at least 3 sd, and the 99th percentile of the errors.
+    spread = max(3 * sd, 2, float(np.quantile(np.abs(answers - true_count), 0.99)) + 1)
     fig.layout.yaxis.range = [true_count - spread, true_count + spread]
     fig.layout.xaxis.range = [0, math.log10(max(answers.size, 2))]
     fig.layout.title.text = (
@@ -179,8 +183,9 @@ def reconstruction_figure(
         showscale=False,
         xgap=2,
         ygap=2,
-        hovertemplate="%{text}<extra></extra>",
-        texttemplate="%{customdata}",
+        hovertemplate="%{customdata}<extra></extra>",
+        texttemplate="%{text}",
+        textfont={"color": "white", "size": 14},
         row=1,
         col=2,
     )
@@ -225,8 +230,8 @@ def update_reconstruction(
     )
     fig.data[4].update(
         z=grid.reshape(side, side),
-        customdata=labels.reshape(side, side),
-        text=hover.reshape(side, side),
+        text=labels.reshape(side, side),
+        customdata=hover.reshape(side, side),
     )
     spent = "∞ (no noise)" if noise_scale == 0 else f"{queries / noise_scale:g}"
     fig.layout.title.text = (
@@ -282,7 +287,7 @@ def histogram_figure(categories: list[str], counts: np.ndarray, released: np.nda
     fig.update_layout(
         base_layout(barmode="group"),
         xaxis_title="campaign",
-        yaxis={"title": "customers (people, log scale)", "type": "log"},
+        yaxis={"title": "customers (people, log scale)", "type": "log", "dtick": 1},
     )
     update_histogram(fig, categories, counts, released)
     return fig
@@ -379,8 +384,9 @@ def clipping_figure(values: np.ndarray, bound: float, epsilon: float) -> go.Figu
         xaxis={
             "title": "clipping bound: the most one order may count (€, log scale)",
             "type": "log",
+            "dtick": 1,
         },
-        yaxis={"title": "typical error of the mean (€, log scale)", "type": "log"},
+        yaxis={"title": "error of the mean (€, log)", "type": "log", "dtick": 1},
     )
     update_clipping(fig, values, bound, epsilon)
     return fig
@@ -525,8 +531,8 @@ def composition_figure(sigma: float, delta: float, highlight: int = 100) -> go.F
         )
     fig.update_layout(
         base_layout(height=420),
-        xaxis={"title": "number of Gaussian releases k (log scale)", "type": "log"},
-        yaxis={"title": "total ε at the chosen δ (log scale)", "type": "log"},
+        xaxis={"title": "number of Gaussian releases k (log scale)", "type": "log", "dtick": 1},
+        yaxis={"title": "total ε at the chosen δ (log scale)", "type": "log", "dtick": 1},
     )
     update_composition(fig, sigma, delta, highlight)
     return fig
