@@ -264,12 +264,14 @@ def reconstruction_caption(
 # --------------------------------------------------------------------------
 
 
-def histogram_figure(categories: list[str], counts: np.ndarray, released: np.ndarray) -> go.Figure:
+def histogram_figure(
+    categories: list[str], counts: np.ndarray, released: np.ndarray, epsilon: float
+) -> go.Figure:
     """True and released counts per category, side by side.
 
     Examples
     --------
-    >>> fig = histogram_figure(["a", "b"], np.array([10, 3]), np.array([11, 1]))
+    >>> fig = histogram_figure(["a", "b"], np.array([10, 3]), np.array([11, 1]), 0.5)
     >>> [trace.name for trace in fig.data]
     ['true count (secret)', 'released count (ε-DP)']
     """
@@ -289,12 +291,16 @@ def histogram_figure(categories: list[str], counts: np.ndarray, released: np.nda
         xaxis_title="campaign",
         yaxis={"title": "customers (people, log scale)", "type": "log", "dtick": 1},
     )
-    update_histogram(fig, categories, counts, released)
+    update_histogram(fig, categories, counts, released, epsilon)
     return fig
 
 
 def update_histogram(
-    fig: go.Figure, categories: list[str], counts: np.ndarray, released: np.ndarray
+    fig: go.Figure,
+    categories: list[str],
+    counts: np.ndarray,
+    released: np.ndarray,
+    epsilon: float,
 ) -> None:
     """Redraw :func:`histogram_figure` with a new release."""
     shown = np.maximum(np.asarray(released), 0.5)  # a log axis cannot show 0 or below
@@ -303,7 +309,9 @@ def update_histogram(
     fig.data[1].texttemplate = "%{text}"
     top = max(float(np.max(counts)), float(np.max(shown)))
     fig.layout.yaxis.range = [math.log10(0.5), math.log10(top * 2)]
-    fig.layout.title.text = "Customers per campaign: true (hatched) and released"
+    fig.layout.title.text = (
+        f"Customers per campaign: true (hatched) and released at ε = {epsilon:g}"
+    )
 
 
 def histogram_caption(

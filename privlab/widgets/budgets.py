@@ -84,13 +84,13 @@ def histogram_demo(epsilon: float = 0.5, seed: int = 7) -> Demo:
     categories, counts = campaign_counts()
     generator = np.random.default_rng(seed)
     released = dp.noisy_histogram(counts, eps.value, rng=generator)
-    figure = charts.histogram_figure(categories, counts, released)
+    figure = charts.histogram_figure(categories, counts, released, eps.value)
 
     def redraw(figure: go.Figure, trigger: widgets.Widget | None) -> str:
         nonlocal released
         if trigger is not None:
             released = dp.noisy_histogram(counts, eps.value, rng=generator)
-        charts.update_histogram(figure, categories, counts, released)
+        charts.update_histogram(figure, categories, counts, released, eps.value)
         return charts.histogram_caption(categories, counts, released, eps.value)
 
     return Demo([eps, again], figure, redraw, title="Customers per campaign")
