@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: run a notebook, read what its cells show, read environment.yml."""
+"""Helpers shared by the tests: run a notebook, read what its cells show, read environment.yml,
+and answers no exercise asks for (to check that checks never raise)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from pathlib import Path
 
 import nbformat
+from hypothesis import strategies as st
 from nbclient import NotebookClient
 from packaging.utils import canonicalize_name
 
@@ -70,3 +72,15 @@ def read_environment_yml(path: Path) -> tuple[dict[str, str | None], list[str]]:
             assert spec, f"environment.yml: cannot read the dependency {text!r}"
             conda[canonicalize_name(spec.group(1))] = spec.group(2)
     return conda, pip
+
+
+# Answers no exercise asks for, to check that every check gives feedback and never raises.
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=3),
+    st.just(float),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
+from notebook_tools import JUNK
 
 from privlab import dp
 from privlab.exercises import Feedback, load_ipython_extension, run_solution, start_here
@@ -125,17 +125,6 @@ def test_randomized_response_check():
     raw = ex.check_rr_estimator(lambda r, e: r.mean())
     assert raw.status == "incorrect" and "raw share" in raw.message
     assert ex.check_rr_estimator(lambda r, e: (r.mean() - (1 - e)) / (2 * e - 1)).hint
-
-
-JUNK = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=5),
-    st.lists(st.integers(), max_size=3),
-    st.just(float),
-)
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
+from notebook_tools import JUNK
 
 from privlab import data, dp
 from privlab.exercises import Feedback
@@ -114,17 +114,6 @@ def test_neighbours_helper():
     assert ex._neighbours(np.array([2.0, 3.0]), a)
     assert not ex._neighbours(a, np.array([1.0, 5.0]))
     assert not ex._neighbours(a, a)
-
-
-JUNK = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=5),
-    st.lists(st.integers(), max_size=3),
-    st.just(float),
-)
 
 
 @settings(max_examples=40, deadline=None)

@@ -17,12 +17,23 @@ from __future__ import annotations
 import ast
 import functools
 import html
+import math
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Feedback", "LearnerCodeError", "call_learner", "check", "is_stub", "not_attempted"]
+__all__ = [
+    "Feedback",
+    "LearnerCodeError",
+    "as_number",
+    "call_learner",
+    "check",
+    "close",
+    "is_stub",
+    "not_attempted",
+]
 
 _STYLE = {
     # status: (symbol, heading, Okabe-Ito colour)
@@ -79,6 +90,19 @@ def _html(text: str) -> str:
 
 class LearnerCodeError(Exception):
     """The learner's function raised; carries a readable description."""
+
+
+def as_number(value: Any) -> float | None:
+    """A learner's answer as a finite float, or ``None`` if it is not a real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def close(a: float, b: float, tolerance: float = 1e-6) -> bool:
+    """Whether two numbers agree to ``tolerance`` (relative, or absolute near zero)."""
+    return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
 
 
 def is_stub(value: Any) -> bool:

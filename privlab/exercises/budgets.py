@@ -8,13 +8,12 @@ generous tolerances, so a right answer never fails by bad luck.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
 from .. import dp
-from . import Feedback, call_learner, check
+from . import Feedback, as_number, call_learner, check, close
 
 __all__ = [
     "check_audit",
@@ -23,17 +22,6 @@ __all__ = [
     "check_queries_needed",
     "check_reconstruct",
 ]
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _close(a: float, b: float, tolerance: float = 1e-6) -> bool:
-    return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
 
 
 # --------------------------------------------------------------------------
@@ -54,7 +42,7 @@ def check_queries_needed(queries_needed: Any, epsilon_spent: Any) -> Feedback:
     name = "Exercise 1 (averaging attack)"
     sd = _one_answer_sd(EPSILON_PER_ANSWER)
     needed = math.ceil(sd**2)
-    k, spent = _number(queries_needed), _number(epsilon_spent)
+    k, spent = as_number(queries_needed), as_number(epsilon_spent)
     if k is None or spent is None:
         return Feedback(
             name,
@@ -76,7 +64,7 @@ def check_queries_needed(queries_needed: Any, epsilon_spent: Any) -> Feedback:
             f"queries_needed = {k:g}: the attacker needs at least one answer.",
             "Find the smallest whole k with sd / √k ≤ 1.",
         )
-    if _close(k, math.ceil(sd)) or _close(k, sd):
+    if close(k, math.ceil(sd)) or close(k, sd):
         return Feedback(
             name,
             "incorrect",
@@ -99,14 +87,14 @@ def check_queries_needed(queries_needed: Any, epsilon_spent: Any) -> Feedback:
             f"k = {k:g} works, but fewer answers would do.",
             "Find the smallest whole k with sd / √k ≤ 1.",
         )
-    if _close(spent, EPSILON_PER_ANSWER):
+    if close(spent, EPSILON_PER_ANSWER):
         return Feedback(
             name,
             "incorrect",
             "epsilon_spent counts only one answer; every answer spends ε again.",
             "Sequential composition: k answers at ε each spend k × ε.",
         )
-    if not _close(spent, needed * EPSILON_PER_ANSWER):
+    if not close(spent, needed * EPSILON_PER_ANSWER):
         return Feedback(
             name,
             "incorrect",
@@ -196,7 +184,7 @@ _BILL = {"count": 0.2, "reruns": 3, "histogram": 0.1, "campaigns": 6, "mean": 0.
 def check_bill(total_epsilon: Any) -> Feedback:
     """Total epsilon of the releases in the lesson's story, with re-runs and a histogram."""
     name = "Exercise 3 (the privacy bill)"
-    spent = _number(total_epsilon)
+    spent = as_number(total_epsilon)
     b = _BILL
     right = b["count"] + b["histogram"] + b["means"] * b["mean"]
     reruns_counted = b["reruns"] * b["count"] + b["histogram"] + b["means"] * b["mean"]
@@ -205,7 +193,7 @@ def check_bill(total_epsilon: Any) -> Feedback:
     mean_once = b["count"] + b["histogram"] + b["mean"]
     if spent is None:
         return Feedback(name, "incorrect", "total_epsilon should be a number.", "Add the ε's up.")
-    if _close(spent, both):
+    if close(spent, both):
         return Feedback(
             name,
             "incorrect",
@@ -213,14 +201,14 @@ def check_bill(total_epsilon: Any) -> Feedback:
             "A re-run with the same label returns the same answer (free); the campaigns hold "
             "different customers (parallel composition).",
         )
-    if _close(spent, reruns_counted):
+    if close(spent, reruns_counted):
         return Feedback(
             name,
             "incorrect",
             "You paid for each re-run of the count cell.",
             "With the same label, the accountant hands back the answer it already published.",
         )
-    if _close(spent, per_campaign):
+    if close(spent, per_campaign):
         return Feedback(
             name,
             "incorrect",
@@ -228,14 +216,14 @@ def check_bill(total_epsilon: Any) -> Feedback:
             "Each customer is in one campaign only, so one person changes one count: the whole "
             "histogram costs ε once.",
         )
-    if _close(spent, mean_once):
+    if close(spent, mean_once):
         return Feedback(
             name,
             "incorrect",
             "The two means had different labels, so each drew fresh noise.",
             "Fresh noise spends again, even for the same question.",
         )
-    if not _close(spent, right):
+    if not close(spent, right):
         return Feedback(
             name,
             "incorrect",
@@ -264,46 +252,46 @@ def check_gaussian(l1: Any, l2: Any, sigma: Any) -> Feedback:
     """Sensitivities of 25 counts changed by 1 each, and the analytic Gaussian sigma."""
     name = "Exercise 4 (Laplace or Gaussian?)"
     k = _CAMPAIGNS_PER_PERSON
-    values = [_number(v) for v in (l1, l2, sigma)]
+    values = [as_number(v) for v in (l1, l2, sigma)]
     if any(v is None for v in values):
         return Feedback(name, "incorrect", "l1, l2 and sigma should all be numbers.", "")
     one, two, noise = values
-    if _close(one, 1):
+    if close(one, 1):
         return Feedback(
             name,
             "incorrect",
             "l1 = 1 is the sensitivity of one count, but one customer changes 25 of them.",
             "L1 adds up the changes: 1 + 1 + ... (25 times).",
         )
-    if not _close(one, k):
+    if not close(one, k):
         return Feedback(name, "incorrect", f"l1 = {one:g} is not right.", "Add up 25 changes of 1.")
-    if _close(two, k):
+    if close(two, k):
         return Feedback(
             name,
             "incorrect",
             "l2 equals l1: you added the changes instead of their squares.",
             "L2 is the square root of the sum of squared changes: √(25 × 1²).",
         )
-    if not _close(two, math.sqrt(k)):
+    if not close(two, math.sqrt(k)):
         return Feedback(
             name, "incorrect", f"l2 = {two:g} is not right.", "√(sum of squared changes)."
         )
     right = dp.gaussian.analytic_gaussian_sigma(math.sqrt(k), _EPSILON, _DELTA)
-    if _close(noise, dp.gaussian.analytic_gaussian_sigma(k, _EPSILON, _DELTA), 1e-4):
+    if close(noise, dp.gaussian.analytic_gaussian_sigma(k, _EPSILON, _DELTA), 1e-4):
         return Feedback(
             name,
             "incorrect",
             "sigma is sized to the L1 sensitivity.",
             "Gaussian noise is sized to the L2 sensitivity: pass l2.",
         )
-    if _close(noise, dp.gaussian.analytic_gaussian_sigma(1, _EPSILON, _DELTA), 1e-4):
+    if close(noise, dp.gaussian.analytic_gaussian_sigma(1, _EPSILON, _DELTA), 1e-4):
         return Feedback(
             name,
             "incorrect",
             "sigma is sized for one count (sensitivity 1), but the release is all 60 counts.",
             "Pass the L2 sensitivity of the whole vector, l2.",
         )
-    if not _close(noise, right, 1e-4):
+    if not close(noise, right, 1e-4):
         return Feedback(
             name,
             "incorrect",

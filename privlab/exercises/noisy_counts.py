@@ -9,14 +9,13 @@ tolerances of many standard errors, so a right answer never fails by bad luck.
 from __future__ import annotations
 
 import math
-import numbers
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from .. import data, dp
-from . import Feedback, LearnerCodeError, call_learner, check
+from . import Feedback, LearnerCodeError, as_number, call_learner, check, close
 
 __all__ = [
     "check_differencing",
@@ -27,21 +26,10 @@ __all__ = [
 ]
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def _shown(value: Any) -> str:
     """A short repr of a learner's value for a feedback message."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _close(a: float, b: float, tolerance: float = 1e-6) -> bool:
-    return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
 
 
 # --------------------------------------------------------------------------
@@ -70,7 +58,7 @@ def check_differencing(count_all: Any, count_without_alice: Any, alice_bought: A
             "customers.",
             "To leave Alice out, select everyone EXCEPT her: put ~ in front of her mask.",
         )
-    if _number(count_all) is None or _number(count_without_alice) is None:
+    if as_number(count_all) is None or as_number(count_without_alice) is None:
         return Feedback(
             name,
             "incorrect",
@@ -133,7 +121,7 @@ def check_differencing(count_all: Any, count_without_alice: Any, alice_bought: A
 def check_scales(count_scale: Any, sum_scale: Any) -> Feedback:
     """Laplace scales at epsilon = 0.5 for a count and for a sum of purchases capped at 50."""
     name = "Exercise 2 (noise scales)"
-    count, total = _number(count_scale), _number(sum_scale)
+    count, total = as_number(count_scale), as_number(sum_scale)
     if count is None or total is None:
         return Feedback(
             name,
@@ -141,28 +129,28 @@ def check_scales(count_scale: Any, sum_scale: Any) -> Feedback:
             "Both scales should be numbers.",
             "The scale is b = sensitivity / ε.",
         )
-    if _close(count, 0.5):
+    if close(count, 0.5):
         return Feedback(
             name,
             "incorrect",
             "count_scale is ε / sensitivity, upside down.",
             "b = sensitivity / ε: smaller ε must give MORE noise.",
         )
-    if not _close(count, 2.0):
+    if not close(count, 2.0):
         return Feedback(
             name,
             "incorrect",
             f"count_scale = {count:g} is not right for a count.",
             "One person changes a count by at most 1: sensitivity 1, ε = 0.5.",
         )
-    if _close(total, 25.0):
+    if close(total, 25.0):
         return Feedback(
             name,
             "incorrect",
             "sum_scale multiplies by ε; it should divide.",
             "b = sensitivity / ε = 50 / 0.5.",
         )
-    if _close(total, 2.0):
+    if close(total, 2.0):
         return Feedback(
             name,
             "incorrect",
@@ -170,7 +158,7 @@ def check_scales(count_scale: Any, sum_scale: Any) -> Feedback:
             "the sum by up to 50 euros.",
             "The sensitivity of the capped sum is the cap.",
         )
-    if not _close(total, 100.0):
+    if not close(total, 100.0):
         return Feedback(
             name,
             "incorrect",
@@ -199,7 +187,7 @@ def _draws(
     out = np.empty(_DRAWS)
     for i in range(_DRAWS):
         result = call_learner(function, value, sensitivity, epsilon, rng)
-        number = _number(np.asarray(result).item()) if np.size(result) == 1 else None
+        number = as_number(np.asarray(result).item()) if np.size(result) == 1 else None
         if number is None:
             raise LearnerCodeError(
                 f"your function returned {_shown(result)}; it should return one finite number."
@@ -224,7 +212,7 @@ def check_laplace_mechanism(laplace_release: Any) -> Feedback:
     name = "Exercise 3 (Laplace mechanism)"
     first = call_learner(laplace_release, 118.0, 1.0, 0.5, np.random.default_rng(5))
     again = call_learner(laplace_release, 118.0, 1.0, 0.5, np.random.default_rng(5))
-    if _number(np.asarray(first).item() if np.size(first) == 1 else None) is None:
+    if as_number(np.asarray(first).item() if np.size(first) == 1 else None) is None:
         return Feedback(
             name,
             "incorrect",
@@ -312,7 +300,7 @@ def _scale_hint(size: float, scale: float, sensitivity: float, epsilon: float) -
 def check_epsilon_for_error(epsilon: Any) -> Feedback:
     """The smallest epsilon whose Laplace count is off by at most 5 people on average."""
     name = "Exercise 4 (choosing ε)"
-    value = _number(epsilon)
+    value = as_number(epsilon)
     if value is None or value <= 0:
         return Feedback(
             name,
@@ -321,14 +309,14 @@ def check_epsilon_for_error(epsilon: Any) -> Feedback:
             "The average error of Laplace noise is b = 1 / ε for a count.",
         )
     error = 1 / value
-    if _close(value, 0.2):
+    if close(value, 0.2):
         return Feedback(
             name,
             "correct",
             "At ε = 0.2 the noise has scale b = 1 / 0.2 = 5 people: the "
             "most privacy that still keeps the typical error at 5.",
         )
-    if _close(value, 5.0):
+    if close(value, 5.0):
         return Feedback(
             name,
             "incorrect",
@@ -370,7 +358,7 @@ def check_rr_estimator(estimate_yes_share: Any) -> Feedback:
         reports = dp.randomized_response(rng.random(size) < share, epsilon, rng=rng)
         expected = dp.estimate_proportion(reports, epsilon)
         answer = call_learner(estimate_yes_share, reports.copy(), epsilon)
-        got = _number(np.asarray(answer).item()) if np.size(answer) == 1 else None
+        got = as_number(np.asarray(answer).item()) if np.size(answer) == 1 else None
         if got is None:
             return Feedback(
                 name,
