@@ -103,6 +103,10 @@ def test_budget_for_returns_one_accountant_per_data_set():
         (lambda: dp.PrivacyAccountant(1).release("a", dp.noisy_count, 1, epsilon=-1), "epsilon"),
         (lambda: dp.PrivacyAccountant(1).can_afford(float("nan")), "epsilon"),
         (lambda: dp.budget_for("", epsilon=1), "dataset"),
+        (
+            lambda: dp.PrivacyAccountant(1).release("m", dp.clipped_mean, [1.0], 0, 9, epsilon=1),
+            "settings as keywords",
+        ),
     ],
 )
 def test_accountant_rejects_bad_arguments(call, message):

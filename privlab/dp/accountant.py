@@ -143,7 +143,7 @@ class PrivacyAccountant:
         label: str,
         mechanism: Callable[..., Any],
         value: Any,
-        *,
+        *extra: Any,
         epsilon: float,
         delta: float = 0.0,
         **parameters: Any,
@@ -164,6 +164,12 @@ class PrivacyAccountant:
         """
         if not isinstance(label, str) or not label.strip():
             raise InvalidParameterError(f"label must be a non-empty string; got {label!r}.")
+        if extra:
+            raise InvalidParameterError(
+                f"release takes the mechanism's other settings as keywords (for example "
+                f"lower=0, upper=200); got {len(extra)} extra value(s) without a name: "
+                f"{', '.join(map(repr, extra))}."
+            )
         if not callable(mechanism):
             raise InvalidParameterError(
                 f"mechanism must be a function such as dp.noisy_count; got {mechanism!r}."
@@ -289,7 +295,7 @@ def budget_for(
     elif (existing.total_epsilon, existing.total_delta) != (epsilon, delta):
         raise InvalidParameterError(
             f"the budget for {dataset!r} is already set to ε = {existing.total_epsilon:g}, "
-            f"δ = {existing.total_delta:g}; got ε = {epsilon:g}, δ = {delta:g}. A budget "
-            "cannot be raised once releases have been made against it."
+            f"δ = {existing.total_delta:g}; got ε = {epsilon:g}, δ = {delta:g}. A data set's "
+            "budget is fixed once set: changing it would let re-run cells spend more."
         )
     return existing

@@ -408,7 +408,13 @@ def audit_epsilon(
 
 def _run(sampler: Sampler, data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
     """Call the sampler and check it gave ``size`` numbers."""
-    outputs = np.asarray(sampler(data, size, rng))
+    try:
+        outputs = np.asarray(sampler(data, size, rng))
+    except TypeError as error:  # most often a function with the wrong arguments
+        raise InvalidParameterError(
+            "sampler must be a function sampler(data, size, rng) that returns size releases "
+            f"of the mechanism on data; calling it raised TypeError: {error}"
+        ) from error
     if outputs.dtype == bool:
         outputs = outputs.astype(int)
     if outputs.shape != (size,) or not np.issubdtype(outputs.dtype, np.number):

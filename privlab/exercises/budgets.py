@@ -106,8 +106,9 @@ def check_queries_needed(queries_needed: Any, epsilon_spent: Any) -> Feedback:
         name,
         "correct",
         f"{needed} answers bring the error below one person, and spend ε = "
-        f"{needed * EPSILON_PER_ANSWER:g}: the attacker has, in effect, one answer at that ε. "
-        "An accountant that stops at the budget stops this attack.",
+        f"{needed * EPSILON_PER_ANSWER:g}: the guarantee for the people in the data is now only "
+        f"ε = {needed * EPSILON_PER_ANSWER:g}. An accountant that stops at the budget stops this "
+        "attack.",
     )
 
 
@@ -126,7 +127,23 @@ def check_reconstruct(reconstruct: Any) -> Feedback:
     bits = dp.attacks.secret_bits(_PEOPLE, rng=generator)
     queries = dp.attacks.random_subset_queries(_PEOPLE, _QUERIES, rng=generator)
     answers = queries @ bits + generator.laplace(0.0, _NOISE, _QUERIES)
-    guess = np.asarray(call_learner(reconstruct, queries.copy(), answers.copy()))
+    result = call_learner(reconstruct, queries.copy(), answers.copy())
+    if isinstance(result, tuple):
+        return Feedback(
+            name,
+            "incorrect",
+            f"reconstruct returned a tuple of {len(result)} things, not one array of guesses.",
+            "np.linalg.lstsq returns several results; the solution is the first, [0].",
+        )
+    try:
+        guess = np.asarray(result)
+    except ValueError:
+        return Feedback(
+            name,
+            "incorrect",
+            "reconstruct should return one array of 0/1 guesses.",
+            "Take the estimate with np.linalg.lstsq(queries, answers, rcond=None)[0].",
+        )
     if guess.shape != (_PEOPLE,):
         hint = (
             "You returned one value per query; solve for one value per person instead."
@@ -163,7 +180,8 @@ def check_reconstruct(reconstruct: Any) -> Feedback:
             "incorrect",
             f"Your guesses get {share:.0%} of the secrets right; least squares gets almost all "
             f"of them with {_QUERIES} queries and noise of scale {_NOISE:g}.",
-            "Solve queries @ x ≈ answers with np.linalg.lstsq, then round x to 0 or 1.",
+            "Solve queries @ x ≈ answers with np.linalg.lstsq, then round each x to 0 or 1 by "
+            "comparing it with 0.5, halfway between the two.",
         )
     return Feedback(
         name,
@@ -191,6 +209,7 @@ def check_bill(total_epsilon: Any) -> Feedback:
     per_campaign = b["count"] + b["campaigns"] * b["histogram"] + b["means"] * b["mean"]
     both = b["reruns"] * b["count"] + b["campaigns"] * b["histogram"] + b["means"] * b["mean"]
     mean_once = b["count"] + b["histogram"] + b["mean"]
+    reruns_mean_once = b["reruns"] * b["count"] + b["histogram"] + b["mean"]
     if spent is None:
         return Feedback(name, "incorrect", "total_epsilon should be a number.", "Add the ε's up.")
     if close(spent, both):
@@ -215,6 +234,13 @@ def check_bill(total_epsilon: Any) -> Feedback:
             "You paid ε once per campaign.",
             "Each customer is in one campaign only, so one person changes one count: the whole "
             "histogram costs ε once.",
+        )
+    if close(spent, reruns_mean_once):
+        return Feedback(
+            name,
+            "incorrect",
+            "You paid for each re-run of the count, and for only one of the two means.",
+            "Same label: same answer, free. New label: fresh noise, paid again.",
         )
     if close(spent, mean_once):
         return Feedback(
@@ -256,6 +282,13 @@ def check_gaussian(l1: Any, l2: Any, sigma: Any) -> Feedback:
     if any(v is None for v in values):
         return Feedback(name, "incorrect", "l1, l2 and sigma should all be numbers.", "")
     one, two, noise = values
+    if close(one, 60):
+        return Feedback(
+            name,
+            "incorrect",
+            "60 is the number of campaigns, but one customer is in at most 25 of them.",
+            "L1 adds up the changes one customer can make: 25 counts, each by 1.",
+        )
     if close(one, 1):
         return Feedback(
             name,
@@ -291,7 +324,14 @@ def check_gaussian(l1: Any, l2: Any, sigma: Any) -> Feedback:
             "sigma is sized for one count (sensitivity 1), but the release is all 60 counts.",
             "Pass the L2 sensitivity of the whole vector, l2.",
         )
-    if not close(noise, right, 1e-4):
+    if close(noise, dp.gaussian.classic_gaussian_sigma(math.sqrt(k), 0.999999, _DELTA), 0.01):
+        return Feedback(
+            name,
+            "incorrect",
+            "sigma looks like the classic formula, which holds only for ε < 1.",
+            "Use dp.gaussian.analytic_gaussian_sigma(l2, 1.0, 1e-6).",
+        )
+    if not close(noise, right, 5e-3):  # a value rounded to one decimal is fine
         return Feedback(
             name,
             "incorrect",
@@ -358,8 +398,7 @@ def check_audit(data_a: Any, data_b: Any) -> Feedback:
             name,
             "incorrect",
             f"On these neighbours the audit finds only ε ≥ {audit.epsilon_lower_bound:.2f}, "
-            f"no more than the claimed 1: removing that person{removed} does not change "
-            "the bound.",
+            f"no more than the claimed 1: that person{removed} does not change the bound.",
             "The leak is the bound itself: remove the person with the largest order.",
         )
     return Feedback(
@@ -367,5 +406,5 @@ def check_audit(data_a: Any, data_b: Any) -> Feedback:
         "correct",
         f"The audit shows ε ≥ {audit.epsilon_lower_bound:.1f} with 99.9% confidence, far above "
         f"the claimed 1 (it watched the event '{audit.event}'): the noise scale itself tells "
-        "whether the collector is in the data.",
+        "whether the person who sets the bound is in the data.",
     )

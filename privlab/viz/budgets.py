@@ -44,11 +44,11 @@ def averaging_figure(answers: np.ndarray, true_count: int, epsilon: float) -> go
     --------
     >>> answers, _ = dp.attacks.averaging_attack(118, 0.5, 50, rng=0)
     >>> [trace.name for trace in averaging_figure(answers, 118, 0.5).data]
-    ['typical error of the average (±2 sd)', 'true count', 'single answers', 'running average']
+    ['95% of averages land here (±2 sd)', 'true count', 'single answers', 'running average']
     """
     fig = go.Figure()
     fig.add_scatter(
-        name="typical error of the average (±2 sd)",
+        name="95% of averages land here (±2 sd)",
         fill="toself",
         mode="lines",
         line={"width": 0},
@@ -140,7 +140,10 @@ def reconstruction_figure(
         cols=2,
         column_widths=[0.62, 0.38],
         horizontal_spacing=0.12,
-        subplot_titles=("Share of people whose secret is recovered", "Each square is a person"),
+        subplot_titles=(
+            "Share of people whose secret is recovered",
+            "Each square is a person; ● = secret exposed",
+        ),
     )
     fig.add_scatter(
         name="recovered (this many queries)",
@@ -220,7 +223,7 @@ def update_reconstruction(
     side = math.ceil(math.sqrt(people))
     grid = np.full(side * side, np.nan)
     grid[:people] = exposed
-    labels = np.array(["✗" if e else "" for e in exposed] + [""] * (side * side - people))
+    labels = np.array(["●" if e else "" for e in exposed] + [""] * (side * side - people))
     hover = np.array(
         [
             f"person {i + 1}: secret {'recovered' if e else 'safe (guess wrong)'}"
@@ -253,9 +256,9 @@ def reconstruction_caption(
     )
     return (
         f"With {queries} noisy subset sums the attacker gets {share:.0%} of the {people} secrets "
-        f"right (✗ marks a person whose secret is recovered; 50% is a coin flip). Noise of scale "
-        f"{noise_scale:g} per answer costs {budget}. Noise well below √n = "
-        f"{math.sqrt(people):.0f} lets the attack through; more queries need more noise."
+        f"right (● marks a person whose secret the attacker now knows; 50% is a coin flip). Noise "
+        f"of scale {noise_scale:g} per answer costs {budget}. With enough queries, noise far "
+        f"below √n = {math.sqrt(people):.0f} cannot stop the attack: more queries need more noise."
     )
 
 

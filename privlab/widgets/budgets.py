@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from .. import data, dp
 from .._validate import integer, real_number
+from .._validate import rng as as_rng
 from ..errors import InvalidParameterError
 from ..viz import budgets as charts
 from ._demo import EPSILONS, Demo, epsilon_slider, selection_slider
@@ -54,7 +55,7 @@ def reconstruction_demo(
             f"got {noise_scale!r}."
         )
     people = integer("people", people, low=4, high=400)
-    generator = np.random.default_rng(seed)
+    generator = as_rng(seed)
     bits = dp.attacks.secret_bits(people, rng=generator)
     experiment = dp.attacks.ReconstructionExperiment(bits, ATTACK_QUERIES[-1], rng=generator)
     asked = selection_slider("queries asked", ATTACK_QUERIES, queries, fmt="{:,}")
@@ -82,7 +83,7 @@ def histogram_demo(epsilon: float = 0.5, seed: int = 7) -> Demo:
     eps = epsilon_slider(epsilon)
     again = widgets.Button(description="Release again", icon="refresh", layout={"width": "auto"})
     categories, counts = campaign_counts()
-    generator = np.random.default_rng(seed)
+    generator = as_rng(seed)
     released = dp.noisy_histogram(counts, eps.value, rng=generator)
     figure = charts.histogram_figure(categories, counts, released, eps.value)
 
@@ -106,6 +107,7 @@ def clipping_demo(bound: float = 100, epsilon: float = 1.0, seed: int = 11) -> D
         )
     cap = selection_slider("clipping bound (€)", charts.BOUNDS, bound, fmt="€{:,.0f}")
     values = data.campaign_purchases()["amount_eur"]
+    seed = integer("seed", seed, low=0)
     figure = charts.clipping_figure(values, cap.value, eps.value)
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
