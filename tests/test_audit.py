@@ -101,6 +101,16 @@ def clipped_sum_sampler(data, size, rng):
     return np.array([dp.clipped_sum(data, 0, 200, 1.0, rng=rng) for _ in range(size)])
 
 
+def clipped_mean_sampler(data, size, rng):
+    """``size`` releases of ``dp.clipped_mean`` with bounds [0, 200] fixed in advance."""
+    return np.array([dp.clipped_mean(data, 0, 200, 1.0, rng=rng) for _ in range(size)])
+
+
+# The discrete Gaussian with variance sigma^2 is rho-zCDP with rho = 1 / (2 sigma^2) for a count
+# (Canonne, Kamath and Steinke 2020); its (epsilon, delta) claim is that zCDP converted.
+DISCRETE_GAUSSIAN_EPSILON = float(dp.composition.zcdp_to_dp(1 / (2 * 4), 1e-5))
+
+
 def sum_with_bound_from_the_data(data, size, rng):
     """Broken: the clipping bound is the largest value in the data, so it depends on one person."""
     bound = float(np.max(data))
@@ -134,6 +144,10 @@ CORRECT = [
          0.0, 1.0, epsilon=1.0, delta=1e-5, power=0.3),
     Case("clipped_sum bound 200 e=1", clipped_sum_sampler, ORDERS_WITH_COLLECTOR, ORDERS,
          epsilon=1.0, power=0.3, trials=20_000),
+    Case("clipped_mean bounds [0, 200] e=1", clipped_mean_sampler, ORDERS_WITH_COLLECTOR, ORDERS,
+         epsilon=1.0, power=0.2, trials=20_000),
+    Case("exact_gaussian_count sigma^2=4", sampler_for(dp.exact_gaussian_count, sigma_squared=4),
+         117, 118, epsilon=DISCRETE_GAUSSIAN_EPSILON, delta=1e-5, power=0.1, trials=20_000),
     Case("noisy_histogram one bin e=1", sampler_for(dp.noisy_histogram, epsilon=1.0),
          9, 10, epsilon=1.0),
     Case("exact_noisy_count e=1/2",
