@@ -19,7 +19,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 STRIP_OPTIONS := --keep-id --extra-keys "metadata.language_info.version"
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab voila student test lint format strip bench clean browser
+.PHONY: help install lab voila student test lint format strip bench clean browser reference
 
 help:
 	@echo "Targets:"
@@ -31,6 +31,7 @@ help:
 	@echo "  make format   reformat and auto-fix with ruff"
 	@echo "  make strip    remove outputs and widget state from notebooks/*.ipynb"
 	@echo "  make bench    measure import time, notebook run time and memory, widget speed"
+	@echo "  make reference  check the DP accountants against Google's dp-accounting library"
 	@echo "  make clean    remove the virtual environment, build files and caches"
 	@echo "  make install  only create $(VENV) and install privlab into it"
 	@echo "Options: PYTHON=python3.12 picks the interpreter for $(VENV) (3.10 or newer)."
@@ -120,6 +121,18 @@ bench: export PRIVLAB_CHROMIUM := $(CHROMIUM)
 bench: $(VENV)/.installed-test browser
 	$(BIN)/python benchmarks/run.py
 
+# The accountants of privlab.dp.composition and privlab.dp.gaussian checked against
+# Google's dp-accounting. It needs scipy and pins an old attrs, so it gets a small
+# environment of its own instead of joining the test extra; `make test` skips these checks.
+REFERENCE := .venv-reference
+reference:
+	@test -x $(REFERENCE)/bin/python || $(PYTHON) -m venv $(REFERENCE)
+	$(REFERENCE)/bin/python -m pip --quiet --disable-pip-version-check install \
+	  "dp-accounting>=0.6" numpy pytest hypothesis
+	$(REFERENCE)/bin/python -m pip --quiet --disable-pip-version-check install --no-deps -e .
+	$(REFERENCE)/bin/python -m pytest -p no:cacheprovider -o addopts="" -k dp_accounting \
+	  tests/test_composition.py tests/test_gaussian.py
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(REFERENCE) build dist *.egg-info .pytest_cache .ruff_cache
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
