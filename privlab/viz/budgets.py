@@ -140,10 +140,7 @@ def reconstruction_figure(
         cols=2,
         column_widths=[0.62, 0.38],
         horizontal_spacing=0.12,
-        subplot_titles=(
-            "Share of people whose secret is recovered",
-            "Each square is a person; ● = secret exposed",
-        ),
+        subplot_titles=("Share of secrets recovered", "100 people (● = secret exposed)"),
     )
     fig.add_scatter(
         name="recovered (this many queries)",
@@ -237,6 +234,7 @@ def update_reconstruction(
         customdata=hover.reshape(side, side),
     )
     spent = "∞ (no noise)" if noise_scale == 0 else f"{queries / noise_scale:g}"
+    fig.layout.annotations[1].text = f"{people} people (● = secret exposed)"
     fig.layout.title.text = (
         f"{queries} queries about {people} people, noise scale {noise_scale:g}: "
         f"{current:.0%} recovered; ε spent = {spent}"
