@@ -3,6 +3,7 @@
 The core modules are plain Python and numpy, small enough to read:
 
 * :mod:`privlab.dp`: differential privacy (noisy counts, randomized response).
+* :mod:`privlab.mpc`: secure multi-party computation (secret sharing, secure sums and products).
 
 Charts (:mod:`privlab.viz`), widgets (:mod:`privlab.widgets`) and exercise
 checks (:mod:`privlab.exercises`) are imported only when a lesson asks for
@@ -11,10 +12,12 @@ them, so ``import privlab`` stays light.
 
 from __future__ import annotations
 
-from . import dp
+from . import dp, mpc
 from .errors import (
     BudgetExceededError,
     InvalidParameterError,
+    MixedSharesError,
+    NotEnoughSharesError,
     PrivlabError,
     ReleaseConflictError,
 )
@@ -24,8 +27,11 @@ __version__ = "0.1.0"
 __all__ = [
     "BudgetExceededError",
     "InvalidParameterError",
+    "MixedSharesError",
+    "NotEnoughSharesError",
     "PrivlabError",
     "ReleaseConflictError",
     "__version__",
     "dp",
+    "mpc",
 ]

@@ -43,3 +43,38 @@ class BudgetExceededError(PrivlabError):
 
 class ReleaseConflictError(PrivlabError):
     """A release label was reused for a different query; labels name one release each."""
+
+
+class NotEnoughSharesError(PrivlabError):
+    """Too few shares to rebuild a secret; the message says how many were given and needed.
+
+    Fewer shares than needed reveal *nothing* about the secret: that is the point
+    of secret sharing, not a bug to work around.
+
+    Examples
+    --------
+    >>> from privlab import mpc
+    >>> shares = mpc.shamir_share(42, threshold=3, parties=5, rng=0)
+    >>> mpc.shamir_reconstruct(shares[:2])
+    Traceback (most recent call last):
+        ...
+    privlab.errors.NotEnoughSharesError: got 2 shares, but this sharing needs 3 (its threshold).
+    """
+
+
+class MixedSharesError(PrivlabError):
+    """Shares from different sharings were combined; they rebuild nothing meaningful.
+
+    Every sharing has an id; shares can only be put together (or added) when
+    they belong to matching sharings.
+
+    Examples
+    --------
+    >>> from privlab import mpc
+    >>> first = mpc.share_additive(5, parties=2, rng=0)
+    >>> second = mpc.share_additive(5, parties=2, rng=1)
+    >>> mpc.reconstruct_additive([first[0], second[1]])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.MixedSharesError: shares must all come from one sharing; got shares of ...
+    """

@@ -22,6 +22,7 @@ from .budgets import (
 )
 from .dp import neighbours_demo, noise_scale_demo, noisy_releases_demo, randomized_response_demo
 from .envcheck import environment_check
+from .mpc import beaver_demo, class_average_demo, cost_demo, shamir_demo, shares_demo
 
 DEMOS: dict[str, Callable[[], Demo]] = {
     "noisy_releases": noisy_releases_demo,
@@ -34,14 +35,22 @@ DEMOS: dict[str, Callable[[], Demo]] = {
     "clipping": clipping_demo,
     "composition": composition_demo,
     "float_leak": float_leak_demo,
+    "shares": shares_demo,
+    "class_average": class_average_demo,
+    "shamir": shamir_demo,
+    "beaver": beaver_demo,
+    "cost": cost_demo,
 }
 
 __all__ = [
     "DEMOS",
     "Demo",
     "averaging_demo",
+    "beaver_demo",
+    "class_average_demo",
     "clipping_demo",
     "composition_demo",
+    "cost_demo",
     "environment_check",
     "float_leak_demo",
     "histogram_demo",
@@ -50,5 +59,7 @@ __all__ = [
     "noisy_releases_demo",
     "randomized_response_demo",
     "reconstruction_demo",
+    "shamir_demo",
+    "shares_demo",
     "updating",
 ]

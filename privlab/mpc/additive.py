@@ -1,0 +1,407 @@
+"""Additive secret sharing over the ring :math:`\\mathbb{Z}_{2^{64}}`.
+
+To share a secret :math:`s` among :math:`n` parties, draw :math:`n - 1` shares
+uniformly at random and choose the last so that they all add up to :math:`s`:
+
+.. math::
+
+    r_0, \\dots, r_{n-2} \\sim \\mathrm{Uniform}(\\mathbb{Z}_{2^{64}}),
+    \\qquad r_{n-1} = s - \\sum_{i < n-1} r_i \\bmod 2^{64},
+    \\qquad s = \\sum_{i=0}^{n-1} r_i \\bmod 2^{64}.
+
+**Why one share reveals nothing.** Any :math:`n - 1` of the shares are
+independent and uniformly distributed, whatever the secret: for the last share,
+:math:`s - u` with :math:`u` uniform is uniform too. So a party holding one
+share (or a coalition holding up to :math:`n - 1`) sees numbers it could have
+drawn itself. Only all :math:`n` shares together give the secret back.
+
+**Computing on shares.** Each party can add its shares of two secrets, and
+the results are shares of the sum (no messages needed):
+:math:`(x_i + y_i)` add up to :math:`x + y`. Adding a public number :math:`c`
+is done by party 0 alone (if every party added it, the total would grow by
+:math:`n c`); multiplying by a public whole number is done by every party.
+Multiplying two *shared* numbers needs a protocol:
+:func:`privlab.mpc.protocols.beaver_multiply`.
+
+**Randomness.** The only random step is :func:`_random_ring`. ``rng=None``
+(the default) takes bytes from the operating system's cryptographic source
+(``os.urandom``). A seed or a ``numpy.random.Generator`` gives numpy's
+generator instead: reproducible, for lessons and tests only. Anyone who knows
+the seed can recompute every share, so a seeded sharing hides nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import _validate as check
+from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
+from .ring import (
+    _encode,
+    _ring_elements,
+    _short_value,
+    _shown,
+    ring_add,
+    ring_multiply,
+    ring_subtract,
+    ring_sum,
+)
+
+__all__ = ["AdditiveShare", "reconstruct_additive", "share_additive"]
+
+
+# --------------------------------------------------------------------------
+# The only randomness, and sharing ids
+# --------------------------------------------------------------------------
+
+
+def _randomness(rng: Any) -> np.random.Generator | None:
+    """``None`` stays ``None`` (cryptographic randomness); a seed or a Generator gives a Generator.
+
+    Turn a seed into a Generator *once* per public call and pass the Generator
+    on: using the same seed twice would give two parties the same random shares.
+    """
+    return None if rng is None else check.rng(rng)
+
+
+def _random_ring(shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
+    """Uniform ring elements of the given shape: the only random step of :mod:`privlab.mpc`.
+
+    ``rng=None`` gives cryptographic randomness: ``8 * count`` bytes of the
+    ChaCha20 stream cipher's key stream under a fresh 32-byte key from the
+    operating system (libsodium's ``randombytes_buf_deterministic``, through
+    PyNaCl). That is as unpredictable as reading the operating system's source
+    directly, and faster for the megabytes a large sharing needs. A
+    ``numpy.random.Generator`` draws reproducible (and therefore not secret)
+    numbers for lessons and tests.
+    """
+    count = math.prod(shape)
+    if rng is None:
+        from nacl.utils import randombytes_deterministic  # loaded on first use only
+
+        stream = randombytes_deterministic(8 * count, os.urandom(32))
+        return np.frombuffer(stream, dtype=np.uint64).reshape(shape)
+    return rng.integers(0, 2**64, size=shape, dtype=np.uint64)
+
+
+def _new_sharing_id() -> str:
+    """A fresh label for one sharing (a name, not a secret)."""
+    return os.urandom(6).hex()
+
+
+def _derived_id(operation: str, *parts: str | np.ndarray) -> str:
+    """The label of a result computed from shares: the same for every party.
+
+    Every party applies the same operation to the same sharing ids (and the
+    same public values), so every party derives the same label.
+    """
+    digest = hashlib.sha256(operation.encode())
+    for part in parts:
+        if isinstance(part, str):
+            digest.update(b"|" + part.encode())
+        else:  # a public value
+            array = np.asarray(part)
+            digest.update(str(array.shape).encode() + array.tobytes())
+    return digest.hexdigest()[:12]
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """Mark a freshly computed array read-only, so a share cannot be changed by accident."""
+    array = np.asarray(array)  # a numpy scalar becomes a 0-d array
+    array.flags.writeable = False
+    return array
+
+
+# --------------------------------------------------------------------------
+# One party's share
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class AdditiveShare:
+    """The share that one party holds of one additively shared secret (or array of secrets).
+
+    Parameters
+    ----------
+    party : int
+        Which party holds it, from 0 to ``parties - 1``.
+    parties : int
+        How many parties the secret was shared among (>= 2).
+    value : numpy.ndarray
+        The share: ``uint64`` ring elements, one per secret.
+    sharing_id : str
+        Label of the sharing; shares of different sharings do not go together.
+
+    Examples
+    --------
+    >>> from privlab.mpc import decode
+    >>> x = share_additive(20, parties=3, rng=1)
+    >>> y = share_additive(22, parties=3, rng=2)
+    >>> total = [x_i + y_i for x_i, y_i in zip(x, y)]  # each party adds its own shares
+    >>> decode(reconstruct_additive(total))
+    array(42)
+    >>> decode(reconstruct_additive([3 * x_i + 100 for x_i in x]))  # public numbers
+    array(160)
+    """
+
+    party: int
+    parties: int
+    value: np.ndarray
+    sharing_id: str
+
+    # numpy arrays on the left (array + share) hand the operation over to the share
+    __array_ufunc__ = None
+
+    def __post_init__(self) -> None:
+        parties = check.integer("parties", self.parties, low=2)
+        party = check.integer("party", self.party, low=0, high=parties - 1)
+        if not isinstance(self.sharing_id, str) or not self.sharing_id:
+            raise InvalidParameterError(
+                f"sharing_id must be a non-empty string; got {self.sharing_id!r}."
+            )
+        value = _ring_elements("value", self.value)
+        if value.flags.writeable:  # keep a private copy nobody else can change
+            value = _frozen(value.copy())
+        object.__setattr__(self, "party", party)
+        object.__setattr__(self, "parties", parties)
+        object.__setattr__(self, "value", value)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the shared secret (``()`` for one number)."""
+        return self.value.shape
+
+    # -- local operations: no messages needed ------------------------------
+
+    def __add__(self, other: Any) -> AdditiveShare:
+        """This party's share of ``x + y`` (another share) or ``x + c`` (a public number)."""
+        if isinstance(other, AdditiveShare):
+            self._check_partner(other)
+            return self._with(ring_add(self.value, other.value), "+", other.sharing_id)
+        public = self._public(other)
+        value = ring_add(self.value, public) if self.party == 0 else self.value
+        return self._with(value, "+ public", public)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> AdditiveShare:
+        """This party's share of ``x - y`` (another share) or ``x - c`` (a public number)."""
+        if isinstance(other, AdditiveShare):
+            self._check_partner(other)
+            return self._with(ring_subtract(self.value, other.value), "-", other.sharing_id)
+        public = self._public(other)
+        value = ring_subtract(self.value, public) if self.party == 0 else self.value
+        return self._with(value, "- public", public)
+
+    def __rsub__(self, other: Any) -> AdditiveShare:
+        """This party's share of ``c - x`` for a public number ``c``."""
+        return -self + other
+
+    def __neg__(self) -> AdditiveShare:
+        """This party's share of ``-x``: every party negates its share."""
+        return self._with(ring_subtract(np.uint64(0), self.value), "negate")
+
+    def __mul__(self, other: Any) -> AdditiveShare:
+        """This party's share of ``c * x`` for a public whole number ``c``; all parties multiply."""
+        if isinstance(other, AdditiveShare):
+            raise InvalidParameterError(
+                "other must be a public whole number: multiplying two shared values "
+                "needs a protocol (see beaver_multiply); got another AdditiveShare."
+            )
+        public = self._public(other)
+        return self._with(ring_multiply(self.value, public), "* public", public)
+
+    __rmul__ = __mul__
+
+    def sum(self) -> AdditiveShare:
+        """This party's share of the sum of all the shared secrets (a local step).
+
+        >>> from privlab.mpc import decode
+        >>> shares = share_additive([1, 2, 3, 4], parties=2, rng=0)
+        >>> decode(reconstruct_additive([share.sum() for share in shares]))
+        array(10)
+        """
+        total = np.sum(self.value, dtype=np.uint64)  # uint64 sums wrap around: mod 2**64
+        return self._with(np.asarray(total), "sum")
+
+    # -- helpers -----------------------------------------------------------
+
+    def _with(self, value: np.ndarray, operation: str, *parts: str | np.ndarray) -> AdditiveShare:
+        new_id = _derived_id(operation, self.sharing_id, *parts)
+        return AdditiveShare(self.party, self.parties, _frozen(value), new_id)
+
+    def _check_partner(self, other: AdditiveShare) -> None:
+        if other.parties != self.parties:
+            raise MixedSharesError(
+                "shares must come from sharings among the same number of parties; "
+                f"got {self.parties} and {other.parties} parties."
+            )
+        if other.party != self.party:
+            raise MixedSharesError(
+                "a party can only combine its own shares; got a share of party "
+                f"{self.party} and a share of party {other.party}."
+            )
+        if other.shape != self.shape:
+            raise InvalidParameterError(
+                f"shares must have the same shape to be combined; got {self.shape} "
+                f"and {other.shape}."
+            )
+
+    def _public(self, value: Any) -> np.ndarray:
+        """A public number as ring elements: ``uint64`` as it is, whole numbers encoded."""
+        if isinstance(value, (np.ndarray, np.generic)) and value.dtype == np.uint64:
+            public = np.asarray(value)
+        else:
+            public = _encode("public value", value, fixed_point=False)
+        if np.broadcast_shapes(public.shape, self.shape) != self.shape:
+            raise InvalidParameterError(
+                f"public value must have the shape of the share {self.shape} or fewer "
+                f"dimensions; got {_shown(public)}."
+            )
+        return public
+
+    def __repr__(self) -> str:
+        return (
+            f"AdditiveShare(party {self.party} of {self.parties}, "
+            f"value={_short_value(self.value)}, "
+            f"sharing {self.sharing_id})"
+        )
+
+
+# --------------------------------------------------------------------------
+# Sharing and reconstructing
+# --------------------------------------------------------------------------
+
+
+def share_additive(
+    secrets: Any, parties: int, *, rng: np.random.Generator | int | None = None
+) -> list[AdditiveShare]:
+    """Split secrets into ``parties`` additive shares that add up to them modulo 2^64.
+
+    .. math::
+
+        r_0, \\dots, r_{n-2} \\sim \\mathrm{Uniform}(\\mathbb{Z}_{2^{64}}),
+        \\qquad r_{n-1} = s - \\sum_{i < n-1} r_i \\bmod 2^{64}
+
+    Parameters
+    ----------
+    secrets : int, array-like or numpy.ndarray of uint64
+        A ``uint64`` array (or numpy ``uint64`` number) is taken as ring
+        elements, as :func:`~privlab.mpc.ring.encode` returns them (use that for
+        fixed-point decimals). Anything else must be whole numbers from
+        ``MIN_INTEGER`` to ``MAX_INTEGER`` and is encoded for you.
+        An array shares each element separately.
+    parties : int
+        Number of shares, >= 2.
+    rng : numpy.random.Generator, int or None
+        ``None`` (default): cryptographic randomness from the operating system.
+        A seed or Generator: reproducible shares, for lessons and tests only.
+
+    Returns
+    -------
+    list of AdditiveShare
+        Share ``i`` is for party ``i``; each has the shape of ``secrets``.
+
+    Examples
+    --------
+    >>> from privlab.mpc import decode
+    >>> shares = share_additive(42, parties=3, rng=0)
+    >>> [int(share.value) for share in shares]  # each looks like a random number
+    [11749869230777074271, 4976686463289251617, 1720188379643225770]
+    >>> sum(int(share.value) for share in shares) % 2**64  # together: the secret
+    42
+    >>> decode(reconstruct_additive(shares))
+    array(42)
+    """
+    parties = check.integer("parties", parties, low=2)
+    generator = _randomness(rng)
+    ring_secrets = _as_ring_secrets(secrets)
+    masks = _random_ring((parties - 1, *ring_secrets.shape), generator)
+    last = ring_subtract(ring_secrets, np.sum(masks, axis=0, dtype=np.uint64))
+    sharing_id = _new_sharing_id()
+    values = [*masks, last]
+    return [
+        AdditiveShare(party, parties, _frozen(value), sharing_id)
+        for party, value in enumerate(values)
+    ]
+
+
+def reconstruct_additive(shares: Any) -> np.ndarray:
+    """Add up every party's share to get the secrets back, as ring elements.
+
+    .. math:: s = \\sum_{i=0}^{n-1} r_i \\bmod 2^{64}
+
+    Parameters
+    ----------
+    shares : list of AdditiveShare
+        One share from each of the ``parties`` parties, all of one sharing, in any order.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``uint64`` ring elements; :func:`~privlab.mpc.ring.decode` reads them as numbers.
+
+    Raises
+    ------
+    NotEnoughSharesError
+        A share is missing: additive sharing needs every party's share.
+    MixedSharesError
+        The shares come from different sharings.
+    InvalidParameterError
+        Not a list of shares, or two shares from the same party.
+
+    Examples
+    --------
+    >>> from privlab.mpc import decode, encode
+    >>> shares = share_additive(encode(-3.75, fixed_point=True), parties=4, rng=5)
+    >>> decode(reconstruct_additive(shares), fixed_point=True)
+    array(-3.75)
+    """
+    shares = _complete_sharing("shares", shares)
+    return ring_sum([share.value for share in shares])
+
+
+def _as_ring_secrets(secrets: Any) -> np.ndarray:
+    if isinstance(secrets, (np.ndarray, np.generic)) and secrets.dtype == np.uint64:
+        return np.asarray(secrets)
+    return _encode("secrets", secrets, fixed_point=False)
+
+
+def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
+    """Check that ``shares`` is one full sharing; return it sorted by party."""
+    if (
+        not isinstance(shares, (list, tuple))
+        or not shares
+        or not all(isinstance(share, AdditiveShare) for share in shares)
+    ):
+        raise InvalidParameterError(
+            f"{name} must be a non-empty list of AdditiveShare objects; got {_shown(shares)}."
+        )
+    sharing_ids = sorted({share.sharing_id for share in shares})
+    party_counts = sorted({share.parties for share in shares})
+    if len(sharing_ids) > 1 or len(party_counts) > 1:
+        raise MixedSharesError(
+            f"{name} must all come from one sharing; got shares of {len(sharing_ids)} "
+            f"sharings ({', '.join(sharing_ids)}) among {' and '.join(map(str, party_counts))} "
+            "parties."
+        )
+    seen: set[int] = set()
+    for share in shares:
+        if share.party in seen:
+            raise InvalidParameterError(
+                f"{name} must come from different parties; got party {share.party} twice."
+            )
+        seen.add(share.party)
+    needed = shares[0].parties
+    if len(shares) < needed:
+        raise NotEnoughSharesError(
+            f"got {len(shares)} shares, but this sharing needs all {needed} "
+            "(additive sharing needs every party's share)."
+        )
+    return sorted(shares, key=lambda share: share.party)
