@@ -160,7 +160,11 @@ def check(exercise: str, hint_on_error: str = "") -> Callable[..., Callable[...,
             try:
                 return function(*answers)
             except _NotAttempted:
-                return not_attempted(exercise, "Your function still returns nothing. ")
+                return not_attempted(
+                    exercise,
+                    "Your function still returns nothing (None): if you wrote code, check that "
+                    "it ends with a `return` statement. ",
+                )
             except LearnerCodeError as error:
                 return Feedback(exercise, "error", f"{error}", hint_on_error)
             except Exception as error:  # an answer of a kind the check did not foresee

@@ -245,7 +245,8 @@ class AdditiveShare:
         if other.party != self.party:
             raise MixedSharesError(
                 "a party can only combine its own shares; got a share of party "
-                f"{self.party} and a share of party {other.party}."
+                f"{self.party} and a share of party {other.party} (parties count from 0). To "
+                "get the secret back from all parties' shares, use reconstruct_additive(shares)."
             )
         if other.shape != self.shape:
             raise InvalidParameterError(

@@ -44,11 +44,13 @@ BINS = 20
 
 
 def sharing_snapshot(secret: int, parties: int, *, seed: int = 1) -> dict[str, np.ndarray]:
-    """One sharing of ``secret`` to show, and the first party's share over many sharings.
+    """One sharing of ``secret`` to show, and the last party's share over many sharings.
 
     Returns the shares of one sharing (as ring elements, Python ints), and the
-    histograms (``BINS`` equal bins over the ring) of party 1's share over
-    :data:`SHARINGS` sharings of ``secret`` and of the secret 0.
+    histograms (``BINS`` equal bins over the ring) of the *last* share, the one
+    computed from the secret (secret minus the random ones), over
+    :data:`SHARINGS` sharings of ``secret`` and of the secret 0. Each secret
+    gets its own random draws, as a real sharing would.
 
     Examples
     --------
@@ -60,14 +62,16 @@ def sharing_snapshot(secret: int, parties: int, *, seed: int = 1) -> dict[str, n
     """
     secret = integer("secret", secret, low=mpc.MIN_INTEGER, high=mpc.MAX_INTEGER)
     parties = integer("parties", parties, low=2, high=len(PARTY_COLOURS))
-    one = mpc.share_additive(np.array([secret]), parties, rng=seed)
-    many = mpc.share_additive(np.full(SHARINGS, secret), parties, rng=seed + 1)
-    zero = mpc.share_additive(np.zeros(SHARINGS, dtype=np.int64), parties, rng=seed + 2)
+    generator = np.random.default_rng([seed, secret % 2**32, parties])  # fresh for each secret
+    one = mpc.share_additive(np.array([secret]), parties, rng=generator)
+    many = mpc.share_additive(np.full(SHARINGS, secret), parties, rng=generator)
+    zeros = np.zeros(SHARINGS, dtype=np.int64)
+    zero = mpc.share_additive(zeros, parties, rng=np.random.default_rng([seed, parties]))
     edges = np.linspace(0, RING, BINS + 1)
     return {
         "shares": [int(share.value[0]) for share in one],
-        "histogram": np.histogram(many[0].value.astype(float), bins=edges)[0],
-        "histogram_zero": np.histogram(zero[0].value.astype(float), bins=edges)[0],
+        "histogram": np.histogram(many[-1].value.astype(float), bins=edges)[0],
+        "histogram_zero": np.histogram(zero[-1].value.astype(float), bins=edges)[0],
     }
 
 
@@ -85,7 +89,7 @@ def shares_figure(secret: int, parties: int, snapshot: dict[str, np.ndarray]) ->
         cols=2,
         column_widths=[0.45, 0.55],
         horizontal_spacing=0.14,
-        subplot_titles=("One sharing: each party's share", "Party 1's share, 5,000 sharings"),
+        subplot_titles=("One sharing: each party's share", "The last share, 5,000 sharings"),
     )
     fig.add_bar(
         name="shares of this sharing", textposition="outside", showlegend=False, row=1, col=1
@@ -100,7 +104,7 @@ def shares_figure(secret: int, parties: int, snapshot: dict[str, np.ndarray]) ->
     fig.update_layout(base_layout(height=400, barmode="group", bargap=0.1))
     fig.update_xaxes(title_text="party", row=1, col=1)
     fig.update_yaxes(title_text="share (fraction of the ring 2⁶⁴)", range=[0, 1.15], row=1, col=1)
-    fig.update_xaxes(title_text="value of party 1's share (fraction of 2⁶⁴)", row=1, col=2)
+    fig.update_xaxes(title_text="value of the last share (fraction of 2⁶⁴)", row=1, col=2)
     fig.update_yaxes(title_text="number of sharings", row=1, col=2)
     update_shares(fig, secret, parties, snapshot)
     return fig
@@ -135,9 +139,10 @@ def shares_caption(secret: int, parties: int, snapshot: dict[str, np.ndarray]) -
     return (
         f"The {parties} shares are {', '.join(_short_int(s) for s in shares)}. Added up they "
         f"make {_short_int(total)}, and modulo 2⁶⁴ that is {total % 2**64:,}: the secret "
-        f"(negative secrets wrap around: −1 is 2⁶⁴ − 1). On the right, party 1's share over "
-        f"{SHARINGS:,} sharings is spread evenly over the whole ring, for the secret "
-        f"{secret:,} and for 0 alike: one share, on its own, says nothing about the secret."
+        f"(negative secrets wrap around: −1 is 2⁶⁴ − 1). On the right, the last share, the one "
+        f"computed from the secret, is spread evenly over the whole ring in {SHARINGS:,} "
+        f"sharings, for the secret {secret:,} and for 0 alike: one share, on its own, says "
+        "nothing about the secret."
     )
 
 
@@ -369,8 +374,9 @@ def shamir_caption(secret: int, threshold: int, colluders: int) -> str:
         f"{'s' if colluders == 1 else ''} {colluders} point{'s' if colluders != 1 else ''}, "
         f"but a polynomial of degree {threshold - 1} needs {threshold}. For every candidate "
         "secret some curve fits their points (dotted lines). Modulo "
-        f"{SMALL_PRIME} it is exact: each of the {SMALL_PRIME} secrets is equally likely, "
-        f"1/{SMALL_PRIME}, whatever their shares are"
+        f"{SMALL_PRIME} it is exact: every one of the {SMALL_PRIME} possible secrets fits their "
+        "shares in exactly as many ways, so the shares do not change the odds at all (shown "
+        f"for a secret that was equally likely to be anything: 1/{SMALL_PRIME} each)"
         + (f" (here, modulo {SMALL_PRIME}: {held})." if held else ".")
     )
 
@@ -478,7 +484,7 @@ def beaver_walkthrough(x: int, y: int, *, seed: int = 0) -> list[dict[str, objec
     ]
 
     def signed(ring_value: np.ndarray) -> str:
-        return _short_int(int(mpc.decode(ring_value)))
+        return f"{int(mpc.decode(ring_value)):,}"  # exact, so sums can be checked by hand
 
     def row(step: int, value: str, shares: list, whole: str, known: str) -> dict[str, object]:
         return {
@@ -525,10 +531,12 @@ def beaver_figure(rows: list[dict[str, object]], step: int) -> go.Figure:
             "font": {"color": "white"},
             "align": "left",
         },
-        cells={"align": "left", "height": 26},
-        columnwidth=[1.5, 2.0, 2.0, 1.7, 2.0],
+        cells={"align": "left", "height": 26, "font": {"size": 12}},
+        columnwidth=[1.3, 2.1, 2.1, 2.1, 1.4],
     )
-    fig.update_layout(base_layout(height=420, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
+    fig.update_layout(
+        base_layout(height=420, width=900, margin={"l": 10, "r": 10, "t": 60, "b": 10})
+    )
     fig.update_xaxes(visible=False)  # a table has no axes
     fig.update_yaxes(visible=False)
     update_beaver(fig, rows, step)
@@ -568,9 +576,10 @@ def beaver_caption(rows: list[dict[str, object]], step: int, x: int, y: int) -> 
         return (
             f"Opened: d = {d} and e = {e}. They look random because a and b are uniform and "
             "used once, so they reveal nothing about x and y. Only someone who also knows a "
-            "and b (the dealer) could compute x = d + a."
+            f"and b (the dealer) could compute x = d + a = {x}."
         )
     return (
-        f"The z shares look random, but together they give {rows[-1]['whole']} = {x} × {y}. "
-        "Press 'New triple': every number changes except the product."
+        f"The z shares look random, but added up (modulo 2⁶⁴, read as a signed number) they "
+        f"give {rows[-1]['whole']} = {x} × {y}. Press 'New triple': every number changes "
+        "except the product."
     )

@@ -148,7 +148,7 @@ def _duration(seconds: float) -> str:
 
 
 VALUE_COUNTS = (1, 10, 100, 1_000, 10_000, 100_000, 1_000_000)
-TIMING_VALUES = 100_000
+TIMING_VALUES = 20_000
 
 
 def cost_demo(parties: int = 3, values: int = 1000) -> Demo:
