@@ -44,21 +44,22 @@ BINS = 20
 
 
 def sharing_snapshot(secret: int, parties: int, *, seed: int = 1) -> dict[str, np.ndarray]:
-    """One sharing of ``secret`` to show, and the last party's share over many sharings.
+    """One sharing of ``secret`` to show, and every party's share over many sharings.
 
-    Returns the shares of one sharing (as ring elements, Python ints), and the
-    histograms (``BINS`` equal bins over the ring) of the *last* share, the one
-    computed from the secret (secret minus the random ones), over
-    :data:`SHARINGS` sharings of ``secret`` and of the secret 0. Each secret
-    gets its own random draws, as a real sharing would.
+    Returns the shares of one sharing (as ring elements, Python ints); the
+    histograms (``BINS`` equal bins over the ring) of each party's share over
+    :data:`SHARINGS` sharings of ``secret`` (one row per party; the last
+    party's share is the one computed from the secret); and the histogram of
+    the last share when the secret is 0. Each secret gets its own random draws,
+    as a real sharing would.
 
     Examples
     --------
     >>> snap = sharing_snapshot(42, 3)
     >>> sum(snap["shares"]) % 2**64
     42
-    >>> int(snap["histogram"].sum())
-    5000
+    >>> snap["histograms"].shape, int(snap["histograms"][-1].sum())
+    ((3, 20), 5000)
     """
     secret = integer("secret", secret, low=mpc.MIN_INTEGER, high=mpc.MAX_INTEGER)
     parties = integer("parties", parties, low=2, high=len(PARTY_COLOURS))
@@ -70,42 +71,54 @@ def sharing_snapshot(secret: int, parties: int, *, seed: int = 1) -> dict[str, n
     edges = np.linspace(0, RING, BINS + 1)
     return {
         "shares": [int(share.value[0]) for share in one],
-        "histogram": np.histogram(many[-1].value.astype(float), bins=edges)[0],
+        "histograms": np.array(
+            [np.histogram(share.value.astype(float), bins=edges)[0] for share in many]
+        ),
         "histogram_zero": np.histogram(zero[-1].value.astype(float), bins=edges)[0],
     }
 
 
 def shares_figure(secret: int, parties: int, snapshot: dict[str, np.ndarray]) -> go.Figure:
-    """Left: the shares of one sharing. Right: party 1's share over many sharings, two secrets.
+    """Left: the shares of one sharing. Right: each party's share over many sharings.
 
     Examples
     --------
     >>> fig = shares_figure(42, 3, sharing_snapshot(42, 3))
-    >>> [trace.name for trace in fig.data]
-    ['shares of this sharing', 'secret = 42', 'secret = 0']
+    >>> [trace.name for trace in fig.data][:3]
+    ['shares of this sharing', 'party 1', 'party 2']
     """
     fig = make_subplots(
         rows=1,
         cols=2,
         column_widths=[0.45, 0.55],
         horizontal_spacing=0.14,
-        subplot_titles=("One sharing: each party's share", "The last share, 5,000 sharings"),
+        subplot_titles=("One sharing: each party's share", "Each party's share, 5,000 sharings"),
     )
     fig.add_bar(
         name="shares of this sharing", textposition="outside", showlegend=False, row=1, col=1
     )
-    fig.add_bar(name="secret = 42", marker_color=PALETTE["blue"], row=1, col=2)
-    fig.add_bar(
-        name="secret = 0",
-        marker={"color": PALETTE["orange"], "pattern": {"shape": "/"}},
+    symbols = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "hexagon")
+    for i, (colour, symbol) in enumerate(zip(PARTY_COLOURS, symbols, strict=True)):
+        fig.add_scatter(
+            name=f"party {i + 1}",
+            mode="lines+markers",
+            line={"color": colour, "width": 2},
+            marker={"symbol": symbol, "size": 6},
+            row=1,
+            col=2,
+        )
+    fig.add_scatter(
+        name="last share, secret = 0",
+        mode="lines",
+        line={"color": PALETTE["black"], "width": 2, "dash": "dash"},
         row=1,
         col=2,
     )
-    fig.update_layout(base_layout(height=400, barmode="group", bargap=0.1))
+    fig.update_layout(base_layout(height=420, bargap=0.1))
     fig.update_xaxes(title_text="party", row=1, col=1)
     fig.update_yaxes(title_text="share (fraction of the ring 2⁶⁴)", range=[0, 1.15], row=1, col=1)
-    fig.update_xaxes(title_text="value of the last share (fraction of 2⁶⁴)", row=1, col=2)
-    fig.update_yaxes(title_text="number of sharings", row=1, col=2)
+    fig.update_xaxes(title_text="value of the share (fraction of 2⁶⁴)", row=1, col=2)
+    fig.update_yaxes(title_text="number of sharings (per bin)", row=1, col=2)
     update_shares(fig, secret, parties, snapshot)
     return fig
 
@@ -123,10 +136,17 @@ def update_shares(
         marker_color=list(PARTY_COLOURS[:parties]),
     )
     centres = (np.arange(BINS) + 0.5) / BINS
-    fig.data[1].update(x=centres, y=snapshot["histogram"], name=f"secret = {secret:,}")
-    fig.data[2].update(x=centres, y=snapshot["histogram_zero"])
-    top = max(int(snapshot["histogram"].max()), int(snapshot["histogram_zero"].max()))
-    fig.layout.yaxis2.range = [0, top * 1.3]
+    histograms = snapshot["histograms"]
+    for i, trace in enumerate(fig.data[1 : 1 + len(PARTY_COLOURS)]):
+        shown = i < parties
+        trace.update(
+            x=centres if shown else [],
+            y=histograms[i] if shown else [],
+            visible=shown,
+            name=f"party {i + 1}" + (" (computed from the secret)" if i == parties - 1 else ""),
+        )
+    fig.data[-1].update(x=centres, y=snapshot["histogram_zero"])
+    fig.layout.yaxis2.range = [0, SHARINGS / BINS * 1.6]
     fig.layout.title.text = (
         f"The secret {secret:,} split among {parties} parties: the shares add up to it modulo 2⁶⁴"
     )
@@ -139,10 +159,10 @@ def shares_caption(secret: int, parties: int, snapshot: dict[str, np.ndarray]) -
     return (
         f"The {parties} shares are {', '.join(_short_int(s) for s in shares)}. Added up they "
         f"make {_short_int(total)}, and modulo 2⁶⁴ that is {total % 2**64:,}: the secret "
-        f"(negative secrets wrap around: −1 is 2⁶⁴ − 1). On the right, the last share, the one "
-        f"computed from the secret, is spread evenly over the whole ring in {SHARINGS:,} "
-        f"sharings, for the secret {secret:,} and for 0 alike: one share, on its own, says "
-        "nothing about the secret."
+        f"(negative secrets wrap around: −1 is 2⁶⁴ − 1). On the right, over {SHARINGS:,} "
+        "sharings, every party's share is spread evenly over the whole ring (flat lines near "
+        f"{SHARINGS // BINS} per bin), even the last one, computed from the secret {secret:,}, "
+        "and just as for the secret 0 (dashed): one share, on its own, says nothing."
     )
 
 
@@ -484,7 +504,7 @@ def beaver_walkthrough(x: int, y: int, *, seed: int = 0) -> list[dict[str, objec
     ]
 
     def signed(ring_value: np.ndarray) -> str:
-        return f"{int(mpc.decode(ring_value)):,}"  # exact, so sums can be checked by hand
+        return f"{int(mpc.decode(ring_value))}"  # exact, so sums can be checked by hand
 
     def row(step: int, value: str, shares: list, whole: str, known: str) -> dict[str, object]:
         return {
@@ -531,12 +551,10 @@ def beaver_figure(rows: list[dict[str, object]], step: int) -> go.Figure:
             "font": {"color": "white"},
             "align": "left",
         },
-        cells={"align": "left", "height": 26, "font": {"size": 12}},
-        columnwidth=[1.3, 2.1, 2.1, 2.1, 1.4],
+        cells={"align": "left", "height": 26, "font": {"size": 11}},
+        columnwidth=[1.3, 2.0, 2.0, 2.0, 1.4],
     )
-    fig.update_layout(
-        base_layout(height=420, width=900, margin={"l": 10, "r": 10, "t": 60, "b": 10})
-    )
+    fig.update_layout(base_layout(height=420, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
     fig.update_xaxes(visible=False)  # a table has no axes
     fig.update_yaxes(visible=False)
     update_beaver(fig, rows, step)
