@@ -1,9 +1,10 @@
 """privlab: a teaching lab for privacy-enhancing technologies.
 
-The core modules are plain Python and numpy, small enough to read:
+The core modules are plain Python, NumPy and PyNaCl, small enough to read:
 
-* :mod:`privlab.dp`: differential privacy (noisy counts, randomized response).
-* :mod:`privlab.mpc`: secure multi-party computation (secret sharing, secure sums and products).
+* :mod:`privlab.dp`: differential privacy (mechanisms, budgets, attacks, exact sampling, audits).
+* :mod:`privlab.mpc`: secure multi-party computation (secret sharing, secure sums and
+  products, private set intersection).
 
 Charts (:mod:`privlab.viz`), widgets (:mod:`privlab.widgets`) and exercise
 checks (:mod:`privlab.exercises`) are imported only when a lesson asks for

@@ -20,6 +20,8 @@ The package is split into small modules, each readable on its own:
   records every message, so a lesson can show each party's view and the cost.
 * :mod:`~privlab.mpc.protocols`: secure sum and mean, multiplication with
   Beaver triples from a trusted dealer, dot products, and their costs.
+* :mod:`~privlab.mpc.psi`: private set intersection: which ids two parties
+  share, found by comparing Diffie-Hellman blinded points.
 
 Randomness is cryptographic (``os.urandom``) unless a seed is given; seeds are
 for lessons and tests only, since anyone who knows the seed can recompute
@@ -35,7 +37,7 @@ Examples
 
 from __future__ import annotations
 
-from . import additive, network, protocols, ring, shamir
+from . import additive, network, protocols, psi, ring, shamir
 from .additive import AdditiveShare, reconstruct_additive, share_additive
 from .network import Message, Network, Party
 from .protocols import (
@@ -49,6 +51,15 @@ from .protocols import (
     secure_mean,
     secure_product,
     secure_sum,
+)
+from .psi import (
+    NaiveJoin,
+    PSIResult,
+    blind,
+    hash_to_point,
+    naive_join,
+    private_intersection,
+    random_scalar,
 )
 from .ring import (
     FRACTION_BITS,
@@ -89,22 +100,30 @@ __all__ = [
     "BeaverTriple",
     "Dealer",
     "Message",
+    "NaiveJoin",
     "Network",
+    "PSIResult",
     "Party",
     "ProtocolResult",
     "ShamirShare",
     "additive",
     "beaver_multiply",
+    "blind",
     "consistent_secrets",
     "decode",
     "encode",
     "evaluate_polynomial",
+    "hash_to_point",
     "lagrange_coefficients",
+    "naive_join",
     "network",
     "open_shares",
+    "private_intersection",
     "protocol_cost",
     "protocols",
+    "psi",
     "random_polynomial",
+    "random_scalar",
     "reconstruct_additive",
     "ring",
     "ring_add",

@@ -1,0 +1,608 @@
+"""Private set intersection: which customers two parties share, and nothing more.
+
+A publisher and an advertiser each hold a list of customer ids. They want the
+ids they have in common, and their matching rows lined up, but neither should
+see the other's other customers. Exchanging the lists (:func:`naive_join`)
+would show everything. The Diffie-Hellman protocol of
+:func:`private_intersection` shows only random-looking curve points instead
+(Meadows 1986; Huberman, Franklin and Hogg 1999; the matching step of Google's
+Private Join and Compute).
+
+**The idea: blinding commutes.** Each id :math:`x` becomes a point
+:math:`H(x)` of a group where the discrete logarithm is hard
+(:func:`hash_to_point`). Each party picks a secret number, :math:`\\alpha` for
+the first party and :math:`\\beta` for the second (:func:`random_scalar`), and
+raises points to it (:func:`blind`). Blinding twice gives the same result in
+either order:
+
+.. math:: \\left(H(x)^{\\alpha}\\right)^{\\beta} = H(x)^{\\alpha\\beta}
+          = \\left(H(x)^{\\beta}\\right)^{\\alpha}
+
+So the double-blinded values of a shared id are equal on both sides, while a
+point blinded by the *other* party's secret cannot be linked to any id
+(the decisional Diffie-Hellman assumption): guessing an id :math:`x` and
+computing :math:`H(x)` or :math:`H(x)^{\\alpha}` does not help without
+:math:`\\beta`.
+
+The papers write the group multiplicatively, as above; on the elliptic curve
+edwards25519 (from libsodium, through PyNaCl) "raising to :math:`\\alpha`" is
+scalar multiplication. Points and scalars are 32 bytes each.
+
+**Messages.** Both parties do the same steps, in two rounds:
+
+1. each party sends its ids, blinded by itself, so that the other can blind
+   them a second time;
+2. each party blinds the points it received with its own scalar too, and
+   sends them back in the order received, so that their owner knows which of
+   its rows each one belongs to.
+
+Four messages in all, :math:`64\\,(n_a + n_b)` bytes, and :math:`2\\,(n_a + n_b)`
+scalar multiplications for lists of :math:`n_a` and :math:`n_b` ids. Round 1
+sends the points *sorted*, not in row order: the sorted list depends only on
+the set of points, so its order says nothing about which row is where.
+
+**What each party learns** (its view, ``result.network.view(name)``): which of
+*its own* ids are shared, hence the size of the intersection, and the length
+of the other party's list (padding both lists with random dummy ids would hide
+the lengths). Nothing about the other party's ids that are not shared.
+
+**Lining up the rows.** For the next step of Private Lift (secret-sharing the
+matched columns), row :math:`k` of the publisher's matches must be the same
+customer as row :math:`k` of the advertiser's. Each party knows the
+double-blinded value :math:`H(x)^{\\alpha\\beta}` of each of its own ids (the
+other party sent them back in round 2), and the two values of a shared id are
+equal. So both parties sort their matched rows by that value and get the same
+order, without ever naming an id. The order is as random as the values are,
+so it gives away nothing either.
+
+**Limits.**
+
+* *Semi-honest* parties only: each follows the protocol. A cheating party
+  could, for example, return the points in another order.
+* Each party learns which of its own customers are shared: the publisher
+  learns who among its users is a customer of the advertiser. Meta's Private
+  Lift avoids even that: its Private-ID step joins over the *union* of both
+  lists, giving every record a common pseudonymous key, so that neither party
+  learns which of its own records matched.
+* A party can test any id it likes by putting it in its own list. That is what
+  a set intersection answers, so no protocol prevents it; only the list length
+  bounds it.
+
+Examples
+--------
+>>> from privlab.mpc.psi import private_intersection
+>>> publisher = ["ana", "ben", "chloé", "dan"]
+>>> advertiser = ["dan", "eve", "ana"]
+>>> result = private_intersection(publisher, advertiser, rng=7)
+>>> result
+PSIResult(2 shared ids between 'publisher' and 'advertiser'; 2 rounds, 4 messages, 448 bytes)
+>>> [publisher[row] for row in result.matched_a] == [advertiser[row] for row in result.matched_b]
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from nacl import bindings
+from nacl import exceptions as nacl_errors
+
+from ..errors import InvalidParameterError
+from .additive import _randomness
+from .network import Network, Party, _name
+from .ring import _shown
+
+__all__ = [
+    "HASH_PERSON",
+    "POINT_BYTES",
+    "SCALAR_BYTES",
+    "NaiveJoin",
+    "PSIResult",
+    "blind",
+    "hash_to_point",
+    "naive_join",
+    "private_intersection",
+    "random_scalar",
+]
+
+POINT_BYTES = 32
+"""Size of a curve point (an edwards25519 point in compressed form)."""
+
+SCALAR_BYTES = 32
+"""Size of a secret scalar (a number modulo the order of the group, little-endian)."""
+
+HASH_PERSON = b"privlab-psi-v1"
+"""Domain separation for :func:`hash_to_point`: no other use of BLAKE2b gives the same hashes."""
+
+MY_IDS = "my ids, blinded by me"
+"""Label of the round-1 messages."""
+
+YOUR_IDS = "your ids, blinded by both of us"
+"""Label of the round-2 messages."""
+
+_ZERO_SCALAR = bytes(SCALAR_BYTES)
+
+
+# --------------------------------------------------------------------------
+# The building blocks: hashing to the curve, secret scalars, blinding
+# --------------------------------------------------------------------------
+
+
+def hash_to_point(identifier: str) -> bytes:
+    """Map an id to a point of the curve, the same point for everyone: :math:`H(x)`.
+
+    The id's UTF-8 bytes are hashed with BLAKE2b (32 bytes, personalised with
+    :data:`HASH_PERSON`), then mapped to a point of the prime-order group of
+    edwards25519 by Elligator 2 (libsodium's ``crypto_core_ed25519_from_uniform``).
+    Nobody knows the discrete logarithm of the point, which is what makes
+    blinding it hide the id.
+
+    One Elligator map is a teaching choice, not the standard hash-to-curve:
+    RFC 9380 hashes to two field elements, maps both and adds the points, so
+    that the result is uniformly distributed. That matters for a security
+    proof, not for how this lesson behaves.
+
+    Ids are compared exactly as strings: ``"Ana"`` and ``"ana"``, or an accented
+    letter typed in two ways, are different ids. Clean the ids first.
+
+    Parameters
+    ----------
+    identifier : str
+        The id.
+
+    Returns
+    -------
+    bytes
+        The point, :data:`POINT_BYTES` bytes.
+
+    Examples
+    --------
+    >>> point = hash_to_point("customer 42")
+    >>> len(point), point == hash_to_point("customer 42"), point == hash_to_point("customer 43")
+    (32, True, False)
+    """
+    if not isinstance(identifier, str):
+        raise InvalidParameterError(f"identifier must be a string; got {_shown(identifier)}.")
+    return _point_of(identifier)
+
+
+def _point_of(identifier: str) -> bytes:
+    """:math:`H(x)` for a string already checked (the protocol checks whole lists at once)."""
+    # "surrogatepass": even a string holding a lone surrogate has UTF-8 bytes.
+    data = identifier.encode("utf-8", "surrogatepass")
+    digest = hashlib.blake2b(data, digest_size=32, person=HASH_PERSON).digest()
+    return bindings.crypto_core_ed25519_from_uniform(digest)
+
+
+def random_scalar(rng: np.random.Generator | int | None = None) -> bytes:
+    """A secret scalar: a random nonzero number modulo the order of the group.
+
+    64 random bytes are reduced modulo the group order :math:`\\ell \\approx 2^{252}`
+    (``crypto_core_ed25519_scalar_reduce``). Reducing twice as many bits as
+    :math:`\\ell` has makes every scalar almost exactly equally likely; reducing
+    32 bytes would favour small ones. Zero, which would blind every id to the
+    same point, is drawn again (its chance is about :math:`2^{-252}`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int or None
+        ``None`` (default): cryptographic randomness from the operating system
+        (``os.urandom``). A seed or Generator: reproducible scalars, for
+        lessons and tests only, since anyone who knows the seed can unblind
+        every point.
+
+    Returns
+    -------
+    bytes
+        The scalar, :data:`SCALAR_BYTES` bytes, little-endian.
+
+    Examples
+    --------
+    >>> scalar = random_scalar()
+    >>> len(scalar), scalar == random_scalar()
+    (32, False)
+    >>> random_scalar(rng=3) == random_scalar(rng=3)  # a seed: for lessons only
+    True
+    """
+    generator = _randomness(rng)
+    while True:
+        wide = os.urandom(64) if generator is None else generator.bytes(64)
+        scalar = bindings.crypto_core_ed25519_scalar_reduce(wide)
+        if scalar != _ZERO_SCALAR:
+            return scalar
+
+
+def blind(points: Sequence[bytes], scalar: bytes) -> list[bytes]:
+    """Raise every point to a secret scalar: :math:`P \\mapsto P^{s}`.
+
+    On the curve this is scalar multiplication
+    (``crypto_scalarmult_ed25519_noclamp``, which uses the scalar as it is).
+    Blinding with :math:`s` and then with :math:`t` gives the same points as
+    blinding with :math:`t` and then :math:`s`. Distinct points stay distinct:
+    blinding changes the names of the points, not whether two are equal.
+
+    Parameters
+    ----------
+    points : list of bytes
+        Points of the prime-order group (:data:`POINT_BYTES` bytes each), as
+        :func:`hash_to_point` or an earlier :func:`blind` returns them.
+    scalar : bytes
+        A nonzero scalar below the group order, as :func:`random_scalar` returns it.
+
+    Returns
+    -------
+    list of bytes
+        The blinded points, in the same order.
+
+    Examples
+    --------
+    >>> alpha, beta = random_scalar(), random_scalar()
+    >>> point = [hash_to_point("ana")]
+    >>> blind(blind(point, alpha), beta) == blind(blind(point, beta), alpha)
+    True
+    >>> blind(point, alpha) == point
+    False
+    """
+    scalar = _check_scalar(scalar)
+    points = _check_points(points)
+    multiply = bindings.crypto_scalarmult_ed25519_noclamp
+    try:
+        return [multiply(scalar, point) for point in points]
+    except nacl_errors.RuntimeError:
+        position = _first_invalid(points)
+        raise InvalidParameterError(
+            "points must be points of the curve's prime-order group; "
+            f"got {points[position].hex()} at position {position}."
+        ) from None
+
+
+def _check_scalar(scalar: Any) -> bytes:
+    if not isinstance(scalar, bytes) or len(scalar) != SCALAR_BYTES:
+        raise InvalidParameterError(
+            f"scalar must be {SCALAR_BYTES} bytes (from random_scalar); got {_shown(scalar)}."
+        )
+    reduced = bindings.crypto_core_ed25519_scalar_reduce(scalar + bytes(32))
+    if scalar == _ZERO_SCALAR or reduced != scalar:
+        raise InvalidParameterError(
+            "scalar must be a nonzero number below the group order (from random_scalar); "
+            f"got {scalar.hex()}."
+        )
+    return scalar
+
+
+def _check_points(points: Any) -> list[bytes]:
+    if isinstance(points, (str, bytes)) or not isinstance(points, Sequence):
+        raise InvalidParameterError(
+            f"points must be a list of {POINT_BYTES}-byte points; got {_shown(points)}."
+        )
+    for position, point in enumerate(points):
+        if not isinstance(point, bytes) or len(point) != POINT_BYTES:
+            raise InvalidParameterError(
+                f"points must be a list of {POINT_BYTES}-byte points; "
+                f"got {_shown(point)} at position {position}."
+            )
+    return list(points)
+
+
+def _first_invalid(points: list[bytes]) -> int:
+    """Position of the first point that is not in the prime-order group (0 if none is found)."""
+    for position, point in enumerate(points):
+        if not bindings.crypto_core_ed25519_is_valid_point(point):
+            return position
+    return 0
+
+
+# --------------------------------------------------------------------------
+# The protocol
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PSIResult:
+    """The outcome of :func:`private_intersection`.
+
+    Each party works out only its own half: the first party ``matched_a``, the
+    second ``matched_b``. The result holds both because one function plays both
+    parties; the ``network`` shows what each of them actually received.
+
+    Parameters
+    ----------
+    matched_a : numpy.ndarray of int
+        Positions in ``ids_a`` of the shared ids, in the common order (read-only).
+    matched_b : numpy.ndarray of int
+        Positions in ``ids_b`` of the same ids, in the same order:
+        ``ids_a[matched_a[k]] == ids_b[matched_b[k]]`` for every ``k``.
+    network : Network
+        Every message that was sent.
+    parties : tuple of str
+        The two parties' names, first party first.
+    """
+
+    matched_a: np.ndarray
+    matched_b: np.ndarray
+    network: Network
+    parties: tuple[str, str]
+
+    @property
+    def size(self) -> int:
+        """How many ids the two lists share."""
+        return len(self.matched_a)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Rounds, messages and bytes sent: ``network.stats()``."""
+        return self.network.stats()
+
+    def __repr__(self) -> str:
+        stats = self.stats
+        first, second = self.parties
+        return (
+            f"PSIResult({self.size} shared ids between {first!r} and {second!r}; "
+            f"{stats['rounds']} rounds, {stats['messages']} messages, {stats['bytes']} bytes)"
+        )
+
+
+def private_intersection(
+    ids_a: Sequence[str],
+    ids_b: Sequence[str],
+    *,
+    names: Sequence[str] = ("publisher", "advertiser"),
+    rng: np.random.Generator | int | None = None,
+) -> PSIResult:
+    """Find the ids two parties share, showing each only random-looking points.
+
+    Party A holds ``ids_a`` and a secret scalar :math:`\\alpha`, party B holds
+    ``ids_b`` and :math:`\\beta`.
+
+    1. **Round 1.** A sends :math:`\\{H(a)^{\\alpha}\\}` for its ids :math:`a`,
+       sorted (so the order says nothing about the rows); B sends
+       :math:`\\{H(b)^{\\beta}\\}` likewise. Label: ``"my ids, blinded by me"``.
+    2. **Round 2.** Each blinds the points it received with its own scalar and
+       sends them back in the order received: A gets :math:`H(a)^{\\alpha\\beta}`
+       for each of its own ids, B gets :math:`H(b)^{\\beta\\alpha}`. Label:
+       ``"your ids, blinded by both of us"``.
+    3. **Local.** Each party now knows the double-blinded value of its own ids
+       (sent back to it) and of the other's ids (blinded by itself in round 2).
+       Its ids whose values appear on both sides are the shared ones. It sorts
+       them by that value, which is the same for a shared id on both sides, so
+       both parties list the shared customers in the same order.
+
+    Both parties learn which of their own ids are shared (so both can line up
+    their rows), the number shared, and the length of the other's list;
+    nothing else about the other's ids. The module docstring discusses the limits.
+
+    Parameters
+    ----------
+    ids_a, ids_b : sequence of str
+        Each party's ids (a list, tuple or 1-d numpy array of strings), each id
+        once. May be empty. A table with one row per purchase must be reduced
+        to one row per customer first (for example ``list(dict.fromkeys(ids))``):
+        repeated ids would be an error here, because equal ids blind to equal
+        points and the other party would see how often each one repeats.
+    names : pair of str, default ("publisher", "advertiser")
+        The parties' names on the network: the holder of ``ids_a`` first.
+    rng : numpy.random.Generator, int or None
+        ``None`` (default): cryptographic randomness. A seed or Generator:
+        reproducible scalars, for lessons and tests only.
+
+    Returns
+    -------
+    PSIResult
+        ``matched_a`` and ``matched_b``, the positions of the shared ids in
+        each list, in the common order; ``size``; the ``network`` with every message.
+
+    Raises
+    ------
+    InvalidParameterError
+        An id list that is not a sequence of strings, or holds an id twice; bad
+        ``names`` or ``rng``.
+
+    Examples
+    --------
+    >>> publisher = ["ana", "ben", "chloé", "dan"]
+    >>> advertiser = ["dan", "eve", "ana"]
+    >>> result = private_intersection(publisher, advertiser, rng=7)
+    >>> result.size, result.stats
+    (2, {'rounds': 2, 'messages': 4, 'bytes': 448})
+    >>> sorted(publisher[row] for row in result.matched_a)
+    ['ana', 'dan']
+    >>> [publisher[row] for row in result.matched_a]  # the order is random, the same on both sides
+    ['dan', 'ana']
+    >>> [advertiser[row] for row in result.matched_b]
+    ['dan', 'ana']
+    >>> [(row["from"], row["label"]) for row in result.network.table("publisher")]
+    [('advertiser', 'my ids, blinded by me'), ('advertiser', 'your ids, blinded by both of us')]
+    """
+    ids_a = _identifiers("ids_a", ids_a)
+    ids_b = _identifiers("ids_b", ids_b)
+    name_a, name_b = _two_names(names)
+    generator = _randomness(rng)
+    network = Network()
+    first = network.join(Party(name_a, ids_a))
+    second = network.join(Party(name_b, ids_b))
+    for party in (first, second):
+        party.memory["secret scalar"] = random_scalar(generator)
+
+    # Round 1: each party sends its own ids, blinded by itself, sorted.
+    _send_own_ids_blinded(first, second, network)
+    _send_own_ids_blinded(second, first, network)
+    network.next_round()
+    # Round 2: each party blinds the other's points too and sends them back, same order.
+    _send_back_blinded_by_both(first, second, network)
+    _send_back_blinded_by_both(second, first, network)
+    network.next_round()
+    # Local: each party finds its shared rows, in the order of their double-blinded values.
+    matched_a = _shared_rows(first)
+    matched_b = _shared_rows(second)
+    return PSIResult(matched_a, matched_b, network, (name_a, name_b))
+
+
+def _send_own_ids_blinded(party: Party, other: Party, network: Network) -> None:
+    """Round 1: send ``{H(x)^s}`` for the party's ids, sorted; remember each point's row."""
+    points = [_point_of(identifier) for identifier in party.input]
+    blinded = blind(points, party.memory["secret scalar"])
+    rows_in_sent_order = sorted(range(len(blinded)), key=blinded.__getitem__)
+    party.memory["row of each point sent"] = rows_in_sent_order
+    party.send(network, other, _as_payload([blinded[row] for row in rows_in_sent_order]), MY_IDS)
+
+
+def _send_back_blinded_by_both(party: Party, other: Party, network: Network) -> None:
+    """Round 2: blind the other party's points with the party's own scalar; send them back."""
+    (their_points,) = party.received(MY_IDS)
+    blinded_by_both = blind(_as_points(their_points), party.memory["secret scalar"])
+    party.memory["their ids, blinded by both"] = set(blinded_by_both)
+    party.send(network, other, _as_payload(blinded_by_both), YOUR_IDS)
+
+
+def _shared_rows(party: Party) -> np.ndarray:
+    """The party's rows whose double-blinded value the other party has too, sorted by that value."""
+    (my_points,) = party.received(YOUR_IDS)
+    theirs = party.memory["their ids, blinded by both"]
+    rows = party.memory["row of each point sent"]
+    shared = sorted(
+        (point, row)
+        for point, row in zip(_as_points(my_points), rows, strict=True)
+        if point in theirs
+    )
+    matched = np.array([row for _, row in shared], dtype=np.int64)
+    matched.flags.writeable = False
+    return matched
+
+
+def _as_payload(points: list[bytes]) -> np.ndarray:
+    """Points as a message: one row of :data:`POINT_BYTES` bytes (``uint8``) per point."""
+    return np.frombuffer(b"".join(points), dtype=np.uint8).reshape(len(points), POINT_BYTES)
+
+
+def _as_points(payload: np.ndarray) -> list[bytes]:
+    """A received message back as a list of points."""
+    raw = payload.tobytes()
+    return [raw[start : start + POINT_BYTES] for start in range(0, len(raw), POINT_BYTES)]
+
+
+# --------------------------------------------------------------------------
+# The baseline: exchanging the lists
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class NaiveJoin:
+    """What each party would learn by simply sending its list to the other.
+
+    Parameters
+    ----------
+    shared : frozenset of str
+        The ids both lists hold: all the parties wanted to know.
+    seen : dict of str to frozenset of str
+        For each party (by name), the ids it receives: the other's whole list.
+    leaked : dict of str to frozenset of str
+        For each party, the ids it receives that are not shared: what it should not have seen.
+    """
+
+    shared: frozenset[str]
+    seen: dict[str, frozenset[str]]
+    leaked: dict[str, frozenset[str]]
+
+    def __repr__(self) -> str:
+        leaks = ", ".join(f"{name} sees {len(ids)} more" for name, ids in self.leaked.items())
+        return f"NaiveJoin({len(self.shared)} shared ids; {leaks})"
+
+
+def naive_join(
+    ids_a: Sequence[str],
+    ids_b: Sequence[str],
+    *,
+    names: Sequence[str] = ("publisher", "advertiser"),
+) -> NaiveJoin:
+    """The baseline without privacy: the parties exchange their lists and intersect them.
+
+    Both get the intersection, and each also sees every id of the other
+    that is *not* shared: the publisher's users who never bought, the
+    advertiser's customers who never saw the campaign.
+    :func:`private_intersection` gives the same intersection without that.
+
+    Parameters
+    ----------
+    ids_a, ids_b : sequence of str
+        Each party's ids, each id once, as for :func:`private_intersection`.
+    names : pair of str, default ("publisher", "advertiser")
+        The parties' names: the holder of ``ids_a`` first.
+
+    Returns
+    -------
+    NaiveJoin
+        ``shared``, and what each party ``seen`` and ``leaked``, by name.
+
+    Examples
+    --------
+    >>> join = naive_join(["ana", "ben", "chloé", "dan"], ["dan", "eve", "ana"])
+    >>> join
+    NaiveJoin(2 shared ids; publisher sees 1 more, advertiser sees 2 more)
+    >>> sorted(join.leaked["publisher"]), sorted(join.leaked["advertiser"])
+    (['eve'], ['ben', 'chloé'])
+    """
+    set_a = frozenset(_identifiers("ids_a", ids_a))
+    set_b = frozenset(_identifiers("ids_b", ids_b))
+    name_a, name_b = _two_names(names)
+    shared = set_a & set_b
+    return NaiveJoin(
+        shared=shared,
+        seen={name_a: set_b, name_b: set_a},
+        leaked={name_a: set_b - shared, name_b: set_a - shared},
+    )
+
+
+# --------------------------------------------------------------------------
+# Argument checks
+# --------------------------------------------------------------------------
+
+
+def _identifiers(name: str, ids: Any) -> list[str]:
+    """A list of distinct strings, from a list, tuple or 1-d numpy array."""
+    allowed = "a list of id strings (a list, tuple or 1-d numpy array)"
+    if isinstance(ids, np.ndarray):
+        if ids.ndim != 1:
+            raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(ids)}.")
+    elif isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
+        raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(ids)}.")
+    ids = list(ids)
+    for position, identifier in enumerate(ids):
+        if not isinstance(identifier, str):
+            raise InvalidParameterError(
+                f"{name} must hold only strings; got {_shown(identifier)} at position {position}."
+            )
+    if len(set(ids)) < len(ids):
+        raise InvalidParameterError(
+            f"{name} must hold each id once (keep one row per id first, for example "
+            f"with list(dict.fromkeys({name}))); got {_first_repeat(ids)!r} more than once."
+        )
+    return ids
+
+
+def _first_repeat(ids: list[str]) -> str:
+    seen: set[str] = set()
+    for identifier in ids:
+        if identifier in seen:
+            return identifier
+        seen.add(identifier)
+    raise AssertionError("no repeated id")  # pragma: no cover
+
+
+def _two_names(names: Any) -> tuple[str, str]:
+    """Two different party names."""
+    if isinstance(names, str) or not isinstance(names, Sequence) or len(names) != 2:
+        raise InvalidParameterError(
+            f"names must be a pair of party names, such as ('publisher', 'advertiser'); "
+            f"got {_shown(names)}."
+        )
+    first, second = (_name("names", value) for value in names)
+    if first == second:
+        raise InvalidParameterError(
+            f"names must be two different party names; got {first!r} twice."
+        )
+    return first, second
