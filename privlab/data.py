@@ -4,6 +4,11 @@ Nothing here describes real people: every row is drawn from a fixed seed, so
 the lessons and their numbers are the same on every machine. Each data set is
 also written to ``data/`` as CSV (``python -m privlab.data`` rewrites them)
 for learners who want to open it in a spreadsheet.
+
+* :func:`ad_campaign` (lesson 01) and :func:`campaign_purchases` (lesson 02);
+* :func:`lift_study` (lesson 04): a publisher's and an advertiser's tables for
+  measuring an ad's lift, with the oracle :func:`lift_metrics` and
+  :func:`lift_estimate` (defined in :mod:`privlab.lift_data`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,44 @@ from pathlib import Path
 import numpy as np
 
 from . import _validate as check
+from .lift_data import (
+    LIFT_ADVERTISER_FILE,
+    LIFT_PUBLISHER_FILE,
+    LIFT_SEED,
+    LiftStudy,
+    LiftTruth,
+    check_advertiser_table,
+    check_publisher_table,
+    is_attributed,
+    lift_estimate,
+    lift_metrics,
+    lift_study,
+)
+
+__all__ = [
+    "AD_CAMPAIGN_FILE",
+    "AD_CAMPAIGN_SEED",
+    "CAMPAIGNS",
+    "COLUMNS",
+    "LIFT_ADVERTISER_FILE",
+    "LIFT_PUBLISHER_FILE",
+    "LIFT_SEED",
+    "PURCHASES_FILE",
+    "PURCHASES_SEED",
+    "LiftStudy",
+    "LiftTruth",
+    "ad_campaign",
+    "campaign_purchases",
+    "check_advertiser_table",
+    "check_publisher_table",
+    "head",
+    "is_attributed",
+    "lift_estimate",
+    "lift_metrics",
+    "lift_study",
+    "to_csv",
+    "write_data_files",
+]
 
 AD_CAMPAIGN_SEED = 2026
 AD_CAMPAIGN_FILE = "ad-campaign-clicks.csv"
@@ -175,8 +218,15 @@ def to_csv(table: dict[str, np.ndarray]) -> str:
 
 def write_data_files(folder: str | Path) -> list[Path]:
     """Write every generated data set into ``folder``; return the files written."""
+    study = lift_study()
+    tables = (
+        (AD_CAMPAIGN_FILE, ad_campaign()),
+        (PURCHASES_FILE, campaign_purchases()),
+        (LIFT_PUBLISHER_FILE, study.publisher),
+        (LIFT_ADVERTISER_FILE, study.advertiser),
+    )
     written = []
-    for name, table in ((AD_CAMPAIGN_FILE, ad_campaign()), (PURCHASES_FILE, campaign_purchases())):
+    for name, table in tables:
         path = Path(folder) / name
         path.write_text(to_csv(table), encoding="utf-8")
         written.append(path)
