@@ -22,8 +22,10 @@ The package is split into small modules, each readable on its own:
   Beaver triples from a trusted dealer, dot products, and their costs.
 * :mod:`~privlab.mpc.psi`: private set intersection: which ids two parties
   share, found by comparing Diffie-Hellman blinded points.
+* :mod:`~privlab.mpc.compare`: secure comparison of shared numbers (is x > y?),
+  with the dealer's random bits and a bit-by-bit subtraction circuit.
 
-Randomness is cryptographic (``os.urandom``) unless a seed is given; seeds are
+Randomness is cryptographic (from the operating system) unless a seed is given; seeds are
 for lessons and tests only, since anyone who knows the seed can recompute
 every share.
 
@@ -37,8 +39,9 @@ Examples
 
 from __future__ import annotations
 
-from . import additive, network, protocols, psi, ring, shamir
+from . import additive, compare, network, protocols, psi, ring, shamir
 from .additive import AdditiveShare, reconstruct_additive, share_additive
+from .compare import secure_greater_than, secure_is_positive
 from .network import Message, Network, Party
 from .protocols import (
     BeaverTriple,
@@ -109,6 +112,7 @@ __all__ = [
     "additive",
     "beaver_multiply",
     "blind",
+    "compare",
     "consistent_secrets",
     "decode",
     "encode",
@@ -131,6 +135,8 @@ __all__ = [
     "ring_subtract",
     "ring_sum",
     "secure_dot_product",
+    "secure_greater_than",
+    "secure_is_positive",
     "secure_mean",
     "secure_product",
     "secure_sum",
