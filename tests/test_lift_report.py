@@ -1,0 +1,259 @@
+"""Tests of the minimum-audience rule and the differentially private lift report."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from privlab.dp import PrivacyAccountant
+from privlab.dp.audit import audit_epsilon
+from privlab.errors import BudgetExceededError, InvalidParameterError
+from privlab.lift_report import (
+    audience_gate,
+    dp_lift_report,
+    lift_sensitivities,
+    noisy_total,
+)
+
+MAX_PURCHASES = 3
+VALUE_CAP = 20_000
+EPSILON = 1.0
+
+
+def study_metrics() -> dict[str, dict[str, int]]:
+    """Totals as secure_lift opens them (values already clipped to VALUE_CAP)."""
+    return {
+        "test": {
+            "population": 5000,
+            "matched": 3000,
+            "converters": 300,
+            "conversions": 450,
+            "value": 1_800_000,
+            "value_squared": 10**10,
+            "conversions_squared": 800,
+        },
+        "control": {
+            "population": 5000,
+            "matched": 2900,
+            "converters": 250,
+            "conversions": 380,
+            "value": 1_500_000,
+            "value_squared": 10**10,
+            "conversions_squared": 700,
+        },
+    }
+
+
+def with_one_more_buyer(metrics: dict) -> dict:
+    """The neighbouring study: one more test user, with the most purchases one person can have."""
+    neighbour = {group: dict(totals) for group, totals in metrics.items()}
+    neighbour["test"]["converters"] += 1
+    neighbour["test"]["conversions"] += MAX_PURCHASES
+    neighbour["test"]["value"] += MAX_PURCHASES * VALUE_CAP
+    return neighbour
+
+
+def report(metrics=None, accountant=None, **changes):
+    settings = {
+        "accountant": accountant or PrivacyAccountant(epsilon=EPSILON, rng=0),
+        "epsilon": EPSILON,
+        "max_purchases": MAX_PURCHASES,
+        "value_cap": VALUE_CAP,
+        **changes,
+    }
+    return dp_lift_report(study_metrics() if metrics is None else metrics, **settings)
+
+
+def discrete_laplace_variance(epsilon: float) -> float:
+    a = math.exp(-epsilon)
+    return 2 * a / (1 - a) ** 2
+
+
+# --- the minimum-audience rule -------------------------------------------------------
+
+
+def converters(test: int, control: int) -> dict:
+    return {"test": {"converters": test}, "control": {"converters": control}}
+
+
+def test_gate_withholds_below_the_threshold():
+    gate = audience_gate(converters(60, 39))
+    assert not gate.passed
+    assert (gate.converters, gate.needed) == (99, 100)
+    assert gate.reason.startswith("withheld")
+
+
+@pytest.mark.parametrize("test, control", [(60, 40), (100, 0), (500, 300)])
+def test_gate_passes_at_and_above_the_threshold(test, control):
+    gate = audience_gate(converters(test, control))
+    assert gate.passed
+    assert gate.reason.startswith("shown")
+
+
+def test_gate_threshold_is_a_parameter():
+    assert audience_gate(converters(3, 2), min_converters=5).passed
+    assert not audience_gate(converters(3, 1), min_converters=5).passed
+    assert audience_gate(converters(0, 0), min_converters=0).passed
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True, "100", None])
+def test_gate_refuses_a_bad_threshold(bad):
+    with pytest.raises(InvalidParameterError, match="min_converters"):
+        audience_gate(converters(60, 40), min_converters=bad)
+
+
+def test_gate_names_the_missing_group_and_key():
+    with pytest.raises(InvalidParameterError, match="'control'"):
+        audience_gate({"test": {"converters": 1}})
+    with pytest.raises(InvalidParameterError, match=r"metrics\['test'\] must have 'converters'"):
+        audience_gate({"test": {}, "control": {"converters": 1}})
+
+
+# --- the budget ------------------------------------------------------------------------
+
+
+def test_report_spends_exactly_epsilon_in_three_ledger_lines():
+    budget = PrivacyAccountant(epsilon=2.0, rng=1)
+    result = report(accountant=budget, epsilon=0.9)
+    assert budget.spent_epsilon == pytest.approx(0.9)
+    assert result.epsilon == 0.9
+    assert [line.label for line in budget.ledger] == [
+        "lift report: converters",
+        "lift report: conversions",
+        "lift report: value",
+    ]
+    assert all(line.epsilon == pytest.approx(0.3) for line in budget.ledger)
+    sensitivities = lift_sensitivities(MAX_PURCHASES, VALUE_CAP)
+    assert result.sensitivities == sensitivities
+    assert [line.parameters["sensitivity"] for line in budget.ledger] == list(
+        sensitivities.values()
+    )
+
+
+def test_report_releases_only_the_noisy_metrics_and_the_populations():
+    result = report()
+    assert set(result.metrics) == {"test", "control"}
+    for group in ("test", "control"):
+        assert set(result.metrics[group]) == {"population", "converters", "conversions", "value"}
+        assert result.metrics[group]["population"] == 5000
+    assert result.lift is not None
+    low, high = result.interval
+    assert low < result.lift < high
+
+
+def test_rerunning_the_same_report_is_free():
+    budget = PrivacyAccountant(epsilon=1.0, rng=2)
+    first = report(accountant=budget)
+    assert report(accountant=budget) == first
+    assert budget.spent_epsilon == pytest.approx(1.0)
+
+
+def test_over_budget_raises_and_releases_nothing():
+    budget = PrivacyAccountant(epsilon=1.0, rng=3)
+    budget.release("earlier query", noisy_total, 10, epsilon=0.5, sensitivity=1)
+    with pytest.raises(BudgetExceededError, match="nothing was released"):
+        report(accountant=budget, epsilon=0.6)
+    assert [line.label for line in budget.ledger] == ["earlier query"]
+    assert budget.spent_epsilon == 0.5
+
+
+def test_lift_is_none_when_a_noisy_count_is_below_one():
+    tiny = study_metrics()
+    tiny["control"].update(converters=0, conversions=0, value=0)
+    results = [report(tiny, PrivacyAccountant(1.0, rng=seed)) for seed in range(20)]
+    undefined = [r for r in results if r.metrics["control"]["converters"] < 1]
+    assert undefined and all(r.lift is None and r.interval is None for r in undefined)
+
+
+# --- statistics and the audit ----------------------------------------------------------
+
+
+def test_noisy_converters_are_unbiased_with_the_discrete_laplace_spread():
+    runs = 1000
+    noisy = np.array(
+        [
+            report(accountant=PrivacyAccountant(EPSILON, rng=seed)).metrics["test"]["converters"]
+            for seed in range(runs)
+        ]
+    )
+    share = EPSILON / 3  # converters, conversions, value
+    variance = discrete_laplace_variance(share)
+    errors = noisy - 300
+    assert abs(errors.mean()) < 5 * math.sqrt(variance / runs)
+    variance_se = math.sqrt((np.mean(errors**4) - variance**2) / runs)
+    assert abs(errors.var() - variance) < 5 * variance_se
+
+
+def conversions_sampler(epsilon: float, sensitivity: int):
+    """Run the conversions release of a report many times on one study; return the test entry."""
+
+    def sample(metrics: dict, size: int, rng: np.random.Generator) -> np.ndarray:
+        true = np.full(size, metrics["test"]["conversions"])
+        return noisy_total(true, epsilon, sensitivity=sensitivity, rng=rng)
+
+    return sample
+
+
+def test_audit_catches_a_conversions_release_that_ignores_max_purchases():
+    share = EPSILON / 3
+    study, neighbour = study_metrics(), with_one_more_buyer(study_metrics())
+    correct = conversions_sampler(
+        share, lift_sensitivities(MAX_PURCHASES, VALUE_CAP)["conversions"]
+    )
+    broken = conversions_sampler(share, 1)
+
+    correct_audit = audit_epsilon(correct, study, neighbour, trials=100_000, rng=4)
+    broken_audit = audit_epsilon(broken, study, neighbour, trials=100_000, rng=5)
+    assert correct_audit.consistent_with(share)
+    assert not broken_audit.consistent_with(share)
+    assert broken_audit.epsilon_lower_bound > 2 * share
+
+
+# --- bad inputs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"epsilon": 0}, "epsilon"),
+        ({"max_purchases": 0}, "max_purchases"),
+        ({"value_cap": 2.5}, "value_cap"),
+        ({"accountant": "budget"}, "accountant"),
+        ({"label": " "}, "label"),
+        ({"confidence": 1.0}, "confidence"),
+    ],
+)
+def test_bad_parameters_are_named(change, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        report(**change)
+
+
+@pytest.mark.parametrize(
+    "group, key, value, message",
+    [
+        ("test", "converters", -1, r"metrics\['test'\]\['converters'\]"),
+        ("control", "value", 1.5, r"metrics\['control'\]\['value'\]"),
+        ("test", "population", "5000", r"metrics\['test'\]\['population'\]"),
+        ("test", "converters", 6000, "at most the population"),
+        ("control", "conversions", 1000, "max_purchases"),
+        ("test", "value", 450 * VALUE_CAP + 1, "Clip each purchase value"),
+    ],
+)
+def test_bad_metrics_are_named(group, key, value, message):
+    metrics = study_metrics()
+    metrics[group][key] = value
+    with pytest.raises(InvalidParameterError, match=message):
+        report(metrics)
+
+
+def test_missing_groups_and_keys_are_named():
+    with pytest.raises(InvalidParameterError, match="'test'"):
+        report({"control": study_metrics()["control"]})
+    metrics = study_metrics()
+    del metrics["control"]["conversions"]
+    with pytest.raises(
+        InvalidParameterError, match=r"metrics\['control'\] must have 'conversions'"
+    ):
+        report(metrics)
