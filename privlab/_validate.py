@@ -127,3 +127,25 @@ def rng(value: Any) -> np.random.Generator:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0:
         return np.random.default_rng(int(value))
     raise _fail("rng", "None, a seed (whole number >= 0) or a numpy.random.Generator", value)
+
+
+def unit_interval(
+    name: str, value: Any, *, include_zero: bool = False, include_one: bool = False
+) -> float:
+    """A probability or share: a number between 0 and 1, with or without the ends.
+
+    The message says which ends are allowed: "strictly between 0 and 1",
+    "from 0 to 1", "in [0, 1)" or "in (0, 1]".
+    """
+    if include_zero and include_one:
+        allowed = "a number from 0 to 1"
+    elif not include_zero and not include_one:
+        allowed = "a number strictly between 0 and 1"
+    else:
+        allowed = f"a number in {'[' if include_zero else '('}0, 1{']' if include_one else ')'}"
+    number = real_number(name, value)  # refuses bools, text, NaN and infinities first
+    above_zero = number >= 0 if include_zero else number > 0
+    below_one = number <= 1 if include_one else number < 1
+    if not (above_zero and below_one):  # also refuses NaN
+        raise _fail(name, allowed, value)
+    return number

@@ -36,7 +36,6 @@ sales log would.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -264,14 +263,7 @@ def _check_study_parameters(
 
 def _share(name: str, value: Any, *, strict: bool) -> float:
     """A number from 0 to 1 (``strict``: strictly between 0 and 1)."""
-    allowed = "strictly between 0 and 1" if strict else "from 0 to 1"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidParameterError(f"{name} must be a number {allowed}; got {value!r}.")
-    number = float(value)
-    inside = 0 < number < 1 if strict else 0 <= number <= 1
-    if not inside:  # also refuses NaN
-        raise InvalidParameterError(f"{name} must be a number {allowed}; got {value!r}.")
-    return number
+    return check.unit_interval(name, value, include_zero=not strict, include_one=not strict)
 
 
 def _buying_share(params: dict[str, Any]) -> float:

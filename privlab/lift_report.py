@@ -316,7 +316,7 @@ def dp_lift_report(
             f"accountant must be a privlab.dp.PrivacyAccountant; got {type(accountant).__name__}."
         )
     epsilon = check.positive_number("epsilon", epsilon)
-    confidence = _probability("confidence", confidence)
+    confidence = check.unit_interval("confidence", confidence)
     if not isinstance(label, str) or not label.strip():
         raise InvalidParameterError(f"label must be a non-empty string; got {label!r}.")
 
@@ -441,12 +441,3 @@ def _check_consistent(
             f"({conversions * value_cap}); got {counts['value']}. "
             "Clip each purchase value to value_cap before computing the totals."
         )
-
-
-def _probability(name: str, value: Any) -> float:
-    value = check.real_number(name, value)
-    if not 0 < value < 1:
-        raise InvalidParameterError(
-            f"{name} must be a number strictly between 0 and 1; got {value!r}."
-        )
-    return value

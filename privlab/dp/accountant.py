@@ -254,10 +254,7 @@ def _short(answer: Any) -> str:
 
 
 def _delta(name: str, value: Any) -> float:
-    value = check.real_number(name, value)
-    if not 0 <= value < 1:
-        raise InvalidParameterError(f"{name} must be a number in [0, 1); got {value!r}.")
-    return value
+    return check.unit_interval(name, value, include_zero=True)
 
 
 _BUDGETS: dict[str, PrivacyAccountant] = {}

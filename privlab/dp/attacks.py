@@ -73,9 +73,7 @@ def secret_bits(
     array([0, 0, 1, 0, 1, 1, 0, 1])
     """
     people = check.integer("people", people, low=1, high=10_000)
-    share = check.real_number("share", share)
-    if not 0 <= share <= 1:
-        raise InvalidParameterError(f"share must be a number from 0 to 1; got {share!r}.")
+    share = check.unit_interval("share", share, include_zero=True, include_one=True)
     return (check.rng(rng).random(people) < share).astype(np.int64)
 
 

@@ -102,7 +102,7 @@ def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tu
         raise InvalidParameterError(
             f"successes must be a whole number from 0 to trials ({trials}); got {successes!r}."
         )
-    confidence = _probability_between_0_and_1("confidence", confidence)
+    confidence = check.unit_interval("confidence", confidence)
     tail = (1 - confidence) / 2
     lower = _lower_end(successes, trials, tail)
     upper = 1 - _lower_end(trials - successes, trials, tail)  # by symmetry: failures
@@ -389,12 +389,8 @@ def audit_epsilon(
     """
     _require_callable("sampler", sampler)
     trials = check.integer("trials", trials, low=1000, high=10_000_000)
-    delta = check.real_number("delta", delta)
-    if not 0 <= delta < 1:
-        raise InvalidParameterError(
-            f"delta must be a number from 0 up to (not including) 1; got {delta!r}."
-        )
-    confidence = _probability_between_0_and_1("confidence", confidence)
+    delta = check.unit_interval("delta", delta, include_zero=True)
+    confidence = check.unit_interval("confidence", confidence)
     generator = check.rng(rng)
 
     outputs_a = _run(sampler, data_a, trials, generator)
@@ -535,15 +531,6 @@ def _log_or_zero(numerator: float, denominator: float) -> float:
     if denominator == 0:
         return math.inf
     return max(0.0, math.log(numerator / denominator))
-
-
-def _probability_between_0_and_1(name: str, value: Any) -> float:
-    value = check.real_number(name, value)
-    if not 0 < value < 1:
-        raise InvalidParameterError(
-            f"{name} must be a number between 0 and 1 (exclusive); got {value!r}."
-        )
-    return value
 
 
 def _require_callable(name: str, value: Any) -> None:

@@ -147,11 +147,7 @@ def advanced_composition(
     (6.308, 1e-06)
     """
     epsilon = check.positive_number("epsilon", epsilon)
-    delta = check.real_number("delta", delta)
-    if not 0 <= delta < 1:
-        raise InvalidParameterError(
-            f"delta must be a number from 0 up to (not incl.) 1; got {delta!r}."
-        )
+    delta = check.unit_interval("delta", delta, include_zero=True)
     k = check.integer("k", k, low=1)
     delta_slack = _delta_number("delta_slack", delta_slack)
     return float(_advanced_epsilon(epsilon, k, delta_slack)), k * delta + delta_slack

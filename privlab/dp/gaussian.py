@@ -67,8 +67,7 @@ def _delta_array(name: str, value: Any) -> np.ndarray:
 
 def _delta_number(name: str, value: Any) -> float:
     """A single probability strictly between 0 and 1."""
-    check.real_number(name, value)  # refuses arrays, strings and bools first
-    return float(_delta_array(name, value))
+    return check.unit_interval(name, value)
 
 
 def _nonnegative_array(name: str, value: Any) -> np.ndarray:

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from .. import _validate as check
-from ..errors import InvalidParameterError
 
 __all__ = [
     "discrete_laplace_noise",
@@ -309,11 +308,9 @@ def randomized_response_std_error(true_proportion: float, n: int, epsilon: float
     >>> round(randomized_response_std_error(0.3, n=10_000, epsilon=1.0), 4)
     0.0106
     """
-    true_proportion = check.real_number("true_proportion", true_proportion)
-    if not 0 <= true_proportion <= 1:
-        raise InvalidParameterError(
-            f"true_proportion must be a number from 0 to 1; got {true_proportion!r}."
-        )
+    true_proportion = check.unit_interval(
+        "true_proportion", true_proportion, include_zero=True, include_one=True
+    )
     n = check.integer("n", n, low=1)
     p = keep_probability(epsilon)
     reported = p * true_proportion + (1 - p) * (1 - true_proportion)
@@ -349,11 +346,9 @@ def simulate_randomized_response(
     (0.3, 0.41)
     """
     respondents = check.integer("respondents", respondents, low=1)
-    true_proportion = check.real_number("true_proportion", true_proportion)
-    if not 0 <= true_proportion <= 1:
-        raise InvalidParameterError(
-            f"true_proportion must be a number from 0 to 1; got {true_proportion!r}."
-        )
+    true_proportion = check.unit_interval(
+        "true_proportion", true_proportion, include_zero=True, include_one=True
+    )
     surveys = check.integer("surveys", surveys, low=1, high=1_000_000)
     p = keep_probability(epsilon)
     generator = check.rng(rng)

@@ -90,6 +90,24 @@ def _random_ring(shape: tuple[int, ...], rng: np.random.Generator | None) -> np.
     return rng.integers(0, 2**64, size=shape, dtype=np.uint64)
 
 
+def _check_same_shape(shape: tuple[int, ...], other: tuple[int, ...]) -> None:
+    """Shares combine element by element, so two shares must have one shape."""
+    if other != shape:
+        raise InvalidParameterError(
+            f"shares must have the same shape to be combined; got {shape} and {other}."
+        )
+
+
+def _fits_share(public: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A public value combines with a share if it broadcasts to the share's shape."""
+    if np.broadcast_shapes(public.shape, shape) != shape:
+        raise InvalidParameterError(
+            f"public value must have the shape of the share {shape} or fewer "
+            f"dimensions; got {_shown(public)}."
+        )
+    return public
+
+
 def _new_sharing_id() -> str:
     """A fresh label for one sharing (a name, not a secret)."""
     return os.urandom(6).hex()
@@ -248,11 +266,7 @@ class AdditiveShare:
                 f"{self.party} and a share of party {other.party} (parties count from 0). To "
                 "get the secret back from all parties' shares, use reconstruct_additive(shares)."
             )
-        if other.shape != self.shape:
-            raise InvalidParameterError(
-                f"shares must have the same shape to be combined; got {self.shape} "
-                f"and {other.shape}."
-            )
+        _check_same_shape(self.shape, other.shape)
 
     def _public(self, value: Any) -> np.ndarray:
         """A public number as ring elements: ``uint64`` as it is, whole numbers encoded."""
@@ -260,12 +274,7 @@ class AdditiveShare:
             public = np.asarray(value)
         else:
             public = _encode("public value", value, fixed_point=False)
-        if np.broadcast_shapes(public.shape, self.shape) != self.shape:
-            raise InvalidParameterError(
-                f"public value must have the shape of the share {self.shape} or fewer "
-                f"dimensions; got {_shown(public)}."
-            )
-        return public
+        return _fits_share(public, self.shape)
 
     def __repr__(self) -> str:
         return (

@@ -43,7 +43,15 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
-from .additive import _derived_id, _frozen, _new_sharing_id, _random_ring, _randomness
+from .additive import (
+    _check_same_shape,
+    _derived_id,
+    _fits_share,
+    _frozen,
+    _new_sharing_id,
+    _random_ring,
+    _randomness,
+)
 from .ring import _short_value, _shown
 
 __all__ = [
@@ -183,21 +191,12 @@ class ShamirShare:
                 "a party can only combine its own shares (the same point x); got "
                 f"x = {self.x} and x = {other.x}."
             )
-        if other.shape != self.shape:
-            raise InvalidParameterError(
-                f"shares must have the same shape to be combined; got {self.shape} "
-                f"and {other.shape}."
-            )
+        _check_same_shape(self.shape, other.shape)
 
     def _public(self, value: Any) -> np.ndarray:
         """A public whole number (or array) reduced modulo the prime."""
         public = np.asarray(check.integer_array("public value", value) % self.prime)
-        if np.broadcast_shapes(public.shape, self.shape) != self.shape:
-            raise InvalidParameterError(
-                f"public value must have the shape of the share {self.shape} or fewer "
-                f"dimensions; got {_shown(public)}."
-            )
-        return public
+        return _fits_share(public, self.shape)
 
     def __repr__(self) -> str:
         return (
