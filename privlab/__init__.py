@@ -6,14 +6,18 @@ The core modules are plain Python, NumPy and PyNaCl, small enough to read:
 * :mod:`privlab.mpc`: secure multi-party computation (secret sharing, secure sums and
   products, private set intersection).
 
-Charts (:mod:`privlab.viz`), widgets (:mod:`privlab.widgets`) and exercise
-checks (:mod:`privlab.exercises`) are imported only when a lesson asks for
-them, so ``import privlab`` stays light.
+``privlab.dp`` loads with the package. ``privlab.mpc`` (which also needs
+PyNaCl), charts (:mod:`privlab.viz`), widgets (:mod:`privlab.widgets`) and
+exercise checks (:mod:`privlab.exercises`) load only when a lesson asks for
+them (``from privlab import mpc``), so ``import privlab`` stays light.
 """
 
 from __future__ import annotations
 
-from . import dp, mpc
+import importlib
+from typing import Any
+
+from . import dp
 from .errors import (
     BudgetExceededError,
     InvalidParameterError,
@@ -24,6 +28,13 @@ from .errors import (
 )
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``privlab.mpc`` on first use, so ``import privlab`` does not pay for it."""
+    if name == "mpc":
+        return importlib.import_module(".mpc", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "BudgetExceededError",
