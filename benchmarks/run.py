@@ -38,6 +38,7 @@ from sweep import sweep  # noqa: E402  (needs the sys.path entry above)
 # Budgets.
 IMPORT_MS = 150
 NOTEBOOK_S = 15
+NOTEBOOK_S_BY_LESSON = {"04": 30}  # Private Lift runs the matching on 10,000 users
 NOTEBOOK_MB = 400
 CHANGE_MS = 20
 BROWSER_MS = 100  # about the limit where a person feels a response as instant
@@ -52,6 +53,7 @@ PRESSES = 10
 
 IMPORT_RUNS = 7
 CHANGES = 50
+NEW_STUDY_S = 5  # a lift-lab study of up to 5,000 users: matching and 5 windows
 RSS_MARKER = "BENCH_MAXRSS_KIB"
 # Appended to each notebook: the kernel's peak resident memory (KiB on Linux).
 RSS_CELL = (
@@ -179,8 +181,9 @@ def bench_notebook(path: Path) -> list[Row]:
     kib = next(int(line.split()[1]) for line in text.splitlines() if line.startswith(RSS_MARKER))
     mib = kib / 1024
     name = f"`{path.name}`"
+    budget = NOTEBOOK_S_BY_LESSON.get(path.name[:2], NOTEBOOK_S)
     return [
-        (f"{name} Run-All", f"{seconds:.1f} s", f"< {NOTEBOOK_S} s", seconds < NOTEBOOK_S),
+        (f"{name} Run-All", f"{seconds:.1f} s", f"< {budget} s", seconds < budget),
         (f"{name} kernel peak memory", f"{mib:.0f} MB", f"< {NOTEBOOK_MB} MB", mib < NOTEBOOK_MB),
         (f"{name} errors", "; ".join(errors) or "none", "none", not errors),
     ]
@@ -201,7 +204,10 @@ def bench_widgets() -> list[Row]:
         label = f"widget `{name}`: one change"
         try:
             demo = factory()
-            ms = [s * 1000 for s in sweep(demo.controls, changes=CHANGES)]
+            slow = getattr(demo, "slow_controls", ())
+            fast = [control for control in demo.controls if control not in slow]
+            ms = [s * 1000 for s in sweep(fast, changes=CHANGES)]
+            slow_s = [s for control in slow for s in sweep([control], changes=2)]
         except Exception as error:
             traceback.print_exc()
             rows.append((label, f"failed: {type(error).__name__}: {error}", "runs", False))
@@ -209,7 +215,20 @@ def bench_widgets() -> list[Row]:
         median = statistics.median(ms)
         p95 = statistics.quantiles(ms, n=20, method="inclusive")[-1]
         result = f"median {median:.1f} ms, p95 {p95:.1f} ms ({CHANGES} changes)"
+        if slow:
+            label = f"widget `{name}`: one change that keeps the study"
         rows.append((label, result, budget, median < CHANGE_MS))
+        if slow:
+            # Controls that change the study re-run the matching (PSI): timed apart.
+            rows.append(
+                (
+                    f"widget `{name}`: a new study (re-runs PSI)",
+                    f"median {statistics.median(slow_s):.2f} s, max {max(slow_s):.2f} s "
+                    f"({len(slow_s)} changes)",
+                    f"max < {NEW_STUDY_S} s",
+                    max(slow_s) < NEW_STUDY_S,
+                )
+            )
     return rows
 
 

@@ -333,3 +333,31 @@ def test_the_stage_after_matching_is_fast_and_exact_on_100_000_rows():
         expected[group].pop("population")
         expected[group]["matched"] = int(np.sum(test_flag == (group == "test")))
     assert opened == expected
+
+
+def test_an_earlier_matching_can_be_reused_for_another_window():
+    study = lift_study(population=400, rng=11)
+    first = secure_lift(study.publisher, study.advertiser, max_purchases=6, rng=1)
+    for window in (DAY, 3 * DAY, 20 * DAY):
+        again = secure_lift(
+            study.publisher,
+            study.advertiser,
+            attribution_window=window,
+            max_purchases=6,
+            matching=first.psi,
+            rng=2,
+        )
+        assert again.psi is first.psi
+        assert again.metrics == lift_metrics(
+            study.publisher, study.advertiser, attribution_window=window
+        )
+
+
+def test_a_matching_of_other_tables_is_refused():
+    study = lift_study(population=400, rng=11)
+    other = lift_study(population=400, rng=12)
+    matching = secure_lift(other.publisher, other.advertiser, rng=1).psi
+    with pytest.raises(InvalidParameterError, match="matching must come from a run on the same"):
+        secure_lift(study.publisher, study.advertiser, matching=matching, rng=1)
+    with pytest.raises(InvalidParameterError, match="got dict"):
+        secure_lift(study.publisher, study.advertiser, matching={}, rng=1)

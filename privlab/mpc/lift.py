@@ -455,6 +455,7 @@ def secure_lift(
     attribution_window: int = DEFAULT_ATTRIBUTION_WINDOW,
     grace: int = GRACE,
     max_purchases: int = 4,
+    matching: PSIResult | None = None,
     rng: np.random.Generator | int | None = None,
 ) -> LiftResult:
     """The per-group totals of an ad study, computed without joining the two tables.
@@ -478,6 +479,11 @@ def secure_lift(
         Seconds a purchase may precede the opportunity and still count (>= 0).
     max_purchases : int, default 4
         Purchase slots per person (see :func:`pad_purchases`).
+    matching : PSIResult or None
+        The matching stage of an earlier run on the same two id lists (the
+        ``psi`` of its result), to run the later stages again without
+        repeating it, for example with another ``attribution_window``. The
+        ids it pairs up must be equal; ``None`` (default) runs the matching.
     rng : numpy.random.Generator, int or None
         ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
 
@@ -516,7 +522,10 @@ def secure_lift(
 
     padded = pad_purchases(advertiser, max_purchases)
     _check_value_squares(padded)
-    psi = private_intersection(publisher["id"], padded.ids, names=PARTIES, rng=generator)
+    if matching is None:
+        psi = private_intersection(publisher["id"], padded.ids, names=PARTIES, rng=generator)
+    else:
+        psi = _check_matching(matching, publisher["id"], padded.ids)
     mine, theirs = psi.matched_a, psi.matched_b
     network = Network()
     opened = _secure_metrics(
@@ -561,6 +570,30 @@ def _check_sizes(
         raise InvalidParameterError(
             f"attribution_window + grace must be at most {MAX_TIMESTAMP}; got {window + grace}."
         )
+
+
+def _check_matching(
+    matching: Any, publisher_ids: np.ndarray, advertiser_ids: np.ndarray
+) -> PSIResult:
+    """An earlier matching must pair up equal ids of these very lists."""
+    if not isinstance(matching, PSIResult):
+        raise InvalidParameterError(
+            f"matching must be the psi of an earlier secure_lift result (a PSIResult) or None; "
+            f"got {type(matching).__name__}."
+        )
+    mine, theirs = matching.matched_a, matching.matched_b
+    fits = (
+        matching.parties == PARTIES
+        and np.all(mine < publisher_ids.size)
+        and np.all(theirs < advertiser_ids.size)
+        and np.array_equal(publisher_ids[mine], advertiser_ids[theirs])
+    )
+    if not fits:
+        raise InvalidParameterError(
+            "matching must come from a run on the same publisher ids and advertiser customers "
+            f"(parties {PARTIES}); its {matching.size} pairs do not match these tables' ids."
+        )
+    return matching
 
 
 def _check_value_squares(padded: PaddedPurchases) -> None:

@@ -22,6 +22,7 @@ from .budgets import (
 )
 from .dp import neighbours_demo, noise_scale_demo, noisy_releases_demo, randomized_response_demo
 from .envcheck import environment_check
+from .lift import differencing_demo, lift_lab_demo, party_view_demo
 from .mpc import beaver_demo, class_average_demo, cost_demo, shamir_demo, shares_demo
 
 DEMOS: dict[str, Callable[[], Demo]] = {
@@ -40,6 +41,9 @@ DEMOS: dict[str, Callable[[], Demo]] = {
     "shamir": shamir_demo,
     "beaver": beaver_demo,
     "cost": cost_demo,
+    "party_view": party_view_demo,
+    "lift_lab": lift_lab_demo,
+    "differencing": differencing_demo,
 }
 
 __all__ = [
@@ -51,12 +55,15 @@ __all__ = [
     "clipping_demo",
     "composition_demo",
     "cost_demo",
+    "differencing_demo",
     "environment_check",
     "float_leak_demo",
     "histogram_demo",
+    "lift_lab_demo",
     "neighbours_demo",
     "noise_scale_demo",
     "noisy_releases_demo",
+    "party_view_demo",
     "randomized_response_demo",
     "reconstruction_demo",
     "shamir_demo",
