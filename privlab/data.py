@@ -32,6 +32,7 @@ from .lift_data import (
     lift_estimate,
     lift_metrics,
     lift_study,
+    per_user_lift,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "lift_estimate",
     "lift_metrics",
     "lift_study",
+    "per_user_lift",
     "to_csv",
     "write_data_files",
 ]

@@ -12,6 +12,7 @@ computation must reproduce the oracle's numbers without anybody seeing both tabl
 * :func:`is_attributed`: the attribution rule (which purchases the ad may have caused).
 * :func:`lift_metrics`: the oracle's per-group totals (Meta's Private Lift outputs).
 * :func:`lift_estimate`: the lift in buyers with a confidence interval.
+* :func:`per_user_lift`: the lift in sales per user, with an interval from the squared sums.
 * :func:`check_publisher_table` and :func:`check_advertiser_table`: the input checks.
 
 The columns follow Meta's Private Lift (open source as ``fbpcs``), renamed to
@@ -63,6 +64,7 @@ __all__ = [
     "lift_estimate",
     "lift_metrics",
     "lift_study",
+    "per_user_lift",
 ]
 
 LIFT_SEED = 2028
@@ -606,6 +608,106 @@ def lift_estimate(
             incremental + z * incremental_se,
         ),
     }
+
+
+PER_USER_METRICS = {"value": "value_squared", "conversions": "conversions_squared"}
+
+
+def per_user_lift(
+    metrics: Mapping[str, Mapping[str, int]], metric: str = "value", confidence: float = 0.95
+) -> dict[str, Any]:
+    """The lift in sales value (or purchases) per user, with an interval from the squared sums.
+
+    Per group, with total :math:`S` of ``metric`` over :math:`n` users and the
+    sum over users of its square :math:`Q` (``value_squared`` or
+    ``conversions_squared``), the mean and variance per user are
+
+    .. math:: \\mu = S / n, \\qquad s^2 = \\frac{Q - S^2 / n}{n - 1} .
+
+    The lift is :math:`\\mu_t / \\mu_c - 1`, and the log of the ratio has
+    standard error (delta method)
+
+    .. math:: se = \\sqrt{\\frac{s_t^2}{n_t \\mu_t^2} + \\frac{s_c^2}{n_c \\mu_c^2}},
+
+    so the interval is :math:`\\exp(\\log(\\mu_t / \\mu_c) \\pm z \\cdot se) - 1`.
+    This is why Private Lift opens the squared sums: the totals alone give the
+    estimate but not its uncertainty, which depends on how unevenly the
+    purchases are spread over people. For a 0/1 metric (converters) the formula
+    is that of :func:`lift_estimate`, up to a factor :math:`n / (n - 1)`.
+
+    The incremental total is what the test group bought beyond what the control
+    group's mean predicts, :math:`S_t - \\mu_c n_t`, with a normal interval.
+
+    Parameters
+    ----------
+    metrics : dict
+        ``{"test": ..., "control": ...}``, each with ``population``, ``metric``
+        and its squared sum (from :func:`lift_metrics` or
+        :func:`privlab.mpc.secure_lift`).
+    metric : {"value", "conversions"}
+        Sales value (cents) or attributed purchases.
+    confidence : float
+        The interval's coverage, strictly between 0 and 1.
+
+    Returns
+    -------
+    dict
+        ``test_mean``, ``control_mean``, ``lift``, ``interval`` (low, high),
+        ``log_standard_error``, ``incremental`` and ``incremental_interval``.
+
+    Examples
+    --------
+    >>> study = lift_study()
+    >>> result = per_user_lift(study.truth.metrics, "value")
+    >>> round(result["lift"], 3), [round(end, 3) for end in result["interval"]]
+    (0.128, [-0.094, 0.405])
+    >>> round(result["incremental"] / 100)  # euros of sales the ad added in the test group
+    2031
+    """
+    if metric not in PER_USER_METRICS:
+        raise InvalidParameterError(f"metric must be 'value' or 'conversions'; got {metric!r}.")
+    confidence = _share("confidence", confidence, strict=True)
+    z = NormalDist().inv_cdf((1 + confidence) / 2)
+    stats = {group: _mean_and_variance(metrics, group, metric) for group in GROUPS}
+    (n_t, mean_t, var_t), (n_c, mean_c, var_c) = stats["test"], stats["control"]
+    log_se = math.sqrt(var_t / (n_t * mean_t**2) + var_c / (n_c * mean_c**2))
+    ratio = mean_t / mean_c
+    incremental = n_t * (mean_t - mean_c)
+    incremental_se = math.sqrt(n_t * var_t + n_t**2 * var_c / n_c)
+    return {
+        "test_mean": mean_t,
+        "control_mean": mean_c,
+        "lift": ratio - 1,
+        "interval": (ratio * math.exp(-z * log_se) - 1, ratio * math.exp(z * log_se) - 1),
+        "log_standard_error": log_se,
+        "incremental": incremental,
+        "incremental_interval": (
+            incremental - z * incremental_se,
+            incremental + z * incremental_se,
+        ),
+    }
+
+
+def _mean_and_variance(metrics: Any, group: str, metric: str) -> tuple[int, float, float]:
+    """A group's users, mean per user and variance per user of ``metric``, from the sums."""
+    if not isinstance(metrics, Mapping) or not isinstance(metrics.get(group), Mapping):
+        raise InvalidParameterError(
+            f"metrics must be a dict with 'test' and 'control' totals (from lift_metrics); "
+            f"got {type(metrics).__name__} without {group!r}."
+        )
+    totals = metrics[group]
+    squares = PER_USER_METRICS[metric]
+    n = check.integer(f"metrics[{group!r}]['population']", totals.get("population"), low=2)
+    total = check.integer(f"metrics[{group!r}][{metric!r}]", totals.get(metric), low=1)
+    square_sum = check.integer(f"metrics[{group!r}][{squares!r}]", totals.get(squares), low=0)
+    if square_sum * n < total**2:  # Cauchy-Schwarz: n * sum(x^2) >= (sum x)^2
+        raise InvalidParameterError(
+            f"metrics[{group!r}][{squares!r}] must be at least {metric}² / population "
+            f"= {total**2 / n:,.0f}; got {square_sum:,}. Is it the sum of squares per person?"
+        )
+    mean = total / n
+    variance = (square_sum - total**2 / n) / (n - 1)
+    return n, mean, variance
 
 
 def _population_and_converters(metrics: Any, group: str) -> tuple[int, int]:

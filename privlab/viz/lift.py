@@ -29,7 +29,8 @@ from plotly.subplots import make_subplots
 
 from .. import mpc
 from ..dp.mechanisms import discrete_laplace_noise
-from ..lift_data import LiftStudy, lift_estimate
+from ..errors import InvalidParameterError
+from ..lift_data import LiftStudy, lift_estimate, per_user_lift
 from ..lift_report import DPLiftReport, Gate, lift_sensitivities
 from .style import PALETTE, base_layout
 
@@ -328,10 +329,21 @@ def report_card(
     }
     return {
         "rows": rows,
+        "sales": {"oracle": _sales_lift(oracle), "mpc": _sales_lift(secure)},
         "gate": gate,
         "epsilon": report.epsilon,
         "metrics": {"oracle": oracle, "mpc": secure, "dp": report.metrics},
     }
+
+
+def _sales_lift(metrics: Mapping[str, Any]) -> str:
+    """The lift in sales per user with its interval from the squared sums, as text."""
+    try:
+        estimate = per_user_lift(metrics, "value")
+    except InvalidParameterError:  # a group without sales
+        return "no estimate"
+    low, high = estimate["interval"]
+    return f"{estimate['lift']:.0%} ({low:.0%} to {high:.0%})"
 
 
 def _safe_estimate(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -368,7 +380,7 @@ def report_card_figure(card: dict[str, Any]) -> go.Figure:
     fig = make_subplots(
         rows=2,
         cols=1,
-        row_heights=[0.55, 0.45],
+        row_heights=[0.52, 0.48],
         vertical_spacing=0.16,
         specs=[[{"type": "xy"}], [{"type": "table"}]],
     )
@@ -394,7 +406,7 @@ def report_card_figure(card: dict[str, Any]) -> go.Figure:
         row=2,
         col=1,
     )
-    fig.update_layout(base_layout(height=620, margin={"l": 140, "r": 20, "t": 80, "b": 20}))
+    fig.update_layout(base_layout(height=650, margin={"l": 140, "r": 20, "t": 80, "b": 20}))
     fig.update_yaxes(
         categoryorder="array",
         categoryarray=[CARD_LABELS[name] for name in reversed(CARD_ROWS)],
@@ -443,6 +455,10 @@ def update_report_card(fig: go.Figure, card: dict[str, Any]) -> None:
             oracle.append(_cell(card["metrics"]["oracle"], group, metric, True))
             secure.append(_cell(card["metrics"]["mpc"], group, metric, shown))
             noisy.append(_cell(card["metrics"]["dp"], group, metric, shown))
+    labels.append("<b>lift in sales per user</b>")
+    oracle.append(card["sales"]["oracle"])
+    secure.append(card["sales"]["mpc"] if shown else "withheld")
+    noisy.append("not released" if shown else "withheld")
     fig.data[-1].update(
         header={
             "values": [
