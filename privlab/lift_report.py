@@ -51,9 +51,10 @@ far too large to be worth its share of the budget.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
@@ -63,7 +64,12 @@ from . import _validate as check
 from .dp.accountant import PrivacyAccountant
 from .dp.mechanisms import discrete_laplace_noise
 from .errors import BudgetExceededError, InvalidParameterError
-from .lift_data import lift_estimate
+from .lift_data import (
+    DEFAULT_ATTRIBUTION_WINDOW,
+    check_advertiser_table,
+    check_publisher_table,
+    lift_estimate,
+)
 
 __all__ = [
     "MIN_CONVERTERS",
@@ -74,6 +80,7 @@ __all__ = [
     "dp_lift_report",
     "lift_sensitivities",
     "noisy_total",
+    "secure_dp_lift",
 ]
 
 GROUPS = ("test", "control")
@@ -180,6 +187,10 @@ class DPLiftReport:
         Confidence interval of the lift, widened for the noise (see :func:`dp_lift_report`).
     confidence : float
         Coverage of ``interval``.
+    secure : LiftResult or None
+        From :func:`secure_dp_lift`: the secure computation that drew the noise
+        (its ``network`` and each party's ``noise``); None from
+        :func:`dp_lift_report`, or for a re-run answered from the ledger.
     """
 
     metrics: dict[str, dict[str, int]]
@@ -189,6 +200,7 @@ class DPLiftReport:
     lift: float | None
     interval: tuple[float, float] | None
     confidence: float
+    secure: Any = field(default=None, repr=False)
 
 
 def lift_sensitivities(max_purchases: int, value_cap: int) -> dict[str, int]:
@@ -342,6 +354,177 @@ def dp_lift_report(
     }
     lift, interval = _lift_with_noise(released, _noise_variance(share, 1), confidence)
     return DPLiftReport(released, epsilon, share, sensitivities, lift, interval, confidence)
+
+
+def secure_dp_lift(
+    publisher: Mapping[str, Any],
+    advertiser: Mapping[str, Any],
+    *,
+    accountant: PrivacyAccountant,
+    epsilon: float,
+    max_purchases: int,
+    value_cap: int,
+    attribution_window: int = DEFAULT_ATTRIBUTION_WINDOW,
+    matching: Any = None,
+    label: str = "lift report",
+    confidence: float = 0.95,
+    rng: np.random.Generator | int | None = None,
+) -> DPLiftReport:
+    """A DP lift report whose noise is added *inside* the secure computation.
+
+    :func:`dp_lift_report` adds noise to totals that
+    :func:`privlab.mpc.secure_lift` has already opened: the readers of the
+    report are protected, but both parties saw the exact totals first, so
+    either of them could run a differencing attack. Here nobody ever sees an
+    exact total:
+
+    1. the advertiser clips every purchase value to ``value_cap`` (a local step);
+    2. the secure computation runs as in :func:`~privlab.mpc.secure_lift`, up to
+       the shares of the totals;
+    3. before opening, each party adds its **own** discrete Laplace draw to its
+       share of each released total (``epsilon / 3`` per metric, the
+       sensitivities of :func:`lift_sensitivities`);
+    4. only the noisy ``converters``, ``conversions`` and ``value`` of both
+       groups are opened; ``matched`` and the squared sums are never revealed.
+
+    A party knows its own draw, so it faces the other party's draw alone: the
+    release is ``epsilon``-DP against each party, and against any reader (who
+    faces both). The price is twice the noise variance in the published totals.
+    The budget is charged to ``accountant`` as three ledger lines, as in
+    :func:`dp_lift_report`. A re-run with the same tables and settings returns
+    the published report from the ledger, without computing anything.
+
+    Parameters
+    ----------
+    publisher, advertiser : dict of str to array
+        The two tables, as for :func:`privlab.mpc.secure_lift`.
+    accountant : PrivacyAccountant
+        The budget to spend from.
+    epsilon : float
+        Budget of the whole report, > 0.
+    max_purchases : int
+        Purchase slots per person (the padding), >= 1.
+    value_cap : int
+        Most cents counted per purchase, >= 1.
+    attribution_window : int
+        Seconds after the opportunity in which a purchase counts.
+    matching : PSIResult or None
+        An earlier matching of the same ids, to reuse (see ``secure_lift``).
+    label : str
+        Start of the ledger labels.
+    confidence : float
+        Coverage of the lift interval, strictly between 0 and 1.
+    rng : numpy.random.Generator, int or None
+        Randomness of the parties (shares, scalars and noise); ``None``:
+        cryptographic. A seed: reproducible, for lessons and tests only.
+
+    Returns
+    -------
+    DPLiftReport
+        With ``secure``, the run (its ``network`` and each party's ``noise``).
+
+    Raises
+    ------
+    BudgetExceededError
+        The report would overspend; nothing is computed or recorded.
+
+    Examples
+    --------
+    >>> from privlab.lift_data import lift_study
+    >>> study = lift_study(population=2_000)
+    >>> budget = PrivacyAccountant(epsilon=3.0)
+    >>> report = secure_dp_lift(study.publisher, study.advertiser, accountant=budget,
+    ...                         epsilon=3.0, max_purchases=4, value_cap=20_000, rng=1)
+    >>> sorted(report.metrics["test"])
+    ['conversions', 'converters', 'population', 'value']
+    >>> noise = report.secure.noise  # each party knows only its own draws
+    >>> noise["publisher"]["test"]["value"], noise["advertiser"]["test"]["value"]  # cents
+    (-1168, -14489)
+    >>> print(budget)
+    PrivacyAccountant: spent ε = 3 of 3 in 3 release(s)
+      lift report: converters: noise_added_before_opening, ε = 1 -> [72 42]
+      lift report: conversions: noise_added_before_opening, ε = 1 -> [106  63]
+      lift report: value: noise_added_before_opening, ε = 1 -> [417866 182810]
+    """
+    from .mpc.lift import secure_lift  # the core of lesson 03; loaded on first use
+
+    if not isinstance(accountant, PrivacyAccountant):
+        raise InvalidParameterError(
+            f"accountant must be a privlab.dp.PrivacyAccountant; got {type(accountant).__name__}."
+        )
+    epsilon = check.positive_number("epsilon", epsilon)
+    confidence = check.unit_interval("confidence", confidence)
+    sensitivities = lift_sensitivities(max_purchases, value_cap)
+    if not isinstance(label, str) or not label.strip():
+        raise InvalidParameterError(f"label must be a non-empty string; got {label!r}.")
+    publisher = check_publisher_table(publisher)
+    advertiser = check_advertiser_table(advertiser)
+    clipped = {**advertiser, "value": np.minimum(advertiser["value"], value_cap)}
+
+    share = epsilon / len(RELEASED_METRICS)
+    labels = {metric: f"{label}: {metric}" for metric in RELEASED_METRICS}
+    _refuse_if_over_budget(accountant, labels.values(), share, label)
+    query = _digest(publisher, clipped, attribution_window, max_purchases, value_cap, share)
+    released_before = {release.label for release in accountant.ledger}
+    result = None
+    if not all(name in released_before for name in labels.values()):
+        result = secure_lift(
+            publisher,
+            clipped,
+            attribution_window=attribution_window,
+            max_purchases=max_purchases,
+            matching=matching,
+            noise_before_opening={m: (share, sensitivities[m]) for m in RELEASED_METRICS},
+            rng=rng,
+        )
+
+    noisy = {}
+    for metric in RELEASED_METRICS:
+        opened = accountant.release(
+            labels[metric],
+            _opened_totals(result, metric),
+            query,
+            epsilon=share,
+            sensitivity=sensitivities[metric],
+        )
+        noisy[metric] = opened
+    released = {
+        group: {
+            "population": int(publisher["test_flag"].sum())
+            if group == "test"
+            else int((~publisher["test_flag"]).sum()),
+            **{metric: int(noisy[metric][index]) for metric in RELEASED_METRICS},
+        }
+        for index, group in enumerate(GROUPS)
+    }
+    lift, interval = _lift_with_noise(released, 2 * _noise_variance(share, 1), confidence)
+    return DPLiftReport(
+        released, epsilon, share, sensitivities, lift, interval, confidence, secure=result
+    )
+
+
+def _opened_totals(result: Any, metric: str) -> Any:
+    """The ledger's mechanism: the noisy totals the parties opened (noise added before)."""
+
+    def noise_added_before_opening(_query: str, **_settings: Any) -> np.ndarray:
+        if result is None:  # cannot happen: a re-run is answered from the ledger
+            raise InvalidParameterError("the secure computation did not run")
+        return np.array([result.metrics[group][metric] for group in GROUPS])
+
+    return noise_added_before_opening
+
+
+def _digest(
+    publisher: Mapping[str, np.ndarray], advertiser: Mapping[str, np.ndarray], *settings: Any
+) -> str:
+    """A fingerprint of the two tables and the settings: the same query gives the same text."""
+    digest = hashlib.blake2b(digest_size=16)
+    for table in (publisher, advertiser):
+        for name in sorted(table):
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(table[name]).astype(str).tobytes())
+    digest.update(repr(settings).encode())
+    return digest.hexdigest()
 
 
 def _refuse_if_over_budget(

@@ -9,13 +9,16 @@ import pytest
 
 from privlab.dp import PrivacyAccountant
 from privlab.dp.audit import audit_epsilon
-from privlab.errors import BudgetExceededError, InvalidParameterError
+from privlab.errors import BudgetExceededError, InvalidParameterError, ReleaseConflictError
+from privlab.lift_data import lift_study
 from privlab.lift_report import (
     audience_gate,
     dp_lift_report,
     lift_sensitivities,
     noisy_total,
+    secure_dp_lift,
 )
+from privlab.mpc import secure_lift
 
 MAX_PURCHASES = 3
 VALUE_CAP = 20_000
@@ -257,3 +260,128 @@ def test_missing_groups_and_keys_are_named():
         InvalidParameterError, match=r"metrics\['control'\] must have 'conversions'"
     ):
         report(metrics)
+
+
+# --- noise added inside the secure computation ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_study():
+    study = lift_study(population=400, rng=3)
+    clipped = {**study.advertiser, "value": np.minimum(study.advertiser["value"], VALUE_CAP)}
+    exact = secure_lift(study.publisher, clipped, max_purchases=MAX_PURCHASES, rng=1)
+    return study, exact
+
+
+def secure_report(study, matching=None, accountant=None, seed=2, **changes):
+    options = {"epsilon": EPSILON, "max_purchases": MAX_PURCHASES, "value_cap": VALUE_CAP}
+    return secure_dp_lift(
+        study.publisher,
+        study.advertiser,
+        accountant=accountant or PrivacyAccountant(EPSILON),
+        matching=matching,
+        rng=seed,
+        **{**options, **changes},
+    )
+
+
+def test_opened_totals_are_the_exact_totals_plus_both_parties_draws(small_study):
+    study, exact = small_study
+    result = secure_report(study, exact.psi)
+    noise = result.secure.noise
+    for group in ("test", "control"):
+        assert result.metrics[group]["population"] == exact.metrics[group]["population"]
+        for metric in ("converters", "conversions", "value"):
+            draws = noise["publisher"][group][metric] + noise["advertiser"][group][metric]
+            assert result.metrics[group][metric] == exact.metrics[group][metric] + draws
+    labels = {message.label for message in result.secure.network.messages}
+    assert "noisy totals per group (opened)" in labels
+    assert "totals per group (opened)" not in labels  # no exact total is ever opened
+    assert set(result.metrics["test"]) == {"population", "converters", "conversions", "value"}
+
+
+def test_each_party_faces_the_other_partys_noise(small_study):
+    # What a party learns beyond its own draw is exact total + the other's draw: that must
+    # be spread like one discrete Laplace draw. A broken protocol where only the publisher
+    # adds noise gives the publisher the exact totals back (the second check).
+    study, exact = small_study
+    runs, share = 150, EPSILON / 3
+    seen = {"publisher": [], "advertiser": []}
+    for seed in range(runs):
+        result = secure_report(study, exact.psi, seed=seed)
+        for party in seen:
+            own = result.secure.noise[party]
+            for group in ("test", "control"):
+                opened = result.metrics[group]["converters"]
+                seen[party].append(
+                    opened - own[group]["converters"] - exact.metrics[group]["converters"]
+                )
+    variance = discrete_laplace_variance(share)
+    zero_chance = (1 - math.exp(-share)) / (1 + math.exp(-share))
+    for party, errors in seen.items():
+        errors = np.array(errors)
+        assert abs(errors.mean()) < 5 * math.sqrt(variance / errors.size), party
+        assert 0.6 * variance < errors.var() < 1.6 * variance, party
+        assert np.mean(errors == 0) < zero_chance + 0.1, party  # broken variant: 1.0
+
+
+def test_secure_report_spends_the_budget_and_reruns_for_free(small_study):
+    study, exact = small_study
+    budget = PrivacyAccountant(1.5)
+    first = secure_report(study, exact.psi, accountant=budget)
+    assert budget.spent_epsilon == pytest.approx(EPSILON)
+    assert len(budget.ledger) == 3
+    again = secure_report(study, exact.psi, accountant=budget, seed=99)
+    assert again.secure is None  # answered from the ledger, nothing computed
+    assert again.metrics == first.metrics
+    assert budget.spent_epsilon == pytest.approx(EPSILON)
+    with pytest.raises(BudgetExceededError, match="nothing was released"):
+        secure_report(study, exact.psi, accountant=budget, label="another report")
+    assert len(budget.ledger) == 3
+    other = lift_study(population=400, rng=4)
+    with pytest.raises(ReleaseConflictError):
+        secure_report(other, accountant=budget)
+
+
+def test_secure_report_interval_counts_both_draws(small_study):
+    study, exact = small_study
+    one = secure_report(study, exact.psi, epsilon=0.3)
+    assert one.interval is None or one.interval[0] < one.lift < one.interval[1]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"epsilon": 0}, "epsilon"),
+        ({"value_cap": 0}, "value_cap"),
+        ({"max_purchases": 0}, "max_purchases"),
+        ({"accountant": "budget"}, "accountant"),
+        ({"label": " "}, "label"),
+    ],
+)
+def test_secure_report_names_bad_input(small_study, change, named):
+    study, _ = small_study
+    accountant = change.pop("accountant", None)
+    with pytest.raises(InvalidParameterError, match=named):
+        if accountant is not None:
+            secure_dp_lift(
+                study.publisher,
+                study.advertiser,
+                accountant=accountant,
+                epsilon=1.0,
+                max_purchases=3,
+                value_cap=20_000,
+            )
+        else:
+            secure_report(study, **change)
+
+
+def test_noise_before_opening_settings_are_checked(small_study):
+    study, _ = small_study
+    for bad, named in (
+        ({"matched": (1.0, 1)}, "noise_before_opening"),
+        ({"value": (1.0,)}, "pair"),
+        ({"value": (0.0, 5)}, "epsilon"),
+    ):
+        with pytest.raises(InvalidParameterError, match=named):
+            secure_lift(study.publisher, study.advertiser, noise_before_opening=bad, rng=1)

@@ -303,7 +303,7 @@ def test_the_stage_after_matching_is_fast_and_exact_on_100_000_rows():
     test_flag = rng.random(rows) < 0.5
 
     started = time.perf_counter()
-    opened = _secure_metrics(
+    opened, _ = _secure_metrics(
         test_flag,
         opportunity_ts,
         event_ts,

@@ -653,8 +653,9 @@ def _differencing() -> tuple[dict[str, Any], dict[str, Any], str, int]:
             break
     else:  # pragma: no cover - the shipped study has such users
         raise RuntimeError("the shipped study has no test user with two attributed purchases")
-    without_bob = {column: values[~person] for column, values in advertiser.items()}
-    monday = lift_metrics(publisher, without_bob)
+    others = publisher["id"] != bob
+    without_bob = {column: values[others] for column, values in publisher.items()}
+    monday = lift_metrics(without_bob, advertiser)
     tuesday = lift_metrics(publisher, advertiser)
     return monday, tuesday, bob, value
 
@@ -662,8 +663,9 @@ def _differencing() -> tuple[dict[str, Any], dict[str, Any], str, int]:
 def differencing_reports() -> dict[str, Any]:
     """Two exact lift reports that differ in one customer, Bob (exercise 4).
 
-    On Monday the advertiser's table lacks Bob's purchases; on Tuesday the
-    advertiser has added Bob, a customer in the publisher's test group. Both
+    On Monday the publisher's list lacks Bob; on Tuesday the publisher has
+    added him, its user, to the test group. The advertiser's table is the same
+    both days, and Bob bought in his attribution window. Both
     reports are :func:`~privlab.lift_data.lift_metrics` on the shipped study
     (:func:`~privlab.lift_data.lift_study` with its default seed), and both
     pass :func:`~privlab.lift_report.audience_gate`.
@@ -692,7 +694,10 @@ def check_differencing(bob_value: Any) -> Feedback:
     name = "Exercise 4 (differencing attack)"
     monday, tuesday, _, value = _differencing()
     guess = _number(bob_value)
-    hint = 'Subtract: tuesday["test"]["value"] − monday["test"]["value"].'
+    hint = (
+        "Which of the totals would Bob's purchases change, and in which group? "
+        "Subtract Monday's from Tuesday's."
+    )
     if guess is None:
         return Feedback(
             name,
@@ -717,7 +722,7 @@ def check_differencing(bob_value: Any) -> Feedback:
     }
     if _near(guess, -value, 1e-9):
         message = (
-            f"{_cents(guess)} has the sign flipped: Bob's purchases were added on Tuesday, so "
+            f"{_cents(guess)} has the sign flipped: Bob was added on Tuesday, so "
             "Tuesday's total is the larger."
         )
     elif _near(guess, value / 100, 1e-9):
@@ -791,8 +796,8 @@ def check_value_noise(value_noise_scale: Any) -> Feedback:
             f"b = {sensitivity:,} / {share:g} = {scale:,.0f} cents ({_euros(scale)}): the noise "
             f"on each group's value total is typically {_euros(scale)} either way, so Bob's "
             f"{_euros(bob)} is lost in it, and Monday's and Tuesday's reports look alike. The "
-            "price is accuracy, on a test-group total of about "
-            f"{_euros(tuesday['test']['value'])}.",
+            "price is accuracy: the test group's total is only about "
+            f"€{round(tuesday['test']['value'] / 100, -2):,.0f}.",
         )
     mistakes = [
         (
@@ -800,6 +805,13 @@ def check_value_noise(value_noise_scale: Any) -> Feedback:
             f"{_cents(guess)} cents is a third of the scale: either ε was not split (Δ / ε = "
             f"{sensitivity:,} / {NOISE_EPSILON:g}), or max_purchases was forgotten (value_cap / "
             f"ε_share = {NOISE_VALUE_CAP:,} / {share:g}).",
+        ),
+        (
+            2 * scale,
+            f"{_cents(guess)} cents is twice the scale: either ε was split over the two groups "
+            "as well (one person is in one group only, so one share of ε covers both groups: "
+            "parallel composition), or max_purchases = 6 from the lesson's report was used "
+            f"instead of this exercise's {NOISE_MAX_PURCHASES}.",
         ),
         (
             NOISE_VALUE_CAP / NOISE_EPSILON,

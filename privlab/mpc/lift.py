@@ -85,6 +85,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate as check
+from ..dp.mechanisms import discrete_laplace_noise
 from ..errors import InvalidParameterError
 from ..lift_data import (
     DEFAULT_ATTRIBUTION_WINDOW,
@@ -386,8 +387,12 @@ def _secure_metrics(
     grace: int,
     network: Network,
     rng: np.random.Generator | None,
-) -> dict[str, dict[str, int]]:
+    noise: Mapping[str, tuple[float, int]] | None = None,
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, dict[str, int]]] | None]:
     """Stages 3 to 5 on matched rows already lined up: the opened totals per group.
+
+    With ``noise``, only the metrics it names are opened, each with both parties'
+    noise (see :func:`_open_with_noise`); the second value returned is the draws.
 
     ``test_flag`` and ``opportunity_ts`` have shape ``(n,)`` (publisher);
     ``event_ts``, ``value`` and ``present`` have shape ``(n, slots)`` (advertiser).
@@ -407,11 +412,48 @@ def _secure_metrics(
         network,
         rng,
     )
-    opened = open_shares(_stack(totals), network, "totals per group (opened)", names=PARTIES)
+    if noise is None:
+        opened = open_shares(_stack(totals), network, "totals per group (opened)", names=PARTIES)
+        metrics: dict[str, dict[str, int]] = {group: {} for group in GROUPS}
+        for (group, metric), total in zip(_ORDER, opened.tolist(), strict=True):
+            metrics[group][metric] = int(total)
+        return metrics, None
+    return _open_with_noise(totals, noise, network, rng)
+
+
+def _open_with_noise(
+    totals: list[list[AdditiveShare]],
+    noise: Mapping[str, tuple[float, int]],
+    network: Network,
+    rng: np.random.Generator | None,
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, dict[str, int]]]]:
+    """Each party adds its own discrete Laplace draw to its share of each released total.
+
+    Only the totals named in ``noise`` (metric to ``(epsilon, sensitivity)``) are
+    opened; the others are never revealed. The opened total is the true total plus
+    both parties' draws. A party knows its own draw, so what it learns is the true
+    total plus the *other* party's draw: epsilon-DP against each party, and against
+    anyone who reads the result.
+    """
+    chosen = [(group, metric) for group in GROUPS for metric in noise]
+    sharings = [totals[_ORDER.index(key)] for key in chosen]
+    draws: dict[str, dict[str, dict[str, int]]] = {
+        party: {group: {} for group in GROUPS} for party in PARTIES
+    }
+    for index, party in enumerate(PARTIES):
+        for (group, metric), sharing in zip(chosen, sharings, strict=True):
+            epsilon, sensitivity = noise[metric]
+            draw = int(discrete_laplace_noise(epsilon, sensitivity=sensitivity, rng=rng))
+            draws[party][group][metric] = draw
+            own = sharing[index]
+            noisy = (own.value + np.array(draw, dtype=np.int64).astype(np.uint64)).astype(np.uint64)
+            sharing[index] = AdditiveShare(index, 2, noisy, own.sharing_id)
+    label = "noisy totals per group (opened)"
+    opened = open_shares(_stack(sharings), network, label, names=PARTIES).view(np.int64)
     metrics: dict[str, dict[str, int]] = {group: {} for group in GROUPS}
-    for (group, metric), total in zip(_ORDER, opened.tolist(), strict=True):
+    for (group, metric), total in zip(chosen, opened.tolist(), strict=True):
         metrics[group][metric] = int(total)
-    return metrics
+    return metrics, draws
 
 
 # --------------------------------------------------------------------------
@@ -434,12 +476,16 @@ class LiftResult:
         The secure computation after the matching: sharing, attribution, totals.
     dropped_purchases : int
         Purchases left out by :func:`pad_purchases` (0 if nobody exceeded the cap).
+    noise : dict or None
+        With ``noise_before_opening``: each party's own draws,
+        ``noise[party][group][metric]``, which only that party knows. None otherwise.
     """
 
     metrics: dict[str, dict[str, int]]
     psi: PSIResult = field(repr=False)
     network: Network = field(repr=False)
     dropped_purchases: int
+    noise: dict[str, dict[str, dict[str, int]]] | None = field(default=None, repr=False)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -456,6 +502,7 @@ def secure_lift(
     grace: int = GRACE,
     max_purchases: int = 4,
     matching: PSIResult | None = None,
+    noise_before_opening: Mapping[str, tuple[float, int]] | None = None,
     rng: np.random.Generator | int | None = None,
 ) -> LiftResult:
     """The per-group totals of an ad study, computed without joining the two tables.
@@ -484,6 +531,14 @@ def secure_lift(
         ``psi`` of its result), to run the later stages again without
         repeating it, for example with another ``attribution_window``. The
         ids it pairs up must be equal; ``None`` (default) runs the matching.
+    noise_before_opening : dict or None
+        ``{metric: (epsilon, sensitivity)}`` for some of ``converters``,
+        ``conversions`` and ``value``: open only these totals, each party first
+        adding its own discrete Laplace draw (``epsilon``, ``sensitivity``) to
+        its share, so that neither party ever sees an exact total. The other
+        totals stay shared and are never opened. ``None`` (default): open all
+        12 exact totals. :func:`privlab.lift_report.secure_dp_lift` chooses
+        these settings and charges a privacy budget for them.
     rng : numpy.random.Generator, int or None
         ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
 
@@ -528,7 +583,8 @@ def secure_lift(
         psi = _check_matching(matching, publisher["id"], padded.ids)
     mine, theirs = psi.matched_a, psi.matched_b
     network = Network()
-    opened = _secure_metrics(
+    noise = _check_noise(noise_before_opening)
+    opened, draws = _secure_metrics(
         publisher["test_flag"][mine],
         publisher["opportunity_ts"][mine],
         padded.event_ts[theirs],
@@ -538,9 +594,10 @@ def secure_lift(
         grace=grace,
         network=network,
         rng=generator,
+        noise=noise,
     )
     metrics = _with_population(opened, publisher["test_flag"])
-    return LiftResult(metrics, psi, network, padded.dropped)
+    return LiftResult(metrics, psi, network, padded.dropped, draws)
 
 
 def _with_population(
@@ -570,6 +627,36 @@ def _check_sizes(
         raise InvalidParameterError(
             f"attribution_window + grace must be at most {MAX_TIMESTAMP}; got {window + grace}."
         )
+
+
+NOISY_METRICS = ("converters", "conversions", "value")
+
+
+def _check_noise(noise: Any) -> dict[str, tuple[float, int]] | None:
+    """``{metric: (epsilon, sensitivity)}`` for released metrics, or None."""
+    if noise is None:
+        return None
+    if not isinstance(noise, Mapping) or not noise or not set(noise) <= set(NOISY_METRICS):
+        raise InvalidParameterError(
+            "noise_before_opening must be a dict from some of "
+            f"{', '.join(NOISY_METRICS)} to (epsilon, sensitivity); got {noise!r}."
+        )
+    checked = {}
+    for metric in NOISY_METRICS:
+        if metric not in noise:
+            continue
+        setting = noise[metric]
+        if not isinstance(setting, (tuple, list)) or len(setting) != 2:
+            raise InvalidParameterError(
+                f"noise_before_opening[{metric!r}] must be a pair (epsilon, sensitivity); "
+                f"got {setting!r}."
+            )
+        epsilon = check.positive_number(f"noise_before_opening[{metric!r}] epsilon", setting[0])
+        sensitivity = check.integer(
+            f"noise_before_opening[{metric!r}] sensitivity", setting[1], low=1
+        )
+        checked[metric] = (epsilon, sensitivity)
+    return checked
 
 
 def _check_matching(
