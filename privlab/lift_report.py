@@ -221,6 +221,7 @@ def noisy_total(
     epsilon: float,
     *,
     sensitivity: int,
+    draws: int = 1,
     rng: np.random.Generator | int | None = None,
 ) -> Any:
     """A whole-number total (or array of totals) with discrete Laplace noise.
@@ -229,6 +230,9 @@ def noisy_total(
     for the sensitivity :math:`\\Delta`, so the release is epsilon-DP when one
     person changes the total (or the array, summed over entries) by at most
     :math:`\\Delta`. With ``sensitivity=1`` it is :func:`~privlab.dp.noisy_count`.
+    ``draws=2`` adds two independent draws, as when each of two parties adds
+    its own before the total is opened (:func:`secure_dp_lift`): still
+    epsilon-DP for a reader, and for each party, who knows its own draw.
 
     Examples
     --------
@@ -236,7 +240,11 @@ def noisy_total(
     array([502, 423])
     """
     totals = check.count_array("true_total", true_total)
-    noise = discrete_laplace_noise(epsilon, size=totals.shape, sensitivity=sensitivity, rng=rng)
+    draws = check.integer("draws", draws, low=1, high=2)
+    noise = sum(
+        discrete_laplace_noise(epsilon, size=totals.shape, sensitivity=sensitivity, rng=rng)
+        for _ in range(draws)
+    )
     noisy = totals + noise
     return noisy.item() if noisy.ndim == 0 else noisy
 
@@ -250,6 +258,7 @@ def dp_lift_report(
     value_cap: int,
     label: str = "lift report",
     confidence: float = 0.95,
+    draws: int = 1,
 ) -> DPLiftReport:
     """Release the per-group totals with differential privacy, spending ``epsilon``.
 
@@ -286,6 +295,9 @@ def dp_lift_report(
         Start of the ledger labels.
     confidence : float
         Coverage of the lift interval, strictly between 0 and 1.
+    draws : int, 1 or 2
+        Noise draws per total: 2 gives the numbers :func:`secure_dp_lift` would
+        open (each party's draw), without running the secure computation again.
 
     Returns
     -------
@@ -329,6 +341,7 @@ def dp_lift_report(
         )
     epsilon = check.positive_number("epsilon", epsilon)
     confidence = check.unit_interval("confidence", confidence)
+    draws = check.integer("draws", draws, low=1, high=2)
     if not isinstance(label, str) or not label.strip():
         raise InvalidParameterError(f"label must be a non-empty string; got {label!r}.")
 
@@ -342,6 +355,7 @@ def dp_lift_report(
             [totals[group][metric] for group in GROUPS],
             epsilon=share,
             sensitivity=sensitivities[metric],
+            draws=draws,
         )
         for metric in RELEASED_METRICS
     }
@@ -352,7 +366,7 @@ def dp_lift_report(
         }
         for index, group in enumerate(GROUPS)
     }
-    lift, interval = _lift_with_noise(released, _noise_variance(share, 1), confidence)
+    lift, interval = _lift_with_noise(released, draws * _noise_variance(share, 1), confidence)
     return DPLiftReport(released, epsilon, share, sensitivities, lift, interval, confidence)
 
 

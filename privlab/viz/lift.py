@@ -18,7 +18,6 @@ update function), ``update_x(fig, ...)`` (changes data and text only) and
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -235,7 +234,7 @@ def party_view_caption(
             "The dealer receives nothing in either protocol: it only <b>sends</b> Beaver triples "
             "and comparison masks, random numbers made before any data is seen. It is a trust "
             "assumption all the same: a dealer that told one party the masks would let that "
-            "party unmask every opened value."
+            "party unmask every masked value it receives, and so the other party's inputs."
         )
     other = "advertiser" if party == "publisher" else "publisher"
     if protocol == "naive join":
@@ -316,7 +315,7 @@ def report_card(
     minimum-audience decision. When the gate withholds, the secure and DP rows
     are withheld; the trusted join is shown for comparison only.
     """
-    withheld = f"withheld: {gate.converters:,} converters < {gate.needed:,}"
+    withheld = f"withheld: {gate.converters:,} converters, fewer than {gate.needed:,}"
     rows = {
         "truth": {"lift": 100 * true_lift, "interval": None, "note": ""},
         "oracle": card_row(_safe_estimate(oracle), shown=True),
@@ -324,7 +323,9 @@ def report_card(
         "dp": card_row(
             {"lift": report.lift, "interval": report.interval},
             shown=gate.passed,
-            reason=withheld,
+            reason=withheld
+            if not gate.passed
+            else "no estimate: a noisy converter count is below 1",
         ),
     }
     return {
@@ -503,9 +504,9 @@ def report_card_caption(
         f"the report: {gate.converters:,} converters against {gate.needed:,} needed."
     )
     noise = (
-        f"The DP release spends ε = {card['epsilon']:g} (a third per metric), so each noisy "
-        f"converter count is off by about {math.sqrt(2) * 3 / card['epsilon']:.1f} "
-        "(one standard deviation)."
+        f"The DP release spends ε = {card['epsilon']:g} (a third per metric); each party adds "
+        "its own noise to its share before the totals are opened, so each noisy converter "
+        f"count is off by about {2 * 3 / card['epsilon']:.1f} (one standard deviation)."
     )
     kept = (
         f" {dropped:,} purchase{'s were' if dropped != 1 else ' was'} dropped before the "
@@ -513,7 +514,12 @@ def report_card_caption(
         if dropped
         else ""
     )
-    if gate.passed:
+    if gate.passed and rows["dp"]["lift"] is None:
+        released = (
+            f"the secure computation gives {said('mpc')}; the DP release gives no estimate, "
+            "since a noisy converter count fell below 1."
+        )
+    elif gate.passed:
         released = f"the secure computation gives {said('mpc')}; the DP release {said('dp')}."
     else:
         released = "the secure computation's totals, and so the DP release, are withheld."

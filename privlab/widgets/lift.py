@@ -172,6 +172,7 @@ def lift_lab_demo(
             epsilon=choose_epsilon.value,
             max_purchases=MAX_PURCHASES,
             value_cap=VALUE_CAP,
+            draws=2,  # each party's draw, as secure_dp_lift adds them before opening
         )
         on_noisy = gate_on.value == GATE_ON[1]
         gate = audience_gate(
