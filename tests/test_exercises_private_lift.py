@@ -328,3 +328,48 @@ def test_exercise_names():
         "Exercise 4 (differencing attack)",
         "Exercise 5 (noise on the value total)",
     ]
+
+
+def exact_lift(metrics):
+    test, control = metrics["test"], metrics["control"]
+    return (test["converters"] / test["population"]) / (
+        control["converters"] / control["population"]
+    ) - 1
+
+
+def test_lift_feedback_for_rounding_and_ignoring_the_argument():
+    rounded = ex.check_lift(lambda m: round(exact_lift(m), 3))
+    assert rounded.status == "incorrect" and "rounded" in rounded.message
+    study_lift = ex.check_lift(lambda m: 0.1111)
+    assert "does not use its `metrics` argument" in study_lift.message
+    remembered = {}
+
+    def constant(metrics):
+        return remembered.setdefault("lift", exact_lift(metrics))
+
+    assert "for different totals" in ex.check_lift(constant).message
+
+
+def test_shared_rows_feedback_for_sets_and_np_where():
+    def as_set(mine, theirs):
+        return {row for row, point in enumerate(mine) if point in set(theirs)}
+
+    def with_where(mine, theirs):
+        return np.where(np.array([point in set(theirs) for point in mine]))
+
+    assert "a set has no order" in ex.check_shared_rows(as_set).message
+    assert "np.where" in ex.check_shared_rows(with_where).message
+
+
+def test_attribution_with_if_on_arrays_gets_a_tailored_error():
+    def with_if(opportunity_ts, event_ts, window, grace):
+        if event_ts + grace - opportunity_ts > 0:
+            return 1, 2
+        return 0, 2
+
+    feedback = ex.check_attribution_terms(with_if)
+    assert feedback.status == "error" and "NumPy array" in feedback.message
+
+
+def test_value_noise_feedback_for_twice_the_scale():
+    assert "parallel composition" in ex.check_value_noise(600_000).message

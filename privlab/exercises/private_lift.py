@@ -30,7 +30,7 @@ from ..lift_data import (
 )
 from ..lift_report import RELEASED_METRICS, audience_gate, lift_sensitivities
 from ..mpc.psi import blind, hash_to_point, random_scalar
-from . import Feedback, as_number, call_learner, check, close
+from . import Feedback, LearnerCodeError, as_number, call_learner, check, close
 
 __all__ = [
     "NOISE_EPSILON",
@@ -171,6 +171,7 @@ def _lift_mistakes(metrics: dict[str, dict[str, int]]) -> list[tuple[float, str,
 def check_lift(lift_from_totals: Any) -> Feedback:
     """``lift_from_totals(metrics)`` must give ``lift_estimate(metrics)["lift"]``."""
     name = "Exercise 1 (lift from totals)"
+    answers = set()
     for metrics in _lift_cases():
         result = call_learner(lift_from_totals, copy.deepcopy(metrics))
         got = _number(result)
@@ -181,10 +182,36 @@ def check_lift(lift_from_totals: Any) -> Feedback:
                 f"lift_from_totals should return one number; got {_shown(result)}.",
                 "Return test rate / control rate − 1, a float.",
             )
+        answers.add(got)
         right = lift_estimate(metrics)["lift"]
         if close(got, right, 1e-9):
             continue
         shown = _shown_totals(metrics)
+        study_lift = lift_estimate(_lift_cases()[1])["lift"]
+        if close(got, study_lift, 1e-3) and not close(right, study_lift, 1e-3):
+            return Feedback(
+                name,
+                "incorrect",
+                f"For {shown} you return {got:.4g}, the lift of the lesson's study, not of "
+                "these totals: the function does not use its `metrics` argument.",
+                'Read the totals from `metrics`, e.g. `metrics["test"]["converters"]`.',
+            )
+        if len(answers) == 1 and len(_lift_cases()) > 1 and not _first_case(metrics):
+            return Feedback(
+                name,
+                "incorrect",
+                f"Your function returns {got:.4g} for different totals: it does not use its "
+                "`metrics` argument.",
+                'Read the totals from `metrics`, e.g. `metrics["test"]["converters"]`, not '
+                "from a variable outside the function.",
+            )
+        if close(got, right, 5e-3) or any(close(got, round(right, k), 1e-12) for k in range(1, 6)):
+            return Feedback(
+                name,
+                "incorrect",
+                f"For {shown} you return {got!r}, close to the lift {right!r} but rounded.",
+                "Do not round inside the function: return the full number (round only to print).",
+            )
         if _near(got, 100 * right, 1e-6):
             return Feedback(
                 name,
@@ -211,6 +238,11 @@ def check_lift(lift_from_totals: Any) -> Feedback:
         "fool you: the lift says how much more often the people shown the ad bought than those "
         "held out (0.25 means 25% more buyers).",
     )
+
+
+def _first_case(metrics: dict[str, dict[str, int]]) -> bool:
+    """Whether ``metrics`` is the first case checked (a constant answer cannot show there)."""
+    return metrics == _lift_cases()[0]
 
 
 def _shown_totals(metrics: dict[str, dict[str, int]]) -> str:
@@ -310,6 +342,19 @@ def _row_numbers(result: Any, rows: int) -> tuple[np.ndarray | None, str, str]:
             "shared_rows returned points (or ids), not row numbers.",
             "Return the row number of each of your points that the other list has too: "
             "enumerate(mine_by_both) gives (row, point) pairs.",
+        )
+    if isinstance(result, (set, frozenset)):
+        return (
+            None,
+            f"shared_rows returned a set, {_shown(result)}: a set has no order, and both "
+            "parties must list the shared rows in the same order.",
+            "Return sorted(...) of your rows, a list.",
+        )
+    if isinstance(result, tuple) and len(result) == 1 and isinstance(result[0], np.ndarray):
+        return (
+            None,
+            "shared_rows returned a tuple holding one array, as np.where(...) gives.",
+            "Take its first element, np.where(mask)[0], or use np.flatnonzero(mask).",
         )
     try:
         array = np.asarray(result)
@@ -525,7 +570,19 @@ def check_attribution_terms(attribution_terms: Any) -> Feedback:
     """``(a, C)`` must be ``(e + g - o, w + g + 1)``: ``a * (C - a) > 0`` is then the rule."""
     name = "Exercise 3 (attribution in one comparison)"
     for o, e, window, grace in _attribution_cases():
-        result = call_learner(attribution_terms, o.copy(), e.copy(), window, grace)
+        try:
+            result = call_learner(attribution_terms, o.copy(), e.copy(), window, grace)
+        except LearnerCodeError as error:
+            if "truth value of an array" not in str(error):
+                raise
+            return Feedback(
+                name,
+                "error",
+                "Your function used `if` (or `and`, `or`) on a NumPy array of times, which "
+                "Python cannot turn into one True or False.",
+                "No decisions are needed: compute a and C with + and − from the arrays and "
+                "the numbers window and grace.",
+            )
         a, c, problem = _terms(result, o.shape)
         if a is None or c is None:
             return Feedback(name, "incorrect", problem, "Return a tuple: `return a, C`.")
