@@ -5,9 +5,10 @@ The core modules are plain Python, NumPy and PyNaCl, small enough to read:
 * :mod:`privlab.dp`: differential privacy (mechanisms, budgets, attacks, exact sampling, audits).
 * :mod:`privlab.mpc`: secure multi-party computation (secret sharing, secure sums and
   products, private set intersection).
+* :mod:`privlab.fl`: on-device (federated) learning, its attacks and defences.
 
-``privlab.dp`` loads with the package. ``privlab.mpc`` (which also needs
-PyNaCl), charts (:mod:`privlab.viz`), widgets (:mod:`privlab.widgets`) and
+``privlab.dp`` loads with the package. ``privlab.mpc`` and ``privlab.fl``
+(which also need PyNaCl), charts (:mod:`privlab.viz`), widgets (:mod:`privlab.widgets`) and
 exercise checks (:mod:`privlab.exercises`) load only when a lesson asks for
 them (``from privlab import mpc``), so ``import privlab`` stays light.
 """
@@ -31,9 +32,9 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``privlab.mpc`` on first use, so ``import privlab`` does not pay for it."""
-    if name == "mpc":
-        return importlib.import_module(".mpc", __name__)
+    """Load ``privlab.mpc`` and ``privlab.fl`` on first use: ``import privlab`` stays light."""
+    if name in ("mpc", "fl"):
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -46,5 +47,6 @@ __all__ = [
     "ReleaseConflictError",
     "__version__",
     "dp",
+    "fl",
     "mpc",
 ]

@@ -1,0 +1,104 @@
+"""What a model update gives away: rebuilding a training image from one update.
+
+For softmax regression (:mod:`privlab.fl.model`) trained on **one** example
+:math:`(x, y)`, every gradient step is :math:`\\partial L/\\partial W = g\\,x^\\top`
+and :math:`\\partial L/\\partial b = g`. Row :math:`i` of the weight part is the
+image times the number :math:`g_i`, and the bias part holds those numbers, so
+
+.. math:: x = \\frac{(\\partial L/\\partial W)_i}{(\\partial L/\\partial b)_i}
+          \\quad \\text{for any } i \\text{ with } g_i \\neq 0 ,
+
+exactly. The label is the one digit whose bias entry has the other sign
+(:math:`g_y = p_y - 1 < 0`, every other :math:`g_k = p_k > 0`). The same holds
+for a FedAvg update :math:`\\Delta = \\theta_k - \\theta`, the sum of many such
+steps on that example times :math:`-\\eta`: the ratio is unchanged (Phong et
+al., 2017; the analytic starting point of "Deep Leakage from Gradients",
+Zhu, Liu and Han, 2019).
+
+With a batch of several images, the ratio gives a **mixture** of them,
+weighted by each image's :math:`g_i`. Clipping an update (scaling it) keeps
+the ratio, so it does not stop the attack; noise added to each entry does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _validate as check
+from ..errors import InvalidParameterError
+from .model import SIZE, unpack
+
+__all__ = ["invert_update", "reconstruction_error"]
+
+
+def invert_update(update: Any) -> tuple[np.ndarray, int]:
+    """The image and label behind an update (or gradient) of softmax regression.
+
+    Uses the row with the largest bias entry in size (the least affected by
+    rounding or noise), and the label whose bias entry has the sign opposite to
+    the others.
+
+    Parameters
+    ----------
+    update : array
+        A flat update or gradient of :data:`~privlab.fl.model.SIZE` numbers.
+
+    Returns
+    -------
+    image : numpy.ndarray
+        The rebuilt 64 pixels (for a batch: a weighted mixture of its images).
+    label : int
+        The guessed label.
+
+    Examples
+    --------
+    >>> from privlab.fl.digits import load_digits
+    >>> from privlab.fl.fedavg import local_sgd
+    >>> from privlab.fl.model import initial_parameters
+    >>> images, labels = load_digits()
+    >>> theta = initial_parameters()
+    >>> update = local_sgd(theta, images[:1], labels[:1], epochs=3, rng=0) - theta
+    >>> image, label = invert_update(update)
+    >>> label, float(np.abs(image - images[0]).max()) < 1e-12
+    (0, True)
+    """
+    update = check.real_array("update", update)
+    if update.shape != (SIZE,):
+        raise InvalidParameterError(
+            f"update must be a flat vector of {SIZE} numbers; got shape {update.shape}."
+        )
+    weights, bias = unpack(update)
+    row = int(np.argmax(np.abs(bias)))
+    if bias[row] == 0:
+        raise InvalidParameterError("update must have a nonzero bias part; got all zeros.")
+    image = weights[row] / bias[row]
+    return image, _odd_one_out(bias)
+
+
+def _odd_one_out(bias: np.ndarray) -> int:
+    """The entry whose sign differs from the majority's (for a gradient: the negative one)."""
+    negative = bias < 0
+    minority = negative if negative.sum() <= (~negative).sum() else ~negative
+    candidates = np.flatnonzero(minority)
+    if candidates.size == 0:
+        return int(np.argmax(np.abs(bias)))
+    return int(candidates[np.argmax(np.abs(bias[candidates]))])
+
+
+def reconstruction_error(rebuilt: Any, original: Any) -> float:
+    """Root-mean-square difference per pixel between two images (pixels in [0, 1]).
+
+    Examples
+    --------
+    >>> reconstruction_error(np.zeros(64), np.full(64, 0.5))
+    0.5
+    """
+    rebuilt = check.real_array("rebuilt", rebuilt)
+    original = check.real_array("original", original)
+    if rebuilt.shape != original.shape:
+        raise InvalidParameterError(
+            f"rebuilt must have the shape of original {original.shape}; got {rebuilt.shape}."
+        )
+    return float(np.sqrt(np.mean((rebuilt - original) ** 2)))

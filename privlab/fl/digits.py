@@ -1,0 +1,202 @@
+"""Handwritten digits for lesson 05, and ways to spread them over devices.
+
+The data are the test set of the UCI "Optical Recognition of Handwritten
+Digits" (Alpaydin and Kaynak, 1998): 1,797 images of 8 x 8 pixels, each pixel a
+count from 0 to 16, written by 13 people; labels 0 to 9. They ship as
+``data/digits.csv.gz`` (one row per image: 64 pixels, then the label), under
+CC BY 4.0; ``data/README.md`` gives the source.
+
+Devices get the images in one of two ways:
+
+* :func:`split_iid`: shuffled and dealt out evenly, so every device sees the
+  same mix of digits (independent and identically distributed, *IID*);
+* :func:`split_dirichlet`: each device draws its own mix of labels from a
+  Dirichlet distribution with concentration ``alpha``. Small ``alpha`` gives
+  devices that hold one or two digits only (*non-IID*), as phones do: people
+  type the words, and take the photos, that they take.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import _validate as check
+from ..errors import InvalidParameterError
+
+__all__ = [
+    "CLASSES",
+    "DIGITS_FILE",
+    "PIXELS",
+    "label_counts",
+    "load_digits",
+    "split_dirichlet",
+    "split_iid",
+    "train_test_split",
+]
+
+DIGITS_FILE = "digits.csv.gz"
+PIXELS = 64
+CLASSES = 10
+_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def load_digits(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 digit images, scaled to [0, 1], and their labels.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The ``digits.csv.gz`` file; by default the copy in the repository's ``data/``.
+
+    Returns
+    -------
+    images : numpy.ndarray
+        Shape ``(1797, 64)``, float64, each pixel's count divided by 16.
+    labels : numpy.ndarray
+        Shape ``(1797,)``, int64, from 0 to 9.
+
+    Examples
+    --------
+    >>> images, labels = load_digits()
+    >>> images.shape, labels[:5].tolist(), float(images.max())
+    ((1797, 64), [0, 1, 2, 3, 4], 1.0)
+    """
+    file = Path(path) if path is not None else _DATA / DIGITS_FILE
+    if not file.exists():
+        raise InvalidParameterError(
+            f"path must name the digits file ({DIGITS_FILE}); {str(file)!r} does not exist. "
+            "It ships in the repository's data/ folder: install privlab from a clone."
+        )
+    with gzip.open(file, "rt", encoding="ascii") as handle:
+        table = np.loadtxt(handle, delimiter=",", dtype=np.int64)
+    if table.ndim != 2 or table.shape[1] != PIXELS + 1:
+        raise InvalidParameterError(
+            f"path must hold rows of {PIXELS} pixels and a label; got shape {table.shape}."
+        )
+    return table[:, :PIXELS] / 16.0, table[:, PIXELS]
+
+
+def train_test_split(
+    labels: Any, test_share: float = 0.25, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of a training set and a test set, drawn at random.
+
+    Examples
+    --------
+    >>> train, test = train_test_split(np.arange(100), test_share=0.2, rng=0)
+    >>> len(train), len(test), len(set(train) & set(test))
+    (80, 20, 0)
+    """
+    labels = check.integer_array("labels", labels)
+    test_share = check.unit_interval("test_share", test_share)
+    order = check.rng(rng).permutation(labels.size)
+    cut = round(test_share * labels.size)
+    return np.sort(order[cut:]), np.sort(order[:cut])
+
+
+def split_iid(
+    labels: Any, devices: int, rng: np.random.Generator | int | None = None
+) -> list[np.ndarray]:
+    """Deal the examples out at random: every device gets the same mix of labels.
+
+    Returns one array of row numbers per device; sizes differ by at most one.
+
+    Examples
+    --------
+    >>> parts = split_iid(np.arange(10) % 2, devices=3, rng=0)
+    >>> [len(part) for part in parts], sorted(np.concatenate(parts).tolist()) == list(range(10))
+    ([4, 3, 3], True)
+    """
+    labels = check.integer_array("labels", labels)
+    devices = _device_count(devices, labels.size)
+    order = check.rng(rng).permutation(labels.size)
+    return [np.sort(part) for part in np.array_split(order, devices)]
+
+
+def split_dirichlet(
+    labels: Any,
+    devices: int,
+    alpha: float,
+    rng: np.random.Generator | int | None = None,
+    *,
+    min_size: int = 1,
+) -> list[np.ndarray]:
+    """Spread the examples so that each label is shared out by Dirichlet(``alpha``) weights.
+
+    For each label :math:`k`, the shares :math:`(p_{k,1}, \\dots, p_{k,D})` of the
+    ``devices`` are drawn from a symmetric Dirichlet distribution with
+    concentration :math:`\\alpha`, and the examples of label :math:`k` are dealt
+    out in those proportions (Hsu, Qi and Brown, 2019). Large :math:`\\alpha`
+    gives every device about the same mix (close to :func:`split_iid`); small
+    :math:`\\alpha` (0.1) gives each label to a few devices only. The draw is
+    repeated until every device has at least ``min_size`` examples.
+
+    Parameters
+    ----------
+    labels : array of int
+        Each example's label.
+    devices : int
+        Number of devices, 1 to the number of examples.
+    alpha : float
+        Concentration, > 0.
+    rng : numpy.random.Generator, int or None
+        Randomness; a seed for lessons and tests.
+    min_size : int
+        Fewest examples a device may get, >= 1.
+
+    Examples
+    --------
+    >>> labels = np.repeat(np.arange(10), 50)
+    >>> skewed = split_dirichlet(labels, devices=5, alpha=0.1, rng=1)
+    >>> [len(np.unique(labels[part])) for part in skewed]  # labels held by each device
+    [4, 5, 3, 4, 4]
+    >>> even = split_dirichlet(labels, devices=5, alpha=1000.0, rng=1)
+    >>> [len(np.unique(labels[part])) for part in even]
+    [10, 10, 10, 10, 10]
+    """
+    labels = check.integer_array("labels", labels)
+    devices = _device_count(devices, labels.size)
+    alpha = check.positive_number("alpha", alpha)
+    min_size = check.integer("min_size", min_size, low=1, high=max(1, labels.size // devices))
+    generator = check.rng(rng)
+    for _attempt in range(1000):
+        parts: list[list[int]] = [[] for _ in range(devices)]
+        for label in np.unique(labels):
+            rows = generator.permutation(np.flatnonzero(labels == label))
+            shares = generator.dirichlet(np.full(devices, alpha))
+            cuts = np.round(np.cumsum(shares)[:-1] * rows.size).astype(int)
+            for device, chunk in enumerate(np.split(rows, cuts)):
+                parts[device].extend(chunk.tolist())
+        if min(len(part) for part in parts) >= min_size:
+            return [np.sort(np.array(part, dtype=np.int64)) for part in parts]
+    raise InvalidParameterError(
+        f"alpha = {alpha:g} with {devices} devices leaves some device with fewer than "
+        f"{min_size} examples in 1,000 draws; use fewer devices or a larger alpha."
+    )
+
+
+def label_counts(labels: Any, parts: list[np.ndarray]) -> np.ndarray:
+    """How many examples of each label each device holds: shape ``(devices, 10)``.
+
+    Examples
+    --------
+    >>> label_counts(np.array([0, 1, 1, 2]), [np.array([0, 1]), np.array([2, 3])])[:, :3]
+    array([[1, 1, 0],
+           [0, 1, 1]])
+    """
+    labels = check.integer_array("labels", labels)
+    return np.array([np.bincount(labels[part], minlength=CLASSES) for part in parts])
+
+
+def _device_count(devices: Any, examples: int) -> int:
+    devices = check.integer("devices", devices, low=1)
+    if devices > examples:
+        raise InvalidParameterError(
+            f"devices must be at most the number of examples ({examples}), so that every "
+            f"device holds one; got {devices}."
+        )
+    return devices

@@ -1,0 +1,281 @@
+"""Federated averaging: train on every device, average the updates on the server.
+
+Federated averaging (FedAvg; McMahan, Moore, Ramage, Hampson and Agüera y
+Arcas, AISTATS 2017) repeats rounds of four steps:
+
+1. the server picks a share ``fraction`` of the devices and sends them the
+   current model :math:`\\theta`;
+2. each picked device runs ``local_epochs`` epochs of stochastic gradient
+   descent (:func:`local_sgd`) on its own examples and gets :math:`\\theta_k`;
+3. each device sends its **update** :math:`\\Delta_k = \\theta_k - \\theta`
+   and its number of examples :math:`n_k` (a device that drops out sends nothing);
+4. the server averages the updates it received, weighted by examples:
+
+.. math:: \\theta \\leftarrow \\theta + \\sum_k \\frac{n_k}{\\sum_j n_j} \\Delta_k .
+
+The images never leave the devices; the updates do, and
+:class:`FedAvgResult` keeps every one the server received, because lesson 05
+shows what they give away (:mod:`privlab.fl.attacks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import _validate as check
+from ..errors import InvalidParameterError
+from .model import accuracy, gradients, initial_parameters
+
+__all__ = ["FedAvgResult", "Round", "fedavg", "local_sgd", "weighted_mean"]
+
+
+def local_sgd(
+    theta: Any,
+    images: Any,
+    labels: Any,
+    *,
+    epochs: int = 1,
+    learning_rate: float = 0.5,
+    batch_size: int = 10,
+    rng: np.random.Generator | int | None = None,
+) -> np.ndarray:
+    """Mini-batch stochastic gradient descent on one device's examples.
+
+    Each epoch shuffles the examples and, batch by batch, steps
+    :math:`\\theta \\leftarrow \\theta - \\eta \\nabla L_\\text{batch}(\\theta)`.
+
+    Parameters
+    ----------
+    theta : array
+        Starting parameters (see :mod:`privlab.fl.model`).
+    images, labels : array
+        The device's examples, ``(n, 64)`` and ``(n,)``.
+    epochs : int
+        Passes over the examples, >= 1.
+    learning_rate : float
+        Step size :math:`\\eta`, > 0.
+    batch_size : int
+        Examples per step, >= 1 (the last batch of an epoch may be smaller).
+    rng : numpy.random.Generator, int or None
+        Shuffling; a seed for lessons and tests.
+
+    Returns
+    -------
+    numpy.ndarray
+        The trained parameters (``theta`` itself is not changed).
+
+    Examples
+    --------
+    >>> from privlab.fl.digits import load_digits
+    >>> from privlab.fl.model import accuracy, initial_parameters
+    >>> images, labels = load_digits()
+    >>> theta = local_sgd(initial_parameters(), images, labels, epochs=3, rng=0)
+    >>> round(accuracy(theta, images, labels), 2)
+    0.97
+    """
+    theta = np.array(check.real_array("theta", theta), dtype=float)
+    epochs = check.integer("epochs", epochs, low=1)
+    learning_rate = check.positive_number("learning_rate", learning_rate)
+    batch_size = check.integer("batch_size", batch_size, low=1)
+    images = check.real_array("images", images)
+    labels = check.integer_array("labels", labels)
+    generator = check.rng(rng)
+    for _epoch in range(epochs):
+        order = generator.permutation(labels.size)
+        for start in range(0, labels.size, batch_size):
+            batch = order[start : start + batch_size]
+            theta -= learning_rate * gradients(theta, images[batch], labels[batch])
+    return theta
+
+
+@dataclass(frozen=True, eq=False)
+class Round:
+    """One round of :func:`fedavg`, as the server saw it.
+
+    Parameters
+    ----------
+    number : int
+        From 1.
+    picked : tuple of int
+        Devices the server asked.
+    updates : dict of int to numpy.ndarray
+        What each device that finished sent: :math:`\\theta_k - \\theta`.
+    examples : dict of int to int
+        Each finishing device's number of examples, :math:`n_k` (sent with the update).
+    accuracy : float or None
+        Test accuracy of the model after the round, if test data were given.
+    """
+
+    number: int
+    picked: tuple[int, ...]
+    updates: dict[int, np.ndarray] = field(repr=False)
+    examples: dict[int, int] = field(repr=False)
+    accuracy: float | None
+
+    @property
+    def dropped(self) -> tuple[int, ...]:
+        """Devices that were asked but sent nothing."""
+        return tuple(device for device in self.picked if device not in self.updates)
+
+
+@dataclass(frozen=True, eq=False)
+class FedAvgResult:
+    """The trained model and every round of :func:`fedavg`."""
+
+    theta: np.ndarray = field(repr=False)
+    rounds: tuple[Round, ...] = field(repr=False)
+
+    @property
+    def accuracies(self) -> np.ndarray:
+        """Test accuracy after each round (NaN where no test data were given)."""
+        return np.array([np.nan if r.accuracy is None else r.accuracy for r in self.rounds])
+
+    def __repr__(self) -> str:
+        last = self.rounds[-1].accuracy if self.rounds else None
+        shown = "" if last is None else f", test accuracy {last:.3f}"
+        return f"FedAvgResult({len(self.rounds)} rounds{shown})"
+
+
+Aggregator = Callable[[dict[int, np.ndarray], dict[int, int]], np.ndarray]
+
+
+def weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
+    """FedAvg's server step: the mean of the updates, weighted by examples."""
+    total = sum(examples.values())
+    return sum(examples[device] / total * update for device, update in updates.items())
+
+
+def fedavg(
+    images: Any,
+    labels: Any,
+    parts: Sequence[Any],
+    *,
+    rounds: int = 20,
+    fraction: float = 0.1,
+    local_epochs: int = 1,
+    learning_rate: float = 0.5,
+    batch_size: int = 10,
+    dropout: float = 0.0,
+    test: tuple[Any, Any] | None = None,
+    aggregate: Aggregator | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    rng: np.random.Generator | int | None = None,
+) -> FedAvgResult:
+    """Train softmax regression by federated averaging over devices.
+
+    Parameters
+    ----------
+    images, labels : array
+        All examples, ``(n, 64)`` and ``(n,)``; each device sees only its rows.
+    parts : sequence of arrays of int
+        Each device's row numbers (from :func:`~privlab.fl.digits.split_iid` or
+        :func:`~privlab.fl.digits.split_dirichlet`).
+    rounds : int
+        Rounds of training, >= 1.
+    fraction : float
+        Share of devices picked each round, in (0, 1]; at least one device.
+    local_epochs, learning_rate, batch_size
+        Each device's :func:`local_sgd` settings.
+    dropout : float
+        Chance that a picked device drops out before sending, in [0, 1). A
+        round in which every picked device drops leaves the model unchanged.
+    test : (images, labels), optional
+        Held-out examples to measure accuracy after each round.
+    aggregate : callable, optional
+        ``aggregate(updates, examples)`` returns the server's step; the default
+        is the weighted mean. Secure aggregation and DP-FedAvg replace it.
+    progress : callable, optional
+        Called as ``progress(round, rounds)`` after each round (for a progress bar).
+    rng : numpy.random.Generator, int or None
+        Picking, dropouts and shuffling; a seed for lessons and tests. With one
+        device, ``fraction=1`` and no dropout, only the shuffling draws from it,
+        so the result equals :func:`local_sgd` for ``rounds * local_epochs``
+        epochs with the same seed (centralised training).
+
+    Returns
+    -------
+    FedAvgResult
+        ``theta``, ``rounds`` (with every update received) and ``accuracies``.
+
+    Examples
+    --------
+    >>> from privlab.fl.digits import load_digits, split_iid, train_test_split
+    >>> images, labels = load_digits()
+    >>> train, test = train_test_split(labels, rng=0)
+    >>> parts = split_iid(labels[train], devices=100, rng=1)
+    >>> result = fedavg(images[train], labels[train], parts, rounds=20, fraction=0.1,
+    ...                 test=(images[test], labels[test]), rng=2)
+    >>> result
+    FedAvgResult(20 rounds, test accuracy 0.889)
+    >>> len(result.rounds[0].updates), result.rounds[0].updates[result.rounds[0].picked[0]].shape
+    (10, (650,))
+    """
+    images = check.real_array("images", images)
+    labels = check.integer_array("labels", labels)
+    parts = _check_parts(parts, labels.size)
+    rounds = check.integer("rounds", rounds, low=1)
+    fraction = check.unit_interval("fraction", fraction, include_one=True)
+    dropout = check.unit_interval("dropout", dropout, include_zero=True)
+    if test is not None and (not isinstance(test, (tuple, list)) or len(test) != 2):
+        raise InvalidParameterError(f"test must be a pair (images, labels); got {test!r}.")
+    step = aggregate or weighted_mean
+    generator = check.rng(rng)
+    devices = len(parts)
+    per_round = max(1, round(fraction * devices))
+    theta = initial_parameters()
+    history = []
+    for number in range(1, rounds + 1):
+        picked = (
+            np.arange(devices)
+            if per_round == devices
+            else np.sort(generator.choice(devices, per_round, replace=False))
+        )
+        finished = picked if dropout == 0 else picked[generator.random(picked.size) >= dropout]
+        updates, examples = {}, {}
+        for device in finished.tolist():
+            rows = parts[device]
+            local = local_sgd(
+                theta,
+                images[rows],
+                labels[rows],
+                epochs=local_epochs,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                rng=generator,
+            )
+            updates[device] = local - theta
+            examples[device] = int(rows.size)
+        if updates:
+            theta = theta + step(updates, examples)
+        score = None if test is None else accuracy(theta, test[0], test[1])
+        history.append(Round(number, tuple(picked.tolist()), updates, examples, score))
+        if progress is not None:
+            progress(number, rounds)
+    return FedAvgResult(theta, tuple(history))
+
+
+def _check_parts(parts: Any, examples: int) -> list[np.ndarray]:
+    if isinstance(parts, (str, bytes)) or not isinstance(parts, Sequence) or not parts:
+        raise InvalidParameterError(
+            "parts must be a non-empty list of row-number arrays, one per device; "
+            f"got {type(parts).__name__}."
+        )
+    checked = []
+    for device, part in enumerate(parts):
+        rows = check.integer_array(f"parts[{device}]", part)
+        if rows.ndim != 1 or rows.size == 0:
+            raise InvalidParameterError(
+                f"parts[{device}] must be a non-empty 1-d array of row numbers; got shape "
+                f"{rows.shape}."
+            )
+        if rows.min() < 0 or rows.max() >= examples:
+            raise InvalidParameterError(
+                f"parts[{device}] must hold row numbers from 0 to {examples - 1}; got "
+                f"{int(rows.min())} to {int(rows.max())}."
+            )
+        checked.append(rows)
+    return checked

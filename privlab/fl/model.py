@@ -1,0 +1,166 @@
+"""Softmax regression with its gradients written out: the model every device trains.
+
+The model maps an image :math:`x` (64 pixels) to scores :math:`z = W x + b`
+for the 10 digits, and the scores to probabilities by the softmax,
+:math:`p_k = e^{z_k} / \\sum_j e^{z_j}`. Training lowers the cross-entropy
+:math:`-\\log p_y` of the true label :math:`y`. Its gradients are short:
+
+.. math::
+    g = p - \\text{onehot}(y), \\qquad
+    \\frac{\\partial L}{\\partial W} = g\\, x^\\top, \\qquad
+    \\frac{\\partial L}{\\partial b} = g ,
+
+averaged over a batch. Those two lines are what a device sends (as a model
+update), and what the attack of :mod:`privlab.fl.attacks` inverts: for one
+example, every row of :math:`\\partial L / \\partial W` is the image times one
+number, and :math:`\\partial L / \\partial b` holds those numbers.
+
+Parameters travel as one flat vector ``theta`` of :data:`SIZE` numbers
+(``W`` row by row, then ``b``), so that updates can be added, clipped, masked
+and noised as plain vectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _validate as check
+from ..errors import InvalidParameterError
+from .digits import CLASSES, PIXELS
+
+__all__ = [
+    "SIZE",
+    "accuracy",
+    "gradients",
+    "initial_parameters",
+    "loss",
+    "predict_proba",
+    "unpack",
+]
+
+SIZE = CLASSES * PIXELS + CLASSES  # 650
+
+
+def initial_parameters() -> np.ndarray:
+    """All zeros: every digit equally likely (a fair, reproducible start).
+
+    Examples
+    --------
+    >>> initial_parameters().shape
+    (650,)
+    """
+    return np.zeros(SIZE)
+
+
+def unpack(theta: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The weight matrix ``W`` (10 x 64) and bias ``b`` (10) inside the flat vector ``theta``.
+
+    Examples
+    --------
+    >>> weights, bias = unpack(np.arange(650.0))
+    >>> weights.shape, bias.tolist()[:2]
+    ((10, 64), [640.0, 641.0])
+    """
+    theta = _parameters(theta)
+    return theta[: CLASSES * PIXELS].reshape(CLASSES, PIXELS), theta[CLASSES * PIXELS :]
+
+
+def predict_proba(theta: Any, images: Any) -> np.ndarray:
+    """Each image's probability of each digit: the softmax of :math:`W x + b`, shape (n, 10).
+
+    Examples
+    --------
+    >>> predict_proba(initial_parameters(), np.zeros((1, 64))).round(2).tolist()
+    [[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]]
+    """
+    weights, bias = unpack(theta)
+    scores = _images(images) @ weights.T + bias
+    scores -= scores.max(axis=1, keepdims=True)  # the same softmax, without overflow
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def loss(theta: Any, images: Any, labels: Any) -> float:
+    """Mean cross-entropy :math:`-\\log p_y` over the examples.
+
+    Examples
+    --------
+    >>> round(loss(initial_parameters(), np.zeros((2, 64)), [3, 7]), 4)  # log 10
+    2.3026
+    """
+    images, labels = _examples(images, labels)
+    probabilities = predict_proba(theta, images)
+    picked = probabilities[np.arange(labels.size), labels]
+    return float(-np.mean(np.log(np.maximum(picked, 1e-300))))
+
+
+def gradients(theta: Any, images: Any, labels: Any) -> np.ndarray:
+    """The gradient of :func:`loss`, as a flat vector like ``theta``.
+
+    With :math:`G = P - Y` (probabilities minus one-hot labels, one row per
+    example) over :math:`n` examples: :math:`\\partial L/\\partial W = G^\\top X / n`
+    and :math:`\\partial L/\\partial b = \\sum_i G_i / n`.
+
+    Examples
+    --------
+    >>> image = np.zeros((1, 64)); image[0, 5] = 1.0
+    >>> weights, bias = unpack(gradients(initial_parameters(), image, [3]))
+    >>> bias.round(2).tolist()  # 0.1 for every digit, minus 1 for the true one
+    [0.1, 0.1, 0.1, -0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+    >>> float(weights[3, 5] / bias[3])  # row 3 of dW is the image times bias[3]
+    1.0
+    """
+    images, labels = _examples(images, labels)
+    g = predict_proba(theta, images)
+    g[np.arange(labels.size), labels] -= 1.0
+    g /= labels.size
+    return np.concatenate([(g.T @ images).ravel(), g.sum(axis=0)])
+
+
+def accuracy(theta: Any, images: Any, labels: Any) -> float:
+    """Share of examples whose most likely digit is the true one.
+
+    Examples
+    --------
+    >>> accuracy(initial_parameters(), np.zeros((4, 64)), [0, 0, 1, 2])  # ties go to 0
+    0.5
+    """
+    images, labels = _examples(images, labels)
+    return float(np.mean(np.argmax(predict_proba(theta, images), axis=1) == labels))
+
+
+def _parameters(theta: Any) -> np.ndarray:
+    theta = check.real_array("theta", theta)
+    if theta.shape != (SIZE,):
+        raise InvalidParameterError(
+            f"theta must be a vector of {SIZE} numbers (W then b); got shape {theta.shape}."
+        )
+    return theta
+
+
+def _images(images: Any) -> np.ndarray:
+    images = check.real_array("images", images)
+    if images.ndim != 2 or images.shape[1] != PIXELS:
+        raise InvalidParameterError(
+            f"images must have shape (n, {PIXELS}), one row per image; got {images.shape}."
+        )
+    return images
+
+
+def _examples(images: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
+    images = _images(images)
+    labels = check.integer_array("labels", labels)
+    if labels.shape != (images.shape[0],):
+        raise InvalidParameterError(
+            f"labels must have one entry per image ({images.shape[0]}); got shape {labels.shape}."
+        )
+    if labels.size == 0:
+        raise InvalidParameterError("images and labels must hold at least one example; got 0.")
+    if labels.min() < 0 or labels.max() >= CLASSES:
+        raise InvalidParameterError(
+            f"labels must be digits from 0 to {CLASSES - 1}; got {int(labels.min())} to "
+            f"{int(labels.max())}."
+        )
+    return images, labels
