@@ -49,6 +49,7 @@ PSI_S = 5  # private set intersection of 10,000 x 10,000 ids
 PSI_IDS = 10_000
 LIFT_S = 1  # the secure lift metrics on 100,000 matched rows (4 purchase slots each)
 LIFT_ROWS = 100_000
+FEDAVG_S = 2  # 100 devices x 20 rounds x 1 local epoch of softmax regression on the digits
 PRESSES = 10
 
 IMPORT_RUNS = 7
@@ -146,6 +147,23 @@ def bench_secure_lift() -> list[Row]:
     what = f"secure lift metrics on {n:,} matched rows ({slots} purchase slots each)"
     result = f"median {median:.2f} s (min {min(times):.2f}, max {max(times):.2f})"
     return [(what, result, f"< {LIFT_S} s", median < LIFT_S)]
+
+
+def bench_fedavg() -> list[Row]:
+    from privlab.fl.digits import load_digits, split_iid
+    from privlab.fl.fedavg import fedavg
+
+    images, labels = load_digits()
+    parts = split_iid(labels, devices=100, rng=1)
+    times = []
+    for seed in range(3):
+        start = perf_counter()
+        fedavg(images, labels, parts, rounds=20, fraction=1.0, local_epochs=1, rng=seed)
+        times.append(perf_counter() - start)
+    median = statistics.median(times)
+    what = "FedAvg: 100 devices x 20 rounds x 1 local epoch (softmax regression, digits)"
+    result = f"median {median:.2f} s (min {min(times):.2f}, max {max(times):.2f})"
+    return [(what, result, f"< {FEDAVG_S} s", median < FEDAVG_S)]
 
 
 def bench_notebook(path: Path) -> list[Row]:
@@ -309,7 +327,7 @@ def main() -> int:
 
     # Last, in this process: its memory peak would otherwise be inherited by the kernels
     # started after it, and inflate their measured peak memory.
-    rows[1:1] = bench_secure_sum() + bench_psi() + bench_secure_lift()
+    rows[1:1] = bench_secure_sum() + bench_psi() + bench_secure_lift() + bench_fedavg()
     table = markdown(rows)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = (
