@@ -131,7 +131,7 @@ reference:
 	  "dp-accounting>=0.6" numpy pytest hypothesis
 	$(REFERENCE)/bin/python -m pip --quiet --disable-pip-version-check install --no-deps -e .
 	$(REFERENCE)/bin/python -m pytest -p no:cacheprovider -o addopts="" -k dp_accounting \
-	  tests/test_composition.py tests/test_gaussian.py
+	  tests/test_composition.py tests/test_gaussian.py tests/test_fl_dp.py
 
 clean:
 	rm -rf $(VENV) $(REFERENCE) build dist *.egg-info .pytest_cache .ruff_cache
