@@ -206,3 +206,44 @@ def test_a_batch_gives_a_mixture():
 def test_bad_parameters_are_named(call, named):
     with pytest.raises(InvalidParameterError, match=named):
         call()
+
+
+# --- DP-FedAvg inside fedavg ---------------------------------------------------------------------
+
+
+def test_dp_fedavg_clips_every_update_the_server_receives():
+    parts = split_iid(LABELS, 40, rng=5)
+    result = fedavg(
+        IMAGES, LABELS, parts, rounds=3, fraction=0.5, clip_norm=0.2, noise_multiplier=1.0, rng=5
+    )
+    norms = [np.linalg.norm(u) for r in result.rounds for u in r.updates.values()]
+    assert norms and max(norms) <= 0.2 + 1e-12
+    sizes = [len(r.picked) for r in result.rounds]
+    assert len(set(sizes)) > 1 or sizes[0] != 20  # Poisson sampling: the count varies
+
+
+def test_dp_fedavg_noise_has_the_stated_spread():
+    # With q so small that nobody is picked, one round releases the noise alone:
+    # N(0, (zC)^2) per coordinate, divided by the expected number of devices qN.
+    parts = split_iid(LABELS, 10, rng=6)
+    q, z, c = 1e-9, 2.0, 0.5
+    result = fedavg(IMAGES, LABELS, parts, rounds=1, fraction=q, clip_norm=c,
+                    noise_multiplier=z, rng=6)  # fmt: skip
+    assert result.rounds[0].picked == ()
+    expected_sd = z * c / (q * 10)
+    sd = result.theta.std()
+    assert abs(sd / expected_sd - 1) < 5 / np.sqrt(2 * SIZE)  # 5 standard errors
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"noise_multiplier": 1.0}, "noise_multiplier needs clip_norm"),
+        ({"clip_norm": 1.0, "noise_multiplier": -1.0}, "noise_multiplier"),
+        ({"clip_norm": 0.0}, "clip_norm"),
+        ({"clip_norm": 1.0, "aggregate": lambda u, n: 0}, "aggregate"),
+    ],
+)
+def test_bad_dp_options_are_named(options, named):
+    with pytest.raises(InvalidParameterError, match=named):
+        fedavg(IMAGES, LABELS, [np.arange(10)], rounds=1, **options)

@@ -28,7 +28,8 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import InvalidParameterError
-from .model import accuracy, gradients, initial_parameters
+from .dp import clip_update, dp_fedavg_average
+from .model import SIZE, accuracy, gradients, initial_parameters
 
 __all__ = ["FedAvgResult", "Round", "fedavg", "local_sgd", "weighted_mean"]
 
@@ -161,6 +162,8 @@ def fedavg(
     batch_size: int = 10,
     dropout: float = 0.0,
     test: tuple[Any, Any] | None = None,
+    clip_norm: float | None = None,
+    noise_multiplier: float = 0.0,
     aggregate: Aggregator | None = None,
     progress: Callable[[int, int], None] | None = None,
     rng: np.random.Generator | int | None = None,
@@ -185,6 +188,17 @@ def fedavg(
         round in which every picked device drops leaves the model unchanged.
     test : (images, labels), optional
         Held-out examples to measure accuracy after each round.
+    clip_norm : float, optional
+        DP-FedAvg (McMahan et al. 2018, :mod:`privlab.fl.dp`): each device clips
+        its update to this L2 norm before sending, the server picks each device
+        independently with probability ``fraction`` (Poisson sampling, as the
+        accountant assumes), adds Gaussian noise of standard deviation
+        ``noise_multiplier * clip_norm`` to the sum and divides by the expected
+        number of devices, ``fraction`` times their number. The updates in the
+        record are then the clipped ones the server received.
+    noise_multiplier : float
+        ``z`` of DP-FedAvg, >= 0 (only with ``clip_norm``). Its privacy:
+        :func:`privlab.fl.dp.dp_fedavg_epsilon`.
     aggregate : callable, optional
         ``aggregate(updates, examples)`` returns the server's step; the default
         is the weighted mean. Secure aggregation and DP-FedAvg replace it.
@@ -222,18 +236,37 @@ def fedavg(
     dropout = check.unit_interval("dropout", dropout, include_zero=True)
     if test is not None and (not isinstance(test, (tuple, list)) or len(test) != 2):
         raise InvalidParameterError(f"test must be a pair (images, labels); got {test!r}.")
-    step = aggregate or weighted_mean
     generator = check.rng(rng)
     devices = len(parts)
     per_round = max(1, round(fraction * devices))
+    private = clip_norm is not None
+    if private:
+        clip_norm = check.positive_number("clip_norm", clip_norm)
+        noise_multiplier = check.real_number("noise_multiplier", noise_multiplier)
+        if noise_multiplier < 0:
+            raise InvalidParameterError(
+                f"noise_multiplier must be a number >= 0; got {noise_multiplier!r}."
+            )
+        if aggregate is not None:
+            raise InvalidParameterError(
+                "aggregate must be None with clip_norm: DP-FedAvg has its own server step."
+            )
+        aggregate = _dp_step(clip_norm, noise_multiplier, fraction * devices, generator)
+    elif noise_multiplier:
+        raise InvalidParameterError(
+            f"noise_multiplier needs clip_norm (noise is scaled to it); got {noise_multiplier!r} "
+            "without clip_norm."
+        )
+    step = aggregate or weighted_mean
     theta = initial_parameters()
     history = []
     for number in range(1, rounds + 1):
-        picked = (
-            np.arange(devices)
-            if per_round == devices
-            else np.sort(generator.choice(devices, per_round, replace=False))
-        )
+        if private:  # Poisson sampling: each device on its own coin
+            picked = np.flatnonzero(generator.random(devices) < fraction)
+        elif per_round == devices:
+            picked = np.arange(devices)
+        else:
+            picked = np.sort(generator.choice(devices, per_round, replace=False))
         finished = picked if dropout == 0 else picked[generator.random(picked.size) >= dropout]
         updates, examples = {}, {}
         for device in finished.tolist():
@@ -248,14 +281,36 @@ def fedavg(
                 rng=generator,
             )
             updates[device] = local - theta
+            if private:  # the device clips before sending
+                updates[device] = clip_update(updates[device], clip_norm)
             examples[device] = int(rows.size)
-        if updates:
+        if updates or private:  # DP-FedAvg releases noise even in an empty round
             theta = theta + step(updates, examples)
         score = None if test is None else accuracy(theta, test[0], test[1])
         history.append(Round(number, tuple(picked.tolist()), updates, examples, score))
         if progress is not None:
             progress(number, rounds)
     return FedAvgResult(theta, tuple(history))
+
+
+def _dp_step(
+    clip_norm: float, noise_multiplier: float, expected: float, rng: np.random.Generator
+) -> Aggregator:
+    """DP-FedAvg's server step: the noisy sum of clipped updates over the expected count."""
+
+    def step(updates: dict[int, np.ndarray], _examples: dict[int, int]) -> np.ndarray:
+        rows = np.array(list(updates.values())) if updates else np.zeros((0, SIZE))
+        if noise_multiplier == 0:  # clipping only: no privacy guarantee, for comparison
+            return rows.sum(axis=0) / expected
+        return dp_fedavg_average(
+            rows,
+            clip_norm=clip_norm,
+            noise_multiplier=noise_multiplier,
+            expected_devices=expected,
+            rng=rng,
+        )
+
+    return step
 
 
 def _check_parts(parts: Any, examples: int) -> list[np.ndarray]:
