@@ -22,6 +22,7 @@ from .budgets import (
 )
 from .dp import neighbours_demo, noise_scale_demo, noisy_releases_demo, randomized_response_demo
 from .envcheck import environment_check
+from .fl import inversion_demo, phones_demo, tradeoff_demo, training_demo
 from .lift import differencing_demo, lift_lab_demo, party_view_demo
 from .mpc import beaver_demo, class_average_demo, cost_demo, shamir_demo, shares_demo
 
@@ -44,6 +45,10 @@ DEMOS: dict[str, Callable[[], Demo]] = {
     "party_view": party_view_demo,
     "lift_lab": lift_lab_demo,
     "differencing": differencing_demo,
+    "phones": phones_demo,
+    "training": training_demo,
+    "inversion": inversion_demo,
+    "tradeoff": tradeoff_demo,
 }
 
 __all__ = [
@@ -59,14 +64,18 @@ __all__ = [
     "environment_check",
     "float_leak_demo",
     "histogram_demo",
+    "inversion_demo",
     "lift_lab_demo",
     "neighbours_demo",
     "noise_scale_demo",
     "noisy_releases_demo",
     "party_view_demo",
+    "phones_demo",
     "randomized_response_demo",
     "reconstruction_demo",
     "shamir_demo",
     "shares_demo",
+    "tradeoff_demo",
+    "training_demo",
     "updating",
 ]

@@ -1,0 +1,391 @@
+"""Interactive demos for lesson 05: on-device learning.
+
+Each function returns a :class:`~privlab.widgets._demo.Demo`: display it as
+the last line of a cell. The charts come from :mod:`privlab.viz.fl`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+
+from ..errors import InvalidParameterError
+from ..fl.attacks import invert_update, reconstruction_error
+from ..fl.digits import label_counts, load_digits, split_dirichlet, split_iid, train_test_split
+from ..fl.dp import clip_update, dp_fedavg_epsilon
+from ..fl.fedavg import fedavg, local_sgd
+from ..fl.model import SIZE, accuracy, initial_parameters
+from ..viz import fl as charts
+from ._demo import Demo, selection_slider
+
+DEVICE_COUNTS = (10, 20, 50, 100)
+ALPHAS = (math.inf, 10.0, 1.0, 0.3, 0.1)  # infinity: the IID split
+ROUND_COUNTS = (10, 20, 40)
+FRACTIONS = (0.1, 0.2, 0.5, 1.0)
+EPOCHS = (1, 2, 5)
+BATCH_SIZES = (1, 2, 4, 8)
+MULTIPLIERS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+CLIP = 1.0  # the clipping norm of the inversion and trade-off demos
+DELTA = 1e-5
+SEED = 5
+
+
+def _one_of(name: str, value: Any, allowed: tuple) -> Any:
+    if value not in allowed:
+        raise InvalidParameterError(
+            f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}."
+        )
+    return value
+
+
+def _alpha_slider(value: float) -> widgets.SelectionSlider:
+    return widgets.SelectionSlider(
+        description="label mix α",
+        options=[("IID" if math.isinf(a) else f"{a:g}", a) for a in ALPHAS],
+        value=value,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="380px"),
+    )
+
+
+def _split(labels: np.ndarray, devices: int, alpha: float) -> list[np.ndarray]:
+    if math.isinf(alpha):
+        return split_iid(labels, devices, rng=SEED)
+    return split_dirichlet(labels, devices, alpha, rng=SEED)
+
+
+def _data() -> dict[str, np.ndarray]:
+    images, labels = load_digits()
+    train, test = train_test_split(labels, rng=0)
+    return {
+        "images": images[train],
+        "labels": labels[train],
+        "test_images": images[test],
+        "test_labels": labels[test],
+    }
+
+
+# --------------------------------------------------------------------------
+# 1. The phones
+# --------------------------------------------------------------------------
+
+
+def phones_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
+    """The training digits spread over phones: the same mix on each (IID) or skewed."""
+    _one_of("devices", devices, DEVICE_COUNTS)
+    _one_of("alpha", alpha, ALPHAS)
+    data = _data()
+    choose_devices = selection_slider("phones", DEVICE_COUNTS, devices)
+    choose_alpha = _alpha_slider(alpha)
+
+    def state() -> tuple[np.ndarray, str]:
+        parts = _split(data["labels"], choose_devices.value, choose_alpha.value)
+        counts = label_counts(data["labels"], parts)
+        mix = "IID" if math.isinf(choose_alpha.value) else f"α = {choose_alpha.value:g}"
+        return counts, f"{choose_devices.value} phones, {mix}: which digits each phone holds"
+
+    counts, title = state()
+    figure = charts.phones_figure(counts, title)
+
+    def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
+        counts, title = state()
+        charts.update_phones(figure, counts, title)
+        top = counts.max(axis=1) / counts.sum(axis=1)
+        digits_held = (counts > 0).sum(axis=1)
+        return (
+            f"{choose_devices.value} phones hold {int(counts.sum()):,} training images, "
+            f"{int(counts.sum(axis=1).min())} to {int(counts.sum(axis=1).max())} each. On an "
+            f"average phone the most common digit makes up {top.mean():.0%} of its images "
+            f"(10% would be an even mix), and a phone holds {digits_held.mean():.1f} of the 10 "
+            "digits. Smaller α: each phone sees fewer digits, as a real phone sees only its "
+            "owner's handwriting and habits."
+        )
+
+    return Demo([choose_devices, choose_alpha], figure, redraw, title="The phones and their data")
+
+
+# --------------------------------------------------------------------------
+# 2. Training: federated against centralised against each phone alone
+# --------------------------------------------------------------------------
+
+
+def _train_all(
+    data: dict[str, np.ndarray], settings: dict[str, Any], progress: Any, run: int
+) -> dict:
+    """Test accuracy per round: FedAvg, centralised SGD, and each phone alone (mean).
+
+    ``run`` numbers the training runs: each draws its own picks and shuffles.
+    """
+    parts = _split(data["labels"], settings["devices"], settings["alpha"])
+    test = (data["test_images"], data["test_labels"])
+    rounds, epochs = settings["rounds"], settings["epochs"]
+    steps = 3 * rounds
+
+    def tick(done: int) -> None:
+        progress.value = int(100 * done / steps)
+
+    federated = fedavg(
+        data["images"],
+        data["labels"],
+        parts,
+        rounds=rounds,
+        fraction=settings["fraction"],
+        local_epochs=epochs,
+        test=test,
+        progress=lambda number, _rounds: tick(number),
+        rng=np.random.default_rng([SEED, run]),
+    ).accuracies
+    theta, central = initial_parameters(), []
+    generator = np.random.default_rng([SEED, run])
+    for number in range(rounds):
+        theta = local_sgd(theta, data["images"], data["labels"], epochs=epochs, rng=generator)
+        central.append(accuracy(theta, *test))
+        tick(rounds + number + 1)
+    thetas = [initial_parameters() for _ in parts]
+    alone = []
+    for number in range(rounds):
+        for device, rows in enumerate(parts):
+            thetas[device] = local_sgd(
+                thetas[device], data["images"][rows], data["labels"][rows], epochs=epochs,
+                rng=generator,
+            )  # fmt: skip
+        alone.append(np.mean([accuracy(theta, *test) for theta in thetas]))
+        tick(2 * rounds + number + 1)
+    return dict(zip(charts.CURVES, (federated, np.array(central), np.array(alone)), strict=True))
+
+
+def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
+    """Train by FedAvg, on one server, and on each phone alone; compare test accuracy."""
+    _one_of("devices", devices, DEVICE_COUNTS)
+    _one_of("alpha", alpha, ALPHAS)
+    data = _data()
+    controls = {
+        "devices": selection_slider("phones", DEVICE_COUNTS, devices),
+        "alpha": _alpha_slider(alpha),
+        "rounds": selection_slider("rounds", ROUND_COUNTS, 20),
+        "fraction": selection_slider("share of phones per round", FRACTIONS, 0.2),
+        "epochs": selection_slider("local epochs", EPOCHS, 1),
+    }
+    train = widgets.Button(description="Train", icon="play", button_style="primary")
+    progress = widgets.IntProgress(
+        min=0, max=100, description="training", layout={"width": "380px"}
+    )
+
+    def settings() -> dict[str, Any]:
+        return {name: control.value for name, control in controls.items()}
+
+    def describe(values: dict[str, Any]) -> str:
+        mix = "IID" if math.isinf(values["alpha"]) else f"α = {values['alpha']:g}"
+        return (
+            f"{values['devices']} phones ({mix}), {values['rounds']} rounds, "
+            f"{values['fraction']:.0%} of phones per round, {values['epochs']} local epoch(s)"
+        )
+
+    trained = {"settings": settings(), "run": 1}
+    trained["curves"] = _train_all(data, trained["settings"], progress, 1)
+    figure = charts.training_figure(
+        trained["curves"], "Test accuracy, run 1: " + describe(settings())
+    )
+
+    def redraw(figure: go.Figure, trigger: widgets.Widget | None) -> str:
+        if trigger is train:
+            trained["run"] += 1
+            trained["settings"] = settings()
+            trained["curves"] = _train_all(data, trained["settings"], progress, trained["run"])
+        stale = settings() != trained["settings"]
+        title = (
+            f"Press Train for {describe(settings())} (grey: the last run)"
+            if stale
+            else f"Test accuracy, run {trained['run']}: " + describe(settings())
+        )
+        charts.update_training(figure, trained["curves"], title, stale=stale)
+        if stale:
+            return (
+                f"New settings: {describe(settings())}. Press <b>Train</b> to run them; the "
+                "grey curves are from the last run."
+            )
+        final = {name: curve[-1] for name, curve in trained["curves"].items()}
+        fed, central, alone = (final[name] for name in charts.CURVES)
+        return (
+            f"Run {trained['run']}. After {len(trained['curves'][charts.CURVES[0]])} rounds, "
+            "federated averaging "
+            f"reaches {fed:.1%} test accuracy, training on all the data in one place "
+            f"{central:.1%}, and a phone training alone {alone:.1%} on average. FedAvg learns "
+            "from every phone without collecting a single image; a skewed label mix (small α) "
+            "and fewer phones per round slow it down."
+        )
+
+    demo = Demo([*controls.values(), train], figure, redraw, title="Training on the phones")
+    demo.children = (*demo.children, progress)
+    return demo
+
+
+# --------------------------------------------------------------------------
+# 3. The inversion attack and the defences
+# --------------------------------------------------------------------------
+
+DEFENCES = ("none", "clipping", "clipping + noise z = 0.1", "z = 0.5", "z = 1", "z = 2")
+DEFENCE_NOISE = {"none": None, "clipping": 0.0, "clipping + noise z = 0.1": 0.1,
+                 "z = 0.5": 0.5, "z = 1": 1.0, "z = 2": 2.0}  # fmt: skip
+
+
+def inversion_demo(digit: int = 3, batch_size: int = 1, defence: str = "none") -> Demo:
+    """Rebuild a phone's image from its update; a batch blends images, only noise stops it."""
+    _one_of("digit", digit, tuple(range(10)))
+    _one_of("batch_size", batch_size, BATCH_SIZES)
+    _one_of("defence", defence, DEFENCES)
+    images, labels = load_digits()
+    first = {d: int(np.flatnonzero(labels == d)[0]) for d in range(10)}
+    choose_digit = selection_slider("the phone's image", tuple(range(10)), digit, fmt="a {}")
+    choose_batch = selection_slider("images in the update", BATCH_SIZES, batch_size)
+    choose_defence = widgets.SelectionSlider(
+        description="defence",
+        options=[(name, name) for name in DEFENCES],
+        value=defence,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="380px"),
+    )
+
+    def state() -> dict[str, Any]:
+        row = first[choose_digit.value]
+        rows = [row, *range(row + 1, row + choose_batch.value)]
+        theta = initial_parameters()
+        update = local_sgd(theta, images[rows], labels[rows], batch_size=len(rows), rng=0) - theta
+        z = DEFENCE_NOISE[choose_defence.value]
+        if z is not None:
+            update = clip_update(update, CLIP)
+            if z:
+                noise_rng = np.random.default_rng([SEED, row, len(rows)])
+                update = update + noise_rng.normal(0.0, z * CLIP, SIZE)
+        rebuilt, label = invert_update(update)
+        return {"original": images[row], "label": int(labels[row]), "update": update,
+                "rebuilt": rebuilt, "guess": label,
+                "error": reconstruction_error(rebuilt, images[row]), "z": z}  # fmt: skip
+
+    current = state()
+    figure = charts.inversion_figure(current["original"], current["update"], current["rebuilt"])
+
+    def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
+        s = state()
+        title = f"Inversion: error {s['error']:.3f} per pixel, label guessed {s['guess']}"
+        charts.update_inversion(figure, s["original"], s["update"], s["rebuilt"], title)
+        batch = choose_batch.value
+        right = "right" if s["guess"] == s["label"] else f"wrong: it was a {s['label']}"
+        if s["z"] is None:
+            what = "the raw update"
+        elif s["z"] == 0:
+            what = f"the update clipped to norm {CLIP:g}"
+        else:
+            what = (
+                f"the update clipped to norm {CLIP:g}, plus Gaussian noise of standard "
+                f"deviation {s['z']:g} × {CLIP:g} on every entry"
+            )
+        verdict = (
+            "The image comes back exactly: each row of the update is the image times one number."
+            if s["error"] < 1e-9
+            else (
+                "With several images, the server gets a blend of them."
+                if s["z"] is None or s["z"] == 0
+                else "The noise buries the image."
+            )
+        )
+        return (
+            f"The server receives {what}, computed on {batch} image{'s' if batch > 1 else ''}. "
+            f"Dividing a row of the weight update by the matching bias entry rebuilds a picture "
+            f"with an error of {s['error']:.3f} per pixel (pixels run from 0 to 1), and the odd "
+            f"sign in the bias guesses the label {s['guess']} ({right}). {verdict}"
+        )
+
+    return Demo(
+        [choose_digit, choose_batch, choose_defence], figure, redraw, title="Rebuilding an image"
+    )
+
+
+# --------------------------------------------------------------------------
+# 4. Privacy against accuracy: DP-FedAvg's noise multiplier
+# --------------------------------------------------------------------------
+
+TRADEOFF = {"devices": 100, "fraction": 0.3, "rounds": 30}
+
+
+def tradeoff_demo(noise_multiplier: float = 1.0) -> Demo:
+    """DP-FedAvg: the noise multiplier z against model accuracy, the attack's error and ε."""
+    _one_of("noise_multiplier", noise_multiplier, MULTIPLIERS)
+    data = _data()
+    parts = split_iid(data["labels"], TRADEOFF["devices"], rng=SEED)
+    test = (data["test_images"], data["test_labels"])
+    accuracies, errors, epsilons = [], [], []
+    theta = initial_parameters()
+    singles = [
+        (local_sgd(theta, data["images"][[r]], data["labels"][[r]], rng=0) - theta, r)
+        for r in range(10)
+    ]
+    for z in MULTIPLIERS:
+        result = fedavg(
+            data["images"], data["labels"], parts, rounds=TRADEOFF["rounds"],
+            fraction=TRADEOFF["fraction"], clip_norm=CLIP, noise_multiplier=z, test=test,
+            rng=SEED,
+        )  # fmt: skip
+        accuracies.append(result.accuracies[-1])
+        noise = np.random.default_rng([SEED, int(100 * z)])
+        errors.append(
+            np.mean([
+                reconstruction_error(
+                    invert_update(clip_update(u, CLIP) + noise.normal(0, z * CLIP, SIZE))[0],
+                    data["images"][r],
+                )
+                for u, r in singles
+            ])
+        )  # fmt: skip
+        epsilons.append(
+            math.inf
+            if z == 0
+            else dp_fedavg_epsilon(
+                rounds=TRADEOFF["rounds"],
+                sampling_rate=TRADEOFF["fraction"],
+                noise_multiplier=z,
+                delta=DELTA,
+            )
+        )
+    z_values = np.array(MULTIPLIERS)
+    choose = selection_slider("noise multiplier z", MULTIPLIERS, noise_multiplier)
+
+    def title() -> str:
+        index = MULTIPLIERS.index(choose.value)
+        eps = epsilons[index]
+        return f"z = {choose.value:g}: ε = {'∞' if math.isinf(eps) else f'{eps:.3g}'} (δ = 1e-5)"
+
+    figure = charts.tradeoff_figure(
+        z_values, np.array(accuracies), np.array(errors), MULTIPLIERS.index(choose.value), title()
+    )
+
+    def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
+        index = MULTIPLIERS.index(choose.value)
+        charts.update_tradeoff(
+            figure, z_values, np.array(accuracies), np.array(errors), index, title()
+        )
+        eps = epsilons[index]
+        privacy = (
+            "no privacy guarantee at all (clipping alone keeps the image recoverable)"
+            if math.isinf(eps)
+            else f"ε = {eps:.3g} at δ = 1e-5 for each phone over the {TRADEOFF['rounds']} rounds"
+        )
+        return (
+            f"With z = {choose.value:g}, {TRADEOFF['devices']} phones, {TRADEOFF['fraction']:.0%} "
+            f"of them per round: the model reaches {accuracies[index]:.1%} test accuracy, the "
+            f"attack's rebuilt images are off by {errors[index]:.2f} per pixel, and the "
+            f"accountant gives {privacy}. With only 100 phones, strong privacy costs a lot of "
+            "accuracy; deployments with millions of phones can add the same noise to a much "
+            "larger sum."
+        )
+
+    return Demo([choose], figure, redraw, title="Privacy against accuracy")
+
+
+__all__ = ["inversion_demo", "phones_demo", "tradeoff_demo", "training_demo"]
