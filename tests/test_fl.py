@@ -247,3 +247,30 @@ def test_dp_fedavg_noise_has_the_stated_spread():
 def test_bad_dp_options_are_named(options, named):
     with pytest.raises(InvalidParameterError, match=named):
         fedavg(IMAGES, LABELS, [np.arange(10)], rounds=1, **options)
+
+
+# --- secure aggregation inside fedavg --------------------------------------------------------
+
+
+def test_fedavg_through_secure_aggregation_matches_plain_fedavg():
+    from privlab.fl.fedavg import SecureWeightedMean
+
+    parts = split_iid(LABELS, 12, rng=7)
+    plain = fedavg(IMAGES, LABELS, parts, rounds=3, fraction=0.5, rng=7)
+    secure = fedavg(
+        IMAGES, LABELS, parts, rounds=3, fraction=0.5, aggregate=SecureWeightedMean(rng=1), rng=7
+    )
+    # Fixed point: 2^-16 per device and entry, a few rounds of it.
+    assert np.abs(plain.theta - secure.theta).max() < 1e-5
+    for round_ in secure.rounds:
+        assert set(round_.masked) == set(round_.updates)
+        assert all(vector.dtype == np.uint64 for vector in round_.masked.values())
+    assert all(r.masked is None for r in plain.rounds)
+
+
+def test_secure_aggregation_needs_two_devices_a_round():
+    from privlab.fl.fedavg import SecureWeightedMean
+
+    with pytest.raises(InvalidParameterError, match="at least 2 devices"):
+        fedavg(IMAGES, LABELS, split_iid(LABELS, 10, rng=1), rounds=1, fraction=0.1,
+               aggregate=SecureWeightedMean(rng=1), rng=1)  # fmt: skip

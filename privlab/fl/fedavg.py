@@ -20,6 +20,7 @@ shows what they give away (:mod:`privlab.fl.attacks`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from ..errors import InvalidParameterError
 from .dp import clip_update, dp_fedavg_average
 from .model import SIZE, accuracy, gradients, initial_parameters
 
-__all__ = ["FedAvgResult", "Round", "fedavg", "local_sgd", "weighted_mean"]
+__all__ = ["FedAvgResult", "Round", "SecureWeightedMean", "fedavg", "local_sgd", "weighted_mean"]
 
 
 def local_sgd(
@@ -104,7 +105,9 @@ class Round:
     picked : tuple of int
         Devices the server asked.
     updates : dict of int to numpy.ndarray
-        What each device that finished sent: :math:`\\theta_k - \\theta`.
+        What each device that finished computed, :math:`\\theta_k - \\theta`, and sent
+        (clipped, in DP-FedAvg). With secure aggregation the server never sees
+        these: it receives ``masked`` instead.
     examples : dict of int to int
         Each finishing device's number of examples, :math:`n_k` (sent with the update).
     accuracy : float or None
@@ -116,6 +119,7 @@ class Round:
     updates: dict[int, np.ndarray] = field(repr=False)
     examples: dict[int, int] = field(repr=False)
     accuracy: float | None
+    masked: dict[int, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def dropped(self) -> tuple[int, ...]:
@@ -287,10 +291,67 @@ def fedavg(
         if updates or private:  # DP-FedAvg releases noise even in an empty round
             theta = theta + step(updates, examples)
         score = None if test is None else accuracy(theta, test[0], test[1])
-        history.append(Round(number, tuple(picked.tolist()), updates, examples, score))
+        last = getattr(step, "last_result", None)
+        masked = dict(last.masked) if last is not None and updates else None
+        history.append(Round(number, tuple(picked.tolist()), updates, examples, score, masked))
         if progress is not None:
             progress(number, rounds)
     return FedAvgResult(theta, tuple(history))
+
+
+class SecureWeightedMean:
+    """FedAvg's server step through secure aggregation (:mod:`privlab.fl.secagg`).
+
+    Each device sends :math:`n_k \\Delta_k` and :math:`n_k` in one masked
+    vector; the server learns only their sums, :math:`\\sum_k n_k \\Delta_k` and
+    :math:`\\sum_k n_k`, and divides. The result equals :func:`weighted_mean` up
+    to the fixed-point rounding (:math:`2^{-16}` per device and entry).
+    ``last_result`` keeps the last round's
+    :class:`~privlab.fl.secagg.SecAggResult` (what the server saw).
+
+    Parameters
+    ----------
+    threshold_share : float
+        The Shamir threshold as a share of the round's devices, in (0, 1]:
+        ``threshold = max(2, ceil(share * n))``. Default: a majority.
+    rng : numpy.random.Generator, int or None
+        The protocol's randomness; ``None``: cryptographic.
+
+    Examples
+    --------
+    >>> step = SecureWeightedMean(rng=0)
+    >>> updates = {0: np.array([1.0, -2.0]), 1: np.array([3.0, 0.5])}
+    >>> step(updates, {0: 1, 1: 3}).tolist()
+    [2.5, -0.125]
+    >>> step.last_result.masked[0].dtype
+    dtype('uint64')
+    """
+
+    def __init__(
+        self, threshold_share: float = 0.51, rng: np.random.Generator | int | None = None
+    ) -> None:
+        self.threshold_share = check.unit_interval(
+            "threshold_share", threshold_share, include_one=True
+        )
+        self.rng = check.rng(rng)
+        self.last_result: Any = None
+
+    def __call__(self, updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
+        from .secagg import secure_aggregate  # PyNaCl, loaded when secure aggregation is used
+
+        if len(updates) < 2:
+            raise InvalidParameterError(
+                "secure aggregation needs at least 2 devices in a round (a sum of one is that "
+                f"device's update); got {len(updates)}. Pick more devices per round."
+            )
+        rows = {
+            device: np.append(examples[device] * u, examples[device])
+            for device, u in updates.items()
+        }
+        threshold = max(2, math.ceil(self.threshold_share * len(rows)))
+        result = secure_aggregate(rows, threshold=threshold, bits=64, rng=self.rng)
+        self.last_result = result
+        return result.total[:-1] / result.total[-1]
 
 
 def _dp_step(
