@@ -216,3 +216,98 @@ def update_tradeoff(
 def shown(value: Any) -> str:
     """A number for a caption: 3 significant digits."""
     return f"{value:.3g}"
+
+
+# --------------------------------------------------------------------------
+# 5. Secure aggregation: what the server receives
+# --------------------------------------------------------------------------
+
+
+def secagg_figure(
+    updates: np.ndarray,
+    masked: np.ndarray,
+    plain: np.ndarray,
+    secure: np.ndarray | None,
+    title: str,
+) -> go.Figure:
+    """The phones' updates, the masked vectors the server receives, and the two sums.
+
+    ``masked`` holds the received vectors as fractions of the ring (NaN for a
+    phone that sent nothing); ``secure`` is None when the sum cannot be recovered.
+
+    Examples
+    --------
+    >>> fig = secagg_figure(np.zeros((3, 4)), np.zeros((3, 4)), np.zeros(4), None, "t")
+    >>> [trace.type for trace in fig.data]
+    ['heatmap', 'heatmap', 'scatter', 'scatter']
+    """
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.08,
+        subplot_titles=(
+            "on the phones: updates",
+            "at the server: masked vectors",
+            "the sum",
+        ),
+    )
+    fig.add_heatmap(
+        colorscale=DIVERGING,
+        zmid=0,
+        showscale=False,
+        hovertemplate="phone %{y}, entry %{x}: %{z:.3g}<extra></extra>",
+        row=1,
+        col=1,
+    )
+    fig.add_heatmap(
+        colorscale=SEQUENTIAL,
+        zmin=0,
+        zmax=1,
+        showscale=False,
+        hovertemplate="phone %{y}, entry %{x}: %{z:.3f} of 2^32<extra></extra>",
+        row=1,
+        col=2,
+    )
+    fig.add_scatter(
+        name="plain sum (for checking)",
+        mode="lines",
+        line={"color": PALETTE["black"], "dash": "dash"},
+        row=1,
+        col=3,
+    )
+    fig.add_scatter(
+        name="secure aggregation",
+        mode="markers",
+        marker={"color": PALETTE["orange"], "symbol": "circle-open", "size": 9,
+                "line": {"width": 2}},
+        row=1,
+        col=3,
+    )  # fmt: skip
+    fig.update_layout(base_layout(height=380))
+    for col in (1, 2):
+        fig.update_xaxes(title_text="entry of the update", row=1, col=col)
+        fig.update_yaxes(title_text="phone", autorange="reversed", row=1, col=col)
+    fig.update_xaxes(title_text="entry of the update", row=1, col=3)
+    fig.update_yaxes(title_text="sum over the phones that sent", row=1, col=3)
+    update_secagg(fig, updates, masked, plain, secure, title)
+    return fig
+
+
+def update_secagg(
+    fig: go.Figure,
+    updates: np.ndarray,
+    masked: np.ndarray,
+    plain: np.ndarray,
+    secure: np.ndarray | None,
+    title: str,
+) -> None:
+    """Redraw :func:`secagg_figure`."""
+    phones = np.arange(1, updates.shape[0] + 1)
+    entries = np.arange(updates.shape[1])
+    fig.data[0].update(z=updates, x=entries, y=phones)
+    fig.data[1].update(z=masked, x=entries, y=phones)
+    fig.data[2].update(x=entries, y=plain)
+    fig.data[3].update(
+        x=entries if secure is not None else [], y=secure if secure is not None else []
+    )
+    fig.layout.title.text = title

@@ -22,7 +22,7 @@ from .budgets import (
 )
 from .dp import neighbours_demo, noise_scale_demo, noisy_releases_demo, randomized_response_demo
 from .envcheck import environment_check
-from .fl import inversion_demo, phones_demo, tradeoff_demo, training_demo
+from .fl import inversion_demo, phones_demo, secagg_demo, tradeoff_demo, training_demo
 from .lift import differencing_demo, lift_lab_demo, party_view_demo
 from .mpc import beaver_demo, class_average_demo, cost_demo, shamir_demo, shares_demo
 
@@ -48,6 +48,7 @@ DEMOS: dict[str, Callable[[], Demo]] = {
     "phones": phones_demo,
     "training": training_demo,
     "inversion": inversion_demo,
+    "secagg": secagg_demo,
     "tradeoff": tradeoff_demo,
 }
 
@@ -73,6 +74,7 @@ __all__ = [
     "phones_demo",
     "randomized_response_demo",
     "reconstruction_demo",
+    "secagg_demo",
     "shamir_demo",
     "shares_demo",
     "tradeoff_demo",
