@@ -89,7 +89,7 @@ def training_figure(curves: dict[str, np.ndarray], title: str) -> go.Figure:
         fig.add_scatter(name=name, mode="lines+markers", line={"color": colour, "dash": dash})
     fig.update_layout(base_layout(height=420))
     fig.update_xaxes(title_text="round (each phone: its local epochs)")
-    fig.update_yaxes(title_text="test accuracy (share of 450 digits)", range=[0, 1])
+    fig.update_yaxes(title_text="test accuracy (share of the 449 test digits)", range=[0, 1])
     update_training(fig, curves, title, stale=False)
     return fig
 
@@ -232,8 +232,8 @@ def secagg_figure(
 ) -> go.Figure:
     """The phones' updates, the masked vectors the server receives, and the two sums.
 
-    ``masked`` holds the received vectors as fractions of the ring (NaN for a
-    phone that sent nothing); ``secure`` is None when the sum cannot be recovered.
+    ``masked`` holds the received vectors as fractions of the ring (rows of None
+    for a phone that sent nothing); ``secure`` is None when the sum cannot be recovered.
 
     Examples
     --------
@@ -296,7 +296,7 @@ def secagg_figure(
 def update_secagg(
     fig: go.Figure,
     updates: np.ndarray,
-    masked: np.ndarray,
+    masked: Any,
     plain: np.ndarray,
     secure: np.ndarray | None,
     title: str,

@@ -428,13 +428,15 @@ def secagg_demo(dropped: int = 1, threshold: int = 5) -> Demo:
             plain = updates[survivors].sum(axis=0)
             try:
                 result = secure_aggregate(updates, threshold=key[1], dropped=gone, rng=SEED)
-                masked = np.full(updates.shape, np.nan)
+                masked = [
+                    [None] * SECAGG_ENTRIES for _ in range(SECAGG_PHONES)
+                ]  # None: sent nothing
                 for device, vector in result.masked.items():
-                    masked[device] = vector / 2.0**32
+                    masked[device] = (vector / 2.0**32).tolist()
                 cache[key] = {"masked": masked, "plain": plain, "secure": result.total,
                               "error": None, "stats": result.stats, "gone": gone}  # fmt: skip
             except NotEnoughSharesError as error:
-                cache[key] = {"masked": np.full(updates.shape, np.nan), "plain": plain,
+                cache[key] = {"masked": [[None] * SECAGG_ENTRIES] * SECAGG_PHONES, "plain": plain,
                               "secure": None, "error": str(error), "stats": None,
                               "gone": gone}  # fmt: skip
         return cache[key]
