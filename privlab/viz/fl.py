@@ -89,7 +89,7 @@ def training_figure(curves: dict[str, np.ndarray], title: str) -> go.Figure:
         fig.add_scatter(name=name, mode="lines+markers", line={"color": colour, "dash": dash})
     fig.update_layout(base_layout(height=420))
     fig.update_xaxes(title_text="round (each phone: its local epochs)")
-    fig.update_yaxes(title_text="test accuracy (share of the 449 test digits)", range=[0, 1])
+    fig.update_yaxes(title_text="test accuracy", range=[0, 1])
     update_training(fig, curves, title, stale=False)
     return fig
 
@@ -125,7 +125,7 @@ def inversion_figure(original: np.ndarray, update: np.ndarray, rebuilt: np.ndarr
         horizontal_spacing=0.06,
         subplot_titles=(
             "on the phone",
-            "what the server receives: the update of W (10 × 64)",
+            "the update the server receives<br>(W: 10 digits × 64 pixels)",
             "rebuilt by the server",
         ),
     )
@@ -135,7 +135,7 @@ def inversion_figure(original: np.ndarray, update: np.ndarray, rebuilt: np.ndarr
         hovertemplate="digit %{y}, pixel %{x}: %{z:.3g}<extra></extra>",
     )  # fmt: skip
     fig.add_heatmap(colorscale=GREYS, zmin=0, zmax=1, showscale=False, row=1, col=3)
-    fig.update_layout(base_layout(height=330, margin={"l": 60, "r": 20, "t": 90, "b": 50}))
+    fig.update_layout(base_layout(height=350, margin={"l": 60, "r": 20, "t": 110, "b": 50}))
     for col in (1, 3):
         fig.update_xaxes(title_text="pixel column", row=1, col=col, constrain="domain")
         fig.update_yaxes(
@@ -244,12 +244,8 @@ def secagg_figure(
     fig = make_subplots(
         rows=1,
         cols=3,
-        horizontal_spacing=0.08,
-        subplot_titles=(
-            "on the phones: updates",
-            "at the server: masked vectors",
-            "the sum",
-        ),
+        horizontal_spacing=0.11,
+        subplot_titles=("the phones' updates", "what the server receives", "the sums"),
     )
     fig.add_heatmap(
         colorscale=DIVERGING,
@@ -288,7 +284,7 @@ def secagg_figure(
         fig.update_xaxes(title_text="entry of the update", row=1, col=col)
         fig.update_yaxes(title_text="phone", autorange="reversed", row=1, col=col)
     fig.update_xaxes(title_text="entry of the update", row=1, col=3)
-    fig.update_yaxes(title_text="sum over the phones that sent", row=1, col=3)
+    fig.update_yaxes(title_text="sum", row=1, col=3)
     update_secagg(fig, updates, masked, plain, secure, title)
     return fig
 

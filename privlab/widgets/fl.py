@@ -181,16 +181,23 @@ def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
 
     def describe(values: dict[str, Any]) -> str:
         mix = "IID" if math.isinf(values["alpha"]) else f"α = {values['alpha']:g}"
+        epochs = values["epochs"]
         return (
             f"{values['devices']} phones ({mix}), {values['rounds']} rounds, "
-            f"{values['fraction']:.0%} of phones per round, {values['epochs']} local epoch(s)"
+            f"{values['fraction']:.0%} of phones per round, {epochs} local "
+            f"epoch{'s' if epochs > 1 else ''}"
+        )
+
+    def short(values: dict[str, Any]) -> str:
+        mix = "IID" if math.isinf(values["alpha"]) else f"α = {values['alpha']:g}"
+        return (
+            f"{values['devices']} phones, {mix}, {values['fraction']:.0%} per round, "
+            f"{values['rounds']} rounds × {values['epochs']} epochs"
         )
 
     trained = {"settings": settings(), "run": 1}
     trained["curves"] = _train_all(data, trained["settings"], progress, 1)
-    figure = charts.training_figure(
-        trained["curves"], "Test accuracy, run 1: " + describe(settings())
-    )
+    figure = charts.training_figure(trained["curves"], f"Test accuracy, run 1: {short(settings())}")
 
     def redraw(figure: go.Figure, trigger: widgets.Widget | None) -> str:
         if trigger is train:
@@ -199,9 +206,9 @@ def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
             trained["curves"] = _train_all(data, trained["settings"], progress, trained["run"])
         stale = settings() != trained["settings"]
         title = (
-            f"Press Train for {describe(settings())} (grey: the last run)"
+            f"New settings ({short(settings())}): press Train"
             if stale
-            else f"Test accuracy, run {trained['run']}: " + describe(settings())
+            else f"Test accuracy, run {trained['run']}: {short(settings())}"
         )
         charts.update_training(figure, trained["curves"], title, stale=stale)
         if stale:
