@@ -10,10 +10,11 @@ Devices get the images in one of two ways:
 
 * :func:`split_iid`: shuffled and dealt out evenly, so every device sees the
   same mix of digits (independent and identically distributed, *IID*);
-* :func:`split_dirichlet`: each device draws its own mix of labels from a
-  Dirichlet distribution with concentration ``alpha``. Small ``alpha`` gives
-  devices that hold one or two digits only (*non-IID*), as phones do: people
-  type the words, and take the photos, that they take.
+* :func:`split_dirichlet`: each digit is shared out over the devices in
+  proportions drawn from a Dirichlet distribution with concentration
+  ``alpha``. Small ``alpha`` gives devices that hold mostly one or two digits
+  (*non-IID*), as phones do: people type the words, and take the photos, that
+  they take.
 """
 
 from __future__ import annotations
@@ -130,7 +131,9 @@ def split_dirichlet(
     For each label :math:`k`, the shares :math:`(p_{k,1}, \\dots, p_{k,D})` of the
     ``devices`` are drawn from a symmetric Dirichlet distribution with
     concentration :math:`\\alpha`, and the examples of label :math:`k` are dealt
-    out in those proportions (Hsu, Qi and Brown, 2019). Large :math:`\\alpha`
+    out in those proportions (the per-label split of Yurochkin et al., 2019,
+    common in federated-learning benchmarks; Hsu, Qi and Brown, 2019, draw a
+    label mix per device instead). Large :math:`\\alpha`
     gives every device about the same mix (close to :func:`split_iid`); small
     :math:`\\alpha` (0.1) gives each label to a few devices only. The draw is
     repeated until every device has at least ``min_size`` examples.

@@ -58,7 +58,7 @@ def phones_figure(counts: np.ndarray, title: str) -> go.Figure:
 
 def update_phones(fig: go.Figure, counts: np.ndarray, title: str) -> None:
     """Redraw :func:`phones_figure` for another split."""
-    phones = np.arange(1, counts.shape[0] + 1)
+    phones = np.arange(counts.shape[0])
     fig.data[0].update(z=counts, x=list(range(CLASSES)), y=phones)
     fig.layout.title.text = title
 
@@ -164,7 +164,13 @@ def update_inversion(
 
 
 def tradeoff_figure(
-    multipliers: np.ndarray, accuracies: np.ndarray, errors: np.ndarray, chosen: int, title: str
+    multipliers: np.ndarray,
+    accuracies: np.ndarray,
+    errors: np.ndarray,
+    chosen: int,
+    title: str,
+    *,
+    baseline: float | None = None,
 ) -> go.Figure:
     """Test accuracy (left) and the attack's error (right) against the noise multiplier z.
 
@@ -191,10 +197,21 @@ def tradeoff_figure(
                                     "line": {"width": 3}},
             showlegend=False, hoverinfo="skip", row=1, col=col,
         )  # fmt: skip
+    if baseline is not None:
+        fig.add_scatter(
+            x=[multipliers.min(), multipliers.max()],
+            y=[baseline, baseline],
+            mode="lines",
+            name="guessing the average digit",
+            line={"color": PALETTE["grey"], "dash": "dash"},
+            hoverinfo="skip",
+            row=1,
+            col=2,
+        )
     fig.update_layout(base_layout(height=380))
     fig.update_xaxes(title_text="noise multiplier z")
     fig.update_yaxes(title_text="test accuracy after training", range=[0, 1], row=1, col=1)
-    fig.update_yaxes(title_text="rebuilt image's error (RMS per pixel)", row=1, col=2)
+    fig.update_yaxes(title_text="rebuilt image's error (RMS per pixel)", range=[0, 1], row=1, col=2)
     update_tradeoff(fig, multipliers, accuracies, errors, chosen, title)
     return fig
 
@@ -298,7 +315,7 @@ def update_secagg(
     title: str,
 ) -> None:
     """Redraw :func:`secagg_figure`."""
-    phones = np.arange(1, updates.shape[0] + 1)
+    phones = np.arange(updates.shape[0])
     entries = np.arange(updates.shape[1])
     fig.data[0].update(z=updates, x=entries, y=phones)
     fig.data[1].update(z=masked, x=entries, y=phones)
