@@ -12,6 +12,7 @@ from notebook_tools import JUNK
 
 from privlab.exercises import Feedback
 from privlab.exercises import on_device as ex
+from privlab.fl import secagg
 from privlab.fl.attacks import invert_update
 from privlab.fl.digits import load_digits
 from privlab.fl.dp import clip_update, dp_fedavg_epsilon, noise_multiplier_for
@@ -101,6 +102,14 @@ def test_fedavg_step_mistakes(wrong, phrase):
     assert_incorrect(ex.check_fedavg_step(wrong), phrase)
 
 
+def test_fedavg_step_shows_rounding_noise_as_zero():
+    """The plain mean of the lesson's example has a first entry of 0 up to rounding."""
+    feedback = ex.check_fedavg_step(mean_step)
+    assert_incorrect(feedback, "returns [0, 0.166667, 0.0666667]")
+    assert "e-1" not in feedback.message and "e-0" not in feedback.message, feedback
+    assert_incorrect(ex.check_fedavg_step(lambda u, e: mean_step(u, e)[:1].sum()), "number, 0;")
+
+
 def test_fedavg_step_stub_and_errors():
     assert ex.check_fedavg_step(...).status == "not attempted"
     assert ex.check_fedavg_step(stub).status == "not attempted"
@@ -135,6 +144,24 @@ def test_updates_follow_the_sign_of_the_task():
     assert len({label for _, _, label in ex._attack_cases()}) == len(ex._ATTACK_CASES)
 
 
+def brightest_pixel_rebuild(update):
+    """The mistake of scaling the label's row so that its brightest pixel is 1."""
+    weights, bias = unpack(update)
+    label = int(np.argmax(bias))
+    return weights[label] / weights[label].max(), label
+
+
+def test_attack_cases_include_dimmed_digits():
+    """Every shipped digit's brightest pixel is 1: only dimmed ones tell the two scalings apart."""
+    images, _ = load_digits()
+    assert np.all(images.max(axis=1) <= 1.0)
+    brightest = sorted(round(float(image.max()), 12) for _, image, _ in ex._attack_cases())
+    assert brightest[:2] == [0.55, 0.8] and set(brightest[2:]) == {1.0}
+    for update, image, _ in ex._attack_cases():
+        rebuilt, _ = brightest_pixel_rebuild(update)
+        assert np.allclose(rebuilt, image) == (image.max() == 1.0)
+
+
 def test_the_lessons_update_is_the_first_case():
     images, labels = load_digits()
     theta = initial_parameters()
@@ -144,7 +171,7 @@ def test_the_lessons_update_is_the_first_case():
 
 def test_ratio_attack_right_answers():
     right = ex.check_ratio_attack(good_rebuild)
-    assert right and "the photo" in right.message
+    assert right and "the photo" in right.message and "8 digits" in right.message
     assert ex.check_ratio_attack(any_row)
     assert ex.check_ratio_attack(invert_update)
     assert ex.check_ratio_attack(
@@ -168,6 +195,12 @@ def rows(update):
         (lambda u: (rows(u)[0][0] / rows(u)[1][1], np.argmax(rows(u)[1])), "another row's"),
         (lambda u: (2 * good_rebuild(u)[0], good_rebuild(u)[1]), "times a constant, 2"),
         (lambda u: (-good_rebuild(u)[0], good_rebuild(u)[1]), "times a constant, -1"),
+        (
+            brightest_pixel_rebuild,
+            "you scaled the row so its brightest pixel is 1; the image's brightest pixel need "
+            "not be 1: divide by the bias entry b[i], which is exactly the factor.",
+        ),
+        (lambda u: (good_rebuild(u)[0] / good_rebuild(u)[0].max(), good_rebuild(u)[1]), "is 1;"),
         (lambda u: (rows(u)[0], np.argmax(rows(u)[1])), "all of W"),
         (lambda u: (rows(u)[0].ravel(), np.argmax(rows(u)[1])), "all of W"),
         (lambda u: (rows(u)[0] / rows(u)[1][:, None], np.argmax(rows(u)[1])), "10 copies"),
@@ -185,6 +218,13 @@ def rows(update):
 )
 def test_ratio_attack_mistakes(wrong, phrase):
     assert_incorrect(ex.check_ratio_attack(wrong), phrase)
+
+
+def test_brightest_pixel_mistake_names_the_dimmed_digit():
+    feedback = ex.check_ratio_attack(brightest_pixel_rebuild)
+    assert_incorrect(feedback, "For a one-example update of the digit 8")
+    assert "Here the brightest pixel is 0.8." in feedback.hint, feedback
+    assert "times a constant" not in feedback.message, feedback
 
 
 def test_ratio_attack_stub_and_errors():
@@ -255,6 +295,9 @@ def test_unmask_sum_right_answers():
         (lambda m: sum(decode(vector) for vector in m), "decodes each masked vector"),
         (lambda m: sum(m), "still encoded"),
         (lambda m: good_unmask(m) / len(m), "mean"),
+        (lambda m: sum(m).view(np.int32) / 2**32, "divided by 2^32 instead of 2^16"),
+        (lambda m: good_unmask(m) * 2**16 / 2**32, "65,536 times too small"),
+        (lambda m: sum(m) / 2**32, "the negative entries wrapped around"),
         (lambda m: by_hand(m) + 65536 * (by_hand(m) < -0.5), "multiples of 65,536"),
         (lambda m: good_unmask(m) + 0.5, "but the sum of the updates is"),
         (lambda m: good_unmask(m)[:3], "shape"),
@@ -264,6 +307,20 @@ def test_unmask_sum_right_answers():
 )
 def test_unmask_sum_mistakes(wrong, phrase):
     assert_incorrect(ex.check_unmask_sum(wrong), phrase)
+
+
+def test_scale_bits_is_exported():
+    assert ex.SCALE_BITS == 16 == secagg.SCALE_BITS
+    assert "SCALE_BITS" in ex.__all__
+    masked = ex.masked_round()["masked"]
+    total = np.sum(masked, axis=0, dtype=np.uint32).view(np.int32)
+    assert np.array_equal(total / 2**ex.SCALE_BITS, ex.masked_round()["updates"].sum(axis=0))
+
+
+def test_unmask_sum_scale_mistake_gets_its_own_message():
+    feedback = ex.check_unmask_sum(lambda m: sum(m).view(np.int32) / 2**32)
+    assert_incorrect(feedback, "instead of 2^16")
+    assert "2**16" in feedback.hint and "but the sum of the updates is" not in feedback.message
 
 
 def test_unmask_sum_stub_and_errors():
@@ -319,9 +376,58 @@ def test_clip_mistakes(wrong, phrase):
     assert_incorrect(ex.check_clip(wrong), phrase)
 
 
+def clip_long_only(update, clip_norm):
+    """Half written: returns only when the update is too long."""
+    norm = np.linalg.norm(update)
+    if norm > clip_norm:
+        return update * clip_norm / norm
+
+
+def clip_short_only(update, clip_norm):
+    """Half written: returns only when the update is short enough."""
+    if np.linalg.norm(update) <= clip_norm:
+        return update
+
+
+def clip_in_place(update, clip_norm):
+    """Scales the caller's array and returns nothing."""
+    update *= min(1, clip_norm / np.linalg.norm(update))
+
+
+def clip_in_place_and_return(update, clip_norm):
+    update *= min(1, clip_norm / np.linalg.norm(update))
+    return update
+
+
+def no_return(update, clip_norm):
+    """Computes the clipped update, but forgets to return it."""
+    update * min(1, clip_norm / np.linalg.norm(update))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "phrase"),
+    [
+        (clip_long_only, "returns None for an update shorter than clip_norm: return it unchanged"),
+        (clip_short_only, "returns None for an update longer than clip_norm"),
+        (clip_in_place, "clip changed the update it was given; return a new array"),
+        (clip_in_place_and_return, "clip changed the update it was given; return a new array"),
+    ],
+)
+def test_clip_partly_written(wrong, phrase):
+    assert_incorrect(ex.check_clip(wrong), phrase)
+
+
+def test_clip_long_only_names_the_short_case():
+    feedback = ex.check_clip(clip_long_only)
+    assert "norm 0.5, and clip_norm = 2" in feedback.message, feedback
+
+
 def test_clip_stub_and_errors():
-    assert ex.check_clip(...).status == "not attempted"
-    assert ex.check_clip(stub).status == "not attempted"
+    for unfinished in (..., stub, no_return, lambda u, c: None):
+        feedback = ex.check_clip(unfinished)
+        assert feedback.status == "not attempted", feedback
+        assert "Replace each `...`" in feedback.message, feedback
+    assert "`return` statement" in ex.check_clip(no_return).message
     assert ex.check_clip(raises).status == "error"
 
 
@@ -349,7 +455,7 @@ def test_the_answer_is_the_smallest_z_within_budget():
 
 def test_noise_for_budget():
     right = ex.check_noise_for_budget(1.5)
-    assert right and "1.40" in right.message
+    assert right and "1.40" in right.message and "δ = 1e-5" in right.message
     assert ex.check_noise_for_budget(np.float64(1.5))
     assert ex.check_noise_for_budget(min(z for z in ex.NOISE_CHOICES if epsilon(z) <= 2))
     assert_incorrect(ex.check_noise_for_budget(1.0), "3.18")
@@ -367,6 +473,14 @@ def test_noise_for_budget():
     assert_incorrect(ex.check_noise_for_budget("1.5"), "one number")
     assert_incorrect(ex.check_noise_for_budget(None), "one number")
     assert ex.check_noise_for_budget(...).status == "not attempted"
+
+
+@pytest.mark.parametrize("z", [1.5, 1.25, 1.4, 1.0, 2.0, "z", -1])
+def test_delta_is_written_as_a_power_of_ten(z):
+    feedback = ex.check_noise_for_budget(z)
+    assert "1e-05" not in repr(feedback), feedback
+    if "δ" in feedback.message:
+        assert "δ = 1e-5" in feedback.message, feedback
 
 
 # --------------------------------------------------------------------------

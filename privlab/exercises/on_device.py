@@ -7,12 +7,13 @@ digits, masked rounds built from seeded keys, and the privacy accounting of
 :func:`~privlab.fl.dp.dp_fedavg_epsilon`.
 
 One helper gives the learner the data of an exercise: :func:`masked_round`
-(exercise 3).
+(exercise 3), whose fixed-point encoding keeps :data:`SCALE_BITS` fractional bits.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -25,8 +26,8 @@ from ..fl.digits import load_digits
 from ..fl.dp import clip_update, dp_fedavg_epsilon
 from ..fl.fedavg import local_sgd, weighted_mean
 from ..fl.model import SIZE, initial_parameters, unpack
-from ..fl.secagg import SCALE_BITS, decode, encode, pairwise_mask
-from . import Feedback, as_number, call_learner, check
+from ..fl.secagg import decode, encode, pairwise_mask
+from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check
 
 __all__ = [
     "NOISE_CHOICES",
@@ -34,6 +35,7 @@ __all__ = [
     "NOISE_RATE",
     "NOISE_ROUNDS",
     "NOISE_TARGET",
+    "SCALE_BITS",
     "check_clip",
     "check_fedavg_step",
     "check_noise_for_budget",
@@ -48,9 +50,28 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _g(value: float) -> str:
+    """A number for a message, to 6 significant digits; rounding noise below 1e-12 shows as 0.
+
+    >>> _g(9.25185853854297e-18), _g(-1e-13), _g(0.1 + 0.2), _g(-2.5e-7)
+    ('0', '0', '0.3', '-2.5e-07')
+    """
+    value = float(value)
+    return "0" if abs(value) < 1e-12 else f"{value:.6g}"
+
+
+def _power_of_ten(value: float) -> str:
+    """A small number as ``1e-5`` rather than Python's ``1e-05``.
+
+    >>> _power_of_ten(1e-5), _power_of_ten(2.5e-10), _power_of_ten(0.01)
+    ('1e-5', '2.5e-10', '0.01')
+    """
+    return re.sub(r"e([+-])0*(\d)", lambda m: f"e{m[1].replace('+', '')}{m[2]}", f"{value:g}")
+
+
 def _entries(array: np.ndarray, count: int = 4) -> str:
     """The first few entries of a vector, for a message: ``[0.25, -1.5, 3, ...]``."""
-    shown = ", ".join(f"{float(x):.6g}" for x in np.ravel(array)[:count])
+    shown = ", ".join(_g(x) for x in np.ravel(array)[:count])
     return f"[{shown}{', ...' if np.size(array) > count else ''}]"
 
 
@@ -190,7 +211,7 @@ def _step_shape_problem(
         return f"fedavg_step should return a NumPy array of numbers; got {_shown(result)}.", hint
     if got.ndim == 0:
         return (
-            f"fedavg_step returned one number, {float(got):.6g}; the step is a vector with one "
+            f"fedavg_step returned one number, {_g(got)}; the step is a vector with one "
             f"entry per parameter ({right.size} here).",
             hint,
         )
@@ -276,26 +297,33 @@ def _same_answer(result: Any, target: np.ndarray) -> bool:
 # Exercise 2: the ratio attack
 # --------------------------------------------------------------------------
 
-_ATTACK_CASES = (  # (row of the digits, epochs, learning rate): the lesson's example first
-    (42, 3, 0.5),
-    (7, 1, 0.1),
-    (1234, 5, 1.0),
-    (305, 2, 0.25),
-    (999, 10, 0.5),
-    (66, 4, 0.05),
+_ATTACK_CASES = (  # (row of the digits, epochs, learning rate, brightness): the lesson's first
+    (42, 3, 0.5, 1.0),
+    (7, 1, 0.1, 1.0),
+    (1234, 5, 1.0, 1.0),
+    (305, 2, 0.25, 1.0),
+    (999, 10, 0.5, 1.0),
+    (66, 4, 0.05, 1.0),
+    (500, 3, 0.5, 0.8),
+    (41, 2, 0.3, 0.55),
 )
 
 
 @lru_cache(maxsize=1)
 def _attack_cases() -> tuple[tuple[np.ndarray, np.ndarray, int], ...]:
-    """(update, image, label): one-example updates ``local_sgd(...) - theta`` from zeros."""
+    """(update, image, label): one-example updates ``local_sgd(...) - theta`` from zeros.
+
+    Every shipped digit has 1.0 as its brightest pixel, so the last cases dim
+    theirs (times 0.8 and 0.55): only the bias entry, not the brightest pixel
+    of the row, then gives the image's scale.
+    """
     images, labels = load_digits()
     theta = initial_parameters()
     cases = []
-    for seed, (row, epochs, rate) in enumerate(_ATTACK_CASES):
-        image, label = images[row : row + 1], labels[row : row + 1]
+    for seed, (row, epochs, rate, brightness) in enumerate(_ATTACK_CASES):
+        image, label = brightness * images[row : row + 1], labels[row : row + 1]
         update = local_sgd(theta, image, label, epochs=epochs, learning_rate=rate, rng=seed)
-        cases.append((update - theta, images[row].copy(), int(labels[row])))
+        cases.append((update - theta, image[0].copy(), int(labels[row])))
     return tuple(cases)
 
 
@@ -403,6 +431,14 @@ def _image_mistake(
                     f"entry. That is the right picture times b[{i}] / b[{j}] = {factor:.4g}.",
                     "Divide a row by its own bias entry: W[i] / b[i], with the same i.",
                 )
+    brightest = float(np.max(original))
+    if brightest > 0 and np.allclose(pixels, original / brightest, rtol=1e-7, atol=1e-12):
+        return (
+            "you scaled the row so its brightest pixel is 1; the image's brightest pixel need "
+            "not be 1: divide by the bias entry b[i], which is exactly the factor.",
+            f"Here the brightest pixel is {brightest:.4g}. Row i of W is the image times b[i], "
+            "so W[i] / b[i] is the image, not W[i] / W[i].max().",
+        )
     return (
         f"your image is the right picture times a constant, {factor:.4g}: the shape is right "
         "but the pixel values are not.",
@@ -494,6 +530,13 @@ def check_ratio_attack(rebuild: Any) -> Feedback:
 # Exercise 3: unmasking the sum
 # --------------------------------------------------------------------------
 
+SCALE_BITS = 16
+"""Fractional bits of exercise 3's fixed point.
+
+Each update x was encoded as round(x * 2**16) modulo 2**32; values from 2**31
+up stand for negative numbers.
+"""
+
 _ROUND = 2**32
 _UNIT = 2**SCALE_BITS
 _MASK_CASES = ((4, 6, 503), (3, 5, 504), (6, 8, 505), (5, 40, 506))  # devices, numbers, seed
@@ -511,7 +554,7 @@ def _masked(devices: int, length: int, seed: int) -> tuple[np.ndarray, list[np.n
     keys = [PrivateKey(generator.bytes(32)) for _ in range(devices)]
     masked = []
     for u, update in enumerate(updates):
-        vector = encode(update, devices=devices)
+        vector = encode(update, scale_bits=SCALE_BITS, devices=devices)
         for v in range(devices):
             if v != u:
                 mask = pairwise_mask(keys[u], keys[v].public_key, length)
@@ -526,10 +569,11 @@ def masked_round() -> dict[str, Any]:
     """A simplified round of secure aggregation with pairwise masks only (exercise 3).
 
     Four devices each hold an update of six numbers. Each encodes its update
-    in fixed point (:func:`~privlab.fl.secagg.encode`, 16 fractional bits,
-    modulo :math:`2^{32}`) and adds, or subtracts, one pairwise mask
-    (:func:`~privlab.fl.secagg.pairwise_mask`) per other device. Nobody drops
-    out and there are no self masks, so the masks cancel in the sum.
+    in fixed point (:func:`~privlab.fl.secagg.encode`, :data:`SCALE_BITS` = 16
+    fractional bits, modulo :math:`2^{32}`) and adds, or subtracts, one
+    pairwise mask (:func:`~privlab.fl.secagg.pairwise_mask`) per other device.
+    Nobody drops out and there are no self masks, so the masks cancel in the
+    sum.
 
     Returns
     -------
@@ -566,7 +610,7 @@ def _unmask_mistakes(
     )
     return [
         (
-            np.sum([decode(vector) for vector in masked], axis=0),
+            np.sum([decode(vector, scale_bits=SCALE_BITS) for vector in masked], axis=0),
             "That decodes each masked vector before adding: each one alone is random numbers, "
             "and the masks cancel only in the sum modulo 2^32, which decoding first loses (the "
             "result is off by multiples of 65,536).",
@@ -607,6 +651,20 @@ def _unmask_mistakes(
             "That is the mean of the updates; the question asks for their sum.",
             "Do not divide by the number of devices.",
         ),
+        (
+            right * _UNIT / _ROUND,
+            "That is the sum divided by 2^32 instead of 2^16, so 65,536 times too small: the "
+            "ring has 2^32 elements, but the scale of the fixed point is 2^16 (x was stored as "
+            "round(x · 2^16)).",
+            f"Divide the signed sum by 2**{SCALE_BITS} = 65,536, not by 2**32.",
+        ),
+        (
+            ring / _ROUND,
+            "That divides the sum in the ring by 2^32 instead of 2^16, so it is 65,536 times too "
+            "small, and the negative entries wrapped around: values from 2^31 up stand for "
+            "negative numbers.",
+            f"Subtract 2^32 from every value ≥ 2^31, then divide by 2**{SCALE_BITS} = 65,536.",
+        ),
     ]
 
 
@@ -617,7 +675,7 @@ def check_unmask_sum(unmask_sum: Any) -> Feedback:
     first_right = masked_round()["updates"].sum(axis=0)
     for devices, length, seed in _MASK_CASES:
         _, masked = _masked(devices, length, seed)
-        right = decode(np.sum(masked, axis=0, dtype=np.uint32))
+        right = decode(np.sum(masked, axis=0, dtype=np.uint32), scale_bits=SCALE_BITS)
         result = call_learner(unmask_sum, [vector.copy() for vector in masked])
         got = _float_array(result)
         if got is None:
@@ -768,15 +826,61 @@ def _demo_attack(clip: Any) -> str:
     )
 
 
+def _returns_something(clip: Any) -> bool:
+    """Whether ``clip`` returns anything but None for at least one of the cases."""
+    for update, clip_norm in _clip_cases():
+        try:
+            call_learner(clip, update.copy(), clip_norm)
+        except (_NotAttempted, LearnerCodeError):
+            continue
+        return True
+    return False
+
+
 @check("Exercise 4 (clipping)", "Make clip(update, clip_norm) return an array like update.")
 def check_clip(clip: Any) -> Feedback:
     """``clip(update, clip_norm)`` must give ``update * min(1, C / ‖update‖)``."""
     name = "Exercise 4 (clipping)"
-    for update, clip_norm in _clip_cases():
-        result = call_learner(clip, update.copy(), clip_norm)
+    for number, (update, clip_norm) in enumerate(_clip_cases()):
+        given = update.copy()
+        norm = float(np.linalg.norm(update))
+        try:
+            result = call_learner(clip, given, clip_norm)
+        except _NotAttempted:
+            result = None
+        if not np.array_equal(given, update):
+            return Feedback(
+                name,
+                "incorrect",
+                "clip changed the update it was given; return a new array. (It was an update "
+                f"of norm {norm:.4g}, with clip_norm = {clip_norm:g}.) The caller may still "
+                "need the original update, and a function that returns nothing gives None.",
+                "Compute `update * factor`, which makes a new array, and return it; avoid "
+                "`update *= factor`, which rewrites the caller's array.",
+            )
+        if result is None:
+            if not (number or _returns_something(clip)):
+                raise _NotAttempted  # a stub, or no `return` at all
+            if norm <= clip_norm:
+                return Feedback(
+                    name,
+                    "incorrect",
+                    "clip returns None for an update shorter than clip_norm: return it "
+                    f"unchanged. (This one has norm {norm:.4g}, and clip_norm = {clip_norm:g}.)",
+                    "Every path through the function needs a `return`: an update within C "
+                    "comes back as it is.",
+                )
+            return Feedback(
+                name,
+                "incorrect",
+                "clip returns None for an update longer than clip_norm: return it scaled down "
+                f"to norm clip_norm. (This one has norm {norm:.4g}, and clip_norm = "
+                f"{clip_norm:g}.)",
+                "Every path through the function needs a `return`: a long update comes back "
+                "times C / ‖u‖.",
+            )
         right = clip_update(update, clip_norm)
         got = _float_array(result)
-        norm = float(np.linalg.norm(update))
         if got is None:
             return Feedback(
                 name,
@@ -875,7 +979,7 @@ def check_noise_for_budget(z: Any) -> Feedback:
     best = min(fine)
     below = max(choice for choice in NOISE_CHOICES if choice < best)
     setting = (
-        f"{NOISE_ROUNDS} rounds, q = {NOISE_RATE:g}, δ = {NOISE_DELTA:g}, target ε ≤ "
+        f"{NOISE_ROUNDS} rounds, q = {NOISE_RATE:g}, δ = {_power_of_ten(NOISE_DELTA)}, target ε ≤ "
         f"{NOISE_TARGET:g}"
     )
     hint = (
@@ -893,10 +997,11 @@ def check_noise_for_budget(z: Any) -> Feedback:
         return Feedback(
             name,
             "correct",
-            f"z = {best:g} gives ε = {table[best]:.2f} ≤ {NOISE_TARGET:g} over {NOISE_ROUNDS} "
-            f"rounds, while z = {below:g} would give ε = {table[below]:.2f}. The smallest noise "
-            "that meets the budget keeps the most accuracy. Sampling does much of the work: a "
-            f"device takes part in only {NOISE_RATE:.0%} of the rounds.",
+            f"z = {best:g} gives ε = {table[best]:.2f} ≤ {NOISE_TARGET:g} (with δ = "
+            f"{_power_of_ten(NOISE_DELTA)}) over {NOISE_ROUNDS} rounds, while z = {below:g} "
+            f"would give ε = {table[below]:.2f}. The smallest noise that meets the budget keeps "
+            "the most accuracy. Sampling does much of the work: a device takes part in only "
+            f"{NOISE_RATE:.0%} of the rounds.",
         )
     if choice is not None and table[choice] > NOISE_TARGET:
         return Feedback(
