@@ -78,3 +78,20 @@ class MixedSharesError(PrivlabError):
         ...
     privlab.errors.MixedSharesError: shares must all come from one sharing; got shares of ...
     """
+
+
+class DecryptionError(PrivlabError):
+    """A message or backup could not be opened; the message says why, and nothing was revealed.
+
+    Raised for a tampered, truncated, replayed or misaddressed message, a
+    wrong key or password, or a corrupt file. No part of the plaintext is
+    ever returned with it, and the state it was opened with (a chat session,
+    a store) is left as it was, so a later genuine message still opens.
+
+    Examples
+    --------
+    >>> raise DecryptionError("message 3 was changed in transit: its authentication tag is wrong")
+    Traceback (most recent call last):
+        ...
+    privlab.errors.DecryptionError: message 3 was changed in transit: its authentication tag is wrong
+    """
