@@ -9,9 +9,10 @@ The core modules are plain Python, NumPy and PyNaCl, small enough to read:
 * :mod:`privlab.crypto`: end-to-end encrypted messaging with PyNaCl.
 
 ``privlab.dp`` loads with the package. ``privlab.mpc``, ``privlab.fl`` and
-``privlab.crypto`` (which also need PyNaCl), charts (:mod:`privlab.viz`), widgets (:mod:`privlab.widgets`) and
-exercise checks (:mod:`privlab.exercises`) load only when a lesson asks for
-them (``from privlab import mpc``), so ``import privlab`` stays light.
+``privlab.crypto`` (which also need PyNaCl), charts (:mod:`privlab.viz`),
+widgets (:mod:`privlab.widgets`) and exercise checks (:mod:`privlab.exercises`)
+load only when a lesson asks for them (``from privlab import mpc``), so
+``import privlab`` stays light.
 """
 
 from __future__ import annotations

@@ -90,8 +90,8 @@ class DecryptionError(PrivlabError):
 
     Examples
     --------
-    >>> raise DecryptionError("message 3 was changed in transit: its authentication tag is wrong")
+    >>> raise DecryptionError("message 3 was changed in transit: its tag is wrong")
     Traceback (most recent call last):
         ...
-    privlab.errors.DecryptionError: message 3 was changed in transit: its authentication tag is wrong
+    privlab.errors.DecryptionError: message 3 was changed in transit: its tag is wrong
     """
