@@ -1,0 +1,13 @@
+"""End-to-end encrypted messaging, built from PyNaCl's constructions (never home-made ciphers).
+
+The pieces of lesson 06, each a small module:
+
+* :mod:`privlab.crypto.keys`: identities (X25519 and Ed25519 keys) and prekey bundles.
+* :mod:`privlab.crypto.x3dh`: session set-up in the style of Signal's X3DH.
+* :mod:`privlab.crypto.ratchet`: the Double Ratchet: a fresh key for every message.
+* :mod:`privlab.crypto.safety`: safety numbers, to catch a man in the middle.
+* :mod:`privlab.crypto.relay`: a server that stores and forwards what it is given, and shows it.
+* :mod:`privlab.crypto.pitfalls`: what goes wrong without them: nonce reuse, malleability.
+"""
+
+from __future__ import annotations
