@@ -1,0 +1,540 @@
+"""Identities, prekeys and key derivation for end-to-end encrypted chats.
+
+Every user of a Signal-style messenger holds, on their own device:
+
+* an **identity key**: long-term, the key that safety numbers are made from.
+  Here it is one Ed25519 signing key (``signing_key``) whose X25519 form
+  (``identity_private_key``, public part ``identity_key``) is used for
+  Diffie-Hellman. libsodium converts between the two forms
+  (``crypto_sign_ed25519_sk_to_curve25519``); Signal does the same thing the
+  other way round (XEdDSA signs with the X25519 key). One secret, two uses:
+  safe for this pair of schemes, but not a habit to copy to others.
+* a **signed prekey**: a medium-term X25519 key pair whose public key is signed
+  by the identity key, so that a server cannot swap in a key of its own.
+* **one-time prekeys**: X25519 key pairs, each used for one chat set-up and then deleted.
+
+The public halves go to the server as a :class:`PrekeyBundle`; anyone can
+fetch it and start a chat while the owner is offline (:mod:`privlab.crypto.x3dh`).
+
+Two building blocks live here too: :func:`x25519` (Diffie-Hellman) and
+:func:`hkdf_sha256` (RFC 5869), which turn shared secrets into keys.
+
+Randomness: ``rng=None`` (the default) draws keys from the operating system
+(``nacl.utils.random``). A seed or ``numpy.random.Generator`` gives the same
+keys on every run: for lessons and tests only, since anyone who knows the
+seed knows every secret key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import numbers
+from dataclasses import dataclass, field
+from typing import Any
+
+import nacl.bindings
+import nacl.exceptions
+import nacl.utils
+import numpy as np
+from nacl.public import PrivateKey
+from nacl.signing import SigningKey, VerifyKey
+
+from .. import _validate as check
+from ..errors import InvalidParameterError
+
+__all__ = [
+    "KEY_BYTES",
+    "SIGNATURE_BYTES",
+    "Identity",
+    "PrekeyBundle",
+    "SignedPrekey",
+    "hkdf_sha256",
+    "new_private_key",
+    "public_key_of",
+    "x25519",
+]
+
+KEY_BYTES = 32
+"""Length of every key here: X25519 and Ed25519 keys, root, chain and message keys."""
+
+SIGNATURE_BYTES = 64
+"""Length of an Ed25519 signature."""
+
+_MAX_ONE_TIME_PREKEYS = 1_000
+_MAX_KEY_ID = 2**32 - 1  # key ids travel as 4-byte numbers
+
+
+# --------------------------------------------------------------------------
+# Randomness, Diffie-Hellman and key derivation
+# --------------------------------------------------------------------------
+
+
+def _randomness(rng: Any) -> np.random.Generator | None:
+    """``None`` stays ``None`` (cryptographic randomness); a seed or Generator gives a Generator."""
+    return None if rng is None else check.rng(rng)
+
+
+def _random_secret(generator: np.random.Generator | None) -> bytes:
+    """32 secret bytes: from the operating system, or from a Generator (lessons and tests)."""
+    return nacl.utils.random(KEY_BYTES) if generator is None else generator.bytes(KEY_BYTES)
+
+
+def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
+    """A fresh X25519 private key (32 random bytes; X25519 clamps them when it uses them).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int or None
+        ``None`` (default): cryptographic randomness. A seed or Generator:
+        the same key on every run, for lessons and tests only.
+
+    Returns
+    -------
+    nacl.public.PrivateKey
+        The key pair; ``bytes(key.public_key)`` is the 32-byte public key.
+
+    Examples
+    --------
+    >>> key = new_private_key(rng=7)
+    >>> len(bytes(key.public_key)), key.encode() == new_private_key(rng=7).encode()
+    (32, True)
+    """
+    return PrivateKey(_random_secret(_randomness(rng)))
+
+
+def public_key_of(private_key: PrivateKey | bytes) -> bytes:
+    """The 32-byte X25519 public key of a private key: :math:`A = a \\cdot G`.
+
+    Parameters
+    ----------
+    private_key : nacl.public.PrivateKey or bytes
+        An X25519 private key, or its 32 raw bytes.
+
+    Returns
+    -------
+    bytes
+        The public key, 32 bytes.
+
+    Examples
+    --------
+    >>> key = new_private_key(rng=1)
+    >>> public_key_of(key) == bytes(key.public_key) == public_key_of(key.encode())
+    True
+    """
+    secret = _private_bytes("private_key", private_key)
+    return nacl.bindings.crypto_scalarmult_base(secret)
+
+
+def x25519(private_key: PrivateKey | bytes, public_key: bytes) -> bytes:
+    """Diffie-Hellman on Curve25519: :math:`\\mathrm{DH}(a, B) = a \\cdot B = ab \\cdot G`.
+
+    Both sides get the same 32 bytes: :math:`a \\cdot (b G) = b \\cdot (a G)`.
+    An eavesdropper who sees only :math:`aG` and :math:`bG` cannot compute it.
+    A public key of small order (which would make the result all zeros,
+    whatever the private key) is refused.
+
+    Parameters
+    ----------
+    private_key : nacl.public.PrivateKey or bytes
+        Our X25519 private key (or its 32 raw bytes).
+    public_key : bytes
+        Their 32-byte X25519 public key.
+
+    Returns
+    -------
+    bytes
+        The 32-byte shared secret (``crypto_scalarmult``). Feed it to a key
+        derivation function such as :func:`hkdf_sha256`, never use it as a key directly.
+
+    Raises
+    ------
+    InvalidParameterError
+        If a key has the wrong type or length, or ``public_key`` has small order.
+
+    Examples
+    --------
+    >>> alice, bob = new_private_key(rng=1), new_private_key(rng=2)
+    >>> x25519(alice, public_key_of(bob)) == x25519(bob, public_key_of(alice))
+    True
+    """
+    secret = _private_bytes("private_key", private_key)
+    public = _key_bytes("public_key", public_key)
+    try:
+        return nacl.bindings.crypto_scalarmult(secret, public)
+    except nacl.exceptions.RuntimeError as error:  # libsodium refuses an all-zero result
+        raise InvalidParameterError(
+            "public_key must be a valid X25519 public key (not a point of small order, "
+            f"which gives an all-zero shared secret); got {public.hex()}."
+        ) from error
+
+
+def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int = 32) -> bytes:
+    """HKDF with HMAC-SHA256 (RFC 5869): turn a shared secret into keys.
+
+    Two steps:
+
+    .. math::
+
+        \\mathrm{PRK} &= \\mathrm{HMAC}(\\mathit{salt}, \\mathit{ikm})
+            \\qquad \\text{(extract; an empty salt means 32 zero bytes)} \\\\
+        T_i &= \\mathrm{HMAC}(\\mathrm{PRK}, T_{i-1} \\,\\|\\, \\mathit{info} \\,\\|\\, i),
+            \\quad T_0 = \\text{empty}
+            \\qquad \\text{(expand)}
+
+    and the output is the first ``length`` bytes of :math:`T_1 \\| T_2 \\| \\dots`.
+    Different ``info`` strings give independent keys from one secret.
+
+    Parameters
+    ----------
+    ikm : bytes
+        Input key material, such as Diffie-Hellman outputs.
+    salt : bytes
+        A non-secret (or, in the Double Ratchet, secret) random value. Default: empty.
+    info : bytes
+        What the keys are for, so keys for different purposes differ. Default: empty.
+    length : int
+        Bytes to output, from 1 to 8160 (255 blocks of 32 bytes).
+
+    Returns
+    -------
+    bytes
+        ``length`` bytes of output key material.
+
+    Examples
+    --------
+    RFC 5869, test case 1:
+
+    >>> okm = hkdf_sha256(bytes([0x0B] * 22), salt=bytes(range(13)),
+    ...                   info=bytes(range(0xF0, 0xFA)), length=42)
+    >>> okm.hex()[:32]
+    '3cb25f25faacd57a90434f64d0362f2a'
+    """
+    ikm = _bytes("ikm", ikm)
+    salt = _bytes("salt", salt)
+    info = _bytes("info", info)
+    length = check.integer("length", length, low=1, high=255 * hashlib.sha256().digest_size)
+    prk = hmac.new(salt or bytes(32), ikm, hashlib.sha256).digest()
+    output, block = b"", b""
+    for counter in range(1, -(-length // 32) + 1):
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        output += block
+    return output[:length]
+
+
+# --------------------------------------------------------------------------
+# Keys on the owner's device
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignedPrekey:
+    """A medium-term X25519 key pair, its public key signed by the owner's identity key.
+
+    Parameters
+    ----------
+    key_id : int
+        Names the key in bundles and first messages (a whole number from 1).
+    private_key : nacl.public.PrivateKey
+        The secret half; it never leaves the device. Not shown in ``repr``.
+    signature : bytes
+        Ed25519 signature, by the identity's signing key, over the 32 bytes of the public key.
+
+    Examples
+    --------
+    >>> bob = Identity("Bob", rng=2)
+    >>> prekey = bob.signed_prekey
+    >>> prekey.key_id, len(prekey.public_key), len(prekey.signature)
+    (1, 32, 64)
+    """
+
+    key_id: int
+    private_key: PrivateKey = field(repr=False)
+    signature: bytes
+
+    @property
+    def public_key(self) -> bytes:
+        """The 32-byte X25519 public key, the part that goes into bundles."""
+        return bytes(self.private_key.public_key)
+
+
+@dataclass(frozen=True)
+class PrekeyBundle:
+    """What the server hands out to anyone who wants to start a chat: public keys only.
+
+    Parameters
+    ----------
+    owner : str
+        Whose bundle this claims to be (a display name; the keys are what counts).
+    identity_key : bytes
+        The owner's X25519 identity public key, :math:`IK`.
+    verify_key : bytes
+        The owner's Ed25519 public key. Its X25519 form must be ``identity_key``:
+        one identity, two forms.
+    signed_prekey : bytes
+        The X25519 signed prekey, :math:`SPK`.
+    signed_prekey_id : int
+        Its key id.
+    signed_prekey_signature : bytes
+        Ed25519 signature by ``verify_key`` over ``signed_prekey``. Checked by
+        :func:`~privlab.crypto.x3dh.x3dh_initiate` (see :meth:`signature_is_valid`).
+    one_time_prekey : bytes or None
+        One X25519 one-time prekey, :math:`OPK`, or ``None`` when they have run out.
+    one_time_prekey_id : int or None
+        Its key id, or ``None`` along with ``one_time_prekey``.
+
+    Raises
+    ------
+    InvalidParameterError
+        If a field has the wrong type or length, or ``identity_key`` is not the
+        X25519 form of ``verify_key``. (A bad signature is not refused here:
+        a bundle may be forged, and :func:`~privlab.crypto.x3dh.x3dh_initiate` refuses it.)
+
+    Examples
+    --------
+    >>> bob = Identity("Bob", one_time_prekeys=2, rng=2)
+    >>> bundle = bob.prekey_bundle()
+    >>> bundle.owner, bundle.one_time_prekey_id, bundle.signature_is_valid()
+    ('Bob', 1, True)
+    """
+
+    owner: str
+    identity_key: bytes
+    verify_key: bytes
+    signed_prekey: bytes
+    signed_prekey_id: int
+    signed_prekey_signature: bytes
+    one_time_prekey: bytes | None = None
+    one_time_prekey_id: int | None = None
+
+    def __post_init__(self) -> None:
+        _name("owner", self.owner)
+        _key_bytes("identity_key", self.identity_key)
+        _key_bytes("verify_key", self.verify_key)
+        _key_bytes("signed_prekey", self.signed_prekey)
+        _key_id("signed_prekey_id", self.signed_prekey_id)
+        _signature_bytes("signed_prekey_signature", self.signed_prekey_signature)
+        if (self.one_time_prekey is None) != (self.one_time_prekey_id is None):
+            raise InvalidParameterError(
+                "one_time_prekey_id must be given exactly when one_time_prekey is; got "
+                f"one_time_prekey_id={self.one_time_prekey_id!r} with "
+                f"one_time_prekey={'None' if self.one_time_prekey is None else 'a key'}."
+            )
+        if self.one_time_prekey is not None:
+            _key_bytes("one_time_prekey", self.one_time_prekey)
+            _key_id("one_time_prekey_id", self.one_time_prekey_id)
+        if _x25519_form(self.verify_key) != self.identity_key:
+            raise InvalidParameterError(
+                "identity_key must be the X25519 form of verify_key (one identity, two forms); "
+                f"got identity_key {self.identity_key.hex()[:16]}…, which belongs to another key."
+            )
+
+    def signature_is_valid(self) -> bool:
+        """Whether ``signed_prekey_signature`` is the identity key's signature on ``signed_prekey``.
+
+        Returns
+        -------
+        bool
+            ``True`` if the Ed25519 signature verifies under ``verify_key``.
+
+        Examples
+        --------
+        >>> from dataclasses import replace
+        >>> bundle = Identity("Bob", rng=2).prekey_bundle()
+        >>> forged = replace(bundle, signed_prekey=public_key_of(new_private_key(rng=666)))
+        >>> bundle.signature_is_valid(), forged.signature_is_valid()
+        (True, False)
+        """
+        try:
+            VerifyKey(self.verify_key).verify(self.signed_prekey, self.signed_prekey_signature)
+        except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+            return False
+        return True
+
+
+class Identity:
+    """One user's device: a name, an identity key, a signed prekey and one-time prekeys.
+
+    Key generation draws, in this order, 32 bytes for the Ed25519 signing key
+    (its seed), 32 for the signed prekey, and 32 for each one-time prekey.
+    The X25519 identity key is *derived* from the signing key
+    (``SigningKey.to_curve25519_private_key``), so one secret is the whole identity.
+
+    Parameters
+    ----------
+    name : str
+        A display name, such as ``"Alice"``.
+    one_time_prekeys : int
+        How many one-time prekeys to make (0 to 1000; default 10). Their key ids are 1, 2, ...
+    rng : numpy.random.Generator, int or None
+        ``None`` (default): cryptographic randomness. A seed or Generator: the
+        same keys on every run, for lessons and tests only.
+
+    Attributes
+    ----------
+    name : str
+    signing_key : nacl.signing.SigningKey
+        The Ed25519 identity key (secret).
+    identity_private_key : nacl.public.PrivateKey
+        Its X25519 form (secret), used in X3DH.
+    signed_prekey : SignedPrekey
+    one_time_prekeys : dict of int to nacl.public.PrivateKey
+        The one-time prekeys still held, by key id; X3DH deletes each one it uses.
+
+    Examples
+    --------
+    >>> alice = Identity("Alice", one_time_prekeys=3, rng=1)
+    >>> alice
+    Identity('Alice', identity key fea57283…, 3 one-time prekeys)
+    >>> len(alice.identity_key), len(alice.verify_key), sorted(alice.one_time_prekeys)
+    (32, 32, [1, 2, 3])
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        one_time_prekeys: int = 10,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        self.name = _name("name", name)
+        count = check.integer(
+            "one_time_prekeys", one_time_prekeys, low=0, high=_MAX_ONE_TIME_PREKEYS
+        )
+        generator = _randomness(rng)
+        self.signing_key = SigningKey(_random_secret(generator))
+        self.identity_private_key = self.signing_key.to_curve25519_private_key()
+        prekey = PrivateKey(_random_secret(generator))
+        signature = self.signing_key.sign(bytes(prekey.public_key)).signature
+        self.signed_prekey = SignedPrekey(key_id=1, private_key=prekey, signature=signature)
+        self.one_time_prekeys = {
+            key_id: PrivateKey(_random_secret(generator)) for key_id in range(1, count + 1)
+        }
+        self._handed_out: set[int] = set()
+
+    @property
+    def identity_key(self) -> bytes:
+        """The 32-byte X25519 identity public key, :math:`IK` (what safety numbers show)."""
+        return bytes(self.identity_private_key.public_key)
+
+    @property
+    def verify_key(self) -> bytes:
+        """The 32-byte Ed25519 public key that checks this identity's signatures."""
+        return bytes(self.signing_key.verify_key)
+
+    def prekey_bundle(self, *, one_time_prekey: bool = True) -> PrekeyBundle:
+        """The public keys the server hands to someone who wants to write to this identity.
+
+        The server gives each one-time prekey away only once, so every call
+        offers one not offered before (the lowest key id left), or none when
+        all have been offered: X3DH then runs with three Diffie-Hellman steps instead of four.
+
+        Parameters
+        ----------
+        one_time_prekey : bool
+            ``False`` leaves the one-time prekey out. Default ``True``.
+
+        Returns
+        -------
+        PrekeyBundle
+
+        Examples
+        --------
+        >>> bob = Identity("Bob", one_time_prekeys=2, rng=2)
+        >>> [bob.prekey_bundle().one_time_prekey_id for _ in range(3)]
+        [1, 2, None]
+        >>> bob.prekey_bundle(one_time_prekey=False).one_time_prekey is None
+        True
+        """
+        if not isinstance(one_time_prekey, bool):
+            raise InvalidParameterError(
+                f"one_time_prekey must be True or False; got {one_time_prekey!r}."
+            )
+        offered = [key_id for key_id in self.one_time_prekeys if key_id not in self._handed_out]
+        key_id = min(offered) if one_time_prekey and offered else None
+        if key_id is not None:
+            self._handed_out.add(key_id)
+        return PrekeyBundle(
+            owner=self.name,
+            identity_key=self.identity_key,
+            verify_key=self.verify_key,
+            signed_prekey=self.signed_prekey.public_key,
+            signed_prekey_id=self.signed_prekey.key_id,
+            signed_prekey_signature=self.signed_prekey.signature,
+            one_time_prekey=None
+            if key_id is None
+            else public_key_of(self.one_time_prekeys[key_id]),
+            one_time_prekey_id=key_id,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Identity({self.name!r}, identity key {self.identity_key.hex()[:8]}…, "
+            f"{len(self.one_time_prekeys)} one-time prekeys)"
+        )
+
+
+# --------------------------------------------------------------------------
+# Argument checks
+# --------------------------------------------------------------------------
+
+
+def _bytes(name: str, value: Any) -> bytes:
+    if not isinstance(value, (bytes, bytearray)):
+        raise InvalidParameterError(f"{name} must be bytes; got {_shown(value)}.")
+    return bytes(value)
+
+
+def _key_bytes(name: str, value: Any) -> bytes:
+    if not isinstance(value, (bytes, bytearray)) or len(value) != KEY_BYTES:
+        raise InvalidParameterError(f"{name} must be a {KEY_BYTES}-byte key; got {_shown(value)}.")
+    return bytes(value)
+
+
+def _private_bytes(name: str, value: Any) -> bytes:
+    if isinstance(value, PrivateKey):
+        return value.encode()
+    if not isinstance(value, (bytes, bytearray)) or len(value) != KEY_BYTES:
+        raise InvalidParameterError(
+            f"{name} must be a nacl.public.PrivateKey or its {KEY_BYTES} bytes; "
+            f"got {_shown(value)}."
+        )
+    return bytes(value)
+
+
+def _signature_bytes(name: str, value: Any) -> bytes:
+    if not isinstance(value, (bytes, bytearray)) or len(value) != SIGNATURE_BYTES:
+        raise InvalidParameterError(
+            f"{name} must be a {SIGNATURE_BYTES}-byte Ed25519 signature; got {_shown(value)}."
+        )
+    return bytes(value)
+
+
+def _key_id(name: str, value: Any) -> int:
+    return check.integer(name, value, low=1, high=_MAX_KEY_ID)
+
+
+def _name(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(f"{name} must be a non-empty string; got {_shown(value)}.")
+    return value
+
+
+def _x25519_form(verify_key: bytes) -> bytes:
+    """The X25519 public key that belongs to an Ed25519 public key."""
+    try:
+        return bytes(VerifyKey(verify_key).to_curve25519_public_key())
+    except nacl.exceptions.RuntimeError as error:
+        raise InvalidParameterError(
+            f"verify_key must be a valid Ed25519 public key; got {verify_key.hex()}."
+        ) from error
+
+
+def _shown(value: Any) -> str:
+    """A short description of a bad value: bytes by length, other values by repr."""
+    if isinstance(value, (bytes, bytearray)):
+        return f"{len(value)} bytes"
+    if isinstance(value, numbers.Number) or value is None:
+        return repr(value)
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
