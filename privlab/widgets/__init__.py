@@ -20,6 +20,7 @@ from .budgets import (
     histogram_demo,
     reconstruction_demo,
 )
+from .crypto import forward_secrecy_demo, mitm_demo, pitfalls_demo
 from .dp import neighbours_demo, noise_scale_demo, noisy_releases_demo, randomized_response_demo
 from .envcheck import environment_check
 from .fl import inversion_demo, phones_demo, secagg_demo, tradeoff_demo, training_demo
@@ -50,6 +51,9 @@ DEMOS: dict[str, Callable[[], Demo]] = {
     "inversion": inversion_demo,
     "secagg": secagg_demo,
     "tradeoff": tradeoff_demo,
+    "forward_secrecy": forward_secrecy_demo,
+    "mitm": mitm_demo,
+    "pitfalls": pitfalls_demo,
 }
 
 __all__ = [
@@ -64,14 +68,17 @@ __all__ = [
     "differencing_demo",
     "environment_check",
     "float_leak_demo",
+    "forward_secrecy_demo",
     "histogram_demo",
     "inversion_demo",
     "lift_lab_demo",
+    "mitm_demo",
     "neighbours_demo",
     "noise_scale_demo",
     "noisy_releases_demo",
     "party_view_demo",
     "phones_demo",
+    "pitfalls_demo",
     "randomized_response_demo",
     "reconstruction_demo",
     "secagg_demo",

@@ -1,0 +1,365 @@
+"""Interactive demos for lesson 06: end-to-end encrypted messaging.
+
+Each function returns a :class:`~privlab.widgets._demo.Demo`. Every number
+shown comes from the real protocols of :mod:`privlab.crypto` (PyNaCl).
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+
+from ..crypto.keys import Identity
+from ..crypto.pitfalls import (
+    aead_decrypt,
+    aead_encrypt,
+    forge,
+    recover_with_crib,
+    stream_decrypt,
+    stream_encrypt,
+    xor_bytes,
+)
+from ..crypto.ratchet import RatchetSession, start_chat
+from ..crypto.safety import format_safety_number, safety_number
+from ..errors import DecryptionError, InvalidParameterError
+from ..viz.style import PALETTE, base_layout
+from ._demo import Demo, selection_slider
+
+SEED = 6
+# Who sends each message of the demo conversation: A (Alice) or B (Bob).
+SENDERS = "AABABBAABAAB"
+READABLE, UNREADABLE, OWN = 2, 0, 1
+STATE_COLOURS = [
+    [0.0, PALETTE["blue"]],
+    [0.33, PALETTE["blue"]],
+    [0.34, "#d9d9d9"],
+    [0.66, "#d9d9d9"],
+    [0.67, PALETTE["vermillion"]],
+    [1.0, PALETTE["vermillion"]],
+]
+SCHEMES = ("Double Ratchet", "one static key")
+
+
+def _toggle(description: str, options: tuple[str, ...], value: str) -> widgets.ToggleButtons:
+    if value not in options:
+        raise InvalidParameterError(
+            f"{description} must be one of {', '.join(options)}; got {value!r}."
+        )
+    return widgets.ToggleButtons(
+        description=description,
+        options=[(option, option) for option in options],
+        value=value,
+        style={"description_width": "initial", "button_width": "auto"},
+    )
+
+
+# --------------------------------------------------------------------------
+# 1. Forward secrecy and healing: what a thief of Bob's phone can read
+# --------------------------------------------------------------------------
+
+
+def thief_can_read(stolen_after: int) -> list[int]:
+    """For each message of :data:`SENDERS`, what a thief holding Bob's ratchet state can do.
+
+    The state is copied right after Bob has handled message ``stolen_after``
+    (0: before any message). Every message is delivered at once. Returns, per
+    message, :data:`READABLE` or :data:`UNREADABLE` for messages to Bob (tried
+    with the stolen copy, which moves forward as Bob's would), and :data:`OWN`
+    for Bob's own messages (shown apart).
+
+    Examples
+    --------
+    >>> thief_can_read(4)
+    [0, 0, 1, 0, 1, 1, 2, 2, 1, 0, 0, 1]
+    """
+    alice_chat, bob_chat = start_chat(Identity("Alice", rng=1), Identity("Bob", rng=2), rng=SEED)
+    sessions = {"A": alice_chat, "B": bob_chat}
+    thief: RatchetSession | None = None
+    if stolen_after == 0:
+        thief = RatchetSession.from_state(bob_chat.export_state(), rng=99)
+    result = []
+    for number, sender in enumerate(SENDERS, start=1):
+        receiver = "B" if sender == "A" else "A"
+        message = sessions[sender].encrypt(f"message {number}".encode())
+        sessions[receiver].decrypt(message)
+        if sender == "B":
+            result.append(OWN)
+        elif thief is None:
+            result.append(UNREADABLE)  # before the theft: its key is already deleted
+        else:
+            try:
+                thief.decrypt(message)
+                result.append(READABLE)
+            except DecryptionError:
+                result.append(UNREADABLE)
+        if number == stolen_after:
+            thief = RatchetSession.from_state(bob_chat.export_state(), rng=99)
+    return result
+
+
+def _static_key(stolen_after: int) -> list[int]:
+    """With one long-term key, the thief reads every message to Bob, before and after."""
+    return [OWN if sender == "B" else READABLE for sender in SENDERS]
+
+
+def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") -> Demo:
+    """Steal Bob's phone after message t: which messages to Bob can the thief read?"""
+    if stolen_after not in range(len(SENDERS) + 1):
+        raise InvalidParameterError(
+            f"stolen_after must be a whole number from 0 to {len(SENDERS)}; got {stolen_after!r}."
+        )
+    when = selection_slider(
+        "steal Bob's phone after message", tuple(range(len(SENDERS) + 1)), stolen_after
+    )
+    how = _toggle("encryption", SCHEMES, scheme)
+    table = {
+        (t, name): (thief_can_read(t) if name == SCHEMES[0] else _static_key(t))
+        for t in range(len(SENDERS) + 1)
+        for name in SCHEMES
+    }
+    labels = [f"{n}<br>{'A→B' if s == 'A' else 'B→A'}" for n, s in enumerate(SENDERS, start=1)]
+    figure = go.Figure(
+        go.Heatmap(
+            z=[table[(stolen_after, scheme)]],
+            x=list(range(1, len(SENDERS) + 1)),
+            y=["messages"],
+            zmin=0,
+            zmax=2,
+            colorscale=STATE_COLOURS,
+            showscale=False,
+            xgap=3,
+            text=[labels],
+            texttemplate="%{text}",
+            hovertemplate="message %{x}<extra></extra>",
+        )
+    )
+    figure.add_vline(
+        x=stolen_after + 0.5, line={"color": PALETTE["black"], "width": 3, "dash": "dash"}
+    )
+    figure.update_layout(base_layout(height=260, margin={"l": 90, "r": 20, "t": 70, "b": 60}))
+    figure.update_xaxes(
+        title_text="message number (red: the thief reads it; blue: it cannot; grey: Bob's own)"
+    )
+    figure.update_yaxes(visible=False)
+
+    def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
+        t, name = when.value, how.value
+        states = table[(t, name)]
+        figure.data[0].update(z=[states])
+        figure.layout.shapes[0].update(x0=t + 0.5, x1=t + 0.5)
+        figure.layout.title.text = f"{name}: the thief copies Bob's phone after message {t}"
+        read = [n for n, state in enumerate(states, start=1) if state == READABLE]
+        to_bob = [n for n, s in enumerate(SENDERS, start=1) if s == "A"]
+        if name == SCHEMES[1]:
+            return (
+                f"Bob's phone is copied after message {t}. "
+                f"With one long-term key, the thief reads all {len(read)} messages to Bob: the "
+                "ones sent before the theft (the server, or anyone who recorded the traffic, "
+                "kept the ciphertexts) and every later one. No forward secrecy, no healing."
+            )
+        before = [n for n in to_bob if n <= t]
+        after = [n for n in to_bob if n > t]
+        healed = [n for n in after if n not in read]
+        return (
+            f"Bob's phone is copied after message {t}. "
+            f"With the Double Ratchet, the {len(before)} messages to Bob before the theft stay "
+            "unreadable: their keys were deleted once used (forward secrecy). After it, the "
+            f"thief reads {', '.join(map(str, read)) or 'none'} until Bob sends a message with "
+            "a fresh ratchet key and Alice answers: from then on "
+            f"({', '.join(map(str, healed)) or 'no later message'}), new Diffie-Hellman keys "
+            "the thief never saw lock it out (healing)."
+        )
+
+    return Demo([when, how], figure, redraw, title="Forward secrecy and healing")
+
+
+# --------------------------------------------------------------------------
+# 2. The man in the middle and the safety numbers
+# --------------------------------------------------------------------------
+
+SERVERS = ("honest server", "server swaps the keys")
+
+
+def mitm_demo(server: str = "server swaps the keys") -> Demo:
+    """A server that hands out its own keys: messages still arrive, safety numbers differ."""
+    choose = _toggle("the server", SERVERS, server)
+    alice, bob = Identity("Alice", rng=11), Identity("Bob", rng=12)
+    mallory_as_bob, mallory_as_alice = Identity("Bob", rng=13), Identity("Alice", rng=14)
+    numbers = {
+        SERVERS[0]: (
+            safety_number(alice.identity_key, "Alice", bob.identity_key, "Bob"),
+            safety_number(bob.identity_key, "Bob", alice.identity_key, "Alice"),
+        ),
+        SERVERS[1]: (
+            safety_number(alice.identity_key, "Alice", mallory_as_bob.identity_key, "Bob"),
+            safety_number(bob.identity_key, "Bob", mallory_as_alice.identity_key, "Alice"),
+        ),
+    }
+    # The man in the middle really works: two sessions, Mallory re-encrypting between them.
+    alice_side, mallory_from_alice = start_chat(alice, mallory_as_bob, rng=15)
+    mallory_to_bob, bob_side = start_chat(mallory_as_alice, bob, rng=16)
+    read_by_mallory = mallory_from_alice.decrypt(alice_side.encrypt(b"The door code is 4711"))
+    delivered = bob_side.decrypt(mallory_to_bob.encrypt(read_by_mallory))
+
+    def rows(name: str) -> tuple[list[str], list[str]]:
+        on_alice, on_bob = (format_safety_number(n).split("\n") for n in numbers[name])
+        return on_alice, on_bob
+
+    on_alice, on_bob = rows(server)
+    figure = go.Figure(
+        go.Table(
+            header={
+                "values": ["<b>Alice's phone shows</b>", "<b>Bob's phone shows</b>"],
+                "fill_color": PALETTE["blue"],
+                "font": {"color": "white", "size": 14},
+                "align": "center",
+            },
+            cells={
+                "values": [on_alice, on_bob],
+                "font": {"family": "monospace", "size": 18},
+                "height": 34,
+                "align": "center",
+            },
+        )
+    )
+    figure.update_layout(base_layout(height=260, margin={"l": 10, "r": 10, "t": 70, "b": 10}))
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+
+    def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
+        on_alice, on_bob = rows(choose.value)
+        same = numbers[choose.value][0] == numbers[choose.value][1]
+        fill = "#e8f4ea" if same else "#fbe3cf"
+        figure.data[0].update(cells={"values": [on_alice, on_bob], "fill_color": [[fill] * 3] * 2})
+        figure.layout.title.text = (
+            "Safety numbers match: nobody is in the middle"
+            if same
+            else "Safety numbers differ: someone is in the middle"
+        )
+        if same:
+            return (
+                "The server handed out Bob's real keys. Both phones compute the same 60 digits "
+                "from the two identity keys: read them to each other, or scan the QR code, and "
+                "you know the chat is end-to-end encrypted to the right person."
+            )
+        return (
+            "The server handed Alice its own key in place of Bob's, and Bob its own in place of "
+            "Alice's. Messages still arrive: Alice's “" + delivered.decode() + "” reached Bob, "
+            "after the server decrypted it (and read “" + read_by_mallory.decode() + "”) and "
+            "encrypted it again. Nothing looks wrong, except the safety numbers: each phone "
+            "computes them from the keys it was given, so they differ. Comparing them catches "
+            "the man in the middle."
+        )
+
+    return Demo([choose], figure, redraw, title="A man in the middle")
+
+
+# --------------------------------------------------------------------------
+# 3. Pitfalls: a reused nonce, a flipped bit
+# --------------------------------------------------------------------------
+
+PITFALLS = ("nonce reused", "bit flip, bare stream", "bit flip, AEAD")
+KEY = bytes(range(32))
+NONCE = bytes(24)
+FIRST = b"Meet me at the station at 6 pm"
+SECOND = b"The new door code is 4711, Bob"
+PAYMENT = b"pay Eve 100 euros"
+
+
+def _hex(data: bytes, limit: int = 24) -> str:
+    text = data[:limit].hex(" ")
+    return text + (" …" if len(data) > limit else "")
+
+
+def pitfall_rows(pitfall: str) -> tuple[list[str], list[str], str]:
+    """The table rows (what, value) and a verdict for one of :data:`PITFALLS`.
+
+    Examples
+    --------
+    >>> _, values, verdict = pitfall_rows("nonce reused")
+    >>> values[-1]
+    'The new door code is 4711, Bob'
+    """
+    if pitfall == PITFALLS[0]:
+        c1, c2 = stream_encrypt(KEY, NONCE, FIRST), stream_encrypt(KEY, NONCE, SECOND)
+        recovered = recover_with_crib(c1, c2, FIRST)
+        return (
+            ["message 1 (known to the attacker)", "ciphertext 1", "ciphertext 2",
+             "ciphertext 1 ⊕ ciphertext 2 = message 1 ⊕ message 2", "message 2, recovered"],
+            [FIRST.decode(), _hex(c1), _hex(c2), _hex(xor_bytes(c1, c2)), recovered.decode()],
+            "recovered",
+        )  # fmt: skip
+    if pitfall == PITFALLS[1]:
+        ciphertext = stream_encrypt(KEY, NONCE, PAYMENT)
+        forged = forge(ciphertext, b"100", b"900", offset=PAYMENT.index(b"100"))
+        return (
+            ["what Alice sent", "ciphertext", "ciphertext after the attacker flipped bits",
+             "what Bob decrypts"],
+            [PAYMENT.decode(), _hex(ciphertext), _hex(forged),
+             stream_decrypt(KEY, NONCE, forged).decode()],
+            "forged",
+        )  # fmt: skip
+    sealed = aead_encrypt(KEY, PAYMENT)
+    body = 24 + PAYMENT.index(b"100")  # the AEAD puts the 24-byte nonce first
+    forged = sealed[:body] + xor_bytes(sealed[body : body + 3], xor_bytes(b"100", b"900"))
+    forged += sealed[body + 3 :]
+    try:
+        outcome = aead_decrypt(KEY, forged).decode()
+    except DecryptionError as error:
+        outcome = f"refused: {error}"
+    return (
+        ["what Alice sent", "sealed message (nonce, ciphertext, tag)",
+         "after the same bit flips", "what Bob gets"],
+        [PAYMENT.decode(), _hex(sealed), _hex(forged), outcome],
+        "refused",
+    )  # fmt: skip
+
+
+def pitfalls_demo(pitfall: str = "nonce reused") -> Demo:
+    """Two classic mistakes, live: a nonce used twice, and a cipher without authentication."""
+    choose = _toggle("pitfall", PITFALLS, pitfall)
+    what, values, _ = pitfall_rows(pitfall)
+    figure = go.Figure(
+        go.Table(
+            columnwidth=[1.3, 2.2],
+            header={"values": ["<b>step</b>", "<b>bytes or text</b>"], "align": "left",
+                    "fill_color": PALETTE["blue"], "font": {"color": "white"}},
+            cells={"values": [what, values], "align": "left", "height": 28,
+                   "font": {"family": "monospace"}},
+        )
+    )  # fmt: skip
+    figure.update_layout(base_layout(height=330, margin={"l": 10, "r": 10, "t": 70, "b": 10}))
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+
+    def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
+        what, values, verdict = pitfall_rows(choose.value)
+        figure.data[0].update(cells={"values": [what, values]})
+        figure.layout.title.text = {
+            "recovered": "A nonce used twice: the second message falls out",
+            "forged": "No authentication: the flipped bits go through",
+            "refused": "Authenticated encryption: the flipped bits are caught",
+        }[verdict]
+        return {
+            "recovered": (
+                "Both messages were encrypted with the same key and the same nonce, so the same "
+                "keystream: XOR the two ciphertexts and the keystream cancels, leaving the XOR "
+                "of the two messages. Anyone who knows or guesses the first recovers the "
+                "second. A nonce must never repeat under one key."
+            ),
+            "forged": (
+                "A stream cipher alone hides the text but does not protect it: flipping bits of "
+                "the ciphertext flips the same bits of the plaintext. Knowing where “100” sits, "
+                "the attacker turned it into “900”, and Bob's decryption raised no alarm."
+            ),
+            "refused": (
+                "XChaCha20-Poly1305, an AEAD, adds a 16-byte tag computed from the whole "
+                "message. The same bit flips make the tag check fail: Bob gets an error and no "
+                "part of the plaintext. Never decrypt without checking the tag."
+            ),
+        }[verdict]
+
+    return Demo([choose], figure, redraw, title="Pitfalls")
+
+
+__all__ = ["forward_secrecy_demo", "mitm_demo", "pitfalls_demo", "thief_can_read"]
