@@ -20,7 +20,13 @@ from .budgets import (
     histogram_demo,
     reconstruction_demo,
 )
-from .crypto import forward_secrecy_demo, mitm_demo, pitfalls_demo
+from .crypto import (
+    chat_demo,
+    delivery_demo,
+    forward_secrecy_demo,
+    mitm_demo,
+    pitfalls_demo,
+)
 from .dp import neighbours_demo, noise_scale_demo, noisy_releases_demo, randomized_response_demo
 from .envcheck import environment_check
 from .fl import inversion_demo, phones_demo, secagg_demo, tradeoff_demo, training_demo
@@ -51,6 +57,8 @@ DEMOS: dict[str, Callable[[], Demo]] = {
     "inversion": inversion_demo,
     "secagg": secagg_demo,
     "tradeoff": tradeoff_demo,
+    "chat": chat_demo,
+    "delivery": delivery_demo,
     "forward_secrecy": forward_secrecy_demo,
     "mitm": mitm_demo,
     "pitfalls": pitfalls_demo,
@@ -61,10 +69,12 @@ __all__ = [
     "Demo",
     "averaging_demo",
     "beaver_demo",
+    "chat_demo",
     "class_average_demo",
     "clipping_demo",
     "composition_demo",
     "cost_demo",
+    "delivery_demo",
     "differencing_demo",
     "environment_check",
     "float_leak_demo",
