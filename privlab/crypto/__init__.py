@@ -2,6 +2,7 @@
 
 The pieces of lesson 06, each a small module:
 
+* :mod:`privlab.crypto.boxes`: public-key encryption with ``Box`` and ``SealedBox``.
 * :mod:`privlab.crypto.keys`: identities (X25519 and Ed25519 keys) and prekey bundles.
 * :mod:`privlab.crypto.x3dh`: session set-up in the style of Signal's X3DH.
 * :mod:`privlab.crypto.ratchet`: the Double Ratchet: a fresh key for every message.

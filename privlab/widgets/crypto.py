@@ -420,6 +420,10 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
     choose.options = [(text if len(text) < 30 else text[:27] + "…", text) for text in DRAFTS]
     choose.value = draft
     pad_toggle = _toggle("padding", PADDING, padding)
+    typed = widgets.Text(
+        placeholder="or type your own (up to 200 characters)",
+        layout=widgets.Layout(width="380px"),
+    )
     alice_sends = widgets.Button(description="Alice sends", icon="paper-plane")
     bob_sends = widgets.Button(description="Bob sends", icon="paper-plane")
     from plotly.subplots import make_subplots
@@ -442,10 +446,11 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
 
     def redraw(figure: go.Figure, trigger: widgets.Widget | None) -> str:
         padded = pad_toggle.value == PADDING[1]
+        text = typed.value.strip()[:200] or choose.value  # typed text wins, bounded
         if trigger is alice_sends:
-            chat.send("Alice", choose.value, padded)
+            chat.send("Alice", text, padded)
         elif trigger is bob_sends:
-            chat.send("Bob", choose.value, padded)
+            chat.send("Bob", text, padded)
         log = chat.server.log_table(preview=10)
         server_rows = [
             f"t={row['time']:g} {row['sender']}→{row['recipient']} {row['size']} B: {row['data']}"
@@ -473,7 +478,9 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
             "to whom, or when."
         )
 
-    return Demo([choose, pad_toggle, alice_sends, bob_sends], figure, redraw, title="The chat")
+    demo = Demo([choose, pad_toggle, alice_sends, bob_sends], figure, redraw, title="The chat")
+    demo.children = (*demo.children[:2], typed, *demo.children[2:])
+    return demo
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""Public-key encryption with PyNaCl's ``Box`` and ``SealedBox``, with clear errors.
+
+* :func:`box_encrypt` / :func:`box_decrypt`: ``nacl.public.Box``. X25519
+  between the sender's private key and the recipient's public key gives a
+  shared key; XSalsa20-Poly1305 encrypts and authenticates. A random 24-byte
+  nonce is drawn for every message and sent in front of it. The recipient
+  knows who sent it (only the two of them have the shared key).
+* :func:`seal` / :func:`unseal`: ``nacl.public.SealedBox``. The sender uses a
+  fresh key pair of its own for each message, so the recipient cannot tell
+  who sent it: the box is anonymous.
+
+The byte formats are PyNaCl's own, so a message from these functions opens
+with plain PyNaCl given the keys, and the other way round. A wrong key or a
+changed byte raises :class:`~privlab.errors.DecryptionError` and returns no
+plaintext at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nacl import exceptions as nacl_errors
+from nacl.public import Box, PrivateKey, PublicKey, SealedBox
+
+from ..errors import DecryptionError, InvalidParameterError
+
+__all__ = ["box_decrypt", "box_encrypt", "seal", "unseal"]
+
+
+def _private(name: str, key: Any) -> PrivateKey:
+    if isinstance(key, PrivateKey):
+        return key
+    if isinstance(key, bytes) and len(key) == 32:
+        return PrivateKey(key)
+    raise InvalidParameterError(
+        f"{name} must be a nacl.public.PrivateKey or 32 bytes; got {type(key).__name__}."
+    )
+
+
+def _public(name: str, key: Any) -> PublicKey:
+    if isinstance(key, PublicKey):
+        return key
+    if isinstance(key, bytes) and len(key) == 32:
+        return PublicKey(key)
+    raise InvalidParameterError(
+        f"{name} must be a nacl.public.PublicKey or 32 bytes; got {type(key).__name__}."
+    )
+
+
+def _data(name: str, data: Any) -> bytes:
+    if not isinstance(data, (bytes, bytearray)):
+        raise InvalidParameterError(f"{name} must be bytes; got {type(data).__name__}.")
+    return bytes(data)
+
+
+def box_encrypt(sender_private: Any, recipient_public: Any, plaintext: bytes) -> bytes:
+    """Encrypt for one recipient, authenticated as coming from the sender (``Box``).
+
+    Returns nonce (24 bytes), ciphertext and tag (16 bytes), as ``Box.encrypt`` does.
+
+    Examples
+    --------
+    >>> alice, bob = PrivateKey(bytes([1] * 32)), PrivateKey(bytes([2] * 32))
+    >>> sealed = box_encrypt(alice, bob.public_key, b"hi Bob")
+    >>> len(sealed), box_decrypt(bob, alice.public_key, sealed)
+    (46, b'hi Bob')
+    """
+    box = Box(
+        _private("sender_private", sender_private), _public("recipient_public", recipient_public)
+    )
+    return bytes(box.encrypt(_data("plaintext", plaintext)))
+
+
+def box_decrypt(recipient_private: Any, sender_public: Any, message: bytes) -> bytes:
+    """Open a :func:`box_encrypt` message; a wrong key or a changed byte raises DecryptionError."""
+    box = Box(
+        _private("recipient_private", recipient_private), _public("sender_public", sender_public)
+    )
+    message = _data("message", message)
+    if len(message) < Box.NONCE_SIZE + 16:
+        raise DecryptionError(
+            f"a Box message is at least 40 bytes (nonce and tag); got {len(message)}: it was cut"
+        )
+    try:
+        return box.decrypt(message)
+    except nacl_errors.CryptoError:
+        raise DecryptionError(
+            "the message failed authentication: it was changed, or the keys are not the ones "
+            "it was made with; nothing was decrypted"
+        ) from None
+
+
+def seal(recipient_public: Any, plaintext: bytes) -> bytes:
+    """Encrypt anonymously for one recipient (``SealedBox``): 48 bytes longer than the text.
+
+    Examples
+    --------
+    >>> bob = PrivateKey(bytes([2] * 32))
+    >>> sealed = seal(bob.public_key, b"who sent this?")
+    >>> len(sealed), unseal(bob, sealed)
+    (62, b'who sent this?')
+    """
+    return bytes(SealedBox(_public("recipient_public", recipient_public)).encrypt(
+        _data("plaintext", plaintext)
+    ))  # fmt: skip
+
+
+def unseal(recipient_private: Any, message: bytes) -> bytes:
+    """Open a :func:`seal` message; a wrong key or a changed byte raises DecryptionError."""
+    box = SealedBox(_private("recipient_private", recipient_private))
+    try:
+        return box.decrypt(_data("message", message))
+    except nacl_errors.CryptoError:
+        raise DecryptionError(
+            "the sealed message failed authentication: it was changed, cut, or sealed for "
+            "another key; nothing was decrypted"
+        ) from None
