@@ -92,6 +92,10 @@ class Demo(widgets.VBox):
         control that changed, or ``None`` for the first drawing.
     title : str
         A short heading shown above the controls.
+    extras : list of ipywidgets widgets, optional
+        Shown under the controls but not observed (a text box a button reads,
+        a progress bar). Given here, not added later, so that the page builds
+        the whole demo at once.
     """
 
     def __init__(
@@ -101,6 +105,7 @@ class Demo(widgets.VBox):
         redraw: Callable[[go.Figure, widgets.Widget | None], str],
         *,
         title: str = "",
+        extras: list[widgets.Widget] | None = None,
     ) -> None:
         self.controls = controls
         self._redraw = redraw
@@ -121,7 +126,7 @@ class Demo(widgets.VBox):
         row = widgets.HBox(
             controls, layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px 24px")
         )
-        super().__init__([*heading, row, self.figure, self.caption])
+        super().__init__([*heading, row, *(extras or []), self.figure, self.caption])
         self.add_class("privlab-demo")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

@@ -53,6 +53,22 @@ def _toggle(description: str, options: tuple[str, ...], value: str) -> widgets.T
     )
 
 
+def _choice(description: str, options: tuple[str, ...], value: str) -> widgets.SelectionSlider:
+    """A slider over named options, in the order given (keyboard-friendly, like every demo's)."""
+    if value not in options:
+        raise InvalidParameterError(
+            f"{description} must be one of {', '.join(options)}; got {value!r}."
+        )
+    return widgets.SelectionSlider(
+        description=description,
+        options=[(option, option) for option in options],
+        value=value,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="420px"),
+    )
+
+
 # --------------------------------------------------------------------------
 # 1. Forward secrecy and healing: what a thief of Bob's phone can read
 # --------------------------------------------------------------------------
@@ -182,7 +198,7 @@ SERVERS = ("honest server", "server swaps the keys")
 
 def mitm_demo(server: str = "server swaps the keys") -> Demo:
     """A server that hands out its own keys: messages still arrive, safety numbers differ."""
-    choose = _toggle("the server", SERVERS, server)
+    choose = _choice("the server", SERVERS, server)
     alice, bob = Identity("Alice", rng=11), Identity("Bob", rng=12)
     mallory_as_bob, mallory_as_alice = Identity("Bob", rng=13), Identity("Alice", rng=14)
     numbers = {
@@ -317,7 +333,7 @@ def pitfall_rows(pitfall: str) -> tuple[list[str], list[str], str]:
 
 def pitfalls_demo(pitfall: str = "nonce reused") -> Demo:
     """Two classic mistakes, live: a nonce used twice, and a cipher without authentication."""
-    choose = _toggle("pitfall", PITFALLS, pitfall)
+    choose = _choice("pitfall", PITFALLS, pitfall)
     what, values, _ = pitfall_rows(pitfall)
     figure = go.Figure(
         go.Table(
@@ -456,14 +472,15 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
             f"t={row['time']:g} {row['sender']}→{row['recipient']} {row['size']} B: {row['data']}"
             for row in log
         ]
+        size = chat.wire_size(choose.value, padded)
+        draft = f"<i>next: “{text}”, {size} bytes on the wire</i>"
         columns = (
-            ("<b>Alice</b>", chat.screens["Alice"]),
+            ("<b>Alice</b>", [*chat.screens["Alice"], draft]),
             ("<b>when, who, how many bytes, the bytes</b>", server_rows),
             ("<b>Bob</b>", chat.screens["Bob"]),
         )
         for trace, (header, rows) in zip(figure.data, columns, strict=True):
             trace.update(header={"values": [header]}, cells={"values": [rows]})
-        size = chat.wire_size(choose.value, padded)
         figure.layout.title.text = (
             f"Next: “{choose.value[:30]}{'…' if len(choose.value) > 30 else ''}”: "
             f"{len(choose.value.encode())} bytes of text, {size} on the wire"
@@ -478,9 +495,13 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
             "to whom, or when."
         )
 
-    demo = Demo([choose, pad_toggle, alice_sends, bob_sends], figure, redraw, title="The chat")
-    demo.children = (*demo.children[:2], typed, *demo.children[2:])
-    return demo
+    return Demo(
+        [choose, pad_toggle, alice_sends, bob_sends],
+        figure,
+        redraw,
+        title="The chat",
+        extras=[typed],
+    )
 
 
 # --------------------------------------------------------------------------

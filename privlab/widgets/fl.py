@@ -232,9 +232,13 @@ def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
             "slows it down. Runs differ by a few points: press Train again to see the spread."
         )
 
-    demo = Demo([*controls.values(), train], figure, redraw, title="Training on the phones")
-    demo.children = (*demo.children, progress)
-    return demo
+    return Demo(
+        [*controls.values(), train],
+        figure,
+        redraw,
+        title="Training on the phones",
+        extras=[progress],
+    )
 
 
 # --------------------------------------------------------------------------
