@@ -7,7 +7,7 @@ numbers of seeded identities, a seeded conversation through the Double Ratchet,
 and message lengths around the padding blocks.
 
 Three helpers give the learner the data of an exercise: :func:`reused_nonce_pair`
-(exercise 1), :func:`two_phones` (exercise 3) and :func:`stolen_device_scenario`
+(exercise 1), :func:`two_phones` (exercise 2) and :func:`stolen_device_scenario`
 (exercise 4).
 """
 
@@ -504,7 +504,7 @@ def _phones() -> tuple[str, str, str]:
 
 
 def two_phones() -> dict[str, str]:
-    """The safety numbers that Alice's and Bob's phones show for their chat (exercise 3).
+    """The safety numbers that Alice's and Bob's phones show for their chat (exercise 2).
 
     The server handed Alice a key of its own as Bob's key, so it can read what
     she sends him. Each phone computes the number from the keys it holds

@@ -176,15 +176,27 @@ def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") 
         before = [n for n in to_bob if n <= t]
         after = [n for n in to_bob if n > t]
         healed = [n for n in after if n not in read]
-        return (
-            f"Bob's phone is copied after message {t}. "
-            f"With the Double Ratchet, the {len(before)} messages to Bob before the theft stay "
-            "unreadable: their keys were deleted once used (forward secrecy). After it, the "
-            f"thief reads {', '.join(map(str, read)) or 'none'} until Bob sends a message with "
-            "a fresh ratchet key and Alice answers: from then on "
-            f"({', '.join(map(str, healed)) or 'no later message'}), new Diffie-Hellman keys "
-            "the thief never saw lock it out (healing)."
+        past = (
+            "No message to Bob came before the theft."
+            if not before
+            else f"The {len(before)} message{'s' if len(before) > 1 else ''} to Bob before the "
+            f"theft stay{'s' if len(before) == 1 else ''} unreadable: their keys were deleted "
+            "once used (forward secrecy)."
         )
+        future = (
+            f" The thief then reads {', '.join(map(str, read))}"
+            if read
+            else " The thief reads none of the later ones"
+        )
+        healing = (
+            f" until Bob has made a key pair after the theft and Alice has answered it: from "
+            f"then on ({', '.join(map(str, healed))}), keys the thief never saw lock it out "
+            "(healing)."
+            if healed
+            else ": the conversation ends before it heals."
+        )
+        start = f"Bob's phone is copied after message {t}. With the Double Ratchet: "
+        return start + past + future + healing
 
     return Demo([when, how], figure, redraw, title="Forward secrecy and healing")
 
@@ -486,13 +498,14 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
             f"{len(choose.value.encode())} bytes of text, {size} on the wire"
         )
         sizes = sorted({row["size"] for row in log})
+        body = size - 57
+        how = f"{body} padded (a multiple of 64)" if padded else f"{body} of text"
         return (
             f"The server has stored {len(log)} messages. It cannot read them, but it learns who "
             f"wrote to whom, when, and how long each message was ({', '.join(map(str, sizes))} "
-            f"bytes so far). The draft “{choose.value}” would take {size} bytes "
-            f"{'padded to a multiple of 64 bytes, plus' if padded else 'including'} the "
-            "ratchet's 57 bytes of header and tag. Padding hides exact lengths, not who talks "
-            "to whom, or when."
+            f"bytes so far). The next message, “{text}”, would take {size} bytes on the wire: "
+            f"{how} plus the ratchet's 57 bytes of header and tag. Padding hides exact lengths, "
+            "not who talks to whom, or when."
         )
 
     return Demo(
@@ -569,7 +582,7 @@ def delivery_demo(delivery: str = "2 and 4 swapped, 5 lost") -> Demo:
         return (
             f"The network delivered {len(order)} of Alice's 5 messages, in the order "
             f"{', '.join(map(str, order))}. Bob opened every one that arrived: each header says "
-            "its number in the chain, so Bob derives the keys of the messages it skipped and "
+            "its number in the chain, so Bob derives the keys of the messages he skipped and "
             f"keeps them for later. He now holds {held} such key{'s' if held != 1 else ''}"
             f"{' for the ' + str(missing) + ' missing message(s)' if missing else ''}"
             f"{' (a message lost at the end leaves no gap to notice)' if held < missing else ''}"
