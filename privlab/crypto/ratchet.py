@@ -527,18 +527,19 @@ def _refuse_old_message(state: RatchetState, header: Header) -> None:
     if header.ratchet_public == state.their_ratchet_public:
         if state.receiving_chain_key is None:
             raise DecryptionError(
-                f"message {number} claims a chain that the other side has not started: "
-                "it was forged"
+                f"message {number + 1} of its chain claims a chain that the other side has not "
+                "started: it was forged"
             )
         if number < state.received_count:
             raise DecryptionError(
-                f"message {number} of this chain was already opened and its key deleted "
+                f"message {number + 1} of this chain was already opened and its key deleted "
                 "(a replay?), or its key was dropped; the session is unchanged"
             )
     if header.ratchet_public in state.retired_ratchet_keys:
         raise DecryptionError(
-            f"message {number} belongs to an earlier chain whose keys were deleted: it was "
-            "already opened (a replay?) or its key was dropped; the session is unchanged"
+            f"message {number + 1} of its chain belongs to an earlier chain whose keys were "
+            "deleted: it was already opened (a replay?) or its key was dropped; the session is "
+            "unchanged"
         )
 
 
@@ -565,9 +566,9 @@ def _open(message_key: bytes, associated_data: bytes, message: Message) -> bytes
         )
     except nacl.exceptions.CryptoError as error:
         raise DecryptionError(
-            f"message {message.header.number} failed authentication (its tag is wrong): it "
-            "was changed or cut in transit, or belongs to another chat; nothing was "
-            "decrypted and the session is unchanged"
+            f"message {message.header.number + 1} of its chain failed authentication (its tag "
+            "is wrong): it was changed or cut in transit, or belongs to another chat; nothing "
+            "was decrypted and the session is unchanged"
         ) from error
 
 
@@ -817,7 +818,7 @@ class RatchetSession:
         >>> bob_chat.decrypt(tampered)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
             ...
-        privlab.errors.DecryptionError: message 0 failed authentication (its tag is wrong): ...
+        privlab.errors.DecryptionError: message 1 of its chain failed authentication ...
         >>> bob_chat.decrypt(wire)
         b'meet at 6'
         """
