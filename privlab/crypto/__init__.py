@@ -8,6 +8,7 @@ The pieces of lesson 06, each a small module:
 * :mod:`privlab.crypto.ratchet`: the Double Ratchet: a fresh key for every message.
 * :mod:`privlab.crypto.safety`: safety numbers, to catch a man in the middle.
 * :mod:`privlab.crypto.relay`: a server that stores and forwards what it is given, and shows it.
+* :mod:`privlab.crypto.theft`: what a thief who copies a phone can read (forward secrecy).
 * :mod:`privlab.crypto.pitfalls`: what goes wrong without them: nonce reuse, malleability.
 """
 

@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import math
 import string
-from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -26,10 +25,10 @@ import numpy as np
 
 from ..crypto.keys import Identity
 from ..crypto.pitfalls import stream_encrypt, xor_bytes
-from ..crypto.ratchet import OVERHEAD_BYTES, Message, RatchetSession, RatchetState, start_chat
+from ..crypto.ratchet import OVERHEAD_BYTES
 from ..crypto.relay import DEFAULT_BLOCK, pad
 from ..crypto.safety import format_safety_number, safety_number
-from ..errors import PrivlabError
+from ..crypto.theft import thief_reads
 from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check
 
 __all__ = [
@@ -773,65 +772,11 @@ STOLEN_AFTER = 7
 _CHAT_SEED = 606
 
 
-def _conversation(
-    senders: tuple[str, ...], stolen_after: int, seed: int
-) -> tuple[list[tuple[str, Message]], RatchetState]:
-    """Run the chat: every message is delivered and read at once; copy Bob's state after one.
-
-    Returns the messages as they travel, with their senders, and Bob's state
-    right after message ``stolen_after`` (0: before the first).
-    """
-    generator = np.random.default_rng(seed)
-    alice, bob = Identity("Alice", rng=generator), Identity("Bob", rng=generator)
-    sessions = dict(zip(("Alice", "Bob"), start_chat(alice, bob, rng=generator), strict=True))
-    stolen = sessions["Bob"].export_state()
-    sent = []
-    for number, sender in enumerate(senders, start=1):
-        receiver = "Bob" if sender == "Alice" else "Alice"
-        message = sessions[sender].encrypt(f"message {number}".encode())
-        sessions[receiver].decrypt(message)
-        sent.append((sender, message))
-        if number == stolen_after:
-            stolen = sessions["Bob"].export_state()
-    return sent, stolen
-
-
-@lru_cache(maxsize=16)
 def _readable(
     senders: tuple[str, ...], stolen_after: int, seed: int = _CHAT_SEED
 ) -> frozenset[int]:
-    """The numbers of the messages a thief with Bob's copied state can read.
-
-    The thief holds every message (from the server, say) and tries each one
-    in order. Alice's messages go to a session carried on from the copy,
-    which follows Bob's receiving chains and DH ratchet steps as far as the
-    copied keys allow. Bob's messages go to a session whose receiving chain is
-    the copy's *sending* chain: the rest of Bob's current chain.
-    """
-    sent, stolen = _conversation(senders, stolen_after, seed)
-    thief = RatchetSession.from_state(stolen, rng=seed + 1)
-    mirror = None
-    if stolen.sending_chain_key is not None:
-        bob_chain = replace(
-            stolen,
-            their_ratchet_public=stolen.our_ratchet_public,
-            receiving_chain_key=stolen.sending_chain_key,
-            received_count=stolen.sent_count,
-            skipped_keys={},
-            retired_ratchet_keys=(),
-        )
-        mirror = RatchetSession.from_state(bob_chain, rng=seed + 2)
-    readable = set()
-    for number, (sender, message) in enumerate(sent, start=1):
-        session = thief if sender == "Alice" else mirror
-        if session is None:
-            continue
-        try:
-            session.decrypt(message)
-        except PrivlabError:
-            continue
-        readable.add(number)
-    return frozenset(readable)
+    """The numbers of the messages a thief with Bob's copied state can read (a real chat)."""
+    return thief_reads(senders, stolen_after, seed=seed)
 
 
 def stolen_device_scenario() -> dict[str, Any]:

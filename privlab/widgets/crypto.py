@@ -19,8 +19,9 @@ from ..crypto.pitfalls import (
     stream_encrypt,
     xor_bytes,
 )
-from ..crypto.ratchet import RatchetSession, start_chat
+from ..crypto.ratchet import start_chat
 from ..crypto.safety import format_safety_number, safety_number
+from ..crypto.theft import thief_reads
 from ..errors import DecryptionError, InvalidParameterError
 from ..viz.style import PALETTE, base_layout
 from ._demo import Demo, selection_slider
@@ -28,7 +29,7 @@ from ._demo import Demo, selection_slider
 SEED = 6
 # Who sends each message of the demo conversation: A (Alice) or B (Bob).
 SENDERS = "AABABBAABAAB"
-READABLE, UNREADABLE, OWN = 2, 0, 1
+READABLE, UNREADABLE = 2, 0
 STATE_COLOURS = [
     [0.0, PALETTE["blue"]],
     [0.33, PALETTE["blue"]],
@@ -75,51 +76,28 @@ def _choice(description: str, options: tuple[str, ...], value: str) -> widgets.S
 
 
 def thief_can_read(stolen_after: int) -> list[int]:
-    """For each message of :data:`SENDERS`, what a thief holding Bob's ratchet state can do.
+    """For each message of :data:`SENDERS`, whether a thief with Bob's copied state reads it.
 
-    The state is copied right after Bob has handled message ``stolen_after``
-    (0: before any message). Every message is delivered at once. Returns, per
-    message, :data:`READABLE` or :data:`UNREADABLE` for messages to Bob (tried
-    with the stolen copy, which moves forward as Bob's would), and :data:`OWN`
-    for Bob's own messages (shown apart).
+    :data:`READABLE` or :data:`UNREADABLE`, from a real chat
+    (:func:`privlab.crypto.theft.thief_reads`), for messages in both directions.
 
     Examples
     --------
     >>> thief_can_read(4)
-    [0, 0, 1, 0, 1, 1, 2, 2, 1, 0, 0, 1]
+    [0, 0, 0, 0, 2, 2, 2, 2, 0, 0, 0, 0]
     """
-    alice_chat, bob_chat = start_chat(Identity("Alice", rng=1), Identity("Bob", rng=2), rng=SEED)
-    sessions = {"A": alice_chat, "B": bob_chat}
-    thief: RatchetSession | None = None
-    if stolen_after == 0:
-        thief = RatchetSession.from_state(bob_chat.export_state(), rng=99)
-    result = []
-    for number, sender in enumerate(SENDERS, start=1):
-        receiver = "B" if sender == "A" else "A"
-        message = sessions[sender].encrypt(f"message {number}".encode())
-        sessions[receiver].decrypt(message)
-        if sender == "B":
-            result.append(OWN)
-        elif thief is None:
-            result.append(UNREADABLE)  # before the theft: its key is already deleted
-        else:
-            try:
-                thief.decrypt(message)
-                result.append(READABLE)
-            except DecryptionError:
-                result.append(UNREADABLE)
-        if number == stolen_after:
-            thief = RatchetSession.from_state(bob_chat.export_state(), rng=99)
-    return result
+    senders = ["Alice" if s == "A" else "Bob" for s in SENDERS]
+    read = thief_reads(senders, stolen_after, seed=SEED)
+    return [READABLE if n in read else UNREADABLE for n in range(1, len(SENDERS) + 1)]
 
 
 def _static_key(stolen_after: int) -> list[int]:
-    """With one long-term key, the thief reads every message to Bob, before and after."""
-    return [OWN if sender == "B" else READABLE for sender in SENDERS]
+    """With one long-term key, the thief reads every message, before and after the theft."""
+    return [READABLE] * len(SENDERS)
 
 
 def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") -> Demo:
-    """Steal Bob's phone after message t: which messages to Bob can the thief read?"""
+    """Steal Bob's phone after message t: which messages can the thief read?"""
     if stolen_after not in range(len(SENDERS) + 1):
         raise InvalidParameterError(
             f"stolen_after must be a whole number from 0 to {len(SENDERS)}; got {stolen_after!r}."
@@ -153,9 +131,7 @@ def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") 
         x=stolen_after + 0.5, line={"color": PALETTE["black"], "width": 3, "dash": "dash"}
     )
     figure.update_layout(base_layout(height=260, margin={"l": 90, "r": 20, "t": 70, "b": 60}))
-    figure.update_xaxes(
-        title_text="message number (red: the thief reads it; blue: it cannot; grey: Bob's own)"
-    )
+    figure.update_xaxes(title_text="message number (red: the thief reads it; blue: it cannot)")
     figure.update_yaxes(visible=False)
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
@@ -165,38 +141,36 @@ def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") 
         figure.layout.shapes[0].update(x0=t + 0.5, x1=t + 0.5)
         figure.layout.title.text = f"{name}: the thief copies Bob's phone after message {t}"
         read = [n for n, state in enumerate(states, start=1) if state == READABLE]
-        to_bob = [n for n, s in enumerate(SENDERS, start=1) if s == "A"]
+        start = f"Bob's phone is copied after message {t}. "
         if name == SCHEMES[1]:
-            return (
-                f"Bob's phone is copied after message {t}. "
-                f"With one long-term key, the thief reads all {len(read)} messages to Bob: the "
-                "ones sent before the theft (the server, or anyone who recorded the traffic, "
-                "kept the ciphertexts) and every later one. No forward secrecy, no healing."
+            return start + (
+                f"With one long-term key, the thief reads all {len(read)} messages, in both "
+                "directions: the ones sent before the theft (the server, or anyone who recorded "
+                "the traffic, kept the ciphertexts) and every later one. No forward secrecy, no "
+                "healing."
             )
-        before = [n for n in to_bob if n <= t]
-        after = [n for n in to_bob if n > t]
-        healed = [n for n in after if n not in read]
+        later = [n for n in range(t + 1, len(SENDERS) + 1)]
+        healed = [n for n in later if n not in read]
         past = (
-            "No message to Bob came before the theft."
-            if not before
-            else f"The {len(before)} message{'s' if len(before) > 1 else ''} to Bob before the "
-            f"theft stay{'s' if len(before) == 1 else ''} unreadable: their keys were deleted "
-            "once used (forward secrecy)."
+            "No message came before the theft."
+            if t == 0
+            else f"Messages 1 to {t} stay unreadable: their keys were deleted once used "
+            "(forward secrecy)."
+            if t > 1
+            else "Message 1 stays unreadable: its key was deleted once used (forward secrecy)."
         )
         future = (
-            f" The thief then reads {', '.join(map(str, read))}"
+            f" The thief then reads {', '.join(map(str, read))} (Bob's current chains)"
             if read
-            else " The thief reads none of the later ones"
+            else " No later message is readable"
         )
         healing = (
-            f" until Bob has made a key pair after the theft and Alice has answered it: from "
-            f"then on ({', '.join(map(str, healed))}), keys the thief never saw lock it out "
-            "(healing)."
+            f", until Bob has made a key pair after the theft, used it, and Alice has answered: "
+            f"from message {healed[0]} on, keys the thief never saw lock it out (healing)."
             if healed
             else ": the conversation ends before it heals."
         )
-        start = f"Bob's phone is copied after message {t}. With the Double Ratchet: "
-        return start + past + future + healing
+        return start + "With the Double Ratchet: " + past + future + healing
 
     return Demo([when, how], figure, redraw, title="Forward secrecy and healing")
 
