@@ -33,6 +33,7 @@ __all__ = [
     "close",
     "is_stub",
     "not_attempted",
+    "shown",
 ]
 
 _STYLE = {
@@ -93,11 +94,23 @@ class LearnerCodeError(Exception):
 
 
 def as_number(value: Any) -> float | None:
-    """A learner's answer as a finite float, or ``None`` if it is not a real number."""
+    """A learner's answer as a finite float, or ``None`` if it is not a real number.
+
+    A NumPy array with one number in it counts as that number.
+    """
+    if getattr(value, "size", None) == 1 and getattr(value, "dtype", None) is not None:
+        if value.dtype.kind in "iuf":
+            value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def shown(value: Any) -> str:
+    """A learner's value for a feedback message: its repr, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def close(a: float, b: float, tolerance: float = 1e-6) -> bool:

@@ -30,6 +30,7 @@ from ..crypto.relay import DEFAULT_BLOCK, pad
 from ..crypto.safety import format_safety_number, safety_number
 from ..crypto.theft import thief_reads
 from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check
+from . import shown as _shown
 
 __all__ = [
     "CONVERSATION",
@@ -45,11 +46,6 @@ __all__ = [
     "stolen_device_scenario",
     "two_phones",
 ]
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _listing(numbers: Any) -> str:

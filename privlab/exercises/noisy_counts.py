@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import data, dp
 from . import Feedback, LearnerCodeError, as_number, call_learner, check, close
+from . import shown as _shown
 
 __all__ = [
     "check_differencing",
@@ -24,12 +25,6 @@ __all__ = [
     "check_rr_estimator",
     "check_scales",
 ]
-
-
-def _shown(value: Any) -> str:
-    """A short repr of a learner's value for a feedback message."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # --------------------------------------------------------------------------

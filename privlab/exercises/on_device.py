@@ -28,6 +28,7 @@ from ..fl.fedavg import local_sgd, weighted_mean
 from ..fl.model import SIZE, initial_parameters, unpack
 from ..fl.secagg import decode, encode, pairwise_mask
 from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check
+from . import shown as _shown
 
 __all__ = [
     "NOISE_CHOICES",
@@ -43,11 +44,6 @@ __all__ = [
     "check_unmask_sum",
     "masked_round",
 ]
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _g(value: float) -> str:
@@ -963,13 +959,6 @@ def _exact_z(guess: float) -> bool:
     return math.isclose(_epsilon(guess), NOISE_TARGET, rel_tol=1e-3)
 
 
-def _number(value: Any) -> float | None:
-    """A learner's answer as a finite float (a one-entry array too), or ``None``."""
-    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
-        value = value.item()
-    return as_number(value)
-
-
 @check("Exercise 5 (noise for a budget)")
 def check_noise_for_budget(z: Any) -> Feedback:
     """The smallest ``z`` of :data:`NOISE_CHOICES` whose epsilon is at most the target."""
@@ -987,7 +976,7 @@ def check_noise_for_budget(z: Any) -> Feedback:
         "sampling_rate=..., noise_multiplier=z, delta=...)` and keep the smallest z with "
         f"ε ≤ {NOISE_TARGET:g}."
     )
-    guess = _number(z)
+    guess = as_number(z)
     if guess is None:
         return Feedback(
             name, "incorrect", f"z should be one number, a noise multiplier; got {_shown(z)}.", hint

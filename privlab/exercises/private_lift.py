@@ -31,6 +31,7 @@ from ..lift_data import (
 from ..lift_report import RELEASED_METRICS, audience_gate, lift_sensitivities
 from ..mpc.psi import blind, hash_to_point, random_scalar
 from . import Feedback, LearnerCodeError, as_number, call_learner, check, close
+from . import shown as _shown
 
 __all__ = [
     "NOISE_EPSILON",
@@ -44,13 +45,6 @@ __all__ = [
     "differencing_reports",
     "psi_views",
 ]
-
-
-def _number(value: Any) -> float | None:
-    """A learner's answer as a finite float (a one-entry array too), or ``None``."""
-    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
-        value = value.item()
-    return as_number(value)
 
 
 def _near(value: float, target: float, tolerance: float = 1e-3) -> bool:
@@ -174,7 +168,7 @@ def check_lift(lift_from_totals: Any) -> Feedback:
     answers = set()
     for metrics in _lift_cases():
         result = call_learner(lift_from_totals, copy.deepcopy(metrics))
-        got = _number(result)
+        got = as_number(result)
         if got is None:
             return Feedback(
                 name,
@@ -251,11 +245,6 @@ def _shown_totals(metrics: dict[str, dict[str, int]]) -> str:
         f"test {test['converters']:,} converters of {test['population']:,} and control "
         f"{control['converters']:,} of {control['population']:,}"
     )
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # --------------------------------------------------------------------------
@@ -750,7 +739,7 @@ def check_differencing(bob_value: Any) -> Feedback:
     """Tuesday's test-group value total minus Monday's: Bob's attributed purchases, in cents."""
     name = "Exercise 4 (differencing attack)"
     monday, tuesday, _, value = _differencing()
-    guess = _number(bob_value)
+    guess = as_number(bob_value)
     hint = (
         "Which of the totals would Bob's purchases change, and in which group? "
         "Subtract Monday's from Tuesday's."
@@ -837,7 +826,7 @@ def check_value_noise(value_noise_scale: Any) -> Feedback:
         "b = Δ / ε_share: Δ = max_purchases × value_cap, and ε_share is the value total's "
         f"share of ε, split equally over the {len(RELEASED_METRICS)} released metrics."
     )
-    guess = _number(value_noise_scale)
+    guess = as_number(value_noise_scale)
     if guess is None:
         return Feedback(
             name,

@@ -74,6 +74,40 @@ def epsilon_slider(
     return selection_slider("ε (privacy loss)", options, value)
 
 
+def one_of(name: str, value: Any, allowed: Sequence[Any]) -> Any:
+    """``value`` if it is one of ``allowed``; else an error naming ``name`` and the choices."""
+    if value not in allowed:
+        shown = ", ".join(
+            f"{option:,}" if isinstance(option, int) else str(option) for option in allowed
+        )
+        raise InvalidParameterError(f"{name} must be one of {shown}; got {value!r}.")
+    return value
+
+
+def choice_slider(description: str, options: Sequence[str], value: str) -> widgets.SelectionSlider:
+    """A slider over named options in the order given (:func:`selection_slider` sorts them)."""
+    one_of(description, value, options)
+    return widgets.SelectionSlider(
+        description=description,
+        options=[(option, option) for option in options],
+        value=value,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="420px"),
+    )
+
+
+def toggle(description: str, options: Sequence[str], value: str) -> widgets.ToggleButtons:
+    """Buttons for a few named options, one of them pressed."""
+    one_of(description, value, options)
+    return widgets.ToggleButtons(
+        description=description,
+        options=[(option, option) for option in options],
+        value=value,
+        style={"description_width": "initial", "button_width": "auto"},
+    )
+
+
 class Demo(widgets.VBox):
     """Controls above a chart and a caption, kept in step.
 

@@ -24,7 +24,7 @@ from ..crypto.safety import format_safety_number, safety_number
 from ..crypto.theft import thief_reads
 from ..errors import DecryptionError, InvalidParameterError
 from ..viz.style import PALETTE, base_layout
-from ._demo import Demo, selection_slider
+from ._demo import Demo, choice_slider, selection_slider, toggle
 
 SEED = 6
 # Who sends each message of the demo conversation: A (Alice) or B (Bob).
@@ -39,35 +39,6 @@ STATE_COLOURS = [
     [1.0, PALETTE["vermillion"]],
 ]
 SCHEMES = ("Double Ratchet", "one static key")
-
-
-def _toggle(description: str, options: tuple[str, ...], value: str) -> widgets.ToggleButtons:
-    if value not in options:
-        raise InvalidParameterError(
-            f"{description} must be one of {', '.join(options)}; got {value!r}."
-        )
-    return widgets.ToggleButtons(
-        description=description,
-        options=[(option, option) for option in options],
-        value=value,
-        style={"description_width": "initial", "button_width": "auto"},
-    )
-
-
-def _choice(description: str, options: tuple[str, ...], value: str) -> widgets.SelectionSlider:
-    """A slider over named options, in the order given (keyboard-friendly, like every demo's)."""
-    if value not in options:
-        raise InvalidParameterError(
-            f"{description} must be one of {', '.join(options)}; got {value!r}."
-        )
-    return widgets.SelectionSlider(
-        description=description,
-        options=[(option, option) for option in options],
-        value=value,
-        continuous_update=False,
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="420px"),
-    )
 
 
 # --------------------------------------------------------------------------
@@ -105,7 +76,7 @@ def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") 
     when = selection_slider(
         "steal Bob's phone after message", tuple(range(len(SENDERS) + 1)), stolen_after
     )
-    how = _toggle("encryption", SCHEMES, scheme)
+    how = toggle("encryption", SCHEMES, scheme)
     table = {
         (t, name): (thief_can_read(t) if name == SCHEMES[0] else _static_key(t))
         for t in range(len(SENDERS) + 1)
@@ -184,7 +155,7 @@ SERVERS = ("honest server", "server swaps the keys")
 
 def mitm_demo(server: str = "server swaps the keys") -> Demo:
     """A server that hands out its own keys: messages still arrive, safety numbers differ."""
-    choose = _choice("the server", SERVERS, server)
+    choose = choice_slider("the server", SERVERS, server)
     alice, bob = Identity("Alice", rng=11), Identity("Bob", rng=12)
     mallory_as_bob, mallory_as_alice = Identity("Bob", rng=13), Identity("Alice", rng=14)
     numbers = {
@@ -319,7 +290,7 @@ def pitfall_rows(pitfall: str) -> tuple[list[str], list[str], str]:
 
 def pitfalls_demo(pitfall: str = "nonce reused") -> Demo:
     """Two classic mistakes, live: a nonce used twice, and a cipher without authentication."""
-    choose = _choice("pitfall", PITFALLS, pitfall)
+    choose = choice_slider("pitfall", PITFALLS, pitfall)
     what, values, _ = pitfall_rows(pitfall)
     figure = go.Figure(
         go.Table(
@@ -421,7 +392,7 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
     choose = selection_slider("message", DRAFTS, draft, fmt="{}")
     choose.options = [(text if len(text) < 30 else text[:27] + "…", text) for text in DRAFTS]
     choose.value = draft
-    pad_toggle = _toggle("padding", PADDING, padding)
+    pad_toggle = toggle("padding", PADDING, padding)
     typed = widgets.Text(
         placeholder="or type your own (up to 200 characters)",
         layout=widgets.Layout(width="380px"),

@@ -13,14 +13,13 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
-from ..errors import InvalidParameterError
 from ..fl.attacks import invert_update, reconstruction_error
 from ..fl.digits import label_counts, load_digits, split_dirichlet, split_iid, train_test_split
 from ..fl.dp import clip_update, dp_fedavg_epsilon
 from ..fl.fedavg import fedavg, local_sgd
 from ..fl.model import SIZE, accuracy, initial_parameters
 from ..viz import fl as charts
-from ._demo import Demo, selection_slider
+from ._demo import Demo, one_of, selection_slider
 
 DEVICE_COUNTS = (10, 20, 50, 100)
 ALPHAS = (math.inf, 10.0, 1.0, 0.3, 0.1)  # infinity: the IID split
@@ -32,14 +31,6 @@ MULTIPLIERS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 CLIP = 1.0  # the clipping norm of the inversion and trade-off demos
 DELTA = 1e-5
 SEED = 5
-
-
-def _one_of(name: str, value: Any, allowed: tuple) -> Any:
-    if value not in allowed:
-        raise InvalidParameterError(
-            f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}."
-        )
-    return value
 
 
 def _alpha_slider(value: float) -> widgets.SelectionSlider:
@@ -77,8 +68,8 @@ def _data() -> dict[str, np.ndarray]:
 
 def phones_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
     """The training digits spread over phones: the same mix on each (IID) or skewed."""
-    _one_of("devices", devices, DEVICE_COUNTS)
-    _one_of("alpha", alpha, ALPHAS)
+    one_of("devices", devices, DEVICE_COUNTS)
+    one_of("alpha", alpha, ALPHAS)
     data = _data()
     choose_devices = selection_slider("phones", DEVICE_COUNTS, devices)
     choose_alpha = _alpha_slider(alpha)
@@ -166,8 +157,8 @@ def _train_all(
 
 def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
     """Train by FedAvg, on one server, and on each phone alone; compare test accuracy."""
-    _one_of("devices", devices, DEVICE_COUNTS)
-    _one_of("alpha", alpha, ALPHAS)
+    one_of("devices", devices, DEVICE_COUNTS)
+    one_of("alpha", alpha, ALPHAS)
     data = _data()
     controls = {
         "devices": selection_slider("phones", DEVICE_COUNTS, devices),
@@ -252,9 +243,9 @@ DEFENCE_NOISE = {"none": None, "clip": 0.0, "clip + noise z = 0.1": 0.1,
 
 def inversion_demo(digit: int = 3, batch_size: int = 1, defence: str = "none") -> Demo:
     """Rebuild a phone's image from its update; a batch blends images, only noise stops it."""
-    _one_of("digit", digit, tuple(range(10)))
-    _one_of("batch_size", batch_size, BATCH_SIZES)
-    _one_of("defence", defence, DEFENCES)
+    one_of("digit", digit, tuple(range(10)))
+    one_of("batch_size", batch_size, BATCH_SIZES)
+    one_of("defence", defence, DEFENCES)
     images, labels = load_digits()
     first = {d: int(np.flatnonzero(labels == d)[0]) for d in range(10)}
     choose_digit = selection_slider("the phone's image", tuple(range(10)), digit, fmt="a {}")
@@ -333,7 +324,7 @@ AVERAGE_GUESS = 0.27  # RMS error per pixel of guessing the average digit (all 1
 
 def tradeoff_demo(noise_multiplier: float = 1.0) -> Demo:
     """DP-FedAvg: the noise multiplier z against model accuracy, the attack's error and ε."""
-    _one_of("noise_multiplier", noise_multiplier, MULTIPLIERS)
+    one_of("noise_multiplier", noise_multiplier, MULTIPLIERS)
     data = _data()
     parts = split_iid(data["labels"], TRADEOFF["devices"], rng=SEED)
     test = (data["test_images"], data["test_labels"])
@@ -428,8 +419,8 @@ def secagg_demo(dropped: int = 1, threshold: int = 5) -> Demo:
     from ..errors import NotEnoughSharesError
     from ..fl.secagg import secure_aggregate
 
-    _one_of("dropped", dropped, tuple(range(SECAGG_PHONES - 1)))
-    _one_of("threshold", threshold, tuple(range(2, SECAGG_PHONES + 1)))
+    one_of("dropped", dropped, tuple(range(SECAGG_PHONES - 1)))
+    one_of("threshold", threshold, tuple(range(2, SECAGG_PHONES + 1)))
     data = _data()
     parts = split_iid(data["labels"], SECAGG_PHONES, rng=SEED)
     theta = initial_parameters()

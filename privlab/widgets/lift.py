@@ -22,11 +22,10 @@ import plotly.graph_objects as go
 from .. import mpc
 from .._validate import integer
 from ..dp.accountant import PrivacyAccountant
-from ..errors import InvalidParameterError
 from ..lift_data import DAY, LIFT_SEED, LiftStudy, is_attributed, lift_metrics, lift_study
 from ..lift_report import audience_gate, dp_lift_report
 from ..viz import lift as charts
-from ._demo import Demo, epsilon_slider, selection_slider
+from ._demo import Demo, epsilon_slider, one_of, selection_slider, toggle
 
 POPULATIONS = (1_000, 2_000, 5_000)  # the matching takes about 0.3 s per 1,000 users
 OVERLAPS = (0.3, 0.45, 0.6, 0.75, 0.9)
@@ -38,24 +37,6 @@ GATE_ON = ("exact totals", "noisy totals")
 MAX_PURCHASES = 4
 VALUE_CAP = 20_000  # cents: each purchase counts for at most €200 in the DP release
 PARTY_VIEW_POPULATION = 1_000
-
-
-def _one_of(name: str, value: Any, allowed: tuple) -> Any:
-    if value not in allowed:
-        shown = ", ".join(
-            f"{option:,}" if isinstance(option, int) else str(option) for option in allowed
-        )
-        raise InvalidParameterError(f"{name} must be one of {shown}; got {value!r}.")
-    return value
-
-
-def _toggle(description: str, options: tuple[str, ...], value: str) -> widgets.ToggleButtons:
-    return widgets.ToggleButtons(
-        description=description,
-        options=[(option, option) for option in options],
-        value=value,
-        style={"description_width": "initial", "button_width": "auto"},
-    )
 
 
 def clipped(advertiser: dict[str, np.ndarray], value_cap: int = VALUE_CAP) -> dict[str, np.ndarray]:
@@ -74,12 +55,12 @@ def clipped(advertiser: dict[str, np.ndarray], value_cap: int = VALUE_CAP) -> di
 
 def party_view_demo(party: str = "publisher", protocol: str = "Private Lift") -> Demo:
     """What the publisher, the advertiser or the dealer received; or the naive join instead."""
-    _one_of("party", party, charts.PARTIES)
-    _one_of("protocol", protocol, PROTOCOLS)
+    one_of("party", party, charts.PARTIES)
+    one_of("protocol", protocol, PROTOCOLS)
     study = lift_study(population=PARTY_VIEW_POPULATION)
     result = mpc.secure_lift(study.publisher, study.advertiser, rng=LIFT_SEED)
     whose = selection_slider("whose view", charts.PARTIES, party, fmt="{}")
-    how = _toggle("protocol", PROTOCOLS, protocol)
+    how = toggle("protocol", PROTOCOLS, protocol)
     views = {
         name: (charts.party_rows(result, name), charts.naive_view(study, name))
         for name in charts.PARTIES
@@ -145,16 +126,16 @@ def lift_lab_demo(
 ) -> Demo:
     """The whole pipeline on a study of your choice: truth, trusted join, MPC, DP."""
     integer("min_converters", min_converters, low=0)
-    _one_of("min_converters", min_converters, THRESHOLDS)
-    _one_of("window_days", window_days, WINDOW_DAYS)
-    _one_of("population", population, POPULATIONS)
-    _one_of("overlap", overlap, OVERLAPS)
-    _one_of("lift", lift, LIFTS)
+    one_of("min_converters", min_converters, THRESHOLDS)
+    one_of("window_days", window_days, WINDOW_DAYS)
+    one_of("population", population, POPULATIONS)
+    one_of("overlap", overlap, OVERLAPS)
+    one_of("lift", lift, LIFTS)
     choose_epsilon = epsilon_slider(epsilon)
     choose_threshold = selection_slider(
         "minimum converters", THRESHOLDS, min_converters, fmt="{:,}"
     )
-    gate_on = _toggle("rule applied to", GATE_ON, GATE_ON[0])
+    gate_on = toggle("rule applied to", GATE_ON, GATE_ON[0])
     choose_window = selection_slider("attribution window (days)", WINDOW_DAYS, window_days)
     choose_population = selection_slider("users (re-runs PSI)", POPULATIONS, population, fmt="{:,}")
     choose_overlap = selection_slider("overlap (re-runs PSI)", OVERLAPS, overlap, fmt="{:.0%}")
@@ -255,7 +236,7 @@ def bob_of(study: LiftStudy, *, value_cap: int = VALUE_CAP) -> dict[str, Any]:
 
 def differencing_demo(epsilon: float = math.inf) -> Demo:
     """Subtract two reports that differ in one buyer: exact totals give him away, DP does not."""
-    _one_of("epsilon", epsilon, RELEASES)
+    one_of("epsilon", epsilon, RELEASES)
     bob = bob_of(lift_study())
     release = widgets.SelectionSlider(
         description="release: ε per report",

@@ -15,9 +15,8 @@ import plotly.graph_objects as go
 from .. import mpc
 from .._validate import integer
 from .._validate import rng as as_rng
-from ..errors import InvalidParameterError
 from ..viz import mpc as charts
-from ._demo import Demo, selection_slider
+from ._demo import Demo, one_of, selection_slider
 
 SECRETS = (-5, 0, 1, 2, 5, 10, 42, 100, 1000, 10**6)
 PARTY_COUNTS = (2, 3, 4, 5, 6, 7, 8)
@@ -29,14 +28,6 @@ COLLEAGUES = {
     "Elena": 57_480.00,
 }
 EVERYONE = "all messages"
-
-
-def _one_of(name: str, value: object, allowed: tuple) -> None:
-    if value not in allowed:
-        shown = ", ".join(
-            f"{option:,}" if isinstance(option, int) else str(option) for option in allowed
-        )
-        raise InvalidParameterError(f"{name} must be one of {shown}; got {value!r}.")
 
 
 def shares_demo(secret: int = 42, parties: int = 3) -> Demo:
@@ -85,7 +76,7 @@ def _rows(result: mpc.ProtocolResult, viewer: str) -> list[dict]:
 
 def class_average_demo(viewer: str = "Ben", seed: int = 1) -> Demo:
     """The colleagues' secure average salary, and what each of them saw."""
-    _one_of("viewer", viewer, (*COLLEAGUES, EVERYONE))
+    one_of("viewer", viewer, (*COLLEAGUES, EVERYONE))
     generator = as_rng(seed)
     whose = selection_slider("view of", (*COLLEAGUES, EVERYONE), viewer, fmt="{}")
     again = widgets.Button(description="Run again", icon="refresh", layout={"width": "auto"})
@@ -154,7 +145,7 @@ TIMING_VALUES = 20_000
 def cost_demo(parties: int = 3, values: int = 1000) -> Demo:
     """Messages, rounds and bytes of the protocols, and how long the sum takes here."""
     parties = integer("parties", parties, low=2, high=10)
-    _one_of("values", values, VALUE_COUNTS)
+    one_of("values", values, VALUE_COUNTS)
     choose_parties = selection_slider("parties", tuple(range(2, 11)), parties, fmt="{}")
     choose_values = selection_slider("values per party", VALUE_COUNTS, values, fmt="{:,}")
     # Time one secure sum of TIMING_VALUES values per party count, once: the time grows in
