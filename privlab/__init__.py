@@ -6,7 +6,7 @@ The core modules are plain Python, NumPy and PyNaCl, small enough to read:
 * :mod:`privlab.mpc`: secure multi-party computation (secret sharing, secure sums and
   products, private set intersection).
 * :mod:`privlab.fl`: on-device (federated) learning, its attacks and defences.
-* :mod:`privlab.crypto`: end-to-end encrypted messaging with PyNaCl.
+* :mod:`privlab.crypto`: end-to-end encrypted messaging and backups with PyNaCl.
 
 ``privlab.dp`` loads with the package. ``privlab.mpc``, ``privlab.fl`` and
 ``privlab.crypto`` (which also need PyNaCl), charts (:mod:`privlab.viz`),
@@ -22,6 +22,7 @@ from typing import Any
 
 from . import dp
 from .errors import (
+    BackupFormatError,
     BudgetExceededError,
     DecryptionError,
     InvalidParameterError,
@@ -29,6 +30,8 @@ from .errors import (
     NotEnoughSharesError,
     PrivlabError,
     ReleaseConflictError,
+    VaultLockedError,
+    WrongPasswordError,
 )
 
 __version__ = "0.1.0"
@@ -42,6 +45,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BackupFormatError",
     "BudgetExceededError",
     "DecryptionError",
     "InvalidParameterError",
@@ -49,6 +53,8 @@ __all__ = [
     "NotEnoughSharesError",
     "PrivlabError",
     "ReleaseConflictError",
+    "VaultLockedError",
+    "WrongPasswordError",
     "__version__",
     "crypto",
     "dp",

@@ -95,3 +95,35 @@ class DecryptionError(PrivlabError):
         ...
     privlab.errors.DecryptionError: message 3 was changed in transit: its tag is wrong
     """
+
+
+class BackupFormatError(DecryptionError):
+    """A file is not a backup this version of privlab can read, or its header is damaged.
+
+    Raised *before* any key is tried: a missing or wrong magic number, a
+    header cut short, an unknown format version or key-derivation name, or
+    key-derivation costs outside the allowed range. Nothing was decrypted and
+    nothing was changed.
+
+    Examples
+    --------
+    >>> from privlab.crypto import backup
+    >>> backup.read_header(b"GIF89a, not a backup")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.BackupFormatError: this is not a privlab backup: it should start with ...
+    """
+
+
+class WrongPasswordError(DecryptionError):
+    """A key vault refused a password; the message says how many attempts are left."""
+
+
+class VaultLockedError(PrivlabError):
+    """A key vault has destroyed a key after too many wrong passwords; it is gone for good.
+
+    Not even the right password opens it any more, and nobody (not the
+    vault's operator either) can bring the key back. A backup sealed with
+    that key can no longer be opened by anyone: that is the price of making
+    password guessing hopeless.
+    """

@@ -1,4 +1,4 @@
-"""End-to-end encrypted messaging, built from PyNaCl's constructions (never home-made ciphers).
+"""End-to-end encrypted messaging and backups, from PyNaCl's constructions (no home-made ciphers).
 
 The pieces of lesson 06, each a small module:
 
@@ -10,6 +10,13 @@ The pieces of lesson 06, each a small module:
 * :mod:`privlab.crypto.relay`: a server that stores and forwards what it is given, and shows it.
 * :mod:`privlab.crypto.theft`: what a thief who copies a phone can read (forward secrecy).
 * :mod:`privlab.crypto.pitfalls`: what goes wrong without them: nonce reuse, malleability.
+
+And of lesson 07:
+
+* :mod:`privlab.crypto.history`: the chats on a phone, with disappearing messages.
+* :mod:`privlab.crypto.backup`: the encrypted backup file: a 64-digit key or a password.
+* :mod:`privlab.crypto.vault`: a key vault that destroys the key after 10 wrong passwords.
+* :mod:`privlab.crypto.guessing`: how long guessing a password or a key takes.
 """
 
 from __future__ import annotations

@@ -1,0 +1,256 @@
+"""How long guessing a password (or a key) takes: the arithmetic behind a brute-force calculator.
+
+A secret chosen at random from :math:`N` possibilities is found, on average,
+after :math:`N/2` guesses. At :math:`r` guesses per second that takes
+
+.. math:: t = \\frac{N}{2r}.
+
+:math:`N` comes from how the secret was chosen (:func:`search_space`): a
+password of :math:`L` characters drawn at random from an alphabet of
+:math:`A` symbols gives :math:`A^L`; a passphrase of :math:`W` words drawn at
+random from a list of 7,776 (five dice per word) gives :math:`7776^W`; the
+backup key gives :math:`16^{64} = 2^{256}`. Passwords people *make up* are far
+easier to guess than these numbers say: attackers try common passwords first.
+
+:math:`r` comes from the attacker and from the cost of each guess. Against
+a fast hash an attacker's graphics cards try billions of guesses a second.
+Against Argon2id each guess takes :math:`s` seconds and :math:`m` bytes of
+memory, so an attacker with :math:`c` cores and :math:`M` bytes of memory runs
+:math:`\\min(c, \\lfloor M/m \\rfloor)` guesses at once (:meth:`Attacker.rate`):
+memory, not just speed, limits them. The attackers in :data:`ATTACKERS` are
+round, stated assumptions, not measurements; the lesson measures :math:`s` on
+the learner's own machine (:func:`measure_kdf`).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass
+
+import nacl.utils
+
+from .. import _validate as check
+from ..errors import InvalidParameterError
+from .backup import COSTS, KEY_DIGITS, SALT_BYTES, _cost, derive_key
+
+__all__ = [
+    "ALPHABETS",
+    "ATTACKERS",
+    "TYPICAL_SECONDS",
+    "WORDLIST_SIZE",
+    "Attacker",
+    "crack_seconds",
+    "human_duration",
+    "measure_kdf",
+    "search_space",
+    "vault_success_chance",
+]
+
+ALPHABETS: dict[str, int] = {
+    "digits 0-9": 10,
+    "lower-case letters": 26,
+    "letters and digits": 62,
+    "every keyboard character": 94,
+}
+"""Alphabets a password can be drawn from, and their sizes."""
+
+WORDLIST_SIZE = 7776
+"""Words in a diceware list: five dice pick one word (:math:`6^5`)."""
+
+KEY_SPACE = 16**KEY_DIGITS
+"""Possible 64-digit backup keys: :math:`16^{64} = 2^{256}`."""
+
+TYPICAL_SECONDS: dict[str, float] = {"interactive": 0.1, "moderate": 0.4, "sensitive": 1.6}
+"""Seconds for one Argon2id guess on one core of a typical laptop, until measured."""
+
+_GIB = 2**30
+_SECONDS_PER_YEAR = 365.25 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Attacker:
+    """Someone guessing passwords, described by round figures.
+
+    Attributes
+    ----------
+    name : str
+        For charts ("a GPU rig").
+    cores : int
+        Argon2id guesses it can compute at once, when memory allows.
+    memory_bytes : int
+        Memory for those guesses.
+    core_speed : float
+        Speed of one of its cores at Argon2id, relative to one core of the
+        learner's machine.
+    fast_hash_rate : float
+        Guesses per second against a password that is hashed once, not stretched.
+    """
+
+    name: str
+    cores: int
+    memory_bytes: int
+    core_speed: float
+    fast_hash_rate: float
+
+    def parallel(self, memory_per_guess: int) -> int:
+        """Guesses at once: :math:`\\min(c, \\lfloor M / m \\rfloor)`, at least 1."""
+        m = check.integer("memory_per_guess", memory_per_guess, low=1)
+        return max(1, min(self.cores, self.memory_bytes // m))
+
+    def rate(self, cost: str, seconds_per_guess: float | None = None) -> float:
+        """Guesses per second against a password stretched at ``cost`` (or ``"none"``).
+
+        Parameters
+        ----------
+        cost : str
+            ``"none"`` (one fast hash) or an Argon2id cost: ``"interactive"``,
+            ``"moderate"``, ``"sensitive"``.
+        seconds_per_guess : float, optional
+            One guess on one core of the learner's machine; a typical figure
+            (:data:`TYPICAL_SECONDS`) when ``None``.
+
+        Examples
+        --------
+        >>> laptop = ATTACKERS[0]
+        >>> laptop.rate("interactive", seconds_per_guess=0.1)  # 8 cores, 10 guesses a second each
+        80.0
+        """
+        if cost == "none":
+            return self.fast_hash_rate
+        _, memory = _cost(cost)
+        if seconds_per_guess is None:
+            seconds_per_guess = TYPICAL_SECONDS[cost]
+        seconds = check.positive_number("seconds_per_guess", seconds_per_guess)
+        return self.parallel(memory) * self.core_speed / seconds
+
+
+ATTACKERS: tuple[Attacker, ...] = (
+    Attacker("a laptop", cores=8, memory_bytes=16 * _GIB, core_speed=1.0, fast_hash_rate=2e8),
+    Attacker(
+        "a GPU rig (8 cards)",
+        cores=8 * 128,
+        memory_bytes=8 * 24 * _GIB,
+        core_speed=0.5,
+        fast_hash_rate=1.6e11,
+    ),
+    Attacker(
+        "a botnet (100,000 PCs)",
+        cores=100_000 * 4,
+        memory_bytes=100_000 * 8 * _GIB,
+        core_speed=1.0,
+        fast_hash_rate=1e13,
+    ),
+)
+"""Three attackers. Round assumptions: a laptop with 8 cores and 16 GiB; 8
+graphics cards with 24 GiB each, running 128 Argon2id guesses per card at half
+a CPU core's speed (Argon2id is limited by memory, where graphics cards have
+little advantage), and about 20 billion fast hashes per second per card; a
+botnet of 100,000 home computers with 4 cores and 8 GiB each."""
+
+
+def search_space(length: int, symbols: int) -> int:
+    """Possible secrets of ``length`` symbols, each drawn at random from ``symbols``: :math:`A^L`.
+
+    Parameters
+    ----------
+    length : int
+        Characters (or words), 1-100.
+    symbols : int
+        The alphabet's size (or the word list's), 2-1,000,000.
+
+    Examples
+    --------
+    >>> search_space(6, 10)  # a 6-digit PIN
+    1000000
+    >>> search_space(4, WORDLIST_SIZE)  # four diceware words
+    3656158440062976
+    """
+    n = check.integer("length", length, low=1, high=100)
+    a = check.integer("symbols", symbols, low=2, high=1_000_000)
+    return a**n
+
+
+def crack_seconds(space: int | float, rate: float) -> float:
+    """Expected seconds to find a secret drawn at random from ``space``: :math:`N / (2r)`.
+
+    Examples
+    --------
+    >>> crack_seconds(search_space(6, 10), rate=80.0)  # a 6-digit PIN, Argon2id, a laptop
+    6250.0
+    """
+    n = check.positive_number("space", float(space) if isinstance(space, int) else space)
+    r = check.positive_number("rate", rate)
+    return n / (2 * r)
+
+
+def vault_success_chance(space: int | float, attempts: int) -> float:
+    """Chance that ``attempts`` guesses find a secret drawn at random from ``space``: :math:`a/N`.
+
+    Examples
+    --------
+    >>> vault_success_chance(search_space(6, 10), attempts=10)
+    1e-05
+    """
+    n = check.positive_number("space", float(space) if isinstance(space, int) else space)
+    a = check.integer("attempts", attempts, low=0)
+    return min(1.0, a / n)
+
+
+def measure_kdf(cost: str = "interactive", repeats: int = 3) -> float:
+    """Seconds for one Argon2id key derivation at ``cost`` here (median of ``repeats`` runs).
+
+    This is what one password guess costs an attacker with one core like
+    yours. It takes ``repeats`` times a tenth of a second (``"interactive"``)
+    to a few seconds (``"sensitive"``, which also needs 1 GiB of memory).
+
+    Examples
+    --------
+    >>> 0 < measure_kdf((1, 8192), repeats=1) < 1
+    True
+    """
+    chosen = _cost(cost)
+    count = check.integer("repeats", repeats, low=1, high=20)
+    times = []
+    for _ in range(count):
+        salt = nacl.utils.random(SALT_BYTES)
+        start = time.perf_counter()
+        derive_key("a guess", salt, chosen)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def human_duration(seconds: float) -> str:
+    """A duration in words, from "instantly" to "10^60 years".
+
+    Examples
+    --------
+    >>> human_duration(0.2), human_duration(90), human_duration(3 * 86400)
+    ('instantly', '2 minutes', '3 days')
+    >>> human_duration(4e9 * 365.25 * 86400), human_duration(1e70 * 365.25 * 86400)
+    ('4 billion years', '10^70 years')
+    """
+    s = check.real_number("seconds", seconds)
+    if s < 0:
+        raise InvalidParameterError(f"seconds must be ≥ 0; got {seconds!r}.")
+    if s < 1:
+        return "instantly"
+    years = s / _SECONDS_PER_YEAR
+    for unit, size in (("second", 1), ("minute", 60), ("hour", 3600), ("day", 86400)):
+        if s < size * {"second": 60, "minute": 60, "hour": 24, "day": 365.25}[unit]:
+            return _count(round(s / size), unit)
+    if years < 1e3:
+        return _count(round(years), "year")
+    for word, size in (("thousand", 1e3), ("million", 1e6), ("billion", 1e9), ("trillion", 1e12)):
+        if years < size * 1e3:
+            return f"{years / size:.3g} {word} years"
+    return f"10^{math.floor(math.log10(years))} years"
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+COST_NAMES = ("none", *COSTS)
+"""The costs a calculator offers: no stretching, then libsodium's three."""

@@ -1,0 +1,169 @@
+"""A key vault: it releases a backup key for the right password, and destroys it after 10 wrong ones.
+
+A backup sealed with a password alone (:mod:`privlab.crypto.backup`) can be
+attacked *offline*: whoever holds the file tries passwords on their own
+machines as fast as Argon2id lets them, without limit. A key vault changes
+the game. The backup is sealed with a *random* key, which nobody can guess;
+that key is kept in the vault, a hardware device run by the provider, which:
+
+1. releases the key only to someone who proves they know the password;
+2. counts wrong passwords, and
+3. after a limit (10 here, by default) destroys the key for good.
+
+So an attacker, the provider included, gets 10 guesses in all instead of
+billions. With a 6-digit PIN that is a chance of
+:math:`10 / 10^6 = 0.001\\%` of getting in.
+
+What this simulation leaves out
+-------------------------------
+:class:`KeyVault` is a Python object; its protection is only as good as the
+promise that nobody reads its memory. Real systems (WhatsApp's end-to-end
+encrypted backups, for one) keep the keys in **hardware security modules**
+(HSMs) spread over several data centres, built so that not even their
+operators can read a key or reset a counter. And the password never reaches
+the vault: the phone and the vault run **OPAQUE**, a password-authenticated
+key-exchange protocol, so the vault learns only whether the password was
+right. Here :meth:`KeyVault.release` is handed the password itself, checks it
+against an Argon2id hash (``nacl.pwhash.argon2id.str``), and trusts whoever
+calls it: there is no network, no rate limit over time, and no replication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import nacl.pwhash.argon2id as argon2id
+
+from .. import _validate as check
+from ..errors import InvalidParameterError, VaultLockedError, WrongPasswordError
+from .backup import _cost, _key_bytes, _password_bytes
+
+__all__ = ["DEFAULT_ATTEMPTS", "KeyVault"]
+
+DEFAULT_ATTEMPTS = 10
+"""Wrong passwords a vault accepts before it destroys the key."""
+
+
+@dataclass
+class _Entry:
+    password_hash: bytes
+    key: bytes | None
+    failures: int = 0
+
+
+class KeyVault:
+    """Holds backup keys; releases one only for its password; destroys it after too many failures.
+
+    Parameters
+    ----------
+    attempts : int, default 10
+        Wrong passwords in a row allowed per user (1-1,000). A right password
+        resets the count.
+    cost : str or (int, int), default "interactive"
+        Argon2id cost of the stored password hash (see
+        :func:`privlab.crypto.backup.derive_key`). The vault is online and
+        counts attempts, so its hash need not be as slow as a backup's.
+
+    Examples
+    --------
+    >>> vault = KeyVault(attempts=3, cost=(1, 8192))
+    >>> vault.store("alice", "tulip-7", bytes(32))
+    >>> vault.release("alice", "tulip-7") == bytes(32)
+    True
+    >>> vault.release("alice", "tulip-8")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.WrongPasswordError: wrong password for 'alice': 2 attempts left before ...
+    >>> for guess in ["rose-1", "rose-2"]:
+    ...     try:
+    ...         vault.release("alice", guess)
+    ...     except Exception as error:
+    ...         print(type(error).__name__)
+    WrongPasswordError
+    VaultLockedError
+    >>> vault.release("alice", "tulip-7")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.VaultLockedError: the key of 'alice' was destroyed after 3 wrong passwords; ...
+    """
+
+    def __init__(self, attempts: int = DEFAULT_ATTEMPTS, cost: Any = "interactive") -> None:
+        self.attempts = check.integer("attempts", attempts, low=1, high=1_000)
+        self._passes, self._memory = _cost(cost)
+        self._entries: dict[str, _Entry] = {}
+
+    def __repr__(self) -> str:
+        return f"KeyVault(users={sorted(self._entries)}, attempts={self.attempts})"
+
+    def store(self, user: str, password: str | bytes, key: bytes | str) -> None:
+        """Keep ``key`` for ``user``, released later for ``password`` (replaces an earlier one)."""
+        name = _user(user)
+        secret = _password_bytes(password)
+        hashed = argon2id.str(secret, opslimit=self._passes, memlimit=self._memory)
+        self._entries[name] = _Entry(hashed, _key_bytes("key", key))
+
+    def release(self, user: str, password: str | bytes) -> bytes:
+        """The key of ``user``, if ``password`` is right.
+
+        Raises
+        ------
+        WrongPasswordError
+            For a wrong password; the message says how many attempts are left.
+        VaultLockedError
+            If the key was destroyed (this attempt may be the one that did it).
+        """
+        entry = self._entry(user)
+        secret = _password_bytes(password)
+        if entry.key is None:
+            raise self._locked(user)
+        if _verify(entry.password_hash, secret):
+            entry.failures = 0
+            return entry.key
+        entry.failures += 1
+        if entry.failures >= self.attempts:
+            entry.key = None  # gone: no copy is kept anywhere
+            raise self._locked(user)
+        left = self.attempts - entry.failures
+        raise WrongPasswordError(
+            f"wrong password for {user!r}: {left} attempt{'s' if left != 1 else ''} left "
+            "before the key is destroyed."
+        )
+
+    def attempts_left(self, user: str) -> int:
+        """Wrong passwords ``user`` may still give before the key is destroyed (0 once it is)."""
+        entry = self._entry(user)
+        return 0 if entry.key is None else self.attempts - entry.failures
+
+    def is_locked(self, user: str) -> bool:
+        """True once the key of ``user`` has been destroyed."""
+        return self._entry(user).key is None
+
+    def _entry(self, user: Any) -> _Entry:
+        name = _user(user)
+        if name not in self._entries:
+            raise InvalidParameterError(
+                f"user {name!r} has no key in this vault; users: {sorted(self._entries)}."
+            )
+        return self._entries[name]
+
+    def _locked(self, user: str) -> VaultLockedError:
+        return VaultLockedError(
+            f"the key of {user!r} was destroyed after {self.attempts} wrong passwords; "
+            "nobody can recover it, and backups sealed with it can no longer be opened."
+        )
+
+
+def _verify(password_hash: bytes, password: bytes) -> bool:
+    from nacl.exceptions import InvalidkeyError
+
+    try:
+        return argon2id.verify(password_hash, password)
+    except InvalidkeyError:
+        return False
+
+
+def _user(user: Any) -> str:
+    if not isinstance(user, str) or not user.strip():
+        raise InvalidParameterError(f"user must be a non-empty string; got {user!r}.")
+    return user
