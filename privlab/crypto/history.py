@@ -452,4 +452,3 @@ def _text(name: str, value: Any) -> str:
             f"{name} must be a string of at most {_MAX_TEXT} characters; got {value!r:.60}."
         )
     return value
-

@@ -1,4 +1,4 @@
-"""A key vault: it releases a backup key for the right password, and destroys it after 10 wrong ones.
+"""A key vault: it releases a backup key for the right password, destroys it after 10 wrong ones.
 
 A backup sealed with a password alone (:mod:`privlab.crypto.backup`) can be
 attacked *offline*: whoever holds the file tries passwords on their own
