@@ -51,6 +51,8 @@ LIFT_S = 1  # the secure lift metrics on 100,000 matched rows (4 purchase slots 
 LIFT_ROWS = 100_000
 FEDAVG_S = 2  # 100 devices x 20 rounds x 1 local epoch of softmax regression on the digits
 RATCHET_MS = 1  # a DH ratchet step plus encrypting and decrypting a 1 KiB message
+BACKUP_S = 1  # back up and restore 10,000 messages, not counting the key derivation
+BACKUP_MESSAGES = 10_000
 PRESSES = 10
 
 IMPORT_RUNS = 7
@@ -185,6 +187,45 @@ def bench_ratchet() -> list[Row]:
     return [(what, result, f"< {RATCHET_MS} ms", median < RATCHET_MS)]
 
 
+def bench_backup() -> list[Row]:
+    from privlab.crypto.backup import derive_key
+    from privlab.crypto.history import HOUR, ChatStore, FakeClock
+
+    clock = FakeClock()
+    phone = ChatStore("Bob", clock=clock, default_timer="90 days")
+    for n in range(BACKUP_MESSAGES):
+        phone.add(f"friend {n % 20}", "Bob" if n % 3 else f"friend {n % 20}", f"message {n}: " * 4)
+        clock.advance(seconds=HOUR / 10)
+    rows: list[Row] = []
+    for kind, secret, cost in (
+        ("64-digit key", {"key": bytes(32)}, None),
+        ("password, Argon2id interactive", {"password": "tulip-harbour-42"}, "interactive"),
+    ):
+        runs, kdf = [], []
+        for _ in range(3):
+            start = perf_counter()
+            file = phone.backup(**secret, cost=cost or "interactive")
+            restored = ChatStore("Bob", clock=clock).restore(file, **secret)
+            runs.append(perf_counter() - start)
+            if cost:  # the key derivation runs twice: once to seal, once to open
+                start = perf_counter()
+                derive_key("tulip-harbour-42", bytes(16), cost)
+                derive_key("tulip-harbour-42", bytes(16), cost)
+                kdf.append(perf_counter() - start)
+        total = statistics.median(runs)
+        key_time = statistics.median(kdf) if kdf else 0.0
+        ok = restored == BACKUP_MESSAGES and total - key_time < BACKUP_S
+        rows.append(
+            (
+                f"backup and restore of {BACKUP_MESSAGES:,} messages ({kind}), {len(file):,} bytes",
+                f"median {total:.2f} s, of which key derivation {key_time:.2f} s",
+                f"< {BACKUP_S} s plus key derivation",
+                ok,
+            )
+        )
+    return rows
+
+
 def bench_notebook(path: Path) -> list[Row]:
     import nbformat
     from nbclient import NotebookClient
@@ -242,6 +283,8 @@ def bench_widgets() -> list[Row]:
         try:
             demo = factory()
             slow = getattr(demo, "slow_controls", ())
+            slow_label = getattr(demo, "slow_label", "a new study (re-runs PSI)")
+            slow_limit = getattr(demo, "slow_limit_s", NEW_STUDY_S)
             fast = [control for control in demo.controls if control not in slow]
             ms = [s * 1000 for s in sweep(fast, changes=CHANGES)]
             slow_s = [s for control in slow for s in sweep([control], changes=2)]
@@ -253,17 +296,17 @@ def bench_widgets() -> list[Row]:
         p95 = statistics.quantiles(ms, n=20, method="inclusive")[-1]
         result = f"median {median:.1f} ms, p95 {p95:.1f} ms ({CHANGES} changes)"
         if slow:
-            label = f"widget `{name}`: one change that keeps the study"
+            label = f"widget `{name}`: one change (not {slow_label})"
         rows.append((label, result, budget, median < CHANGE_MS))
         if slow:
             # Controls that change the study re-run the matching (PSI): timed apart.
             rows.append(
                 (
-                    f"widget `{name}`: a new study (re-runs PSI)",
+                    f"widget `{name}`: {slow_label}",
                     f"median {statistics.median(slow_s):.2f} s, max {max(slow_s):.2f} s "
                     f"({len(slow_s)} changes)",
-                    f"max < {NEW_STUDY_S} s",
-                    max(slow_s) < NEW_STUDY_S,
+                    f"max < {slow_limit} s",
+                    max(slow_s) < slow_limit,
                 )
             )
     return rows
@@ -347,7 +390,12 @@ def main() -> int:
     # Last, in this process: its memory peak would otherwise be inherited by the kernels
     # started after it, and inflate their measured peak memory.
     rows[1:1] = (
-        bench_secure_sum() + bench_psi() + bench_secure_lift() + bench_fedavg() + bench_ratchet()
+        bench_secure_sum()
+        + bench_psi()
+        + bench_secure_lift()
+        + bench_fedavg()
+        + bench_ratchet()
+        + bench_backup()
     )
     table = markdown(rows)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

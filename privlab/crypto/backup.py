@@ -80,6 +80,7 @@ __all__ = [
     "MAGIC",
     "BackupHeader",
     "derive_key",
+    "file_layout",
     "format_backup_key",
     "new_backup_key",
     "open_backup",
@@ -401,6 +402,76 @@ def _check_kdf_fields(kdf: str, passes: int, memory: int, salt: bytes) -> None:
             f"privlab accepts {MIN_OPSLIMIT}-{MAX_OPSLIMIT} passes and "
             f"{MIN_MEMLIMIT}-{MAX_MEMLIMIT} bytes (a damaged or hostile header)."
         )
+
+
+def file_layout(backup: bytes, preview: int = 12) -> list[dict[str, str]]:
+    """The fields of a backup file, as anyone holding it can see them: one row per field.
+
+    It reads the bytes at the offsets of the format table without checking
+    them, so it also shows a damaged file as it is.
+
+    Parameters
+    ----------
+    backup : bytes
+        A backup file (or any bytes).
+    preview : int, default 12
+        Bytes of each field shown in hexadecimal (2-64).
+
+    Returns
+    -------
+    list of dict
+        Keys ``"bytes"`` (the offsets), ``"field"``, ``"hex"`` (the first bytes)
+        and ``"reads as"`` (what the bytes say, or that they cannot be read).
+
+    Examples
+    --------
+    >>> rows = file_layout(seal_backup(b"hello", key=bytes(32), rng=0))
+    >>> [(row["field"], row["reads as"]) for row in rows[:3]]
+    [('magic number', 'PLBACKUP'), ('format version', '1'), ('key derivation', 'rawkey')]
+    """
+    data = _file_bytes(backup)
+    shown = check.integer("preview", preview, low=2, high=64)
+    fields = [
+        ("magic number", 0, 8),
+        ("format version", 8, 9),
+        ("key derivation", 9, 17),
+        ("Argon2id passes", 17, 21),
+        ("Argon2id memory", 21, 29),
+        ("salt", 29, 45),
+        ("nonce", 45, 69),
+        ("encrypted history", 69, max(69, len(data) - TAG_BYTES)),
+        ("authentication tag", max(69, len(data) - TAG_BYTES), len(data)),
+    ]
+    rows = []
+    for name, start, end in fields:
+        part = data[start:end]
+        text = part[:shown].hex(" ") + (" …" if len(part) > shown else "")
+        rows.append(
+            {
+                "bytes": f"{start}-{end - 1}" if end - start > 1 else f"{start}",
+                "field": name,
+                "hex": text or "(missing)",
+                "reads as": _reads_as(name, part),
+            }
+        )
+    return rows
+
+
+def _reads_as(field: str, part: bytes) -> str:
+    """What a field's bytes say to someone without the key."""
+    if not part:
+        return "missing: the file is cut short"
+    if field in ("magic number", "key derivation"):
+        return part.rstrip(b"\x00").decode("ascii", errors="replace")
+    if field in ("format version", "Argon2id passes"):
+        return str(int.from_bytes(part, "big"))
+    if field == "Argon2id memory":
+        return f"{int.from_bytes(part, 'big') / 2**20:g} MiB"
+    if field in ("salt", "nonce"):
+        return "random (not secret)"
+    if field == "encrypted history":
+        return f"{len(part)} bytes nobody can read without the key"
+    return "checks every byte above"
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._demo import Demo, updating
+from .backups import backup_demo, crack_demo, leaks_demo, timeline_demo
 from .budgets import (
     averaging_demo,
     clipping_demo,
@@ -62,18 +63,24 @@ DEMOS: dict[str, Callable[[], Demo]] = {
     "forward_secrecy": forward_secrecy_demo,
     "mitm": mitm_demo,
     "pitfalls": pitfalls_demo,
+    "backup": backup_demo,
+    "crack": crack_demo,
+    "timeline": timeline_demo,
+    "leaks": leaks_demo,
 }
 
 __all__ = [
     "DEMOS",
     "Demo",
     "averaging_demo",
+    "backup_demo",
     "beaver_demo",
     "chat_demo",
     "class_average_demo",
     "clipping_demo",
     "composition_demo",
     "cost_demo",
+    "crack_demo",
     "delivery_demo",
     "differencing_demo",
     "environment_check",
@@ -81,6 +88,7 @@ __all__ = [
     "forward_secrecy_demo",
     "histogram_demo",
     "inversion_demo",
+    "leaks_demo",
     "lift_lab_demo",
     "mitm_demo",
     "neighbours_demo",
@@ -94,6 +102,7 @@ __all__ = [
     "secagg_demo",
     "shamir_demo",
     "shares_demo",
+    "timeline_demo",
     "tradeoff_demo",
     "training_demo",
     "updating",
