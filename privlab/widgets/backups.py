@@ -397,7 +397,7 @@ def timeline(timer: str, when_set: str, now_day: float) -> list[tuple[float, flo
 
 
 def timeline_demo(
-    now_day: float = 0, timer: str = "7 days", when_set: str = "before the first message"
+    now_day: float = 8, timer: str = "7 days", when_set: str = "before the first message"
 ) -> Demo:
     """A chat with disappearing messages: pick the timer, fast-forward, watch messages go."""
     one_of("now_day", now_day, DAYS)
@@ -459,8 +459,8 @@ def timeline_demo(
         else:
             rule = f"Each message disappears exactly {t} after it was sent."
         return (
-            f"Day {day:g}: {sent_count} messages sent so far, {kept} still on Bob's phone and "
-            f"{gone} gone. {rule} Each line runs from when a message was sent to when it "
+            f"Day {day:g}: {_count(sent_count, 'message')} sent so far, {kept} still on Bob's "
+            f"phone and {gone} gone. {rule} Each line runs from when a message was sent to when it "
             "disappears (to the right edge: it stays); the red line is now. Gone means gone "
             "from the phone, from every backup made afterwards, and from a restore of an older "
             "backup."
@@ -553,6 +553,16 @@ def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
     ]
 
 
+def _adjective(timer: str) -> str:
+    """ "24 hours" -> "24-hour", as in "a 24-hour timer"."""
+    number, unit = timer.split()
+    return f"{number}-{unit.rstrip('s')}"
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
 def leaks_demo(hours: float = 36, timer: str = "24 hours") -> Demo:
     """Alice's secret after its timer ran out: the copies that cryptography cannot reach."""
     one_of("hours", hours, LEAK_HOURS)
@@ -601,10 +611,10 @@ def leaks_demo(hours: float = 36, timer: str = "24 hours") -> Demo:
             else "The timer has not run out yet: the message is still in the chat"
         )
         return (
-            f"{h:g} hours after Alice sent it, with a {t} timer. {state}. Still readable: "
-            f"{'; '.join(left) if left else 'nowhere'}. Encryption protects a message from "
-            "the server and from thieves, not from the person it was sent to: a screenshot, a "
-            "forward, a quoted reply, a notification or an old backup keeps it."
+            f"{h:g} hours after Alice sent it, with a {_adjective(t)} timer. {state}. "
+            f"Still readable: {'; '.join(left) if left else 'nowhere'}. Encryption protects a "
+            "message from the server and from thieves, not from the person it was sent to: a "
+            "screenshot, a forward, a quoted reply, a notification or an old backup keeps it."
         )
 
     return Demo([when, pick], figure, redraw, title="What a timer cannot stop")
