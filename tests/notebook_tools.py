@@ -84,3 +84,13 @@ JUNK = st.one_of(
     st.lists(st.integers(), max_size=3),
     st.just(float),
 )
+
+
+def assert_usable_feedback(feedback: object, statuses: tuple[str, ...] = ()) -> None:
+    """A check's answer to junk: real feedback that shows, in one of ``statuses`` if given."""
+    from privlab.exercises import Feedback
+
+    assert isinstance(feedback, Feedback), feedback
+    assert repr(feedback) and feedback._repr_html_()
+    assert not statuses or feedback.status in statuses, feedback
+    assert "could not use this answer" not in feedback.message, feedback

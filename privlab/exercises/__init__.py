@@ -113,6 +113,16 @@ def shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def listing(items: Any) -> str:
+    """Items in words, for feedback: ``"3"``, ``"3 and 5"``, ``"3, 5 and 8"``.
+
+    >>> listing([8]), listing([8, 10]), listing([8, 9, 10])
+    ('8', '8 and 10', '8, 9 and 10')
+    """
+    words = [str(item) for item in items]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def close(a: float, b: float, tolerance: float = 1e-6) -> bool:
     """Whether two numbers agree to ``tolerance`` (relative, or absolute near zero)."""
     return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)

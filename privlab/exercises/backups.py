@@ -47,6 +47,7 @@ from ..crypto.guessing import (
 from ..crypto.history import DAY, HOUR, TIMERS, ChatStore, FakeClock
 from ..errors import BackupFormatError, DecryptionError
 from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check
+from . import listing as _listing
 from . import shown as _shown
 
 __all__ = [
@@ -62,16 +63,6 @@ __all__ = [
     "disappearing_chat",
     "sample_backup",
 ]
-
-
-def _listing(items: Any) -> str:
-    """Items in words: ``"3"``, ``"3 and 5"``, ``"3, 5 and 8"``.
-
-    >>> _listing([8]), _listing([8, 10]), _listing([8, 9, 10])
-    ('8', '8 and 10', '8, 9 and 10')
-    """
-    words = [str(item) for item in items]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _number(value: Any) -> float | None:

@@ -30,6 +30,7 @@ from ..crypto.relay import DEFAULT_BLOCK, pad
 from ..crypto.safety import format_safety_number, safety_number
 from ..crypto.theft import thief_reads
 from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check
+from . import listing as _listing
 from . import shown as _shown
 
 __all__ = [
@@ -46,16 +47,6 @@ __all__ = [
     "stolen_device_scenario",
     "two_phones",
 ]
-
-
-def _listing(numbers: Any) -> str:
-    """Numbers in words: ``"3"``, ``"3 and 5"``, ``"3, 5 and 8"``.
-
-    >>> _listing([8]), _listing([8, 10]), _listing([8, 9, 10])
-    ('8', '8 and 10', '8, 9 and 10')
-    """
-    items = [str(number) for number in numbers]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _hex(key: bytes) -> str:
