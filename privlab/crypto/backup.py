@@ -468,7 +468,7 @@ def _reads_as(field: str, part: bytes) -> str:
     if field == "Argon2id memory":
         return f"{int.from_bytes(part, 'big') / 2**20:g} MiB"
     if field in ("salt", "nonce"):
-        return "random (not secret)"
+        return "unused (zeros)" if not any(part) else "random (not secret)"
     if field == "encrypted history":
         return f"{len(part)} bytes nobody can read without the key"
     return "checks every byte above"

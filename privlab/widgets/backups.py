@@ -165,7 +165,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
             "align": "left",
         },
         cells={"values": [[], [], [], []], "align": "left", "height": 24},
-        columnwidth=[0.12, 0.22, 0.4, 0.26],
+        columnwidth=[0.15, 0.24, 0.35, 0.26],
         row=1,
         col=1,
     )
@@ -212,7 +212,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
             CHANGES[-1]: "a file cut short is refused",
         }.get(c, "every header byte and every byte of the history is covered by the tag")
         return start + (
-            f"refused, because {c} changed: {why}. The error says: “{screen[1]}” The new phone "
+            f"refused ({c}): {why}. The error says: “{screen[1]}” The new phone "
             "is left exactly as it was: a restore is all or nothing, and never shows part of a "
             "history."
         )
