@@ -524,8 +524,8 @@ def seal_backup(
     data = _file_bytes(history, name="history")
     generator = None if rng is None else check.rng(rng)
     _one_of(key, password)
+    passes, memory = _cost(cost)  # checked for a key too, where it is not used
     if password is not None:
-        passes, memory = _cost(cost)
         salt = _random_bytes(generator, SALT_BYTES)
         secret = derive_key(password, salt, (passes, memory))
         kdf = _PASSWORD_KDF

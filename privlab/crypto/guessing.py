@@ -121,6 +121,11 @@ class Attacker:
             return self.fast_hash_rate
         _, memory = _cost(cost)
         if seconds_per_guess is None:
+            if not isinstance(cost, str):
+                raise InvalidParameterError(
+                    f"seconds_per_guess must be given for cost={cost!r}; typical figures "
+                    f"exist only for {list(TYPICAL_SECONDS)}."
+                )
             seconds_per_guess = TYPICAL_SECONDS[cost]
         seconds = check.positive_number("seconds_per_guess", seconds_per_guess)
         return self.parallel(memory) * self.core_speed / seconds
@@ -180,7 +185,7 @@ def crack_seconds(space: int | float, rate: float) -> float:
     >>> crack_seconds(search_space(6, 10), rate=80.0)  # a 6-digit PIN, Argon2id, a laptop
     6250.0
     """
-    n = check.positive_number("space", float(space) if isinstance(space, int) else space)
+    n = _space(space)
     r = check.positive_number("rate", rate)
     return n / (2 * r)
 
@@ -193,7 +198,7 @@ def vault_success_chance(space: int | float, attempts: int) -> float:
     >>> vault_success_chance(search_space(6, 10), attempts=10)
     1e-05
     """
-    n = check.positive_number("space", float(space) if isinstance(space, int) else space)
+    n = _space(space)
     a = check.integer("attempts", attempts, low=0)
     return min(1.0, a / n)
 
@@ -243,9 +248,22 @@ def human_duration(seconds: float) -> str:
     if years < 1e3:
         return _count(round(years), "year")
     for word, size in (("thousand", 1e3), ("million", 1e6), ("billion", 1e9), ("trillion", 1e12)):
-        if years < size * 1e3:
-            return f"{years / size:.3g} {word} years"
-    return f"10^{math.floor(math.log10(years))} years"
+        shown = float(f"{years / size:.3g}")  # 999.7 thousand rounds to 1 million, not "1e+03"
+        if shown < 1e3:
+            return f"{shown:g} {word} years"
+    return f"10^{max(15, math.floor(math.log10(years)))} years"  # from 999.5 trillion: 10^15
+
+
+def _space(space: int | float) -> float:
+    """A search space as a float; beyond a float's range (about 1e308) it is refused."""
+    try:
+        value = float(space) if isinstance(space, int) and not isinstance(space, bool) else space
+    except OverflowError:
+        raise InvalidParameterError(
+            "space must be at most about 1e308 possibilities (a float's range); got a number "
+            f"with {len(str(space))} digits."
+        ) from None
+    return check.positive_number("space", value)
 
 
 def _count(n: int, unit: str) -> str:

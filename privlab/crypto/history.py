@@ -99,7 +99,8 @@ class FakeClock:
         )
         if step < 0:
             raise InvalidParameterError(
-                f"a clock only moves forward; got a step of {step:g} seconds."
+                f"days, hours and seconds must add up to a step ≥ 0 (a clock only moves "
+                f"forward); got a step of {step:g} seconds."
             )
         self.now += step
 
@@ -263,22 +264,22 @@ class ChatStore:
         StoredMessage
             With ``expires_at = sent_at + timer`` when the chat has a timer.
         """
-        self.open_chat(chat)
-        words = _text("text", text)
+        name, author, words = _name("chat", chat), _name("sender", sender), _text("text", text)
         quoted = None if quote is None else self.message(quote).text
+        self.open_chat(name)  # only once everything is checked
         now = self.now()
-        seconds = TIMERS[self._chats[chat].timer]
+        seconds = TIMERS[self._chats[name].timer]
         message = StoredMessage(
             id=self._next_id,
-            chat=chat,
-            sender=_name("sender", sender),
+            chat=name,
+            sender=author,
             text=words,
             sent_at=now,
             expires_at=None if seconds is None else now + seconds,
             quote=quoted,
         )
         self._next_id += 1
-        self._chats[chat].messages.append(message)
+        self._chats[name].messages.append(message)
         if message.sender != self.owner:
             self.notifications.append(f"{message.sender}: {words}")
         return message
@@ -369,8 +370,15 @@ class ChatStore:
         ------
         DecryptionError, BackupFormatError
             For a wrong key or password, or a damaged file; the store is unchanged.
+        InvalidParameterError
+            If the backup belongs to someone else (another owner); the store is unchanged.
         """
         history = _parse_history(_backup.open_backup(backup, key=key, password=password))
+        if history["owner"] != self.owner:
+            raise InvalidParameterError(
+                f"this backup holds the chats of {history['owner']!r}; this phone is "
+                f"{self.owner!r}'s. Restore it on a ChatStore({history['owner']!r})."
+            )
         now = self.now()
         chats = {name: _Chat(timer) for name, timer in history["chats"].items()}
         for message in history["messages"]:
@@ -412,11 +420,18 @@ def _parse_history(data: bytes) -> dict[str, Any]:
         if len(set(ids)) != len(ids) or any(i >= next_id for i in ids):
             raise ValueError("message ids repeat or run past next_id")
         default = _timer("default_timer", history["default_timer"])
+        owner = _name("owner", history["owner"])
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise BackupFormatError(
             f"the backup opened, but what is inside is not a chat history: {error}"
         ) from None
-    return {"chats": chats, "messages": messages, "next_id": next_id, "default_timer": default}
+    return {
+        "owner": owner,
+        "chats": chats,
+        "messages": messages,
+        "next_id": next_id,
+        "default_timer": default,
+    }
 
 
 def _check_message(message: StoredMessage, chats: dict[str, str]) -> None:
@@ -443,7 +458,7 @@ def _name(name: str, value: Any) -> str:
         raise InvalidParameterError(
             f"{name} must be a non-empty string of at most 100 characters; got {value!r}."
         )
-    return value
+    return _utf8(name, value)
 
 
 def _text(name: str, value: Any) -> str:
@@ -451,4 +466,16 @@ def _text(name: str, value: Any) -> str:
         raise InvalidParameterError(
             f"{name} must be a string of at most {_MAX_TEXT} characters; got {value!r:.60}."
         )
+    return _utf8(name, value)
+
+
+def _utf8(name: str, value: str) -> str:
+    # A lone surrogate ("\ud800") is a str but not UTF-8: accepted, it would make every
+    # later export() and backup() fail with UnicodeEncodeError.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidParameterError(
+            f"{name} must be text that UTF-8 can encode (no lone surrogates); got {value!r:.60}."
+        ) from None
     return value
