@@ -618,7 +618,7 @@ def test_ten_guesses_right_answers():
         (0.5, CHANCE, "measure_kdf"),
         ("1.63", CHANCE, "should be a number of minutes; got '1.63'"),
         (None, CHANCE, "got None"),
-        (MINUTES, 1e-3, "the chance in percent"),
+        (MINUTES, 1e-3, "the chance for a 4-digit PIN"),
         (MINUTES, 1e-6, "the chance of one guess"),
         (MINUTES, 2e-5, "divides by half the PINs"),
         (MINUTES, 1 - 1e-5, "all 10 guesses fail"),
@@ -727,3 +727,16 @@ def test_exercise_names():
         "Exercise 5 (which messages survive?)",
         "Exercise 4 (ten guesses or ten billion)",
     ]
+
+
+def test_read_fields_memory_in_mebibytes_is_named():
+    def in_mib(backup):
+        return {
+            "kdf": backup[9:17].rstrip(b"\x00").decode("ascii"),
+            "opslimit": int.from_bytes(backup[17:21], "big"),
+            "memlimit": int.from_bytes(backup[21:29], "big") // 2**20,
+            "salt": backup[29:45],
+            "nonce": backup[45:69],
+        }
+
+    assert_incorrect(ex.check_read_fields(in_mib), "the memory in MiB")

@@ -38,7 +38,7 @@ from ..crypto.history import DAY, HOUR, TIMERS, ChatStore, FakeClock
 from ..crypto.keys import Identity
 from ..crypto.ratchet import start_chat
 from ..crypto.vault import DEFAULT_ATTEMPTS
-from ..errors import DecryptionError
+from ..errors import BackupFormatError, DecryptionError
 from ..viz.style import PALETTE, base_layout
 from ._demo import Demo, choice_slider, one_of, selection_slider, toggle
 
@@ -129,9 +129,13 @@ def _restore_outcome(file: bytes, kind: str, change: str, key: bytes) -> tuple[l
     new_phone = ChatStore("Bob", clock=FakeClock(10 * HOUR))
     try:
         count = new_phone.restore(_changed_file(file, change), **secret)
+    except BackupFormatError as error:
+        return [f"⚠ {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
+            "refused at the header"
+        )
     except DecryptionError as error:
         return [f"⚠ {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
-            "refused"
+            "refused: the tag does not match"
         )
     screen = [f"{m.sender}: {m.text}" for m in new_phone.messages()]
     return screen, f"all {count} messages back"
@@ -147,7 +151,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
     phone = bobs_phone()
     files = {
         KEY_KINDS[0]: phone.backup(key=key, rng=SEED),
-        KEY_KINDS[1]: phone.backup(password=PASSWORD, cost=LESSON_COST, rng=SEED),
+        KEY_KINDS[1]: phone.backup(password=PASSWORD, cost=LESSON_COST, rng=SEED + 10),
     }
     outcomes = {(k, c): _restore_outcome(files[k], k, c, key) for k in KEY_KINDS for c in CHANGES}
     from plotly.subplots import make_subplots
@@ -204,13 +208,17 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
             f"(it says how to derive the key, not the key), the encrypted chat, and a 16-byte "
             f"tag. The new phone restores it with {secret}: "
         )
-        if verdict != "refused":
+        if not verdict.startswith("refused"):
             return start + f"{verdict}, exactly as they were on Bob's phone."
-        why = {
-            CHANGES[1]: "a wrong key or password gives a wrong key, and the tag does not match",
-            CHANGES[2]: "an unknown format version is refused before any key is tried",
-            CHANGES[-1]: "a file cut short is refused",
-        }.get(c, "every header byte and every byte of the history is covered by the tag")
+        if "header" in verdict:
+            why = (
+                "the header no longer makes sense (an unknown version, or Argon2id fields in a "
+                "random-key backup, which has none), so it is refused before any key is tried"
+            )
+        elif c == CHANGES[1]:
+            why = "a wrong key or password gives a wrong key, and the tag does not match"
+        else:
+            why = "the tag covers every header byte and every byte of the history"
         return start + (
             f"refused ({c}): {why}. The error says: “{screen[1]}” The new phone "
             "is left exactly as it was: a restore is all or nothing, and never shows part of a "
@@ -294,7 +302,7 @@ def crack_demo(
             text=[human_duration(t) + (" →" if math.log10(t) > _AXIS_END else "") for t in times],
         )
         chance = vault_success_chance(space, DEFAULT_ATTEMPTS)
-        what = f"{size.value} {'words' if 'words' in drawn.value else 'characters'}"
+        what = _count(size.value, "word" if "words" in drawn.value else "character")
         figure.layout.title.text = (
             f"{what} from {drawn.value}: {space:.3g} possibilities<br><sup>through the vault "
             f"({DEFAULT_ATTEMPTS} guesses in all): a chance of {chance:.2g}</sup>"
@@ -310,8 +318,8 @@ def crack_demo(
         return (
             f"A password of {what}, each drawn at random from {drawn.value}, is one of "
             f"{space:.3g}; {cost_text}. On average an attacker tries half of them: a laptop "
-            f"needs {human_duration(times[0])}, a GPU rig {human_duration(times[1])}, a botnet "
-            f"{human_duration(times[2])}. The random 64-digit key (2^256 possibilities) takes "
+            f"takes {_took(times[0])}, a GPU rig {_took(times[1])}, a botnet "
+            f"{_took(times[2])}. The random 64-digit key (2^256 possibilities) takes "
             f"{human_duration(times[3])} even for the botnet, without any stretching. With the "
             f"vault nobody gets more than {DEFAULT_ATTEMPTS} guesses: a chance of {chance:.2g} "
             "of getting in, and then the key is destroyed. (Passwords people make up fall much "
@@ -323,6 +331,12 @@ def crack_demo(
     demo.slow_label = "timing Argon2id (the button)"
     demo.slow_limit_s = 2
     return demo
+
+
+def _took(seconds: float) -> str:
+    """ "2 days", or "no time at all" where human_duration says "instantly"."""
+    words = human_duration(seconds)
+    return "no time at all" if words == "instantly" else words
 
 
 def _memory(cost: str) -> str:
@@ -442,9 +456,10 @@ def timeline_demo(
         kept = sum(1 for *_, state in rows if state == "on the phone")
         gone = sum(1 for *_, state in rows if state == "gone")
         sent_count = kept + gone
+        setting = "timer off" if t == "off" else f"timer {t}, switched on {w}"
         figure.layout.title.text = (
-            f"Day {day:g}: {kept} of {sent_count} sent messages on the phone"
-            f"<br><sup>timer {t}, switched on {w}</sup>"
+            f"Day {day:g}: {kept} of {_count(sent_count, 'sent message')} on the phone"
+            f"<br><sup>{setting}</sup>"
         )
         if t == "off":
             rule = "With the timer off nothing disappears: every message stays until deleted."
@@ -534,7 +549,7 @@ def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
         (
             "the notification preview",
             any(SECRET in n for n in phone.notifications),
-            "the phone's system shows it; the chat cannot take it back",
+            "the phone's system shows it until it is dismissed; the chat cannot take it back",
         ),
         ("Bob's screenshot (hour 1)", "screenshot" in events, "a picture: no timer reaches it"),
         (
@@ -603,7 +618,7 @@ def leaks_demo(hours: float = 36, timer: str = "24 hours") -> Demo:
         )
         expired = not rows[0][1]
         state = (
-            "The timer has run out: the message is gone from both chats"
+            "The timer has run out: the message is gone from Alice and Bob's chat"
             if expired
             else "The timer has not run out yet: the message is still in the chat"
         )
