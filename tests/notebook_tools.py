@@ -94,3 +94,17 @@ def assert_usable_feedback(feedback: object, statuses: tuple[str, ...] = ()) -> 
     assert repr(feedback) and feedback._repr_html_()
     assert not statuses or feedback.status in statuses, feedback
     assert "could not use this answer" not in feedback.message, feedback
+
+
+def stub(*args: object) -> None: ...  # a function whose body is still `...` returns None
+
+
+def raises(*args: object) -> None:
+    """A learner's function that fails when it runs."""
+    raise ZeroDivisionError("division by zero")
+
+
+def assert_incorrect(feedback: object, phrase: str, where: str = "message") -> None:
+    """The check said "incorrect", and its ``where`` text says ``phrase``."""
+    assert feedback.status == "incorrect", feedback
+    assert phrase in getattr(feedback, where), feedback

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from notebook_tools import JUNK, assert_usable_feedback
+from notebook_tools import JUNK, assert_incorrect, assert_usable_feedback, raises, stub
 
 from privlab.crypto.backup import COSTS, open_backup, read_header
 from privlab.crypto.guessing import (
@@ -27,21 +27,7 @@ from privlab.crypto.guessing import (
     vault_success_chance,
 )
 from privlab.crypto.history import DAY, ChatStore, FakeClock
-from privlab.exercises import Feedback
 from privlab.exercises import backups as ex
-
-
-def stub(*args): ...  # a function whose body is still `...` returns None
-
-
-def raises(*args):
-    raise ZeroDivisionError("division by zero")
-
-
-def assert_incorrect(feedback: Feedback, phrase: str, where: str = "message") -> None:
-    assert feedback.status == "incorrect", feedback
-    assert phrase in getattr(feedback, where), feedback
-
 
 # --------------------------------------------------------------------------
 # Exercise 3: expected time to crack

@@ -14,28 +14,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from notebook_tools import JUNK, assert_usable_feedback
+from notebook_tools import JUNK, assert_incorrect, assert_usable_feedback, raises, stub
 
 from privlab.crypto.keys import Identity
 from privlab.crypto.pitfalls import recover_with_crib, xor_bytes
 from privlab.crypto.ratchet import OVERHEAD_BYTES, kdf_chain
 from privlab.crypto.relay import pad, unpad
 from privlab.crypto.safety import fingerprint, format_safety_number, safety_number
-from privlab.exercises import Feedback
 from privlab.exercises import messaging as ex
-
-
-def stub(*args): ...  # a function whose body is still `...` returns None
-
-
-def raises(*args):
-    raise ZeroDivisionError("division by zero")
-
-
-def assert_incorrect(feedback: Feedback, phrase: str, where: str = "message") -> None:
-    assert feedback.status == "incorrect", feedback
-    assert phrase in getattr(feedback, where), feedback
-
 
 # --------------------------------------------------------------------------
 # Exercise 1

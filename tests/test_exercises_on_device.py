@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from notebook_tools import JUNK
+from notebook_tools import JUNK, assert_incorrect, raises, stub
 
 from privlab.exercises import Feedback
 from privlab.exercises import on_device as ex
@@ -19,19 +19,6 @@ from privlab.fl.dp import clip_update, dp_fedavg_epsilon, noise_multiplier_for
 from privlab.fl.fedavg import local_sgd, weighted_mean
 from privlab.fl.model import initial_parameters, unpack
 from privlab.fl.secagg import decode, secure_aggregate
-
-
-def stub(*args): ...  # a function whose body is still `...` returns None
-
-
-def raises(*args):
-    raise ZeroDivisionError("division by zero")
-
-
-def assert_incorrect(feedback: Feedback, phrase: str, where: str = "message") -> None:
-    assert feedback.status == "incorrect", feedback
-    assert phrase in getattr(feedback, where), feedback
-
 
 # --------------------------------------------------------------------------
 # Exercise 1

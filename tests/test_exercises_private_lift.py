@@ -8,26 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from notebook_tools import JUNK
+from notebook_tools import JUNK, assert_incorrect, raises, stub
 
 from privlab import mpc
 from privlab.exercises import Feedback
 from privlab.exercises import private_lift as ex
 from privlab.lift_data import is_attributed, lift_study
 from privlab.lift_report import audience_gate
-
-
-def stub(*args): ...  # a function whose body is still `...` returns None
-
-
-def raises(*args):
-    raise ZeroDivisionError("division by zero")
-
-
-def assert_incorrect(feedback: Feedback, phrase: str, where: str = "message") -> None:
-    assert feedback.status == "incorrect", feedback
-    assert phrase in getattr(feedback, where), feedback
-
 
 # --------------------------------------------------------------------------
 # Exercise 1
