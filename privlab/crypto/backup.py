@@ -109,9 +109,6 @@ _HEADER = struct.Struct(">8sB8sIQ16s24s")
 HEADER_SIZE = _HEADER.size
 """Bytes before the ciphertext: 69."""
 
-NONCE_OFFSET = HEADER_SIZE - NONCE_BYTES
-"""Where the nonce starts in the file: 45."""
-
 _PASSWORD_KDF = "argon2id"
 _RANDOM_KEY = "rawkey"
 

@@ -27,6 +27,7 @@ from typing import Any
 __all__ = [
     "Feedback",
     "LearnerCodeError",
+    "answer_items",
     "as_number",
     "call_learner",
     "check",
@@ -111,6 +112,28 @@ def shown(value: Any) -> str:
     """A learner's value for a feedback message: its repr, cut to 60 characters."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def answer_items(value: Any, name: str, form: str, one: str) -> tuple[list[Any] | None, str]:
+    """The items of a learner's collection (list, set, tuple, range, dict keys, 1-D array).
+
+    Returns ``(items, "")``, NumPy scalars turned into Python ones, or
+    ``(None, why not)``: a message naming ``name`` and the ``form`` wanted.
+    ``one`` tells a learner who gave a single number how to wrap it.
+
+    >>> answer_items(3, "readable", "a set of numbers", "Put it in a set: {n}.")
+    (None, 'readable should be a set of numbers; got one number, 3. Put it in a set: {n}.')
+    """
+    if isinstance(value, dict):
+        value = list(value)
+    if hasattr(value, "ravel") and hasattr(value, "ndim"):  # a NumPy array
+        value = value.ravel().tolist() if value.ndim <= 1 else None
+    if not isinstance(value, (set, frozenset, list, tuple, range)):
+        single = as_number(value)
+        if single is not None and single == int(single):
+            return None, f"{name} should be {form}; got one number, {int(single)}. {one}"
+        return None, f"{name} should be {form}; got {shown(value)}."
+    return [item.item() if getattr(item, "ndim", None) == 0 else item for item in value], ""
 
 
 def listing(items: Any) -> str:

@@ -46,7 +46,15 @@ from ..crypto.guessing import (
 )
 from ..crypto.history import DAY, HOUR, TIMERS, ChatStore, FakeClock
 from ..errors import BackupFormatError, DecryptionError
-from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check
+from . import (
+    Feedback,
+    LearnerCodeError,
+    _NotAttempted,
+    answer_items,
+    as_number,
+    call_learner,
+    check,
+)
 from . import listing as _listing
 from . import shown as _shown
 
@@ -1351,22 +1359,13 @@ def _survivor_numbers(value: Any) -> tuple[frozenset[int] | None, str]:
                 "put it in a list: [...]."
             )
         return None, f"still_there should be {form}, not one string; got {_shown(value)}."
-    if isinstance(value, dict):
-        value = list(value)
-    if isinstance(value, np.ndarray):
-        value = value.ravel().tolist() if value.ndim <= 1 else None
-    if not isinstance(value, (set, frozenset, list, tuple, range)):
-        single = _number(value)
-        if single is not None and single == int(single):
-            return None, (
-                f"still_there should be {form}; got one number, {int(single)}. Even if one "
-                "message is left, put it in a list: [n]."
-            )
-        return None, f"still_there should be {form}; got {_shown(value)}."
+    items, why = answer_items(
+        value, "still_there", form, "Even if one message is left, put it in a list: [n]."
+    )
+    if items is None:
+        return None, why
     numbers = set()
-    for item in value:
-        if isinstance(item, np.generic):
-            item = item.item()
+    for item in items:
         if isinstance(item, str):
             key = item.strip().casefold()
             if key in texts:

@@ -29,7 +29,15 @@ from ..crypto.ratchet import OVERHEAD_BYTES
 from ..crypto.relay import DEFAULT_BLOCK, pad
 from ..crypto.safety import format_safety_number, safety_number
 from ..crypto.theft import thief_reads
-from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check
+from . import (
+    Feedback,
+    LearnerCodeError,
+    _NotAttempted,
+    answer_items,
+    as_number,
+    call_learner,
+    check,
+)
 from . import listing as _listing
 from . import shown as _shown
 
@@ -809,21 +817,17 @@ def _message_numbers(value: Any, count: int) -> tuple[frozenset[int] | None, str
     hint_form = f"a set of message numbers from 1 to {count}, such as {{2, 5}}"
     if isinstance(value, (str, bytes)):
         return None, f"readable should be {hint_form}, not text; got {_shown(value)}."
-    if isinstance(value, dict):
-        value = list(value)
-    if isinstance(value, np.ndarray):
-        value = value.ravel().tolist() if value.ndim <= 1 else None
-    if not isinstance(value, (set, frozenset, list, tuple, range)):
-        single = as_number(value)
-        if single is not None and single == int(single):
-            return None, (
-                f"readable should be {hint_form}; got one number, {int(single)}. Even if the "
-                "thief can read one message only, put it in a set: {n}."
-            )
-        return None, f"readable should be {hint_form}; got {_shown(value)}."
+    items, why = answer_items(
+        value,
+        "readable",
+        hint_form,
+        "Even if the thief can read one message only, put it in a set: {n}.",
+    )
+    if items is None:
+        return None, why
     numbers = set()
-    for item in value:
-        number = as_number(item.item() if isinstance(item, np.generic) else item)
+    for item in items:
+        number = as_number(item)
         if number is None or number != int(number):
             return None, f"readable should be {hint_form}; it holds {_shown(item)}."
         numbers.add(int(number))

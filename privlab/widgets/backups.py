@@ -236,7 +236,7 @@ SOURCES = {
     **{f"{name} ({size})": size for name, size in ALPHABETS.items()},
     f"diceware words ({WORDLIST_SIZE:,})": WORDLIST_SIZE,
 }
-CRACK_COSTS = ("none (one fast hash)", "interactive", "moderate", "sensitive")
+CRACK_COSTS = ("none (one fast hash)", *COSTS)
 _TICKS = [
     (1, "1 second"),
     (DAY, "1 day"),
