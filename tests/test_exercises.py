@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from notebook_tools import JUNK
 
 from privlab import dp
-from privlab.exercises import Feedback, load_ipython_extension, run_solution, start_here
+from privlab.exercises import Feedback, Folded, load_ipython_extension, run_solution, start_here
 from privlab.exercises import noisy_counts as ex
 
 
@@ -180,7 +180,11 @@ def test_solution_magic_is_registered():
     load_ipython_extension(FakeShell())
     kind, magic = registered["solution"]
     assert kind == "cell"
-    assert magic("", "x = 5\nx * 2") == 10
+    folded = magic("", "x = 5\nx * 2")
+    assert isinstance(folded, Folded) and folded.value == 10
+    assert magic("", "x = 5") is None
+    html = folded._repr_html_()
+    assert "<details" in html and "open" not in html.split(">")[0]
 
 
 def test_feedback_html_shows_backticks_as_code():

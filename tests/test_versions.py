@@ -234,7 +234,8 @@ REGION = re.compile(
     r"^[^\n]*# BEGIN SOLUTION[^\n]*\n(.*?)^[^\n]*# END SOLUTION[^\n]*$", re.MULTILINE | re.DOTALL
 )
 FEEDBACK = re.compile(
-    r"^(?:✅|❌|📝|⚠️) (?P<exercise>.+?), "
+    r"^(?:\[solution's output, folded\] )?(?:\[ok\]|\[x\]|\[\.\.\.\]|\[!\]) "
+    r"(?P<exercise>.+?), "
     r"(?P<status>correct|not quite|not attempted yet|your code raised an error):"
 )
 VERDICTS = re.compile(r"\bcorrect\b|not quite|raised an error", re.IGNORECASE)

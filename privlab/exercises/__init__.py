@@ -26,6 +26,7 @@ from typing import Any
 
 __all__ = [
     "Feedback",
+    "Folded",
     "LearnerCodeError",
     "answer_items",
     "as_number",
@@ -38,11 +39,12 @@ __all__ = [
 ]
 
 _STYLE = {
-    # status: (symbol, heading, Okabe-Ito colour)
-    "correct": ("✅", "Correct", "#009E73"),
-    "incorrect": ("❌", "Not quite", "#D55E00"),
-    "not attempted": ("📝", "Not attempted yet", "#E69F00"),
-    "error": ("⚠️", "Your code raised an error", "#CC79A7"),
+    # status: (plain-text mark, heading, Okabe-Ito colour). The marks are ASCII and the
+    # boxes are drawn with CSS, so they show in any font (emoji need an emoji font).
+    "correct": ("[ok]", "Correct", "#009E73"),
+    "incorrect": ("[x]", "Not quite", "#D55E00"),
+    "not attempted": ("[...]", "Not attempted yet", "#E69F00"),
+    "error": ("[!]", "Your code raised an error", "#CC79A7"),
 }
 
 
@@ -55,7 +57,7 @@ class Feedback:
     Examples
     --------
     >>> Feedback("Exercise 1", "incorrect", "The scale is too small.", "Divide, do not multiply.")
-    ❌ Exercise 1, not quite: The scale is too small. Hint: Divide, do not multiply.
+    [x] Exercise 1, not quite: The scale is too small. Hint: Divide, do not multiply.
     """
 
     exercise: str
@@ -76,11 +78,15 @@ class Feedback:
         return f"{text} Hint: {self.hint}" if self.hint else text
 
     def _repr_html_(self) -> str:
-        symbol, heading, colour = _STYLE[self.status]
+        _, heading, colour = _STYLE[self.status]
         hint = f"<br><b>Hint:</b> {_html(self.hint)}" if self.hint else ""
+        badge = (
+            f'<span style="background: {colour}; color: white; border-radius: 3px; '
+            f'padding: 0 6px; margin-right: 6px;">{heading}</span>'
+        )
         return (
-            f'<div role="status" style="border-left: 6px solid {colour}; padding: 6px 12px; '
-            f'margin: 4px 0;"><b>{symbol} {html.escape(self.exercise)}: {heading}.</b> '
+            f'<div class="privlab-feedback" role="status" style="border-left: 6px solid {colour}; '
+            f'padding: 6px 12px; margin: 4px 0;">{badge}<b>{html.escape(self.exercise)}.</b> '
             f"{_html(self.message)}{hint}</div>"
         )
 
@@ -263,14 +269,44 @@ def run_solution(cell: str, namespace: dict[str, Any]) -> Any:
     return eval(compile(ast.Expression(last.value), "<solution>", "eval"), scope)
 
 
+class Folded:
+    """A solution's result, shown folded: nothing of it is visible until the learner opens it.
+
+    Run All runs the solution cells too; folding their output keeps the answer
+    (a check saying "Correct: 118 - 117 = 1 ...") off the screen, in JupyterLab,
+    Voila and any static view, until the learner clicks to open it.
+
+    Examples
+    --------
+    >>> Folded(42)
+    [solution's output, folded] 42
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"[solution's output, folded] {self.value!r}"
+
+    def _repr_html_(self) -> str:
+        shown = getattr(self.value, "_repr_html_", None)
+        inner = shown() if shown else f"<pre>{html.escape(repr(self.value))}</pre>"
+        return (
+            '<details class="privlab-solution-output"><summary>The solution\'s check '
+            "(folded: open it after you have tried the exercise)</summary>"
+            f"{inner}</details>"
+        )
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext privlab.exercises`` registers the ``%%solution`` cell magic.
 
-    A solution cell starts with ``%%solution``; its code runs as usual and
-    shows the check's feedback, but in a copy of the notebook's variables.
+    A solution cell starts with ``%%solution``; its code runs in a copy of the
+    notebook's variables, and its result (the check's feedback) is shown folded.
     """
 
     def solution(line: str, cell: str) -> Any:
-        return run_solution(cell, ipython.user_ns)
+        result = run_solution(cell, ipython.user_ns)
+        return None if result is None else Folded(result)
 
     ipython.register_magic_function(solution, magic_kind="cell", magic_name="solution")
