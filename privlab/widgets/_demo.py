@@ -9,6 +9,7 @@ to the browser.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,9 +26,127 @@ EPSILONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0)
 MAX_EPSILON = 30
 
 
+# A cell in an estimated column is wrapped to lines this many font sizes wide per character.
+_CHAR_WIDTH = 0.62
+# The width a chart is assumed to have when its layout sets none: JupyterLab's output area
+# at a 1280 px window with the file browser open (Voila and wider windows give more).
+_ASSUMED_WIDTH = 700
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every NumPy array (at any depth in dicts and lists) turned into a list.
+
+    Plotly sends arrays to the page as typed arrays, and the page echoes their
+    defaults back as objects; plotly's widget then compares those objects with
+    the arrays it kept and raises ("The truth value of an array ... is
+    ambiguous") inside the browser-to-kernel sync. Lists round-trip cleanly.
+
+    >>> import numpy as np
+    >>> plain({"x": np.arange(3), "marker": {"color": [np.float64(0.5)]}})
+    {'x': [0, 1, 2], 'marker': {'color': [0.5]}}
+    """
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+def wrap_cell(text: Any, characters: int) -> Any:
+    """A table cell's text broken into lines of at most ``characters`` visible characters.
+
+    plotly.js wraps a cell that contains a space by measuring its words in the
+    page; a chart drawn before the page has laid it out measures every word as
+    0 px wide and draws the cell empty, until a control moves. Lines broken
+    here with ``<br>``, and words joined by no-break spaces, skip that step, so
+    the cell is drawn at first display. Markup such as ``<b>`` is kept and not
+    counted.
+
+    >>> wrap_cell("the door code is 4711", 12).replace("\\u00a0", "_")
+    'the_door<br>code_is_4711'
+    """
+    if not isinstance(text, str) or " " not in text:
+        return text
+    lines = []
+    for line in re.split(r"<br\s*/?>", text, flags=re.IGNORECASE):
+        # Spaces inside tags (<span style="...">) are not places to break.
+        words = re.sub(r"<[^>]*>", lambda tag: tag[0].replace(" ", "\0"), line).split(" ")
+        words = [word.replace("\0", " ") for word in words]
+        current: list[str] = []
+        for word in words:
+            candidate = " ".join([*current, word])
+            if current and len(html.unescape(_TAG.sub("", candidate))) > characters:
+                lines.append("\u00a0".join(current))
+                current = [word]
+            else:
+                current.append(word)
+        lines.append("\u00a0".join(current))
+    return "<br>".join(lines)
+
+
+def _wrapped(trace: Any, part: str, values: Any, figure_width: float) -> Any:
+    """The ``values`` of a table trace's ``part`` ("header" or "cells") with cells wrapped.
+
+    How many characters fit on a line is estimated from the chart's width, the
+    table's share of it, the column weights and the font size.
+    """
+    values = plain(list(values))
+    columns = max(len(values), 1)
+    share = trace.domain.x[1] - trace.domain.x[0] if trace.domain.x else 1.0
+    weights = list(trace.columnwidth) if isinstance(trace.columnwidth, (list, tuple)) else []
+    weights = (weights + [weights[-1] if weights else 1] * columns)[:columns]
+    size = trace[part]["font"]["size"]
+    size = max(size) if isinstance(size, (list, tuple)) else (size or 12)
+    wrapped = []
+    for column, weight in zip(values, weights, strict=True):
+        pixels = figure_width * share * weight / sum(weights) - 16  # less the cell padding
+        limit = max(8, int(pixels / (_CHAR_WIDTH * size)))
+        if isinstance(column, list):
+            wrapped.append([wrap_cell(item, limit) for item in column])
+        else:
+            wrapped.append(wrap_cell(column, limit))
+    return wrapped
+
+
+def settle_tables(figure: go.Figure) -> None:
+    """Wrap the text of every table in ``figure`` (see :func:`wrap_cell`), in place.
+
+    Inside a batch (:func:`updating`) the new values are still pending, so
+    they are wrapped where they wait; otherwise the figure's own values are.
+    """
+    margin = figure.layout.margin
+    width = (figure.layout.width or _ASSUMED_WIDTH) - (
+        (80 if margin.l is None else margin.l) + (80 if margin.r is None else margin.r)
+    )
+    pending = getattr(figure, "_batch_trace_edits", None) if figure._in_batch_mode else None
+    for index, trace in enumerate(figure.data):
+        if trace.type != "table":
+            continue
+        if pending is None:
+            for part in ("header", "cells"):
+                if trace[part]["values"] is not None and len(trace[part]["values"]):
+                    trace[part]["values"] = _wrapped(trace, part, trace[part]["values"], width)
+            continue
+        edits = pending.get(index, {})
+        for path, value in edits.items():
+            part, _, leaf = path.partition(".")
+            if part not in ("header", "cells") or value is None:
+                continue
+            if leaf == "values":
+                edits[path] = _wrapped(trace, part, value, width)
+            elif not leaf and isinstance(value, dict) and value.get("values") is not None:
+                edits[path] = {**value, "values": _wrapped(trace, part, value["values"], width)}
+
+
 @contextmanager
 def updating(figure: go.FigureWidget) -> Iterator[go.FigureWidget]:
     """Batch the changes made inside the block into one redraw, then record the new state.
+
+    Before the batch is sent, array values become lists (:func:`plain`) and
+    table text is wrapped (:func:`settle_tables`).
 
     ``batch_update`` sends the changes as deltas to the views already on the
     page. A view made later (a page reload, a dashboard that renders after the
@@ -38,7 +157,13 @@ def updating(figure: go.FigureWidget) -> Iterator[go.FigureWidget]:
     """
     with figure.batch_update():
         yield figure
+        settle_tables(figure)
+        for edits in getattr(figure, "_batch_trace_edits", {}).values():
+            for path in edits:
+                edits[path] = plain(edits[path])
     if hasattr(figure, "_widget_data"):  # a FigureWidget, not a plain Figure
+        for trace in figure._data:
+            trace.update(plain(trace))
         figure._widget_data = deepcopy(figure._data)
         figure._widget_layout = deepcopy(figure._layout_obj._props)
 
@@ -150,7 +275,8 @@ class Demo(widgets.VBox):
         # arrives while the page is still setting up the figure's model can be lost, and
         # that figure then ignores every later update: seen in Voila.)
         self._show_caption(redraw(figure, None))
-        self.figure = go.FigureWidget(figure)
+        settle_tables(figure)
+        self.figure = go.FigureWidget(plain(figure.to_plotly_json()))
         for control in controls:
             if isinstance(control, widgets.Button):
                 control.on_click(self.refresh)
