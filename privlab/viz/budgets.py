@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from .. import dp
 from .._validate import integer, positive_number, real_array
-from .style import PALETTE, base_layout
+from .style import LOG_TICKS, PALETTE, base_layout
 
 
 def discrete_laplace_sd(epsilon: float) -> float:
@@ -73,7 +73,7 @@ def averaging_figure(answers: np.ndarray, true_count: int, epsilon: float) -> go
             margin={"l": 70, "r": 20, "t": 70, "b": 90},
             legend={"orientation": "h", "y": -0.3, "x": 0.0},
         ),
-        xaxis={"title": "number of answers averaged (log scale)", "type": "log"},
+        xaxis={"title": "number of answers averaged (log scale)", "type": "log", **LOG_TICKS},
         yaxis_title="count (people)",
     )
     update_averaging(fig, answers, true_count, epsilon)

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from .. import dp
 from .._validate import integer, integer_array, positive_number, real_number
-from .style import PALETTE, base_layout
+from .style import LOG_TICKS, PALETTE, base_layout
 
 WITH_ALICE = "Alice in the data (118 buyers)"
 EXAMPLE_COUNTS = (20, 200, 2_000, 20_000)
@@ -161,7 +161,7 @@ def neighbours_figure(epsilon: float, count: int = 118) -> go.Figure:
     fig.update_xaxes(title_text="released count (people)", row=1, col=1)
     fig.update_yaxes(title_text="probability", row=1, col=1)
     fig.update_xaxes(title_text="released count (people)", row=1, col=2)
-    fig.update_yaxes(title_text="ratio (log scale)", type="log", row=1, col=2)
+    fig.update_yaxes(title_text="ratio (log scale)", type="log", **LOG_TICKS, row=1, col=2)
     update_neighbours(fig, epsilon, count)
     return fig
 
@@ -257,12 +257,15 @@ def noise_scale_figure(epsilon: float) -> go.Figure:
         showlegend=False,
     )
     fig.update_layout(base_layout(height=400, showlegend=False))
-    fig.update_xaxes(title_text="ε (log scale)", type="log", row=1, col=1)
-    fig.update_yaxes(title_text="average error (people, log scale)", type="log", row=1, col=1)
+    fig.update_xaxes(title_text="ε (log scale)", type="log", **LOG_TICKS, row=1, col=1)
+    fig.update_yaxes(
+        title_text="average error (people, log scale)", type="log", **LOG_TICKS, row=1, col=1
+    )
     fig.update_xaxes(title_text="true count (people)", type="category", row=1, col=2)
     fig.update_yaxes(
         title_text="error (% of the count, log scale)",
         type="log",
+        **LOG_TICKS,
         range=[-3.5, 2.7],
         row=1,
         col=2,
@@ -382,8 +385,10 @@ def randomized_response_figure(
     fig.update_layout(base_layout(height=420, barmode="overlay", bargap=0.0))
     fig.update_xaxes(title_text="estimated share of “yes” (%)", row=1, col=1)
     fig.update_yaxes(title_text="number of surveys", row=1, col=1)
-    fig.update_xaxes(title_text="respondents (log scale)", type="log", row=1, col=2)
-    fig.update_yaxes(title_text="typical error (points, log scale)", type="log", row=1, col=2)
+    fig.update_xaxes(title_text="respondents (log scale)", type="log", **LOG_TICKS, row=1, col=2)
+    fig.update_yaxes(
+        title_text="typical error (points, log scale)", type="log", **LOG_TICKS, row=1, col=2
+    )
     update_randomized_response(fig, epsilon, respondents, true_proportion, surveys=surveys, rng=rng)
     return fig
 

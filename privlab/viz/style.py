@@ -21,6 +21,19 @@ PALETTE: dict[str, str] = {
     "black": "#000000",
 }
 
+
+def _tick_text(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+
+# Explicit ticks for a log axis: 1, 2 and 5 in every decade, each labelled with its value.
+# (Left to itself, plotly labels the minor ticks of a log axis with their first digit
+# only, so 0.3 and 0.4 read as "3" and "4".)
+LOG_TICKS: dict[str, list] = {
+    "tickvals": [m * 10.0**e for e in range(-6, 10) for m in (1, 2, 5)],
+    "ticktext": [_tick_text(m * 10.0**e) for e in range(-6, 10) for m in (1, 2, 5)],
+}
+
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
 
