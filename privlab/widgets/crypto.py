@@ -504,9 +504,7 @@ def delivery_demo(delivery: str = "2 and 4 swapped, 5 lost") -> Demo:
         raise InvalidParameterError(
             f"delivery must be one of {', '.join(DELIVERIES)}; got {delivery!r}."
         )
-    choose = selection_slider("delivery", tuple(DELIVERIES), delivery, fmt="{}")
-    choose.options = [(name, name) for name in DELIVERIES]
-    choose.value = delivery
+    choose = toggle("delivery", tuple(DELIVERIES), delivery)
     figure = go.Figure(
         go.Table(
             header={"values": ["<b>Alice sent</b>", "<b>Bob's screen</b>"], "align": "left",
