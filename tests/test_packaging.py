@@ -242,6 +242,56 @@ def test_solution_cells_are_closed_and_hidden(path):
     assert not problems, f"{path.name}: " + "; ".join(problems)
 
 
+THINK_ANSWER = re.compile(
+    r"\A\*\*Think!\*\* \S.*?\n\n<details>\n"
+    r"<summary>Answer \(open it after you have thought about it\)</summary>\n\n"
+    r"\S.*?\n\n</details>\s*\Z",
+    re.S,
+)
+
+
+@pytest.mark.parametrize("path", notebook_params())
+def test_think_questions_have_collapsed_answers(path):
+    """3 to 5 Think! questions per lesson (1 or 2 in lesson 00), each with its answer folded."""
+    cells = [text(cell) for cell in load(path).cells if cell.cell_type == "markdown"]
+    questions = [source for source in cells if "**Think!**" in source]
+    low, high = (1, 2) if path.name.startswith("00") else (3, 5)
+    assert low <= len(questions) <= high, (
+        f"{path.name}: {len(questions)} Think! questions, expected {low} to {high}"
+    )
+    for source in questions:
+        assert THINK_ANSWER.match(source) and source.count("<details") == 1, (
+            f"{path.name}: this Think! cell does not have the shape of docs/writing-lessons.md "
+            f"(question, then one closed <details> with the answer): {source[:80]!r}"
+        )
+
+
+def test_course_map_links_every_lesson_with_its_time():
+    """Lesson 00's map and the README's table name each lesson with the time its title states."""
+    start = load(NOTEBOOK_DIR / "00-start-here.ipynb")
+    course_map = "\n".join(text(cell) for cell in start.cells if "course map" in text(cell).lower())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        title = text(load(path).cells[0])
+        minutes = re.search(r"(?i)time needed:\*\*\s*about (\d+) minutes", title)
+        assert minutes, f"{path.name}: the title cell should say '**Time needed:** about N minutes'"
+        for where, table in (("lesson 00's course map", course_map), ("README.md", readme)):
+            row = next(
+                (
+                    line
+                    for line in table.splitlines()
+                    if f"]({path.name})" in line or f"](notebooks/{path.name})" in line
+                ),
+                None,
+            )
+            if path.name.startswith("00") and where != "README.md":
+                continue
+            assert row, f"{where} has no row linking to {path.name}"
+            assert f"{minutes[1]} min" in row, (
+                f"{where}: the row for {path.name} should give {minutes[1]} min, as the lesson does"
+            )
+
+
 # --- repository files ---------------------------------------------------------------
 
 
