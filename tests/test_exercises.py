@@ -82,6 +82,13 @@ def test_learner_exceptions_become_feedback():
 def test_differencing_check():
     assert ex.check_differencing(118, 117, True)
     assert ex.check_differencing(118, 117, 1)  # 1 for True is fine
+    assert ex.check_differencing(118, 117, 1.0)  # and so is a float equal to 1
+    assert ex.check_differencing(118, 117, np.float64(1.0))
+    assert ex.check_differencing(118, 117, np.array(True))
+    assert ex.check_differencing(np.int64(118), np.int64(117), np.int64(118) - np.int64(117) == 1)
+    assert "removed one buyer" in ex.check_differencing(118, 117, 0.0).message  # 0.0 is False
+    assert "True or False" in ex.check_differencing(118, 117, 0.5).message
+    assert "True or False" in ex.check_differencing(118, 117, 2).message
     refused = ex.check_differencing(118, None, True)  # the dashboard refused Alice's group
     assert refused.status == "incorrect" and "~" in refused.hint
     assert ex.check_differencing(118, 117, False).status == "incorrect"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 
 import nacl.bindings
@@ -19,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from notebook_tools import JUNK, assert_incorrect, assert_usable_feedback, raises, stub
 
-from privlab.crypto.backup import COSTS, open_backup, read_header
+import privlab.crypto.backup
+from privlab.crypto.backup import COSTS, derive_key, open_backup, read_header
 from privlab.crypto.guessing import (
     ATTACKERS,
     crack_seconds,
@@ -378,10 +380,60 @@ def test_each_variant_is_opened_by_its_mistake_only():
 def test_open_right_answers():
     right = ex.check_open_with_pynacl(open_with_pynacl)
     assert right and "3 messages" in right.message and "authenticated" in right.message
-    assert ex.check_open_with_pynacl(lambda b, p: open_backup(b, password=p))
+    # reading the header with privlab's read_header is exercise 1's work, and welcome
+    assert ex.check_open_with_pynacl(mistaken_open())
     assert ex.check_open_with_pynacl(lambda b, p: open_with_pynacl(b, p).decode())
     assert ex.check_open_with_pynacl(lambda b, p: bytearray(open_with_pynacl(b, p)))
     assert ex.check_open_with_pynacl(mistaken_open(start=45, implicit_nonce=True))
+
+
+def restore_on_a_phone(backup, password):
+    phone = ChatStore("me", clock=FakeClock())
+    phone.restore(backup, password=password)
+    return phone.export()
+
+
+PRIVLAB_OPENERS = {
+    "open_backup": (lambda b, p: open_backup(b, password=p), "(`open_backup`)"),
+    "open_backup from the module": (
+        lambda b, p: privlab.crypto.backup.open_backup(b, password=p),
+        "(`open_backup`)",
+    ),
+    "derive_key": (
+        lambda b, p: nacl.secret.Aead(
+            derive_key(
+                p, read_header(b).salt, cost=(read_header(b).opslimit, read_header(b).memlimit)
+            )
+        ).decrypt(b[69:], aad=b[:69], nonce=b[45:69]),
+        "(`derive_key`)",
+    ),
+    "ChatStore.restore": (restore_on_a_phone, "(`ChatStore.restore`)"),
+}
+
+
+@pytest.mark.parametrize("opener", list(PRIVLAB_OPENERS), ids=list(PRIVLAB_OPENERS))
+def test_open_refuses_privlabs_own_backup_code(opener):
+    """PyNaCl alone: an answer that opens the file with privlab's code is kindly refused."""
+    function, called = PRIVLAB_OPENERS[opener]
+    feedback = ex.check_open_with_pynacl(function)
+    assert_incorrect(feedback, f"Your function calls privlab's backup code {called}")
+    assert "with PyNaCl alone" in feedback.message and "argon2id.kdf" in feedback.hint
+    assert sys.getprofile() is None  # the watch is removed
+
+
+def test_open_refuses_privlabs_code_even_when_it_fails():
+    def wrong_password(backup, password):
+        return open_backup(backup, password="hunter2")
+
+    assert_incorrect(ex.check_open_with_pynacl(wrong_password), "privlab's backup code")
+
+
+def test_open_does_not_blame_the_learner_for_privlabs_own_helpers():
+    def with_the_sample(backup, password):
+        ex.sample_backup()  # privlab's helper, which seals with privlab's code
+        return open_with_pynacl(backup, password)
+
+    assert ex.check_open_with_pynacl(with_the_sample)
 
 
 @pytest.mark.parametrize("mistake", list(OPEN_MISTAKES), ids=list(OPEN_MISTAKES))

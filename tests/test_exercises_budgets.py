@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from notebook_tools import JUNK
+from notebook_tools import JUNK, assert_incorrect
 
 from privlab import data, dp
 from privlab.exercises import Feedback
@@ -104,7 +104,14 @@ def test_audit_check():
     far = ex.check_audit(with_collector, AMOUNTS[2:])
     assert "not neighbours" in far.message
     same = ex.check_audit(with_collector, with_collector)
-    assert "not neighbours" in same.message
+    assert "not neighbours" in same.message and "added or removed" in same.message
+    swapped = AMOUNTS.copy()
+    swapped[np.argmax(swapped)] = 10.0  # the collector's order changed: substitution
+    for a, b in ((with_collector, swapped), (swapped[::-1], with_collector)):
+        substitution = ex.check_audit(a, b)
+        assert_incorrect(substitution, "That is substitution (one person's data changed)")
+        assert "this lesson uses add/remove" in substitution.message
+        assert "€5,200.00" in substitution.message and "€10.00" in substitution.message
     assert ex.check_audit(..., without).status == "not attempted"
 
 

@@ -296,6 +296,40 @@ def test_unmask_sum_mistakes(wrong, phrase):
     assert_incorrect(ex.check_unmask_sum(wrong), phrase)
 
 
+@pytest.mark.parametrize("decimals", [3, 4, 6])
+def test_unmask_sum_rounded_right_answers(decimals):
+    """A right sum rounded as a learner would, to 3 decimals or more, is right."""
+    for rounded in (
+        lambda m: np.round(good_unmask(m), decimals),
+        lambda m: [round(float(x), decimals) for x in good_unmask(m)],
+        lambda m: [float(f"{x:.{decimals}f}") for x in good_unmask(m)],
+    ):
+        feedback = ex.check_unmask_sum(rounded)
+        assert feedback, feedback
+        assert f"rounded it to {decimals} decimals" in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("decimals", "phrase"),
+    [(2, "rounded to 2 decimals"), (1, "rounded to 1 decimal."), (0, "rounded to whole numbers")],
+)
+def test_unmask_sum_coarsely_rounded_is_said_to_be_rounded(decimals, phrase):
+    feedback = ex.check_unmask_sum(lambda m: np.round(good_unmask(m), decimals))
+    assert_incorrect(feedback, phrase)
+    assert "modulo" not in feedback.message and "3 decimals or more" in feedback.hint
+
+
+def test_unmask_sum_near_misses_are_not_taken_for_rounding():
+    for wrong in (
+        lambda m: good_unmask(m) * 2**16 / (2**16 - 1),  # divided by 65,535
+        lambda m: good_unmask(m) + 1e-4,
+        lambda m: np.round(good_unmask(m) + 0.003, 3),
+    ):
+        feedback = ex.check_unmask_sum(wrong)
+        assert_incorrect(feedback, "but the sum of the updates is")
+        assert "modulo 2^32 before decoding" not in feedback.message
+
+
 def test_scale_bits_is_exported():
     assert ex.SCALE_BITS == 16 == secagg.SCALE_BITS
     assert "SCALE_BITS" in ex.__all__

@@ -324,9 +324,22 @@ def exact_lift(metrics):
     ) - 1
 
 
+@pytest.mark.parametrize("decimals", [3, 4, 6])
+def test_lift_rounded_to_3_decimals_or_more_is_right(decimals):
+    assert ex.check_lift(lambda m: round(exact_lift(m), decimals))
+    assert ex.check_lift(lambda m: float(f"{exact_lift(m):.{decimals}f}"))
+    assert ex.check_lift(lambda m: np.round(exact_lift(m), decimals))
+
+
 def test_lift_feedback_for_rounding_and_ignoring_the_argument():
-    rounded = ex.check_lift(lambda m: round(exact_lift(m), 3))
-    assert rounded.status == "incorrect" and "rounded" in rounded.message
+    for decimals, places in ((2, "2 decimals"), (1, "1 decimal,"), (0, "a whole number")):
+        rounded = ex.check_lift(lambda m, d=decimals: round(exact_lift(m), d))
+        assert_incorrect(rounded, f"rounded to {places}")
+        assert "3 decimals or more" in rounded.hint
+    near = ex.check_lift(lambda m: exact_lift(m) + 0.0004)  # close, but no rounding gives it
+    assert_incorrect(near, "not the lift rounded")
+    assert_incorrect(ex.check_lift(lambda m: round(exact_lift(m) + 0.001, 3)), "0.001 off")
+    assert_incorrect(ex.check_lift(lambda m: round(100 * exact_lift(m), 1)), "as a percentage")
     study_lift = ex.check_lift(lambda m: 0.1111)
     assert "does not use its `metrics` argument" in study_lift.message
     remembered = {}

@@ -18,6 +18,8 @@ import contextlib
 import json
 import math
 import numbers
+import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -29,6 +31,8 @@ import numpy as np
 from nacl.exceptions import CryptoError
 from nacl.secret import Aead, SecretBox
 
+from ..crypto import backup as _backup_module
+from ..crypto import history as _history_module
 from ..crypto.backup import (
     COSTS,
     HEADER_SIZE,
@@ -760,6 +764,51 @@ def _watch_argon2(case: _OpenCase, calls: list[int]) -> Iterator[None]:
         nacl.bindings.crypto_pwhash_alg = original
 
 
+_PRIVLAB = os.path.dirname(os.path.dirname(__file__)) + os.sep
+"""The privlab package's folder: code in it is privlab's, not the learner's."""
+
+_HEADER_READERS = frozenset({"read_header", "file_layout", "BackupHeader.describe"})
+"""privlab's functions that only read a header: exercise 1's work, welcome in exercise 2."""
+
+
+def _opens_backups(code: Any) -> bool:
+    """Whether ``code`` is privlab's own code for backup keys and files (not a header reader).
+
+    That is any function of :mod:`privlab.crypto.backup` but the header
+    readers, and :meth:`~privlab.crypto.history.ChatStore.restore`.
+    """
+    if code.co_filename == _backup_module.__file__:
+        return code.co_qualname not in _HEADER_READERS
+    return code.co_filename == _history_module.__file__ and code.co_qualname == "ChatStore.restore"
+
+
+@contextlib.contextmanager
+def _watch_privlab_backup(used: list[str]) -> Iterator[None]:
+    """Note in ``used`` each function of privlab's backup code that the learner's code calls.
+
+    Exercise 2 asks for PyNaCl alone. Python's profiler hook sees every call
+    of a Python function, however its name was imported, so a call of
+    ``open_backup``, ``derive_key`` or ``ChatStore.restore`` from the
+    learner's code is noted. Reading the header (:func:`read_header`) is not
+    noted, nor privlab calling its own code (the exercise's helpers making the
+    sample, say).
+    """
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event != "call" or not _opens_backups(frame.f_code):
+            return
+        caller = frame.f_back
+        if caller is None or not caller.f_code.co_filename.startswith(_PRIVLAB):
+            used.append(frame.f_code.co_qualname)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+
+
 @dataclass(frozen=True)
 class _Outcome:
     """What the learner's function did with one file: its result or its error."""
@@ -767,6 +816,7 @@ class _Outcome:
     result: Any = None
     error: LearnerCodeError | None = None
     argon2_calls: int = 0
+    privlab_calls: tuple[str, ...] = ()
 
 
 def _run(function: Any, case: _OpenCase, file: bytes | None = None) -> _Outcome:
@@ -775,12 +825,30 @@ def _run(function: Any, case: _OpenCase, file: bytes | None = None) -> _Outcome:
     Raises ``_NotAttempted`` for a function that returns None.
     """
     calls: list[int] = []
-    with _watch_argon2(case, calls):
+    used: list[str] = []
+    with _watch_argon2(case, calls), _watch_privlab_backup(used):
         try:
             result = call_learner(function, case.file if file is None else file, case.password)
         except LearnerCodeError as error:
-            return _Outcome(error=error, argon2_calls=len(calls))
-    return _Outcome(result=result, argon2_calls=len(calls))
+            return _Outcome(error=error, argon2_calls=len(calls), privlab_calls=tuple(used))
+    return _Outcome(result=result, argon2_calls=len(calls), privlab_calls=tuple(used))
+
+
+def _privlab_feedback(name: str, used: tuple[str, ...]) -> Feedback:
+    """Kind feedback for a function that opens the backup with privlab's own code."""
+    called = _listing([f"`{function}`" for function in dict.fromkeys(used)])  # each once
+    return Feedback(
+        name,
+        "incorrect",
+        f"Your function calls privlab's backup code ({called}): that works, but it opens the "
+        "file with the very code this exercise asks you to do without. The point is that any "
+        "program can open a backup from the public format and the password, with PyNaCl "
+        "alone: your function should derive the key and decrypt by itself (reading the header "
+        "with read_header, or your read_fields from exercise 1, is fine).",
+        "Derive the key with nacl.pwhash.argon2id.kdf(32, password.encode(), salt, "
+        "opslimit=..., memlimit=...) and decrypt with nacl.secret.Aead(key).decrypt(backup[69:], "
+        "aad=backup[:69], nonce=backup[45:69]).",
+    )
 
 
 def _tag_failure(error: LearnerCodeError) -> bool:
@@ -1171,6 +1239,8 @@ def check_open_with_pynacl(open_with_pynacl: Any) -> Feedback:
     first = None
     for case in _open_cases():
         outcome = _run(open_with_pynacl, case)
+        if outcome.privlab_calls:
+            return _privlab_feedback(name, outcome.privlab_calls)
         if outcome.error is not None:
             if _tag_failure(outcome.error):
                 problem = _diagnose_tag_failure(open_with_pynacl, case, outcome)

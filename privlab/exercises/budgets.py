@@ -8,6 +8,7 @@ generous tolerances, so a right answer never fails by bad luck.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -369,6 +370,17 @@ def _neighbours(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.array_equal(np.delete(large, first_difference), small))
 
 
+def _substitution(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
+    """(value in a, value in b) when ``b`` is ``a`` with one value changed (in any order)."""
+    if a.size != b.size:
+        return None
+    only_a = Counter(a.tolist()) - Counter(b.tolist())
+    only_b = Counter(b.tolist()) - Counter(a.tolist())
+    if sum(only_a.values()) != 1 or sum(only_b.values()) != 1:
+        return None
+    return next(iter(only_a)), next(iter(only_b))
+
+
 @check("Exercise 5 (audit the leaky sum)")
 def check_audit(data_a: Any, data_b: Any) -> Feedback:
     """Two neighbouring data sets on which an audit disproves the leaky sum's epsilon = 1."""
@@ -382,12 +394,24 @@ def check_audit(data_a: Any, data_b: Any) -> Feedback:
         )
     if a.size == 0 or b.size == 0:
         return Feedback(name, "incorrect", "A data set is empty.", "Start from shop['amount_eur'].")
+    changed = _substitution(a, b)
+    if changed is not None:
+        return Feedback(
+            name,
+            "incorrect",
+            f"data_a and data_b both hold {a.size} values and differ in one: one person's "
+            f"order is €{changed[0]:,.2f} in data_a and €{changed[1]:,.2f} in data_b. That is "
+            "substitution (one person's data changed), the other common definition of "
+            "neighbours; this lesson uses add/remove: one data set is the other with one "
+            "person added or removed.",
+            "Take all orders, and all orders without one of them.",
+        )
     if not _neighbours(a, b):
         return Feedback(
             name,
             "incorrect",
-            f"data_a ({a.size} values) and data_b ({b.size} values) are not neighbours: they "
-            "should differ by exactly one person.",
+            f"data_a ({a.size} values) and data_b ({b.size} values) are not neighbours: one "
+            "should be the other with exactly one person added or removed.",
             "Take all orders, and all orders without one of them.",
         )
     audit = dp.audit.audit_epsilon(_leaky_sum, a, b, rng=1)

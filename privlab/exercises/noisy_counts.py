@@ -60,8 +60,10 @@ def check_differencing(count_all: Any, count_without_alice: Any, alice_bought: A
             "Both counts should be whole numbers.",
             "Use the numbers the dashboard returned.",
         )
-    if isinstance(alice_bought, (int, np.integer)) and alice_bought in (0, 1):
-        alice_bought = bool(alice_bought)  # 1 and 0 mean True and False here
+    if getattr(getattr(alice_bought, "dtype", None), "kind", "") == "b" and alice_bought.size == 1:
+        alice_bought = bool(alice_bought.item())  # an array holding one True or False
+    if not isinstance(alice_bought, (bool, np.bool_)) and as_number(alice_bought) in (0.0, 1.0):
+        alice_bought = as_number(alice_bought) == 1.0  # 1 and 0 (or 1.0 and 0.0): True and False
     if not isinstance(alice_bought, (bool, np.bool_)):
         return Feedback(
             name,

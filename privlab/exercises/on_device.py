@@ -27,7 +27,7 @@ from ..fl.dp import clip_update, dp_fedavg_epsilon
 from ..fl.fedavg import local_sgd, weighted_mean
 from ..fl.model import SIZE, initial_parameters, unpack
 from ..fl.secagg import decode, encode, pairwise_mask
-from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check
+from . import Feedback, LearnerCodeError, _NotAttempted, as_number, call_learner, check, listing
 from . import shown as _shown
 
 __all__ = [
@@ -664,11 +664,38 @@ def _unmask_mistakes(
     ]
 
 
+def _rounded_to(got: np.ndarray, right: np.ndarray) -> int | None:
+    """The number of decimals ``got`` is ``right`` rounded to, if it is (0 to 9), else None.
+
+    Each entry must lie on the grid of that many decimals and be at most half a
+    step from the right value, as ``np.round``, ``round`` or ``f"{x:.3f}"`` give.
+    """
+    with np.errstate(all="ignore"):
+        if not np.max(np.abs(got - right), initial=0.0) <= 0.5:  # more than rounding can do
+            return None
+        for decimals in range(10):
+            step = 10.0**-decimals
+            scaled = got / step
+            on_grid = np.allclose(scaled, np.round(scaled), rtol=0.0, atol=1e-6)
+            if on_grid and np.max(np.abs(got - right), initial=0.0) <= step / 2 + 1e-9:
+                return decimals
+    return None
+
+
+_ROUNDED_ENOUGH = 3
+"""Exercise 3 accepts a sum rounded to 3 or more decimals: at most 0.0005 off."""
+
+
 @check("Exercise 3 (unmasking the sum)", "Make unmask_sum(masked) return an array of floats.")
 def check_unmask_sum(unmask_sum: Any) -> Feedback:
-    """``unmask_sum(masked)`` must decode the uint32 sum of the masked vectors (wrapping)."""
+    """``unmask_sum(masked)`` must decode the uint32 sum of the masked vectors (wrapping).
+
+    The sum may be rounded to 3 or more decimals (as a learner might, to print
+    it); rounded to fewer, the check says so.
+    """
     name = "Exercise 3 (unmasking the sum)"
     first_right = masked_round()["updates"].sum(axis=0)
+    rounded: set[int] = set()
     for devices, length, seed in _MASK_CASES:
         _, masked = _masked(devices, length, seed)
         right = decode(np.sum(masked, axis=0, dtype=np.uint32), scale_bits=SCALE_BITS)
@@ -699,13 +726,29 @@ def check_unmask_sum(unmask_sum: Any) -> Feedback:
             )
         if _same(got, right):
             continue
+        decimals = _rounded_to(got, right)
+        if decimals is not None and decimals >= _ROUNDED_ENOUGH:
+            rounded.add(decimals)
+            continue
         shown = f"With {devices} devices, unmask_sum returns {_entries(got)}"
+        if decimals is not None:
+            places = (
+                "whole numbers" if decimals == 0 else f"{decimals} decimal{'s' * (decimals > 1)}"
+            )
+            return Feedback(
+                name,
+                "incorrect",
+                f"{shown}: that is the right sum, {_entries(right)}, rounded to {places}. The "
+                "unmasked sum is exact (to 2^-16, about 0.000015), and rounding to "
+                f"{places} throws away up to {10.0**-decimals / 2:g} of it.",
+                "Return the decoded sum unrounded (or rounded to 3 decimals or more).",
+            )
         for value, message, hint in _unmask_mistakes(masked, right):
             if _same(got, value):
                 return Feedback(name, "incorrect", f"{shown}. {message}", hint)
         with np.errstate(all="ignore"):
             steps = (got - right) * _UNIT / _ROUND
-            wrapped = np.allclose(steps, np.round(steps), atol=1e-6)
+            wrapped = np.allclose(steps, np.round(steps), atol=1e-6) and np.any(np.round(steps))
         if wrapped:
             return Feedback(
                 name,
@@ -721,13 +764,20 @@ def check_unmask_sum(unmask_sum: Any) -> Feedback:
             "Add the uint32 vectors (wrapping modulo 2^32), read values ≥ 2^31 as negative "
             "(subtract 2^32), and divide by 2^16.",
         )
+    note = ""
+    if rounded:
+        places = listing(sorted(rounded))
+        note = (
+            f" (You rounded it to {places} decimals, which is fine here; the sum itself is exact "
+            "to 2^-16.)"
+        )
     return Feedback(
         name,
         "correct",
         "Each masked vector on its own is uniformly random numbers, but every pairwise mask is "
         "added by one device and subtracted by the other, so modulo 2^32 they all cancel and "
-        "the sum comes out exactly. The server learns the sum, which is all FedAvg needs, and "
-        "no single update: the ratio attack has nothing to work on.",
+        f"the sum comes out exactly.{note} The server learns the sum, which is all FedAvg needs, "
+        "and no single update: the ratio attack has nothing to work on.",
     )
 
 

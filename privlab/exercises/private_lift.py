@@ -161,9 +161,36 @@ def _lift_mistakes(metrics: dict[str, dict[str, int]]) -> list[tuple[float, str,
     ]
 
 
+_ROUNDED_ENOUGH = 3
+"""Exercise 1 accepts a lift rounded to 3 or more decimals (at most 0.0005 off)."""
+
+
+def _rounded_to(got: float, right: float) -> int | None:
+    """The number of decimals (0 to 9) ``got`` is ``right`` rounded to, if it is, else None.
+
+    ``got`` must be on the grid of that many decimals, and at most half a step
+    from ``right``: what ``round(right, k)`` or ``f"{right:.3f}"`` give.
+
+    >>> _rounded_to(0.111, 0.11105527), _rounded_to(0.1111, 0.11105527), _rounded_to(0.2, 0.26)
+    (3, 4, None)
+    """
+    if not abs(got - right) <= 0.5:  # farther than rounding to a whole number goes
+        return None
+    for decimals in range(10):
+        scaled = got * 10**decimals
+        on_grid = abs(scaled - round(scaled)) <= 1e-6
+        if on_grid and abs(got - right) <= 0.5 * 10.0**-decimals + 1e-12:
+            return decimals
+    return None
+
+
 @check("Exercise 1 (lift from totals)", "Make lift_from_totals(metrics) return one number.")
 def check_lift(lift_from_totals: Any) -> Feedback:
-    """``lift_from_totals(metrics)`` must give ``lift_estimate(metrics)["lift"]``."""
+    """``lift_from_totals(metrics)`` must give ``lift_estimate(metrics)["lift"]``.
+
+    A lift rounded to 3 or more decimals is right too; rounded to fewer, the
+    check says so.
+    """
     name = "Exercise 1 (lift from totals)"
     answers = set()
     for metrics in _lift_cases():
@@ -199,14 +226,31 @@ def check_lift(lift_from_totals: Any) -> Feedback:
                 'Read the totals from `metrics`, e.g. `metrics["test"]["converters"]`, not '
                 "from a variable outside the function.",
             )
-        if close(got, right, 5e-3) or any(close(got, round(right, k), 1e-12) for k in range(1, 6)):
+        decimals = _rounded_to(got, right)
+        if decimals is not None and decimals >= _ROUNDED_ENOUGH:
+            continue  # rounded to 3 decimals or more: at most 0.0005 off, far from any mistake
+        if decimals is not None:
+            places = "a whole number" if decimals == 0 else f"{decimals} decimal"
+            places += "s" * (decimals > 1)
             return Feedback(
                 name,
                 "incorrect",
-                f"For {shown} you return {got!r}, close to the lift {right!r} but rounded.",
-                "Do not round inside the function: return the full number (round only to print).",
+                f"For {shown} you return {got!r}: that is the lift, {right!r}, rounded to "
+                f"{places}, which is too coarse to tell lifts apart.",
+                "Return the full number, or round it to 3 decimals or more.",
             )
-        if _near(got, 100 * right, 1e-6):
+        if close(got, right, 5e-3):
+            return Feedback(
+                name,
+                "incorrect",
+                f"For {shown} you return {got!r}, close to the lift {right!r} but "
+                f"{abs(got - right):.2g} off, and not the lift rounded to some number of "
+                "decimals.",
+                "Compute from the totals without rounding on the way (rounded rates give a "
+                "slightly wrong lift); round only the result, if at all.",
+            )
+        percent = _rounded_to(got / 100, right)
+        if _near(got, 100 * right, 1e-6) or (percent is not None and percent >= _ROUNDED_ENOUGH):
             return Feedback(
                 name,
                 "incorrect",
