@@ -88,11 +88,13 @@ Against a server that follows the protocol (honest but curious), each update
 stays hidden as long as fewer than ``threshold`` devices collude with the
 server. A server that *lies*, telling some devices that :math:`u` dropped and
 others that it did not, could collect both kinds of shares of :math:`u` from
-two groups of devices. Stopping it needs at least ``threshold > n / 2`` (two
-groups of ``threshold`` devices then share a device, which would be asked for
-both) and a check that every device got the same list: the paper's
-consistency-check round, with signatures, not simulated here. Choose
-``threshold > n / 2`` for that guarantee.
+two groups of devices. With :math:`c` devices on its side it needs
+:math:`t - c` honest devices in each group, so ``threshold`` alone stops it
+only when :math:`2t > n + c`. The paper adds a consistency-check round (every
+device signs the list of survivors it was shown, and refuses to go on when the
+lists differ) and proves its active-adversary version secure against a lying
+server with up to :math:`\\lceil n/3 \\rceil - 1` colluding devices for
+:math:`t > 2n/3`. This module does not run that round.
 
 **Shamir over** :data:`~privlab.mpc.shamir.PRIME`. The field has
 :math:`p = 2^{31} - 1` elements, too few for a 32-byte secret. So each secret
@@ -888,7 +890,8 @@ def secure_aggregate(
         At least 2 devices.
     threshold : int
         :math:`t`, shares needed to rebuild a key or seed, from 2 to ``n``.
-        Choose ``t > n / 2`` against a server that lies about dropouts.
+        Against a server that lies about dropouts, with ``c`` devices on its
+        side, ``2 t > n + c`` is needed (no consistency round is run here).
     dropped : iterable of device ids
         Devices that leave after sharing their keys: they never send their
         masked update, and their updates are not in the sum.
