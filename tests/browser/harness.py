@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -400,3 +401,234 @@ def open_in_voila(page: Page, server: Server, notebook: str) -> None:
         f"{server.url}/voila/render/notebooks/{notebook}?token={server.token}",
         timeout=RUN_ALL_S * 1000,
     )
+
+
+# --------------------------------------------------------------------------
+# What the kernel said: errors raised by widget messages from the page
+# --------------------------------------------------------------------------
+
+
+def _kernel_message(payload: str | bytes) -> dict | None:
+    """One Jupyter message from a kernel websocket frame, or ``None`` for other frames.
+
+    JupyterLab speaks the binary ``v1.kernel.websocket.jupyter.org`` protocol
+    (a count of offsets, the offsets, then channel, header, parent header,
+    metadata, content and buffers); Voila sends JSON text.
+    """
+    if isinstance(payload, str):
+        try:
+            message = json.loads(payload)
+        except ValueError:
+            return None
+        return message if isinstance(message, dict) and "channel" in message else None
+    data = bytes(payload)
+    if len(data) < 8:
+        return None
+    (count,) = struct.unpack_from("<Q", data, 0)
+    if count < 6 or len(data) < 8 * (count + 1):
+        return None
+    offsets = struct.unpack_from(f"<{count}Q", data, 8)
+    parts = [data[offsets[i] : offsets[i + 1]] for i in range(count - 1)]
+    try:
+        return {
+            "channel": parts[0].decode(),
+            "header": json.loads(parts[1]),
+            "parent_header": json.loads(parts[2]),
+            "content": json.loads(parts[4]),
+        }
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+class KernelLog:
+    """Every message between the page and its kernels, read off the websockets.
+
+    :meth:`problems` lists each error the kernel reported, and each line it
+    wrote to stderr while handling a message from the page (``comm_msg``: a
+    moved widget, or plotly's browser-to-kernel sync). The one exception is the
+    widget manager's start-up probe: the page asks for a ``jupyter.widget.control``
+    comm before the lesson has imported ipywidgets, the kernel refuses it, and
+    says so on stderr.
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.received: list[dict] = []
+        self.sent: list[dict] = []
+        page.on("websocket", self._attach)
+
+    def _attach(self, socket) -> None:
+        socket.on("framereceived", lambda payload: self._keep(self.received, payload))
+        socket.on("framesent", lambda payload: self._keep(self.sent, payload))
+
+    @staticmethod
+    def _keep(into: list[dict], payload: str | bytes) -> None:
+        message = _kernel_message(payload)
+        if message is not None:
+            into.append(message)
+
+    def problems(self) -> list[str]:
+        probes = {
+            message["content"].get("comm_id")
+            for message in self.sent
+            if message["header"].get("msg_type") == "comm_open"
+            and message["content"].get("target_name") == "jupyter.widget.control"
+        }
+        found = []
+        for message in self.received:
+            kind = message["header"].get("msg_type")
+            parent = (message.get("parent_header") or {}).get("msg_type")
+            content = message["content"]
+            if kind == "error":
+                trace = "\n".join(content.get("traceback", []))
+                trace = re.sub(r"\x1b\[[0-9;]*m", "", trace)[-1500:]
+                found.append(
+                    f"kernel error ({parent}): {content.get('ename')}: "
+                    f"{content.get('evalue')}\n{trace}"
+                )
+            elif kind == "stream" and content.get("name") == "stderr" and parent == "comm_msg":
+                text = content.get("text", "")
+                if any(probe and probe in text for probe in probes):
+                    continue
+                found.append(f"kernel stderr while handling a widget message: {text[:1500]}")
+        return found
+
+
+# --------------------------------------------------------------------------
+# What the learner sees: text drawn, nothing clipped, no answer shown
+# --------------------------------------------------------------------------
+
+_SCREEN_PROBLEMS = (Path(__file__).with_name("screen.js")).read_text(encoding="utf-8")
+
+_VISIBLE_ANSWERS = """() => Array.from(document.querySelectorAll('.privlab-feedback'))
+  .filter(node => node.checkVisibility() && !/not attempted yet/i.test(node.textContent))
+  .map(node => node.textContent.trim().slice(0, 120))"""
+
+
+def screen_problems(page: Page, where: str = "body") -> list[str]:
+    """What is wrong with the text on the screen (see ``_SCREEN_PROBLEMS``), as sentences."""
+    return page.locator(where).first.evaluate(_SCREEN_PROBLEMS)
+
+
+def visible_answers(page: Page) -> list[str]:
+    """Exercise feedback on the screen other than "not attempted yet" (a solution's, say)."""
+    return page.evaluate(_VISIBLE_ANSWERS)
+
+
+# --------------------------------------------------------------------------
+# Every control of every demo
+# --------------------------------------------------------------------------
+
+_DEMO_STATE = """demo => JSON.stringify({
+  charts: Array.from(demo.querySelectorAll('.js-plotly-plot')).map(g => g.data && g.data.map(
+    t => [t.x, t.y, t.z, t.text, t.cells && t.cells.values, t.header && t.header.values])),
+  titles: Array.from(demo.querySelectorAll('.js-plotly-plot')).map(
+    g => g.layout && g.layout.title && g.layout.title.text),
+  caption: (demo.querySelector('[role=status]') || {}).textContent,
+})"""
+
+
+def _controls(demo: Locator) -> list[tuple[str, Locator]]:
+    """(description, element) for each control a learner can move in a demo."""
+    found = []
+    sliders = demo.locator(".widget-slider .noUi-handle")
+    for index in range(sliders.count()):
+        label = demo.locator(".widget-slider").nth(index).locator(".widget-label").first
+        found.append((f"slider {label.inner_text().strip()!r}", sliders.nth(index)))
+    groups = demo.locator(".widget-toggle-buttons")
+    for index in range(groups.count()):
+        buttons = groups.nth(index).locator("button")
+        for option in range(buttons.count()):
+            found.append(
+                (f"option {buttons.nth(option).inner_text().strip()!r}", buttons.nth(option))
+            )
+    buttons = demo.locator("button.jupyter-button:not(.widget-toggle-button)")
+    for index in range(buttons.count()):
+        if (
+            not buttons.nth(index)
+            .locator("xpath=ancestor::*[contains(@class,'widget-toggle-buttons')]")
+            .count()
+        ):
+            found.append(
+                (f"button {buttons.nth(index).inner_text().strip()!r}", buttons.nth(index))
+            )
+    selects = demo.locator(".widget-dropdown select")
+    for index in range(selects.count()):
+        found.append(("a drop-down list", selects.nth(index)))
+    boxes = demo.locator(".widget-checkbox input")
+    for index in range(boxes.count()):
+        found.append(("a check box", boxes.nth(index)))
+    return found
+
+
+def _move(page: Page, control: Locator) -> str:
+    tag = control.evaluate("node => node.tagName.toLowerCase()")
+    if tag == "select":
+        options = control.locator("option")
+        current = control.input_value()
+        values = [options.nth(i).get_attribute("value") for i in range(options.count())]
+        control.select_option(next(v for v in values if v != current))
+        return "choosing another entry"
+    if control.get_attribute("class") and "noUi-handle" in control.get_attribute("class"):
+        at_end = control.get_attribute("aria-valuenow") == control.get_attribute("aria-valuemax")
+        control.focus()
+        key = "ArrowLeft" if at_end else "ArrowRight"
+        page.keyboard.press(key)
+        return f"pressing {key}"
+    if "mod-active" in (control.get_attribute("class") or ""):
+        return ""  # the option already chosen: choosing it again changes nothing
+    control.click()
+    return "clicking it"
+
+
+def move_every_control(
+    page: Page, demo: Locator, label: str, log: KernelLog | None = None
+) -> dict[str, float]:
+    """Move each control of a demo once, as a learner would; return {control: ms to redraw}.
+
+    After each move the chart or the caption must change, the kernel must have
+    reported no error (``log``), and the screen must pass :func:`screen_problems`.
+    """
+    timings = {}
+    for name, control in _controls(demo):
+        control.scroll_into_view_if_needed()
+        before = demo.evaluate(_DEMO_STATE)
+        started = time.monotonic()
+        action = _move(page, control)
+        if not action:
+            continue
+        try:
+            page.wait_for_function(
+                "([demo, before]) => (" + _DEMO_STATE + ")(demo) !== before",
+                arg=[demo.element_handle(), before],
+                timeout=REDRAW_S * 1000,
+            )
+        except PlaywrightTimeout:
+            raise BrowserCheckFailed(
+                f"{label}: {action} on its {name} changed neither the chart nor the caption "
+                f"within {REDRAW_S} s (is the callback raising?)"
+            ) from None
+        timings[name] = (time.monotonic() - started) * 1000
+        page.wait_for_timeout(200)  # let a second restyle and plotly's sync reply land
+        problems = (log.problems() if log else []) + demo.evaluate(_SCREEN_PROBLEMS)
+        if problems:
+            raise BrowserCheckFailed(
+                f"{label}, after {action} on its {name}:\n" + "\n".join(problems)
+            )
+    return timings
+
+
+def exercise_every_control(
+    page: Page, count: int, where: str, log: KernelLog | None = None
+) -> dict[str, float]:
+    """Move every control of each of ``count`` demos; return {demo and control: ms}."""
+    demos = wait_for_demos(page, count, where)
+    found = demos.count()
+    if found != count:
+        raise BrowserCheckFailed(f"{where} shows {found} demos; its cells display {count}")
+    timings = {}
+    for index in range(count):
+        demo = demos.nth(index)
+        label = f"demo {index + 1} ({demo_title(demo)!r}) in {where}"
+        for name, ms in move_every_control(page, demo, label, log).items():
+            timings[f"{label}, {name}"] = ms
+    return timings

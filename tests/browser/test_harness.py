@@ -12,14 +12,19 @@ import json
 import nbformat
 import pytest
 from harness import (
+    RUN_ALL_S,
     VOILA_CONFIG,
     BrowserCheckFailed,
+    KernelLog,
+    error_outputs_in_lab,
     exercise_demos,
     jupyter_server,
     open_in_lab,
     open_in_voila,
     run_all_in_lab,
+    screen_problems,
     titles,
+    visible_answers,
     wait_for_demos,
 )
 from nbformat.v4 import new_code_cell, new_notebook
@@ -90,6 +95,64 @@ def test_voila_shows_charts_as_they_are_after_the_run(tmp_path, page):
     with jupyter_server("voila", tmp_path / "server", [notebook], after_the_run) as voila:
         open_in_voila(page, voila, notebook.name)
         wait_for_demos(page, 4, "the Voila page")
-        printed = page.locator("pre", has_text="EXPECTED").first.inner_text()
+        printed = page.locator("pre", has_text="EXPECTED").first
+        printed.wait_for(timeout=RUN_ALL_S * 1000)  # the page draws every demo first
+        printed = printed.inner_text()
         expected = json.loads(printed.split("EXPECTED ", 1)[1])
         assert titles(page) == expected
+
+
+BLANK_TABLE = """
+import plotly.graph_objects as go
+figure = go.FigureWidget(go.Table(
+    header={"values": ["who sent it", "what the server stores"]},
+    cells={"values": [["Alice to Bob"], ["79 bytes of ciphertext"]]},
+))
+figure
+"""
+
+SYNC_RAISES = """
+import plotly.graph_objects as go
+figure = go.FigureWidget(go.Bar(x=[1, 2], y=[3, 4]))
+
+
+def broken(change):
+    raise RuntimeError("raised only by the browser-to-kernel sync")
+
+
+figure.observe(broken, names="_js2py_traceDeltas")
+figure
+"""
+
+ANSWER_SHOWN = """
+from privlab.exercises import Feedback, Folded
+display(Folded(Feedback("Exercise 1", "correct", "the folded answer")))
+display(Feedback("Exercise 2", "correct", "an answer in plain sight"))
+"""
+
+
+def test_the_screen_checks_fail_on_a_table_drawn_empty_and_on_an_answer_shown(tmp_path, page):
+    """A plotly table left to wrap its own text is drawn empty at first; an answer is visible."""
+    notebook = write_notebook(tmp_path, "screen.ipynb", BLANK_TABLE, ANSWER_SHOWN)
+    with jupyter_server("lab", tmp_path / "server", [notebook]) as lab:
+        open_in_lab(page, lab, notebook.name)
+        run_all_in_lab(page, notebook.name)
+        page.wait_for_selector(".js-plotly-plot .main-svg")
+        page.wait_for_timeout(1500)
+        problems = screen_problems(page)
+        assert any("drawn empty" in problem for problem in problems), problems
+        answers = visible_answers(page)
+        assert answers == [a for a in answers if "plain sight" in a] and len(answers) == 1, answers
+
+
+def test_the_kernel_log_catches_an_error_raised_by_the_browser_to_kernel_sync(tmp_path, page):
+    notebook = write_notebook(tmp_path, "sync.ipynb", SYNC_RAISES)
+    log = KernelLog(page)
+    with jupyter_server("lab", tmp_path / "server", [notebook]) as lab:
+        open_in_lab(page, lab, notebook.name)
+        run_all_in_lab(page, notebook.name)
+        assert not error_outputs_in_lab(page)  # nothing shows in the notebook itself
+        page.wait_for_selector(".js-plotly-plot .main-svg")
+        page.wait_for_timeout(3000)
+        problems = log.problems()
+        assert any("raised only by the browser-to-kernel sync" in p for p in problems), problems

@@ -1,4 +1,12 @@
-"""Every lesson in a real browser: in JupyterLab it runs and its demos respond; in Voila it renders.
+"""Every lesson in a real browser, read off the screen, in JupyterLab and in Voila.
+
+After Run All (Lab) or rendering (Voila), before any interaction: no error
+output, every chart's text drawn where its data has text (table cells, tick
+labels that say where they stand, titles), nothing clipped, and no exercise
+answer on the screen. Then every control of every demo is moved once: each
+move must change the chart or the caption, the kernel must report no error
+(also none raised by plotly's browser-to-kernel sync), and the screen must
+still pass the same checks.
 
 The lessons are found automatically, so a new lesson is covered without
 editing this file. Screenshots land in ``build/screenshots`` for a person to
@@ -10,12 +18,16 @@ from __future__ import annotations
 import pytest
 from harness import (
     NOTEBOOKS,
+    KernelLog,
     error_outputs_in_lab,
-    exercise_demos,
+    exercise_every_control,
     expected_demo_count,
     open_in_lab,
     open_in_voila,
     run_all_in_lab,
+    screen_problems,
+    visible_answers,
+    wait_for_demos,
 )
 
 LESSONS = pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
@@ -29,29 +41,50 @@ def screenshot_demos(page, stem, kind, screenshots) -> None:
         demos.nth(index).screenshot(path=screenshots / f"{stem}-{kind}-demo{index + 1}.png")
 
 
+def check_first_display(page, log, where) -> None:
+    problems = (
+        log.problems()
+        + screen_problems(page)
+        + [f"an answer is on the screen: {answer}" for answer in visible_answers(page)]
+    )
+    assert not problems, f"{where}, at first display:\n" + "\n".join(problems)
+
+
 @LESSONS
 def test_lesson_in_jupyterlab(lab, page, notebook, screenshots):
-    """Run All in JupyterLab: no errors, and every demo's chart redraws with new data."""
+    """Run All in JupyterLab: the screen reads right, and every control of every demo works."""
     name = notebook.name
+    log = KernelLog(page)
     open_in_lab(page, lab, name)
     page.screenshot(path=screenshots / f"{notebook.stem}-lab-welcome.png")
     run_all_in_lab(page, name)
     assert not error_outputs_in_lab(page), error_outputs_in_lab(page)
-    exercise_demos(page, expected_demo_count(notebook), f"{name} in JupyterLab")
+    count = expected_demo_count(notebook)
+    wait_for_demos(page, count, name)
+    page.wait_for_timeout(500)
+    screenshot_demos(page, notebook.stem, "lab-first", screenshots)
+    check_first_display(page, log, f"{name} in JupyterLab")
+    exercise_every_control(page, count, f"{name} in JupyterLab", log)
+    assert not log.problems(), "\n".join(log.problems())
     screenshot_demos(page, notebook.stem, "lab", screenshots)
 
 
 @LESSONS
 def test_lesson_in_voila(voila, page, notebook, screenshots):
-    """The lesson as a Voila dashboard: nothing failed, and every demo's chart redraws."""
+    """The lesson as a Voila dashboard: the same checks of the screen and of every control."""
     name = notebook.name
+    log = KernelLog(page)
     open_in_voila(page, voila, name)
-    exercise_demos(page, expected_demo_count(notebook), f"{name} in Voila")
-    page.wait_for_timeout(300)
+    count = expected_demo_count(notebook)
+    wait_for_demos(page, count, f"{name} in Voila")
+    page.wait_for_timeout(500)
     problems = page.eval_on_selector_all(
         ".jp-OutputArea-output",
         """nodes => nodes.map(n => n.textContent)
              .filter(t => /Traceback|Error displaying widget|There was an error/.test(t))""",
     )
     assert not problems, problems
+    check_first_display(page, log, f"{name} in Voila")
+    exercise_every_control(page, count, f"{name} in Voila", log)
+    assert not log.problems(), "\n".join(log.problems())
     screenshot_demos(page, notebook.stem, "voila", screenshots)
