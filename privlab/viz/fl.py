@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..fl.digits import CLASSES
+from .mpc import legend_below
 from .style import PALETTE, base_layout
 
 GREYS = [[0.0, "#ffffff"], [1.0, "#000000"]]  # ink on paper
@@ -87,7 +88,10 @@ def training_figure(curves: dict[str, np.ndarray], title: str) -> go.Figure:
     fig = go.Figure()
     for name, (colour, dash) in zip(CURVES, CURVE_STYLE, strict=True):
         fig.add_scatter(name=name, mode="lines+markers", line={"color": colour, "dash": dash})
-    fig.update_layout(base_layout(height=420))
+    height, margin = 460, {"l": 70, "r": 20, "t": 70, "b": 130}
+    fig.update_layout(
+        base_layout(height=height, margin=margin, legend=legend_below(height, margin))
+    )
     fig.update_xaxes(title_text="round (each phone: its local epochs)")
     fig.update_yaxes(title_text="test accuracy", range=[0, 1])
     update_training(fig, curves, title, stale=False)
@@ -163,6 +167,13 @@ def update_inversion(
 # --------------------------------------------------------------------------
 
 
+TRADEOFF_CURVES = (
+    "model accuracy (trained on the noisy sums)",
+    "attack error (one round's noisy sum, the other phones subtracted)",
+    "guessing the average digit",
+)
+
+
 def tradeoff_figure(
     multipliers: np.ndarray,
     accuracies: np.ndarray,
@@ -174,17 +185,25 @@ def tradeoff_figure(
 ) -> go.Figure:
     """Test accuracy (left) and the attack's error (right) against the noise multiplier z.
 
+    Both panels are for one mechanism, DP-FedAvg's noise added once to each
+    round's sum: the legend and the panel titles say so.
+
     Examples
     --------
     >>> z = np.array([0.0, 1.0])
     >>> len(tradeoff_figure(z, np.array([0.9, 0.8]), np.array([0.0, 0.4]), 1, "t").data)
     4
     """
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.14,
+        subplot_titles=("The model", "The attack on a noisy sum"),
+    )
     for col, (values, colour, name) in enumerate(
         (
-            (accuracies, PALETTE["blue"], "model accuracy"),
-            (errors, PALETTE["vermillion"], "attack error"),
+            (accuracies, PALETTE["blue"], TRADEOFF_CURVES[0]),
+            (errors, PALETTE["vermillion"], TRADEOFF_CURVES[1]),
         ),
         start=1,
     ):
@@ -202,16 +221,20 @@ def tradeoff_figure(
             x=[multipliers.min(), multipliers.max()],
             y=[baseline, baseline],
             mode="lines",
-            name="guessing the average digit",
+            name=TRADEOFF_CURVES[2],
             line={"color": PALETTE["grey"], "dash": "dash"},
             hoverinfo="skip",
             row=1,
             col=2,
         )
-    fig.update_layout(base_layout(height=380))
+    height, margin = 500, {"l": 70, "r": 20, "t": 100, "b": 140}
+    fig.update_layout(
+        base_layout(height=height, margin=margin, legend=legend_below(height, margin))
+    )
+    fig.update_annotations(font_size=13)  # the subplot titles
     fig.update_xaxes(title_text="noise multiplier z")
-    fig.update_yaxes(title_text="test accuracy after training", range=[0, 1], row=1, col=1)
-    fig.update_yaxes(title_text="rebuilt image's error (RMS per pixel)", range=[0, 1], row=1, col=2)
+    fig.update_yaxes(title_text="test accuracy (share correct)", range=[0, 1], row=1, col=1)
+    fig.update_yaxes(title_text="attack's error (RMS per pixel)", range=[0, 1], row=1, col=2)
     update_tradeoff(fig, multipliers, accuracies, errors, chosen, title)
     return fig
 
@@ -261,7 +284,7 @@ def secagg_figure(
     fig = make_subplots(
         rows=1,
         cols=3,
-        horizontal_spacing=0.11,
+        horizontal_spacing=0.13,
         subplot_titles=("the phones' updates", "what the server receives", "the sums"),
     )
     fig.add_heatmap(
@@ -296,12 +319,16 @@ def secagg_figure(
         row=1,
         col=3,
     )  # fmt: skip
-    fig.update_layout(base_layout(height=380))
+    height, margin = 420, {"l": 70, "r": 20, "t": 70, "b": 110}
+    fig.update_layout(
+        base_layout(height=height, margin=margin, legend=legend_below(height, margin)),
+        showlegend=True,  # also when the secure sum is lost and one curve is left
+    )
     for col in (1, 2):
         fig.update_xaxes(title_text="entry of the update", row=1, col=col)
         fig.update_yaxes(title_text="phone", autorange="reversed", row=1, col=col)
     fig.update_xaxes(title_text="entry of the update", row=1, col=3)
-    fig.update_yaxes(title_text="sum", row=1, col=3)
+    fig.update_yaxes(title_text="sum of the updates", row=1, col=3)
     update_secagg(fig, updates, masked, plain, secure, title)
     return fig
 

@@ -78,6 +78,27 @@ def sharing_snapshot(secret: int, parties: int, *, seed: int = 1) -> dict[str, n
     }
 
 
+# A legend to the right of the plot area, one entry per line: it never meets an axis title,
+# however many parties there are, and it takes no room from the panels' height.
+LEGEND_RIGHT = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top"}
+# Bar labels: 11 px, never shrunk below 10 px to fit a bar (plotly hides a label instead).
+BAR_TEXT_SIZE = 11
+UNIFORM_TEXT = {"minsize": 10, "mode": "hide"}
+# Tick labels and an axis title take about this many pixels under a plot.
+AXIS_TITLE_AREA = 62
+
+
+def legend_below(height: int, margin: dict[str, int], gap: int = AXIS_TITLE_AREA + 8) -> dict:
+    """A horizontal legend whose top edge sits ``gap`` pixels under the plot area.
+
+    Anchored at its top, the legend grows downwards, into the bottom margin,
+    never upwards into the axis titles.
+    """
+    plot_height = height - margin["t"] - margin["b"]
+    return {"orientation": "h", "x": 0.0, "xanchor": "left", "yanchor": "top",
+            "y": -gap / plot_height}  # fmt: skip
+
+
 def shares_figure(secret: int, parties: int, snapshot: dict[str, np.ndarray]) -> go.Figure:
     """Left: the shares of one sharing. Right: each party's share over many sharings.
 
@@ -91,11 +112,19 @@ def shares_figure(secret: int, parties: int, snapshot: dict[str, np.ndarray]) ->
         rows=1,
         cols=2,
         column_widths=[0.45, 0.55],
-        horizontal_spacing=0.14,
-        subplot_titles=("One sharing: each party's share", "Each party's share, 5,000 sharings"),
+        horizontal_spacing=0.17,
+        subplot_titles=("One sharing", f"Each share over {SHARINGS:,} sharings"),
     )
     fig.add_bar(
-        name="shares of this sharing", textposition="outside", showlegend=False, row=1, col=1
+        name="shares of this sharing",
+        textposition="outside",
+        textfont={"size": BAR_TEXT_SIZE},
+        constraintext="none",  # plotly would shrink a label to the bar's width
+        cliponaxis=False,
+        showlegend=False,
+        hovertemplate="party %{x}: %{text}<extra></extra>",
+        row=1,
+        col=1,
     )
     symbols = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "hexagon")
     for i, (colour, symbol) in enumerate(zip(PARTY_COLOURS, symbols, strict=True)):
@@ -108,15 +137,24 @@ def shares_figure(secret: int, parties: int, snapshot: dict[str, np.ndarray]) ->
             col=2,
         )
     fig.add_scatter(
-        name="last share, secret = 0",
+        name="last share,<br>secret = 0",
         mode="lines",
         line={"color": PALETTE["black"], "width": 2, "dash": "dash"},
         row=1,
         col=2,
     )
-    fig.update_layout(base_layout(height=420, bargap=0.1))
-    fig.update_xaxes(title_text="party", row=1, col=1)
-    fig.update_yaxes(title_text="share (fraction of the ring 2⁶⁴)", range=[0, 1.15], row=1, col=1)
+    fig.update_layout(
+        base_layout(
+            height=420,
+            bargap=0.1,
+            margin={"l": 70, "r": 20, "t": 80, "b": 60},
+            legend=LEGEND_RIGHT,
+            uniformtext=UNIFORM_TEXT,
+        )
+    )
+    fig.update_annotations(font_size=13)  # the subplot titles
+    fig.update_xaxes(title_text="party (number)", type="category", row=1, col=1)
+    fig.update_yaxes(title_text="share (fraction of the ring 2⁶⁴)", range=[0, 1.4], row=1, col=1)
     fig.update_xaxes(title_text="value of the share (fraction of 2⁶⁴)", row=1, col=2)
     fig.update_yaxes(title_text="number of sharings (per bin)", row=1, col=2)
     update_shares(fig, secret, parties, snapshot)
@@ -128,11 +166,12 @@ def update_shares(
 ) -> None:
     """Redraw :func:`shares_figure` for another secret or number of parties."""
     shares = snapshot["shares"]
-    labels = [f"party {i + 1}" for i in range(parties)]
     fig.data[0].update(
-        x=labels,
+        x=[str(i + 1) for i in range(parties)],
         y=[share / RING for share in shares],
         text=[_short_int(share) for share in shares],
+        # Up to 3 bars the label fits across a bar; with more, it stands upright above it.
+        textangle=0 if parties <= 3 else -90,
         marker_color=list(PARTY_COLOURS[:parties]),
     )
     centres = (np.arange(BINS) + 0.5) / BINS
@@ -143,7 +182,7 @@ def update_shares(
             x=centres if shown else [],
             y=histograms[i] if shown else [],
             visible=shown,
-            name=f"party {i + 1}" + (" (computed from the secret)" if i == parties - 1 else ""),
+            name=f"party {i + 1}" + ("<br>(from the secret)" if i == parties - 1 else ""),
         )
     fig.data[-1].update(x=centres, y=snapshot["histogram_zero"])
     fig.layout.yaxis2.range = [0, SHARINGS / BINS * 1.6]
@@ -191,7 +230,7 @@ def transcript_figure(rows: list[dict], title: str) -> go.Figure:
             "align": "left",
         },
         cells={"align": "left", "height": 24},
-        columnwidth=[0.6, 0.9, 0.9, 2.4, 1.8],
+        columnwidth=[0.6, 0.9, 0.9, 2.0, 2.2],
     )
     fig.update_layout(base_layout(height=430, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
     fig.update_xaxes(visible=False)  # a table has no axes
@@ -329,12 +368,14 @@ def shamir_figure(secret: int, threshold: int, colluders: int) -> go.Figure:
         row=1,
         col=2,
     )
+    margin = {"l": 70, "r": 20, "t": 70, "b": 200}
     fig.update_layout(
         base_layout(
-            height=500,
+            height=540,
             bargap=0,
-            margin={"l": 70, "r": 20, "t": 70, "b": 150},
-            legend={"orientation": "h", "y": -0.3, "x": 0.0},
+            margin=margin,
+            # Up to six entries, one a line, from 70 px below the plot: under the axis titles.
+            legend=legend_below(540, margin),
         )
     )
     fig.update_xaxes(title_text="x (party number; the secret sits at 0)", dtick=1, row=1, col=1)
@@ -407,6 +448,28 @@ def shamir_caption(secret: int, threshold: int, colluders: int) -> str:
 
 PROTOCOLS = {"sum": "secure sum", "product": "product (Beaver)", "dot": "dot product"}
 METRICS = (("messages", "messages"), ("rounds", "rounds"), ("bytes", "data sent (MB)"))
+# Tick labels on two lines, so that three fit side by side without turning.
+PROTOCOL_TICKS = ("secure<br>sum", "Beaver<br>product", "dot<br>product")
+
+
+def _decades(low: float, high: float) -> dict[str, list]:
+    """Ticks at the powers of ten from ``low`` to ``high``, labelled as plain numbers."""
+    exponents = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    values = [10.0**e for e in exponents]
+    return {
+        "tickvals": values,
+        "ticktext": [
+            f"{v:,.0f}" if v >= 1 else f"{v:.{-math.floor(math.log10(v))}f}" for v in values
+        ],
+    }
+
+
+def _data_size(nbytes: float) -> str:
+    """A number of bytes for a bar label: 32 B, 2.54 kB, 96 MB, 1.44 GB."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if nbytes >= size:
+            return f"{nbytes / size:.3g} {unit}"
+    return f"{nbytes:.0f} B"
 
 
 def cost_figure(parties: int, values: int) -> go.Figure:
@@ -421,45 +484,48 @@ def cost_figure(parties: int, values: int) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=3,
-        horizontal_spacing=0.1,
+        horizontal_spacing=0.13,
         subplot_titles=[title for _, title in METRICS],
     )
     for column, (_, title) in enumerate(METRICS, start=1):
         fig.add_bar(
             name=title,
             marker_color=[PALETTE["blue"], PALETTE["orange"], PALETTE["green"]],
-            texttemplate="%{y:,.3~g}",
             textposition="outside",
+            textfont={"size": BAR_TEXT_SIZE},
+            constraintext="none",  # plotly would shrink a label to the bar's width
+            cliponaxis=False,
             showlegend=False,
             row=1,
             col=column,
         )
-    fig.update_layout(base_layout(height=380))
-    fig.update_yaxes(type="log", dtick=1, title_text="messages (log scale)", row=1, col=1)
+    fig.update_layout(base_layout(height=400, uniformtext=UNIFORM_TEXT))
+    fig.update_annotations(font_size=13)  # the subplot titles
+    fig.update_yaxes(type="log", title_text="messages (log scale)", row=1, col=1)
     fig.update_yaxes(title_text="rounds", row=1, col=2)
-    fig.update_yaxes(type="log", dtick=1, title_text="megabytes (log scale)", row=1, col=3)
+    fig.update_yaxes(type="log", title_text="megabytes (log scale)", row=1, col=3)
     for column in (1, 2, 3):
-        fig.update_xaxes(title_text="protocol", row=1, col=column)
+        fig.update_xaxes(title_text="protocol", tickangle=0, tickfont_size=12, row=1, col=column)
     update_cost(fig, parties, values)
     return fig
 
 
 def update_cost(fig: go.Figure, parties: int, values: int) -> None:
     """Redraw :func:`cost_figure` for another number of parties or values."""
-    names = list(PROTOCOLS.values())
+    names = list(PROTOCOL_TICKS)
     costs = [mpc.protocol_cost(key, parties, values) for key in PROTOCOLS]
     messages = [cost["messages"] for cost in costs]
     rounds = [cost["rounds"] for cost in costs]
     megabytes = [cost["bytes"] / 1e6 for cost in costs]
-    fig.data[0].update(x=names, y=messages)
-    fig.data[1].update(x=names, y=rounds)
-    fig.data[2].update(x=names, y=megabytes)
+    fig.data[0].update(x=names, y=messages, text=[f"{m:,}" for m in messages])
+    fig.data[1].update(x=names, y=rounds, text=[str(r) for r in rounds])
+    fig.data[2].update(x=names, y=megabytes, text=[_data_size(cost["bytes"]) for cost in costs])
     fig.layout.yaxis.range = [0, math.log10(max(messages)) + 0.6]
+    fig.layout.yaxis.update(_decades(1, max(messages)))
     fig.layout.yaxis2.range = [0, max(rounds) + 1.5]
-    fig.layout.yaxis3.range = [
-        math.log10(min(megabytes)) - 0.5,
-        math.log10(max(megabytes)) + 0.6,
-    ]
+    low, high = math.log10(min(megabytes)) - 0.5, math.log10(max(megabytes)) + 0.6
+    fig.layout.yaxis3.range = [low, high]
+    fig.layout.yaxis3.update(_decades(10**low, 10**high))
     fig.layout.title.text = f"{parties} parties, {values:,} values each"
 
 
@@ -521,8 +587,8 @@ def beaver_walkthrough(x: int, y: int, *, seed: int = 0) -> list[dict[str, objec
     return [
         row(1, "x (party 1's input)", xs, f"{x:,}", "party 1 only"),
         row(1, "y (party 2's input)", ys, f"{y:,}", "party 2 only"),
-        row(1, "a (random)", a, signed(whole_a), "the dealer only"),
-        row(1, "b (random)", b, signed(whole_b), "the dealer only"),
+        row(1, "a (random, fresh)", a, signed(whole_a), "the dealer only"),
+        row(1, "b (random, fresh)", b, signed(whole_b), "the dealer only"),
         row(1, "c = a·b", c, signed(mpc.reconstruct_additive(c)), "the dealer only"),
         row(2, "d = x − a", d, "not yet opened", "nobody yet"),
         row(2, "e = y − b", e, "not yet opened", "nobody yet"),
@@ -554,7 +620,8 @@ def beaver_figure(rows: list[dict[str, object]], step: int) -> go.Figure:
         cells={"align": "left", "height": 26, "font": {"size": 11}},
         columnwidth=[1.3, 2.0, 2.0, 2.0, 1.4],
     )
-    fig.update_layout(base_layout(height=420, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
+    # Tall enough for all ten rows at step 4, so the product shows without scrolling.
+    fig.update_layout(base_layout(height=560, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
     fig.update_xaxes(visible=False)  # a table has no axes
     fig.update_yaxes(visible=False)
     update_beaver(fig, rows, step)
@@ -575,8 +642,25 @@ def update_beaver(fig: go.Figure, rows: list[dict[str, object]], step: int) -> N
     fig.layout.title.text = BEAVER_STEPS[step]
 
 
-def beaver_caption(rows: list[dict[str, object]], step: int, x: int, y: int) -> str:
-    """What the Beaver table shows at ``step``, in words."""
+def beaver_caption(
+    rows: list[dict[str, object]], step: int, x: int, y: int, *, triple: int = 1
+) -> str:
+    """What the Beaver table shows at ``step``, in words; ``triple`` counts the triples dealt.
+
+    Examples
+    --------
+    >>> beaver_caption(beaver_walkthrough(6, 7), 4, 6, 7, triple=2)[:42]
+    'Triple no. 2, dealt fresh for x = 6, y = 7'
+    """
+    step = integer("step", step, low=1, high=len(BEAVER_STEPS))
+    dealt = (
+        f"Triple no. {triple}, dealt fresh for x = {x}, y = {y} (a triple is used once: new "
+        "inputs get a new one). "
+    )
+    return dealt + _beaver_step_text(rows, step, x, y)
+
+
+def _beaver_step_text(rows: list[dict[str, object]], step: int, x: int, y: int) -> str:
     if step == 1:
         return (
             f"Party 1's x = {x} and party 2's y = {y} are shared: each party holds a share of "

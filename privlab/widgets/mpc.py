@@ -174,7 +174,12 @@ def cost_demo(parties: int = 3, values: int = 1000) -> Demo:
 
 
 def beaver_demo(x: int = 6, y: int = 7, step: int = 1) -> Demo:
-    """Multiply two shared numbers with a Beaver triple, one step at a time."""
+    """Multiply two shared numbers with a Beaver triple, one step at a time.
+
+    A triple is used once: new inputs (x or y moved) get a freshly dealt
+    triple, as does "New triple" for the same inputs. Moving the step walks
+    through the same multiplication.
+    """
     numbers = tuple(range(-10, 11))
     x = integer("x", x, low=numbers[0], high=numbers[-1])
     y = integer("y", y, low=numbers[0], high=numbers[-1])
@@ -183,17 +188,19 @@ def beaver_demo(x: int = 6, y: int = 7, step: int = 1) -> Demo:
     choose_y = selection_slider("y", numbers, y, fmt="{}")
     choose_step = selection_slider("step", tuple(charts.BEAVER_STEPS), step, fmt="{}")
     again = widgets.Button(description="New triple", icon="refresh", layout={"width": "auto"})
-    run = 0
-    rows = charts.beaver_walkthrough(x, y, seed=run)
+    dealt = 1  # how many triples the dealer has handed out; each run draws its own
+    rows = charts.beaver_walkthrough(x, y, seed=dealt)
     figure = charts.beaver_figure(rows, step)
 
     def redraw(figure: go.Figure, trigger: widgets.Widget | None) -> str:
-        nonlocal rows, run
-        if trigger is again:
-            run += 1
-        rows = charts.beaver_walkthrough(choose_x.value, choose_y.value, seed=run)
+        nonlocal rows, dealt
+        if trigger in (again, choose_x, choose_y):
+            dealt += 1  # a new multiplication: never reuse a triple
+            rows = charts.beaver_walkthrough(choose_x.value, choose_y.value, seed=dealt)
         charts.update_beaver(figure, rows, choose_step.value)
-        return charts.beaver_caption(rows, choose_step.value, choose_x.value, choose_y.value)
+        return charts.beaver_caption(
+            rows, choose_step.value, choose_x.value, choose_y.value, triple=dealt
+        )
 
     return Demo(
         [choose_step, choose_x, choose_y, again], figure, redraw, title="Beaver multiplication"
