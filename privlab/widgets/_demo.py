@@ -282,6 +282,8 @@ class Demo(widgets.VBox):
                 control.on_click(self.refresh)
             else:
                 control.observe(lambda change: self.refresh(change["owner"]), names="value")
+        if any(trace.type == "table" for trace in self.figure.data):
+            self.figure.observe(self._draw_tables_again, names="_view_count")
         heading = [widgets.HTML(f"<b>{title}</b>")] if title else []
         row = widgets.HBox(
             controls, layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px 24px")
@@ -298,6 +300,24 @@ class Demo(widgets.VBox):
         )
         bundle["text/plain"] = text
         return bundle
+
+    def _draw_tables_again(self, change: dict[str, Any]) -> None:
+        """Send a new view its tables again, now that it is on the page.
+
+        plotly.js measures a table's text as it draws it, to centre styled text
+        (a bold header) and to size rows of several lines. A page draws a chart
+        before it shows it, and text measured there has no size: headers land
+        off-centre and lines overlap. The view count changes once the chart has
+        been drawn; tables sent after that are measured on the page.
+        """
+        if (change["new"] or 0) <= (change["old"] or 0):
+            return
+        for index, trace in enumerate(self.figure.data):
+            if trace.type == "table":
+                self.figure._send_restyle_msg(
+                    {"header.values": [trace.header.values], "cells.values": [trace.cells.values]},
+                    trace_indexes=[index],
+                )
 
     def refresh(self, trigger: widgets.Widget | None = None) -> None:
         """Redraw the chart and the caption from the controls' current values."""

@@ -44,6 +44,17 @@
         }
       }
     });
+    // Table text inside its own cell: a header or a row of several lines measured
+    // before the chart was on the page is drawn off its cell, over its neighbours.
+    for (const cell of graph.querySelectorAll('.table .column-cell')) {
+      const rect = cell.querySelector('.cell-rect');
+      const text = cell.querySelector('.cell-text');
+      if (!rect || !text || !text.textContent.trim()) continue;
+      const outer = rect.getBoundingClientRect();
+      if (!outer.height || !outer.width) continue;
+      if (!inside(text.getBoundingClientRect(), outer, 2))
+        found.push(`${where}: table text ${JSON.stringify(text.textContent.slice(0, 40))} spills out of its cell`);
+    }
     // Titles: drawn where the layout has one, and inside the chart.
     const title = graph._fullLayout.title && graph._fullLayout.title.text;
     const drawnTitle = graph.querySelector('.gtitle');

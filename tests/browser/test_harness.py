@@ -105,7 +105,7 @@ def test_voila_shows_charts_as_they_are_after_the_run(tmp_path, page):
 BLANK_TABLE = """
 import plotly.graph_objects as go
 figure = go.FigureWidget(go.Table(
-    header={"values": ["who sent it", "what the server stores"]},
+    header={"values": ["<b>sender</b>", "<b>stored</b>"]},
     cells={"values": [["Alice to Bob"], ["79 bytes of ciphertext"]]},
 ))
 figure
@@ -132,7 +132,7 @@ display(Feedback("Exercise 2", "correct", "an answer in plain sight"))
 
 
 def test_the_screen_checks_fail_on_a_table_drawn_empty_and_on_an_answer_shown(tmp_path, page):
-    """A plotly table left to wrap its own text is drawn empty at first; an answer is visible."""
+    """A plotly table drawn before it is on the page: cells empty, a bold header off its cell."""
     notebook = write_notebook(tmp_path, "screen.ipynb", BLANK_TABLE, ANSWER_SHOWN)
     with jupyter_server("lab", tmp_path / "server", [notebook]) as lab:
         open_in_lab(page, lab, notebook.name)
@@ -141,6 +141,7 @@ def test_the_screen_checks_fail_on_a_table_drawn_empty_and_on_an_answer_shown(tm
         page.wait_for_timeout(1500)
         problems = screen_problems(page)
         assert any("drawn empty" in problem for problem in problems), problems
+        assert any("spills out of its cell" in problem for problem in problems), problems
         answers = visible_answers(page)
         assert answers == [a for a in answers if "plain sight" in a] and len(answers) == 1, answers
 
