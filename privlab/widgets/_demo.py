@@ -9,6 +9,7 @@ to the browser.
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -17,6 +18,7 @@ from copy import deepcopy
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 import plotly.graph_objects as go
 
 from .._validate import positive_number
@@ -42,12 +44,24 @@ def plain(value: Any) -> Any:
     the arrays it kept and raises ("The truth value of an array ... is
     ambiguous") inside the browser-to-kernel sync. Lists round-trip cleanly.
 
+    Plotly also keeps some arrays as typed-array specs (``{"dtype": "f8",
+    "bdata": ..., "shape": "2, 3"}``, the base64 form it sends to the page);
+    they become lists too, or a heatmap's ``z`` meets a list of rows echoed
+    back and the sync fails on ``assert isinstance(delta_data, dict)``.
+
     >>> import numpy as np
     >>> plain({"x": np.arange(3), "marker": {"color": [np.float64(0.5)]}})
     {'x': [0, 1, 2], 'marker': {'color': [0.5]}}
+    >>> plain({"dtype": "i1", "bdata": "AQID", "shape": "1, 3"})
+    [[1, 2, 3]]
     """
     if hasattr(value, "tolist") and hasattr(value, "dtype"):
         return value.tolist()
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if value.get("shape"):
+            array = array.reshape([int(size) for size in str(value["shape"]).split(",")])
+        return array.tolist()
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
