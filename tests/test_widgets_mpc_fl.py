@@ -22,7 +22,7 @@ from privlab.fl.digits import load_digits, split_iid, train_test_split
 from privlab.fl.dp import clip_update, dp_fedavg_epsilon, noisy_sum
 from privlab.fl.fedavg import fedavg, local_sgd
 from privlab.fl.model import initial_parameters
-from privlab.viz.mpc import AXIS_TITLE_AREA
+from privlab.viz.style import AXIS_TITLE_AREA, BAR_TEXT_SIZE
 from privlab.widgets import DEMOS, beaver_demo, tradeoff_demo
 from privlab.widgets import fl as fl_demos
 
@@ -253,4 +253,4 @@ def test_shares_chart_at_eight_parties_has_upright_labels_and_short_ticks():
     bars = demo.figure.data[0]
     assert list(bars.x) == [str(i) for i in range(1, 9)]  # no long tick labels to collide
     assert bars.textangle == -90 and bars.constraintext == "none"
-    assert bars.textfont.size == 11
+    assert bars.textfont.size == BAR_TEXT_SIZE

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from .. import dp
 from .._validate import integer, positive_number, real_array
-from .style import LOG_TICKS, PALETTE, base_layout
+from .style import BAR_TEXT_SIZE, LOG_TICKS, PALETTE, base_layout
 
 
 def discrete_laplace_sd(epsilon: float) -> float:
@@ -121,6 +121,12 @@ def averaging_caption(answers: np.ndarray, true_count: int, epsilon: float) -> s
 # --------------------------------------------------------------------------
 
 NOISE_SCALES = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 50.0)
+EXPOSED = "×"  # marks a person whose secret the attacker recovered (a Latin-1 sign: every font)
+
+
+def _people_title(people: int) -> str:
+    """The title of the grid of people, short enough for its narrow panel."""
+    return f"{people} people ({EXPOSED} = exposed)"
 
 
 def reconstruction_figure(
@@ -140,7 +146,7 @@ def reconstruction_figure(
         cols=2,
         column_widths=[0.62, 0.38],
         horizontal_spacing=0.12,
-        subplot_titles=("Share of secrets recovered", "100 people (● = secret exposed)"),
+        subplot_titles=("Share of secrets recovered", _people_title(100)),
     )
     fig.add_scatter(
         name="recovered (this many queries)",
@@ -220,7 +226,7 @@ def update_reconstruction(
     side = math.ceil(math.sqrt(people))
     grid = np.full(side * side, np.nan)
     grid[:people] = exposed
-    labels = np.array(["●" if e else "" for e in exposed] + [""] * (side * side - people))
+    labels = np.array([EXPOSED if e else "" for e in exposed] + [""] * (side * side - people))
     hover = np.array(
         [
             f"person {i + 1}: secret {'recovered' if e else 'safe (guess wrong)'}"
@@ -233,11 +239,11 @@ def update_reconstruction(
         text=labels.reshape(side, side),
         customdata=hover.reshape(side, side),
     )
-    spent = "∞ (no noise)" if noise_scale == 0 else f"{queries / noise_scale:g}"
-    fig.layout.annotations[1].text = f"{people} people (● = secret exposed)"
+    spent = "∞" if noise_scale == 0 else f"{queries / noise_scale:.4g}"
+    fig.layout.annotations[1].text = _people_title(people)
     fig.layout.title.text = (
-        f"{queries} queries about {people} people, noise scale {noise_scale:g}: "
-        f"{current:.0%} recovered; ε spent = {spent}"
+        f"{queries} queries about {people} people, noise {noise_scale:g}: {current:.0%} "
+        f"recovered; ε spent = {spent}"
     )
 
 
@@ -254,7 +260,8 @@ def reconstruction_caption(
     )
     return (
         f"With {queries} noisy subset sums the attacker gets {share:.0%} of the {people} secrets "
-        f"right (● marks a person whose secret the attacker now knows; 50% is a coin flip). Noise "
+        f"right ({EXPOSED} marks a person whose secret the attacker now knows; 50% is a coin "
+        "flip). Noise "
         f"of scale {noise_scale:g} per answer costs {budget}. With enough queries, noise far "
         f"below √n = {math.sqrt(people):.0f} cannot stop the attack: more queries need more noise."
     )
@@ -286,9 +293,11 @@ def histogram_figure(
         marker_color=PALETTE["blue"],
         texttemplate="%{y}",
         textposition="outside",
+        textfont={"size": BAR_TEXT_SIZE},
     )
     fig.update_layout(
         base_layout(barmode="group"),
+        uniformtext={"minsize": BAR_TEXT_SIZE, "mode": "show"},  # never shrunk to the bar
         xaxis_title="campaign",
         yaxis={"title": "customers (people, log scale)", "type": "log", "dtick": 1},
     )
@@ -413,8 +422,8 @@ def update_clipping(fig: go.Figure, values: np.ndarray, bound: float, epsilon: f
     fig.layout.yaxis.range = [-2, math.log10(max(float(parts["total"].max()), 1.0) * 1.5)]
     best = grid[int(np.argmin(parts["total"]))]
     fig.layout.title.text = (
-        f"DP mean at ε = {epsilon:g}: bound €{bound:,.0f} gives error ±€{here['total'][0]:.2f}; "
-        f"the best bound here is about €{best:,.0f}"
+        f"DP mean at ε = {epsilon:g}: bound €{bound:,.0f} gives error ±€{here['total'][0]:.2f}"
+        f"<br><sup>the best bound here is about €{best:,.0f}</sup>"
     )
 
 
@@ -473,15 +482,18 @@ def float_leak_figure(shares: np.ndarray, epsilon: float) -> go.Figure:
         marker_color=PALETTE["vermillion"],
         texttemplate="%{y:.1%}",
         textposition="outside",
+        textfont={"size": BAR_TEXT_SIZE},
     )
     fig.add_bar(
         name="exact integer noise",
         marker={"color": PALETTE["blue"], "pattern": {"shape": "x", "fgcolor": "white"}},
         texttemplate="%{y:.0%}",
         textposition="outside",
+        textfont={"size": BAR_TEXT_SIZE},
     )
     fig.update_layout(
         base_layout(barmode="group"),
+        uniformtext={"minsize": BAR_TEXT_SIZE, "mode": "show"},  # never shrunk to the bar
         xaxis_title="true count c (its neighbour is c + 1)",
         yaxis={"title": "outputs that prove the true count", "tickformat": ".0%"},
     )

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from .. import dp
 from .._validate import integer, integer_array, positive_number, real_number
-from .style import LOG_TICKS, PALETTE, base_layout
+from .style import BAR_TEXT_SIZE, LOG_TICKS, PALETTE, TWO_PANELS, base_layout
 
 WITH_ALICE = "Alice in the data (118 buyers)"
 EXAMPLE_COUNTS = (20, 200, 2_000, 20_000)
@@ -128,7 +128,7 @@ def neighbours_figure(epsilon: float, count: int = 118) -> go.Figure:
         rows=1,
         cols=2,
         column_widths=[0.58, 0.42],
-        horizontal_spacing=0.14,
+        horizontal_spacing=0.08,
         subplot_titles=("What the analyst might see", "Ratio: with Alice / without"),
     )
     fig.add_bar(name="with Alice", marker_color=PALETTE["blue"], marker_line_width=0, row=1, col=1)
@@ -157,11 +157,13 @@ def neighbours_figure(epsilon: float, count: int = 118) -> go.Figure:
             row=1,
             col=2,
         )
-    fig.update_layout(base_layout(height=400, barmode="group", bargap=0.15))
+    fig.update_layout(base_layout(height=400, barmode="group", bargap=0.15, margin=TWO_PANELS))
     fig.update_xaxes(title_text="released count (people)", row=1, col=1)
     fig.update_yaxes(title_text="probability", row=1, col=1)
     fig.update_xaxes(title_text="released count (people)", row=1, col=2)
-    fig.update_yaxes(title_text="ratio (log scale)", type="log", **LOG_TICKS, row=1, col=2)
+    fig.update_yaxes(
+        title_text="ratio (log scale)", type="log", **LOG_TICKS, side="right", row=1, col=2
+    )
     update_neighbours(fig, epsilon, count)
     return fig
 
@@ -226,7 +228,7 @@ def noise_scale_figure(epsilon: float) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=2,
-        horizontal_spacing=0.14,
+        horizontal_spacing=0.08,
         subplot_titles=("Typical error of a noisy count", "The same error, relative"),
     )
     curve = [dp.expected_absolute_error(e, discrete=True) for e in EPSILON_CURVE]
@@ -251,12 +253,17 @@ def noise_scale_figure(epsilon: float) -> go.Figure:
         name="relative error",
         marker_color=PALETTE["green"],
         textposition="outside",
+        textfont={"size": BAR_TEXT_SIZE},
         cliponaxis=False,
         row=1,
         col=2,
         showlegend=False,
     )
-    fig.update_layout(base_layout(height=400, showlegend=False))
+    fig.update_layout(
+        base_layout(height=400, showlegend=False, bargap=0.15, margin=TWO_PANELS),
+        # Plotly shrinks a label to the width of its bar: never below a readable size.
+        uniformtext={"minsize": BAR_TEXT_SIZE, "mode": "show"},
+    )
     fig.update_xaxes(title_text="ε (log scale)", type="log", **LOG_TICKS, row=1, col=1)
     fig.update_yaxes(
         title_text="average error (people, log scale)", type="log", **LOG_TICKS, row=1, col=1
@@ -267,6 +274,7 @@ def noise_scale_figure(epsilon: float) -> go.Figure:
         type="log",
         **LOG_TICKS,
         range=[-3.5, 2.7],
+        side="right",
         row=1,
         col=2,
     )
@@ -280,7 +288,7 @@ def update_noise_scale(fig: go.Figure, epsilon: float) -> None:
     error = dp.expected_absolute_error(epsilon, discrete=True)
     relative = np.array([100 * error / c for c in EXAMPLE_COUNTS])
     fig.data[1].update(x=[epsilon], y=[error])
-    fig.data[2].update(y=relative, text=[_share(r) for r in relative])
+    fig.data[2].update(y=relative, text=[_bar_label(r) for r in relative])
     fig.layout.title.text = (
         f"ε = {epsilon:g}: a noisy count is off by {error:.2g} people on average"
     )
@@ -293,6 +301,11 @@ def _share(percent: float) -> str:
     if percent >= 0.01:
         return f"{percent:.2g}%"
     return "less than 0.01%"
+
+
+def _bar_label(percent: float) -> str:
+    """:func:`_share`, short enough for a bar: "<0.01%" for less than 0.01%."""
+    return _share(percent) if percent >= 0.01 else "<0.01%"
 
 
 def noise_scale_caption(epsilon: float) -> str:
@@ -338,7 +351,7 @@ def randomized_response_figure(
         rows=1,
         cols=2,
         column_widths=[0.55, 0.45],
-        horizontal_spacing=0.16,
+        horizontal_spacing=0.1,
         subplot_titles=("1,000 repeated surveys", "Error against survey size"),
     )
     fig.add_bar(
@@ -382,12 +395,17 @@ def randomized_response_figure(
         row=1,
         col=2,
     )
-    fig.update_layout(base_layout(height=420, barmode="overlay", bargap=0.0))
+    fig.update_layout(base_layout(height=420, barmode="overlay", bargap=0.0, margin=TWO_PANELS))
     fig.update_xaxes(title_text="estimated share of “yes” (%)", row=1, col=1)
     fig.update_yaxes(title_text="number of surveys", row=1, col=1)
     fig.update_xaxes(title_text="respondents (log scale)", type="log", **LOG_TICKS, row=1, col=2)
     fig.update_yaxes(
-        title_text="typical error (points, log scale)", type="log", **LOG_TICKS, row=1, col=2
+        title_text="typical error (points, log scale)",
+        type="log",
+        **LOG_TICKS,
+        side="right",
+        row=1,
+        col=2,
     )
     update_randomized_response(fig, epsilon, respondents, true_proportion, surveys=surveys, rng=rng)
     return fig
@@ -458,7 +476,7 @@ def update_randomized_response(
     fig.data[5].update(x=[respondents], y=[this_error])
     fig.layout.title.text = (
         f"ε = {epsilon:g}, {respondents:,} respondents: the estimate is off by "
-        f"about {this_error:.2g} percentage points"
+        f"about {this_error:.2g} points"
     )
 
 

@@ -14,8 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..fl.digits import CLASSES
-from .mpc import legend_below
-from .style import PALETTE, base_layout
+from .style import PALETTE, base_layout, legend_below
 
 GREYS = [[0.0, "#ffffff"], [1.0, "#000000"]]  # ink on paper
 # Blue for negative, white for zero, orange for positive: safe for colour-blind readers.

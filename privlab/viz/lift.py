@@ -31,7 +31,7 @@ from ..dp.mechanisms import discrete_laplace_noise
 from ..errors import InvalidParameterError
 from ..lift_data import LiftStudy, lift_estimate, per_user_lift
 from ..lift_report import DPLiftReport, Gate, lift_sensitivities
-from .style import PALETTE, base_layout
+from .style import PALETTE, TWO_PANELS, base_layout
 
 PARTIES = ("publisher", "advertiser", "dealer")
 HEADER = {"fill_color": PALETTE["blue"], "font": {"color": "white"}, "align": "left"}
@@ -62,6 +62,7 @@ NAIVE_COLUMNS = {
     "advertiser": ("id", "group", "ad opportunity (UTC)", "ads seen", "my customer?"),
 }
 NAIVE_SAMPLE = 14
+_OWN_PEOPLE = {"publisher": "users", "advertiser": "customers"}  # what a party's own people are
 
 
 def _kind(label: str) -> str:
@@ -75,7 +76,7 @@ def _first_number(payload: np.ndarray) -> str:
         return ""
     if payload.dtype == np.uint8 and payload.ndim == 2:  # curve points, 32 bytes each
         return payload[0].tobytes().hex()[:16] + "…"
-    return f"{int(payload.flat[0]):,}"
+    return str(int(payload.flat[0]))  # no thousands commas: the 20 digits fit their column
 
 
 def party_rows(result: mpc.LiftResult, party: str) -> list[dict[str, Any]]:
@@ -172,7 +173,8 @@ def party_view_figure(
     'table'
     """
     fig = go.Figure()
-    fig.add_table(header=HEADER, cells={"align": "left", "height": 24})
+    # 12 px cells: the widest first number (26 characters) fits its column in a 700 px chart.
+    fig.add_table(header=HEADER, cells={"align": "left", "height": 24, "font": {"size": 12}})
     fig.update_layout(base_layout(height=470, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
     fig.update_xaxes(visible=False)  # a table has no axes
     fig.update_yaxes(visible=False)
@@ -194,8 +196,8 @@ def update_party_view(
         values = [[row["cells"][c] for row in sample] for c in range(len(columns))]
         fill = [LEAK_FILL if row["leak"] else PLAIN_FILL for row in sample]
         title = (
-            f"Naive join: the {party} receives {naive['rows']:,} rows "
-            f"(the first {len(sample)} shown; orange: not its own customers)"
+            f"Naive join: the {party} receives {naive['rows']:,} rows<br><sup>the first "
+            f"{len(sample)} shown; orange: people who are not its own {_OWN_PEOPLE[party]}</sup>"
         )
         widths = [1.0] * len(columns)
     else:
@@ -213,7 +215,7 @@ def update_party_view(
         )
         if protocol == "naive join":  # the dealer takes no part in a naive join
             title = "Naive join: the dealer takes no part and receives nothing"
-        widths = [1.0, 1.0, 2.9, 1.1, 1.1, 1.0, 2.0]
+        widths = [1.3, 1.12, 1.9, 1.24, 1.12, 0.82, 2.5]
     fig.data[0].update(
         header={"values": [f"<b>{c}</b>" for c in columns]},
         cells={"values": values, "fill_color": [fill] * len(columns)},
@@ -259,7 +261,7 @@ def party_view_caption(
     return (
         f"With Private Lift the {party} received only random-looking numbers: curve points "
         f"in the matching, then shares and masked values (the first number of each kind is "
-        f"shown; they are uniform on 0 to 2⁶⁴ − 1, whatever the data). It learned "
+        f"shown; they are uniform on 0 to 2<sup>64</sup> − 1, whatever the data). It learned "
         f"<b>which {shared:,} of its own {own:,} ids are shared</b> (PSI reveals that "
         f"membership), the length of the {other}'s list ({theirs:,}), and the 12 opened "
         "totals. Nothing about the other side's rows."
@@ -284,6 +286,7 @@ CARD_STYLE = {
     "dp": (PALETTE["orange"], "square"),
 }
 TABLE_METRICS = ("converters", "conversions", "value")
+CARD_HEIGHT = 480  # px, the whole card: the lift chart and the table of totals
 
 
 def card_row(
@@ -378,11 +381,12 @@ def report_card_figure(card: dict[str, Any]) -> go.Figure:
     >>> [trace.type for trace in report_card_figure(card).data]
     ['scatter', 'scatter', 'scatter', 'scatter', 'table']
     """
+    # Compact, so that the controls, the card and its caption fit on a laptop screen.
     fig = make_subplots(
         rows=2,
         cols=1,
-        row_heights=[0.52, 0.48],
-        vertical_spacing=0.16,
+        row_heights=[0.4, 0.6],
+        vertical_spacing=0.14,
         specs=[[{"type": "xy"}], [{"type": "table"}]],
     )
     for name in CARD_ROWS:
@@ -402,12 +406,12 @@ def report_card_figure(card: dict[str, Any]) -> go.Figure:
         )
     fig.add_table(
         header=HEADER,
-        cells={"align": "left", "height": 24},
-        columnwidth=[1.3, 1, 1, 1],
+        cells={"align": "left", "height": 22},
+        columnwidth=[1.45, 1, 1, 1],
         row=2,
         col=1,
     )
-    fig.update_layout(base_layout(height=650, margin={"l": 140, "r": 20, "t": 80, "b": 20}))
+    fig.update_layout(base_layout(height=CARD_HEIGHT, margin={"l": 140, "r": 20, "t": 50, "b": 5}))
     fig.update_yaxes(
         categoryorder="array",
         categoryarray=[CARD_LABELS[name] for name in reversed(CARD_ROWS)],
@@ -497,38 +501,38 @@ def report_card_caption(
         if row["interval"] is None:
             return f"{row['lift']:.0f}%"
         low, high = row["interval"]
-        return f"{row['lift']:.0f}% (95% interval {low:.0f}% to {high:.0f}%)"
+        return f"{row['lift']:.0f}% ({low:.0f}% to {high:.0f}%)"
 
+    if gate.passed and rows["dp"]["lift"] is None:
+        released = (
+            f"secure computation {said('mpc')}; the DP release gives no estimate, since a "
+            "noisy converter count fell below 1."
+        )
+    elif gate.passed:
+        released = f"secure computation {said('mpc')}; DP release {said('dp')}."
+    else:
+        released = "the secure computation's totals, and so the DP release, are withheld."
     rule = (
         f"The minimum-audience rule, on the {gate_on}, {'shows' if gate.passed else 'withholds'} "
-        f"the report: {gate.converters:,} converters against {gate.needed:,} needed."
+        f"the report: {gate.converters:,} converters, {gate.needed:,} needed."
     )
     noise = (
-        f"The DP release spends ε = {card['epsilon']:g} (a third per metric); each party adds "
-        "its own noise to its share before the totals are opened, so each noisy converter "
-        f"count is off by about {2 * 3 / card['epsilon']:.1f} (one standard deviation)."
+        f"The DP release spends ε = {card['epsilon']:g}, a third per metric: with both "
+        "parties' noise, a noisy converter count is off by about "
+        f"{2 * 3 / card['epsilon']:.1f} (one standard deviation)."
     )
     kept = (
-        f" {dropped:,} purchase{'s were' if dropped != 1 else ' was'} dropped before the "
-        f"computation: beyond the {max_purchases} kept per person."
+        f" {dropped:,} purchase{'s were' if dropped != 1 else ' was'} dropped: beyond the "
+        f"{max_purchases} kept per person."
         if dropped
         else ""
     )
-    if gate.passed and rows["dp"]["lift"] is None:
-        released = (
-            f"the secure computation gives {said('mpc')}; the DP release gives no estimate, "
-            "since a noisy converter count fell below 1."
-        )
-    elif gate.passed:
-        released = f"the secure computation gives {said('mpc')}; the DP release {said('dp')}."
-    else:
-        released = "the secure computation's totals, and so the DP release, are withheld."
     matched = sum(card["metrics"]["oracle"][group]["matched"] for group in ("test", "control"))
     return (
-        f"{population:,} users, {matched:,} of them ({matched / population:.0%}) in the "
-        f"advertiser's sales log; a {window_days}-day attribution window. The generator set a "
-        f"true lift of {said('truth')}; a trusted join of both tables estimates "
-        f"{said('oracle')}; {released} {rule} {noise}{kept}"
+        f"{population:,} users, {matched:,} ({matched / population:.0%}) in the advertiser's "
+        f"sales log; a {window_days}-day attribution window. Lift, with its 95% interval: true "
+        f"{said('truth')}; trusted join {said('oracle')}; {released} "
+        f"{rule} {noise}{kept}"
     )
 
 
@@ -591,7 +595,7 @@ def differencing_figure(
     >>> len(differencing_figure(bob, diffs, "ε = 1").data)
     3
     """
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08)
     for col, colour in ((1, PALETTE["blue"]), (2, PALETTE["orange"])):
         fig.add_histogram(
             marker={"color": colour, "line": {"color": "white", "width": 0.5}},
@@ -612,10 +616,12 @@ def differencing_figure(
         row=1,
         col=1,
     )
-    fig.update_layout(base_layout(height=380), bargap=0.05, showlegend=True)
+    fig.update_layout(base_layout(height=380, margin=TWO_PANELS), bargap=0.05, showlegend=True)
     fig.update_xaxes(title_text="Tuesday − Monday, test converters (people)", row=1, col=1)
     fig.update_xaxes(title_text="Tuesday − Monday, test value (€)", row=1, col=2)
-    fig.update_yaxes(title_text=f"release pairs (of {DIFFERENCE_RUNS:,})")
+    pairs = f"release pairs (of {DIFFERENCE_RUNS:,})"
+    fig.update_yaxes(title_text=pairs, row=1, col=1)
+    fig.update_yaxes(title_text=pairs, side="right", row=1, col=2)  # beside its own panel
     update_differencing(fig, bob, diffs, label)
     return fig
 

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from .. import mpc
 from .._validate import integer
-from .style import PALETTE, base_layout
+from .style import BAR_TEXT_SIZE, PALETTE, UNIFORM_TEXT, base_layout, legend_below
 
 RING = 2.0**64
 PARTY_COLOURS = (
@@ -81,22 +81,6 @@ def sharing_snapshot(secret: int, parties: int, *, seed: int = 1) -> dict[str, n
 # A legend to the right of the plot area, one entry per line: it never meets an axis title,
 # however many parties there are, and it takes no room from the panels' height.
 LEGEND_RIGHT = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top"}
-# Bar labels: 11 px, never shrunk below 10 px to fit a bar (plotly hides a label instead).
-BAR_TEXT_SIZE = 11
-UNIFORM_TEXT = {"minsize": 10, "mode": "hide"}
-# Tick labels and an axis title take about this many pixels under a plot.
-AXIS_TITLE_AREA = 62
-
-
-def legend_below(height: int, margin: dict[str, int], gap: int = AXIS_TITLE_AREA + 8) -> dict:
-    """A horizontal legend whose top edge sits ``gap`` pixels under the plot area.
-
-    Anchored at its top, the legend grows downwards, into the bottom margin,
-    never upwards into the axis titles.
-    """
-    plot_height = height - margin["t"] - margin["b"]
-    return {"orientation": "h", "x": 0.0, "xanchor": "left", "yanchor": "top",
-            "y": -gap / plot_height}  # fmt: skip
 
 
 def shares_figure(secret: int, parties: int, snapshot: dict[str, np.ndarray]) -> go.Figure:

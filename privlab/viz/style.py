@@ -34,6 +34,30 @@ LOG_TICKS: dict[str, list] = {
     "ticktext": [_tick_text(m * 10.0**e) for e in range(-6, 10) for m in (1, 2, 5)],
 }
 
+# Two panels side by side: the right panel's y-axis stands on its right, next to its own
+# data (on its left it would sit in the gap, closer to the left panel), so the right
+# margin makes room for its ticks and title.
+TWO_PANELS = {"l": 70, "r": 80, "t": 70, "b": 60}
+# Bar labels: 12 px. A chart whose labels must all show keeps them at that size
+# (uniformtext minsize BAR_TEXT_SIZE, mode "show"); one with crowded bars hides a label
+# that would have to shrink below 10 px to fit (UNIFORM_TEXT).
+BAR_TEXT_SIZE = 12
+UNIFORM_TEXT = {"minsize": 10, "mode": "hide"}
+# Tick labels and an axis title take about this many pixels under a plot.
+AXIS_TITLE_AREA = 62
+
+
+def legend_below(height: int, margin: dict[str, int], gap: int = AXIS_TITLE_AREA + 8) -> dict:
+    """A horizontal legend whose top edge sits ``gap`` pixels under the plot area.
+
+    Anchored at its top, the legend grows downwards, into the bottom margin,
+    never upwards into the axis titles.
+    """
+    plot_height = height - margin["t"] - margin["b"]
+    return {"orientation": "h", "x": 0.0, "xanchor": "left", "yanchor": "top",
+            "y": -gap / plot_height}  # fmt: skip
+
+
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
 

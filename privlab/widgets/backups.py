@@ -130,11 +130,11 @@ def _restore_outcome(file: bytes, kind: str, change: str, key: bytes) -> tuple[l
     try:
         count = new_phone.restore(_changed_file(file, change), **secret)
     except BackupFormatError as error:
-        return [f"⚠ {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
+        return [f"[!] {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
             "refused at the header"
         )
     except DecryptionError as error:
-        return [f"⚠ {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
+        return [f"[!] {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
             "refused: the tag does not match"
         )
     screen = [f"{m.sender}: {m.text}" for m in new_phone.messages()]
@@ -145,7 +145,8 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
     """Back up Bob's chat, look at the file, change it on its way, restore on a new phone."""
     one_of("change", change, CHANGES)
     one_of("kind", kind, KEY_KINDS)
-    what = choice_slider("on its way to the new phone, change", CHANGES, change)
+    what = choice_slider("change on the way", CHANGES, change)
+    what.layout.width = "460px"  # room for the longest readout, "the last 20 bytes lost"
     how = toggle("the key", KEY_KINDS, kind)
     key = new_backup_key(rng=SEED)
     phone = bobs_phone()
@@ -157,7 +158,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
     from plotly.subplots import make_subplots
 
     figure = make_subplots(
-        rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.02,
+        rows=1, cols=2, column_widths=[0.68, 0.32], horizontal_spacing=0.02,
         specs=[[{"type": "table"}] * 2],
         subplot_titles=("the file in the cloud: anyone can read these bytes", "the new phone"),
     )  # fmt: skip
@@ -169,7 +170,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
             "align": "left",
         },
         cells={"values": [[], [], [], []], "align": "left", "height": 24},
-        columnwidth=[0.15, 0.24, 0.35, 0.26],
+        columnwidth=[0.13, 0.3, 0.33, 0.24],  # "authentication tag" on one line
         row=1,
         col=1,
     )
@@ -198,9 +199,9 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
         )
         screen, verdict = outcomes[(k, c)]
         figure.data[1].update(cells={"values": [screen]})
+        outcome = verdict if verdict.startswith("refused") else f"restored: {verdict}"
         figure.layout.title.text = (
-            f"A backup with a {k}, {len(file):,} bytes<br><sup>changed on its way: {c}; "
-            f"restore: {verdict}</sup>"
+            f"A backup with a {k}, {len(file):,} bytes<br><sup>changed: {c}; {outcome}</sup>"
         )
         secret = "the 64-digit key" if k == KEY_KINDS[0] else "the password (Argon2id)"
         start = (
@@ -237,6 +238,15 @@ SOURCES = {
     f"diceware words ({WORDLIST_SIZE:,})": WORDLIST_SIZE,
 }
 CRACK_COSTS = ("none (one fast hash)", *COSTS)
+# Slider readouts show about 20 characters: the sources and costs by shorter names there.
+SOURCE_LABELS = {
+    "lower-case letters (26)": "lower-case (26)",
+    "letters and digits (62)": "letters, digits (62)",
+    "every keyboard character (94)": "keyboard (94)",
+    f"diceware words ({WORDLIST_SIZE:,})": f"diceware ({WORDLIST_SIZE:,})",
+}
+COST_LABELS = {CRACK_COSTS[0]: "none (fast hash)"}
+CRACK_SLIDER_WIDTH = "520px"
 _TICKS = [
     (1, "1 second"),
     (DAY, "1 day"),
@@ -246,7 +256,9 @@ _TICKS = [
     (1.38e10 * 365.25 * DAY, "age of the universe"),
     (1e20 * 365.25 * DAY, "10^20 years"),
 ]
-_AXIS_END = 30  # log10 seconds (3 x 10^22 years): longer bars are cut, their label says how long
+# log10 seconds (3 x 10^22 years): longer bars are cut; their label says how long, and ends
+# in "»" (it goes on past the edge).
+_AXIS_END = 30
 
 
 def crack_demo(
@@ -258,8 +270,15 @@ def crack_demo(
     one_of("cost", cost, CRACK_COSTS)
     size = selection_slider("length (characters or words)", tuple(range(1, 21)), length)
     drawn = choice_slider("each drawn at random from", tuple(SOURCES), source)
+    drawn.options = [(SOURCE_LABELS.get(name, name), name) for name in SOURCES]
     stretch = choice_slider("Argon2id cost of one guess", CRACK_COSTS, cost)
-    measure = widgets.Button(description="Time one guess here", icon="stopwatch")
+    stretch.options = [(COST_LABELS.get(name, name), name) for name in CRACK_COSTS]
+    drawn.value, stretch.value = source, cost  # setting the options moved them
+    for slider in (size, drawn, stretch):
+        slider.layout.width = CRACK_SLIDER_WIDTH
+    measure = widgets.Button(
+        description="Time one guess here", icon="stopwatch", layout={"width": "auto"}
+    )
     seconds = dict(TYPICAL_SECONDS)
     measured: set[str] = set()
     names = [a.name for a in ATTACKERS] + ["the 64-digit key (a botnet)"]
@@ -271,13 +290,17 @@ def crack_demo(
             marker={"color": [PALETTE["vermillion"]] * 3 + [PALETTE["blue"]]},
             text=[""] * len(names),
             textposition="outside",
+            textfont={"size": 13},
             cliponaxis=False,
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
     for value, _label in (_TICKS[1], _TICKS[2], _TICKS[5]):
         figure.add_vline(x=math.log10(value), line={"color": PALETTE["grey"], "dash": "dot"})
-    figure.update_layout(base_layout(height=400, margin={"l": 200, "r": 110, "t": 90, "b": 90}))
+    figure.update_layout(
+        base_layout(height=400, margin={"l": 200, "r": 110, "t": 90, "b": 90}),
+        uniformtext={"minsize": 12, "mode": "show"},  # a label is never shrunk to its bar
+    )
     figure.update_xaxes(
         title_text="expected time to guess it (log scale)",
         range=[-1, _AXIS_END],
@@ -299,7 +322,7 @@ def crack_demo(
         figure.data[0].update(
             x=[min(math.log10(max(t, 0.1)), _AXIS_END) + 1 for t in times],
             base=[-1] * len(times),
-            text=[human_duration(t) + (" →" if math.log10(t) > _AXIS_END else "") for t in times],
+            text=[human_duration(t) + (" »" if math.log10(t) > _AXIS_END else "") for t in times],
         )
         chance = vault_success_chance(space, DEFAULT_ATTEMPTS)
         what = _count(size.value, "word" if "words" in drawn.value else "character")

@@ -82,7 +82,9 @@ def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") 
         for t in range(len(SENDERS) + 1)
         for name in SCHEMES
     }
-    labels = [f"{n}<br>{'A→B' if s == 'A' else 'B→A'}" for n, s in enumerate(SENDERS, start=1)]
+    labels = [
+        f"{n}<br>{'A to B' if s == 'A' else 'B to A'}" for n, s in enumerate(SENDERS, start=1)
+    ]
     figure = go.Figure(
         go.Heatmap(
             z=[table[(stolen_after, scheme)]],
@@ -155,7 +157,7 @@ SERVERS = ("honest server", "server swaps the keys")
 
 def mitm_demo(server: str = "server swaps the keys") -> Demo:
     """A server that hands out its own keys: messages still arrive, safety numbers differ."""
-    choose = choice_slider("the server", SERVERS, server)
+    choose = toggle("the server", SERVERS, server)  # both choices in view
     alice, bob = Identity("Alice", rng=11), Identity("Bob", rng=12)
     mallory_as_bob, mallory_as_alice = Identity("Bob", rng=13), Identity("Alice", rng=14)
     numbers = {
@@ -389,9 +391,14 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
     chat = _Chat()
     chat.send("Alice", "Hello Bob, it's Alice.", padded=False)
     chat.send("Bob", "Hi Alice!", padded=False)
-    choose = selection_slider("message", DRAFTS, draft, fmt="{}")
-    choose.options = [(text if len(text) < 30 else text[:27] + "…", text) for text in DRAFTS]
-    choose.value = draft
+    # A drop-down list shows a whole message; a slider's readout would cut it short.
+    choose = widgets.Dropdown(
+        description="message",
+        options=[(text, text) for text in DRAFTS],
+        value=draft,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="min-content", max_width="100%"),
+    )
     pad_toggle = toggle("padding", PADDING, padding)
     typed = widgets.Text(
         placeholder="or type your own (up to 200 characters)",
@@ -426,7 +433,8 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
             chat.send("Bob", text, padded)
         log = chat.server.log_table(preview=10)
         server_rows = [
-            f"t={row['time']:g} {row['sender']}→{row['recipient']} {row['size']} B: {row['data']}"
+            f"t={row['time']:g} {row['sender']} to {row['recipient']} "
+            f"{row['size']} B: {row['data']}"
             for row in log
         ]
         size = chat.wire_size(choose.value, padded)
@@ -439,7 +447,7 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
         for trace, (header, rows) in zip(figure.data, columns, strict=True):
             trace.update(header={"values": [header]}, cells={"values": [rows]})
         figure.layout.title.text = (
-            f"Next: “{choose.value[:30]}{'…' if len(choose.value) > 30 else ''}”: "
+            f"Next: “{choose.value[:24]}{'…' if len(choose.value) > 24 else ''}”: "
             f"{len(choose.value.encode())} bytes of text, {size} on the wire"
         )
         sizes = sorted({row["size"] for row in log})

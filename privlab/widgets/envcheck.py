@@ -65,17 +65,22 @@ def package_report() -> list[tuple[str, str, str, bool | None]]:
     return rows
 
 
+# Plain ASCII badges, coloured as the exercise feedback is: no emoji font needed.
+OK = '<b style="color: #009E73">[ok]</b>'
+PROBLEM = '<b style="color: #D55E00">[x]</b>'
+
+
 def _report_html(rows: list[tuple[str, str, str, bool | None]]) -> str:
-    marks = {True: "✅ ok", False: "❌ needs attention", None: "?"}
+    marks = {True: f"{OK} ok", False: f"{PROBLEM} needs attention", None: "[?] unknown"}
     body = "".join(
         f"<tr><td>{name}</td><td>{version}</td><td>{required}</td><td>{marks[ok]}</td></tr>"
         for name, version, required, ok in rows
     )
     problems = [name for name, _, _, ok in rows if ok is False]
     verdict = (
-        "<p>✅ <b>Every package privlab needs is installed.</b></p>"
+        f"<p>{OK} <b>Every package privlab needs is installed.</b></p>"
         if not problems
-        else "<p>❌ <b>Some packages need attention: "
+        else f"<p>{PROBLEM} <b>Some packages need attention: "
         + ", ".join(problems)
         + ".</b> Run <code>make lab</code> again, or <code>pip install -e .</code> in the "
         "course folder, then restart the kernel.</p>"
@@ -96,7 +101,7 @@ class _WidgetProbe(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = super()._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = f"{self._report_text}\n\n{NOT_SHOWING}"
-        bundle["text/html"] = f"{self._report_html}<p>❌ <b>{NOT_SHOWING}</b></p>"
+        bundle["text/html"] = f"{self._report_html}<p>{PROBLEM} <b>{NOT_SHOWING}</b></p>"
         return bundle
 
 
@@ -130,7 +135,7 @@ def widget_probe() -> _WidgetProbe:
         ),
     )
     status = widgets.HTML(
-        "<p>✅ <b>Widgets are showing.</b> Move the slider: when the dot follows it, "
+        f"<p>{OK} <b>Widgets are showing.</b> Move the slider: when the dot follows it, "
         "the lessons' demos will work here.</p>"
     )
 
@@ -138,7 +143,7 @@ def widget_probe() -> _WidgetProbe:
         with updating(figure):
             figure.data[0].x = [change["new"]]
         status.value = (
-            f"<p>✅ <b>Widgets work.</b> Python received the value {change['new']} and "
+            f"<p>{OK} <b>Widgets work.</b> Python received the value {change['new']} and "
             "moved the dot: the lessons' demos will work here.</p>"
         )
 

@@ -37,6 +37,7 @@ GATE_ON = ("exact totals", "noisy totals")
 MAX_PURCHASES = 4
 VALUE_CAP = 20_000  # cents: each purchase counts for at most €200 in the DP release
 PARTY_VIEW_POPULATION = 1_000
+CARD_SLIDER_WIDTH = "330px"
 
 
 def clipped(advertiser: dict[str, np.ndarray], value_cap: int = VALUE_CAP) -> dict[str, np.ndarray]:
@@ -59,7 +60,7 @@ def party_view_demo(party: str = "publisher", protocol: str = "Private Lift") ->
     one_of("protocol", protocol, PROTOCOLS)
     study = lift_study(population=PARTY_VIEW_POPULATION)
     result = mpc.secure_lift(study.publisher, study.advertiser, rng=LIFT_SEED)
-    whose = selection_slider("whose view", charts.PARTIES, party, fmt="{}")
+    whose = toggle("whose view", charts.PARTIES, party)  # in the lesson's order
     how = toggle("protocol", PROTOCOLS, protocol)
     views = {
         name: (charts.party_rows(result, name), charts.naive_view(study, name))
@@ -136,10 +137,22 @@ def lift_lab_demo(
         "minimum converters", THRESHOLDS, min_converters, fmt="{:,}"
     )
     gate_on = toggle("rule applied to", GATE_ON, GATE_ON[0])
-    choose_window = selection_slider("attribution window (days)", WINDOW_DAYS, window_days)
+    # The buttons say it all, so the toggle takes one line, not a label above its buttons.
+    gate_on.description = ""
+    gate_on.options = [(f"rule on {totals}", totals) for totals in GATE_ON]
+    choose_window = selection_slider("attribution window", WINDOW_DAYS, window_days, fmt="{} days")
     choose_population = selection_slider("users (re-runs PSI)", POPULATIONS, population, fmt="{:,}")
     choose_overlap = selection_slider("overlap (re-runs PSI)", OVERLAPS, overlap, fmt="{:.0%}")
     choose_lift = selection_slider("true lift (re-runs PSI)", LIFTS, lift, fmt="{:+.0%}")
+    for slider in (
+        choose_epsilon,
+        choose_threshold,
+        choose_window,
+        choose_population,
+        choose_overlap,
+        choose_lift,
+    ):
+        slider.layout.width = CARD_SLIDER_WIDTH  # two to a row, so the demo fits the screen
     runs = _LiftRuns()
 
     def card() -> tuple[dict[str, Any], mpc.LiftResult]:
@@ -184,11 +197,11 @@ def lift_lab_demo(
         )
 
     demo = Demo(
-        [
+        [  # the order of the lesson's "Try this", two to a row
             choose_epsilon,
             choose_threshold,
-            gate_on,
             choose_window,
+            gate_on,
             choose_population,
             choose_overlap,
             choose_lift,
@@ -205,7 +218,8 @@ def lift_lab_demo(
 # 3. The differencing attack on the minimum-audience rule
 # --------------------------------------------------------------------------
 
-RELEASES = (math.inf, 0.1, 0.3, 1.0, 3.0, 10.0)  # ε per report; infinity: exact totals
+# ε per report, from exact totals (infinity) to the most noise: the lesson's story, left to right.
+RELEASES = (math.inf, 10.0, 3.0, 1.0, 0.3, 0.1)
 
 
 def bob_of(study: LiftStudy, *, value_cap: int = VALUE_CAP) -> dict[str, Any]:
