@@ -517,14 +517,16 @@ def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
     """Where Alice's message lives ``hours`` after she sent it: (place, still there, why).
 
     Bob's phone is a real :class:`ChatStore`. Alice sends at hour 0; the phone
-    shows a notification; Bob takes a screenshot at hour 1, forwards the message
-    to Carol (a chat without a timer) at hour 2, the phone makes its nightly
-    backup at hour 3, and Bob answers with a quoted reply at hour 20.
+    shows a notification; Bob opens the chat at hour 1 (the system clears the
+    preview from the lock screen, and keeps it in its notification history) and
+    takes a screenshot, forwards the message to Carol (a chat without a timer)
+    at hour 2, the phone makes its nightly backup at hour 3, and Bob answers
+    with a quoted reply at hour 20.
 
     Examples
     --------
     >>> [there for _, there, _ in copies_of_a_secret(36, "24 hours")]
-    [False, True, True, True, True, True, False]
+    [False, True, True, False, True, True, True, False]
     """
     one_of("timer", timer, LEAK_TIMERS)
     clock = FakeClock()
@@ -537,7 +539,9 @@ def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
         if at > hours:
             break
         clock.advance(seconds=at * HOUR - clock.now)
-        if action == "screenshot":
+        if action == "screenshot":  # Bob opens the chat: the lock screen is cleared
+            events["history"] = list(phone.notifications)
+            phone.notifications.clear()
             events["screenshot"] = [m.text for m in phone.messages("Alice")]
         elif action == "forward":
             events["forward"] = phone.forward(original.id, "Carol")
@@ -570,9 +574,14 @@ def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
             "a forward is a new message in another chat, with that chat's timer",
         ),
         (
-            "the notification preview",
+            "the lock-screen preview",
             any(SECRET in n for n in phone.notifications),
-            "the phone's system shows it until it is dismissed; the chat cannot take it back",
+            "the system shows it until Bob opens the chat (hour 1); the chat's timer cannot",
+        ),
+        (
+            "the phone's notification history",
+            True,  # kept by the system from hour 0, outside the app
+            "on phones that keep one, held by the system outside the app: no timer reaches it",
         ),
         ("Bob's screenshot (hour 1)", "screenshot" in events, "a picture: no timer reaches it"),
         (
