@@ -236,6 +236,21 @@ def choice_slider(description: str, options: Sequence[str], value: str) -> widge
     )
 
 
+def choice_list(description: str, options: Sequence[str], value: str) -> widgets.Dropdown:
+    """A drop-down list of named options in the order given, for names too long for a slider.
+
+    A slider's readout shows about 20 characters; a drop-down list shows the whole name.
+    """
+    one_of(description, value, options)
+    return widgets.Dropdown(
+        description=description,
+        options=[(option, option) for option in options],
+        value=value,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="max-content", max_width="100%"),
+    )
+
+
 def toggle(description: str, options: Sequence[str], value: str) -> widgets.ToggleButtons:
     """Buttons for a few named options, one of them pressed."""
     one_of(description, value, options)

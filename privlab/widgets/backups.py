@@ -40,7 +40,7 @@ from ..crypto.ratchet import start_chat
 from ..crypto.vault import DEFAULT_ATTEMPTS
 from ..errors import BackupFormatError, DecryptionError
 from ..viz.style import PALETTE, base_layout
-from ._demo import Demo, choice_slider, one_of, selection_slider, toggle
+from ._demo import Demo, choice_list, choice_slider, one_of, selection_slider, toggle
 
 SEED = 7
 LESSON_COST = "interactive"
@@ -145,8 +145,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
     """Back up Bob's chat, look at the file, change it on its way, restore on a new phone."""
     one_of("change", change, CHANGES)
     one_of("kind", kind, KEY_KINDS)
-    what = choice_slider("change on the way", CHANGES, change)
-    what.layout.width = "460px"  # room for the longest readout, "the last 20 bytes lost"
+    what = choice_list("change on the way", CHANGES, change)
     how = toggle("the key", KEY_KINDS, kind)
     key = new_backup_key(rng=SEED)
     phone = bobs_phone()
@@ -170,7 +169,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
             "align": "left",
         },
         cells={"values": [[], [], [], []], "align": "left", "height": 24},
-        columnwidth=[0.13, 0.3, 0.33, 0.24],  # "authentication tag" on one line
+        columnwidth=[0.15, 0.29, 0.32, 0.24],  # room for "904-919" in the first column
         row=1,
         col=1,
     )

@@ -24,7 +24,7 @@ from ..crypto.safety import format_safety_number, safety_number
 from ..crypto.theft import thief_reads
 from ..errors import DecryptionError, InvalidParameterError
 from ..viz.style import PALETTE, base_layout
-from ._demo import Demo, choice_slider, selection_slider, toggle
+from ._demo import Demo, choice_list, choice_slider, selection_slider, toggle
 
 SEED = 6
 # Who sends each message of the demo conversation: A (Alice) or B (Bob).
@@ -391,14 +391,7 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
     chat = _Chat()
     chat.send("Alice", "Hello Bob, it's Alice.", padded=False)
     chat.send("Bob", "Hi Alice!", padded=False)
-    # A drop-down list shows a whole message; a slider's readout would cut it short.
-    choose = widgets.Dropdown(
-        description="message",
-        options=[(text, text) for text in DRAFTS],
-        value=draft,
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="min-content", max_width="100%"),
-    )
+    choose = choice_list("message", DRAFTS, draft)
     pad_toggle = toggle("padding", PADDING, padding)
     typed = widgets.Text(
         placeholder="or type your own (up to 200 characters)",
