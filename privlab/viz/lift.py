@@ -583,6 +583,24 @@ def differences(
     return result
 
 
+def binned(values: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
+    """Bar centres, counts and bar width of a histogram of ``values``.
+
+    Whole numbers that span fewer than ``bins`` values get one bar each;
+    anything else gets ``bins`` equal bins.
+
+    >>> binned(np.array([1, 1, 2, 4]))
+    (array([1, 2, 3, 4]), array([2, 1, 0, 1]), 0.9)
+    """
+    low, high = float(values.min()), float(values.max())
+    if np.all(values == np.round(values)) and high - low < bins:
+        centres = np.arange(int(low), int(high) + 1)
+        return centres, np.bincount((values - low).astype(int), minlength=centres.size), 0.9
+    counts, edges = np.histogram(values, bins=bins)
+    step = float(edges[1] - edges[0])
+    return (edges[:-1] + edges[1:]) / 2, counts, 0.95 * step
+
+
 def differencing_figure(
     bob: Mapping[str, int], diffs: dict[str, np.ndarray], label: str
 ) -> go.Figure:
@@ -597,7 +615,7 @@ def differencing_figure(
     """
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08)
     for col, colour in ((1, PALETTE["blue"]), (2, PALETTE["orange"])):
-        fig.add_histogram(
+        fig.add_bar(  # a histogram binned here: 40 bars reach the page, not 4,000 samples
             marker={"color": colour, "line": {"color": "white", "width": 0.5}},
             showlegend=False,
             hovertemplate="%{x}: %{y} runs<extra></extra>",
@@ -616,9 +634,13 @@ def differencing_figure(
         row=1,
         col=1,
     )
-    fig.update_layout(base_layout(height=380, margin=TWO_PANELS), bargap=0.05, showlegend=True)
-    fig.update_xaxes(title_text="Tuesday − Monday, test converters (people)", row=1, col=1)
-    fig.update_xaxes(title_text="Tuesday − Monday, test value (€)", row=1, col=2)
+    fig.update_layout(
+        base_layout(height=400, margin={**TWO_PANELS, "b": 100}),
+        legend={"orientation": "h", "x": 0.0, "y": -0.38},
+        showlegend=True,
+    )
+    fig.update_xaxes(title_text="Tuesday − Monday,<br>test converters (people)", row=1, col=1)
+    fig.update_xaxes(title_text="Tuesday − Monday,<br>test value (€)", row=1, col=2)
     pairs = f"release pairs (of {DIFFERENCE_RUNS:,})"
     fig.update_yaxes(title_text=pairs, row=1, col=1)
     fig.update_yaxes(title_text=pairs, side="right", row=1, col=2)  # beside its own panel
@@ -632,7 +654,8 @@ def update_differencing(
     """Redraw :func:`differencing_figure` for other releases."""
     for index, metric in enumerate(("converters", "value")):
         scale = 100 if metric == "value" else 1
-        fig.data[index].update(x=diffs[metric] / scale)
+        centres, counts, width = binned(diffs[metric] / scale)
+        fig.data[index].update(x=centres, y=counts, width=width)
         truth = bob[metric] / scale
         fig.layout.shapes[index].update(x0=truth, x1=truth)
     fig.layout.title.text = f"Subtracting two releases, {DIFFERENCE_RUNS:,} times: {label}"
