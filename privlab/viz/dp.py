@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from .. import dp
 from .._validate import integer, integer_array, positive_number, real_number
-from .style import BAR_TEXT_SIZE, LOG_TICKS, PALETTE, TWO_PANELS, base_layout
+from .style import BAR_TEXT_SIZE, LOG_DECADES, LOG_TICKS, PALETTE, TWO_PANELS, base_layout
 
 WITH_ALICE = "Alice in the data (118 buyers)"
 EXAMPLE_COUNTS = (20, 200, 2_000, 20_000)
@@ -398,7 +398,7 @@ def randomized_response_figure(
     fig.update_layout(base_layout(height=420, barmode="overlay", bargap=0.0, margin=TWO_PANELS))
     fig.update_xaxes(title_text="estimated share of “yes” (%)", row=1, col=1)
     fig.update_yaxes(title_text="number of surveys", row=1, col=1)
-    fig.update_xaxes(title_text="respondents (log scale)", type="log", **LOG_TICKS, row=1, col=2)
+    fig.update_xaxes(title_text="respondents (log scale)", type="log", **LOG_DECADES, row=1, col=2)
     fig.update_yaxes(
         title_text="typical error (points, log scale)",
         type="log",

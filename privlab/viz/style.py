@@ -33,6 +33,11 @@ LOG_TICKS: dict[str, list] = {
     "tickvals": [m * 10.0**e for e in range(-6, 10) for m in (1, 2, 5)],
     "ticktext": [_tick_text(m * 10.0**e) for e in range(-6, 10) for m in (1, 2, 5)],
 }
+# One labelled tick per decade, for a narrow axis that spans several decades.
+LOG_DECADES: dict[str, list] = {
+    "tickvals": [10.0**e for e in range(-6, 10)],
+    "ticktext": [_tick_text(10.0**e) for e in range(-6, 10)],
+}
 
 # Two panels side by side: the right panel's y-axis stands on its right, next to its own
 # data (on its left it would sit in the gap, closer to the left panel), so the right
