@@ -331,7 +331,8 @@ def move_control(page: Page, demo: Locator, label: str) -> float:
     """Change a demo's first control as a learner would; return the key-to-redraw time in ms.
 
     A slider gets one arrow-key press on its handle (ArrowLeft at the right
-    end); a demo without a slider gets a click on its first button. Fails
+    end); a demo without a slider gets a click on its first button (an option
+    not already chosen). Fails
     unless the chart redraws (``plotly_afterplot``) with new data.
     """
     demo.scroll_into_view_if_needed()
@@ -359,7 +360,7 @@ def move_control(page: Page, demo: Locator, label: str) -> float:
         page.keyboard.press(key)
         action = f"pressing {key} on its slider"
     else:
-        demo.locator("button").first.click()
+        demo.locator("button:not(.mod-active)").first.click()  # not the option already chosen
         action = "clicking its first button"
     wait_for(
         page,

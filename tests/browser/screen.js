@@ -65,6 +65,14 @@
       if (!inside(node.getBoundingClientRect(), box, 2))
         found.push(`${where}: the text ${JSON.stringify(node.textContent.slice(0, 50))} runs outside the chart`);
     }
+    // Titles, axis titles, legend entries and notes never sit on one another.
+    const labels = Array.from(graph.querySelectorAll('.gtitle, .xtitle, .ytitle, [class*="x2title"], [class*="y2title"], .legendtext, .annotation-text'))
+      .filter(node => node.textContent.trim()).map(node => [node, node.getBoundingClientRect()]);
+    const apart = (a, b) => a.right <= b.left + 1 || b.right <= a.left + 1 || a.bottom <= b.top + 1 || b.bottom <= a.top + 1;
+    labels.forEach(([node, box], i) => labels.slice(i + 1).forEach(([other, otherBox]) => {
+      if (!node.contains(other) && !other.contains(node) && !apart(box, otherBox))
+        found.push(`${where}: the texts ${JSON.stringify(node.textContent.slice(0, 30))} and ${JSON.stringify(other.textContent.slice(0, 30))} overlap`);
+    }));
     // Tick labels: drawn on every visible axis with data, and each number where it stands.
     for (const [key, axis] of Object.entries(graph._fullLayout)) {
       if (!/^[xy]axis\d*$/.test(key) || !axis.visible || !axis.showticklabels) continue;
