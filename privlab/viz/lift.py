@@ -56,7 +56,7 @@ def _size(nbytes: int) -> str:
 # 1. What each party received
 # --------------------------------------------------------------------------
 
-PRIVATE_COLUMNS = ("stage", "from", "what", "messages", "numbers", "bytes", "first number")
+PRIVATE_COLUMNS = ("stage, from", "what", "messages", "numbers", "bytes", "first number")
 NAIVE_COLUMNS = {
     "publisher": ("id", "purchase time (UTC)", "value", "on my list?"),
     "advertiser": ("id", "group", "ad opportunity (UTC)", "ads seen", "my customer?"),
@@ -173,7 +173,7 @@ def party_view_figure(
     'table'
     """
     fig = go.Figure()
-    # 12 px cells: the widest first number (26 characters) fits its column in a 700 px chart.
+    # 12 px cells: a first number of 20 digits fits its column in a 700 px chart.
     fig.add_table(header=HEADER, cells={"align": "left", "height": 24, "font": {"size": 12}})
     fig.update_layout(base_layout(height=470, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
     fig.update_xaxes(visible=False)  # a table has no axes
@@ -202,8 +202,13 @@ def update_party_view(
         widths = [1.0] * len(columns)
     else:
         columns = PRIVATE_COLUMNS
+        # Two lines to every row, stage over sender, so no row outgrows the others; the
+        # "from" line already says which values came from the dealer.
         values = [
-            [f"{row[c]:,}" if isinstance(row[c], int) else row[c] for row in rows] for c in columns
+            [f"{row['stage']}<br>{row['from']}" for row in rows],
+            [row["what"].removesuffix(" (dealer)") for row in rows],
+            *([f"{row[c]:,}" for row in rows] for c in ("messages", "numbers", "bytes")),
+            [row["first number"] for row in rows],
         ]
         if not rows:
             values = [["nothing"] if c == "what" else [""] for c in columns]
@@ -215,7 +220,7 @@ def update_party_view(
         )
         if protocol == "naive join":  # the dealer takes no part in a naive join
             title = "Naive join: the dealer takes no part and receives nothing"
-        widths = [1.3, 1.12, 1.9, 1.24, 1.12, 0.82, 2.5]
+        widths = [1.3, 2.8, 1.25, 1.1, 1.0, 2.55]
     fig.data[0].update(
         header={"values": [f"<b>{c}</b>" for c in columns]},
         cells={"values": values, "fill_color": [fill] * len(columns)},

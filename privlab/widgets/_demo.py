@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,9 @@ _CHAR_WIDTH = 0.62
 # at a 1280 px window with the file browser open (Voila and wider windows give more).
 _ASSUMED_WIDTH = 700
 _TAG = re.compile(r"<[^>]*>")
+# plotly.js pads a table cell by 8 px above and below and spaces lines 1.3 font sizes apart.
+_CELL_PAD = 8
+_LINE_SPACING = 1.3
 
 
 def plain(value: Any) -> Any:
@@ -125,17 +129,52 @@ def _wrapped(trace: Any, part: str, values: Any, figure_width: float) -> Any:
     return wrapped
 
 
+def row_height(lines: int, size: float) -> int:
+    """The height in px that a table row needs for ``lines`` lines of text in a ``size`` px font.
+
+    >>> row_height(1, 12), row_height(2, 12)
+    (32, 48)
+    """
+    return math.ceil(2 * _CELL_PAD + 1.25 * size + _LINE_SPACING * size * (lines - 1)) + 1
+
+
+def _fit_rows(trace: Any, cells: list[Any], height: Any, font_size: float) -> Any:
+    """The row height for a table whose (wrapped) cell text is ``cells``.
+
+    plotly.js draws rows ``cells.height`` high, then grows, on the page, each
+    row whose text needs more; every row that grows moves every cell below
+    it, so a table of 20 rows of two or three lines took about 150 ms to
+    redraw. Rows made tall enough for three rows in four from the start leave
+    only the tallest few to grow. Tables of one-line text keep the height
+    they were given. ``font_size`` is the figure's, for cells that set none.
+    """
+    columns = [list(np.ravel(column)) for column in cells if len(np.ravel(column))]
+    rows = max((len(column) for column in columns), default=0)
+    lines = sorted(
+        max(str(column[row]).count("<br>") + 1 for column in columns if row < len(column))
+        for row in range(rows)
+    )
+    common = lines[(3 * len(lines)) // 4] if lines else 1  # three rows in four need no more
+    size = trace.cells.font.size
+    size = max(size) if isinstance(size, (list, tuple)) else (size or font_size)
+    if common > 1 or (height or 0) > row_height(1, size):
+        return row_height(common, size)
+    return height
+
+
 def settle_tables(figure: go.Figure) -> None:
-    """Wrap the text of every table in ``figure`` (see :func:`wrap_cell`), in place.
+    """Wrap the text of every table in ``figure`` (see :func:`wrap_cell`) and fit its rows.
 
     Inside a batch (:func:`updating`) the new values are still pending, so
     they are wrapped where they wait; otherwise the figure's own values are.
+    Rows are made as tall as the tallest cell (see :func:`_fit_rows`).
     """
     margin = figure.layout.margin
     width = (figure.layout.width or _ASSUMED_WIDTH) - (
         (80 if margin.l is None else margin.l) + (80 if margin.r is None else margin.r)
     )
     pending = getattr(figure, "_batch_trace_edits", None) if figure._in_batch_mode else None
+    font_size = figure.layout.font.size or 12
     for index, trace in enumerate(figure.data):
         if trace.type != "table":
             continue
@@ -143,16 +182,26 @@ def settle_tables(figure: go.Figure) -> None:
             for part in ("header", "cells"):
                 if trace[part]["values"] is not None and len(trace[part]["values"]):
                     trace[part]["values"] = _wrapped(trace, part, trace[part]["values"], width)
+            if trace.cells.values is not None:
+                trace.cells.height = _fit_rows(
+                    trace, trace.cells.values, trace.cells.height, font_size
+                )
             continue
         edits = pending.get(index, {})
+        cells = None
         for path, value in edits.items():
             part, _, leaf = path.partition(".")
             if part not in ("header", "cells") or value is None:
                 continue
             if leaf == "values":
                 edits[path] = _wrapped(trace, part, value, width)
+                cells = edits[path] if part == "cells" else cells
             elif not leaf and isinstance(value, dict) and value.get("values") is not None:
                 edits[path] = {**value, "values": _wrapped(trace, part, value["values"], width)}
+                cells = edits[path]["values"] if part == "cells" else cells
+        if cells is not None:
+            height = edits.get("cells.height", trace.cells.height)
+            edits["cells.height"] = _fit_rows(trace, cells, height, font_size)
 
 
 @contextmanager
