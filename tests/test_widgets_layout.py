@@ -19,6 +19,7 @@ import pytest
 
 from privlab.viz import lift as lift_charts
 from privlab.widgets import DEMOS, Demo, environment_check
+from privlab.widgets._demo import row_height
 from privlab.widgets.lift import RELEASES
 
 LAYOUT_DEMOS = (
@@ -243,3 +244,61 @@ def test_the_checks_catch_what_they_should():
     figure = go.Figure(layout={"title": {"text": "x" * 80}})
     assert len(_lines(figure.layout.title.text)[0]) > TITLE_CHARACTERS
     assert _lines("one<br><sup>two</sup>") == ["one", "two"]
+
+
+# Tables that scroll by design, with the setting where they do.
+SCROLLING_TABLES = {
+    ("party_view", setting)
+    for setting in SETTINGS  # 21-22 kinds of message
+} | {
+    ("class_average", "last options"),  # every message of the protocol
+    ("chat", "last options"),  # a conversation grows with every message sent
+}
+HEADER_HEIGHT = 28  # px, plotly's default
+
+
+def _table_height(figure: go.Figure, trace) -> float:
+    """The height plotly.js draws ``trace`` at: rows grow to fit their lines, never shrink."""
+    font = figure.layout.font.size or 12
+    cell_font = trace.cells.font.size or font
+    header_font = trace.header.font.size or font
+    header_lines = max(
+        (len(_lines(str(text))) for text in _flatten(trace.header.values)), default=1
+    )
+    height = max(trace.header.height or HEADER_HEIGHT, row_height(header_lines, header_font))
+    columns = [list(column) for column in (trace.cells.values or []) if len(column)]
+    for row in range(max((len(column) for column in columns), default=0)):
+        lines = max(len(_lines(str(column[row]))) for column in columns if row < len(column))
+        height += max(trace.cells.height or 20, row_height(lines, cell_font) if lines > 1 else 0)
+    return height
+
+
+TABLE_DEMOS = [
+    name for name in DEMOS if any(trace.type == "table" for trace in DEMOS[name]().figure.data)
+]
+
+
+@pytest.mark.parametrize("name", TABLE_DEMOS)
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_every_row_of_a_table_is_on_the_screen(name, setting):
+    """A table fits its panel: no row is hidden below a scroll bar the learner may not see."""
+    if (name, setting) in SCROLLING_TABLES:
+        pytest.skip("this table scrolls by design")
+    demo = DEMOS[name]()
+    _set(demo, setting)
+    figure = demo.figure
+    margin = figure.layout.margin
+    for trace in figure.data:
+        if trace.type != "table":
+            continue
+        share = trace.domain.y[1] - trace.domain.y[0] if trace.domain.y else 1.0
+        room = (figure.layout.height - margin.t - margin.b) * share
+        needed = _table_height(figure, trace)
+        assert needed <= room, f"{name} ({setting}): a table needs {needed:.0f} px of {room:.0f}"
+
+
+def test_the_table_height_counts_grown_rows():
+    """A row of three lines is counted as plotly.js draws it, not at the height asked for."""
+    table = go.Figure(go.Table(cells={"values": [["a", "b<br>c<br>d"]], "height": 20}))
+    header = max(HEADER_HEIGHT, row_height(1, 12))
+    assert _table_height(table, table.data[0]) == header + 20 + row_height(3, 12)

@@ -605,7 +605,7 @@ def beaver_figure(rows: list[dict[str, object]], step: int) -> go.Figure:
         columnwidth=[1.3, 2.0, 2.0, 2.0, 1.4],
     )
     # Tall enough for all ten rows at step 4, so the product shows without scrolling.
-    fig.update_layout(base_layout(height=560, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
+    fig.update_layout(base_layout(height=630, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
     fig.update_xaxes(visible=False)  # a table has no axes
     fig.update_yaxes(visible=False)
     update_beaver(fig, rows, step)

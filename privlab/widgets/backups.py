@@ -179,7 +179,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
         cells={"values": [[]], "align": "left", "height": 24},
         row=1, col=2,
     )  # fmt: skip
-    figure.update_layout(base_layout(height=600, margin={"l": 10, "r": 10, "t": 100, "b": 10}))
+    figure.update_layout(base_layout(height=650, margin={"l": 10, "r": 10, "t": 100, "b": 10}))
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
 
@@ -625,7 +625,7 @@ def leaks_demo(hours: float = 36, timer: str = "24 hours") -> Demo:
             columnwidth=[0.34, 0.16, 0.5],
         )
     )
-    figure.update_layout(base_layout(height=470, margin={"l": 10, "r": 10, "t": 80, "b": 10}))
+    figure.update_layout(base_layout(height=550, margin={"l": 10, "r": 10, "t": 80, "b": 10}))
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
 

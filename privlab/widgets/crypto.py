@@ -303,7 +303,7 @@ def pitfalls_demo(pitfall: str = "nonce reused") -> Demo:
                    "font": {"family": "monospace"}},
         )
     )  # fmt: skip
-    figure.update_layout(base_layout(height=330, margin={"l": 10, "r": 10, "t": 70, "b": 10}))
+    figure.update_layout(base_layout(height=390, margin={"l": 10, "r": 10, "t": 70, "b": 10}))
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
 
