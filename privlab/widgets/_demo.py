@@ -148,7 +148,7 @@ def _fit_rows(trace: Any, cells: list[Any], height: Any, font_size: float) -> An
     only the tallest few to grow. Tables of one-line text keep the height
     they were given. ``font_size`` is the figure's, for cells that set none.
     """
-    columns = [list(np.ravel(column)) for column in cells if len(np.ravel(column))]
+    columns = [column for column in (list(np.ravel(c)) for c in cells) if column]
     rows = max((len(column) for column in columns), default=0)
     lines = sorted(
         max(str(column[row]).count("<br>") + 1 for column in columns if row < len(column))
@@ -167,7 +167,7 @@ def settle_tables(figure: go.Figure) -> None:
 
     Inside a batch (:func:`updating`) the new values are still pending, so
     they are wrapped where they wait; otherwise the figure's own values are.
-    Rows are made as tall as the tallest cell (see :func:`_fit_rows`).
+    Rows are made tall enough for most of their text (see :func:`_fit_rows`).
     """
     margin = figure.layout.margin
     width = (figure.layout.width or _ASSUMED_WIDTH) - (
