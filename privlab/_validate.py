@@ -117,11 +117,15 @@ def binary_array(name: str, value: Any) -> np.ndarray:
 def rng(value: Any) -> np.random.Generator:
     """Turn ``None``, a seed or a ``numpy.random.Generator`` into a Generator.
 
-    ``None`` gives fresh, unpredictable randomness; a whole-number seed gives
-    the same draws on every run (what a lesson wants when its text quotes a number).
+    ``None`` gives cryptographic randomness (ChaCha20 under a key from the
+    operating system: :func:`privlab.randomness.unpredictable_generator`); a
+    whole-number seed gives the same draws on every run (what a lesson wants
+    when its text quotes a number).
     """
     if value is None:
-        return np.random.default_rng()
+        from .randomness import unpredictable_generator
+
+        return unpredictable_generator()
     if isinstance(value, np.random.Generator):
         return value
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0:

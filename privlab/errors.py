@@ -62,6 +62,15 @@ class NotEnoughSharesError(PrivlabError):
     """
 
 
+class ProtocolAbortedError(PrivlabError):
+    """An honest party stopped a protocol: what it was sent does not add up.
+
+    In secure aggregation a device refuses to unmask when the server shows it a
+    list of survivors that fewer than ``threshold`` devices signed, or a key
+    whose signature does not check: a server that lies is stopped, not obeyed.
+    """
+
+
 class MixedSharesError(PrivlabError):
     """Shares from different sharings were combined; they rebuild nothing meaningful.
 

@@ -453,12 +453,12 @@ def secure_dp_lift(
     ['conversions', 'converters', 'population', 'value']
     >>> noise = report.secure.noise  # each party knows only its own draws
     >>> noise["publisher"]["test"]["value"], noise["advertiser"]["test"]["value"]  # cents
-    (-1168, -14489)
+    (144034, -60864)
     >>> print(budget)
     PrivacyAccountant: spent ε = 3 of 3 in 3 release(s)
-      lift report: converters: noise_added_before_opening, ε = 1 -> [72 42]
-      lift report: conversions: noise_added_before_opening, ε = 1 -> [106  63]
-      lift report: value: noise_added_before_opening, ε = 1 -> [417866 182810]
+      lift report: converters: noise_added_before_opening, ε = 1 -> [77 40]
+      lift report: conversions: noise_added_before_opening, ε = 1 -> [78 59]
+      lift report: value: noise_added_before_opening, ε = 1 -> [516693 321713]
     """
     from .mpc.lift import secure_lift  # the core of lesson 03; loaded on first use
 

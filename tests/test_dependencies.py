@@ -279,8 +279,8 @@ def test_an_undeclared_import_fails_and_says_what_to_add():
 
 
 def test_declared_in_one_file_only_is_not_enough():
-    imports = {"numpy": ["privlab/dp.py:1"]}
-    environment = environment_yml_packages() - {"numpy"}
+    imports = {"nacl": ["privlab/crypto.py:1"]}  # no other declared package requires PyNaCl
+    environment = environment_yml_packages() - {"pynacl"}
     (problem,) = undeclared(imports, pyproject_runtime(), environment)
     assert "environment.yml" in problem and "pyproject.toml" not in problem
 

@@ -192,7 +192,7 @@ def test_two_phones_show_a_man_in_the_middle():
 
 def test_two_phones_follow_from_the_keys():
     """Alice's phone hashes the server's key as Bob's; without the swap both phones agree."""
-    generator = np.random.default_rng(604)
+    generator = np.random.default_rng(606)
     alice, bob, server = (Identity(n, one_time_prekeys=0, rng=generator) for n in "ABS")
     alice_half = fingerprint(alice.identity_key, ex._ALICE_ID)
     on_alice = "".join(ex.two_phones()["alice_phone"].split())

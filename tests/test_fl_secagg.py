@@ -176,9 +176,11 @@ def test_result_fields_stats_and_repr():
     assert isinstance(result, SecAggResult)
     assert (result.threshold, result.bits, result.scale_bits) == (3, 32, 16)
     survivors, responders = 4, 3
-    # keys up and down, shares up and down, masked inputs, survivor lists, answers
-    assert result.stats["messages"] == 5 + 5 + 5 + 5 + survivors + survivors + responders
-    assert result.stats["rounds"] == 4
+    # keys up and down, shares up and down, masked inputs, survivor lists, signatures up,
+    # signatures forwarded, answers
+    messages = 5 + 5 + 5 + 5 + survivors + survivors + 3 * responders
+    assert result.stats["messages"] == messages
+    assert result.stats["rounds"] == 5
     assert set(result.masked) == {0, 2, 3, 4}
     assert all(vector.dtype == np.uint32 and vector.size == 3 for vector in result.masked.values())
     assert "sum of 4 of 5 devices" in repr(result) and "dropped: 1" in repr(result)

@@ -63,13 +63,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import nacl.pwhash.argon2id as argon2id
-import nacl.utils
 import numpy as np
 from nacl.exceptions import CryptoError
 from nacl.secret import Aead
 
 from .. import _validate as check
 from ..errors import BackupFormatError, DecryptionError, InvalidParameterError
+from ..randomness import SecretRandom, secret_random
 
 __all__ = [
     "COSTS",
@@ -156,9 +156,7 @@ def new_backup_key(rng: np.random.Generator | int | None = None) -> bytes:
     >>> len(key), key == new_backup_key(rng=7)
     (32, True)
     """
-    if rng is None:
-        return nacl.utils.random(KEY_BYTES)
-    return check.rng(rng).bytes(KEY_BYTES)
+    return secret_random(rng).bytes(KEY_BYTES)
 
 
 def format_backup_key(key: bytes) -> str:
@@ -519,7 +517,7 @@ def seal_backup(
     b'{"hi": 1}'
     """
     data = _file_bytes(history, name="history")
-    generator = None if rng is None else check.rng(rng)
+    generator = secret_random(rng)
     _one_of(key, password)
     passes, memory = _cost(cost)  # checked for a key too, where it is not used
     if password is not None:
@@ -674,5 +672,5 @@ def _file_bytes(data: Any, name: str = "backup") -> bytes:
     return bytes(data)
 
 
-def _random_bytes(generator: np.random.Generator | None, size: int) -> bytes:
-    return nacl.utils.random(size) if generator is None else generator.bytes(size)
+def _random_bytes(generator: SecretRandom, size: int) -> bytes:
+    return generator.bytes(size)

@@ -19,10 +19,11 @@ fetch it and start a chat while the owner is offline (:mod:`privlab.crypto.x3dh`
 Two building blocks live here too: :func:`x25519` (Diffie-Hellman) and
 :func:`hkdf_sha256` (RFC 5869), which turn shared secrets into keys.
 
-Randomness: ``rng=None`` (the default) draws keys from the operating system
-(``nacl.utils.random``). A seed or ``numpy.random.Generator`` gives the same
-keys on every run: for lessons and tests only, since anyone who knows the
-seed knows every secret key.
+Randomness: every secret key comes from the ChaCha20 key stream
+(:class:`~privlab.randomness.SecretRandom`) under a key from the operating
+system (``rng=None``, the default) or hashed from a seed. A seed gives the
+same keys on every run: for lessons and tests only, since anyone who knows
+the seed knows every secret key.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from nacl.signing import SigningKey, VerifyKey
 
 from .. import _validate as check
 from ..errors import InvalidParameterError
+from ..randomness import SecretRandom, secret_random
 
 __all__ = [
     "KEY_BYTES",
@@ -70,14 +72,14 @@ _MAX_KEY_ID = 2**32 - 1  # key ids travel as 4-byte numbers
 # --------------------------------------------------------------------------
 
 
-def _randomness(rng: Any) -> np.random.Generator | None:
-    """``None`` stays ``None`` (cryptographic randomness); a seed or Generator gives a Generator."""
-    return None if rng is None else check.rng(rng)
+def _randomness(rng: Any) -> SecretRandom:
+    """The stream of secrets for one public call (:mod:`privlab.randomness`)."""
+    return secret_random(rng)
 
 
-def _random_secret(generator: np.random.Generator | None) -> bytes:
-    """32 secret bytes: from the operating system, or from a Generator (lessons and tests)."""
-    return nacl.utils.random(KEY_BYTES) if generator is None else generator.bytes(KEY_BYTES)
+def _random_secret(generator: SecretRandom) -> bytes:
+    """32 secret bytes from the stream."""
+    return generator.bytes(KEY_BYTES)
 
 
 def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
@@ -385,7 +387,7 @@ class Identity:
     --------
     >>> alice = Identity("Alice", one_time_prekeys=3, rng=1)
     >>> alice
-    Identity('Alice', identity key fea57283…, 3 one-time prekeys)
+    Identity('Alice', identity key 25499fe9…, 3 one-time prekeys)
     >>> len(alice.identity_key), len(alice.verify_key), sorted(alice.one_time_prekeys)
     (32, 32, [1, 2, 3])
     """

@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import InvalidParameterError
+from ..randomness import secret_random
 from .dp import clip_update, dp_fedavg_average
 from .model import SIZE, accuracy, gradients, initial_parameters
 
@@ -315,7 +316,10 @@ class SecureWeightedMean:
         The Shamir threshold as a share of the round's devices, in (0, 1]:
         ``threshold = max(2, ceil(share * n))``. Default: a majority.
     rng : numpy.random.Generator, int or None
-        The protocol's randomness; ``None``: cryptographic.
+        Keys the protocol's stream of secrets (:class:`~privlab.randomness.SecretRandom`):
+        ``None``, the operating system; a seed, reproducible runs for lessons.
+        Use a seed of its own, not the Generator that picks the devices: the
+        server sees those draws.
 
     Examples
     --------
@@ -333,7 +337,7 @@ class SecureWeightedMean:
         self.threshold_share = check.unit_interval(
             "threshold_share", threshold_share, include_one=True
         )
-        self.rng = check.rng(rng)
+        self.secrets = secret_random(rng)
         self.last_result: Any = None
 
     def __call__(self, updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
@@ -349,7 +353,7 @@ class SecureWeightedMean:
             for device, u in updates.items()
         }
         threshold = max(2, math.ceil(self.threshold_share * len(rows)))
-        result = secure_aggregate(rows, threshold=threshold, bits=64, rng=self.rng)
+        result = secure_aggregate(rows, threshold=threshold, bits=64, rng=self.secrets)
         self.last_result = result
         return result.total[:-1] / result.total[-1]
 

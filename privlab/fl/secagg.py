@@ -51,24 +51,31 @@ it. With both the key and the seed of the same device, the server could
 remove *all* of its masks and read its update alone.
 
 **The rounds.** All parties are simulated in one process; only what a party
-may know is passed to it:
+may know is passed to it. Each device has an Ed25519 identity key that the
+others know from enrolment, not from the server:
 
 1. *advertise keys*: each device sends two public keys (one for masks, one to
-   encrypt shares); the server sends everyone the list;
+   encrypt shares), signed with its identity key; the server sends everyone
+   the list, and a device refuses to go on if a signature does not check;
 2. *share keys*: each device splits its mask private key and self-mask seed
    into ``threshold``-of-``n`` Shamir shares, one per device, and sends each
    share through the server, encrypted for its receiver with
    ``nacl.public.Box`` (the server relays them but cannot read them);
    devices in ``dropped`` leave after this round;
 3. *masked input*: every other device sends :math:`y_u`;
-4. *unmasking*: the server sends the list of survivors; each device still
-   there (not in ``dropped_after_sending``) sends the shares asked for. With
-   fewer than ``threshold`` answers nothing can be rebuilt:
-   :class:`~privlab.errors.NotEnoughSharesError`.
+4. *consistency check*: the server sends the list of survivors; each device
+   still there (not in ``dropped_after_sending``) checks that the list holds
+   itself and at least ``threshold`` devices, and signs it (once: it never
+   signs a second list);
+5. *unmasking*: the server forwards the signatures; a device answers only if
+   at least ``threshold`` devices on the list signed that same list, and then
+   sends the shares asked for. With fewer than ``threshold`` devices left
+   nothing can be rebuilt: :class:`~privlab.errors.NotEnoughSharesError`.
 
-Each device thus sends two keys, :math:`n - 1` encrypted shares of 176 bytes,
-its masked vector and 64 bytes per share asked for, and computes
-:math:`2(n - 1)` key agreements; ``result.stats`` counts every message.
+Each device thus sends two keys and a signature, :math:`n - 1` encrypted
+shares of 176 bytes, its masked vector, a signature of the list and 64 bytes
+per share asked for, and computes :math:`2(n - 1)` key agreements;
+``result.stats`` counts every message.
 
 The server then computes
 
@@ -86,15 +93,19 @@ gets the sum, and no single update.
 **The threshold.** ``threshold`` may be any whole number from 2 to ``n``.
 Against a server that follows the protocol (honest but curious), each update
 stays hidden as long as fewer than ``threshold`` devices collude with the
-server. A server that *lies*, telling some devices that :math:`u` dropped and
-others that it did not, could collect both kinds of shares of :math:`u` from
-two groups of devices. With :math:`c` devices on its side it needs
-:math:`t - c` honest devices in each group, so ``threshold`` alone stops it
-only when :math:`2t > n + c`. The paper adds a consistency-check round (every
-device signs the list of survivors it was shown, and refuses to go on when the
-lists differ) and proves its active-adversary version secure against a lying
-server with up to :math:`\\lceil n/3 \\rceil - 1` colluding devices for
-:math:`t > 2n/3`. This module does not run that round.
+server. A server that *lies* about who dropped, with :math:`c` devices on its
+side, can tell some devices that :math:`u` survived and others that it
+dropped, and collect both kinds of shares of :math:`u` from the two groups:
+it needs :math:`t - c` honest devices in each, so :math:`2t \\le n + c`. The
+consistency round cannot stop that (each group signs its own list, and each
+list gets :math:`t` signatures exactly then), but it stops the cheaper lie of
+a short list (only :math:`u` and the colluders "survived"), which without it
+reads any device at any threshold. So the server reads one honest update
+exactly when :math:`2t \\le n + c` or :math:`c \\ge t - 1`
+(:mod:`privlab.fl.lying_server` runs both lies; a test checks every setting
+up to 10 devices). Bonawitz et al. take :math:`t > 2n/3` and prove security
+against a lying server with fewer than :math:`n/3` colluding devices: then
+:math:`n + c < 4n/3 < 2t`.
 
 **Shamir over** :data:`~privlab.mpc.shamir.PRIME`. The field has
 :math:`p = 2^{31} - 1` elements, too few for a 32-byte secret. So each secret
@@ -103,14 +114,18 @@ is cut into 16 chunks of 16 bits (:func:`split_secret`), each below
 :func:`join_secret` puts the chunks back together. Fewer than ``threshold``
 shares reveal nothing about any chunk, hence nothing about the secret.
 
-**Randomness.** ``rng=None`` draws every key, seed and nonce from the
-operating system (``nacl.utils.random``). A seed makes a run reproducible,
-for lessons and tests only: anyone who knows it can recompute every mask.
+**Randomness.** Every key, seed and nonce comes from the ChaCha20 key stream
+(:class:`~privlab.randomness.SecretRandom`) under a key from the operating
+system (``rng=None``) or hashed from a seed. A seed makes a run reproducible,
+for lessons and tests; the server, which sees public keys, nonces and masked
+vectors, learns nothing from them about the stream's key. Anyone who knows
+or guesses the seed can recompute every mask.
 
-**Limits.** Semi-honest devices and server; no signatures, so the server is
-trusted to relay public keys faithfully; one aggregation per key set (new keys
-every round: reusing masks on a second update would show the difference of
-the two updates).
+**Limits.** Devices may collude with the server but send well-formed messages
+(a device that sends garbage can spoil the sum, though not read anyone's
+update); the identity keys come from enrolment, which the server does not
+control; one aggregation per key set (new keys every round: reusing masks on
+a second update would show the difference of the two updates).
 
 Examples
 --------
@@ -121,7 +136,7 @@ SecAggResult(sum of 2 of 3 devices' updates (2 values); dropped: 'ben'; threshol
 >>> result.total  # ana + chloé
 array([ 1.5 , -0.75])
 >>> result.masked["ana"]  # what the server received from ana
-array([4238776300, 4118104324], dtype=uint32)
+array([1711120222, 3148663294], dtype=uint32)
 """
 
 from __future__ import annotations
@@ -137,13 +152,19 @@ from nacl import exceptions as nacl_errors
 from nacl.encoding import RawEncoder
 from nacl.hash import blake2b
 from nacl.public import Box, PrivateKey, PublicKey
-from nacl.utils import random as os_random_bytes
+from nacl.signing import SigningKey, VerifyKey
 from nacl.utils import randombytes_deterministic
 
 from .. import _validate as check
-from ..errors import InvalidParameterError, NotEnoughSharesError, PrivlabError
+from ..errors import (
+    InvalidParameterError,
+    NotEnoughSharesError,
+    PrivlabError,
+    ProtocolAbortedError,
+)
 from ..mpc.additive import _randomness
 from ..mpc.shamir import PRIME, ShamirShare, random_polynomial, shamir_reconstruct
+from ..randomness import SecretRandom
 
 __all__ = [
     "CHUNK_BITS",
@@ -174,6 +195,9 @@ SCALE_BITS = 16
 
 KEY_BYTES = 32
 """Size of an X25519 key, of a self-mask seed and of a PRG seed."""
+
+SIGNATURE_BYTES = 64
+"""Size of an Ed25519 signature (of a device's keys, or of the list of survivors)."""
 
 CHUNK_BITS = 16
 """Bits per Shamir chunk of a 32-byte secret: 16 chunks, each below ``2**16 < PRIME``."""
@@ -618,10 +642,19 @@ class AdvertisedKeys:
         X25519 public key that shares sent to this device are encrypted for
         (:math:`c_u^{PK}`). A separate key: rebuilding a dropped device's mask
         key must not let the server read the shares that device received.
+    signature : bytes
+        Ed25519 signature of both keys by the device's identity key, which the
+        other devices know from enrolment (not from the server): the server
+        cannot swap in keys of its own.
     """
 
     mask: bytes
     encryption: bytes
+    signature: bytes = b""
+
+    def signed_bytes(self) -> bytes:
+        """What the device's identity key signs: both public keys."""
+        return b"privlab-secagg keys" + self.mask + self.encryption
 
 
 @dataclass(eq=False)
@@ -634,7 +667,9 @@ class _Device:
     mask_key: PrivateKey
     encryption_key: PrivateKey
     self_seed: bytes
+    identity: SigningKey
     kept_share: np.ndarray | None = None  # its own share of its own secrets
+    signed_list: frozenset[int] | None = None  # the one list of survivors it signed
     received: dict[int, bytes] = field(default_factory=dict)  # sender -> ciphertext
     boxes: dict[int, Box] = field(default_factory=dict)
 
@@ -644,16 +679,28 @@ class _Device:
     # Round 1 ---------------------------------------------------------------
 
     def advertise_keys(self) -> AdvertisedKeys:
-        return AdvertisedKeys(
+        keys = AdvertisedKeys(
             bytes(self.mask_key.public_key), bytes(self.encryption_key.public_key)
         )
+        signature = self.identity.sign(keys.signed_bytes()).signature
+        return AdvertisedKeys(keys.mask, keys.encryption, signature)
 
     # Round 2 ---------------------------------------------------------------
 
     def share_keys(
-        self, directory: Sequence[AdvertisedKeys], threshold: int, rng: np.random.Generator | None
+        self,
+        directory: Sequence[AdvertisedKeys],
+        enrolled: Sequence[bytes],
+        threshold: int,
+        rng: SecretRandom,
     ) -> dict[int, bytes]:
         """One encrypted message per other device: its shares of my key and my seed."""
+        for other, keys in enumerate(directory):  # keys the server swapped would read my shares
+            if not _signed_by(enrolled[other], keys.signed_bytes(), keys.signature):
+                raise ProtocolAbortedError(
+                    f"device {self.id!r} refuses to share its keys: the public keys of device "
+                    f"{other} are not signed by that device's identity key."
+                )
         secrets = np.concatenate([split_secret(bytes(self.mask_key)), split_secret(self.self_seed)])
         coefficients = random_polynomial(secrets, threshold, rng=rng)
         shares = _shares_at_points(coefficients, len(directory))
@@ -675,7 +722,7 @@ class _Device:
         receiver: int,
         share: np.ndarray,
         directory: Sequence[AdvertisedKeys],
-        rng: np.random.Generator | None,
+        rng: SecretRandom,
     ) -> bytes:
         # sender and receiver go inside, so the server cannot hand the message to someone else
         words = np.concatenate([[self.position, receiver], share]).astype("<u4")
@@ -690,17 +737,45 @@ class _Device:
             self.update, self.position, self.mask_key, public, self.self_seed, bits=bits
         )
 
-    # Round 4 ---------------------------------------------------------------
+    # Round 4: consistency check --------------------------------------------
+
+    def sign_survivors(self, survivors: frozenset[int], session: bytes, threshold: int) -> bytes:
+        """Sign the list of survivors the server sent, once; refuse a list that cannot be true."""
+        if self.position not in survivors or len(survivors) < threshold:
+            raise ProtocolAbortedError(
+                f"device {self.id!r} refuses the list of survivors: it must hold this device "
+                f"and at least threshold = {threshold} devices; got {len(survivors)} "
+                f"{'with' if self.position in survivors else 'without'} this device."
+            )
+        if self.signed_list is not None and self.signed_list != survivors:
+            raise ProtocolAbortedError(
+                f"device {self.id!r} refuses to sign a second, different list of survivors."
+            )
+        self.signed_list = survivors
+        return self.identity.sign(_survivor_message(survivors, session)).signature
+
+    # Round 5: unmasking -----------------------------------------------------
 
     def unmasking_shares(
-        self, directory: Sequence[AdvertisedKeys], survivors: frozenset[int]
+        self,
+        directory: Sequence[AdvertisedKeys],
+        survivors: frozenset[int],
+        signatures: Mapping[int, bytes] | None,
+        enrolled: Sequence[bytes],
+        session: bytes,
+        threshold: int,
     ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
         """Shares of the self-mask seed of each survivor, and of the mask key of each other device.
 
         Each device gets exactly one of the two branches, so the server never
         holds both kinds of shares of one device: with both it could remove all
-        of that device's masks and read its update.
+        of that device's masks and read its update. And it answers only for the
+        list it signed, once at least ``threshold`` of the devices on that list
+        signed it too (``signatures=None`` skips that check: the protocol
+        without its consistency round, for :mod:`privlab.fl.lying_server`).
         """
+        if signatures is not None:
+            self._check_consistency(survivors, signatures, enrolled, session, threshold)
         seed_shares: dict[int, np.ndarray] = {}
         key_shares: dict[int, np.ndarray] = {}
         for sender in range(len(directory)):
@@ -710,6 +785,28 @@ class _Device:
             else:  # it sent nothing: only its pairwise masks must go
                 key_shares[sender] = share[:_CHUNKS]
         return seed_shares, key_shares
+
+    def _check_consistency(
+        self,
+        survivors: frozenset[int],
+        signatures: Mapping[int, bytes],
+        enrolled: Sequence[bytes],
+        session: bytes,
+        threshold: int,
+    ) -> None:
+        message = _survivor_message(survivors, session)
+        valid = [
+            signer
+            for signer, signature in signatures.items()
+            if signer in survivors and _signed_by(enrolled[signer], message, signature)
+        ]
+        if survivors != self.signed_list or len(valid) < threshold:
+            raise ProtocolAbortedError(
+                f"device {self.id!r} refuses to unmask: the server's list of survivors is not "
+                f"the one it signed, or fewer than threshold = {threshold} of the devices on "
+                f"it signed it ({len(valid)} valid signatures). The server may be showing "
+                "different devices different lists."
+            )
 
     def _open_share(self, sender: int, directory: Sequence[AdvertisedKeys]) -> np.ndarray:
         if sender == self.position:
@@ -729,13 +826,13 @@ class _Device:
         return words[2:]
 
 
-def _random_bytes(size: int, rng: np.random.Generator | None) -> bytes:
-    """Random bytes: the operating system's, or a seeded generator's (lessons and tests only)."""
-    return os_random_bytes(size) if rng is None else rng.bytes(size)
+def _random_bytes(size: int, rng: SecretRandom) -> bytes:
+    """Secret random bytes: the ChaCha20 stream, keyed by the operating system or a seed."""
+    return rng.bytes(size)
 
 
 def _new_device(
-    device_id: DeviceId, position: int, update: np.ndarray, rng: np.random.Generator | None
+    device_id: DeviceId, position: int, update: np.ndarray, rng: SecretRandom
 ) -> _Device:
     return _Device(
         id=device_id,
@@ -744,7 +841,28 @@ def _new_device(
         mask_key=PrivateKey(_random_bytes(KEY_BYTES, rng)),
         encryption_key=PrivateKey(_random_bytes(KEY_BYTES, rng)),
         self_seed=_random_bytes(KEY_BYTES, rng),
+        identity=SigningKey(_random_bytes(KEY_BYTES, rng)),
     )
+
+
+def _signed_by(verify_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        VerifyKey(verify_key).verify(message, signature)
+    except (nacl_errors.BadSignatureError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _session_id(directory: Sequence[AdvertisedKeys]) -> bytes:
+    """A name for this run: the hash of every advertised key; a signature is for this run only."""
+    keys = b"".join(entry.mask + entry.encryption for entry in directory)
+    return blake2b(keys, digest_size=16, person=HASH_PERSON, encoder=RawEncoder)
+
+
+def _survivor_message(survivors: frozenset[int], session: bytes) -> bytes:
+    """What a device signs in the consistency round: this run, and the survivors' positions."""
+    positions = np.array(sorted(survivors), dtype="<u4").tobytes()
+    return b"privlab-secagg survivors" + session + positions
 
 
 # --------------------------------------------------------------------------
@@ -771,7 +889,11 @@ class ServerView:
     dropped : tuple
         Devices that sent no masked update.
     responders : tuple
-        Devices that sent shares in the unmasking round (round 4).
+        Devices that signed the list of survivors (round 4) and sent shares (round 5).
+    identity_keys : dict
+        Device id -> its Ed25519 identity (verify) key, known from enrolment.
+    survivor_signatures : dict
+        Responder id -> its signature of the list of survivors (round 4).
     mask_key_shares : dict
         Dropped id -> the shares of its mask private key, one per responder.
     self_seed_shares : dict
@@ -791,6 +913,8 @@ class ServerView:
     survivors: tuple[DeviceId, ...]
     dropped: tuple[DeviceId, ...]
     responders: tuple[DeviceId, ...]
+    identity_keys: dict[DeviceId, bytes]
+    survivor_signatures: dict[DeviceId, bytes]
     mask_key_shares: dict[DeviceId, list[ShamirShare]]
     self_seed_shares: dict[DeviceId, list[ShamirShare]]
     recovered_mask_keys: dict[DeviceId, bytes]
@@ -828,7 +952,7 @@ class SecAggResult:
     server_view : ServerView
         Everything the server saw.
     stats : dict
-        ``{"rounds": 4, "messages": ..., "bytes": ...}``: every message to or from the server.
+        ``{"rounds": 5, "messages": ..., "bytes": ...}``: every message to or from the server.
     threshold, bits, scale_bits : int
         The parameters used.
     """
@@ -879,8 +1003,9 @@ def secure_aggregate(
     .. math:: \\sum_{u \\in S} x_u = \\sum_{u \\in S} y_u - \\sum_{u \\in S} \\mathrm{PRG}(b_u)
               - \\sum_{d \\in D} \\sum_{v \\in S} \\pm p_{dv} \\bmod 2^k
 
-    Four rounds (advertise keys, share keys, masked input, unmasking), all
-    parties simulated in one process; see the module's description.
+    Five rounds (advertise keys, share keys, masked input, consistency check,
+    unmasking), all parties simulated in one process; see the module's
+    description.
 
     Parameters
     ----------
@@ -891,7 +1016,7 @@ def secure_aggregate(
     threshold : int
         :math:`t`, shares needed to rebuild a key or seed, from 2 to ``n``.
         Against a server that lies about dropouts, with ``c`` devices on its
-        side, ``2 t > n + c`` is needed (no consistency round is run here).
+        side, ``2 t > n + c`` and ``c < t - 1`` are needed (see above).
     dropped : iterable of device ids
         Devices that leave after sharing their keys: they never send their
         masked update, and their updates are not in the sum.
@@ -930,7 +1055,7 @@ def secure_aggregate(
     >>> result.total, result.survivors
     (array([ 1.75, -0.5 ]), (0, 1, 2))
     >>> result.stats
-    {'rounds': 4, 'messages': 25, 'bytes': 6332}
+    {'rounds': 5, 'messages': 31, 'bytes': 8416}
     >>> secure_aggregate(updates, threshold=3, dropped=[2, 3], rng=1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
@@ -952,13 +1077,16 @@ def secure_aggregate(
     ]
     traffic = {"messages": 0, "bytes": 0}
 
+    enrolled = [bytes(device.identity.verify_key) for device in devices]  # known to every device
     directory = _advertise_keys(devices, traffic)
-    relayed = _share_keys(devices, directory, threshold, generator, traffic)
+    relayed = _share_keys(devices, directory, enrolled, threshold, generator, traffic)
     survivors = [device for device in devices if device.position not in gone]
     masked = _masked_input(survivors, directory, bits, traffic)
     responders = [device for device in survivors if device.position not in late]
+    session = _session_id(directory)
+    signatures = _consistency_check(responders, frozenset(masked), session, n, threshold, traffic)
     key_shares, seed_shares = _unmasking(
-        responders, directory, frozenset(masked), n, threshold, traffic
+        responders, directory, frozenset(masked), signatures, enrolled, session, threshold, traffic
     )
     recovered_keys = {u: join_secret(shamir_reconstruct(s)) for u, s in key_shares.items()}
     recovered_seeds = {u: join_secret(shamir_reconstruct(s)) for u, s in seed_shares.items()}
@@ -974,6 +1102,8 @@ def secure_aggregate(
         survivors=tuple(ids[u] for u in masked),
         dropped=tuple(ids[u] for u in sorted(gone)),
         responders=tuple(device.id for device in responders),
+        identity_keys=dict(zip(ids, enrolled, strict=True)),
+        survivor_signatures={ids[u]: signature for u, signature in signatures.items()},
         mask_key_shares=by_id(key_shares),
         self_seed_shares=by_id(seed_shares),
         recovered_mask_keys=by_id(recovered_keys),
@@ -987,7 +1117,7 @@ def secure_aggregate(
         dropped_after_sending=tuple(ids[u] for u in sorted(late)),
         masked=view.masked,
         server_view=view,
-        stats={"rounds": 4, **traffic},
+        stats={"rounds": 5, **traffic},
         threshold=threshold,
         bits=bits,
         scale_bits=scale_bits,
@@ -998,22 +1128,24 @@ def _advertise_keys(devices: list[_Device], traffic: dict[str, int]) -> list[Adv
     """Round 1: each device sends its two public keys; the server sends everyone the list."""
     directory = [device.advertise_keys() for device in devices]
     n = len(devices)
-    _count(traffic, n, 2 * KEY_BYTES)  # device -> server
-    _count(traffic, n, 2 * KEY_BYTES * n)  # server -> device: the whole list
+    entry = 2 * KEY_BYTES + SIGNATURE_BYTES
+    _count(traffic, n, entry)  # device -> server
+    _count(traffic, n, entry * n)  # server -> device: the whole list
     return directory
 
 
 def _share_keys(
     devices: list[_Device],
     directory: list[AdvertisedKeys],
+    enrolled: list[bytes],
     threshold: int,
-    rng: np.random.Generator | None,
+    rng: SecretRandom,
     traffic: dict[str, int],
 ) -> dict[tuple[int, int], bytes]:
     """Round 2: every device's encrypted shares go through the server to their receivers."""
     relayed: dict[tuple[int, int], bytes] = {}
     for device in devices:
-        for receiver, ciphertext in device.share_keys(directory, threshold, rng).items():
+        for receiver, ciphertext in device.share_keys(directory, enrolled, threshold, rng).items():
             relayed[device.position, receiver] = ciphertext
     for (sender, receiver), ciphertext in relayed.items():  # the server forwards each one
         devices[receiver].received[sender] = ciphertext
@@ -1038,15 +1170,15 @@ def _masked_input(
     return masked
 
 
-def _unmasking(
+def _consistency_check(
     responders: list[_Device],
-    directory: list[AdvertisedKeys],
     survivors: frozenset[int],
+    session: bytes,
     n: int,
     threshold: int,
     traffic: dict[str, int],
-) -> tuple[dict[int, list[ShamirShare]], dict[int, list[ShamirShare]]]:
-    """Round 4: the server sends the list of survivors and collects the shares it asks for."""
+) -> dict[int, bytes]:
+    """Round 4: the server sends the list of survivors; each device still there signs it."""
     _count(traffic, len(survivors), 4 * len(survivors))  # the list, one uint32 per survivor
     if len(responders) < threshold:
         raise NotEnoughSharesError(
@@ -1055,10 +1187,32 @@ def _unmasking(
             "rebuilt, so the masks cannot be removed and the sum cannot be recovered. Nothing "
             "is revealed either: each masked update still looks like random numbers."
         )
+    signatures = {
+        device.position: device.sign_survivors(survivors, session, threshold)
+        for device in responders
+    }
+    _count(traffic, len(signatures), SIGNATURE_BYTES)  # device -> server
+    return signatures
+
+
+def _unmasking(
+    responders: list[_Device],
+    directory: list[AdvertisedKeys],
+    survivors: frozenset[int],
+    signatures: dict[int, bytes],
+    enrolled: list[bytes],
+    session: bytes,
+    threshold: int,
+    traffic: dict[str, int],
+) -> tuple[dict[int, list[ShamirShare]], dict[int, list[ShamirShare]]]:
+    """Round 5: the server forwards the signatures and collects the shares it asks for."""
+    _count(traffic, len(responders), (4 + SIGNATURE_BYTES) * len(signatures))
     key_shares: dict[int, list[ShamirShare]] = {}
     seed_shares: dict[int, list[ShamirShare]] = {}
     for device in responders:
-        seeds, keys = device.unmasking_shares(directory, survivors)
+        seeds, keys = device.unmasking_shares(
+            directory, survivors, signatures, enrolled, session, threshold
+        )
         _collect(seed_shares, seeds, device.position, threshold, "self-mask seed")
         _collect(key_shares, keys, device.position, threshold, "mask key")
         _count(traffic, 1, 4 * _CHUNKS * (len(seeds) + len(keys)))
@@ -1139,8 +1293,8 @@ def _check_threshold(threshold: Any, n: int) -> int:
     if not good:
         raise InvalidParameterError(
             f"threshold must be a whole number from 2 to the number of devices ({n}); got "
-            f"{threshold!r}. (More than half, {n // 2 + 1} or more, protects against a server "
-            "that lies about who dropped out.)"
+            f"{threshold!r}. (Against a server that lies about who dropped out, helped by c "
+            "devices, 2 * threshold must exceed the number of devices plus c.)"
         )
     return int(threshold)
 

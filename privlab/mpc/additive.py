@@ -23,17 +23,17 @@ is done by party 0 alone (if every party added it, the total would grow by
 Multiplying two *shared* numbers needs a protocol:
 :func:`privlab.mpc.protocols.beaver_multiply`.
 
-**Randomness.** The only random step is :func:`_random_ring`. ``rng=None``
-(the default) takes bytes from the operating system's cryptographic source
-(``os.urandom``). A seed or a ``numpy.random.Generator`` gives numpy's
-generator instead: reproducible, for lessons and tests only. Anyone who knows
-the seed can recompute every share, so a seeded sharing hides nothing.
+**Randomness.** The only random step is :func:`_random_ring`: the ChaCha20
+key stream (:class:`~privlab.randomness.SecretRandom`) under a key from the
+operating system (``rng=None``, the default) or hashed from a seed, so that a
+lesson is reproducible. Either way the shares a party sees tell it nothing
+about the key; but anyone who knows the seed can recompute every share, so a
+seeded sharing is for lessons and tests only.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +42,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
+from ..randomness import SecretRandom, secret_random
 from .ring import (
     _encode,
     _ring_elements,
@@ -61,33 +62,25 @@ __all__ = ["AdditiveShare", "reconstruct_additive", "share_additive"]
 # --------------------------------------------------------------------------
 
 
-def _randomness(rng: Any) -> np.random.Generator | None:
-    """``None`` stays ``None`` (cryptographic randomness); a seed or a Generator gives a Generator.
+def _randomness(rng: Any) -> SecretRandom:
+    """The stream of secrets for one public call (:mod:`privlab.randomness`).
 
-    Turn a seed into a Generator *once* per public call and pass the Generator
-    on: using the same seed twice would give two parties the same random shares.
+    Turn a seed into a stream *once* per public call and pass the stream on:
+    using the same seed twice would give two parties the same random shares.
     """
-    return None if rng is None else check.rng(rng)
+    return secret_random(rng)
 
 
-def _random_ring(shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
+def _random_ring(shape: tuple[int, ...], rng: SecretRandom) -> np.ndarray:
     """Uniform ring elements of the given shape: the only random step of :mod:`privlab.mpc`.
 
-    ``rng=None`` gives cryptographic randomness: ``8 * count`` bytes of the
-    ChaCha20 stream cipher's key stream under a fresh 32-byte key from the
-    operating system (libsodium's ``randombytes_buf_deterministic``, through
-    PyNaCl). That is as unpredictable as reading the operating system's source
-    directly, and faster for the megabytes a large sharing needs. A
-    ``numpy.random.Generator`` draws reproducible (and therefore not secret)
-    numbers for lessons and tests.
+    ``8 * count`` bytes of the ChaCha20 key stream (libsodium's
+    ``randombytes_buf_deterministic``, through PyNaCl) under a key from the
+    operating system, or hashed from a seed: cryptographic either way, and
+    faster than reading the operating system's source for the megabytes a
+    large sharing needs.
     """
-    count = math.prod(shape)
-    if rng is None:
-        from nacl.utils import randombytes_deterministic  # loaded on first use only
-
-        stream = randombytes_deterministic(8 * count, os.urandom(32))
-        return np.frombuffer(stream, dtype=np.uint64).reshape(shape)
-    return rng.integers(0, 2**64, size=shape, dtype=np.uint64)
+    return rng.uint64(shape)
 
 
 def _check_same_shape(shape: tuple[int, ...], other: tuple[int, ...]) -> None:
@@ -323,7 +316,7 @@ def share_additive(
     >>> from privlab.mpc import decode
     >>> shares = share_additive(42, parties=3, rng=0)
     >>> [int(share.value) for share in shares]  # each looks like a random number
-    [11749869230777074271, 4976686463289251617, 1720188379643225770]
+    [12376120290675959231, 14885767569892266369, 9631600286850877674]
     >>> sum(int(share.value) for share in shares) % 2**64  # together: the secret
     42
     >>> decode(reconstruct_additive(shares))

@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..randomness import SecretRandom
 from .additive import (
     AdditiveShare,
     _complete_sharing,
@@ -98,13 +99,13 @@ _ONE = np.uint64(1)
 # --------------------------------------------------------------------------
 
 
-def _xor_share(words: np.ndarray, rng: np.random.Generator | None) -> list[np.ndarray]:
+def _xor_share(words: np.ndarray, rng: SecretRandom) -> list[np.ndarray]:
     """Split 64-bit words into two XOR shares: ``share_0 ^ share_1 == words``."""
     mask = _random_ring(words.shape, rng)
     return [mask, words ^ mask]
 
 
-def _additive_pair(values: np.ndarray, rng: np.random.Generator | None) -> list[np.ndarray]:
+def _additive_pair(values: np.ndarray, rng: SecretRandom) -> list[np.ndarray]:
     """Split ring elements into two additive shares: ``share_0 + share_1 == values``."""
     mask = _random_ring(values.shape, rng)
     return [mask, ring_subtract(values, mask)]
@@ -115,7 +116,7 @@ def _deal(
     shape: tuple[int, ...],
     names: Sequence[str],
     network: Network,
-    rng: np.random.Generator | None,
+    rng: SecretRandom,
 ) -> list[dict[str, Any]]:
     """Everything the dealer sends, for every number: one dict per party.
 

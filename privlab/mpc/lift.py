@@ -93,6 +93,7 @@ from ..lift_data import (
     check_advertiser_table,
     check_publisher_table,
 )
+from ..randomness import SecretRandom
 from .additive import AdditiveShare, _derived_id, _randomness
 from .compare import _share_input, secure_is_positive
 from .network import Network
@@ -274,7 +275,7 @@ def _multiply_pairs(
     pairs: Sequence[tuple[Sequence[AdditiveShare], Sequence[AdditiveShare]]],
     dealer: Dealer,
     network: Network,
-    rng: np.random.Generator | None,
+    rng: SecretRandom,
 ) -> list[list[AdditiveShare]]:
     """Beaver products of several pairs of sharings (one shape), all in one opening round."""
     left = _stack([x for x, _ in pairs])
@@ -292,7 +293,7 @@ def _share_columns(
     publisher: Mapping[str, np.ndarray],
     advertiser: Mapping[str, np.ndarray],
     network: Network,
-    rng: np.random.Generator | None,
+    rng: SecretRandom,
 ) -> dict[str, list[AdditiveShare]]:
     """Stage 3: each party shares its matched columns with the other (one round)."""
     shared = {}
@@ -309,7 +310,7 @@ def _attribute(
     grace: int,
     dealer: Dealer,
     network: Network,
-    rng: np.random.Generator | None,
+    rng: SecretRandom,
 ) -> tuple[list[AdditiveShare], list[AdditiveShare]]:
     """Stage 4: shares of each slot's attributed purchase (1 or 0) and attributed value."""
     slots = shared["event_ts"][0].shape[1]
@@ -331,7 +332,7 @@ def _group_totals(
     value: list[AdditiveShare],
     dealer: Dealer,
     network: Network,
-    rng: np.random.Generator | None,
+    rng: SecretRandom,
 ) -> list[list[AdditiveShare]]:
     """Stage 5: shares of the 12 totals (6 metrics per group), in the order of ``_ORDER``."""
     converter = secure_is_positive(conversions, dealer, network, rng=rng, names=PARTIES)
@@ -386,7 +387,7 @@ def _secure_metrics(
     attribution_window: int,
     grace: int,
     network: Network,
-    rng: np.random.Generator | None,
+    rng: SecretRandom,
     noise: Mapping[str, tuple[float, int]] | None = None,
 ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, dict[str, int]]] | None]:
     """Stages 3 to 5 on matched rows already lined up: the opened totals per group.
@@ -425,7 +426,7 @@ def _open_with_noise(
     totals: list[list[AdditiveShare]],
     noise: Mapping[str, tuple[float, int]],
     network: Network,
-    rng: np.random.Generator | None,
+    rng: SecretRandom,
 ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, dict[str, int]]]]:
     """Each party adds its own discrete Laplace draw to its share of each released total.
 
@@ -436,6 +437,7 @@ def _open_with_noise(
     anyone who reads the result.
     """
     chosen = [(group, metric) for group in GROUPS for metric in noise]
+    noise_rng = rng.generator()  # ChaCha20 keyed by the protocol's stream: cryptographic noise
     sharings = [totals[_ORDER.index(key)] for key in chosen]
     draws: dict[str, dict[str, dict[str, int]]] = {
         party: {group: {} for group in GROUPS} for party in PARTIES
@@ -443,7 +445,7 @@ def _open_with_noise(
     for index, party in enumerate(PARTIES):
         for (group, metric), sharing in zip(chosen, sharings, strict=True):
             epsilon, sensitivity = noise[metric]
-            draw = int(discrete_laplace_noise(epsilon, sensitivity=sensitivity, rng=rng))
+            draw = int(discrete_laplace_noise(epsilon, sensitivity=sensitivity, rng=noise_rng))
             draws[party][group][metric] = draw
             own = sharing[index]
             noisy = (own.value + np.array(draw, dtype=np.int64).astype(np.uint64)).astype(np.uint64)

@@ -38,6 +38,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import InvalidParameterError
+from ..randomness import SecretRandom
 from .additive import (
     AdditiveShare,
     _complete_sharing,
@@ -245,7 +246,7 @@ def _share_own_input(
     party: Party,
     names: Sequence[str],
     network: Network,
-    rng: np.random.Generator | None,
+    rng: SecretRandom,
     label: str,
 ) -> None:
     """One party splits its (encoded) input into shares, keeps its own and sends the rest."""

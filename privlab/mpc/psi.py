@@ -83,7 +83,6 @@ True
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -211,7 +210,7 @@ def random_scalar(rng: np.random.Generator | int | None = None) -> bytes:
     """
     generator = _randomness(rng)
     while True:
-        wide = os.urandom(64) if generator is None else generator.bytes(64)
+        wide = generator.bytes(64)
         scalar = bindings.crypto_core_ed25519_scalar_reduce(wide)
         if scalar != _ZERO_SCALAR:
             return scalar

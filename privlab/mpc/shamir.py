@@ -43,13 +43,13 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
+from ..randomness import SecretRandom
 from .additive import (
     _check_same_shape,
     _derived_id,
     _fits_share,
     _frozen,
     _new_sharing_id,
-    _random_ring,
     _randomness,
 )
 from .ring import _short_value, _shown
@@ -243,7 +243,7 @@ def random_polynomial(
     Examples
     --------
     >>> random_polynomial(5, threshold=3, prime=97, rng=0)
-    array([ 5, 81, 34])
+    array([ 5, 85, 87])
     """
     prime = _check_prime(prime)
     threshold = check.integer("threshold", threshold, low=1)
@@ -293,11 +293,11 @@ def evaluate_polynomial(coefficients: Any, x: int, *, prime: int = PRIME) -> np.
 
 
 def _random_polynomial(
-    secrets: np.ndarray, threshold: int, prime: int, rng: np.random.Generator | None
+    secrets: np.ndarray, threshold: int, prime: int, rng: SecretRandom
 ) -> np.ndarray:
     coefficients = np.empty((threshold, *secrets.shape), dtype=np.int64)
     coefficients[0] = secrets
-    coefficients[1:] = _random_below((threshold - 1, *secrets.shape), prime, rng)
+    coefficients[1:] = rng.below(prime, (threshold - 1, *secrets.shape))  # uniform, unbiased
     return coefficients
 
 
@@ -307,28 +307,6 @@ def _horner(coefficients: np.ndarray, x: int, prime: int) -> np.ndarray:
         # value * x + coefficient < p**2 < 2**62: fits int64; reduce before the next multiply
         value = (value * x + coefficient) % prime
     return np.asarray(value)
-
-
-def _random_below(
-    shape: tuple[int, ...], bound: int, rng: np.random.Generator | None
-) -> np.ndarray:
-    """Uniform whole numbers from 0 to ``bound - 1``, by rejection from random ring elements.
-
-    Keep the top ``L`` bits of a uniform 64-bit number, where ``L`` is the bit
-    length of ``bound - 1``: a uniform number below :math:`2^L \\ge` ``bound``.
-    Keep it if it is below ``bound`` (probability over 1/2) and draw again for
-    the rest: every value is exactly equally likely (``x % bound`` would not be).
-    """
-    count = math.prod(shape)
-    shift = 64 - (bound - 1).bit_length()
-    found = np.empty(count, dtype=np.int64)
-    filled = 0
-    while filled < count:
-        draws = (_random_ring((count - filled,), rng) >> np.uint64(shift)).astype(np.int64)
-        kept = draws[draws < bound]
-        found[filled : filled + kept.size] = kept
-        filled += kept.size
-    return found.reshape(shape)
 
 
 # --------------------------------------------------------------------------
@@ -369,8 +347,8 @@ def shamir_share(
     Examples
     --------
     >>> shares = shamir_share(42, threshold=2, parties=3, prime=97, rng=0)
-    >>> [(share.x, int(share.y)) for share in shares]  # points of f(X) = 42 + 81 X mod 97
-    [(1, 26), (2, 10), (3, 91)]
+    >>> [(share.x, int(share.y)) for share in shares]  # points of f(X) = 42 + 85 X mod 97
+    [(1, 30), (2, 18), (3, 6)]
     >>> shamir_reconstruct([shares[0], shares[2]])
     array(42)
     """

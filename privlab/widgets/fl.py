@@ -546,7 +546,8 @@ def secagg_demo(dropped: int = 1, threshold: int = 5) -> Demo:
         weak = (
             f" A threshold of {choose_threshold.value} is at most half the phones: then a "
             "server that lies about who dropped out could collect both kinds of shares for a "
-            "phone. Bonawitz et al. ask for more than half."
+            "phone, even with no phone on its side (the lie works while 2 x threshold is at "
+            "most the phones plus the colluders)."
             if 2 * choose_threshold.value <= SECAGG_PHONES
             else ""
         )
