@@ -89,6 +89,10 @@ def integer_array(
         raise _fail(name, allowed, value) from error
     if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
         raise _fail(name, allowed, value)
+    if array.dtype.kind == "u" and np.any(array > np.iinfo(np.int64).max):  # would wrap negative
+        limit = " below 2**63" if allowed.startswith("a whole number or") else ""
+        too_big = int(array[array > np.iinfo(np.int64).max].flat[0])
+        raise InvalidParameterError(f"{name} must be {allowed}{limit}; got {too_big}.")
     return array.astype(np.int64)
 
 

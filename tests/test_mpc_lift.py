@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privlab import InvalidParameterError
+from privlab import InvalidParameterError, mpc
 from privlab.lift_data import DAY, lift_metrics, lift_study
 from privlab.mpc import Network
 from privlab.mpc.lift import (
@@ -361,3 +361,27 @@ def test_a_matching_of_other_tables_is_refused():
         secure_lift(study.publisher, study.advertiser, matching=matching, rng=1)
     with pytest.raises(InvalidParameterError, match="got dict"):
         secure_lift(study.publisher, study.advertiser, matching={}, rng=1)
+
+
+def test_the_attribution_comparison_never_meets_its_one_wrong_input():
+    """secure_is_positive is wrong only at d = -2**63; the lift's bounds keep d away from it.
+
+    d = (e + g - o) * (w + g + 1 - (e + g - o)) is most negative at o = MAX_TIMESTAMP,
+    e = 0 and w + g = MAX_TIMESTAMP; run the protocol there and just inside the window's ends.
+    """
+    from privlab.mpc.lift import MAX_TIMESTAMP
+
+    most_negative = -(MAX_TIMESTAMP) * (MAX_TIMESTAMP + 1 + MAX_TIMESTAMP)
+    assert most_negative > -(2**63)
+    window, grace = MAX_TIMESTAMP - 10, 10
+    publisher = {"id": ["a", "b", "c"], "test_flag": [True, True, False],
+                 "opportunity_ts": [MAX_TIMESTAMP, 0, MAX_TIMESTAMP]}  # fmt: skip
+    advertiser = {"id": ["a", "b", "c"], "event_ts": [0, MAX_TIMESTAMP - 10, MAX_TIMESTAMP - 9],
+                  "value": [100, 200, 300]}  # fmt: skip
+    result = mpc.secure_lift(publisher, advertiser, attribution_window=window, grace=grace, rng=4)
+    # a: bought 2**31 - 11 s before its ad (out); b: exactly the window after its ad at 0 (in);
+    # c: 9 s before its ad, inside the 10 s grace (in)
+    assert result.metrics["test"]["conversions"] == 1
+    assert result.metrics["control"]["conversions"] == 1
+    with pytest.raises(InvalidParameterError, match=f"must be at most {MAX_TIMESTAMP}"):
+        mpc.secure_lift(publisher | {"opportunity_ts": [MAX_TIMESTAMP + 1, 0, 0]}, advertiser)

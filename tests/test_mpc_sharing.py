@@ -640,3 +640,29 @@ def test_a_million_secrets_share_and_reconstruct_quickly():
     shamir = mpc.shamir_share(secrets, 3, 5)
     assert np.array_equal(mpc.shamir_reconstruct(shamir[2:]), secrets)
     assert time.perf_counter() - start < 2.0
+
+
+# --- every integer input: shared exactly, or refused naming its value ----------------------------
+
+_EDGES = [0, 1, mpc.PRIME - 1, mpc.PRIME, 2**31, 2**32 - 1, 2**63 - 1, 2**63, 2**64 - 1, -1]
+
+
+def _forms(value: int) -> list:
+    forms: list = [value, [value], np.array([value], dtype=object).tolist()]
+    if -(2**63) <= value < 2**63:
+        forms += [np.int64(value), np.array([value], dtype=np.int64)]
+    if 0 <= value < 2**64:
+        forms += [np.uint64(value), np.array([value], dtype=np.uint64)]
+    return forms
+
+
+@pytest.mark.parametrize("value", _EDGES)
+def test_shamir_shares_every_integer_exactly_or_refuses_it_by_its_value(value):
+    """2**64 - 1 as a uint64 used to wrap to -1 on the way in; no input gives a wrong secret."""
+    for form in _forms(value):
+        if 0 <= value < mpc.PRIME:
+            shares = mpc.shamir_share(form, threshold=2, parties=3, rng=1)
+            assert int(np.ravel(mpc.shamir_reconstruct(shares[1:]))[0]) == value
+        else:
+            with pytest.raises(InvalidParameterError, match=f"secrets must be .*; got {value}"):
+                mpc.shamir_share(form, threshold=2, parties=3, rng=1)
