@@ -199,9 +199,36 @@ def test_bad_arguments_name_the_parameter(call, named):
     assert isinstance(caught.value, ValueError)
 
 
-def test_a_bad_argument_does_not_count_as_a_wrong_password():
-    """An empty password is refused before the vault counts anything."""
+def test_an_unknown_user_is_refused_without_counting():
     keys = vault()
-    with pytest.raises(InvalidParameterError):
-        keys.release("alice", "")
+    with pytest.raises(InvalidParameterError, match="has no key in this vault"):
+        keys.release("mallory", "guess")
     assert keys.attempts_left("alice") == DEFAULT_ATTEMPTS
+
+
+@pytest.mark.parametrize("wrong_type", [None, 1234, 12.5, ["pw"], b"", ""])
+def test_every_attempt_counts_whatever_its_type(wrong_type):
+    """Arguments of the wrong type used to be refused before they were counted: unlimited tries."""
+    keys = KeyVault(attempts=3, cost=(1, 8192))
+    keys.store("alice", "correct horse", bytes(32))
+    for left in (2, 1):
+        with pytest.raises(InvalidParameterError, match=f"counts as a wrong attempt: {left} left"):
+            keys.release("alice", wrong_type)
+        assert keys.attempts_left("alice") == left
+    with pytest.raises(VaultLockedError):
+        keys.release("alice", wrong_type)
+    with pytest.raises(VaultLockedError):
+        keys.release("alice", "correct horse")  # the key is gone
+
+
+def test_store_starts_a_new_enrolment_and_never_brings_the_old_key_back():
+    keys = KeyVault(attempts=2, cost=(1, 8192))
+    keys.store("alice", "old password", bytes(32))
+    for _ in range(2):
+        with pytest.raises((WrongPasswordError, VaultLockedError)):
+            keys.release("alice", "guess")
+    assert keys.is_locked("alice")
+    keys.store("alice", "new password", bytes([1]) * 32)  # a new enrolment, a new key
+    with pytest.raises(WrongPasswordError):
+        keys.release("alice", "old password")
+    assert keys.release("alice", "new password") == bytes([1]) * 32

@@ -97,7 +97,14 @@ class KeyVault:
         return f"KeyVault(users={sorted(self._entries)}, attempts={self.attempts})"
 
     def store(self, user: str, password: str | bytes, key: bytes | str) -> None:
-        """Keep ``key`` for ``user``, released later for ``password`` (replaces an earlier one)."""
+        """Keep ``key`` for ``user``, released later for ``password``.
+
+        Only the account's owner may store (the service checks who is signed in
+        before it forwards the call). Storing replaces the earlier key, its
+        password and its count of wrong attempts: a new enrolment. It does not
+        lift a lock on the old key, which stays destroyed; it starts over with
+        a new one.
+        """
         name = _user(user)
         secret = _password_bytes(password)
         hashed = argon2id.str(secret, opslimit=self._passes, memlimit=self._memory)
@@ -114,10 +121,13 @@ class KeyVault:
             If the key was destroyed (this attempt may be the one that did it).
         """
         entry = self._entry(user)
-        secret = _password_bytes(password)
         if entry.key is None:
             raise self._locked(user)
-        if _verify(entry.password_hash, secret):
+        try:
+            secret: bytes | None = _password_bytes(password)
+        except InvalidParameterError:
+            secret = None  # not a password at all: still an attempt, so it counts
+        if secret is not None and _verify(entry.password_hash, secret):
             entry.failures = 0
             return entry.key
         entry.failures += 1
@@ -125,6 +135,11 @@ class KeyVault:
             entry.key = None  # gone: no copy is kept anywhere
             raise self._locked(user)
         left = self.attempts - entry.failures
+        if secret is None:
+            raise InvalidParameterError(
+                f"password must be a non-empty string (or bytes); got {type(password).__name__}. "
+                f"It counts as a wrong attempt: {left} left before the key is destroyed."
+            )
         raise WrongPasswordError(
             f"wrong password for {user!r}: {left} attempt{'s' if left != 1 else ''} left "
             "before the key is destroyed."
