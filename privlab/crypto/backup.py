@@ -69,7 +69,7 @@ from nacl.secret import Aead
 
 from .. import _validate as check
 from ..errors import BackupFormatError, DecryptionError, InvalidParameterError
-from ..randomness import SecretRandom, secret_random
+from ..randomness import secret_random
 
 __all__ = [
     "COSTS",
@@ -521,13 +521,13 @@ def seal_backup(
     _one_of(key, password)
     passes, memory = _cost(cost)  # checked for a key too, where it is not used
     if password is not None:
-        salt = _random_bytes(generator, SALT_BYTES)
+        salt = generator.bytes(SALT_BYTES)
         secret = derive_key(password, salt, (passes, memory))
         kdf = _PASSWORD_KDF
     else:
         secret = _key_bytes("key", key)
         passes, memory, salt, kdf = 0, 0, bytes(SALT_BYTES), _RANDOM_KEY
-    nonce = _random_bytes(generator, NONCE_BYTES)
+    nonce = generator.bytes(NONCE_BYTES)
     header = BackupHeader(FORMAT_VERSION, kdf, passes, memory, salt, nonce).to_bytes()
     return header + Aead(secret).encrypt(data, header, nonce).ciphertext
 
@@ -670,7 +670,3 @@ def _file_bytes(data: Any, name: str = "backup") -> bytes:
     if not isinstance(data, (bytes, bytearray)):
         raise InvalidParameterError(f"{name} must be bytes; got {type(data).__name__}.")
     return bytes(data)
-
-
-def _random_bytes(generator: SecretRandom, size: int) -> bytes:
-    return generator.bytes(size)

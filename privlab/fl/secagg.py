@@ -726,7 +726,7 @@ class _Device:
     ) -> bytes:
         # sender and receiver go inside, so the server cannot hand the message to someone else
         words = np.concatenate([[self.position, receiver], share]).astype("<u4")
-        nonce = _random_bytes(Box.NONCE_SIZE, rng)
+        nonce = rng.bytes(Box.NONCE_SIZE)
         return bytes(self._box(receiver, directory).encrypt(words.tobytes(), nonce))
 
     # Round 3 ---------------------------------------------------------------
@@ -826,11 +826,6 @@ class _Device:
         return words[2:]
 
 
-def _random_bytes(size: int, rng: SecretRandom) -> bytes:
-    """Secret random bytes: the ChaCha20 stream, keyed by the operating system or a seed."""
-    return rng.bytes(size)
-
-
 def _new_device(
     device_id: DeviceId, position: int, update: np.ndarray, rng: SecretRandom
 ) -> _Device:
@@ -838,10 +833,10 @@ def _new_device(
         id=device_id,
         position=position,
         update=update,
-        mask_key=PrivateKey(_random_bytes(KEY_BYTES, rng)),
-        encryption_key=PrivateKey(_random_bytes(KEY_BYTES, rng)),
-        self_seed=_random_bytes(KEY_BYTES, rng),
-        identity=SigningKey(_random_bytes(KEY_BYTES, rng)),
+        mask_key=PrivateKey(rng.bytes(KEY_BYTES)),
+        encryption_key=PrivateKey(rng.bytes(KEY_BYTES)),
+        self_seed=rng.bytes(KEY_BYTES),
+        identity=SigningKey(rng.bytes(KEY_BYTES)),
     )
 
 
