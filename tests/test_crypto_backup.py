@@ -113,13 +113,19 @@ def build(ops, *, default_timer: str = "off", start: float = 1_000.0):
 
 
 def history_of(store: ChatStore) -> dict:
-    """What a restore must bring back: messages, chats, their timers, the default timer."""
+    """What a restore must bring back: messages, chats, their timers, the default timer.
+
+    The export's ``saved_at`` is left out: it is the store's time at the export,
+    which a restore into a store whose time is later does not set back.
+    """
+    exported = json.loads(store.export())
+    exported.pop("saved_at")
     return {
         "messages": store.messages(),
         "chats": store.chats,
         "timers": {chat: store.timer(chat) for chat in store.chats},
         "default_timer": store.default_timer,
-        "export": store.export(),
+        "export": exported,
     }
 
 
@@ -364,6 +370,9 @@ def damaged(change) -> bytes:
         damaged(lambda h: h.update(default_timer=None)),
         damaged(lambda h: h["messages"][0].update(sender="")),
         damaged(lambda h: h["messages"][0].update(text="\ud800")),
+        damaged(lambda h: h.pop("saved_at")),
+        damaged(lambda h: h.update(saved_at="yesterday")),
+        damaged(lambda h: h.update(saved_at=float("inf"))),
     ],
 )
 def test_a_backup_that_opens_but_holds_no_valid_history_changes_nothing(content):

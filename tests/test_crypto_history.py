@@ -10,6 +10,11 @@
   expired (it still holds the message, though a restore drops it).
 * Expired messages are not exported, not in new backups, and never come back
   with a restore, into the same store or a fresh one.
+* A clock set back: the store's time does not follow, so nothing expired comes
+  back (same phone; a new phone told the server's time) and nothing is kept
+  longer; a new phone restored offline is held to the backup's ``saved_at``.
+  A clock set forward: messages go early, and setting it back revives none,
+  with or without the server's time.
 * Every bad argument raises InvalidParameterError naming it.
 """
 
@@ -312,6 +317,204 @@ def test_a_restore_drops_messages_by_their_own_expiry_not_the_chats_timer():
 
 
 # --------------------------------------------------------------------------
+# A clock set back or forward by the phone's holder
+# --------------------------------------------------------------------------
+
+SET_BACK = [
+    pytest.param(HOUR, id="1 hour"),
+    pytest.param(13 * HOUR, id="13 hours: before the door code's expiry"),
+    pytest.param(1.5 * DAY, id="1.5 days: before the backup was made"),
+    pytest.param(3 * DAY, id="3 days"),
+    pytest.param(365 * DAY, id="a year"),
+]
+
+
+def door_code_phone() -> tuple[ChatStore, FakeClock, bytes]:
+    """Alice's phone at hour 36, its clock right; the backup from hour 2 holds the door code.
+
+    The door code (24 hours) went at hour 24; "a week" (7 days) and "staying"
+    (no timer) are still there.
+    """
+    store, clock = phone()
+    store.open_chat("bob", timer="24 hours")
+    store.open_chat("carol", timer="7 days")
+    store.open_chat("notes", timer="off")
+    store.add("bob", "bob", "the door code is 4711")
+    store.add("carol", "carol", "a week")
+    store.add("notes", "alice", "staying")
+    clock.advance(hours=2)
+    sealed = store.backup(key=KEY)
+    clock.advance(hours=34)
+    assert texts(store) == ["a week", "staying"]  # the store has seen hour 36
+    return store, clock, sealed
+
+
+def test_the_stores_time_ignores_a_clock_set_back_and_follows_it_forward():
+    """now() stays put when the clock goes back, then moves on with every step forward."""
+    store, clock = phone()
+    assert store.now() == START
+    clock.set_back(days=1.5)
+    assert clock() == START - 1.5 * DAY
+    assert store.now() == START
+    clock.advance(hours=1)
+    assert store.now() == START + HOUR
+    clock.advance(days=2)  # forward past the real time: followed
+    assert store.now() == START + HOUR + 2 * DAY
+    clock.set_back(days=2)
+    assert store.now() == START + HOUR + 2 * DAY
+    assert store.add("bob", "bob", "hi").sent_at == START + HOUR + 2 * DAY
+
+
+@pytest.mark.parametrize("back", SET_BACK)
+def test_setting_the_clock_back_does_not_keep_a_message_longer(back):
+    """Set back an hour before expiry, the door code still goes one hour later."""
+    store, clock = phone(default_timer="24 hours")
+    store.add("bob", "bob", "the door code is 4711")
+    clock.advance(hours=23)
+    assert texts(store) == ["the door code is 4711"]
+    clock.set_back(seconds=back)
+    assert texts(store) == ["the door code is 4711"]
+    clock.advance(hours=1)
+    assert texts(store) == []
+    assert store.now() == START + DAY
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["offline", "with the server's time"])
+@pytest.mark.parametrize("back", SET_BACK)
+def test_a_restore_on_the_same_phone_with_its_clock_set_back_brings_nothing_back(back, server):
+    """The phone has seen hour 36: set back by any amount, the restore still runs at hour 36."""
+    store, clock, sealed = door_code_phone()
+    real_time = clock()
+    clock.set_back(seconds=back)
+    told = {"server_time": real_time} if server else {}
+    assert store.restore(sealed, key=KEY, **told) == 2
+    assert texts(store) == ["a week", "staying"]
+    assert store.now() == real_time
+    clock.advance(days=5)  # from hour 36, "a week" goes at day 7, whatever the clock reads
+    assert texts(store) == ["a week", "staying"]
+    clock.advance(hours=12)
+    assert texts(store) == ["staying"]
+
+
+@pytest.mark.parametrize("back", SET_BACK)
+def test_a_new_phone_with_its_clock_set_back_is_held_to_the_servers_time(back):
+    """A new phone, clock set back, told the server's time: the door code does not come back."""
+    _, clock, sealed = door_code_phone()
+    new_phone = ChatStore("alice", clock=FakeClock(clock() - back))
+    assert new_phone.restore(sealed, key=KEY, server_time=clock()) == 2
+    assert texts(new_phone) == ["a week", "staying"]
+    assert new_phone.now() == clock()
+    assert "the door code is 4711" in backed_up_texts(sealed)  # the file holds it: the leak
+
+
+@pytest.mark.parametrize("back", [20 * HOUR, 30 * HOUR, 100 * HOUR], ids=["20 h", "30 h", "100 h"])
+def test_offline_a_new_phone_with_its_clock_set_back_is_held_to_the_backups_time(back):
+    """The honest limit: offline, a restore runs from the backup's saved_at, never earlier.
+
+    A backup made at hour 30 holds "soon" (sent at hour 10, 24-hour timer, gone
+    at hour 34), not the door code (gone at hour 24). Restored at hour 40 on a
+    new phone whose clock was set back, even to before hour 30: the door code
+    stays out, "soon" shows, and goes after 4 hours of the phone's clock.
+    """
+    store, clock = phone(default_timer="24 hours")
+    store.add("bob", "bob", "the door code is 4711")
+    clock.advance(hours=10)
+    store.add("bob", "bob", "soon")
+    clock.advance(hours=20)
+    sealed = store.backup(key=KEY)
+    assert json.loads(open_backup(sealed, key=KEY))["saved_at"] == START + 30 * HOUR
+    assert backed_up_texts(sealed) == ["soon"]  # expired messages are never written
+    clock.advance(hours=10)
+
+    phone_clock = FakeClock(clock() - back)
+    new_phone = ChatStore("alice", clock=phone_clock)
+    assert new_phone.restore(sealed, key=KEY) == 1
+    assert new_phone.now() == START + 30 * HOUR
+    assert texts(new_phone) == ["soon"]
+    phone_clock.advance(seconds=4 * HOUR - 0.001)
+    assert texts(new_phone) == ["soon"]
+    phone_clock.advance(seconds=0.001)
+    assert texts(new_phone) == []
+
+
+def test_a_backup_leaves_out_what_expired_by_the_stores_time_whatever_the_clock_says():
+    """Set back 10 days at hour 23, two hours later the backup has no door code, saved_at 25 h."""
+    store, clock = phone(default_timer="24 hours")
+    store.add("bob", "bob", "the door code is 4711")
+    store.open_chat("notes", timer="off")
+    store.add("notes", "alice", "staying")
+    clock.advance(hours=23)
+    store.messages()
+    clock.set_back(days=10)
+    store.messages()
+    clock.advance(hours=2)
+    sealed = store.backup(key=KEY)
+    assert backed_up_texts(sealed) == ["staying"]
+    assert json.loads(open_backup(sealed, key=KEY))["saved_at"] == START + 25 * HOUR
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["offline", "with the server's time"])
+def test_a_clock_set_forward_makes_messages_go_early_and_setting_it_back_revives_none(server):
+    """Jumped 2 days forward, the store follows (the safe direction) and keeps that time.
+
+    The door code (24 hours) goes at once; "a week" goes at real day 5, not 7;
+    setting the clock right again, or a restore told the real time, brings
+    neither back: a server's time only ever moves the store forward.
+    """
+    store, clock = phone()
+    store.open_chat("bob", timer="24 hours")
+    store.open_chat("carol", timer="7 days")
+    store.add("bob", "bob", "the door code is 4711")
+    store.add("carol", "carol", "a week")
+    sealed = store.backup(key=KEY)  # at real hour 0, before the jump
+    clock.advance(days=2)
+    assert texts(store) == ["a week"]  # gone early
+    clock.set_back(days=2)  # the clock is right again; the store's time is not set back
+    told = {"server_time": START} if server else {}
+    assert store.restore(sealed, key=KEY, **told) == 1
+    assert texts(store) == ["a week"]
+    assert store.now() == START + 2 * DAY
+    clock.advance(seconds=5 * DAY - 0.001)
+    assert texts(store) == ["a week"]
+    clock.advance(seconds=0.001)  # real day 5: store day 7
+    assert texts(store) == []
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["offline", "with the server's time"])
+def test_a_backup_made_with_the_clock_set_forward_binds_every_restore(server):
+    """Its saved_at is 3 days ahead: a new phone with the real clock restores at that time."""
+    store, clock = phone()
+    store.open_chat("bob", timer="24 hours")
+    store.open_chat("carol", timer="7 days")
+    store.add("bob", "bob", "the door code is 4711")
+    store.add("carol", "carol", "a week")
+    clock.advance(days=3)
+    sealed = store.backup(key=KEY)
+    assert backed_up_texts(sealed) == ["a week"]
+    real = FakeClock(START)
+    new_phone = ChatStore("alice", clock=real)
+    told = {"server_time": START} if server else {}
+    assert new_phone.restore(sealed, key=KEY, **told) == 1
+    assert new_phone.now() == START + 3 * DAY
+    real.advance(days=4)
+    assert texts(new_phone) == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["noon", float("nan"), float("inf"), True, [1.0]],
+    ids=["noon", "nan", "inf", "True", "a list"],
+)
+def test_a_bad_server_time_is_refused_before_anything_changes(bad):
+    """server_time must be a finite number; the store keeps its history and its time."""
+    store, clock, sealed = door_code_phone()
+    with pytest.raises(InvalidParameterError, match="server_time must be a"):
+        store.restore(sealed, key=KEY, server_time=bad)
+    assert texts(store) == ["a week", "staying"]
+    assert store.now() == clock()
+
+
+# --------------------------------------------------------------------------
 # The store's other behaviour
 # --------------------------------------------------------------------------
 
@@ -377,6 +580,8 @@ def store_with_a_vanished_message() -> ChatStore:
         (lambda: FakeClock().advance(days=-0.5, hours=1), "clock only moves forward"),
         (lambda: FakeClock().advance(hours="1"), "hours must be a real number"),
         (lambda: FakeClock("noon"), "start must be a real number"),
+        (lambda: FakeClock().set_back(days=-1), "set_back takes how far back"),
+        (lambda: FakeClock().set_back(hours=float("nan")), "hours must be a finite number"),
         (lambda: store_with_a_vanished_message().message(1), "message_id 1 is not on this phone"),
         (lambda: store_with_a_vanished_message().forward(1, "notes"), "message_id 1"),
         (lambda: store_with_a_vanished_message().add("bob", "alice", "re", quote=1), "message_id"),

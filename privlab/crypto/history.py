@@ -12,24 +12,40 @@ backup made afterwards, and restoring an older backup does not bring it back.
 A new timer applies to messages sent after it is set; earlier messages keep
 the timer they were sent with.
 
+**Whose time.** The phone's clock belongs to its holder, who can set it
+back; a store that believed it would show an expired message again to
+anyone who tells it that it is yesterday. So the store keeps its own time
+(:meth:`ChatStore.now`): it follows the clock forward and ignores every step
+back, and it never runs earlier than a time it has trusted. A backup records
+the store's time when it was made (``saved_at``, sealed and authenticated
+with the history), and a restore runs from the latest of the phone's own
+time, the backup's ``saved_at`` and a time the server vouches for, when one
+is given. A clock set forward is followed: messages then go early, the safe
+direction, and setting the clock back afterwards brings none back.
+
 **Backups.** :meth:`ChatStore.backup` seals the whole history with
 :mod:`privlab.crypto.backup`; :meth:`ChatStore.restore` checks a backup
 completely before it changes anything, so a wrong key or a damaged file
 leaves the store as it was.
 
 Time comes from a clock passed in (``time.time`` by default), so that lessons
-and tests can fast-forward with a :class:`FakeClock`.
+and tests can fast-forward with a :class:`FakeClock`, or set it back.
 
 What no timer can stop: whoever reads a message can keep it: a screenshot, a
 forward into a chat without a timer, a quoted reply, a notification preview,
 or a backup taken before the message expired (the file still holds it, even
-though a restore drops it). Disappearing messages keep a chat tidy; they are
-no protection against the person you are writing to.
+though a restore drops it). And a phone can only be held to the latest time
+it trusted: restored offline on a phone whose clock was set back, with no
+time from the server, a backup's messages run from its ``saved_at``, so one
+that expired after the backup was made shows until that much time has passed
+again. Disappearing messages keep a chat tidy; they are no protection against
+the person you are writing to.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -71,6 +87,9 @@ _MAX_TEXT = 65_536
 class FakeClock:
     """A clock for lessons and tests: it reads what it was set to and moves only when told.
 
+    Time only runs forward (:meth:`advance`); a phone's holder can still set
+    the clock back in its settings (:meth:`set_back`).
+
     Parameters
     ----------
     start : float, default 0
@@ -82,6 +101,9 @@ class FakeClock:
     >>> clock.advance(days=7, hours=1)
     >>> clock(), clock.now / DAY
     (608400.0, 7.041666666666667)
+    >>> clock.set_back(days=1.5)
+    >>> clock.now / DAY
+    5.541666666666667
     """
 
     def __init__(self, start: float = 0.0) -> None:
@@ -91,21 +113,29 @@ class FakeClock:
         return self.now
 
     def advance(self, *, days: float = 0, hours: float = 0, seconds: float = 0) -> None:
-        """Move time forward (never back: a real clock does not run backwards)."""
-        step = (
-            check.real_number("days", days) * DAY
-            + check.real_number("hours", hours) * HOUR
-            + check.real_number("seconds", seconds)
-        )
-        if step < 0:
-            raise InvalidParameterError(
-                f"days, hours and seconds must add up to a step ≥ 0 (a clock only moves "
-                f"forward); got a step of {step:g} seconds."
-            )
-        self.now += step
+        """Move time forward (never back: time does not run backwards)."""
+        self.now += _step(days, hours, seconds, "a clock only moves forward")
+
+    def set_back(self, *, days: float = 0, hours: float = 0, seconds: float = 0) -> None:
+        """Set the clock back, as a phone's holder can in its settings (time itself goes on)."""
+        self.now -= _step(days, hours, seconds, "set_back takes how far back to set the clock")
 
     def __repr__(self) -> str:
         return f"FakeClock(day {self.now / DAY:g})"
+
+
+def _step(days: Any, hours: Any, seconds: Any, why: str) -> float:
+    step = (
+        check.real_number("days", days) * DAY
+        + check.real_number("hours", hours) * HOUR
+        + check.real_number("seconds", seconds)
+    )
+    if step < 0:
+        raise InvalidParameterError(
+            f"days, hours and seconds must add up to a step ≥ 0 ({why}); "
+            f"got a step of {step:g} seconds."
+        )
+    return step
 
 
 @dataclass(frozen=True)
@@ -123,7 +153,7 @@ class StoredMessage:
     text : str
         What it says (plain text: the phone has decrypted it).
     sent_at : float
-        When it was sent, in seconds on the store's clock.
+        When it was sent, in seconds of the store's time (:meth:`ChatStore.now`).
     expires_at : float or None
         When it disappears (``sent_at`` plus the chat's timer then), or ``None``.
     quote : str or None
@@ -157,8 +187,9 @@ class ChatStore:
     owner : str
         Whose phone it is; messages from anyone else leave a notification preview.
     clock : callable, optional
-        Called with no arguments for the time in seconds; ``time.time`` by
-        default. Pass a :class:`FakeClock` to fast-forward.
+        The phone's clock: called with no arguments for the time in seconds;
+        ``time.time`` by default. Pass a :class:`FakeClock` to fast-forward
+        (or to set it back: the store does not follow, see :meth:`now`).
     default_timer : str, default "off"
         The timer of new chats: a key of :data:`TIMERS`.
 
@@ -197,6 +228,8 @@ class ChatStore:
                 f"got {clock!r}."
             )
         self._clock = time.time if clock is None else clock
+        self._last_reading = -math.inf  # the clock's reading when the store last looked
+        self._behind = 0.0  # how far the clock is behind the store's time (it never shrinks)
         self._default_timer = _timer("default_timer", default_timer)
         self._chats: dict[str, _Chat] = {}
         self._next_id = 1
@@ -209,8 +242,46 @@ class ChatStore:
     # -- time and timers -------------------------------------------------------
 
     def now(self) -> float:
-        """The store's clock, in seconds."""
-        return check.real_number("the clock's time", self._clock())
+        """The store's time, in seconds: the clock's, except that it never runs backwards.
+
+        The store follows its clock forward and ignores a step back: when the
+        clock reads less than last time (its holder set it back), the store
+        counts the difference as how far the clock is behind and carries on
+        from where it was. A restore moves it forward to the backup's
+        ``saved_at`` and to a server's time (:meth:`restore`), never back.
+
+        A clock set forward is followed, and that jump stays: messages then go
+        early, which is the safe direction. The store counts only the steps it
+        sees: time that passes between a step back and its next look is lost
+        to it, so it is held to the latest time it trusted, never earlier. (A
+        real phone would measure the steps with its monotonic clock, the time
+        since it was switched on, which its holder cannot set.)
+
+        Examples
+        --------
+        >>> clock = FakeClock(10 * DAY)
+        >>> store = ChatStore("alice", clock=clock)
+        >>> store.now() / DAY
+        10.0
+        >>> clock.set_back(days=3)
+        >>> store.now() / DAY  # the step back is ignored
+        10.0
+        >>> clock.advance(hours=12)
+        >>> clock.now / DAY, store.now() / DAY  # the step forward is followed
+        (7.5, 10.5)
+        """
+        reading = check.real_number("the clock's time", self._clock())
+        if reading < self._last_reading:  # set back: the store's time is not
+            self._behind += self._last_reading - reading
+        self._last_reading = reading
+        return reading + self._behind
+
+    def _move_forward(self, to: float) -> float:
+        """Bring the store's time forward to ``to`` if it is earlier; return the store's time."""
+        now = self.now()
+        if to > now:
+            self._behind += to - now
+        return max(now, to)
 
     @property
     def default_timer(self) -> str:
@@ -326,11 +397,17 @@ class ChatStore:
     # -- backup and restore --------------------------------------------------------
 
     def export(self) -> bytes:
-        """The history as UTF-8 JSON: what a backup seals (expired messages are left out)."""
+        """The history as UTF-8 JSON: what a backup seals (expired messages are left out).
+
+        ``saved_at`` is the store's time (:meth:`now`) at export: no restore of
+        this history runs earlier than that.
+        """
+        saved_at = self.now()
         self.delete_expired()
         history = {
             "format": _HISTORY_FORMAT,
             "owner": self.owner,
+            "saved_at": saved_at,
             "default_timer": self._default_timer,
             "next_id": self._next_id,
             "chats": {name: chat.timer for name, chat in self._chats.items()},
@@ -348,18 +425,39 @@ class ChatStore:
     ) -> bytes:
         """An encrypted backup of the whole history (see :func:`privlab.crypto.backup.seal_backup`).
 
-        Messages that have already expired are not in it.
+        Messages that have already expired, by the store's time, are not in it;
+        that time is recorded in it (``saved_at``, see :meth:`export`).
         """
         return _backup.seal_backup(self.export(), key=key, password=password, cost=cost, rng=rng)
 
     def restore(
-        self, backup: bytes, *, key: bytes | str | None = None, password: str | None = None
+        self,
+        backup: bytes,
+        *,
+        key: bytes | str | None = None,
+        password: str | None = None,
+        server_time: float | None = None,
     ) -> int:
         """Replace this phone's history by a backup's; all or nothing.
 
         The backup is opened and checked completely first; only then is the
-        store changed. Messages that expired since the backup was made are
-        dropped: a restore never brings a disappeared message back.
+        store changed. The store's time then moves forward to the latest of
+        its own time, the backup's ``saved_at`` and ``server_time``, and every
+        message expired at that time is dropped. So a clock set back brings
+        back nothing that this phone, the backup or the server knew had
+        expired; offline, a new phone is held to the backup's ``saved_at``.
+
+        Parameters
+        ----------
+        backup : bytes
+            The file, as :meth:`backup` made it.
+        key, password : optional
+            Its key or its password (give exactly one).
+        server_time : float, optional
+            A time in seconds that the server vouches for (a real app checks
+            the server's signature on it). Without it, a phone whose clock was
+            set back can only be held to the latest time it trusted: its own,
+            or the backup's ``saved_at``.
 
         Returns
         -------
@@ -371,15 +469,30 @@ class ChatStore:
         DecryptionError, BackupFormatError
             For a wrong key or password, or a damaged file; the store is unchanged.
         InvalidParameterError
-            If the backup belongs to someone else (another owner); the store is unchanged.
+            If the backup belongs to someone else (another owner), or ``server_time``
+            is not a finite number; the store is unchanged.
+
+        Examples
+        --------
+        >>> clock = FakeClock()
+        >>> phone = ChatStore("bob", clock=clock, default_timer="24 hours")
+        >>> _ = phone.add("alice", "alice", "the door code is 4711")
+        >>> sealed = phone.backup(key=bytes(32), rng=0)
+        >>> clock.advance(days=1.5)  # the code went at 24 hours
+        >>> set_back = ChatStore("bob", clock=FakeClock(clock.now - 1.5 * DAY))
+        >>> set_back.restore(sealed, key=bytes(32))  # offline: held to the backup's time
+        1
+        >>> set_back.restore(sealed, key=bytes(32), server_time=clock.now)
+        0
         """
+        told = -math.inf if server_time is None else check.real_number("server_time", server_time)
         history = _parse_history(_backup.open_backup(backup, key=key, password=password))
         if history["owner"] != self.owner:
             raise InvalidParameterError(
                 f"this backup holds the chats of {history['owner']!r}; this phone is "
                 f"{self.owner!r}'s. Restore it on a ChatStore({history['owner']!r})."
             )
-        now = self.now()
+        now = self._move_forward(max(history["saved_at"], told))
         chats = {name: _Chat(timer) for name, timer in history["chats"].items()}
         for message in history["messages"]:
             if not message.expired(now):
@@ -416,6 +529,7 @@ def _parse_history(data: bytes) -> dict[str, Any]:
         for message in messages:
             _check_message(message, chats)
         next_id = check.integer("next_id", history["next_id"], low=1)
+        saved_at = check.real_number("saved_at", history["saved_at"])
         ids = [m.id for m in messages]
         if len(set(ids)) != len(ids) or any(i >= next_id for i in ids):
             raise ValueError("message ids repeat or run past next_id")
@@ -427,6 +541,7 @@ def _parse_history(data: bytes) -> dict[str, Any]:
         ) from None
     return {
         "owner": owner,
+        "saved_at": saved_at,
         "chats": chats,
         "messages": messages,
         "next_id": next_id,
