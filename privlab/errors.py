@@ -89,6 +89,27 @@ class MixedSharesError(PrivlabError):
     """
 
 
+class InconsistentSharesError(PrivlabError):
+    """Shares of one sharing do not lie on one polynomial: some of them were changed.
+
+    Plain reconstruction from exactly ``threshold`` shares cannot notice a changed
+    share (any ``t`` points lie on some polynomial of degree ``t - 1``); with more
+    shares, :func:`privlab.mpc.shamir_reconstruct_checked` raises this error
+    instead of returning a wrong secret.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from privlab import mpc
+    >>> shares = mpc.shamir_share(42, threshold=2, parties=3, prime=97, rng=0)
+    >>> shares[0] = dataclasses.replace(shares[0], y=shares[0].y + 1)  # party 1 lies
+    >>> mpc.shamir_reconstruct_checked(shares)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.InconsistentSharesError: the 3 shares (x = 1, 2, 3) do not lie on one ...
+    """
+
+
 class DecryptionError(PrivlabError):
     """A message or backup could not be opened; the message says why, and nothing was revealed.
 

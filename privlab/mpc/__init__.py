@@ -15,7 +15,8 @@ The package is split into small modules, each readable on its own:
   that add up to the secret; shares add up locally.
 * :mod:`~privlab.mpc.shamir`: Shamir's t-of-n sharing with polynomials
   modulo a prime: any t shares rebuild the secret, t - 1 reveal nothing
-  (:func:`consistent_secrets` counts why).
+  (:func:`consistent_secrets` counts why); more than t shares catch a changed
+  one (:func:`shamir_reconstruct_checked`).
 * :mod:`~privlab.mpc.network`: parties that talk only through a network that
   records every message, so a lesson can show each party's view and the cost.
 * :mod:`~privlab.mpc.protocols`: secure sum and mean, multiplication with
@@ -90,6 +91,7 @@ from .shamir import (
     lagrange_coefficients,
     random_polynomial,
     shamir_reconstruct,
+    shamir_reconstruct_checked,
     shamir_share,
 )
 
@@ -150,6 +152,7 @@ __all__ = [
     "secure_sum",
     "shamir",
     "shamir_reconstruct",
+    "shamir_reconstruct_checked",
     "shamir_share",
     "share_additive",
 ]

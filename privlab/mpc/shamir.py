@@ -18,6 +18,11 @@ of degree :math:`t - 1` whose constant term is the secret, and give party
   counts them), so every secret is equally likely.
 * **Shares add.** Adding the shares at the same point gives a share of the sum
   (the polynomials add), with no messages needed.
+* **t shares cannot catch a lie; more can.** Any :math:`t` points lie on some
+  polynomial of degree :math:`t - 1`, so a changed share among exactly :math:`t`
+  gives a wrong secret and no error. :math:`n > t` shares of a sharing form a
+  Reed-Solomon codeword: :func:`shamir_reconstruct_checked` detects up to
+  :math:`n - t` changed shares and corrects up to :math:`\\lfloor (n - t)/2 \\rfloor`.
 
 Arithmetic is modulo the prime :data:`PRIME` :math:`= 2^{31} - 1`. Values below
 :math:`p` fit ``int64``, and so does a product of two of them plus another value
@@ -42,7 +47,12 @@ from typing import Any
 import numpy as np
 
 from .. import _validate as check
-from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
+from ..errors import (
+    InconsistentSharesError,
+    InvalidParameterError,
+    MixedSharesError,
+    NotEnoughSharesError,
+)
 from ..randomness import SecretRandom
 from .additive import (
     _check_same_shape,
@@ -62,6 +72,7 @@ __all__ = [
     "lagrange_coefficients",
     "random_polynomial",
     "shamir_reconstruct",
+    "shamir_reconstruct_checked",
     "shamir_share",
 ]
 
@@ -395,6 +406,10 @@ def lagrange_coefficients(xs: Any, *, at: int = 0, prime: int = PRIME) -> list[i
     prime = _check_prime(prime)
     at = check.integer("at", at, low=0, high=prime - 1)
     xs = _distinct_points("xs", xs, prime)
+    return _lagrange(xs, at, prime)
+
+
+def _lagrange(xs: list[int], at: int, prime: int) -> list[int]:
     weights = []
     for i, x_i in enumerate(xs):
         numerator, denominator = 1, 1
@@ -439,14 +454,165 @@ def shamir_reconstruct(shares: Any) -> np.ndarray:
     array([7, 8, 9])
     """
     shares = _one_sharing(shares)
-    used = shares[: shares[0].threshold]
-    prime = used[0].prime
-    weights = lagrange_coefficients([share.x for share in used], prime=prime)
-    secret = np.zeros(used[0].shape, dtype=np.int64)
-    for weight, share in zip(weights, used, strict=True):
-        # secret + weight * y < p + (p - 1)**2 < 2**62: fits int64; reduce at once
-        secret = (secret + np.int64(weight) * share.y) % prime
-    return np.asarray(secret)
+    return _interpolate(shares[: shares[0].threshold], at=0)
+
+
+def _interpolate(shares: list[ShamirShare], at: int) -> np.ndarray:
+    """Value at ``at`` of the polynomial of degree below ``len(shares)`` through the shares."""
+    prime = shares[0].prime
+    weights = _lagrange([share.x for share in shares], at, prime)
+    value = np.zeros(shares[0].shape, dtype=np.int64)
+    for weight, share in zip(weights, shares, strict=True):
+        # value + weight * y < p + (p - 1)**2 < 2**62: fits int64; reduce at once
+        value = (value + np.int64(weight) * share.y) % prime
+    return np.asarray(value)
+
+
+# --------------------------------------------------------------------------
+# Changed shares: detecting and correcting them (Reed-Solomon decoding)
+# --------------------------------------------------------------------------
+
+
+def shamir_reconstruct_checked(shares: Any, *, correct: int = 0) -> np.ndarray:
+    """Rebuild the secrets from more than ``threshold`` shares, refusing shares that were changed.
+
+    The :math:`n` shares of a sharing with threshold :math:`t` lie on one
+    polynomial of degree :math:`t - 1`: they are a Reed-Solomon codeword
+    (McEliece and Sarwate, "On sharing secrets and Reed-Solomon codes",
+    Communications of the ACM 24(9), 1981). A changed share leaves that
+    polynomial, so checking needs :math:`n \\ge t + 1`. The limits are exact:
+
+    * ``correct=0``: every share must lie on the polynomial through the first
+      :math:`t`; up to :math:`n - t` changed shares are always **detected**.
+    * ``correct=e`` with :math:`n \\ge t + 2e`: up to :math:`e` changed shares
+      are found and **corrected** (the Berlekamp-Welch algorithm: Welch and
+      Berlekamp, US patent 4,633,470, 1986), and up to :math:`n - t - e`
+      detected. So :math:`\\lfloor (n - t)/2 \\rfloor` at most are corrected.
+    * Among exactly :math:`t` shares a change cannot be detected at all (any
+      :math:`t` points lie on some polynomial of degree :math:`t - 1`), and more
+      changed shares than the limits allow can be made to look consistent.
+
+    Each secret of an array is checked, and corrected, on its own. The check
+    runs on all of them at once; correcting runs in Python, once per secret
+    whose shares disagree.
+
+    Parameters
+    ----------
+    shares : list of ShamirShare
+        At least ``threshold + 1`` shares of one sharing, at different points.
+    correct : int, default 0
+        How many changed shares to correct, from 0 to ``(n - threshold) // 2``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` secrets in ``[0, prime)``.
+
+    Raises
+    ------
+    InconsistentSharesError
+        The shares do not lie on one polynomial of degree ``threshold - 1``,
+        even with ``correct`` of them changed back.
+    NotEnoughSharesError
+        ``threshold`` shares or fewer: they always look consistent.
+    MixedSharesError, InvalidParameterError
+        Not shares of one sharing at different points, or ``correct`` too large.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> shares = shamir_share(42, threshold=2, parties=4, prime=97, rng=0)
+    >>> shares[1] = dataclasses.replace(shares[1], y=shares[1].y + 5)  # party 2 lies
+    >>> shamir_reconstruct(shares[:2])  # plain reconstruction: wrong, and no error
+    array(37)
+    >>> shamir_reconstruct_checked(shares, correct=1)  # 4 shares >= t + 2: corrected
+    array(42)
+    """
+    shares = _one_sharing(shares)
+    n, t, prime = len(shares), shares[0].threshold, shares[0].prime
+    if n == t:
+        raise NotEnoughSharesError(
+            f"got {n} shares, but checking them needs at least threshold + 1 = {t + 1}: any "
+            f"{t} points lie on some polynomial of degree {t - 1}, so a changed share goes unseen."
+        )
+    correct, most = check.integer("correct", correct, low=0), (n - t) // 2
+    if correct > most:
+        raise InvalidParameterError(
+            f"correct must be a whole number from 0 to (n - threshold) // 2 = {most} (correcting "
+            f"e shares needs n >= threshold + 2e; here n = {n}, threshold {t}); got {correct!r}."
+        )
+    # All secrets at once: does the polynomial through the first t shares pass through the rest?
+    agree = np.ones(shares[0].shape, dtype=bool)
+    for share in shares[t:]:
+        agree &= _interpolate(shares[:t], at=share.x) == share.y
+    secrets = _interpolate(shares[:t], at=0)
+    for index in map(tuple, np.argwhere(~agree)):  # index () for a single secret
+        points = [int(share.y[index]) for share in shares]
+        polynomial = _berlekamp_welch([share.x for share in shares], points, t, correct, prime)
+        if polynomial is None:
+            raise InconsistentSharesError(_inconsistent(shares, correct, index))
+        secrets[index] = polynomial[0]
+    return secrets
+
+
+def _berlekamp_welch(
+    xs: list[int], ys: list[int], threshold: int, errors: int, prime: int
+) -> list[int] | None:
+    """The polynomial of degree below ``threshold`` through all but ``errors`` points, or None.
+
+    Unknowns: an error locator :math:`E(X) = X^e + b_{e-1} X^{e-1} + \\dots + b_0`
+    (zero at the changed points) and :math:`Q = f E` of degree :math:`t - 1 + e`.
+    Every point gives one linear equation, :math:`Q(x_i) = y_i E(x_i)`, true
+    whether or not :math:`y_i` was changed. With :math:`n \\ge t + 2e` equations
+    every solution has :math:`Q / E = f`; if there is none, or :math:`E` does not
+    divide :math:`Q`, more than :math:`e` points are off every such polynomial.
+    """
+    q_size = threshold + errors  # coefficients of Q
+    rows = [
+        [pow(x, k, prime) for k in range(q_size)]  # Q(x) ...
+        + [-y * pow(x, k, prime) % prime for k in range(errors)]  # ... - y (b_0 + ... )
+        + [y * pow(x, errors, prime) % prime]  # = y x^e
+        for x, y in zip(xs, ys, strict=True)
+    ]
+    rows, pivots = _row_reduce(rows, q_size + errors, prime)
+    if any(not any(row[:-1]) and row[-1] for row in rows):
+        return None  # no solution
+    solution = [0] * (q_size + errors)  # free unknowns at 0: any solution will do
+    for row, column in zip(rows, pivots, strict=False):
+        solution[column] = row[-1]
+    quotient, remainder = _divide(solution[:q_size], [*solution[q_size:], 1], prime)
+    return None if any(remainder) else quotient
+
+
+def _divide(numerator: list[int], monic: list[int], prime: int) -> tuple[list[int], list[int]]:
+    """Quotient and remainder of polynomial long division by a monic polynomial (lowest first)."""
+    remainder = numerator[:]
+    degree = len(monic) - 1
+    quotient = [0] * (len(numerator) - degree)
+    for k in reversed(range(len(quotient))):
+        quotient[k] = remainder[k + degree]
+        for j, coefficient in enumerate(monic):
+            remainder[k + j] = (remainder[k + j] - quotient[k] * coefficient) % prime
+    return quotient, remainder[:degree]
+
+
+def _inconsistent(shares: list[ShamirShare], correct: int, index: tuple[int, ...]) -> str:
+    n, t = len(shares), shares[0].threshold
+    where = f" for secret {tuple(map(int, index))}" if index else ""
+    xs = ", ".join(str(share.x) for share in shares)
+    if correct == 0:
+        found = "at least one of them was changed"
+        if n >= t + 2:
+            found += "; correct=1 would find and correct one"
+    else:
+        found = (
+            f"more than {correct} of them were changed ({n} shares correct {correct} "
+            f"and detect up to {n - t - correct})"
+        )
+    return (
+        f"the {n} shares (x = {xs}) do not lie on one polynomial of degree {t - 1} "
+        f"(threshold {t}){where}: {found}."
+    )
 
 
 # --------------------------------------------------------------------------
