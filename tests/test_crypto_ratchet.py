@@ -3,7 +3,9 @@
 * HKDF matches RFC 5869; the chain, root and X3DH keys follow their formulas
   (recomputed here from the standard library and libsodium alone).
 * X3DH: both sides get one key, with and without a one-time prekey; a forged
-  signed prekey is refused; a used one-time prekey is deleted.
+  signed prekey is refused; a one-time prekey is deleted once the first
+  message has authenticated, so forged first messages use up none, a replay
+  with one is refused, and a replay without one gives the same key (pinned).
 * Round trips over random messages and random send and delivery orders (hypothesis).
 * Out-of-order delivery within ``max_skip``; beyond it the message is refused
   and the session is unchanged.
@@ -43,11 +45,18 @@ from privlab.crypto.ratchet import (
     Message,
     RatchetSession,
     RatchetState,
+    accept_chat,
     kdf_chain,
     kdf_root,
     start_chat,
 )
-from privlab.crypto.x3dh import X3DH_INFO, X3DHHeader, x3dh_initiate, x3dh_respond
+from privlab.crypto.x3dh import (
+    X3DH_INFO,
+    X3DHHeader,
+    x3dh_complete,
+    x3dh_initiate,
+    x3dh_respond,
+)
 from privlab.errors import DecryptionError, InvalidParameterError, PrivlabError
 
 KIB = bytes(range(256)) * 4  # a 1 KiB message
@@ -200,16 +209,112 @@ def test_x3dh_without_the_one_time_prekey_gives_another_key():
     assert with_opk != without_opk
 
 
-def test_x3dh_deletes_the_used_one_time_prekey_and_refuses_a_replay():
+def test_x3dh_deletes_the_one_time_prekey_only_when_complete_and_refuses_a_replay():
     alice, bob = Identity("Alice"), Identity("Bob", one_time_prekeys=2)
     bundle = bob.prekey_bundle()
     _, header = x3dh_initiate(alice, bundle)
     x3dh_respond(bob, header)
+    assert len(bob.one_time_prekeys) == 2  # the header alone proves nothing
+    x3dh_complete(bob, header)
     assert bundle.one_time_prekey_id not in bob.one_time_prekeys
     assert len(bob.one_time_prekeys) == 1
     with pytest.raises(DecryptionError, match="already used"):
         x3dh_respond(bob, header)
     assert len(bob.one_time_prekeys) == 1
+
+
+def first_message(alice: Identity, bundle: PrekeyBundle, text: bytes = b"hi Bob", seed: int = 3):
+    """Alice's side of a chat set up over the network: her X3DH header and first message."""
+    generator = np.random.default_rng(seed)
+    shared_key, header = x3dh_initiate(alice, bundle, rng=generator)
+    session = RatchetSession.initiator(
+        shared_key, bundle.signed_prekey, header.associated_data, rng=generator
+    )
+    return header, session.encrypt(text), session
+
+
+def forged_first_messages(header: X3DHHeader, genuine: Message, one_time_prekeys: int):
+    """What anyone can send as Alice: her public identity key, a made-up ephemeral key.
+
+    One per one-time prekey id Bob ever made, one naming none, one naming an id
+    he never made: ``one_time_prekeys + 2`` in all. Half carry Alice's genuine
+    message (which then does not open under the key the forged header gives),
+    half a made-up one.
+    """
+    forged = []
+    for index, key_id in enumerate([*range(1, one_time_prekeys + 2), None]):
+        fake_header = replace(
+            header,
+            ephemeral_key=public_key_of(new_private_key(rng=100 + index)),
+            one_time_prekey_id=key_id,
+        )
+        made_up = Message(Header(public_key_of(new_private_key(rng=200 + index)), 0, 0), KIB)
+        forged.append((fake_header, genuine if index % 2 else made_up))
+    return forged
+
+
+def test_forged_first_messages_use_up_no_one_time_prekey():
+    """Forged first messages, one per prekey and two more, then the genuine one opens."""
+    alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=3, rng=2)
+    header, genuine, _ = first_message(alice, bob.prekey_bundle())
+    assert header.one_time_prekey_id == 1
+    forgeries = forged_first_messages(header, genuine, one_time_prekeys=3)
+    assert len(forgeries) == 3 + 2
+    for fake_header, message in forgeries:
+        with pytest.raises(DecryptionError):
+            accept_chat(bob, fake_header, message)
+        assert sorted(bob.one_time_prekeys) == [1, 2, 3]
+    bob_chat, text = accept_chat(bob, header, genuine.to_bytes())
+    assert text == b"hi Bob"
+    assert sorted(bob.one_time_prekeys) == [2, 3]  # the one Alice used, deleted now
+    assert bob_chat.state_summary()["receiving_chain"] == 1
+
+
+def test_a_replayed_first_message_with_a_one_time_prekey_is_refused():
+    alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=2, rng=2)
+    header, genuine, alice_chat = first_message(alice, bob.prekey_bundle())
+    bob_chat, _ = accept_chat(bob, header, genuine)
+    with pytest.raises(DecryptionError, match="one-time prekey 1 of Bob was already used"):
+        accept_chat(bob, header, genuine)
+    assert sorted(bob.one_time_prekeys) == [2]
+    assert alice_chat.decrypt(bob_chat.encrypt(b"the genuine chat goes on")) == (
+        b"the genuine chat goes on"
+    )
+
+
+def test_a_replayed_first_message_without_a_one_time_prekey_gives_the_same_key():
+    """A known property of X3DH (specification, section 4.2), pinned here as documented.
+
+    Bob accepts the replay and derives the same key; the Double Ratchet's
+    fresh ratchet key pair makes his replies differ (section 4.3).
+    """
+    alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=0, rng=2)
+    header, genuine, alice_chat = first_message(alice, bob.prekey_bundle())
+    assert header.one_time_prekey_id is None
+    assert x3dh_respond(bob, header) == x3dh_respond(bob, header)
+    first_chat, first_text = accept_chat(bob, header, genuine, rng=10)
+    replayed_chat, replayed_text = accept_chat(bob, header, genuine, rng=11)
+    assert first_text == replayed_text == b"hi Bob"
+    assert first_chat.export_state().receiving_chain_key == (
+        replayed_chat.export_state().receiving_chain_key
+    )
+    first_reply, replayed_reply = first_chat.encrypt(b"ok"), replayed_chat.encrypt(b"ok")
+    assert first_reply.header.ratchet_public != replayed_reply.header.ratchet_public
+    assert first_reply.ciphertext != replayed_reply.ciphertext
+    assert alice_chat.decrypt(first_reply) == b"ok"
+
+
+def test_when_one_time_prekeys_run_out_the_signed_prekey_is_the_last_resort():
+    alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=2, rng=2)
+    drained = [bob.prekey_bundle() for _ in range(2)]  # someone fetched them all
+    header, genuine, _ = first_message(alice, bob.prekey_bundle())
+    assert header.one_time_prekey_id is None
+    for fake_header, message in forged_first_messages(header, genuine, one_time_prekeys=2):
+        with pytest.raises(DecryptionError):
+            accept_chat(bob, fake_header, message)
+    _, text = accept_chat(bob, header, genuine)
+    assert text == b"hi Bob"
+    assert sorted(bob.one_time_prekeys) == [bundle.one_time_prekey_id for bundle in drained]
 
 
 def test_start_chat_uses_up_one_time_prekeys_and_then_goes_on_without():
@@ -656,6 +761,7 @@ def bad_calls():
     key = bytes(32)
     public = public_key_of(new_private_key(rng=1))
     message_header = Header(public, 0, 0)
+    message_header_only = Message(message_header, bytes(16))
     return [
         ("name", lambda: Identity("")),
         ("name", lambda: Identity(5)),
@@ -686,6 +792,12 @@ def bad_calls():
         ("rng", lambda: x3dh_initiate(alice, bundle, rng=1.5)),
         ("bob", lambda: x3dh_respond(None, header)),
         ("header", lambda: x3dh_respond(bob, header.to_bytes())),
+        ("bob", lambda: x3dh_complete("Bob", header)),
+        ("header", lambda: x3dh_complete(bob, None)),
+        ("bob", lambda: accept_chat(None, header, message_header_only)),
+        ("header", lambda: accept_chat(bob, header.to_bytes(), message_header_only)),
+        ("first_message", lambda: accept_chat(bob, header, "hello")),
+        ("max_skip", lambda: accept_chat(bob, header, message_header_only, max_skip=-1)),
         ("ephemeral_key", lambda: replace(header, ephemeral_key=b"")),
         ("initiator_identity_key", lambda: replace(header, initiator_identity_key=1)),
         ("one_time_prekey_id", lambda: replace(header, one_time_prekey_id=-2)),

@@ -88,7 +88,7 @@ from .keys import (
     hkdf_sha256,
     x25519,
 )
-from .x3dh import x3dh_initiate, x3dh_respond
+from .x3dh import X3DHHeader, x3dh_complete, x3dh_initiate, x3dh_respond
 
 __all__ = [
     "FORMAT_VERSION",
@@ -100,6 +100,7 @@ __all__ = [
     "Message",
     "RatchetSession",
     "RatchetState",
+    "accept_chat",
     "kdf_chain",
     "kdf_root",
     "start_chat",
@@ -919,9 +920,15 @@ def start_chat(
 
     Steps: Bob's bundle from the "server" (:meth:`Identity.prekey_bundle`);
     :func:`~privlab.crypto.x3dh.x3dh_initiate` for Alice and
-    :func:`~privlab.crypto.x3dh.x3dh_respond` for Bob (which deletes the
-    one-time prekey); Alice's session starts from Bob's signed prekey as his
-    ratchet key, Bob's from the signed prekey's private key. Alice writes first.
+    :func:`~privlab.crypto.x3dh.x3dh_respond` for Bob; Alice's session starts
+    from Bob's signed prekey as his ratchet key, Bob's from the signed
+    prekey's private key. Alice writes first.
+
+    This plays both phones in one call: the X3DH header comes straight from
+    Alice's side, not from the network, so it cannot be forged, and Bob
+    deletes the one-time prekey at once (:func:`~privlab.crypto.x3dh.x3dh_complete`).
+    A first message that arrives over the network goes through
+    :func:`accept_chat`, which deletes it only once the message authenticates.
 
     Parameters
     ----------
@@ -965,7 +972,100 @@ def start_chat(
         max_skip=max_skip,
         rng=generator,
     )
+    x3dh_complete(bob, header)  # the header is Alice's own: nothing to authenticate
     return alice_session, bob_session
+
+
+def accept_chat(
+    bob: Identity,
+    header: X3DHHeader,
+    first_message: Message | bytes,
+    *,
+    max_skip: int = MAX_SKIP,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[RatchetSession, bytes]:
+    """Bob receives a first message: X3DH, his Double Ratchet, and the one-time prekey's deletion.
+
+    Steps (the X3DH specification, section 3.4):
+    :math:`SK` from the header (:func:`~privlab.crypto.x3dh.x3dh_respond`);
+    Bob's session from :math:`SK` and his signed prekey; open the first
+    message. Only if it authenticates does Bob delete the one-time prekey
+    the header named (:func:`~privlab.crypto.x3dh.x3dh_complete`). So a
+    forged first message (anyone can write a header) uses up nothing, and a
+    replayed one names a prekey that is gone and is refused.
+
+    A first message that used no one-time prekey is accepted again if it is
+    replayed, with the same :math:`SK` and plaintext: a known property of
+    X3DH (section 4.2). Bob's replies in the replayed chat still come from a
+    fresh ratchet key pair, so they reuse no key of the genuine chat (section 4.3).
+
+    Parameters
+    ----------
+    bob : Identity
+        The responder, holding the private prekeys.
+    header : X3DHHeader
+        The X3DH header that came with the first message.
+    first_message : Message or bytes
+        Alice's first Double Ratchet message (or its wire bytes).
+    max_skip : int
+        Most message keys kept for late messages (default 100).
+    rng : numpy.random.Generator, int or None
+        For Bob's ratchet key pairs. ``None`` (default): cryptographic
+        randomness; a seed for lessons and tests only.
+
+    Returns
+    -------
+    session : RatchetSession
+        Bob's side of the chat, ready to reply.
+    plaintext : bytes
+        The first message.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``bob`` is not an Identity, ``header`` not an X3DHHeader or
+        ``first_message`` neither a Message nor bytes.
+    DecryptionError
+        If the header is refused (another identity's, an unknown or used
+        prekey) or the first message does not authenticate under :math:`SK`.
+        Bob's one-time prekeys are unchanged then.
+
+    Examples
+    --------
+    >>> from privlab.crypto.keys import new_private_key, public_key_of
+    >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
+    >>> bundle = bob.prekey_bundle()
+    >>> key, header = x3dh_initiate(alice, bundle, rng=3)
+    >>> alice_chat = RatchetSession.initiator(
+    ...     key, bundle.signed_prekey, header.associated_data, rng=4)
+    >>> first = alice_chat.encrypt(b"hi Bob")
+    >>> forged = Message(first.header, bytes(len(first.ciphertext)))  # a wrong tag
+    >>> accept_chat(bob, header, forged)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.DecryptionError: message 1 of its chain failed authentication ...
+    >>> sorted(bob.one_time_prekeys)  # the forgery used up nothing
+    [1]
+    >>> bob_chat, text = accept_chat(bob, header, first, rng=5)
+    >>> text, bob.one_time_prekeys
+    (b'hi Bob', {})
+    """
+    if isinstance(first_message, (bytes, bytearray)):
+        first_message = Message.from_bytes(first_message)
+    if not isinstance(first_message, Message):
+        raise InvalidParameterError(
+            f"first_message must be a Message or its bytes; got {_shown(first_message)}."
+        )
+    session = RatchetSession.responder(
+        x3dh_respond(bob, header),  # checks bob and header
+        bob.signed_prekey.private_key,
+        header.associated_data,
+        max_skip=max_skip,
+        rng=rng,
+    )
+    plaintext = session.decrypt(first_message)  # raises if forged: nothing is deleted
+    x3dh_complete(bob, header)
+    return session, plaintext
 
 
 # --------------------------------------------------------------------------
