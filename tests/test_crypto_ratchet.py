@@ -9,6 +9,8 @@
 * Round trips over random messages and random send and delivery orders (hypothesis).
 * Out-of-order delivery within ``max_skip``; beyond it the message is refused
   and the session is unchanged.
+* The work for one message is bounded whatever ``max_skip``: a forged header
+  costs at most MAX_JUMP + 1 chain steps (counted in HMAC calls, not timed).
 * Bad input (every bit flipped, every truncation, replays, messages of other
   chats) raises DecryptionError, returns nothing and changes nothing: the
   genuine message and later ones still open.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 from dataclasses import replace
 
 import nacl.bindings
@@ -538,6 +541,118 @@ def test_skipped_keys_are_capped_in_total_dropping_the_oldest():
         assert_rejected(bob, dropped)
     for message, text in [(first_chain[2], b"a2"), (second_chain[0], b"b0")]:
         assert bob.decrypt(message) == text
+
+
+# --------------------------------------------------------------------------
+# The work one message can cost
+# --------------------------------------------------------------------------
+
+MAX_JUMP = 1_000  # privlab.crypto.ratchet.MAX_JUMP: the bound these tests pin
+# One forged message may cost at most MAX_JUMP + 1 chain steps of two HMACs each,
+# plus two HKDFs of three HMACs each (the root step of a new chain, the AEAD key and nonce).
+HMAC_BOUND = 2 * (MAX_JUMP + 1) + 6
+
+
+@pytest.fixture
+def hmac_calls(monkeypatch):
+    """Counts every HMAC computed (chain steps and HKDF alike): ``calls[0]``."""
+    calls = [0]
+    real_new = hmac.new
+
+    def counting_new(*args, **kwargs):
+        calls[0] += 1
+        return real_new(*args, **kwargs)
+
+    monkeypatch.setattr(hmac, "new", counting_new)
+    return calls
+
+
+def test_max_jump_is_the_documented_bound():
+    from privlab.crypto import ratchet
+
+    assert ratchet.MAX_JUMP == MAX_JUMP
+
+
+FORGED_HEADERS = {
+    # each: (ratchet key: the current one or a made-up one, PN beyond Nr, N beyond Nr)
+    "new chain, PN and N max_skip ahead (the worst case before)": ("new", 100_000, 100_000),
+    "current chain, N max_skip ahead": ("current", 0, 100_000),
+    "new chain, N max_skip ahead": ("new", 0, 100_000),
+    "new chain, PN and N just within MAX_JUMP together": ("new", 500, 500),
+    "current chain, N just within MAX_JUMP": ("current", 0, MAX_JUMP),
+    "new chain, N just within MAX_JUMP": ("new", 0, MAX_JUMP),
+}
+
+
+@pytest.mark.parametrize("case", list(FORGED_HEADERS))
+def test_one_forged_header_costs_a_bounded_number_of_hmacs_at_max_skip_100000(case, hmac_calls):
+    _, bob = talking(max_skip=100_000)
+    state = bob.export_state()
+    which, previous_ahead, ahead = FORGED_HEADERS[case]
+    if which == "new":
+        ratchet_key = public_key_of(new_private_key(rng=99))
+        header = Header(ratchet_key, state.received_count + previous_ahead, ahead)
+    else:
+        header = Header(state.their_ratchet_public, 0, state.received_count + ahead)
+    hmac_calls[0] = 0
+    assert_rejected(bob, Message(header, KIB))
+    assert hmac_calls[0] <= HMAC_BOUND, f"{hmac_calls[0]} HMACs for one forged message"
+
+
+def test_a_genuine_message_costs_the_same_bound(hmac_calls):
+    alice, bob = talking(max_skip=100_000)
+    messages = [alice.encrypt(b"x") for _ in range(MAX_JUMP + 1)]  # a new chain for Bob
+    hmac_calls[0] = 0
+    assert bob.decrypt(messages[-1]) == b"x"
+    assert hmac_calls[0] <= HMAC_BOUND + 3  # and the root step of Bob's next sending chain
+
+
+def test_out_of_order_up_to_max_jump_decrypts_at_a_large_max_skip():
+    alice, bob = talking(max_skip=100_000)
+    messages = [alice.encrypt(f"m{number}".encode()) for number in range(MAX_JUMP + 1)]
+    assert bob.decrypt(messages[-1]) == f"m{MAX_JUMP}".encode()  # skips exactly MAX_JUMP
+    assert len(bob.export_state().skipped_keys) == MAX_JUMP
+    late = list(enumerate(messages[:-1]))
+    random.Random(1).shuffle(late)
+    for number, message in late:
+        assert bob.decrypt(message) == f"m{number}".encode()
+    assert bob.export_state().skipped_keys == {}
+
+
+def test_a_jump_beyond_max_jump_is_refused_whatever_max_skip_and_changes_nothing():
+    alice, bob = talking(max_skip=100_000)
+    messages = [alice.encrypt(f"m{number}".encode()) for number in range(MAX_JUMP + 2)]
+    error = assert_rejected(bob, messages[-1])  # would skip MAX_JUMP + 1
+    assert f"MAX_JUMP = {MAX_JUMP}" in str(error)
+    assert bob.decrypt(messages[MAX_JUMP // 2]) == f"m{MAX_JUMP // 2}".encode()
+    assert bob.decrypt(messages[-1]) == f"m{MAX_JUMP + 1}".encode()  # now within the bound
+    assert bob.decrypt(messages[0]) == b"m0"
+
+
+def test_both_skips_of_a_new_chain_count_towards_max_jump():
+    alice, bob = talking(max_skip=100_000)
+    assert bob.decrypt(alice.encrypt(b"opens Alice's chain")) == b"opens Alice's chain"
+    lost = [alice.encrypt(b"lost") for _ in range(600)]  # the rest of this chain: late
+    assert alice.decrypt(bob.encrypt(b"Bob's new chain")) == b"Bob's new chain"
+    new_chain = [alice.encrypt(f"n{number}".encode()) for number in range(601)]
+    assert_rejected(bob, new_chain[-1])  # 600 of the old chain and 600 of the new: 1,200
+    assert bob.decrypt(new_chain[0]) == b"n0"  # 600 of the old chain only
+    assert bob.decrypt(new_chain[-1]) == b"n600"  # 599 of the new chain
+    for message, text in [(lost[0], b"lost"), (lost[-1], b"lost"), (new_chain[300], b"n300")]:
+        assert bob.decrypt(message) == text
+
+
+def test_skipped_keys_gathered_over_several_messages_are_capped_by_max_skip():
+    """max_skip, not MAX_JUMP, caps the keys a session keeps."""
+    alice, bob = talking(max_skip=2_500)
+    messages = [alice.encrypt(f"m{number}".encode()) for number in range(3 * MAX_JUMP)]
+    for last in (MAX_JUMP - 1, 2 * MAX_JUMP - 1, 3 * MAX_JUMP - 1):  # skips 999 each time
+        assert bob.decrypt(messages[last]) == f"m{last}".encode()
+    assert len(bob.export_state().skipped_keys) == 2_500  # 2,997 skipped, the oldest 497 gone
+    for dropped in (0, 496):
+        assert_rejected(bob, messages[dropped])
+    for kept in (497, 1_500, 2_998):
+        assert bob.decrypt(messages[kept]) == f"m{kept}".encode()
 
 
 # --------------------------------------------------------------------------
