@@ -3,10 +3,14 @@
 * HKDF matches RFC 5869; the chain, root and X3DH keys follow their formulas
   (recomputed here from the standard library and libsodium alone).
 * X3DH: both sides get one key, with and without a one-time prekey; a forged
-  signed prekey is refused; a used one-time prekey is deleted.
+  signed prekey is refused; a one-time prekey is deleted once the first
+  message has authenticated, so forged first messages use up none, a replay
+  with one is refused, and a replay without one gives the same key (pinned).
 * Round trips over random messages and random send and delivery orders (hypothesis).
 * Out-of-order delivery within ``max_skip``; beyond it the message is refused
   and the session is unchanged.
+* The work for one message is bounded whatever ``max_skip``: a forged header
+  costs at most MAX_JUMP + 1 chain steps (counted in HMAC calls, not timed).
 * Bad input (every bit flipped, every truncation, replays, messages of other
   chats) raises DecryptionError, returns nothing and changes nothing: the
   genuine message and later ones still open.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 from dataclasses import replace
 
 import nacl.bindings
@@ -43,11 +48,18 @@ from privlab.crypto.ratchet import (
     Message,
     RatchetSession,
     RatchetState,
+    accept_chat,
     kdf_chain,
     kdf_root,
     start_chat,
 )
-from privlab.crypto.x3dh import X3DH_INFO, X3DHHeader, x3dh_initiate, x3dh_respond
+from privlab.crypto.x3dh import (
+    X3DH_INFO,
+    X3DHHeader,
+    x3dh_complete,
+    x3dh_initiate,
+    x3dh_respond,
+)
 from privlab.errors import DecryptionError, InvalidParameterError, PrivlabError
 
 KIB = bytes(range(256)) * 4  # a 1 KiB message
@@ -200,16 +212,112 @@ def test_x3dh_without_the_one_time_prekey_gives_another_key():
     assert with_opk != without_opk
 
 
-def test_x3dh_deletes_the_used_one_time_prekey_and_refuses_a_replay():
+def test_x3dh_deletes_the_one_time_prekey_only_when_complete_and_refuses_a_replay():
     alice, bob = Identity("Alice"), Identity("Bob", one_time_prekeys=2)
     bundle = bob.prekey_bundle()
     _, header = x3dh_initiate(alice, bundle)
     x3dh_respond(bob, header)
+    assert len(bob.one_time_prekeys) == 2  # the header alone proves nothing
+    x3dh_complete(bob, header)
     assert bundle.one_time_prekey_id not in bob.one_time_prekeys
     assert len(bob.one_time_prekeys) == 1
     with pytest.raises(DecryptionError, match="already used"):
         x3dh_respond(bob, header)
     assert len(bob.one_time_prekeys) == 1
+
+
+def first_message(alice: Identity, bundle: PrekeyBundle, text: bytes = b"hi Bob", seed: int = 3):
+    """Alice's side of a chat set up over the network: her X3DH header and first message."""
+    generator = np.random.default_rng(seed)
+    shared_key, header = x3dh_initiate(alice, bundle, rng=generator)
+    session = RatchetSession.initiator(
+        shared_key, bundle.signed_prekey, header.associated_data, rng=generator
+    )
+    return header, session.encrypt(text), session
+
+
+def forged_first_messages(header: X3DHHeader, genuine: Message, one_time_prekeys: int):
+    """What anyone can send as Alice: her public identity key, a made-up ephemeral key.
+
+    One per one-time prekey id Bob ever made, one naming none, one naming an id
+    he never made: ``one_time_prekeys + 2`` in all. Half carry Alice's genuine
+    message (which then does not open under the key the forged header gives),
+    half a made-up one.
+    """
+    forged = []
+    for index, key_id in enumerate([*range(1, one_time_prekeys + 2), None]):
+        fake_header = replace(
+            header,
+            ephemeral_key=public_key_of(new_private_key(rng=100 + index)),
+            one_time_prekey_id=key_id,
+        )
+        made_up = Message(Header(public_key_of(new_private_key(rng=200 + index)), 0, 0), KIB)
+        forged.append((fake_header, genuine if index % 2 else made_up))
+    return forged
+
+
+def test_forged_first_messages_use_up_no_one_time_prekey():
+    """Forged first messages, one per prekey and two more, then the genuine one opens."""
+    alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=3, rng=2)
+    header, genuine, _ = first_message(alice, bob.prekey_bundle())
+    assert header.one_time_prekey_id == 1
+    forgeries = forged_first_messages(header, genuine, one_time_prekeys=3)
+    assert len(forgeries) == 3 + 2
+    for fake_header, message in forgeries:
+        with pytest.raises(DecryptionError):
+            accept_chat(bob, fake_header, message)
+        assert sorted(bob.one_time_prekeys) == [1, 2, 3]
+    bob_chat, text = accept_chat(bob, header, genuine.to_bytes())
+    assert text == b"hi Bob"
+    assert sorted(bob.one_time_prekeys) == [2, 3]  # the one Alice used, deleted now
+    assert bob_chat.state_summary()["receiving_chain"] == 1
+
+
+def test_a_replayed_first_message_with_a_one_time_prekey_is_refused():
+    alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=2, rng=2)
+    header, genuine, alice_chat = first_message(alice, bob.prekey_bundle())
+    bob_chat, _ = accept_chat(bob, header, genuine)
+    with pytest.raises(DecryptionError, match="one-time prekey 1 of Bob was already used"):
+        accept_chat(bob, header, genuine)
+    assert sorted(bob.one_time_prekeys) == [2]
+    assert alice_chat.decrypt(bob_chat.encrypt(b"the genuine chat goes on")) == (
+        b"the genuine chat goes on"
+    )
+
+
+def test_a_replayed_first_message_without_a_one_time_prekey_gives_the_same_key():
+    """A known property of X3DH (specification, section 4.2), pinned here as documented.
+
+    Bob accepts the replay and derives the same key; the Double Ratchet's
+    fresh ratchet key pair makes his replies differ (section 4.3).
+    """
+    alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=0, rng=2)
+    header, genuine, alice_chat = first_message(alice, bob.prekey_bundle())
+    assert header.one_time_prekey_id is None
+    assert x3dh_respond(bob, header) == x3dh_respond(bob, header)
+    first_chat, first_text = accept_chat(bob, header, genuine, rng=10)
+    replayed_chat, replayed_text = accept_chat(bob, header, genuine, rng=11)
+    assert first_text == replayed_text == b"hi Bob"
+    assert first_chat.export_state().receiving_chain_key == (
+        replayed_chat.export_state().receiving_chain_key
+    )
+    first_reply, replayed_reply = first_chat.encrypt(b"ok"), replayed_chat.encrypt(b"ok")
+    assert first_reply.header.ratchet_public != replayed_reply.header.ratchet_public
+    assert first_reply.ciphertext != replayed_reply.ciphertext
+    assert alice_chat.decrypt(first_reply) == b"ok"
+
+
+def test_when_one_time_prekeys_run_out_the_signed_prekey_is_the_last_resort():
+    alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=2, rng=2)
+    drained = [bob.prekey_bundle() for _ in range(2)]  # someone fetched them all
+    header, genuine, _ = first_message(alice, bob.prekey_bundle())
+    assert header.one_time_prekey_id is None
+    for fake_header, message in forged_first_messages(header, genuine, one_time_prekeys=2):
+        with pytest.raises(DecryptionError):
+            accept_chat(bob, fake_header, message)
+    _, text = accept_chat(bob, header, genuine)
+    assert text == b"hi Bob"
+    assert sorted(bob.one_time_prekeys) == [bundle.one_time_prekey_id for bundle in drained]
 
 
 def test_start_chat_uses_up_one_time_prekeys_and_then_goes_on_without():
@@ -436,6 +544,118 @@ def test_skipped_keys_are_capped_in_total_dropping_the_oldest():
 
 
 # --------------------------------------------------------------------------
+# The work one message can cost
+# --------------------------------------------------------------------------
+
+MAX_JUMP = 1_000  # privlab.crypto.ratchet.MAX_JUMP: the bound these tests pin
+# One forged message may cost at most MAX_JUMP + 1 chain steps of two HMACs each,
+# plus two HKDFs of three HMACs each (the root step of a new chain, the AEAD key and nonce).
+HMAC_BOUND = 2 * (MAX_JUMP + 1) + 6
+
+
+@pytest.fixture
+def hmac_calls(monkeypatch):
+    """Counts every HMAC computed (chain steps and HKDF alike): ``calls[0]``."""
+    calls = [0]
+    real_new = hmac.new
+
+    def counting_new(*args, **kwargs):
+        calls[0] += 1
+        return real_new(*args, **kwargs)
+
+    monkeypatch.setattr(hmac, "new", counting_new)
+    return calls
+
+
+def test_max_jump_is_the_documented_bound():
+    from privlab.crypto import ratchet
+
+    assert ratchet.MAX_JUMP == MAX_JUMP
+
+
+FORGED_HEADERS = {
+    # each: (ratchet key: the current one or a made-up one, PN beyond Nr, N beyond Nr)
+    "new chain, PN and N max_skip ahead (the worst case before)": ("new", 100_000, 100_000),
+    "current chain, N max_skip ahead": ("current", 0, 100_000),
+    "new chain, N max_skip ahead": ("new", 0, 100_000),
+    "new chain, PN and N just within MAX_JUMP together": ("new", 500, 500),
+    "current chain, N just within MAX_JUMP": ("current", 0, MAX_JUMP),
+    "new chain, N just within MAX_JUMP": ("new", 0, MAX_JUMP),
+}
+
+
+@pytest.mark.parametrize("case", list(FORGED_HEADERS))
+def test_one_forged_header_costs_a_bounded_number_of_hmacs_at_max_skip_100000(case, hmac_calls):
+    _, bob = talking(max_skip=100_000)
+    state = bob.export_state()
+    which, previous_ahead, ahead = FORGED_HEADERS[case]
+    if which == "new":
+        ratchet_key = public_key_of(new_private_key(rng=99))
+        header = Header(ratchet_key, state.received_count + previous_ahead, ahead)
+    else:
+        header = Header(state.their_ratchet_public, 0, state.received_count + ahead)
+    hmac_calls[0] = 0
+    assert_rejected(bob, Message(header, KIB))
+    assert hmac_calls[0] <= HMAC_BOUND, f"{hmac_calls[0]} HMACs for one forged message"
+
+
+def test_a_genuine_message_costs_the_same_bound(hmac_calls):
+    alice, bob = talking(max_skip=100_000)
+    messages = [alice.encrypt(b"x") for _ in range(MAX_JUMP + 1)]  # a new chain for Bob
+    hmac_calls[0] = 0
+    assert bob.decrypt(messages[-1]) == b"x"
+    assert hmac_calls[0] <= HMAC_BOUND + 3  # and the root step of Bob's next sending chain
+
+
+def test_out_of_order_up_to_max_jump_decrypts_at_a_large_max_skip():
+    alice, bob = talking(max_skip=100_000)
+    messages = [alice.encrypt(f"m{number}".encode()) for number in range(MAX_JUMP + 1)]
+    assert bob.decrypt(messages[-1]) == f"m{MAX_JUMP}".encode()  # skips exactly MAX_JUMP
+    assert len(bob.export_state().skipped_keys) == MAX_JUMP
+    late = list(enumerate(messages[:-1]))
+    random.Random(1).shuffle(late)
+    for number, message in late:
+        assert bob.decrypt(message) == f"m{number}".encode()
+    assert bob.export_state().skipped_keys == {}
+
+
+def test_a_jump_beyond_max_jump_is_refused_whatever_max_skip_and_changes_nothing():
+    alice, bob = talking(max_skip=100_000)
+    messages = [alice.encrypt(f"m{number}".encode()) for number in range(MAX_JUMP + 2)]
+    error = assert_rejected(bob, messages[-1])  # would skip MAX_JUMP + 1
+    assert f"MAX_JUMP = {MAX_JUMP}" in str(error)
+    assert bob.decrypt(messages[MAX_JUMP // 2]) == f"m{MAX_JUMP // 2}".encode()
+    assert bob.decrypt(messages[-1]) == f"m{MAX_JUMP + 1}".encode()  # now within the bound
+    assert bob.decrypt(messages[0]) == b"m0"
+
+
+def test_both_skips_of_a_new_chain_count_towards_max_jump():
+    alice, bob = talking(max_skip=100_000)
+    assert bob.decrypt(alice.encrypt(b"opens Alice's chain")) == b"opens Alice's chain"
+    lost = [alice.encrypt(b"lost") for _ in range(600)]  # the rest of this chain: late
+    assert alice.decrypt(bob.encrypt(b"Bob's new chain")) == b"Bob's new chain"
+    new_chain = [alice.encrypt(f"n{number}".encode()) for number in range(601)]
+    assert_rejected(bob, new_chain[-1])  # 600 of the old chain and 600 of the new: 1,200
+    assert bob.decrypt(new_chain[0]) == b"n0"  # 600 of the old chain only
+    assert bob.decrypt(new_chain[-1]) == b"n600"  # 599 of the new chain
+    for message, text in [(lost[0], b"lost"), (lost[-1], b"lost"), (new_chain[300], b"n300")]:
+        assert bob.decrypt(message) == text
+
+
+def test_skipped_keys_gathered_over_several_messages_are_capped_by_max_skip():
+    """max_skip, not MAX_JUMP, caps the keys a session keeps."""
+    alice, bob = talking(max_skip=2_500)
+    messages = [alice.encrypt(f"m{number}".encode()) for number in range(3 * MAX_JUMP)]
+    for last in (MAX_JUMP - 1, 2 * MAX_JUMP - 1, 3 * MAX_JUMP - 1):  # skips 999 each time
+        assert bob.decrypt(messages[last]) == f"m{last}".encode()
+    assert len(bob.export_state().skipped_keys) == 2_500  # 2,997 skipped, the oldest 497 gone
+    for dropped in (0, 496):
+        assert_rejected(bob, messages[dropped])
+    for kept in (497, 1_500, 2_998):
+        assert bob.decrypt(messages[kept]) == f"m{kept}".encode()
+
+
+# --------------------------------------------------------------------------
 # Bad input: nothing opens, nothing changes
 # --------------------------------------------------------------------------
 
@@ -656,6 +876,7 @@ def bad_calls():
     key = bytes(32)
     public = public_key_of(new_private_key(rng=1))
     message_header = Header(public, 0, 0)
+    message_header_only = Message(message_header, bytes(16))
     return [
         ("name", lambda: Identity("")),
         ("name", lambda: Identity(5)),
@@ -686,6 +907,12 @@ def bad_calls():
         ("rng", lambda: x3dh_initiate(alice, bundle, rng=1.5)),
         ("bob", lambda: x3dh_respond(None, header)),
         ("header", lambda: x3dh_respond(bob, header.to_bytes())),
+        ("bob", lambda: x3dh_complete("Bob", header)),
+        ("header", lambda: x3dh_complete(bob, None)),
+        ("bob", lambda: accept_chat(None, header, message_header_only)),
+        ("header", lambda: accept_chat(bob, header.to_bytes(), message_header_only)),
+        ("first_message", lambda: accept_chat(bob, header, "hello")),
+        ("max_skip", lambda: accept_chat(bob, header, message_header_only, max_skip=-1)),
         ("ephemeral_key", lambda: replace(header, ephemeral_key=b"")),
         ("initiator_identity_key", lambda: replace(header, initiator_identity_key=1)),
         ("one_time_prekey_id", lambda: replace(header, one_time_prekey_id=-2)),

@@ -11,7 +11,8 @@ Every user of a Signal-style messenger holds, on their own device:
   safe for this pair of schemes, but not a habit to copy to others.
 * a **signed prekey**: a medium-term X25519 key pair whose public key is signed
   by the identity key, so that a server cannot swap in a key of its own.
-* **one-time prekeys**: X25519 key pairs, each used for one chat set-up and then deleted.
+* **one-time prekeys**: X25519 key pairs, each used for one chat set-up and
+  deleted once that chat's first message has authenticated.
 
 The public halves go to the server as a :class:`PrekeyBundle`; anyone can
 fetch it and start a chat while the owner is offline (:mod:`privlab.crypto.x3dh`).
@@ -381,7 +382,8 @@ class Identity:
         Its X25519 form (secret), used in X3DH.
     signed_prekey : SignedPrekey
     one_time_prekeys : dict of int to nacl.public.PrivateKey
-        The one-time prekeys still held, by key id; X3DH deletes each one it uses.
+        The one-time prekeys still held, by key id; X3DH deletes each one once
+        a first message that used it has authenticated.
 
     Examples
     --------
@@ -429,7 +431,9 @@ class Identity:
 
         The server gives each one-time prekey away only once, so every call
         offers one not offered before (the lowest key id left), or none when
-        all have been offered: X3DH then runs with three Diffie-Hellman steps instead of four.
+        all have been offered: the signed prekey is then the last resort, and
+        X3DH runs with three Diffie-Hellman steps instead of four, so a chat
+        can always start.
 
         Parameters
         ----------

@@ -27,6 +27,16 @@ named there) turns it into one key per message, with three chains of keys:
   yet (out of order) are kept until they do, at most ``max_skip`` of them,
   and a thief gets those.
 
+**Bounded work per message.** A message's key is found by stepping its chain
+up to its number, so a header that claims a number far ahead would make the
+receiver compute a key for every message in between *before* it can tell
+that the message is forged. The specification's cap, MAX_SKIP (here
+``max_skip``), limits the skip in each chain; on top of it, one message may
+make a session derive at most :data:`MAX_JUMP` keys in all, whatever
+``max_skip`` is. A header asking for more is refused before anything is
+derived, so a forged message costs at most about 2,000 HMACs; ``max_skip``
+still caps the skipped keys a session keeps, gathered over several messages.
+
 **Encryption.** XChaCha20-Poly1305 (``crypto_aead_xchacha20poly1305_ietf``).
 Its 32-byte key and 24-byte nonce both come from the message key:
 :math:`(k, n) = \\mathrm{HKDF}(MK,\\ \\mathit{info} = \\texttt{"privlab message key"},\\ 56)`.
@@ -63,6 +73,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -88,11 +99,12 @@ from .keys import (
     hkdf_sha256,
     x25519,
 )
-from .x3dh import x3dh_initiate, x3dh_respond
+from .x3dh import X3DHHeader, x3dh_complete, x3dh_initiate, x3dh_respond
 
 __all__ = [
     "FORMAT_VERSION",
     "HEADER_BYTES",
+    "MAX_JUMP",
     "MAX_SKIP",
     "OVERHEAD_BYTES",
     "TAG_BYTES",
@@ -100,6 +112,7 @@ __all__ = [
     "Message",
     "RatchetSession",
     "RatchetState",
+    "accept_chat",
     "kdf_chain",
     "kdf_root",
     "start_chat",
@@ -107,6 +120,14 @@ __all__ = [
 
 MAX_SKIP = 100
 """Default cap on message keys kept for messages that have not arrived yet."""
+
+MAX_JUMP = 1_000
+"""Most message keys that one received message can make a session derive, whatever ``max_skip``.
+
+A message further ahead (counting the skips in both chains of a DH ratchet
+step) is refused before any key is derived: at most ``MAX_JUMP + 1`` chain
+steps, two HMACs each, before a forged message is found out.
+"""
 
 FORMAT_VERSION = 1
 """The first byte of every message on the wire."""
@@ -382,7 +403,8 @@ class RatchetState:
         Message keys of messages not yet arrived (MKSKIPPED), by (ratchet public key, N),
         oldest first.
     max_skip : int
-        At most this many skipped keys are kept (MAX_SKIP).
+        At most this many skipped keys are kept (MAX_SKIP), and no message may
+        skip more than this many in one chain.
     sending_chains, receiving_chains : int
         How many sending and receiving chains there have been (for teaching only).
     retired_ratchet_keys : tuple of bytes
@@ -476,27 +498,49 @@ def _start_receiving_chain(state: RatchetState, their_public: bytes) -> RatchetS
     )
 
 
+def _refuse_long_jumps(state: RatchetState, header: Header, new_chain: bool) -> None:
+    """Refuse, before any key is derived, a header that would skip too many messages.
+
+    The skips: on a new chain, the rest of the previous chain (up to PN) and
+    then the new chain up to N; otherwise the current chain up to N. Each may
+    be at most ``max_skip`` (the specification's MAX_SKIP), and together at
+    most :data:`MAX_JUMP`, so one message (forged or not) costs a bounded
+    amount of work whatever ``max_skip`` is.
+    """
+    if new_chain:
+        skips = [max(0, header.previous_chain_length - state.received_count), header.number]
+    else:
+        skips = [header.number - state.received_count]
+    for skip in skips:
+        if skip > state.max_skip:
+            raise DecryptionError(
+                f"this message would skip {skip} messages of a chain, but at most "
+                f"max_skip = {state.max_skip} skipped keys are kept: it is refused "
+                "(it may also be forged); the session is unchanged"
+            )
+    if sum(skips) > MAX_JUMP:
+        raise DecryptionError(
+            f"this message would make us derive {sum(skips)} keys of skipped messages, but "
+            f"one message may cost at most MAX_JUMP = {MAX_JUMP}: it is refused before any "
+            "key is derived (it may also be forged); the session is unchanged"
+        )
+
+
 def _skip_message_keys(state: RatchetState, until: int) -> RatchetState:
     """Keep the keys of messages ``received_count .. until - 1`` of the current receiving chain.
 
-    Refuses to skip more than ``max_skip`` at once (a forged number could
-    otherwise make us compute millions of keys), and drops the oldest kept
-    keys when more than ``max_skip`` are held.
+    The caller has checked the length of the skip (:func:`_refuse_long_jumps`).
+    When more than ``max_skip`` keys are then held, the oldest go.
     """
-    if until - state.received_count > state.max_skip:
-        raise DecryptionError(
-            f"this message would skip {until - state.received_count} messages of a chain, but "
-            f"at most max_skip = {state.max_skip} skipped keys are kept: it is refused "
-            "(it may also be forged); the session is unchanged"
-        )
     if state.receiving_chain_key is None or until <= state.received_count:
         return state
     skipped = dict(state.skipped_keys)
     chain_key = state.receiving_chain_key
     for number in range(state.received_count, until):
         chain_key, skipped[(state.their_ratchet_public, number)] = kdf_chain(chain_key)
-    while len(skipped) > state.max_skip:
-        del skipped[next(iter(skipped))]  # the oldest key goes: that message can no longer open
+    excess = len(skipped) - state.max_skip
+    for oldest in list(itertools.islice(skipped, max(excess, 0))):
+        del skipped[oldest]  # the oldest keys go: those messages can no longer open
     return replace(state, receiving_chain_key=chain_key, received_count=until, skipped_keys=skipped)
 
 
@@ -512,6 +556,7 @@ def _message_key_for(state: RatchetState, header: Header) -> tuple[RatchetState,
         return replace(state, skipped_keys=skipped), message_key, False
     _refuse_old_message(state, header)
     new_chain = header.ratchet_public != state.their_ratchet_public
+    _refuse_long_jumps(state, header, new_chain)  # before deriving anything
     if new_chain:
         state = _skip_message_keys(state, header.previous_chain_length)
         state = _start_receiving_chain(state, header.ratchet_public)
@@ -635,6 +680,7 @@ class RatchetSession:
             :math:`AD = IK_A \\| IK_B` from X3DH.
         max_skip : int
             Most message keys kept for late messages (0 to 100000; default 100).
+            One message may still skip at most :data:`MAX_JUMP` in all.
         rng : numpy.random.Generator, int or None
             For new ratchet key pairs; ``None`` for cryptographic randomness.
 
@@ -687,6 +733,7 @@ class RatchetSession:
             :math:`AD = IK_A \\| IK_B` from X3DH.
         max_skip : int
             Most message keys kept for late messages (0 to 100000; default 100).
+            One message may still skip at most :data:`MAX_JUMP` in all.
         rng : numpy.random.Generator, int or None
             For new ratchet key pairs; ``None`` for cryptographic randomness.
 
@@ -784,7 +831,9 @@ class RatchetSession:
     def decrypt(self, message: Message | bytes) -> bytes:
         """Open one message; its key is deleted afterwards.
 
-        Steps: a late message uses its kept (skipped) key. Otherwise, a new
+        Steps: a late message uses its kept (skipped) key. Otherwise, a
+        header that would skip too many messages is refused before any key
+        is derived (``max_skip`` in a chain, :data:`MAX_JUMP` in all); a new
         ratchet public key in the header means a DH ratchet step: keep the
         keys of the previous chain's missing messages (up to PN), start a new
         receiving chain. Keep the keys of skipped messages up to N, take the
@@ -806,7 +855,8 @@ class RatchetSession:
         ------
         DecryptionError
             If the message was changed, cut, replayed, belongs to another chat,
-            or is more than ``max_skip`` messages ahead. No plaintext is
+            or is more than ``max_skip`` messages ahead in a chain (or
+            :data:`MAX_JUMP` in all). No plaintext is
             returned and the session is unchanged.
 
         Examples
@@ -919,9 +969,15 @@ def start_chat(
 
     Steps: Bob's bundle from the "server" (:meth:`Identity.prekey_bundle`);
     :func:`~privlab.crypto.x3dh.x3dh_initiate` for Alice and
-    :func:`~privlab.crypto.x3dh.x3dh_respond` for Bob (which deletes the
-    one-time prekey); Alice's session starts from Bob's signed prekey as his
-    ratchet key, Bob's from the signed prekey's private key. Alice writes first.
+    :func:`~privlab.crypto.x3dh.x3dh_respond` for Bob; Alice's session starts
+    from Bob's signed prekey as his ratchet key, Bob's from the signed
+    prekey's private key. Alice writes first.
+
+    This plays both phones in one call: the X3DH header comes straight from
+    Alice's side, not from the network, so it cannot be forged, and Bob
+    deletes the one-time prekey at once (:func:`~privlab.crypto.x3dh.x3dh_complete`).
+    A first message that arrives over the network goes through
+    :func:`accept_chat`, which deletes it only once the message authenticates.
 
     Parameters
     ----------
@@ -933,6 +989,7 @@ def start_chat(
         Use one of Bob's one-time prekeys if he has any left (default ``True``).
     max_skip : int
         Most message keys kept for late messages, on each side (default 100).
+        One message may still skip at most :data:`MAX_JUMP` in all.
     rng : numpy.random.Generator, int or None
         For every key drawn (X3DH ephemeral key, ratchet key pairs). ``None``
         (default): cryptographic randomness; a seed for lessons and tests only.
@@ -965,7 +1022,101 @@ def start_chat(
         max_skip=max_skip,
         rng=generator,
     )
+    x3dh_complete(bob, header)  # the header is Alice's own: nothing to authenticate
     return alice_session, bob_session
+
+
+def accept_chat(
+    bob: Identity,
+    header: X3DHHeader,
+    first_message: Message | bytes,
+    *,
+    max_skip: int = MAX_SKIP,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[RatchetSession, bytes]:
+    """Bob receives a first message: X3DH, his Double Ratchet, and the one-time prekey's deletion.
+
+    Steps (the X3DH specification, section 3.4):
+    :math:`SK` from the header (:func:`~privlab.crypto.x3dh.x3dh_respond`);
+    Bob's session from :math:`SK` and his signed prekey; open the first
+    message. Only if it authenticates does Bob delete the one-time prekey
+    the header named (:func:`~privlab.crypto.x3dh.x3dh_complete`). So a
+    forged first message (anyone can write a header) uses up nothing, and a
+    replayed one names a prekey that is gone and is refused.
+
+    A first message that used no one-time prekey is accepted again if it is
+    replayed, with the same :math:`SK` and plaintext: a known property of
+    X3DH (section 4.2). Bob's replies in the replayed chat still come from a
+    fresh ratchet key pair, so they reuse no key of the genuine chat (section 4.3).
+
+    Parameters
+    ----------
+    bob : Identity
+        The responder, holding the private prekeys.
+    header : X3DHHeader
+        The X3DH header that came with the first message.
+    first_message : Message or bytes
+        Alice's first Double Ratchet message (or its wire bytes).
+    max_skip : int
+        Most message keys kept for late messages (default 100).
+        One message may still skip at most :data:`MAX_JUMP` in all.
+    rng : numpy.random.Generator, int or None
+        For Bob's ratchet key pairs. ``None`` (default): cryptographic
+        randomness; a seed for lessons and tests only.
+
+    Returns
+    -------
+    session : RatchetSession
+        Bob's side of the chat, ready to reply.
+    plaintext : bytes
+        The first message.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``bob`` is not an Identity, ``header`` not an X3DHHeader or
+        ``first_message`` neither a Message nor bytes.
+    DecryptionError
+        If the header is refused (another identity's, an unknown or used
+        prekey) or the first message does not authenticate under :math:`SK`.
+        Bob's one-time prekeys are unchanged then.
+
+    Examples
+    --------
+    >>> from privlab.crypto.keys import new_private_key, public_key_of
+    >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
+    >>> bundle = bob.prekey_bundle()
+    >>> key, header = x3dh_initiate(alice, bundle, rng=3)
+    >>> alice_chat = RatchetSession.initiator(
+    ...     key, bundle.signed_prekey, header.associated_data, rng=4)
+    >>> first = alice_chat.encrypt(b"hi Bob")
+    >>> forged = Message(first.header, bytes(len(first.ciphertext)))  # a wrong tag
+    >>> accept_chat(bob, header, forged)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.DecryptionError: message 1 of its chain failed authentication ...
+    >>> sorted(bob.one_time_prekeys)  # the forgery used up nothing
+    [1]
+    >>> bob_chat, text = accept_chat(bob, header, first, rng=5)
+    >>> text, bob.one_time_prekeys
+    (b'hi Bob', {})
+    """
+    if isinstance(first_message, (bytes, bytearray)):
+        first_message = Message.from_bytes(first_message)
+    if not isinstance(first_message, Message):
+        raise InvalidParameterError(
+            f"first_message must be a Message or its bytes; got {_shown(first_message)}."
+        )
+    session = RatchetSession.responder(
+        x3dh_respond(bob, header),  # checks bob and header
+        bob.signed_prekey.private_key,
+        header.associated_data,
+        max_skip=max_skip,
+        rng=rng,
+    )
+    plaintext = session.decrypt(first_message)  # raises if forged: nothing is deleted
+    x3dh_complete(bob, header)
+    return session, plaintext
 
 
 # --------------------------------------------------------------------------

@@ -17,13 +17,30 @@ pair :math:`EK_A` and computes up to four Diffie-Hellman values:
 authentication); :math:`DH_3` and :math:`DH_4` add fresh keys, so that a
 later theft of the identity keys does not reveal :math:`SK`. Alice sends
 Bob an :class:`X3DHHeader` (her identity key, her ephemeral public key and
-which of his prekeys she used); Bob recomputes the same four values with his
-private keys (:func:`x3dh_respond`) and deletes the one-time prekey, so a
-replayed first message cannot set up the same key again.
+which of his prekeys she used) with her first message; Bob recomputes the
+same four values with his private keys (:func:`x3dh_respond`).
 
 Both sides then authenticate every message together with the associated data
 :math:`AD = IK_A \\,\\|\\, IK_B` (:attr:`X3DHHeader.associated_data`), and hand
 :math:`SK` to the Double Ratchet (:mod:`privlab.crypto.ratchet`).
+
+**When the one-time prekey goes** (the X3DH specification, section 3.4). The
+header is not authenticated: anyone can send one naming Alice's identity
+key and any of Bob's one-time prekeys. So Bob deletes a one-time prekey only
+once the first message has *authenticated* under :math:`SK`
+(:func:`x3dh_complete`, called by :func:`~privlab.crypto.ratchet.accept_chat`).
+A forged first message fails authentication and leaves the prekey in place;
+a replay of a genuine one names a prekey that is gone and is refused. When
+all one-time prekeys have been handed out, bundles carry none and the signed
+prekey is the last resort: X3DH runs with three Diffie-Hellman values, so a
+first message is never refused for want of one-time prekeys.
+
+**A known property: replay without a one-time prekey** (sections 4.2 and
+4.3). A first message that used no one-time prekey can be replayed, and Bob
+accepts it again and derives the same :math:`SK`. The Double Ratchet limits
+the damage: Bob's replies come from a fresh ratchet key pair, so his replies
+in a replayed chat never reuse a key of the genuine one; Bob (or the server)
+could also remember the first messages seen recently and refuse repeats.
 """
 
 from __future__ import annotations
@@ -53,6 +70,7 @@ from .keys import (
 __all__ = [
     "X3DH_INFO",
     "X3DHHeader",
+    "x3dh_complete",
     "x3dh_initiate",
     "x3dh_respond",
 ]
@@ -243,9 +261,9 @@ def x3dh_respond(bob: Identity, header: X3DHHeader) -> bytes:
     Bob computes :math:`DH_1 = \\mathrm{DH}(SPK_B, IK_A)`,
     :math:`DH_2 = \\mathrm{DH}(IK_B, EK_A)`, :math:`DH_3 = \\mathrm{DH}(SPK_B, EK_A)`
     and :math:`DH_4 = \\mathrm{DH}(OPK_B, EK_A)`: the same values as Alice, from the
-    other halves of each pair. He then **deletes the one-time prekey**, so no
-    second message can use it. (Signal deletes it once the first message has
-    decrypted; here it goes as soon as the key is computed.)
+    other halves of each pair. Nothing is deleted yet: the header may be
+    forged, so the one-time prekey stays until Alice's first message has
+    authenticated under the key (then :func:`x3dh_complete` deletes it).
 
     Parameters
     ----------
@@ -266,18 +284,14 @@ def x3dh_respond(bob: Identity, header: X3DHHeader) -> bytes:
     DecryptionError
         If the header was meant for another identity, names a signed prekey
         Bob does not have, names a one-time prekey already used (a replayed
-        first message) or never made, or holds an unusable key. Nothing is deleted then.
+        first message) or never made, or holds an unusable key.
 
     Examples
     --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
     >>> key, header = x3dh_initiate(alice, bob.prekey_bundle(), rng=3)
-    >>> x3dh_respond(bob, header) == key, bob.one_time_prekeys
-    (True, {})
-    >>> x3dh_respond(bob, header)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-        ...
-    privlab.errors.DecryptionError: one-time prekey 1 of Bob was already used ...
+    >>> x3dh_respond(bob, header) == key, sorted(bob.one_time_prekeys)
+    (True, [1])
     """
     _check_identity("bob", bob)
     if not isinstance(header, X3DHHeader):
@@ -297,9 +311,50 @@ def x3dh_respond(bob: Identity, header: X3DHHeader) -> bytes:
         raise DecryptionError(
             "the X3DH header holds a public key of small order: it was forged or damaged"
         ) from error
-    if header.one_time_prekey_id is not None:
-        del bob.one_time_prekeys[header.one_time_prekey_id]  # used once, then gone
     return _shared_key(dh_values)
+
+
+def x3dh_complete(bob: Identity, header: X3DHHeader) -> None:
+    """Bob's last step: delete the one-time prekey, once the first message has authenticated.
+
+    The X3DH specification (section 3.4): if the initial ciphertext decrypts,
+    the protocol is complete and Bob deletes the one-time prekey it used, for
+    forward secrecy; if it does not, he deletes :math:`SK` and keeps the
+    prekey. Call this only after the first message opened under the key from
+    :func:`x3dh_respond` (:func:`~privlab.crypto.ratchet.accept_chat` does).
+    A replay of that message then names a prekey that is gone, and is refused.
+    A header without a one-time prekey deletes nothing: its replay is accepted
+    again (section 4.2; see the module docstring).
+
+    Parameters
+    ----------
+    bob : Identity
+        The responder.
+    header : X3DHHeader
+        From the first message, which has authenticated.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``bob`` is not an Identity or ``header`` not an X3DHHeader.
+
+    Examples
+    --------
+    >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
+    >>> key, header = x3dh_initiate(alice, bob.prekey_bundle(), rng=3)
+    >>> key == x3dh_respond(bob, header)  # ... and Alice's first message opened
+    True
+    >>> x3dh_complete(bob, header)
+    >>> x3dh_respond(bob, header)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.DecryptionError: one-time prekey 1 of Bob was already used ...
+    """
+    _check_identity("bob", bob)
+    if not isinstance(header, X3DHHeader):
+        raise InvalidParameterError(f"header must be an X3DHHeader; got {_shown(header)}.")
+    if header.one_time_prekey_id is not None:
+        bob.one_time_prekeys.pop(header.one_time_prekey_id, None)  # used once, then gone
 
 
 def _shared_key(dh_values: list[bytes]) -> bytes:
