@@ -33,13 +33,17 @@ def real_number(name: str, value: Any) -> float:
     return value
 
 
-def positive_number(name: str, value: Any) -> float:
-    """A finite number strictly greater than zero (epsilon, a scale, a sensitivity)."""
+def positive_number(name: str, value: Any, *, high: float | None = None) -> float:
+    """A finite number strictly greater than zero (epsilon, a scale, a sensitivity).
+
+    With ``high``, also at most ``high`` (where a search for a larger value would not end).
+    """
+    allowed = "a finite number > 0" if high is None else f"a number > 0 and at most {high:g}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise _fail(name, "a finite number > 0", value)
+        raise _fail(name, allowed, value)
     as_float = float(value)
-    if not math.isfinite(as_float) or as_float <= 0:
-        raise _fail(name, "a finite number > 0", value)
+    if not math.isfinite(as_float) or as_float <= 0 or (high is not None and as_float > high):
+        raise _fail(name, allowed, value)
     return as_float
 
 
@@ -61,6 +65,24 @@ def _int_range(low: int | None, high: int | None) -> str:
     if high is not None:
         return f"a whole number <= {high}"
     return "a whole number"
+
+
+# The most numbers one call may draw or allocate: 10**8 float64 is 800 MB, the
+# most a 2 GB notebook server can spare.
+MAX_ITEMS = 10**8
+
+
+def shape(name: str, value: Any, *, max_items: int = MAX_ITEMS) -> tuple[int, ...]:
+    """A whole number >= 0 or a tuple of them, as a shape of at most ``max_items`` entries."""
+    parts = value if isinstance(value, tuple) else (value,)
+    allowed = "a whole number >= 0 or a tuple of them"
+    if not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in parts):
+        raise _fail(name, allowed, value)
+    if any(p < 0 for p in parts):
+        raise _fail(name, allowed, value)
+    if math.prod(int(p) for p in parts) > max_items:
+        raise _fail(name, f"a shape of at most {max_items:,} entries", value)
+    return tuple(int(p) for p in parts)
 
 
 def real_array(name: str, value: Any) -> np.ndarray:

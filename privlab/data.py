@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -177,6 +178,30 @@ def campaign_purchases(
     }
 
 
+def _columns(table: Any) -> dict[str, np.ndarray]:
+    """A non-empty dict of named 1-d columns of one length, as numpy arrays."""
+    if not isinstance(table, dict) or not table:
+        raise check.InvalidParameterError(
+            f"table must be a non-empty dict of columns; got {type(table).__name__}."
+        )
+    try:
+        columns = {name: np.asarray(column) for name, column in table.items()}
+    except (TypeError, ValueError) as error:  # ragged lists and the like
+        raise check.InvalidParameterError("table columns must be 1-d arrays.") from error
+    lengths = {column.shape for column in columns.values()}
+    if not all(isinstance(name, str) for name in columns) or len(lengths) != 1:
+        raise check.InvalidParameterError(
+            "table must map column names to 1-d columns of one length; "
+            f"got shapes {[column.shape for column in columns.values()]}."
+        )
+    if len(next(iter(lengths))) != 1 or any(c.dtype == object for c in columns.values()):
+        raise check.InvalidParameterError(
+            "table columns must be 1-d arrays of numbers or strings; "
+            f"got {[f'{c.dtype} {c.shape}' for c in columns.values()]}."
+        )
+    return columns
+
+
 def head(table: dict[str, np.ndarray], rows: int = 5) -> str:
     """The first ``rows`` rows of a table of columns, as aligned text.
 
@@ -188,10 +213,7 @@ def head(table: dict[str, np.ndarray], rows: int = 5) -> str:
     Ben     30
     """
     rows = check.integer("rows", rows, low=1)
-    if not isinstance(table, dict) or not table:
-        raise check.InvalidParameterError(
-            f"table must be a non-empty dict of columns; got {type(table).__name__}."
-        )
+    table = _columns(table)
     cells = [list(table)] + [
         [str(table[column][i]) for column in table]
         for i in range(min(rows, len(next(iter(table.values())))))
@@ -210,6 +232,7 @@ def head(table: dict[str, np.ndarray], rows: int = 5) -> str:
 
 def to_csv(table: dict[str, np.ndarray]) -> str:
     """The table as CSV text, one row per person, with a header line."""
+    table = _columns(table)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(list(table))
@@ -220,6 +243,8 @@ def to_csv(table: dict[str, np.ndarray]) -> str:
 
 def write_data_files(folder: str | Path) -> list[Path]:
     """Write every generated data set into ``folder``; return the files written."""
+    if not isinstance(folder, (str, Path)):
+        raise check.InvalidParameterError(f"folder must be a str or Path; got {folder!r}.")
     study = lift_study()
     tables = (
         (AD_CAMPAIGN_FILE, ad_campaign()),

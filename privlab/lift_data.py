@@ -81,6 +81,7 @@ CAMPAIGN_DAYS = 30  # opportunities fall in these 30 days
 HISTORY_DAYS = 30  # the advertiser's sales log starts this long before the campaign
 DEFAULT_ATTRIBUTION_WINDOW = 7 * DAY
 GRACE = 10  # seconds; Meta's rule: opportunity_timestamp < event_timestamp + 10
+MAX_SECONDS = 2**31 - 1  # a window or grace longer than 68 years is a mistake
 ADVERTISER_ONLY_SHARE = 0.3  # customers the publisher never reached, per publisher user
 PURCHASES_PER_PERSON = (1, 2, 3)
 PURCHASE_COUNT_SHARES = (0.6, 0.3, 0.1)
@@ -428,7 +429,19 @@ def is_attributed(
     >>> is_attributed(1000, [900, 995, 1000, 1500, 1000 + 7 * 86_400 + 1])
     array([False,  True,  True,  True, False])
     """
-    opportunity_ts, event_ts = np.asarray(opportunity_ts), np.asarray(event_ts)
+    return _attributed(
+        check.integer_array("opportunity_ts", opportunity_ts),
+        check.integer_array("event_ts", event_ts),
+        attribution_window=check.integer(
+            "attribution_window", attribution_window, low=0, high=MAX_SECONDS
+        ),
+        grace=check.integer("grace", grace, low=0, high=MAX_SECONDS),
+    )
+
+
+def _attributed(
+    opportunity_ts: np.ndarray, event_ts: np.ndarray, *, attribution_window: int, grace: int
+) -> np.ndarray:
     return (opportunity_ts < event_ts + grace) & (event_ts <= opportunity_ts + attribution_window)
 
 
@@ -490,11 +503,11 @@ def lift_metrics(
     """
     publisher = check_publisher_table(publisher)
     advertiser = check_advertiser_table(advertiser)
-    window = check.integer("attribution_window", attribution_window, low=0)
-    grace = check.integer("grace", grace, low=0)
+    window = check.integer("attribution_window", attribution_window, low=0, high=MAX_SECONDS)
+    grace = check.integer("grace", grace, low=0, high=MAX_SECONDS)
 
     person, found = _join(publisher["id"], advertiser["id"])
-    counted = is_attributed(
+    counted = _attributed(
         publisher["opportunity_ts"][person],
         advertiser["event_ts"][found],
         attribution_window=window,
@@ -728,7 +741,7 @@ def _population_and_converters(metrics: Any, group: str) -> tuple[int, int]:
 # --- checks on the two tables -----------------------------------------------------------
 
 
-def check_publisher_table(table: Any) -> dict[str, np.ndarray]:
+def check_publisher_table(publisher: Any) -> dict[str, np.ndarray]:
     """Check the publisher's table; return its columns as numpy arrays.
 
     It needs ``id`` (strings, each once), ``test_flag`` (True/False or 1/0)
@@ -744,7 +757,7 @@ def check_publisher_table(table: Any) -> dict[str, np.ndarray]:
         ...
     privlab.errors.InvalidParameterError: publisher['id'] must hold each id once; got 'ann' 2 times.
     """
-    columns = _columns("publisher", table, required=PUBLISHER_COLUMNS[:3])
+    columns = _columns("publisher", publisher, required=PUBLISHER_COLUMNS[:3])
     columns["id"] = _id_column("publisher", columns["id"])
     _each_id_once(columns["id"])
     columns["test_flag"] = _flag_column("publisher", columns["test_flag"])
@@ -758,7 +771,7 @@ def check_publisher_table(table: Any) -> dict[str, np.ndarray]:
     return columns
 
 
-def check_advertiser_table(table: Any) -> dict[str, np.ndarray]:
+def check_advertiser_table(advertiser: Any) -> dict[str, np.ndarray]:
     """Check the advertiser's table; return its columns as numpy arrays.
 
     It needs ``id`` (strings; one person may have several rows),
@@ -773,7 +786,7 @@ def check_advertiser_table(table: Any) -> dict[str, np.ndarray]:
         ...
     privlab.errors.InvalidParameterError: advertiser['value'] must be whole ... got -300 in row 0.
     """
-    columns = _columns("advertiser", table, required=ADVERTISER_COLUMNS)
+    columns = _columns("advertiser", advertiser, required=ADVERTISER_COLUMNS)
     columns["id"] = _id_column("advertiser", columns["id"])
     columns["event_ts"] = _whole_column("advertiser", "event_ts", columns["event_ts"], low=0)
     columns["value"] = _whole_column("advertiser", "value", columns["value"], low=1)

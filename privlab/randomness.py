@@ -29,12 +29,14 @@ False
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 from typing import Any
 
 import numpy as np
 
+from . import _validate
 from .errors import InvalidParameterError
 
 __all__ = ["KEY_BYTES", "SecretRandom", "secret_random", "unpredictable_generator"]
@@ -69,6 +71,9 @@ class SecretRandom:
     __slots__ = ("_key",)
 
     def __init__(self, key: bytes) -> None:
+        if not isinstance(key, bytes) or len(key) != KEY_BYTES:
+            shown = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
+            raise InvalidParameterError(f"key must be {KEY_BYTES} bytes; got {shown}.")
         self._key = key
 
     def __repr__(self) -> str:  # never print the key
@@ -104,6 +109,9 @@ class SecretRandom:
 
     def bytes(self, size: int) -> bytes:
         """``size`` random bytes; the key moves on."""
+        return self._draw(_validate.integer("size", size, low=0, high=8 * _validate.MAX_ITEMS))
+
+    def _draw(self, size: int) -> bytes:
         from nacl.utils import randombytes_deterministic
 
         block = randombytes_deterministic(KEY_BYTES + size, self._key)
@@ -112,9 +120,11 @@ class SecretRandom:
 
     def uint64(self, shape: tuple[int, ...]) -> np.ndarray:
         """Uniform whole numbers from 0 to ``2**64 - 1`` (little-endian 8-byte words)."""
-        count = int(np.prod(shape, dtype=np.int64))
-        words = np.frombuffer(self.bytes(8 * count), dtype="<u8")
-        return words.astype(np.uint64, copy=False).reshape(shape)
+        shape = _validate.shape("shape", shape)
+        return self._words(math.prod(shape)).reshape(shape)
+
+    def _words(self, count: int) -> np.ndarray:
+        return np.frombuffer(self._draw(8 * count), dtype="<u8").astype(np.uint64, copy=False)
 
     def below(self, bound: int, shape: tuple[int, ...]) -> np.ndarray:
         """Uniform whole numbers from 0 to ``bound - 1`` (``2 <= bound <= 2**63``), as ``int64``.
@@ -124,12 +134,14 @@ class SecretRandom:
         accepted value is equally likely (unlike ``word % bound``), and more than
         half are accepted.
         """
-        count = int(np.prod(shape, dtype=np.int64))
+        bound = _validate.integer("bound", bound, low=2, high=2**63)
+        shape = _validate.shape("shape", shape)
+        count = math.prod(shape)
         shift = np.uint64(64 - (bound - 1).bit_length())
         out = np.empty(count, dtype=np.int64)
         filled = 0
         while filled < count:
-            draws = (self.uint64((count - filled,)) >> shift).astype(np.int64)
+            draws = (self._words(count - filled) >> shift).astype(np.int64)
             kept = draws[draws < bound]
             out[filled : filled + kept.size] = kept
             filled += kept.size
@@ -140,7 +152,7 @@ class SecretRandom:
 
         For a protocol that adds DP noise with the same ``rng`` as its secrets.
         """
-        return _chacha_generator(self.bytes(KEY_BYTES))
+        return _chacha_generator(self._draw(KEY_BYTES))
 
 
 def _chacha_generator(key: bytes) -> np.random.Generator:

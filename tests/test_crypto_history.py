@@ -584,7 +584,10 @@ def store_with_a_vanished_message() -> ChatStore:
         (lambda: FakeClock().set_back(hours=float("nan")), "hours must be a finite number"),
         (lambda: store_with_a_vanished_message().message(1), "message_id 1 is not on this phone"),
         (lambda: store_with_a_vanished_message().forward(1, "notes"), "message_id 1"),
-        (lambda: store_with_a_vanished_message().add("bob", "alice", "re", quote=1), "message_id"),
+        (
+            lambda: store_with_a_vanished_message().add("bob", "alice", "re", quote=1),
+            "quote 1 is not on this phone",
+        ),
         (lambda: phone()[0].message(0), "message_id must be a whole number >= 1"),
         (lambda: phone()[0].message("1"), "message_id must be a whole number"),
         (lambda: phone()[0].messages("nobody"), "chat 'nobody' is not on this phone"),

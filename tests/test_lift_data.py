@@ -340,7 +340,9 @@ def test_repeated_advertiser_ids_and_extra_columns_are_fine():
 def test_other_bad_arguments_are_named():
     with pytest.raises(InvalidParameterError, match="publisher must be a dict of columns"):
         lift_metrics([("a", True, 10)], ADVERTISER)
-    with pytest.raises(InvalidParameterError, match="grace must be a whole number >= 0"):
+    with pytest.raises(
+        InvalidParameterError, match="grace must be a whole number from 0 to 2147483647"
+    ):
         lift_metrics(PUBLISHER, ADVERTISER, grace=-1)
     with pytest.raises(InvalidParameterError, match="attribution_window must be a whole number"):
         lift_metrics(PUBLISHER, ADVERTISER, attribution_window=1.5)

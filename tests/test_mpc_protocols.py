@@ -390,7 +390,10 @@ def test_costs_quoted_in_the_lesson():
         (lambda: mpc.secure_sum({"a": 1, "b": 2}, rng=1.5), "rng must be None, a seed"),
         (lambda: mpc.secure_sum({"a": 1, "b": 2}, label=""), "label must be a non-empty"),
         (lambda: mpc.secure_mean({"a": 2.0**47, "b": 2}), r"inputs\['a'\] must be finite"),
-        (lambda: mpc.secure_product(1, 2, parties=1), "parties must be a whole number >= 2"),
+        (
+            lambda: mpc.secure_product(1, 2, parties=1),
+            "parties must be a whole number from 2 to 1000",
+        ),
         (lambda: mpc.secure_product(1, [1, 2]), r"y must have the shape of x \(\)"),
         (lambda: mpc.secure_product(1.5, 2), "x must be whole numbers"),
         (lambda: mpc.secure_dot_product([[1]], [[2]]), "x_vector must be a non-empty 1-d"),

@@ -358,9 +358,9 @@ def test_mixed_and_duplicate_shares_are_refused():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: mpc.share_additive(5, 1), "parties must be a whole number >= 2; got 1"),
-        (lambda: mpc.share_additive(5, 2.0), "parties must be a whole number >= 2"),
-        (lambda: mpc.share_additive(5, True), "parties must be a whole number >= 2"),
+        (lambda: mpc.share_additive(5, 1), "parties must be a whole number from 2 to 1000; got 1"),
+        (lambda: mpc.share_additive(5, 2.0), "parties must be a whole number from 2 to 1000"),
+        (lambda: mpc.share_additive(5, True), "parties must be a whole number from 2 to 1000"),
         (
             lambda: mpc.share_additive(2**63, 2),
             "secrets must be whole numbers from -9223372036854775808",
@@ -590,7 +590,7 @@ def test_mixed_or_repeated_shamir_shares_are_refused():
         ),
         (lambda: mpc.shamir_share(1, 0, 5), r"threshold must be .* \(5\); got 0\."),
         (lambda: mpc.shamir_share(1, 2.0, 5), r"threshold must be .* \(5\); got 2\.0\."),
-        (lambda: mpc.shamir_share(1, 1, 0), "parties must be a whole number >= 1; got 0"),
+        (lambda: mpc.shamir_share(1, 1, 0), "parties must be a whole number from 1 to 1000; got 0"),
         (lambda: mpc.shamir_share(1, 2, 3, prime=100), "prime must be a prime number from 2 to"),
         (lambda: mpc.shamir_share(1, 2, 3, prime=2**31 + 11), "prime must be a prime number"),
         (lambda: mpc.shamir_share(1, 2, 5, prime=5), r"prime greater than parties \(5\)"),
@@ -609,7 +609,7 @@ def test_mixed_or_repeated_shamir_shares_are_refused():
             "coefficients must have at least one row",
         ),
         (lambda: mpc.evaluate_polynomial([1, 97], 1, prime=97), "coefficients must be whole"),
-        (lambda: mpc.random_polynomial(1, 0), "threshold must be a whole number >= 1"),
+        (lambda: mpc.random_polynomial(1, 0), "threshold must be a whole number from 1 to 1000"),
         (lambda: mpc.consistent_secrets([], 2), "prime must be a prime below 10,000"),
         (lambda: mpc.consistent_secrets([(1, 2), (1, 3)], 2, prime=7), "x must be different"),
         (lambda: mpc.consistent_secrets([(1, 7)], 2, prime=7), "each point's y must be"),

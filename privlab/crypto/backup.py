@@ -184,12 +184,12 @@ def format_backup_key(key: bytes) -> str:
     return " ".join(digits[i : i + 4] for i in range(0, KEY_DIGITS, 4))
 
 
-def parse_backup_key(text: str) -> bytes:
+def parse_backup_key(key: str) -> bytes:
     """Read a key written as 64 hexadecimal digits; spaces, dashes and capitals are fine.
 
     Parameters
     ----------
-    text : str
+    key : str
         The key as the owner typed it.
 
     Returns
@@ -212,9 +212,9 @@ def parse_backup_key(text: str) -> bytes:
         ...
     privlab.errors.InvalidParameterError: key must have 64 hexadecimal digits; got 4.
     """
-    if not isinstance(text, str):
-        raise InvalidParameterError(f"key must be a string of 64 digits or 32 bytes; got {text!r}.")
-    digits = "".join(ch for ch in text.lower() if ch not in " -\t\n")
+    if not isinstance(key, str):
+        raise InvalidParameterError(f"key must be a string of 64 digits or 32 bytes; got {key!r}.")
+    digits = "".join(ch for ch in key.lower() if ch not in " -\t\n")
     for position, ch in enumerate(digits, start=1):
         if ch not in "0123456789abcdef":
             raise InvalidParameterError(

@@ -170,6 +170,7 @@ class StoredMessage:
 
     def expired(self, now: float) -> bool:
         """True from the moment ``now`` reaches ``expires_at`` (exactly then, not a tick later)."""
+        now = check.real_number("now", now)
         return self.expires_at is not None and now >= self.expires_at
 
 
@@ -336,7 +337,7 @@ class ChatStore:
             With ``expires_at = sent_at + timer`` when the chat has a timer.
         """
         name, author, words = _name("chat", chat), _name("sender", sender), _text("text", text)
-        quoted = None if quote is None else self.message(quote).text
+        quoted = None if quote is None else self._find("quote", quote).text
         self.open_chat(name)  # only once everything is checked
         now = self.now()
         seconds = TIMERS[self._chats[name].timer]
@@ -357,17 +358,20 @@ class ChatStore:
 
     def forward(self, message_id: int, to_chat: str) -> StoredMessage:
         """Send a copy of a message into another chat, where *that* chat's timer applies."""
-        original = self.message(message_id)
-        return self.add(to_chat, self.owner, original.text)
+        original = self._find("message_id", message_id)
+        return self.add(_name("to_chat", to_chat), self.owner, original.text)
 
     def message(self, message_id: int) -> StoredMessage:
         """The message with this id, if it is still on the phone."""
-        wanted = check.integer("message_id", message_id, low=1)
+        return self._find("message_id", message_id)
+
+    def _find(self, name: str, message_id: int) -> StoredMessage:
+        wanted = check.integer(name, message_id, low=1)
         for message in self.messages():
             if message.id == wanted:
                 return message
         raise InvalidParameterError(
-            f"message_id {wanted} is not on this phone (never sent here, or disappeared)."
+            f"{name} {wanted} is not on this phone (never sent here, or disappeared)."
         )
 
     def messages(self, chat: str | None = None) -> list[StoredMessage]:

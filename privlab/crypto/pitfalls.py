@@ -169,6 +169,9 @@ def flip_bit(data: bytes, position: int) -> bytes:
 # --------------------------------------------------------------------------
 
 
+MAX_LENGTH = 2**24  # 16 MB: far more than any demo needs
+
+
 def keystream(key: bytes, nonce: bytes, length: int) -> bytes:
     """The first ``length`` bytes of the XChaCha20 keystream for ``key`` and ``nonce``.
 
@@ -205,7 +208,7 @@ def keystream(key: bytes, nonce: bytes, length: int) -> bytes:
     """
     secret = _fixed_bytes("key", key, KEY_SIZE)
     once = _fixed_bytes("nonce", nonce, NONCE_SIZE)
-    size = check.integer("length", length, low=0)
+    size = check.integer("length", length, low=0, high=MAX_LENGTH)
     from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt
 
     sealed = crypto_aead_xchacha20poly1305_ietf_encrypt(bytes(size), b"", once, secret)

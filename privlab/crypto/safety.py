@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 DEFAULT_ITERATIONS = 5200
+MAX_ITERATIONS = 100_000  # at about 1 microsecond each, a tenth of a second
 """SHA-512 rounds per fingerprint in Signal's safety numbers."""
 
 KEY_TYPE_BYTE = b"\x05"
@@ -143,7 +144,7 @@ def fingerprint(
     ------
     InvalidParameterError
         If a key has the wrong length or type byte, ``stable_id`` is not a
-        non-empty string, or ``iterations`` is not a whole number >= 1.
+        non-empty string, or ``iterations`` is not a whole number from 1 to 100,000.
 
     Examples
     --------
@@ -156,7 +157,7 @@ def fingerprint(
     """
     key = _key_bytes("public_key", public_key)
     identity = _stable_id_bytes("stable_id", stable_id)
-    rounds = check.integer("iterations", iterations, low=1)
+    rounds = check.integer("iterations", iterations, low=1, high=MAX_ITERATIONS)
     hashed = _VERSION + key + identity
     for _ in range(rounds):
         hashed = hashlib.sha512(hashed + key).digest()
@@ -213,7 +214,7 @@ def safety_number(
     second = _key_bytes("key_b", key_b)
     _stable_id_bytes("id_a", id_a)
     _stable_id_bytes("id_b", id_b)
-    rounds = check.integer("iterations", iterations, low=1)
+    rounds = check.integer("iterations", iterations, low=1, high=MAX_ITERATIONS)
     halves = sorted([fingerprint(first, id_a, rounds), fingerprint(second, id_b, rounds)])
     return "".join(halves)
 

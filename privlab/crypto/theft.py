@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import _validate as check
 from ..errors import InvalidParameterError, PrivlabError
 from .keys import Identity
 from .ratchet import Message, RatchetSession, RatchetState, start_chat
@@ -30,6 +31,7 @@ from .ratchet import Message, RatchetSession, RatchetState, start_chat
 __all__ = ["thief_reads"]
 
 PEOPLE = ("Alice", "Bob")
+MAX_MESSAGES = 1_000
 
 
 def _conversation(
@@ -71,10 +73,17 @@ def thief_reads(senders: Sequence[str], stolen_after: int, *, seed: int = 606) -
     >>> sorted(thief_reads(chat, 7))
     [8, 9, 10]
     """
-    senders = tuple(senders)
-    if not senders or senders[0] != "Alice" or any(s not in PEOPLE for s in senders):
+    senders = tuple(senders) if isinstance(senders, (list, tuple)) else senders
+    if (
+        not isinstance(senders, tuple)
+        or not senders
+        or len(senders) > MAX_MESSAGES
+        or senders[0] != "Alice"
+        or any(s not in PEOPLE for s in senders)
+    ):
         raise InvalidParameterError(
-            f"senders must be a list of 'Alice' and 'Bob', Alice first; got {senders!r}."
+            f"senders must be a list of at most {MAX_MESSAGES} 'Alice' and 'Bob', Alice first; "
+            f"got {senders!r}."
         )
     if (
         isinstance(stolen_after, bool)
@@ -84,7 +93,7 @@ def thief_reads(senders: Sequence[str], stolen_after: int, *, seed: int = 606) -
         raise InvalidParameterError(
             f"stolen_after must be a whole number from 0 to {len(senders)}; got {stolen_after!r}."
         )
-    return _readable(senders, stolen_after, seed)
+    return _readable(senders, stolen_after, check.integer("seed", seed, low=0))
 
 
 @lru_cache(maxsize=64)

@@ -286,13 +286,15 @@ def budget_for(
         raise InvalidParameterError(f"dataset must be a non-empty string; got {dataset!r}.")
     epsilon = check.positive_number("epsilon", epsilon)
     delta = _delta("delta", delta)
+    generator = check.rng(rng)
     existing = _BUDGETS.get(dataset)
     if existing is None:
-        existing = _BUDGETS[dataset] = PrivacyAccountant(epsilon, delta, rng=rng)
+        existing = _BUDGETS[dataset] = PrivacyAccountant(epsilon, delta, rng=generator)
     elif (existing.total_epsilon, existing.total_delta) != (epsilon, delta):
         raise InvalidParameterError(
-            f"the budget for {dataset!r} is already set to ε = {existing.total_epsilon:g}, "
-            f"δ = {existing.total_delta:g}; got ε = {epsilon:g}, δ = {delta:g}. A data set's "
-            "budget is fixed once set: changing it would let re-run cells spend more."
+            f"epsilon and delta must be those of the budget for {dataset!r}, already set to "
+            f"ε = {existing.total_epsilon:g}, δ = {existing.total_delta:g}; got "
+            f"ε = {epsilon:g}, δ = {delta:g}. A data set's budget is fixed once set: "
+            "changing it would let re-run cells spend more."
         )
     return existing

@@ -192,6 +192,7 @@ class ReconstructionExperiment:
         rng: np.random.Generator | int | None = None,
     ) -> None:
         self.bits = check.binary_array("bits", bits).astype(np.int64)
+        max_queries = check.integer("max_queries", max_queries, low=1, high=100_000)
         generator = check.rng(rng)
         self.matrix = random_subset_queries(self.bits.size, max_queries, rng=generator)
         self.noise = generator.laplace(0.0, 1.0, self.matrix.shape[0])
@@ -246,5 +247,6 @@ def reconstruction_curve(
     >>> reconstruction_curve(bits, 400, [0.0, 2.0, 30.0], rng=2).round(2)
     array([1.  , 0.95, 0.53])
     """
+    queries = check.integer("queries", queries, low=1, high=100_000)
     experiment = ReconstructionExperiment(bits, queries, rng=rng)
     return experiment.fraction_correct(queries, noise_scales)

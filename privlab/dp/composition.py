@@ -48,6 +48,7 @@ __all__ = [
 RDP_ORDERS = 1 + np.geomspace(0.01, 10_000, 400)
 
 RDP_CONVERSIONS = ("mironov", "improved")
+MAX_RATIO = 1e6  # sensitivity / sigma: a million standard deviations leaves no privacy
 
 
 # --------------------------------------------------------------------------
@@ -197,7 +198,8 @@ def gaussian_rdp(alpha: Any, sensitivity: float, sigma: float) -> Any:
         raise InvalidParameterError(f"alpha must be a number > 1; got {_shown(alpha, orders)}.")
     sensitivity = check.positive_number("sensitivity", sensitivity)
     sigma = check.positive_number("sigma", sigma)
-    return _scalar_or_array(orders * sensitivity**2 / (2 * sigma**2), orders.ndim == 0)
+    ratio = sensitivity / sigma  # (a product, not a power: overflows to inf, never raises)
+    return _scalar_or_array(orders * (ratio * ratio) / 2, orders.ndim == 0)
 
 
 def _rdp_epsilons(rdp: np.ndarray, orders: np.ndarray, delta: float, conversion: str) -> Any:
@@ -291,7 +293,8 @@ def gaussian_zcdp(sensitivity: float, sigma: float) -> float:
     """
     sensitivity = check.positive_number("sensitivity", sensitivity)
     sigma = check.positive_number("sigma", sigma)
-    return sensitivity**2 / (2 * sigma**2)
+    ratio = sensitivity / sigma
+    return ratio * ratio / 2
 
 
 def zcdp_to_dp(rho: Any, delta: float) -> Any:
@@ -388,6 +391,11 @@ def composition_curves(
     sensitivity = check.positive_number("sensitivity", sensitivity)
     delta = _delta_number("delta", delta)
     mu = sensitivity / sigma  # only the ratio matters
+    if mu > MAX_RATIO:
+        raise InvalidParameterError(
+            f"sensitivity / sigma must be at most {MAX_RATIO:g} (beyond it no privacy is left "
+            f"to measure); got sensitivity = {sensitivity:g}, sigma = {sigma:g}."
+        )
     # the three exact-epsilon searches in one vectorised bisection
     basic_each, advanced_each, exact = np.split(
         _epsilon_from_mu(
@@ -396,7 +404,7 @@ def composition_curves(
         ),
         3,
     )
-    rho = k * mu**2 / 2
+    rho = k * (mu * mu) / 2
     rdp = rho[:, np.newaxis] * RDP_ORDERS  # one row per k, one column per order
     return {
         "basic": k * basic_each,

@@ -40,6 +40,7 @@ __all__ = [
     "l2_sensitivity",
 ]
 
+MAX_EPSILON = 1000.0  # e**1000: no privacy left, and beyond it the search for sigma would not end
 BISECTION_STEPS = 64  # halves a bracket to 2**-64 of its width: below float precision
 _LEFT_TAIL = -30.0  # below this, log Phi(x) comes from its asymptotic series
 _erfc = np.frompyfunc(math.erfc, 1, 1)  # math.erfc on every entry of an array
@@ -326,7 +327,7 @@ def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) ->
     0.892
     """
     sensitivity = check.positive_number("sensitivity", sensitivity)
-    epsilon = check.positive_number("epsilon", epsilon)
+    epsilon = check.positive_number("epsilon", epsilon, high=MAX_EPSILON)
     delta = _delta_number("delta", delta)
 
     def private_enough(mu: float) -> bool:

@@ -66,6 +66,8 @@ def load_digits(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]
     >>> images.shape, labels[:5].tolist(), float(images.max())
     ((1797, 64), [0, 1, 2, 3, 4], 1.0)
     """
+    if path is not None and not isinstance(path, (str, Path)):
+        raise InvalidParameterError(f"path must be None, a str or a Path; got {path!r}.")
     file = Path(path) if path is not None else _DATA / DIGITS_FILE
     if not file.exists():
         raise InvalidParameterError(
@@ -192,7 +194,22 @@ def label_counts(labels: Any, parts: list[np.ndarray]) -> np.ndarray:
            [0, 1, 1]])
     """
     labels = check.integer_array("labels", labels)
-    return np.array([np.bincount(labels[part], minlength=CLASSES) for part in parts])
+    if labels.ndim != 1 or labels.size == 0 or labels.min() < 0 or labels.max() >= CLASSES:
+        raise InvalidParameterError(
+            f"labels must be a non-empty 1-d array of digits 0 to {CLASSES - 1}; "
+            f"got {labels!r:.40}."
+        )
+    if not isinstance(parts, (list, tuple)) or not parts:
+        raise InvalidParameterError(
+            f"parts must be a non-empty list of row arrays; got {parts!r:.60}."
+        )
+    rows = [check.integer_array(f"parts[{i}]", part) for i, part in enumerate(parts)]
+    for i, part in enumerate(rows):
+        if part.ndim != 1 or (part.size and (part.min() < 0 or part.max() >= labels.size)):
+            raise InvalidParameterError(
+                f"parts[{i}] must be a 1-d array of row numbers from 0 to {labels.size - 1}."
+            )
+    return np.array([np.bincount(labels[part], minlength=CLASSES) for part in rows])
 
 
 def _device_count(devices: Any, examples: int) -> int:

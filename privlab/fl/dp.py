@@ -65,6 +65,9 @@ __all__ = [
 #: Renyi orders used by default: the whole numbers 2 to 256. Many rounds with
 #: little noise want a small order, few rounds with much noise a large one.
 DEFAULT_ORDERS = np.arange(2, 257)
+MAX_EPSILON = 1000.0  # e**1000: no privacy left to calibrate noise for
+MAX_NOISE = 1e6  # a million times the clip norm: the update is gone
+MAX_ROUNDS = 1_000_000  # a round a minute for two years
 
 
 # --------------------------------------------------------------------------
@@ -285,7 +288,7 @@ def _log_a(order: int, sampling_rate: float, noise_multiplier: float) -> float:
     :math:`e^{(k^2 - k)/(2z^2)} - 1`. Summing that (in logs) keeps the digits of
     a tiny :math:`A_\\alpha - 1` that :math:`\\log A_\\alpha` would otherwise lose.
     """
-    variance = noise_multiplier**2
+    variance = noise_multiplier * noise_multiplier
     if sampling_rate == 1.0:  # every weight is 0 but that of k = alpha
         return (order * order - order) / (2 * variance)
     k = np.arange(2, order + 1)
@@ -343,7 +346,7 @@ def dp_fedavg_rdp(orders: Any, sampling_rate: float, noise_multiplier: float) ->
     """
     order_array = _orders(orders)
     sampling_rate = check.unit_interval("sampling_rate", sampling_rate, include_one=True)
-    noise_multiplier = check.positive_number("noise_multiplier", noise_multiplier)
+    noise_multiplier = check.positive_number("noise_multiplier", noise_multiplier, high=MAX_NOISE)
     rdp = np.array(
         [
             _log_a(int(order), sampling_rate, noise_multiplier) / (order - 1)
@@ -401,7 +404,7 @@ def dp_fedavg_epsilon(
     ...                         delta=1e-5), 3)
     1.035
     """
-    rounds = check.integer("rounds", rounds, low=1)
+    rounds = check.integer("rounds", rounds, low=1, high=MAX_ROUNDS)
     delta = check.unit_interval("delta", delta)
     order_array = np.atleast_1d(_orders(DEFAULT_ORDERS if orders is None else orders))
     rdp = rounds * np.atleast_1d(dp_fedavg_rdp(order_array, sampling_rate, noise_multiplier))
@@ -454,8 +457,8 @@ def noise_multiplier_for(
     ...                         delta=1e-5), 6)
     2.0
     """
-    epsilon = check.positive_number("epsilon", epsilon)
-    rounds = check.integer("rounds", rounds, low=1)
+    epsilon = check.positive_number("epsilon", epsilon, high=MAX_EPSILON)
+    rounds = check.integer("rounds", rounds, low=1, high=MAX_ROUNDS)
     sampling_rate = check.unit_interval("sampling_rate", sampling_rate, include_one=True)
     delta = check.unit_interval("delta", delta)
     order_array = np.atleast_1d(_orders(DEFAULT_ORDERS if orders is None else orders))

@@ -31,7 +31,11 @@ from .. import _validate as check
 from ..errors import InvalidParameterError
 from ..randomness import secret_random
 from .dp import clip_update, dp_fedavg_average
-from .model import SIZE, accuracy, gradients, initial_parameters
+from .model import SIZE, _examples, accuracy, gradients, initial_parameters
+
+MAX_ROUNDS = 10_000
+MAX_EPOCHS = 1_000
+MAX_LEARNING_RATE = 100.0  # a larger step only diverges
 
 __all__ = ["FedAvgResult", "Round", "SecureWeightedMean", "fedavg", "local_sgd", "weighted_mean"]
 
@@ -80,13 +84,31 @@ def local_sgd(
     >>> round(accuracy(theta, images, labels), 2)
     0.97
     """
-    theta = np.array(check.real_array("theta", theta), dtype=float)
-    epochs = check.integer("epochs", epochs, low=1)
-    learning_rate = check.positive_number("learning_rate", learning_rate)
-    batch_size = check.integer("batch_size", batch_size, low=1)
-    images = check.real_array("images", images)
-    labels = check.integer_array("labels", labels)
-    generator = check.rng(rng)
+    theta = check.real_array("theta", theta)
+    if theta.shape != (SIZE,):
+        raise InvalidParameterError(f"theta must have shape ({SIZE},); got {theta.shape}.")
+    images, labels = _examples(images, labels)
+    return _local_sgd(
+        theta,
+        images,
+        labels,
+        check.integer("epochs", epochs, low=1, high=MAX_EPOCHS),
+        check.positive_number("learning_rate", learning_rate, high=MAX_LEARNING_RATE),
+        check.integer("batch_size", batch_size, low=1),
+        check.rng(rng),
+    )
+
+
+def _local_sgd(
+    theta: np.ndarray,
+    images: np.ndarray,
+    labels: np.ndarray,
+    epochs: int,
+    learning_rate: float,
+    batch_size: int,
+    generator: np.random.Generator,
+) -> np.ndarray:
+    theta = theta.copy()
     for _epoch in range(epochs):
         order = generator.permutation(labels.size)
         for start in range(0, labels.size, batch_size):
@@ -151,6 +173,25 @@ Aggregator = Callable[[dict[int, np.ndarray], dict[int, int]], np.ndarray]
 
 def weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
     """FedAvg's server step: the mean of the updates, weighted by examples."""
+    if not isinstance(updates, dict) or not updates:
+        raise InvalidParameterError(
+            f"updates must be a non-empty dict of device -> update; got {updates!r:.60}."
+        )
+    if not isinstance(examples, dict) or examples.keys() != updates.keys():
+        raise InvalidParameterError(
+            f"examples must be a dict with the same devices as updates ({sorted(updates)}); "
+            f"got {examples!r:.60}."
+        )
+    arrays = {device: check.real_array(f"updates[{device}]", u) for device, u in updates.items()}
+    if len({a.shape for a in arrays.values()}) != 1:
+        raise InvalidParameterError("updates must all have one shape.")
+    counts = {
+        device: check.integer(f"examples[{device}]", n, low=1) for device, n in examples.items()
+    }
+    return _weighted_mean(arrays, counts)
+
+
+def _weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
     total = sum(examples.values())
     return sum(examples[device] / total * update for device, update in updates.items())
 
@@ -233,25 +274,32 @@ def fedavg(
     >>> len(result.rounds[0].updates), result.rounds[0].updates[result.rounds[0].picked[0]].shape
     (10, (650,))
     """
-    images = check.real_array("images", images)
-    labels = check.integer_array("labels", labels)
+    images, labels = _examples(images, labels)
     parts = _check_parts(parts, labels.size)
-    rounds = check.integer("rounds", rounds, low=1)
+    rounds = check.integer("rounds", rounds, low=1, high=MAX_ROUNDS)
+    local_epochs = check.integer("local_epochs", local_epochs, low=1, high=MAX_EPOCHS)
+    learning_rate = check.positive_number("learning_rate", learning_rate, high=MAX_LEARNING_RATE)
+    batch_size = check.integer("batch_size", batch_size, low=1)
     fraction = check.unit_interval("fraction", fraction, include_one=True)
     dropout = check.unit_interval("dropout", dropout, include_zero=True)
     if test is not None and (not isinstance(test, (tuple, list)) or len(test) != 2):
-        raise InvalidParameterError(f"test must be a pair (images, labels); got {test!r}.")
+        raise InvalidParameterError(f"test must be a pair (images, labels); got {test!r:.60}.")
+    if test is not None:
+        test = _examples(*test)
+    for name, function in (("aggregate", aggregate), ("progress", progress)):
+        if function is not None and not callable(function):
+            raise InvalidParameterError(f"{name} must be None or a function; got {function!r}.")
+    noise_multiplier = check.real_number("noise_multiplier", noise_multiplier)
+    if noise_multiplier < 0:
+        raise InvalidParameterError(
+            f"noise_multiplier must be a number >= 0; got {noise_multiplier!r}."
+        )
     generator = check.rng(rng)
     devices = len(parts)
     per_round = max(1, round(fraction * devices))
     private = clip_norm is not None
     if private:
         clip_norm = check.positive_number("clip_norm", clip_norm)
-        noise_multiplier = check.real_number("noise_multiplier", noise_multiplier)
-        if noise_multiplier < 0:
-            raise InvalidParameterError(
-                f"noise_multiplier must be a number >= 0; got {noise_multiplier!r}."
-            )
         if aggregate is not None:
             raise InvalidParameterError(
                 "aggregate must be None with clip_norm: DP-FedAvg has its own server step."
@@ -262,7 +310,7 @@ def fedavg(
             f"noise_multiplier needs clip_norm (noise is scaled to it); got {noise_multiplier!r} "
             "without clip_norm."
         )
-    step = aggregate or weighted_mean
+    step = aggregate or _weighted_mean
     theta = initial_parameters()
     history = []
     for number in range(1, rounds + 1):
@@ -276,14 +324,14 @@ def fedavg(
         updates, examples = {}, {}
         for device in finished.tolist():
             rows = parts[device]
-            local = local_sgd(
+            local = _local_sgd(
                 theta,
                 images[rows],
                 labels[rows],
-                epochs=local_epochs,
-                learning_rate=learning_rate,
-                batch_size=batch_size,
-                rng=generator,
+                local_epochs,
+                learning_rate,
+                batch_size,
+                generator,
             )
             updates[device] = local - theta
             if private:  # the device clips before sending

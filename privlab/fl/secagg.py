@@ -400,7 +400,7 @@ def expand_mask(seed: bytes, length: int, *, bits: int = 32) -> np.ndarray:
     array([ 311369633, 1936689104, 3532598637], dtype=uint32)
     """
     seed = _key_bytes("seed", seed)
-    length = check.integer("length", length, low=1)
+    length = check.integer("length", length, low=1, high=check.MAX_ITEMS)
     bits = _check_bits(bits)
     stream = randombytes_deterministic(length * bits // 8, seed)
     little_endian = _RING_TYPES[bits].newbyteorder("<")

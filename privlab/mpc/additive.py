@@ -56,6 +56,8 @@ from .ring import (
 
 __all__ = ["AdditiveShare", "reconstruct_additive", "share_additive"]
 
+MAX_PARTIES = 1_000  # a classroom or a consortium; each party gets a share of every value
+
 
 # --------------------------------------------------------------------------
 # The only randomness, and sharing ids
@@ -322,7 +324,7 @@ def share_additive(
     >>> decode(reconstruct_additive(shares))
     array(42)
     """
-    parties = check.integer("parties", parties, low=2)
+    parties = check.integer("parties", parties, low=2, high=MAX_PARTIES)
     generator = _randomness(rng)
     ring_secrets = _as_ring_secrets(secrets)
     masks = _random_ring((parties - 1, *ring_secrets.shape), generator)

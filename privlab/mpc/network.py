@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _validate as check
 from ..errors import InvalidParameterError
 from .ring import _short_value, _shown
 
@@ -106,16 +107,18 @@ class Party:
 
     def send(self, network: Network, receiver: str | Party, payload: Any, label: str) -> None:
         """Send ``payload`` to one party through ``network``."""
-        network.send(self, receiver, payload, label)
+        _network(network).send(self, receiver, payload, label)
 
     def broadcast(
         self, network: Network, receivers: Iterable[str | Party], payload: Any, label: str
     ) -> None:
         """Send the same ``payload`` to every party in ``receivers`` (except itself)."""
-        network.broadcast(self, receivers, payload, label)
+        _network(network).broadcast(self, receivers, payload, label)
 
     def receive(self, message: Message) -> None:
         """Put a message in the inbox (called by the network)."""
+        if not isinstance(message, Message):
+            raise InvalidParameterError(f"message must be a Message; got {message!r:.60}.")
         if message.receiver != self.name:
             raise InvalidParameterError(
                 f"message must be addressed to {self.name!r}; got one for {message.receiver!r}."
@@ -124,6 +127,10 @@ class Party:
 
     def received(self, label: str, *, round: int | None = None) -> list[np.ndarray]:
         """Payloads of the messages in the inbox with this label (and round), oldest first."""
+        if not isinstance(label, str):
+            raise InvalidParameterError(f"label must be a string; got {label!r:.60}.")
+        if round is not None:
+            round = check.integer("round", round, low=1)
         return [
             message.payload
             for message in self.inbox
@@ -162,6 +169,8 @@ class Network:
         self._messages: list[Message] = []
         self._parties: dict[str, Party] = {}
         self._round = 1
+        if isinstance(parties, (str, bytes)) or not isinstance(parties, Iterable):
+            raise InvalidParameterError(f"parties must be a list of Party; got {parties!r:.60}.")
         for party in parties:
             self.join(party)
 
@@ -220,8 +229,8 @@ class Network:
                 f"receivers must be a list of party names; got {receivers!r}."
             )
         sender_name = _name("sender", sender)
-        for receiver in receivers:
-            if _name("receiver", receiver) != sender_name:
+        for i, receiver in enumerate(receivers):
+            if _name(f"receivers[{i}]", receiver) != sender_name:
                 self.send(sender_name, receiver, payload, label)
 
     # -- reading the transcript ------------------------------------------
@@ -278,6 +287,12 @@ class Network:
             f"Network({stats['rounds']} round(s), {stats['messages']} message(s), "
             f"{stats['bytes']} bytes)"
         )
+
+
+def _network(network: Any) -> Network:
+    if not isinstance(network, Network):
+        raise InvalidParameterError(f"network must be a Network; got {network!r:.60}.")
+    return network
 
 
 def _name(name: str, value: Any) -> str:

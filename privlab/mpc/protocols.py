@@ -29,7 +29,6 @@ dot (length m)  3       :math:`3n(n-1) + 2(n-1) + 3n`  :math:`8m(2n(n-1) + 2(n-1
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +39,7 @@ from .. import _validate as check
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom
 from .additive import (
+    MAX_PARTIES,
     AdditiveShare,
     _complete_sharing,
     _random_ring,
@@ -333,8 +333,10 @@ class Dealer:
         list of BeaverTriple
             Entry ``i`` is what party ``i`` receives.
         """
-        shape = _shape(shape)
+        shape = check.shape("shape", shape)
         names = _party_names(parties)
+        if network is not None and not isinstance(network, Network):
+            raise InvalidParameterError(f"network must be None or a Network; got {network!r:.60}.")
         if self.name in names:
             raise InvalidParameterError(
                 f"parties must not include the dealer's name {self.name!r}; got {names!r}."
@@ -557,7 +559,7 @@ def secure_product(
     >>> sorted({row["label"] for row in result.network.table() if row["round"] == 2})
     ['d = x − a (opened)', 'e = y − b (opened)']
     """
-    parties = check.integer("parties", parties, low=2)
+    parties = check.integer("parties", parties, low=2, high=MAX_PARTIES)
     x_ring, y_ring = _encode("x", x, False), _encode("y", y, False)
     if x_ring.shape != y_ring.shape:
         raise InvalidParameterError(
@@ -605,7 +607,7 @@ def secure_dot_product(
     >>> result.stats
     {'rounds': 3, 'messages': 14, 'bytes': 304}
     """
-    parties = check.integer("parties", parties, low=2)
+    parties = check.integer("parties", parties, low=2, high=MAX_PARTIES)
     x_ring, y_ring = _encode("x_vector", x_vector, False), _encode("y_vector", y_vector, False)
     for name, ring in (("x_vector", x_ring), ("y_vector", y_ring)):
         if ring.ndim != 1 or ring.size == 0:
@@ -750,7 +752,9 @@ def _check_same_sharing_shape(x_shares: list[AdditiveShare], y_shares: list[Addi
 def _party_names(parties: Any, *, count: int | None = None) -> list[str]:
     """``"party 0"``, ``"party 1"``, ... for a number; the names themselves for a list."""
     if isinstance(parties, int) and not isinstance(parties, bool):
-        names = [f"party {i}" for i in range(check.integer("parties", parties, low=2))]
+        names = [
+            f"party {i}" for i in range(check.integer("parties", parties, low=2, high=MAX_PARTIES))
+        ]
     elif _is_list(parties):
         names = [_name("each party name", name) for name in parties]
         if len(set(names)) != len(names) or len(names) < 2:
@@ -770,16 +774,6 @@ def _party_names(parties: Any, *, count: int | None = None) -> list[str]:
 
 def _is_list(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
-
-
-def _shape(shape: Any) -> tuple[int, ...]:
-    parts = shape if isinstance(shape, tuple) else (shape,)
-    whole = (isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in parts)
-    if not all(whole) or any(p < 0 for p in parts):
-        raise InvalidParameterError(
-            f"shape must be a whole number >= 0 or a tuple of them; got {shape!r}."
-        )
-    return tuple(int(p) for p in parts)
 
 
 def _label(label: Any) -> str:

@@ -162,7 +162,7 @@ def ring_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> ring_add(encode(2**63 - 1), encode(1))  # wraps around
     array(9223372036854775808, dtype=uint64)
     """
-    return np.asarray(np.add(a, b, dtype=np.uint64))
+    return np.asarray(np.add(_ring_elements("a", a), _ring_elements("b", b)))
 
 
 def ring_subtract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -171,7 +171,7 @@ def ring_subtract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> decode(ring_subtract(encode(3), encode(5)))
     array(-2)
     """
-    return np.asarray(np.subtract(a, b, dtype=np.uint64))
+    return np.asarray(np.subtract(_ring_elements("a", a), _ring_elements("b", b)))
 
 
 def ring_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -180,7 +180,7 @@ def ring_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> decode(ring_multiply(encode(-3), encode(5)))
     array(-15)
     """
-    return np.asarray(np.multiply(a, b, dtype=np.uint64))
+    return np.asarray(np.multiply(_ring_elements("a", a), _ring_elements("b", b)))
 
 
 def ring_sum(arrays: Any) -> np.ndarray:
@@ -189,7 +189,12 @@ def ring_sum(arrays: Any) -> np.ndarray:
     >>> decode(ring_sum([encode(5), encode(-2), encode(10)]))
     array(13)
     """
-    return reduce(ring_add, arrays)
+    if not isinstance(arrays, (list, tuple)) or not arrays:
+        raise InvalidParameterError(
+            f"arrays must be a non-empty list of uint64 arrays; got {arrays!r:.60}."
+        )
+    elements = [_ring_elements(f"arrays[{i}]", array) for i, array in enumerate(arrays)]
+    return np.asarray(reduce(np.add, elements))
 
 
 # --------------------------------------------------------------------------

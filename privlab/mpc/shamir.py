@@ -55,6 +55,7 @@ from ..errors import (
 )
 from ..randomness import SecretRandom
 from .additive import (
+    MAX_PARTIES,
     _check_same_shape,
     _derived_id,
     _fits_share,
@@ -257,7 +258,7 @@ def random_polynomial(
     array([ 5, 85, 87])
     """
     prime = _check_prime(prime)
-    threshold = check.integer("threshold", threshold, low=1)
+    threshold = check.integer("threshold", threshold, low=1, high=MAX_PARTIES)
     secrets = _field_elements("secrets", secrets, prime)
     return _random_polynomial(secrets, threshold, prime, _randomness(rng))
 
@@ -363,7 +364,7 @@ def shamir_share(
     >>> shamir_reconstruct([shares[0], shares[2]])
     array(42)
     """
-    parties = check.integer("parties", parties, low=1)
+    parties = check.integer("parties", parties, low=1, high=MAX_PARTIES)
     prime = _check_prime(prime, parties=parties)
     threshold = _check_threshold(threshold, parties)
     secrets = _field_elements("secrets", secrets, prime)
@@ -674,7 +675,8 @@ def consistent_secrets(points: Any, threshold: int, *, prime: int = PRIME) -> np
             f"candidate secret); got {prime}."
         )
     threshold = check.integer("threshold", threshold, low=1)
-    if prime ** (threshold - 1) > np.iinfo(np.int64).max:
+    too_many = (threshold - 1) * math.log2(prime) > 64  # so the power below stays small
+    if too_many or prime ** (threshold - 1) > np.iinfo(np.int64).max:
         raise InvalidParameterError(
             "threshold must be small enough that prime ** (threshold - 1) counts fit int64 "
             f"(prime {prime}); got {threshold}."
