@@ -42,7 +42,9 @@ metric's sensitivity: one person is in one group only, so they change one
 entry of the vector, and the vector costs its share of epsilon once
 (*parallel composition*), not once per group. Three ledger lines, total ``epsilon``.
 All noise is discrete Laplace (:func:`noisy_total`): every total, value
-included, is a whole number (cents).
+included, is a whole number (cents), and the noise is drawn by the exact
+integer sampler of :mod:`privlab.dp.exact` (Canonne, Kamath and Steinke 2020),
+so no floating-point rounding stands between the release and its proof.
 
 **Not released.** ``matched``, ``value_squared`` and ``conversions_squared``:
 a square per person has sensitivity ``(max_purchases * value_cap) ** 2``,
@@ -55,6 +57,7 @@ import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from statistics import NormalDist
 from typing import Any
 
@@ -62,7 +65,7 @@ import numpy as np
 
 from . import _validate as check
 from .dp.accountant import PrivacyAccountant
-from .dp.mechanisms import discrete_laplace_noise
+from .dp.exact import discrete_laplace_exact
 from .errors import BudgetExceededError, InvalidParameterError
 from .lift_data import (
     DEFAULT_ATTRIBUTION_WINDOW,
@@ -224,12 +227,19 @@ def noisy_total(
     draws: int = 1,
     rng: np.random.Generator | int | None = None,
 ) -> Any:
-    """A whole-number total (or array of totals) with discrete Laplace noise.
+    """A whole-number total (or array of totals) with exact discrete Laplace noise.
 
     The noise has :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k| / \\Delta}`
     for the sensitivity :math:`\\Delta`, so the release is epsilon-DP when one
     person changes the total (or the array, summed over entries) by at most
-    :math:`\\Delta`. With ``sensitivity=1`` it is :func:`~privlab.dp.noisy_count`.
+    :math:`\\Delta`, a whole number: at every output the probabilities from two
+    neighbouring totals differ by a factor of at most :math:`e^\\varepsilon`.
+    The draw is :func:`~privlab.dp.exact.discrete_laplace_exact` with the scale
+    :math:`\\Delta / \\varepsilon` computed as a fraction (the float epsilon at its
+    exact binary value), so that bound holds exactly, not up to rounding. (The
+    fast :func:`~privlab.dp.discrete_laplace_noise` draws the same distribution
+    with numpy's floating-point geometric sampler, up to rounding errors of
+    about 1e-16: fine for charts, not what a release should rest on.)
     ``draws=2`` adds two independent draws, as when each of two parties adds
     its own before the total is opened (:func:`secure_dp_lift`): still
     epsilon-DP for a reader, and for each party, who knows its own draw.
@@ -237,13 +247,16 @@ def noisy_total(
     Examples
     --------
     >>> noisy_total([500, 420], epsilon=1.0, sensitivity=3, rng=0)
-    array([502, 423])
+    array([500, 422])
     """
     totals = check.count_array("true_total", true_total)
+    epsilon = check.positive_number("epsilon", epsilon)
+    sensitivity = check.integer("sensitivity", sensitivity, low=1)
     draws = check.integer("draws", draws, low=1, high=2)
+    generator = check.rng(rng)
+    scale = Fraction(sensitivity) / Fraction(epsilon)  # exact: no rounding in the noise scale
     noise = sum(
-        discrete_laplace_noise(epsilon, size=totals.shape, sensitivity=sensitivity, rng=rng)
-        for _ in range(draws)
+        discrete_laplace_exact(scale, size=totals.shape, rng=generator) for _ in range(draws)
     )
     noisy = totals + noise
     return noisy.item() if noisy.ndim == 0 else noisy
@@ -320,18 +333,18 @@ def dp_lift_report(
     >>> report = dp_lift_report(metrics, accountant=budget, epsilon=0.6,
     ...                         max_purchases=3, value_cap=20_000)
     >>> report.metrics["test"]
-    {'population': 4975, 'converters': 301, 'conversions': 437, 'value': 1962733}
+    {'population': 4975, 'converters': 308, 'conversions': 476, 'value': 1472884}
     >>> metrics["test"]["converters"], metrics["test"]["conversions"], metrics["test"]["value"]
     (297, 456, 1750326)
     >>> round(report.lift, 3), [round(end, 3) for end in report.interval]
-    (0.165, [-0.023, 0.389])
+    (0.156, [-0.027, 0.375])
     >>> audience_gate(report.metrics).passed  # the rule on noisy counts: free post-processing
     True
     >>> print(budget)
     PrivacyAccountant: spent ε = 0.6 of 1 in 3 release(s)
-      lift report: converters: noisy_total, ε = 0.2 -> [301 261]
-      lift report: conversions: noisy_total, ε = 0.2 -> [437 381]
-      lift report: value: noisy_total, ε = 0.2 -> [1962733 1413529]
+      lift report: converters: noisy_total, ε = 0.2 -> [308 269]
+      lift report: conversions: noisy_total, ε = 0.2 -> [476 386]
+      lift report: value: noisy_total, ε = 0.2 -> [1472884 1329483]
     """
     totals = _checked_metrics(metrics, max_purchases, value_cap)
     sensitivities = lift_sensitivities(max_purchases, value_cap)
@@ -453,12 +466,12 @@ def secure_dp_lift(
     ['conversions', 'converters', 'population', 'value']
     >>> noise = report.secure.noise  # each party knows only its own draws
     >>> noise["publisher"]["test"]["value"], noise["advertiser"]["test"]["value"]  # cents
-    (144034, -60864)
+    (124372, 93699)
     >>> print(budget)
     PrivacyAccountant: spent ε = 3 of 3 in 3 release(s)
-      lift report: converters: noise_added_before_opening, ε = 1 -> [77 40]
-      lift report: conversions: noise_added_before_opening, ε = 1 -> [78 59]
-      lift report: value: noise_added_before_opening, ε = 1 -> [516693 321713]
+      lift report: converters: noise_added_before_opening, ε = 1 -> [72 37]
+      lift report: conversions: noise_added_before_opening, ε = 1 -> [110  62]
+      lift report: value: noise_added_before_opening, ε = 1 -> [651594   -793]
     """
     from .mpc.lift import secure_lift  # the core of lesson 03; loaded on first use
 

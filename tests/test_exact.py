@@ -171,6 +171,95 @@ def test_exact_noisy_count_shapes():
 
 
 # --------------------------------------------------------------------------
+# Sums of whole numbers
+# --------------------------------------------------------------------------
+
+ORDERS = np.array([12, 30, 250, 49, 0, 123])  # whole euros; clipped at 100 they add up to 291
+
+
+def test_exact_clipped_sum_adds_discrete_laplace_noise_for_the_bound():
+    source = random.Random(23)  # one noisy sum per call; the bound 100 is the sensitivity
+    sums = draws(lambda: exact.exact_clipped_sum(ORDERS, 0, 100, 2, rng=source), 40_000)
+    assert chi_square_fits(sums - 291, lambda k: discrete_laplace_pmf(k, 0, 2.0, sensitivity=100))
+    assert isinstance(exact.exact_clipped_sum(ORDERS, 0, 100, 2, rng=23), int)
+
+
+def test_a_sum_with_noise_for_a_count_is_caught():
+    # Broken: the clipped total with the noise of a count (sensitivity 1): the bound forgotten.
+    source = random.Random(23)
+    sums = draws(lambda: 291 + exact.discrete_laplace_exact("1/2", rng=source), 40_000)
+    law = lambda k: discrete_laplace_pmf(k, 0, 2.0, sensitivity=100)  # noqa: E731
+    assert not chi_square_fits(sums - 291, law)
+
+
+def test_exact_clipped_sum_uses_the_larger_bound_and_python_integers():
+    # Negative values: the sensitivity is max(|lower|, |upper|) = 50, the total a Python int.
+    source = random.Random(24)
+    losses = draws(lambda: exact.exact_clipped_sum([-80, 20, -10], -50, 20, 1, rng=source), 40_000)
+    assert chi_square_fits(losses + 40, lambda k: discrete_laplace_pmf(k, 0, 1.0, sensitivity=50))
+    huge = np.full(4, 2**62)  # the clipped total, 2**64, does not fit int64; the noise is 0
+    assert exact.exact_clipped_sum(huge, 0, 2**62, 10**30, rng=0) == 2**64
+
+
+def impossible_from_a_sum_of_one(outputs) -> np.ndarray:
+    """Outputs that ``1 + noise`` can never be in floating point, whatever the noise.
+
+    ``fl(1 + n)`` lands in (-1, 1) only for a float n in (-2, 0); there ``1 + n``
+    is a multiple of 2**-53, exactly or after rounding to the float grid of
+    [0.5, 1). So an output in (-1, 1) that is not such a multiple proves the
+    true sum was not 1: Mironov's (2012) observation, the reason of ``float_leak``.
+    """
+    outputs = np.asarray(outputs, dtype=float)
+    scaled = outputs * 2.0**53  # exact: a power of two
+    return (np.abs(outputs) < 1) & (scaled != np.floor(scaled))
+
+
+def test_the_float_clipped_sum_leaks_and_the_exact_one_cannot():
+    from privlab.dp import sums
+
+    nobody = np.zeros(30, dtype=int)  # 30 people who bought nothing: the clipped total is 0
+    neighbour = np.append(nobody, 1)  # one more, with the most a person counts for: 1
+    assert sums.clip(neighbour, 0, 1).sum() == 1
+    generator = np.random.default_rng(25)
+    floats = np.array([sums.clipped_sum(nobody, 0, 1, 1.0, rng=generator) for _ in range(4000)])
+    integers = draws(lambda: exact.exact_clipped_sum(nobody, 0, 1, 1, rng=generator), 4000)
+    # The float release gives the true total away often (from 1, no such output is possible) ...
+    assert np.mean(impossible_from_a_sum_of_one(floats)) > 0.2  # measured: about 0.27
+    # ... the exact release never: every whole number is possible from both totals, within e^1.
+    assert not np.any(impossible_from_a_sum_of_one(integers))
+    ratio = discrete_laplace_pmf(integers, 0, 1.0) / discrete_laplace_pmf(integers, 1, 1.0)
+    assert np.all((ratio > 0) & (ratio <= math.e * (1 + 1e-12)))
+
+
+def test_the_leak_detector_never_flags_a_release_from_one():
+    # The detector of the test above is sound: on releases whose true sum is 1, it flags nothing.
+    from privlab.dp import sums
+
+    generator = np.random.default_rng(26)
+    ones = np.array([sums.clipped_sum([1], 0, 1, eps, rng=generator) for eps in (0.5, 1, 3) * 4000])
+    assert np.mean(np.abs(ones) < 1) > 0.2  # plenty of outputs in the range it judges
+    assert not np.any(impossible_from_a_sum_of_one(ones))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: exact.exact_clipped_sum([1.5, 2.0], 0, 10, 1), "values must be a 1-d array of"),
+        (lambda: exact.exact_clipped_sum([[1, 2]], 0, 10, 1), "values must be a 1-d array"),
+        (lambda: exact.exact_clipped_sum([1, 2], 0.5, 10, 1), "lower must be a whole number"),
+        (lambda: exact.exact_clipped_sum([1, 2], 0, 10.0, 1), "upper must be a whole number"),
+        (lambda: exact.exact_clipped_sum([1, 2], 10, 10, 1), "upper must be greater than lower"),
+        (lambda: exact.exact_clipped_sum([1, 2], 0, 10, 0), "epsilon must be a finite rational"),
+        (lambda: exact.exact_clipped_sum([1, 2], 0, 10, 1, rng="x"), "rng must be None"),
+    ],
+)
+def test_exact_clipped_sum_names_bad_arguments(call, message):
+    with pytest.raises(InvalidParameterError, match=message) as raised:
+        call()
+    assert "got" in str(raised.value)
+
+
+# --------------------------------------------------------------------------
 # Discrete Gaussian
 # --------------------------------------------------------------------------
 

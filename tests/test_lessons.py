@@ -8,8 +8,10 @@ check, so the checks and the worked solutions can never drift apart.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import nbformat
 import pytest
 from notebook_tools import output_texts, run_notebook
 
@@ -54,3 +56,44 @@ def test_untouched_stubs_say_not_attempted(executed):
             f"the check before the solution in cell {index} should say 'not attempted yet' "
             f"while the stub holds `...`; it says: {output_text(check)[:300]}"
         )
+
+
+# --- which noise a lesson releases with (read, not run) ------------------------------------
+
+RELEASE = re.compile(r"\.release\(\s*\"[^\"]*\",\s*(dp\.[\w.]+)")
+EXACT_RELEASES = {"dp.exact_noisy_count", "dp.exact_gaussian_count", "dp.exact_clipped_sum"}
+
+
+def cells_of(stem: str) -> list:
+    return nbformat.read(next(p for p in NOTEBOOKS if p.stem == stem), as_version=4).cells
+
+
+def test_the_releases_a_lesson_makes_draw_their_noise_exactly():
+    """An accountant's release in a lesson uses an exact sampler, not a fast numpy one."""
+    released = [
+        (path.stem, name)
+        for path in NOTEBOOKS
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "code"
+        for name in RELEASE.findall(cell.source)
+    ]
+    assert released, "lesson 02's accountant releases counts"
+    assert [entry for entry in released if entry[1] not in EXACT_RELEASES] == []
+
+
+@pytest.mark.parametrize(
+    ("stem", "heading", "words"),
+    [
+        ("02-privacy-budgets", "## 5. Sums and means", ["floating-point", "dp.exact_clipped_sum"]),
+        ("04-private-lift", "## 6. A differentially private", ["exact integer sampler"]),
+        (
+            "05-on-device-learning",
+            "## 5. Differential privacy: DP-FedAvg",
+            ["floating point", "Mironov, 2012", "Opacus", "discrete Gaussian", "Kairouz"],
+        ),
+    ],
+)
+def test_a_release_path_says_which_kind_of_noise_it_uses(stem, heading, words):
+    """Where a lesson introduces a release, it says whether its noise is exact or floating-point."""
+    intro = next(c for c in cells_of(stem) if c.source.startswith(heading))
+    assert [word for word in words if word not in intro.source] == []

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
+from test_exact import chi_square_fits
 
+import privlab.mpc.lift as lift_protocol
 from privlab.dp import PrivacyAccountant
 from privlab.dp.audit import audit_epsilon
+from privlab.dp.exact import discrete_laplace_exact
+from privlab.dp.mechanisms import discrete_laplace_pmf
 from privlab.errors import BudgetExceededError, InvalidParameterError, ReleaseConflictError
 from privlab.lift_data import lift_study
 from privlab.lift_report import (
@@ -189,6 +194,51 @@ def test_noisy_converters_are_unbiased_with_the_discrete_laplace_spread():
     assert abs(errors.var() - variance) < 5 * variance_se
 
 
+# --- the noise is drawn exactly -----------------------------------------------------------
+
+GROUPS = ("test", "control")
+
+
+def exact_noise(shape, epsilon: float, sensitivity: int, draws: int, generator) -> np.ndarray:
+    """The exact sampler's draws for ``draws`` parties, at the scale sensitivity / epsilon."""
+    scale = Fraction(sensitivity) / Fraction(epsilon)
+    return sum(discrete_laplace_exact(scale, size=shape, rng=generator) for _ in range(draws))
+
+
+@pytest.mark.parametrize("draws", [1, 2])
+def test_noisy_total_adds_exact_discrete_laplace_draws(draws):
+    totals = np.array([450, 380])
+    noisy = noisy_total(totals, 0.3, sensitivity=3, draws=draws, rng=np.random.default_rng(7))
+    expected = totals + exact_noise(totals.shape, 0.3, 3, draws, np.random.default_rng(7))
+    assert noisy.dtype == np.int64
+    assert noisy.tolist() == expected.tolist()
+    assert isinstance(noisy_total(450, 0.3, sensitivity=3, rng=7), int)
+
+
+def test_the_report_draws_every_total_with_the_exact_sampler():
+    result = report(accountant=PrivacyAccountant(EPSILON, rng=11), draws=2)
+    generator = np.random.default_rng(11)  # the accountant's generator, in the order it is used
+    for metric, sensitivity in lift_sensitivities(MAX_PURCHASES, VALUE_CAP).items():
+        true = np.array([study_metrics()[group][metric] for group in GROUPS])
+        expected = true + exact_noise(true.shape, EPSILON / 3, sensitivity, 2, generator)
+        assert [result.metrics[group][metric] for group in GROUPS] == expected.tolist(), metric
+
+
+def test_noisy_total_has_the_discrete_laplace_law_of_its_sensitivity():
+    share, zeros = EPSILON / 3, np.zeros(30_000, dtype=int)
+    noise = noisy_total(zeros, share, sensitivity=3, rng=12)
+    law = lambda k: discrete_laplace_pmf(k, 0, share, sensitivity=3)  # noqa: E731
+    assert chi_square_fits(noise, law)
+    # Broken variant: noise for a count (max_purchases forgotten) is far too narrow.
+    assert not chi_square_fits(noisy_total(zeros, share, sensitivity=1, rng=12), law)
+    # Two parties' draws: the law of a sum is the convolution of the two laws.
+    k = np.arange(-2000, 2001)
+    both = np.convolve(law(k), law(k))[2000:6001]  # the sum's law on -2000 .. 2000
+    sum_law = lambda j: both[np.clip(j + 2000, 0, 4000)]  # noqa: E731
+    assert chi_square_fits(noisy_total(zeros, share, sensitivity=3, draws=2, rng=13), sum_law)
+    assert not chi_square_fits(noise, sum_law)  # one draw is not two
+
+
 def conversions_sampler(epsilon: float, sensitivity: int):
     """Run the conversions release of a report many times on one study; return the test entry."""
 
@@ -207,8 +257,10 @@ def test_audit_catches_a_conversions_release_that_ignores_max_purchases():
     )
     broken = conversions_sampler(share, 1)
 
-    correct_audit = audit_epsilon(correct, study, neighbour, trials=100_000, rng=4)
-    broken_audit = audit_epsilon(broken, study, neighbour, trials=100_000, rng=5)
+    # 20,000 releases per side (about 2 s with the exact sampler); the broken release's
+    # bound comes out near 0.9, well above twice its claim of 1/3.
+    correct_audit = audit_epsilon(correct, study, neighbour, trials=20_000, rng=4)
+    broken_audit = audit_epsilon(broken, study, neighbour, trials=20_000, rng=5)
     assert correct_audit.consistent_with(share)
     assert not broken_audit.consistent_with(share)
     assert broken_audit.epsilon_lower_bound > 2 * share
@@ -323,6 +375,29 @@ def test_each_party_faces_the_other_partys_noise(small_study):
         assert abs(errors.mean()) < 5 * math.sqrt(variance / errors.size), party
         assert 0.6 * variance < errors.var() < 1.6 * variance, party
         assert np.mean(errors == 0) < zero_chance + 0.1, party  # broken variant: 1.0
+
+
+def test_each_partys_draws_come_from_the_exact_sampler(small_study, monkeypatch):
+    calls = []
+
+    def recording(scale, **options):
+        draw = discrete_laplace_exact(scale, **options)
+        calls.append((scale, draw))
+        return draw
+
+    monkeypatch.setattr(lift_protocol, "discrete_laplace_exact", recording)
+    study, exact = small_study
+    result = secure_report(study, exact.psi)
+    sensitivities = lift_sensitivities(MAX_PURCHASES, VALUE_CAP).values()
+    assert len(calls) == 12  # 2 parties x 2 groups x 3 metrics
+    assert {scale for scale, _ in calls} == {
+        Fraction(s) / Fraction(EPSILON / 3) for s in sensitivities
+    }
+    noise = result.secure.noise  # what each party added: the draws the exact sampler made
+    added = [
+        draw for party in noise.values() for group in party.values() for draw in group.values()
+    ]
+    assert sorted(added) == sorted(draw for _, draw in calls)
 
 
 def test_secure_report_spends_the_budget_and_reruns_for_free(small_study):

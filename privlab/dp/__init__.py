@@ -32,6 +32,7 @@ from .exact import (
     discrete_gaussian_exact,
     discrete_gaussian_pmf,
     discrete_laplace_exact,
+    exact_clipped_sum,
     exact_gaussian_count,
     exact_noisy_count,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "discrete_laplace_pmf",
     "estimate_proportion",
     "exact",
+    "exact_clipped_sum",
     "exact_gaussian_count",
     "exact_noisy_count",
     "expected_absolute_error",

@@ -9,7 +9,19 @@
 
 The samplers here use floating-point numpy draws: fast, and right for seeing and
 measuring the distributions, but not hardened against the floating-point
-attacks of Mironov (2012). :mod:`privlab.dp.exact` has exact samplers for real releases.
+attacks of Mironov (2012). Two kinds, to tell apart:
+
+* :func:`laplace_mechanism` outputs floats: the textbook leak applies, and an
+  output's lowest bits can rule out a neighbouring input
+  (:func:`privlab.dp.exact.float_leak` measures it for the textbook sampler);
+* :func:`discrete_laplace_noise` and :func:`noisy_count` output whole numbers,
+  so that leak does not, but numpy computes each draw with floating-point
+  arithmetic: the probabilities carry rounding errors of about :math:`10^{-16}`
+  (which matter only far in the tails), and where
+  :math:`1 - e^{-\\varepsilon/\\Delta}` rounds to within one step of 1
+  (:math:`\\varepsilon/\\Delta` of 37 or more) the noise is always 0.
+
+:mod:`privlab.dp.exact` has exact samplers for real releases.
 """
 
 from __future__ import annotations
@@ -139,7 +151,10 @@ def discrete_laplace_noise(
     This is the *discrete Laplace* (or two-sided geometric) distribution of
     Ghosh, Roughgarden and Sundararajan (2009). A draw is the difference of two
     independent geometric variables with success probability
-    :math:`1 - e^{-\\varepsilon / \\Delta}`.
+    :math:`1 - e^{-\\varepsilon / \\Delta}`, from numpy: fast, exact in
+    distribution only up to floating-point rounding in that probability and in
+    numpy's geometric sampler (see the module notes). For simulations and
+    charts; a release draws with :func:`privlab.dp.exact.discrete_laplace_exact`.
 
     Examples
     --------
@@ -189,7 +204,9 @@ def noisy_count(
     :math:`\\tilde c = c + Z`, :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k|}`,
     is epsilon-DP. The answer is a whole number and may be below zero when the
     true count is small: clamping it at 0 afterwards would keep the privacy
-    (post-processing) but bias small counts upwards.
+    (post-processing) but bias small counts upwards. The noise comes from the
+    fast :func:`discrete_laplace_noise`; for a real release use
+    :func:`privlab.dp.exact.exact_noisy_count`, the same distribution drawn exactly.
 
     Examples
     --------

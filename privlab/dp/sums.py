@@ -15,6 +15,13 @@ depends on one person, and the release stops being DP.
 A histogram (a count per category) where each person is in one category costs
 ε once, not ε per category: the categories hold disjoint people (*parallel
 composition*).
+
+The noise here comes from numpy's fast samplers, as in :mod:`privlab.dp.mechanisms`.
+:func:`clipped_sum` and the sum in :func:`clipped_mean` add *floating-point*
+Laplace noise, the kind whose lowest bits can give the input away (Mironov
+2012; :func:`privlab.dp.exact.float_leak`): right for simulations and charts.
+For a real release of a sum, count in whole units (cents, not euros) and use
+:func:`privlab.dp.exact.exact_clipped_sum`, whose noise is drawn exactly.
 """
 
 from __future__ import annotations
@@ -101,7 +108,10 @@ def clipped_sum(
         \\tilde S = \\sum_i \\mathrm{clip}(x_i, l, u)
         + \\mathrm{Lap}\\big(\\max(|l|, |u|) / \\varepsilon\\big)
 
-    The bounds must be fixed without looking at the data.
+    The bounds must be fixed without looking at the data. The noise is a
+    floating-point Laplace draw, which can leak through its lowest bits
+    (Mironov 2012): for a real release of whole numbers (cents) use
+    :func:`privlab.dp.exact.exact_clipped_sum`.
 
     Examples
     --------

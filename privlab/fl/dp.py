@@ -179,6 +179,18 @@ def noisy_sum(
     protection, whatever ``C`` is: the privacy depends on ``z`` alone
     (see :func:`dp_fedavg_rdp`).
 
+    **Floating-point noise.** The noise is a numpy float draw added to float
+    updates, as in production DP-SGD libraries (Opacus, TensorFlow Privacy).
+    It has the weakness Mironov (2012) showed for floating-point Laplace noise
+    (lesson 02; :func:`privlab.dp.exact.float_leak`): which floats an output
+    can be depends on the input, so its lowest bits can tell neighbours apart.
+    The fix is to round each clipped update to an integer grid and add
+    discrete Gaussian noise (:func:`privlab.dp.exact.discrete_gaussian_exact`),
+    which secure aggregation can then sum exactly: the distributed discrete
+    Gaussian mechanism of Kairouz, Liu and Steinke (ICML 2021). Its accounting
+    is theirs, not :func:`dp_fedavg_rdp`: a sum of discrete Gaussians is not a
+    discrete Gaussian, and the rounding adds to the sensitivity.
+
     Parameters
     ----------
     updates : 2-d array of float, or list of 1-d arrays of one length

@@ -80,12 +80,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from .. import _validate as check
-from ..dp.mechanisms import discrete_laplace_noise
+from ..dp.exact import discrete_laplace_exact
 from ..errors import InvalidParameterError
 from ..lift_data import (
     DEFAULT_ATTRIBUTION_WINDOW,
@@ -434,7 +435,9 @@ def _open_with_noise(
     opened; the others are never revealed. The opened total is the true total plus
     both parties' draws. A party knows its own draw, so what it learns is the true
     total plus the *other* party's draw: epsilon-DP against each party, and against
-    anyone who reads the result.
+    anyone who reads the result. Each draw is exact
+    (:func:`~privlab.dp.exact.discrete_laplace_exact`, scale ``sensitivity / epsilon``
+    as a fraction): whole-number arithmetic only, no floating-point rounding.
     """
     chosen = [(group, metric) for group in GROUPS for metric in noise]
     noise_rng = rng.generator()  # ChaCha20 keyed by the protocol's stream: cryptographic noise
@@ -445,7 +448,8 @@ def _open_with_noise(
     for index, party in enumerate(PARTIES):
         for (group, metric), sharing in zip(chosen, sharings, strict=True):
             epsilon, sensitivity = noise[metric]
-            draw = int(discrete_laplace_noise(epsilon, sensitivity=sensitivity, rng=noise_rng))
+            scale = Fraction(sensitivity) / Fraction(epsilon)
+            draw = discrete_laplace_exact(scale, rng=noise_rng)
             draws[party][group][metric] = draw
             own = sharing[index]
             noisy = (own.value + np.array(draw, dtype=np.int64).astype(np.uint64)).astype(np.uint64)
@@ -536,7 +540,7 @@ def secure_lift(
     noise_before_opening : dict or None
         ``{metric: (epsilon, sensitivity)}`` for some of ``converters``,
         ``conversions`` and ``value``: open only these totals, each party first
-        adding its own discrete Laplace draw (``epsilon``, ``sensitivity``) to
+        adding its own exact discrete Laplace draw (``epsilon``, ``sensitivity``) to
         its share, so that neither party ever sees an exact total. The other
         totals stay shared and are never opened. ``None`` (default): open all
         12 exact totals. :func:`privlab.lift_report.secure_dp_lift` chooses

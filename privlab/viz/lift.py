@@ -561,8 +561,12 @@ def differences(
     ``bob`` holds the one buyer's ``converters`` (1), ``conversions`` and
     ``value`` (cents): exactly what the two studies differ by. With
     ``epsilon=None`` the totals are released exactly; otherwise each release
-    draws discrete Laplace noise as :func:`~privlab.lift_report.dp_lift_report`
-    does (``epsilon / 3`` per metric).
+    gets the discrete Laplace noise of :func:`~privlab.lift_report.dp_lift_report`
+    (``epsilon / 3`` per metric). This is a simulation of 16,000 draws per
+    setting, so it uses the fast numpy sampler
+    (:func:`~privlab.dp.mechanisms.discrete_laplace_noise`): the same
+    distribution up to floating-point rounding, in under a millisecond, where
+    the exact sampler the report itself uses takes 0.3 to 1 s per setting.
 
     Examples
     --------
