@@ -76,6 +76,8 @@ def shape(name: str, value: Any, *, max_items: int = MAX_ITEMS) -> tuple[int, ..
     """A whole number >= 0 or a tuple of them, as a shape of at most ``max_items`` entries."""
     parts = value if isinstance(value, tuple) else (value,)
     allowed = "a whole number >= 0 or a tuple of them"
+    if name == "size":  # numpy's name: None means one number
+        allowed = "None, " + allowed
     if not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in parts):
         raise _fail(name, allowed, value)
     if any(p < 0 for p in parts):

@@ -69,6 +69,8 @@ from .dp.exact import discrete_laplace_exact
 from .errors import BudgetExceededError, InvalidParameterError
 from .lift_data import (
     DEFAULT_ATTRIBUTION_WINDOW,
+    MAX_PURCHASES,
+    MAX_VALUE_CAP,
     check_advertiser_table,
     check_publisher_table,
     lift_estimate,
@@ -214,8 +216,8 @@ def lift_sensitivities(max_purchases: int, value_cap: int) -> dict[str, int]:
     >>> lift_sensitivities(max_purchases=3, value_cap=20_000)
     {'converters': 1, 'conversions': 3, 'value': 60000}
     """
-    max_purchases = check.integer("max_purchases", max_purchases, low=1)
-    value_cap = check.integer("value_cap", value_cap, low=1)
+    max_purchases = check.integer("max_purchases", max_purchases, low=1, high=MAX_PURCHASES)
+    value_cap = check.integer("value_cap", value_cap, low=1, high=MAX_VALUE_CAP)
     return {"converters": 1, "conversions": max_purchases, "value": max_purchases * value_cap}
 
 
@@ -251,7 +253,9 @@ def noisy_total(
     """
     totals = check.count_array("true_total", true_total)
     epsilon = check.positive_number("epsilon", epsilon)
-    sensitivity = check.integer("sensitivity", sensitivity, low=1)
+    sensitivity = check.integer(
+        "sensitivity", sensitivity, low=1, high=MAX_PURCHASES * MAX_VALUE_CAP
+    )
     draws = check.integer("draws", draws, low=1, high=2)
     generator = check.rng(rng)
     scale = Fraction(sensitivity) / Fraction(epsilon)  # exact: no rounding in the noise scale
@@ -614,8 +618,8 @@ def _metric(metrics: Mapping[str, Any], group: str, key: str) -> Any:
 
 def _checked_metrics(metrics: Any, max_purchases: int, value_cap: int) -> dict[str, dict[str, int]]:
     """The released keys as ints >= 0, checked against each other and the caps."""
-    max_purchases = check.integer("max_purchases", max_purchases, low=1)
-    value_cap = check.integer("value_cap", value_cap, low=1)
+    max_purchases = check.integer("max_purchases", max_purchases, low=1, high=MAX_PURCHASES)
+    value_cap = check.integer("value_cap", value_cap, low=1, high=MAX_VALUE_CAP)
     _require_groups(metrics)
     totals = {}
     for group in GROUPS:

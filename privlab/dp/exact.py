@@ -109,14 +109,7 @@ def _rational(name: str, value: Any, *, allow_zero: bool = False) -> Fraction:
 
 def _shape(size: Any) -> tuple[int, ...] | None:
     """``None`` stays ``None``; a whole number or a tuple of them becomes a shape."""
-    allowed = "None, a whole number >= 0 or a tuple of them"
-    if size is None:
-        return None
-    parts = size if isinstance(size, tuple) else (size,)
-    for part in parts:
-        if isinstance(part, bool) or not isinstance(part, numbers.Integral) or part < 0:
-            raise InvalidParameterError(f"size must be {allowed}; got {size!r}.")
-    return tuple(int(part) for part in parts)
+    return None if size is None else check.shape("size", size)
 
 
 def _randomness(rng: Any) -> Randomness:
@@ -549,6 +542,7 @@ def exact_clipped_sum(values: Any, lower: int, upper: int, epsilon: Any, *, rng:
 # --------------------------------------------------------------------------
 
 _GRID = 2**53  # u is drawn from {1, 2, ..., 2**53} / 2**53
+MAX_FLOAT_SCALE = 1e300  # a larger float scale overflows: -scale * log(u) reaches 745 scales
 
 
 def _textbook_output(value: float, scale: float, sign: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -586,7 +580,7 @@ def textbook_laplace(
     (2, 3)
     """
     value = check.real_number("value", value)
-    scale = check.positive_number("scale", scale)
+    scale = check.positive_number("scale", scale, high=MAX_FLOAT_SCALE)
     shape = _shape(size)
     generator = check.rng(rng)
     count = 1 if shape is None else math.prod(shape)
@@ -630,7 +624,7 @@ def could_come_from(outputs: Any, value: float, scale: float) -> np.ndarray:
     """
     outputs = check.real_array("outputs", outputs)
     value = check.real_number("value", value)
-    scale = check.positive_number("scale", scale)
+    scale = check.positive_number("scale", scale, high=MAX_FLOAT_SCALE)
     flat = outputs.ravel()
     possible = _reachable(flat, value, scale, +1.0) | _reachable(flat, value, scale, -1.0)
     return possible.reshape(outputs.shape)
@@ -691,7 +685,7 @@ def float_leak(
     """
     value_a = check.real_number("value_a", value_a)
     value_b = check.real_number("value_b", value_b)
-    scale = check.positive_number("scale", scale)
+    scale = check.positive_number("scale", scale, high=MAX_FLOAT_SCALE)
     samples = check.integer("samples", samples, low=1, high=10_000_000)
     outputs = textbook_laplace(value_a, scale, size=samples, rng=rng)
     return float(np.mean(~could_come_from(outputs, value_b, scale)))

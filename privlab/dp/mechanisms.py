@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate as check
+from ..errors import InvalidParameterError
 
 __all__ = [
     "discrete_laplace_noise",
@@ -163,9 +164,10 @@ def discrete_laplace_noise(
     """
     epsilon = check.positive_number("epsilon", epsilon)
     sensitivity = check.integer("sensitivity", sensitivity, low=1)
+    shape = None if size is None else check.shape("size", size)
     generator = check.rng(rng)
     success = -math.expm1(-epsilon / sensitivity)  # 1 - exp(-eps/Delta), accurate for small eps
-    draws = generator.geometric(success, size=size) - generator.geometric(success, size=size)
+    draws = generator.geometric(success, size=shape) - generator.geometric(success, size=shape)
     return draws if size is not None else int(draws)
 
 
@@ -183,7 +185,7 @@ def discrete_laplace_pmf(k: Any, loc: int, epsilon: float, *, sensitivity: int =
     """
     k = check.integer_array("k", k)
     was_scalar = k.ndim == 0
-    loc = check.integer("loc", loc)
+    loc = check.integer("loc", loc, low=-(2**62), high=2**62)
     epsilon = check.positive_number("epsilon", epsilon)
     sensitivity = check.integer("sensitivity", sensitivity, low=1)
     a = math.exp(-epsilon / sensitivity)
@@ -238,6 +240,8 @@ def expected_absolute_error(
     >>> round(expected_absolute_error(0.5, discrete=True), 3)
     1.919
     """
+    if not isinstance(discrete, (bool, np.bool_)):
+        raise InvalidParameterError(f"discrete must be True or False; got {discrete!r}.")
     scale = laplace_scale(sensitivity, epsilon)
     if not discrete:
         return scale
@@ -362,7 +366,7 @@ def simulate_randomized_response(
     >>> round(float(estimates.mean()), 2), round(float(raw.mean()), 2)
     (0.3, 0.41)
     """
-    respondents = check.integer("respondents", respondents, low=1)
+    respondents = check.integer("respondents", respondents, low=1, high=check.MAX_ITEMS)
     true_proportion = check.unit_interval(
         "true_proportion", true_proportion, include_zero=True, include_one=True
     )

@@ -91,6 +91,7 @@ from ..errors import InvalidParameterError
 from ..lift_data import (
     DEFAULT_ATTRIBUTION_WINDOW,
     GRACE,
+    MAX_PURCHASES,
     check_advertiser_table,
     check_publisher_table,
 )
@@ -206,7 +207,7 @@ def pad_purchases(advertiser: Mapping[str, Any], max_purchases: int = 4) -> Padd
     (['al', 'bo'], [[100, 0], [200, 250]], [[1, 0], [1, 1]])
     """
     table = check_advertiser_table(advertiser)
-    slots = check.integer("max_purchases", max_purchases, low=1)
+    slots = check.integer("max_purchases", max_purchases, low=1, high=MAX_PURCHASES)
     ids, person = np.unique(table["id"], return_inverse=True)
     order = np.lexsort((table["event_ts"], person))  # by person, then by time
     person, when, value = person[order], table["event_ts"][order], table["value"][order]
