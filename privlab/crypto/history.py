@@ -48,7 +48,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -170,7 +170,9 @@ class StoredMessage:
 
     def expired(self, now: float) -> bool:
         """True from the moment ``now`` reaches ``expires_at`` (exactly then, not a tick later)."""
-        now = check.real_number("now", now)
+        return self._expired(check.real_number("now", now))
+
+    def _expired(self, now: float) -> bool:
         return self.expires_at is not None and now >= self.expires_at
 
 
@@ -393,7 +395,7 @@ class ChatStore:
         now = self.now()
         gone = 0
         for chat in self._chats.values():
-            kept = [m for m in chat.messages if not m.expired(now)]
+            kept = [m for m in chat.messages if not m._expired(now)]
             gone += len(chat.messages) - len(kept)
             chat.messages = kept
         return gone
@@ -415,7 +417,7 @@ class ChatStore:
             "default_timer": self._default_timer,
             "next_id": self._next_id,
             "chats": {name: chat.timer for name, chat in self._chats.items()},
-            "messages": [asdict(m) for m in self.messages()],
+            "messages": [dict(vars(m)) for m in self.messages()],  # its fields are plain values
         }
         return json.dumps(history, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -499,7 +501,7 @@ class ChatStore:
         now = self._move_forward(max(history["saved_at"], told))
         chats = {name: _Chat(timer) for name, timer in history["chats"].items()}
         for message in history["messages"]:
-            if not message.expired(now):
+            if not message._expired(now):
                 chats[message.chat].messages.append(message)
         self._chats = chats
         self._default_timer = history["default_timer"]
