@@ -72,18 +72,26 @@ def _int_range(low: int | None, high: int | None) -> str:
 MAX_ITEMS = 10**8
 
 
-def shape(name: str, value: Any, *, max_items: int = MAX_ITEMS) -> tuple[int, ...]:
-    """A whole number >= 0 or a tuple of them, as a shape of at most ``max_items`` entries."""
+def shape(name: str, value: Any) -> tuple[int, ...]:
+    """A whole number >= 0 or a tuple of them, as a shape of at most ``MAX_ITEMS`` entries."""
+    return _shape(name, value, "a whole number >= 0 or a tuple of them")
+
+
+def size(name: str, value: Any) -> tuple[int, ...] | None:
+    """numpy's ``size``: ``None`` (one number) or a shape, as :func:`shape` checks it."""
+    if value is None:
+        return None
+    return _shape(name, value, "None, a whole number >= 0 or a tuple of them")
+
+
+def _shape(name: str, value: Any, allowed: str) -> tuple[int, ...]:
     parts = value if isinstance(value, tuple) else (value,)
-    allowed = "a whole number >= 0 or a tuple of them"
-    if name == "size":  # numpy's name: None means one number
-        allowed = "None, " + allowed
     if not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in parts):
         raise _fail(name, allowed, value)
     if any(p < 0 for p in parts):
         raise _fail(name, allowed, value)
-    if math.prod(int(p) for p in parts) > max_items:
-        raise _fail(name, f"a shape of at most {max_items:,} entries", value)
+    if math.prod(int(p) for p in parts) > MAX_ITEMS:
+        raise _fail(name, f"a shape of at most {MAX_ITEMS:,} entries", value)
     return tuple(int(p) for p in parts)
 
 

@@ -107,11 +107,6 @@ def _rational(name: str, value: Any, *, allow_zero: bool = False) -> Fraction:
     return exact
 
 
-def _shape(size: Any) -> tuple[int, ...] | None:
-    """``None`` stays ``None``; a whole number or a tuple of them becomes a shape."""
-    return None if size is None else check.shape("size", size)
-
-
 def _randomness(rng: Any) -> Randomness:
     """Turn ``rng`` into a source of fair uniform integers.
 
@@ -315,7 +310,7 @@ def discrete_laplace_exact(scale: Any, *, size: Size = None, rng: Any = None) ->
     True
     """
     scale = _rational("scale", scale)
-    shape = _shape(size)
+    shape = check.size("size", size)
     source = _randomness(rng)
     return _draw(lambda: _discrete_laplace(source, scale.denominator, scale.numerator), shape)
 
@@ -371,7 +366,7 @@ def discrete_gaussian_exact(sigma_squared: Any, *, size: Size = None, rng: Any =
     array([-2,  0,  1,  3,  1,  0])
     """
     sigma_squared = _rational("sigma_squared", sigma_squared)
-    shape = _shape(size)
+    shape = check.size("size", size)
     source = _randomness(rng)
     return _draw(lambda: _discrete_gaussian(source, sigma_squared), shape)
 
@@ -581,7 +576,7 @@ def textbook_laplace(
     """
     value = check.real_number("value", value)
     scale = check.positive_number("scale", scale, high=MAX_FLOAT_SCALE)
-    shape = _shape(size)
+    shape = check.size("size", size)
     generator = check.rng(rng)
     count = 1 if shape is None else math.prod(shape)
     sign = np.where(generator.integers(0, 2, size=count) == 1, -1.0, 1.0)

@@ -164,7 +164,7 @@ def discrete_laplace_noise(
     """
     epsilon = check.positive_number("epsilon", epsilon)
     sensitivity = check.integer("sensitivity", sensitivity, low=1)
-    shape = None if size is None else check.shape("size", size)
+    shape = check.size("size", size)
     generator = check.rng(rng)
     success = -math.expm1(-epsilon / sensitivity)  # 1 - exp(-eps/Delta), accurate for small eps
     draws = generator.geometric(success, size=shape) - generator.geometric(success, size=shape)
