@@ -9,7 +9,7 @@ It measures
 1. ``import privlab`` in a fresh interpreter (median of 7 runs);
 2. each notebook in ``notebooks/``: Run-All time and the kernel's peak memory,
    and whether any cell raised (cells tagged ``raises-exception`` may);
-3. each widget demo in ``privlab.widgets.DEMOS``: time per control change;
+3. each widget demo of every lesson (``privlab.lessons.all_demos()``): time per control change;
 4. each demo in each lesson, in JupyterLab in Chromium: the time from a key
    press on its slider to the redrawn chart (``plotly_afterplot``).
 
@@ -128,7 +128,7 @@ def bench_secure_lift() -> list[Row]:
     """The MPC stage of Private Lift (share, attribute, aggregate, open) on matched rows."""
     import numpy as np
 
-    from privlab.mpc import lift
+    from privlab.lift import secure as lift
     from privlab.mpc.network import Network
 
     generator = np.random.default_rng(0)
@@ -269,16 +269,10 @@ def bench_notebook(path: Path) -> list[Row]:
 
 def bench_widgets() -> list[Row]:
     budget = f"median < {CHANGE_MS} ms"
-    try:
-        import privlab.widgets as widgets
-    except ModuleNotFoundError as error:
-        if error.name != "privlab.widgets":
-            raise
-        return [("widget demos", "`privlab.widgets` does not exist yet", budget, None)]
-    if not hasattr(widgets, "DEMOS"):
-        return [("widget demos", "`privlab.widgets.DEMOS` does not exist yet", budget, None)]
+    from privlab.lessons import all_demos
+
     rows: list[Row] = []
-    for name, factory in widgets.DEMOS.items():
+    for name, factory in all_demos().items():
         label = f"widget `{name}`: one change"
         try:
             demo = factory()
@@ -377,7 +371,7 @@ def main() -> int:
             rows.append((f"`{path.name}`", result, "runs", False))
     try:
         rows += bench_widgets()
-    except Exception as error:  # e.g. privlab.widgets fails to import
+    except Exception as error:  # e.g. a lesson's demos fail to import
         traceback.print_exc()
         rows.append(("widget demos", f"failed: {type(error).__name__}: {error}", "runs", False))
 

@@ -7,12 +7,16 @@ The core modules are plain Python, NumPy and PyNaCl, small enough to read:
   products, private set intersection).
 * :mod:`privlab.fl`: on-device (federated) learning, its attacks and defences.
 * :mod:`privlab.crypto`: end-to-end encrypted messaging and backups with PyNaCl.
+* :mod:`privlab.lift`: Private Lift, an ad campaign's lift measured by an
+  advertiser and a publisher who do not show each other their data.
 
-``privlab.dp`` loads with the package. ``privlab.mpc``, ``privlab.fl`` and
-``privlab.crypto`` (which also need PyNaCl), charts (:mod:`privlab.viz`),
-widgets (:mod:`privlab.widgets`) and exercise checks (:mod:`privlab.exercises`)
-load only when a lesson asks for them (``from privlab import mpc``), so
-``import privlab`` stays light.
+What each lesson adds (charts, demos, exercise checks) lives in
+:mod:`privlab.lessons`, one folder per lesson; the core never imports it.
+
+``privlab.dp`` loads with the package. ``privlab.mpc``, ``privlab.fl``,
+``privlab.crypto`` and ``privlab.lift`` (which also need PyNaCl) load only when
+a lesson asks for them (``from privlab import mpc``), so ``import privlab``
+stays light.
 """
 
 from __future__ import annotations
@@ -40,8 +44,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``privlab.mpc`` and ``privlab.fl`` on first use: ``import privlab`` stays light."""
-    if name in ("mpc", "fl", "crypto"):
+    """Load the parts that need PyNaCl on first use: ``import privlab`` stays light."""
+    if name in ("mpc", "fl", "crypto", "lift"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -63,5 +67,6 @@ __all__ = [
     "crypto",
     "dp",
     "fl",
+    "lift",
     "mpc",
 ]

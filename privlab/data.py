@@ -6,9 +6,8 @@ also written to ``data/`` as CSV (``python -m privlab.data`` rewrites them)
 for learners who want to open it in a spreadsheet.
 
 * :func:`ad_campaign` (lesson 01) and :func:`campaign_purchases` (lesson 02);
-* :func:`lift_study` (lesson 04): a publisher's and an advertiser's tables for
-  measuring an ad's lift, with the oracle :func:`lift_metrics` and
-  :func:`lift_estimate` (defined in :mod:`privlab.lift_data`).
+* the Private Lift study of lesson 04 lives in :mod:`privlab.lift.study`; its
+  two tables are written to ``data/`` from here too.
 """
 
 from __future__ import annotations
@@ -21,43 +20,18 @@ from typing import Any
 import numpy as np
 
 from . import _validate as check
-from .lift_data import (
-    LIFT_ADVERTISER_FILE,
-    LIFT_PUBLISHER_FILE,
-    LIFT_SEED,
-    LiftStudy,
-    LiftTruth,
-    check_advertiser_table,
-    check_publisher_table,
-    is_attributed,
-    lift_estimate,
-    lift_metrics,
-    lift_study,
-    per_user_lift,
-)
+from .lift.study import LIFT_ADVERTISER_FILE, LIFT_PUBLISHER_FILE, lift_study
 
 __all__ = [
     "AD_CAMPAIGN_FILE",
     "AD_CAMPAIGN_SEED",
     "CAMPAIGNS",
     "COLUMNS",
-    "LIFT_ADVERTISER_FILE",
-    "LIFT_PUBLISHER_FILE",
-    "LIFT_SEED",
     "PURCHASES_FILE",
     "PURCHASES_SEED",
-    "LiftStudy",
-    "LiftTruth",
     "ad_campaign",
     "campaign_purchases",
-    "check_advertiser_table",
-    "check_publisher_table",
     "head",
-    "is_attributed",
-    "lift_estimate",
-    "lift_metrics",
-    "lift_study",
-    "per_user_lift",
     "to_csv",
     "write_data_files",
 ]

@@ -88,7 +88,7 @@ JUNK = st.one_of(
 
 def assert_usable_feedback(feedback: object, statuses: tuple[str, ...] = ()) -> None:
     """A check's answer to junk: real feedback that shows, in one of ``statuses`` if given."""
-    from privlab.exercises import Feedback
+    from privlab.lessons.kit.feedback import Feedback
 
     assert isinstance(feedback, Feedback), feedback
     assert repr(feedback) and feedback._repr_html_()

@@ -4,7 +4,7 @@ The test is generated, not written call by call:
 
 1. It lists every public function, and every public method (and ``__init__``) of
    every public class, in the core: ``privlab.dp``, ``mpc``, ``fl``, ``crypto``,
-   ``lift_data``, ``lift_report``, ``data`` and ``randomness``.
+   ``lift``, ``data`` and ``randomness``.
 2. It runs the docstring examples and records the first call each example makes
    of each of them: a call known to be valid. The few without an example get
    one from ``EXTRA_CALLS`` below. A public name with neither fails the test.
@@ -56,8 +56,7 @@ CORE = (
     "privlab.mpc",
     "privlab.fl",
     "privlab.crypto",
-    "privlab.lift_data",
-    "privlab.lift_report",
+    "privlab.lift",
     "privlab.data",
     "privlab.randomness",
 )

@@ -309,7 +309,7 @@ def test_a_requirement_of_a_requirement_is_not_covered():
 
 
 def test_magics_are_left_out_of_notebook_code():
-    code = cell_python("%load_ext privlab.exercises\n!pip install foo\n%time x = 1\nimport numpy\n")
+    code = cell_python("%load_ext privlab.lessons\n!pip install foo\n%time x = 1\nimport numpy\n")
     assert imported_modules(code) == [("privlab", 1), ("numpy", 4)]
     code = cell_python("%%solution\nimport plotly.express as px\n")
     assert imported_modules(code) == [("plotly", 2)]

@@ -9,21 +9,21 @@ import numpy as np
 import pytest
 from test_exact import chi_square_fits
 
-import privlab.mpc.lift as lift_protocol
+import privlab.lift.secure as lift_protocol
 from privlab.dp import PrivacyAccountant
 from privlab.dp.audit import audit_epsilon
 from privlab.dp.exact import discrete_laplace_exact
 from privlab.dp.mechanisms import discrete_laplace_pmf
 from privlab.errors import BudgetExceededError, InvalidParameterError, ReleaseConflictError
-from privlab.lift_data import lift_study
-from privlab.lift_report import (
+from privlab.lift.report import (
     audience_gate,
     dp_lift_report,
     lift_sensitivities,
     noisy_total,
     secure_dp_lift,
 )
-from privlab.mpc import secure_lift
+from privlab.lift.secure import secure_lift
+from privlab.lift.study import lift_study
 
 MAX_PURCHASES = 3
 VALUE_CAP = 20_000

@@ -168,8 +168,8 @@ def test_the_noise_generator_is_the_chacha20_of_rfc_8439():
 def test_noise_without_a_seed_creates_no_pcg64(monkeypatch):
     """Release paths with rng=None: counts, Laplace, randomized response, DP-FedAvg, lift."""
     from privlab.fl.dp import dp_fedavg_average
-    from privlab.lift_data import lift_study
-    from privlab.lift_report import secure_dp_lift
+    from privlab.lift.report import secure_dp_lift
+    from privlab.lift.study import lift_study
 
     study = lift_study(population=300, rng=1)  # public data: seeded
 

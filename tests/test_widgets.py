@@ -16,8 +16,11 @@ import plotly.graph_objects as go
 import pytest
 
 from privlab import InvalidParameterError
-from privlab.viz import dp as charts
-from privlab.widgets import DEMOS, Demo, updating
+from privlab.lessons import all_demos
+from privlab.lessons.kit.demo import Demo, updating
+from privlab.lessons.noisy_counts import figures as charts
+
+DEMOS = all_demos()
 
 
 def figure_state(figure: go.FigureWidget) -> str:
@@ -120,7 +123,7 @@ def test_neighbours_chart_ratio_stays_within_the_bound():
 def test_a_typed_starting_value_becomes_a_slider_stop():
     demo = DEMOS["neighbours"]()
     assert 0.25 not in [value for _label, value in demo.controls[0].options]
-    from privlab.widgets import neighbours_demo, randomized_response_demo
+    from privlab.lessons.noisy_counts.demos import neighbours_demo, randomized_response_demo
 
     assert neighbours_demo(epsilon=0.25).controls[0].value == 0.25
     survey = randomized_response_demo(respondents=1500, true_share=0.35)
@@ -130,12 +133,12 @@ def test_a_typed_starting_value_becomes_a_slider_stop():
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: __import__("privlab.widgets").widgets.neighbours_demo(epsilon=-1),
-        lambda: __import__("privlab.widgets").widgets.neighbours_demo(epsilon=100),
-        lambda: __import__("privlab.widgets").widgets.noise_scale_demo(epsilon="big"),
-        lambda: __import__("privlab.widgets").widgets.randomized_response_demo(respondents=2),
-        lambda: __import__("privlab.widgets").widgets.randomized_response_demo(true_share=1.5),
-        lambda: __import__("privlab.widgets").widgets.noisy_releases_demo(true_count=-5),
+        lambda: DEMOS["neighbours"](epsilon=-1),
+        lambda: DEMOS["neighbours"](epsilon=100),
+        lambda: DEMOS["noise_scale"](epsilon="big"),
+        lambda: DEMOS["randomized_response"](respondents=2),
+        lambda: DEMOS["randomized_response"](true_share=1.5),
+        lambda: DEMOS["noisy_releases"](true_count=-5),
         lambda: charts.neighbours_figure(0),
         lambda: charts.neighbours_figure(1.0, count=0),
         lambda: charts.noise_scale_figure(float("nan")),

@@ -17,10 +17,13 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 import pytest
 
-from privlab.viz import lift as lift_charts
-from privlab.widgets import DEMOS, Demo, environment_check
-from privlab.widgets._demo import row_height
-from privlab.widgets.lift import RELEASES
+from privlab.lessons import all_demos
+from privlab.lessons.kit.demo import Demo, row_height
+from privlab.lessons.private_lift import figures as lift_charts
+from privlab.lessons.private_lift.demos import RELEASES
+from privlab.lessons.start_here.demos import environment_check
+
+DEMOS = all_demos()
 
 LAYOUT_DEMOS = (
     # lesson 01

@@ -22,9 +22,13 @@ from privlab.fl.digits import load_digits, split_iid, train_test_split
 from privlab.fl.dp import clip_update, dp_fedavg_epsilon, noisy_sum
 from privlab.fl.fedavg import fedavg, local_sgd
 from privlab.fl.model import initial_parameters
-from privlab.viz.style import AXIS_TITLE_AREA, BAR_TEXT_SIZE
-from privlab.widgets import DEMOS, beaver_demo, tradeoff_demo
-from privlab.widgets import fl as fl_demos
+from privlab.lessons import all_demos
+from privlab.lessons.kit.style import AXIS_TITLE_AREA, BAR_TEXT_SIZE
+from privlab.lessons.on_device_learning import demos as fl_demos
+from privlab.lessons.on_device_learning.demos import tradeoff_demo
+from privlab.lessons.secret_sharing.demos import beaver_demo
+
+DEMOS = all_demos()
 
 RING = 2**64
 LESSON_DEMOS = ("shares", "class_average", "shamir", "beaver", "cost")

@@ -25,8 +25,6 @@ The package is split into small modules, each readable on its own:
   share, found by comparing Diffie-Hellman blinded points.
 * :mod:`~privlab.mpc.compare`: secure comparison of shared numbers (is x > y?),
   with the dealer's random bits and a bit-by-bit subtraction circuit.
-* :mod:`~privlab.mpc.lift`: Private Lift, an ad study's totals per group from
-  a publisher's and an advertiser's tables, without joining them.
 
 Randomness is cryptographic (from the operating system) unless a seed is given; seeds are
 for lessons and tests only, since anyone who knows the seed can recompute
@@ -42,10 +40,9 @@ Examples
 
 from __future__ import annotations
 
-from . import additive, compare, lift, network, protocols, psi, ring, shamir
+from . import additive, compare, network, protocols, psi, ring, shamir
 from .additive import AdditiveShare, reconstruct_additive, share_additive
 from .compare import secure_greater_than, secure_is_positive
-from .lift import LiftResult, PaddedPurchases, pad_purchases, secure_lift
 from .network import Message, Network, Party
 from .protocols import (
     BeaverTriple,
@@ -107,12 +104,10 @@ __all__ = [
     "AdditiveShare",
     "BeaverTriple",
     "Dealer",
-    "LiftResult",
     "Message",
     "NaiveJoin",
     "Network",
     "PSIResult",
-    "PaddedPurchases",
     "Party",
     "ProtocolResult",
     "ShamirShare",
@@ -126,11 +121,9 @@ __all__ = [
     "evaluate_polynomial",
     "hash_to_point",
     "lagrange_coefficients",
-    "lift",
     "naive_join",
     "network",
     "open_shares",
-    "pad_purchases",
     "private_intersection",
     "protocol_cost",
     "protocols",
@@ -146,7 +139,6 @@ __all__ = [
     "secure_dot_product",
     "secure_greater_than",
     "secure_is_positive",
-    "secure_lift",
     "secure_mean",
     "secure_product",
     "secure_sum",

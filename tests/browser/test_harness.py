@@ -31,8 +31,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 BROKEN_DEMO = '''
 import plotly.graph_objects as go
-from privlab.widgets import Demo
-from privlab.widgets._demo import epsilon_slider
+from privlab.lessons.kit.demo import Demo
+from privlab.lessons.kit.demo import epsilon_slider
 
 
 def broken_demo(kind):
@@ -83,7 +83,8 @@ def test_voila_shows_charts_as_they_are_after_the_run(tmp_path, page):
     notebook = write_notebook(
         tmp_path,
         "changed.ipynb",
-        "from privlab.widgets import DEMOS\ndemos = {name: make() for name, make in DEMOS.items()}",
+        "from privlab.lessons import all_demos\n"
+        "demos = {name: make() for name, make in all_demos().items()}",
         "import ipywidgets\nipywidgets.VBox(list(demos.values()))",
         "for demo in demos.values():\n"
         "    slider = demo.controls[0]\n"
@@ -125,7 +126,7 @@ figure
 """
 
 ANSWER_SHOWN = """
-from privlab.exercises import Feedback, Folded
+from privlab.lessons.kit.feedback import Feedback, Folded
 display(Folded(Feedback("Exercise 1", "correct", "the folded answer")))
 display(Feedback("Exercise 2", "correct", "an answer in plain sight"))
 """

@@ -1,0 +1,1 @@
+"""Lesson 07, `07-backups-and-disappearing-messages.ipynb`: its charts, demos and checks."""

@@ -1,0 +1,1 @@
+"""What every lesson shares: feedback for checks, the demo frame, the chart style."""

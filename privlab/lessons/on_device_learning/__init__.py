@@ -1,0 +1,1 @@
+"""Lesson 05, `05-on-device-learning.ipynb`: its charts, demos and checks."""

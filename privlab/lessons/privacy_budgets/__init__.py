@@ -1,0 +1,1 @@
+"""Lesson 02, `02-privacy-budgets.ipynb`: its charts, demos and checks."""

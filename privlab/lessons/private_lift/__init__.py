@@ -1,0 +1,1 @@
+"""Lesson 04, `04-private-lift.ipynb`: its charts, demos and checks."""

@@ -1,0 +1,1 @@
+"""Lesson 03, `03-secret-sharing.ipynb`: its charts, demos and checks."""
