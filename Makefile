@@ -103,7 +103,7 @@ test bench: export PYDEVD_DISABLE_FILE_VALIDATION := 1
 test: export PRIVLAB_CHROMIUM := $(CHROMIUM)
 test: lint browser
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --doctest-glob=README.md \
-	  tests privlab notebooks README.md
+	  notebooks tests privlab README.md
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
