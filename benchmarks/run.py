@@ -356,6 +356,18 @@ def markdown(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def code_size_table() -> str:
+    """The package's size and where its key ideas stand (``scripts/code_size.py``).
+
+    Reported beside the budgets, not counted among them: these are targets of
+    the library's layout, not of its speed.
+    """
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import code_size
+
+    return code_size.markdown(code_size.rows())
+
+
 def main() -> int:
     rows = bench_import()
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -392,14 +404,18 @@ def main() -> int:
         + bench_backup()
     )
     table = markdown(rows)
+    sizes = code_size_table()
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = (
         f"# Benchmark results\n\n{when}; Python {platform.python_version()}; "
         f"{os.cpu_count()} CPU cores; {platform.system()} {platform.machine()}.\n"
         "Made by `make bench`; see README.md in this folder.\n"
     )
-    (ROOT / "benchmarks" / "results.md").write_text(f"{header}\n{table}\n", encoding="utf-8")
+    (ROOT / "benchmarks" / "results.md").write_text(
+        f"{header}\n{table}\n\n## Code size\n\n{sizes}\n", encoding="utf-8"
+    )
     print(table)
+    print(sizes)
 
     failed = [row for row in rows if row[3] is False]
     for measurement, result, budget, _ in failed:

@@ -172,7 +172,7 @@ def rows() -> list[tuple[str, str, str, bool]]:
         size = lines_under(folder)
         table.append(
             (
-                f"lesson folder `{name}`",
+                f"the lessons' shared kit `{name}`" if name == "kit" else f"lesson folder `{name}`",
                 f"{size:,}",
                 f"at most {LESSON_LINES:,}",
                 size <= LESSON_LINES,
