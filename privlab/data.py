@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _validate as check
+from . import _guard as check
 from .lift.study import LIFT_ADVERTISER_FILE, LIFT_PUBLISHER_FILE, lift_study
 
 __all__ = [

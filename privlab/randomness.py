@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _validate
+from . import _guard
 from .errors import InvalidParameterError
 
 __all__ = ["KEY_BYTES", "SecretRandom", "secret_random", "unpredictable_generator"]
@@ -109,7 +109,7 @@ class SecretRandom:
 
     def bytes(self, size: int) -> bytes:
         """``size`` random bytes; the key moves on."""
-        return self._draw(_validate.integer("size", size, low=0, high=8 * _validate.MAX_ITEMS))
+        return self._draw(_guard.integer("size", size, low=0, high=8 * _guard.MAX_ITEMS))
 
     def _draw(self, size: int) -> bytes:
         from nacl.utils import randombytes_deterministic
@@ -120,7 +120,7 @@ class SecretRandom:
 
     def uint64(self, shape: tuple[int, ...]) -> np.ndarray:
         """Uniform whole numbers from 0 to ``2**64 - 1`` (little-endian 8-byte words)."""
-        shape = _validate.shape("shape", shape)
+        shape = _guard.shape("shape", shape)
         return self._words(math.prod(shape)).reshape(shape)
 
     def _words(self, count: int) -> np.ndarray:
@@ -134,8 +134,8 @@ class SecretRandom:
         accepted value is equally likely (unlike ``word % bound``), and more than
         half are accepted.
         """
-        bound = _validate.integer("bound", bound, low=2, high=2**63)
-        shape = _validate.shape("shape", shape)
+        bound = _guard.integer("bound", bound, low=2, high=2**63)
+        shape = _guard.shape("shape", shape)
         count = math.prod(shape)
         shift = np.uint64(64 - (bound - 1).bit_length())
         out = np.empty(count, dtype=np.int64)

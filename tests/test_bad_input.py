@@ -49,6 +49,7 @@ import numpy as np
 import pytest
 
 import privlab
+from privlab import _guard
 from privlab.errors import InvalidParameterError, PrivlabError
 
 CORE = (
@@ -104,6 +105,7 @@ def public_callables() -> dict[str, Callable[..., Any]]:
 
 
 PUBLIC = public_callables()
+GUARDED = _guard.guard()(lambda: None).__code__  # the code of every guard's door
 
 
 # --- 2. A valid call of each ------------------------------------------------------------
@@ -111,14 +113,17 @@ PUBLIC = public_callables()
 
 def record_doctest_calls() -> dict[str, dict[str, Any]]:
     """The arguments of the first call each docstring example makes of each public name."""
-    targets = {function.__code__: name for name, function in PUBLIC.items()}
+    targets = {inspect.unwrap(function).__code__: name for name, function in PUBLIC.items()}
     calls: dict[str, dict[str, Any]] = {}
 
     def watch(frame: types.FrameType, event: str, _arg: Any) -> None:
         name = targets.get(frame.f_code)
         if event != "call" or name is None or name in calls:
             return
-        if frame.f_back is None or not frame.f_back.f_code.co_filename.startswith("<doctest"):
+        caller = frame.f_back
+        if caller is not None and caller.f_code is GUARDED:
+            caller = caller.f_back  # the guard at the door; who called it?
+        if caller is None or not caller.f_code.co_filename.startswith("<doctest"):
             return  # only calls written in an example, not the package's inner calls
         calls[name] = copy.deepcopy(dict(frame.f_locals))
 
@@ -463,9 +468,9 @@ def _unchecked_log(epsilon: float, label: str = "x") -> float:
 
 
 def _checked_log(epsilon: float, label: str = "x") -> float:
-    from privlab import _validate
+    from privlab import _guard
 
-    epsilon = _validate.positive_number("epsilon", epsilon)
+    epsilon = _guard.positive_number("epsilon", epsilon)
     if not isinstance(label, str):
         raise InvalidParameterError(f"label must be a string; got {label!r}.")
     return math.log(epsilon) + len(label)

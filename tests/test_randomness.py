@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from nacl.public import PrivateKey
 
-from privlab import _validate as check
+from privlab import _guard as check
 from privlab import dp, mpc
 from privlab.errors import InvalidParameterError
 from privlab.fl.secagg import secure_aggregate

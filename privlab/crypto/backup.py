@@ -67,7 +67,7 @@ import numpy as np
 from nacl.exceptions import CryptoError
 from nacl.secret import Aead
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import BackupFormatError, DecryptionError, InvalidParameterError
 from ..randomness import secret_random
 

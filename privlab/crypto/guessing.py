@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import nacl.utils
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError
 from .backup import COSTS, KEY_DIGITS, SALT_BYTES, _cost, derive_key
 

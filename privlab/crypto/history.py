@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import BackupFormatError, InvalidParameterError
 from . import backup as _backup
 

@@ -42,7 +42,7 @@ import numpy as np
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey, VerifyKey
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom, secret_random
 

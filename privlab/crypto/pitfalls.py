@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import DecryptionError, InvalidParameterError
 
 __all__ = [

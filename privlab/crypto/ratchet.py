@@ -85,7 +85,7 @@ import nacl.exceptions
 import numpy as np
 from nacl.public import PrivateKey
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import DecryptionError, InvalidParameterError, PrivlabError
 from .keys import (
     KEY_BYTES,

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import DecryptionError, InvalidParameterError
 
 __all__ = ["DEFAULT_BLOCK", "RelayRecord", "RelayServer", "pad", "unpad"]

@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError
 
 __all__ = [

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError, PrivlabError
 from .keys import Identity
 from .ratchet import Message, RatchetSession, RatchetState, start_chat

@@ -35,7 +35,7 @@ from typing import Any
 
 import nacl.pwhash.argon2id as argon2id
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError, VaultLockedError, WrongPasswordError
 from .backup import _cost, _key_bytes, _password_bytes
 

@@ -13,7 +13,8 @@ mechanisms and the accountant are importable from ``privlab.dp`` directly; the
 tools of lesson 02 are used through their modules (``dp.composition``,
 ``dp.audit``, ``dp.attacks``, ``dp.exact``, ``dp.gaussian``):
 
-* :mod:`~privlab.dp.mechanisms`: Laplace, discrete Laplace, randomized response.
+* :mod:`~privlab.dp.mechanisms`: Laplace and discrete Laplace noise, noisy counts.
+* :mod:`~privlab.dp.randomized_response`: local DP for a yes/no question.
 * :mod:`~privlab.dp.exact`: exact integer samplers for real releases, and why floats leak.
 * :mod:`~privlab.dp.gaussian`: the Gaussian mechanism, L2 sensitivity, exact privacy profile.
 * :mod:`~privlab.dp.sums`: clipped sums and means, histograms.
@@ -40,13 +41,15 @@ from .gaussian import analytic_gaussian_sigma, gaussian_mechanism
 from .mechanisms import (
     discrete_laplace_noise,
     discrete_laplace_pmf,
-    estimate_proportion,
     expected_absolute_error,
-    keep_probability,
     laplace_mechanism,
     laplace_pdf,
     laplace_scale,
     noisy_count,
+)
+from .randomized_response import (
+    estimate_proportion,
+    keep_probability,
     randomized_response,
     randomized_response_std_error,
     simulate_randomized_response,

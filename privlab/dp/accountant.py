@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import BudgetExceededError, InvalidParameterError, ReleaseConflictError
 
 __all__ = ["PrivacyAccountant", "Release", "budget_for"]

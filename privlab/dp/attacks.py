@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError
 from .mechanisms import noisy_count
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError
 from .gaussian import _delta_number, _epsilon_from_mu, _nonnegative_array, _shown
 from .mechanisms import _scalar_or_array

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError
 from .mechanisms import _scalar_or_array
 

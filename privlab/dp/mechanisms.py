@@ -4,8 +4,6 @@
   (Dwork, McSherry, Nissim and Smith, 2006).
 * :func:`noisy_count`: a count released with *discrete* Laplace noise, so the
   answer is a whole number ("118 buyers are reported as 120 or 114").
-* :func:`randomized_response` and :func:`estimate_proportion`: local DP for a
-  yes/no survey question (Warner, 1965).
 
 The samplers here use floating-point numpy draws: fast, and right for seeing and
 measuring the distributions, but not hardened against the floating-point
@@ -31,22 +29,28 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .._guard import (
+    BOOLEAN,
+    COUNTS,
+    POSITIVE,
+    REAL,
+    REALS,
+    RNG,
+    SIZE,
+    WHOLES,
+    guard,
+    whole,
+)
 from ..errors import InvalidParameterError
 
 __all__ = [
     "discrete_laplace_noise",
     "discrete_laplace_pmf",
-    "estimate_proportion",
     "expected_absolute_error",
-    "keep_probability",
     "laplace_mechanism",
     "laplace_pdf",
     "laplace_scale",
     "noisy_count",
-    "randomized_response",
-    "randomized_response_std_error",
-    "simulate_randomized_response",
 ]
 
 
@@ -60,6 +64,7 @@ def _scalar_or_array(array: np.ndarray, was_scalar: bool) -> Any:
 # --------------------------------------------------------------------------
 
 
+@guard(sensitivity=POSITIVE, epsilon=POSITIVE)
 def laplace_scale(sensitivity: float, epsilon: float) -> float:
     """Scale ``b`` of the Laplace noise that makes a query epsilon-DP.
 
@@ -73,11 +78,10 @@ def laplace_scale(sensitivity: float, epsilon: float) -> float:
     >>> laplace_scale(sensitivity=1, epsilon=0.5)
     2.0
     """
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    epsilon = check.positive_number("epsilon", epsilon)
     return sensitivity / epsilon
 
 
+@guard(x=REALS, loc=REAL, scale=POSITIVE)
 def laplace_pdf(x: Any, loc: float, scale: float) -> Any:
     """Density of the Laplace distribution, :math:`\\frac{1}{2b} e^{-|x - \\mu| / b}`.
 
@@ -86,13 +90,10 @@ def laplace_pdf(x: Any, loc: float, scale: float) -> Any:
     >>> round(laplace_pdf(0.0, loc=0.0, scale=1.0), 3)
     0.5
     """
-    x = check.real_array("x", x)
-    was_scalar = x.ndim == 0
-    loc = check.real_number("loc", loc)
-    scale = check.positive_number("scale", scale)
-    return _scalar_or_array(np.exp(-np.abs(x - loc) / scale) / (2 * scale), was_scalar)
+    return _scalar_or_array(np.exp(-np.abs(x - loc) / scale) / (2 * scale), x.ndim == 0)
 
 
+@guard(value=REALS, sensitivity=POSITIVE, epsilon=POSITIVE, rng=RNG)
 def laplace_mechanism(
     value: Any,
     sensitivity: float,
@@ -127,12 +128,8 @@ def laplace_mechanism(
     >>> laplace_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, rng=7).shape
     (2,)
     """
-    value = check.real_array("value", value)
-    was_scalar = value.ndim == 0
-    scale = laplace_scale(sensitivity, epsilon)
-    generator = check.rng(rng)
-    noisy = value + generator.laplace(loc=0.0, scale=scale, size=value.shape)
-    return _scalar_or_array(noisy, was_scalar)
+    noisy = value + rng.laplace(loc=0.0, scale=sensitivity / epsilon, size=value.shape)
+    return _scalar_or_array(noisy, value.ndim == 0)
 
 
 # --------------------------------------------------------------------------
@@ -140,6 +137,7 @@ def laplace_mechanism(
 # --------------------------------------------------------------------------
 
 
+@guard(epsilon=POSITIVE, size=SIZE, sensitivity=whole(low=1), rng=RNG)
 def discrete_laplace_noise(
     epsilon: float,
     size: int | tuple[int, ...] | None = None,
@@ -162,15 +160,12 @@ def discrete_laplace_noise(
     >>> discrete_laplace_noise(1.0, size=5, rng=3)
     array([ 0,  0,  1, -1,  0])
     """
-    epsilon = check.positive_number("epsilon", epsilon)
-    sensitivity = check.integer("sensitivity", sensitivity, low=1)
-    shape = check.size("size", size)
-    generator = check.rng(rng)
     success = -math.expm1(-epsilon / sensitivity)  # 1 - exp(-eps/Delta), accurate for small eps
-    draws = generator.geometric(success, size=shape) - generator.geometric(success, size=shape)
+    draws = rng.geometric(success, size=size) - rng.geometric(success, size=size)
     return draws if size is not None else int(draws)
 
 
+@guard(k=WHOLES, loc=whole(-(2**62), 2**62), epsilon=POSITIVE, sensitivity=whole(low=1))
 def discrete_laplace_pmf(k: Any, loc: int, epsilon: float, *, sensitivity: int = 1) -> Any:
     """Probability that a noisy count centred on ``loc`` comes out as ``k``.
 
@@ -183,16 +178,12 @@ def discrete_laplace_pmf(k: Any, loc: int, epsilon: float, *, sensitivity: int =
     >>> round(discrete_laplace_pmf(118, loc=118, epsilon=1.0), 4)
     0.4621
     """
-    k = check.integer_array("k", k)
-    was_scalar = k.ndim == 0
-    loc = check.integer("loc", loc, low=-(2**62), high=2**62)
-    epsilon = check.positive_number("epsilon", epsilon)
-    sensitivity = check.integer("sensitivity", sensitivity, low=1)
     a = math.exp(-epsilon / sensitivity)
     pmf = (1 - a) / (1 + a) * np.power(a, np.abs(k - loc))
-    return _scalar_or_array(pmf, was_scalar)
+    return _scalar_or_array(pmf, k.ndim == 0)
 
 
+@guard(true_count=COUNTS, epsilon=POSITIVE, rng=RNG)
 def noisy_count(
     true_count: Any,
     epsilon: float,
@@ -217,12 +208,19 @@ def noisy_count(
     >>> noisy_count([118, 20_000], epsilon=0.5, rng=1)
     array([  119, 20001])
     """
-    counts = check.count_array("true_count", true_count)
-    was_scalar = counts.ndim == 0
-    noise = discrete_laplace_noise(epsilon, size=counts.shape, rng=rng)
-    return _scalar_or_array(counts + noise, was_scalar)
+    noise = discrete_laplace_noise(epsilon, size=true_count.shape, rng=rng)
+    return _scalar_or_array(true_count + noise, true_count.ndim == 0)
 
 
+def _whole_if_discrete(arguments: dict[str, Any]) -> None:
+    if arguments["discrete"] and not float(arguments["sensitivity"]).is_integer():
+        sensitivity = arguments["sensitivity"]
+        raise InvalidParameterError(
+            f"sensitivity must be a whole number >= 1; got {sensitivity!r}."
+        )
+
+
+@guard(epsilon=POSITIVE, sensitivity=POSITIVE, discrete=BOOLEAN, where=_whole_if_discrete)
 def expected_absolute_error(
     epsilon: float, *, sensitivity: float = 1, discrete: bool = False
 ) -> float:
@@ -240,142 +238,8 @@ def expected_absolute_error(
     >>> round(expected_absolute_error(0.5, discrete=True), 3)
     1.919
     """
-    if not isinstance(discrete, (bool, np.bool_)):
-        raise InvalidParameterError(f"discrete must be True or False; got {discrete!r}.")
-    scale = laplace_scale(sensitivity, epsilon)
+    scale = sensitivity / epsilon
     if not discrete:
         return scale
-    check.integer("sensitivity", sensitivity, low=1)
     a = math.exp(-1 / scale)
     return 2 * a / (1 - a * a)
-
-
-# --------------------------------------------------------------------------
-# Randomized response: local differential privacy
-# --------------------------------------------------------------------------
-
-
-def keep_probability(epsilon: float) -> float:
-    """Chance that randomized response reports the true answer.
-
-    .. math:: p = e^\\varepsilon / (1 + e^\\varepsilon)
-
-    Examples
-    --------
-    >>> round(keep_probability(math.log(3)), 2)
-    0.75
-    """
-    epsilon = check.positive_number("epsilon", epsilon)
-    return 1 / (1 + math.exp(-epsilon))
-
-
-def randomized_response(
-    answers: Any,
-    epsilon: float,
-    *,
-    rng: np.random.Generator | int | None = None,
-) -> np.ndarray:
-    """Each person reports their true yes/no answer with probability ``p``, else the opposite.
-
-    With :math:`p = e^\\varepsilon / (1 + e^\\varepsilon)` the ratio of the chances of
-    any report under a true "yes" and a true "no" is :math:`p / (1 - p) = e^\\varepsilon`,
-    so each person's report is epsilon-DP on its own: they need not trust whoever
-    collects the answers (*local* DP).
-
-    Examples
-    --------
-    >>> randomized_response([True, True, False, False], epsilon=1.0, rng=0)
-    array([ True,  True, False, False])
-    """
-    truth = check.binary_array("answers", answers)
-    p = keep_probability(epsilon)
-    generator = check.rng(rng)
-    tell_truth = generator.random(truth.shape) < p
-    return np.where(tell_truth, truth, ~truth)
-
-
-def estimate_proportion(responses: Any, epsilon: float) -> float:
-    """Unbiased estimate of the true fraction of "yes" from randomized responses.
-
-    The expected fraction of reported "yes" is
-    :math:`\\lambda = p\\pi + (1 - p)(1 - \\pi)`; solving for :math:`\\pi` gives
-
-    .. math:: \\hat\\pi = \\frac{\\hat\\lambda - (1 - p)}{2p - 1}.
-
-    The estimate can fall a little outside [0, 1] by chance; that is the price
-    of being unbiased.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> truth = rng.random(10_000) < 0.3
-    >>> reports = randomized_response(truth, epsilon=1.0, rng=rng)
-    >>> round(estimate_proportion(reports, epsilon=1.0), 2)
-    0.32
-    """
-    reports = check.binary_array("responses", responses)
-    p = keep_probability(epsilon)
-    return float((reports.mean() - (1 - p)) / (2 * p - 1))
-
-
-def randomized_response_std_error(true_proportion: float, n: int, epsilon: float) -> float:
-    """Standard error of :func:`estimate_proportion` for ``n`` respondents.
-
-    .. math:: \\mathrm{SE}(\\hat\\pi) = \\frac{\\sqrt{\\lambda(1 - \\lambda)/n}}{2p - 1}
-
-    Examples
-    --------
-    >>> round(randomized_response_std_error(0.3, n=10_000, epsilon=1.0), 4)
-    0.0106
-    """
-    true_proportion = check.unit_interval(
-        "true_proportion", true_proportion, include_zero=True, include_one=True
-    )
-    n = check.integer("n", n, low=1)
-    p = keep_probability(epsilon)
-    reported = p * true_proportion + (1 - p) * (1 - true_proportion)
-    return math.sqrt(reported * (1 - reported) / n) / (2 * p - 1)
-
-
-def simulate_randomized_response(
-    respondents: int,
-    true_proportion: float,
-    epsilon: float,
-    *,
-    surveys: int = 1000,
-    rng: np.random.Generator | int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Run many randomized-response surveys at once; return their estimates and raw shares.
-
-    Each survey asks ``respondents`` people drawn from a population in which a
-    share ``true_proportion`` would truthfully answer "yes". The number of
-    true "yes" is binomial, and so are the numbers of truthful and flipped
-    reports, so a survey costs a few binomial draws however large it is.
-
-    Returns
-    -------
-    estimates : numpy.ndarray
-        :func:`estimate_proportion` of each survey (unbiased).
-    raw_shares : numpy.ndarray
-        The share of "yes" *reports* in each survey (biased towards 1/2).
-
-    Examples
-    --------
-    >>> estimates, raw = simulate_randomized_response(1000, 0.3, epsilon=1.0, surveys=2000, rng=0)
-    >>> round(float(estimates.mean()), 2), round(float(raw.mean()), 2)
-    (0.3, 0.41)
-    """
-    respondents = check.integer("respondents", respondents, low=1, high=check.MAX_ITEMS)
-    true_proportion = check.unit_interval(
-        "true_proportion", true_proportion, include_zero=True, include_one=True
-    )
-    surveys = check.integer("surveys", surveys, low=1, high=1_000_000)
-    p = keep_probability(epsilon)
-    generator = check.rng(rng)
-    true_yes = generator.binomial(respondents, true_proportion, size=surveys)
-    reported_yes = generator.binomial(true_yes, p) + generator.binomial(
-        respondents - true_yes, 1 - p
-    )
-    raw_shares = reported_yes / respondents
-    return (raw_shares - (1 - p)) / (2 * p - 1), raw_shares

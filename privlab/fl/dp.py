@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..dp.composition import rdp_to_dp
 from ..errors import InvalidParameterError
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError
 from ..randomness import secret_random
 from .dp import clip_update, dp_fedavg_average

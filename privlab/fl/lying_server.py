@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError, ProtocolAbortedError
 from ..mpc.additive import _randomness
 from ..mpc.shamir import PRIME, ShamirShare, shamir_reconstruct

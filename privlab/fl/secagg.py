@@ -155,7 +155,7 @@ from nacl.public import Box, PrivateKey, PublicKey
 from nacl.signing import SigningKey, VerifyKey
 from nacl.utils import randombytes_deterministic
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import (
     InvalidParameterError,
     NotEnoughSharesError,

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab import _validate as check
+from privlab import _guard as check
 from privlab.errors import InvalidParameterError
 
 __all__ = [

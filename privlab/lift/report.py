@@ -63,7 +63,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab import _validate as check
+from privlab import _guard as check
 from privlab.dp.accountant import PrivacyAccountant
 from privlab.dp.exact import discrete_laplace_exact
 from privlab.errors import BudgetExceededError, InvalidParameterError

@@ -86,7 +86,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab import _validate as check
+from privlab import _guard as check
 from privlab.dp.exact import discrete_laplace_exact
 from privlab.errors import InvalidParameterError
 from privlab.lift.metrics import (

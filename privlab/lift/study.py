@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab import _validate as check
+from privlab import _guard as check
 from privlab.errors import InvalidParameterError
 from privlab.lift.metrics import DAY, DEFAULT_ATTRIBUTION_WINDOW, HOUR, lift_metrics
 

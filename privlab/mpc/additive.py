@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _guard as check
 from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
 from ..randomness import SecretRandom, secret_random
 from .ring import (

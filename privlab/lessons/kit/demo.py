@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
-from privlab._validate import positive_number
+from privlab._guard import positive_number
 from privlab.errors import InvalidParameterError
 
 EPSILONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0)

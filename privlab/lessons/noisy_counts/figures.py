@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from privlab import dp
-from privlab._validate import integer, integer_array, positive_number, real_number
+from privlab._guard import integer, integer_array, positive_number, real_number
 from privlab.lessons.kit.style import (
     BAR_TEXT_SIZE,
     LOG_DECADES,

@@ -12,8 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from privlab import data, dp
-from privlab._validate import integer, real_number
-from privlab._validate import rng as as_rng
+from privlab._guard import integer, real_number
+from privlab._guard import rng as as_rng
 from privlab.errors import InvalidParameterError
 from privlab.lessons.kit.demo import EPSILONS, Demo, epsilon_slider, selection_slider
 from privlab.lessons.privacy_budgets import figures as charts

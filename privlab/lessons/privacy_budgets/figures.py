@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from privlab import dp
-from privlab._validate import integer, positive_number, real_array
+from privlab._guard import integer, positive_number, real_array
 from privlab.lessons.kit.style import BAR_TEXT_SIZE, LOG_TICKS, PALETTE, base_layout
 
 

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
-from privlab._validate import integer
+from privlab._guard import integer
 from privlab.dp.accountant import PrivacyAccountant
 from privlab.lessons.kit.demo import Demo, epsilon_slider, one_of, selection_slider, toggle
 from privlab.lessons.private_lift import figures as charts

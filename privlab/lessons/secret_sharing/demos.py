@@ -13,8 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from privlab import mpc
-from privlab._validate import integer
-from privlab._validate import rng as as_rng
+from privlab._guard import integer
+from privlab._guard import rng as as_rng
 from privlab.lessons.kit.demo import Demo, one_of, selection_slider
 from privlab.lessons.secret_sharing import figures as charts
 

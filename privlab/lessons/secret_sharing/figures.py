@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from privlab import mpc
-from privlab._validate import integer
+from privlab._guard import integer
 from privlab.lessons.kit.style import (
     BAR_TEXT_SIZE,
     PALETTE,
