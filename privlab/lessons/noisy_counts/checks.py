@@ -9,12 +9,12 @@ tolerances of many standard errors, so a right answer never fails by bad luck.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from privlab import data, dp
+from privlab.lessons.kit.checks import Exercise, FunctionExercise, mistake, near, number_of, right
 from privlab.lessons.kit.feedback import (
     Feedback,
     LearnerCodeError,
@@ -39,142 +39,127 @@ __all__ = [
 # --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _buyer_counts() -> tuple[int, int, int]:
+def _buyer_counts() -> dict[str, int]:
     people = data.ad_campaign()
     alice = people["name"] == "Alice"
-    everyone = int(people["bought"].sum())
-    return everyone, int(people["bought"][~alice].sum()), len(people["name"])
+    return {
+        "everyone": int(people["bought"].sum()),
+        "without": int(people["bought"][~alice].sum()),
+        "customers": len(people["name"]),
+    }
 
 
-@check("Exercise 1 (differencing attack)")
-def check_differencing(count_all: Any, count_without_alice: Any, alice_bought: Any) -> Feedback:
-    """Two exact counts that differ only by Alice reveal whether she bought."""
-    name = "Exercise 1 (differencing attack)"
-    everyone, without, customers = _buyer_counts()
-    if count_all is None or count_without_alice is None:
-        return Feedback(
-            name,
-            "incorrect",
+def _truth(value: Any) -> Any:
+    """True or False from a bool, a one-element bool array, or 1 and 0; else the value itself."""
+    if getattr(getattr(value, "dtype", None), "kind", "") == "b" and value.size == 1:
+        return bool(value.item())
+    if not isinstance(value, (bool, np.bool_)) and as_number(value) in (0.0, 1.0):
+        return as_number(value) == 1.0
+    return value
+
+
+check_differencing = Exercise(
+    "Exercise 1 (differencing attack)",
+    answers=["count_all", "count_without_alice", "alice_bought"],
+    facts=_buyer_counts,
+    derive=lambda a: {"bought": _truth(a["alice_bought"])},
+    rules=[
+        mistake(
+            lambda a: a["count_all"] is None or a["count_without_alice"] is None,
             "A count is None: the dashboard refused that group because it had fewer than 10 "
             "customers.",
             "To leave Alice out, select everyone EXCEPT her: put ~ in front of her mask.",
-        )
-    if as_number(count_all) is None or as_number(count_without_alice) is None:
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            lambda a: (
+                as_number(a["count_all"]) is None or as_number(a["count_without_alice"]) is None
+            ),
             "Both counts should be whole numbers.",
             "Use the numbers the dashboard returned.",
-        )
-    if getattr(getattr(alice_bought, "dtype", None), "kind", "") == "b" and alice_bought.size == 1:
-        alice_bought = bool(alice_bought.item())  # an array holding one True or False
-    if not isinstance(alice_bought, (bool, np.bool_)) and as_number(alice_bought) in (0.0, 1.0):
-        alice_bought = as_number(alice_bought) == 1.0  # 1 and 0 (or 1.0 and 0.0): True and False
-    if not isinstance(alice_bought, (bool, np.bool_)):
-        return Feedback(
-            name,
-            "incorrect",
-            f"alice_bought should be True or False; got {alice_bought!r}.",
+        ),
+        mistake(
+            lambda a: not isinstance(a["bought"], (bool, np.bool_)),
+            "alice_bought should be True or False; got {alice_bought!r}.",
             "Compare the two counts: what does a difference of 1 (or 0) mean?",
-        )
-    if count_all == customers:
-        return Feedback(
-            name,
-            "incorrect",
-            f"{customers} is the number of customers, not of buyers.",
+        ),
+        mistake(
+            lambda a: a["count_all"] == a["customers"],
+            "{customers} is the number of customers, not of buyers.",
             "The dashboard counts buyers among the customers you select.",
-        )
-    if count_all != everyone:
-        return Feedback(
-            name,
-            "incorrect",
-            f"count_all is {count_all}, but the dashboard says {everyone} buyers "
-            "among all customers.",
+        ),
+        mistake(
+            lambda a: a["count_all"] != a["everyone"],
+            "count_all is {count_all}, but the dashboard says {everyone} buyers among all "
+            "customers.",
             "Select every customer: a mask that is True for everyone.",
-        )
-    if count_without_alice != without:
-        return Feedback(
-            name,
-            "incorrect",
-            f"count_without_alice is {count_without_alice}; select every customer "
-            "except the one aged 67 in postcode 1017.",
+        ),
+        mistake(
+            lambda a: a["count_without_alice"] != a["without"],
+            "count_without_alice is {count_without_alice}; select every customer except the "
+            "one aged 67 in postcode 1017.",
             "Combine two conditions: ~((age == 67) & (postcode == '1017')).",
-        )
-    if not alice_bought:
-        return Feedback(
-            name,
-            "incorrect",
-            f"The counts are {everyone} and {without}: taking Alice out removed one buyer.",
+        ),
+        mistake(
+            lambda a: not a["bought"],
+            "The counts are {everyone} and {without}: taking Alice out removed one buyer.",
             "If the counts differ by one, the person left out is a buyer.",
-        )
-    return Feedback(
-        name,
-        "correct",
-        f"{everyone} - {without} = 1, so Alice bought. Both queries covered over a "
-        "thousand people, so the dashboard's 'no small groups' rule did not help.",
-    )
+        ),
+    ],
+    otherwise=right(
+        None,
+        "{everyone} - {without} = 1, so Alice bought. Both queries covered over a thousand "
+        "people, so the dashboard's 'no small groups' rule did not help.",
+    ),
+).checker()
 
 
 # --------------------------------------------------------------------------
 # Exercise 2: sensitivity and the Laplace scale
 # --------------------------------------------------------------------------
 
-
-@check("Exercise 2 (noise scales)")
-def check_scales(count_scale: Any, sum_scale: Any) -> Feedback:
-    """Laplace scales at epsilon = 0.5 for a count and for a sum of purchases capped at 50."""
-    name = "Exercise 2 (noise scales)"
-    count, total = as_number(count_scale), as_number(sum_scale)
-    if count is None or total is None:
-        return Feedback(
-            name,
-            "incorrect",
+check_scales = Exercise(
+    "Exercise 2 (noise scales)",
+    answers=["count_scale", "sum_scale"],
+    derive=lambda a: {"count": as_number(a["count_scale"]), "total": as_number(a["sum_scale"])},
+    rules=[
+        mistake(
+            lambda a: a["count"] is None or a["total"] is None,
             "Both scales should be numbers.",
             "The scale is b = sensitivity / ε.",
-        )
-    if close(count, 0.5):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            lambda a: close(a["count"], 0.5),
             "count_scale is ε / sensitivity, upside down.",
             "b = sensitivity / ε: smaller ε must give MORE noise.",
-        )
-    if not close(count, 2.0):
-        return Feedback(
-            name,
-            "incorrect",
-            f"count_scale = {count:g} is not right for a count.",
+        ),
+        mistake(
+            lambda a: not close(a["count"], 2.0),
+            "count_scale = {count:g} is not right for a count.",
             "One person changes a count by at most 1: sensitivity 1, ε = 0.5.",
-        )
-    if close(total, 25.0):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            lambda a: close(a["total"], 25.0),
             "sum_scale multiplies by ε; it should divide.",
             "b = sensitivity / ε = 50 / 0.5.",
-        )
-    if close(total, 2.0):
-        return Feedback(
-            name,
-            "incorrect",
-            "sum_scale uses the sensitivity of a count, but one person can change "
-            "the sum by up to 50 euros.",
+        ),
+        mistake(
+            lambda a: close(a["total"], 2.0),
+            "sum_scale uses the sensitivity of a count, but one person can change the sum by "
+            "up to 50 euros.",
             "The sensitivity of the capped sum is the cap.",
-        )
-    if not close(total, 100.0):
-        return Feedback(
-            name,
-            "incorrect",
-            f"sum_scale = {total:g} is not right.",
+        ),
+        mistake(
+            lambda a: not close(a["total"], 100.0),
+            "sum_scale = {total:g} is not right.",
             "One person changes the capped sum by at most 50; divide by ε.",
-        )
-    return Feedback(
-        name,
-        "correct",
-        "A count needs noise of scale 2, the capped sum noise of scale 100: the "
-        "bigger one person's possible effect, the more noise hides it.",
-    )
+        ),
+    ],
+    otherwise=right(
+        None,
+        "A count needs noise of scale 2, the capped sum noise of scale 100: the bigger one "
+        "person's possible effect, the more noise hides it.",
+    ),
+).checker()
 
 
 # --------------------------------------------------------------------------
@@ -300,109 +285,103 @@ def _scale_hint(size: float, scale: float, sensitivity: float, epsilon: float) -
 # --------------------------------------------------------------------------
 
 
-@check("Exercise 4 (choosing ε)")
-def check_epsilon_for_error(epsilon: Any) -> Feedback:
-    """The smallest epsilon whose Laplace count is off by at most 5 people on average."""
-    name = "Exercise 4 (choosing ε)"
-    value = as_number(epsilon)
-    if value is None or value <= 0:
-        return Feedback(
-            name,
-            "incorrect",
-            f"ε must be a positive number; got {epsilon!r}.",
+def _error_at(epsilon: Any) -> float:
+    """The average error of a count at ``epsilon``: 1 / epsilon."""
+    return 1 / (as_number(epsilon) or 1)
+
+
+check_epsilon_for_error = Exercise(
+    "Exercise 4 (choosing ε)",
+    answers=["epsilon"],
+    derive=lambda a: {
+        "value": as_number(a["epsilon"]),
+        "error": 1 / (as_number(a["epsilon"]) or 1),
+    },
+    rules=[
+        mistake(
+            lambda a: a["value"] is None or a["value"] <= 0,
+            "ε must be a positive number; got {epsilon!r}.",
             "The average error of Laplace noise is b = 1 / ε for a count.",
-        )
-    error = 1 / value
-    if close(value, 0.2):
-        return Feedback(
-            name,
-            "correct",
-            "At ε = 0.2 the noise has scale b = 1 / 0.2 = 5 people: the "
-            "most privacy that still keeps the typical error at 5.",
-        )
-    if close(value, 5.0):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        right(
+            lambda a: close(a["value"], 0.2),
+            "At ε = 0.2 the noise has scale b = 1 / 0.2 = 5 people: the most privacy that "
+            "still keeps the typical error at 5.",
+        ),
+        mistake(
+            lambda a: close(a["value"], 5.0),
             "At ε = 5 the error is only 0.2 people: accurate, but little privacy.",
             "Smaller ε means more noise. Solve 1 / ε = 5.",
-        )
-    if value > 0.2:
-        return Feedback(
-            name,
-            "incorrect",
-            f"At ε = {value:g} the error is {error:.3g} people: within 5, but "
-            "you could protect people more.",
+        ),
+        mistake(
+            lambda a: a["value"] > 0.2,
+            "At ε = {value:g} the error is {error:.3g} people: within 5, but you could "
+            "protect people more.",
             "Lower ε until the average error 1 / ε reaches 5.",
-        )
-    return Feedback(
-        name,
-        "incorrect",
-        f"At ε = {value:g} the average error is {error:.3g} people, more than 5.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "At ε = {value:g} the average error is {error:.3g} people, more than 5.",
         "The average error of a count is 1 / ε.",
-    )
+    ),
+).checker()
 
 
 # --------------------------------------------------------------------------
 # Exercise 5: the randomized-response estimator
 # --------------------------------------------------------------------------
 
-_SURVEYS = ((0.05, 2.0, 300, 23), (0.7, 0.5, 1000, 22), (0.25, 1.0, 400, 21))
 
-
-@check(
-    "Exercise 5 (randomized response)",
-    hint_on_error="reports is a numpy array of True/False; reports.mean() is the share of yes.",
-)
-def check_rr_estimator(estimate_yes_share: Any) -> Feedback:
-    """Compare the learner's estimator with the unbiased one on fixed surveys."""
-    name = "Exercise 5 (randomized response)"
-    for share, epsilon, size, seed in _SURVEYS:
+def _surveys() -> list[dict[str, Any]]:
+    cases = []
+    for share, epsilon, size, seed in (
+        (0.05, 2.0, 300, 23),
+        (0.7, 0.5, 1000, 22),
+        (0.25, 1.0, 400, 21),
+    ):
         rng = np.random.default_rng(seed)
         reports = dp.randomized_response(rng.random(size) < share, epsilon, rng=rng)
-        expected = dp.estimate_proportion(reports, epsilon)
-        answer = call_learner(estimate_yes_share, reports.copy(), epsilon)
-        got = as_number(np.asarray(answer).item()) if np.size(answer) == 1 else None
-        if got is None:
-            return Feedback(
-                name,
-                "incorrect",
-                f"It returned {_shown(answer)}; expected one number.",
-                "Return the estimated share as a float (one number between about 0 and 1).",
-            )
-        if math.isclose(got, expected, abs_tol=1e-3):
-            continue
-        if math.isclose(got, 100 * expected, abs_tol=0.1):
-            return Feedback(
-                name,
-                "incorrect",
-                f"It gave {got:.4g}, a percentage; the exercise asks for a share.",
-                "Return a number between 0 and 1: do not multiply by 100.",
-            )
-        if math.isclose(got, size * expected, abs_tol=0.5):
-            return Feedback(
-                name,
-                "incorrect",
-                f"It gave {got:.4g}, a number of people; the exercise asks for a share.",
-                "Use the share of 'yes' reports, reports.mean(), not their count.",
-            )
-        if math.isclose(got, float(reports.mean()), abs_tol=1e-3):
-            return Feedback(
-                name,
-                "incorrect",
-                "That is the raw share of 'yes' reports. The coin flips pull it "
-                "towards 50%, so it needs correcting.",
-                "Solve reported = p * true + (1 - p) * (1 - true) for true.",
-            )
-        return Feedback(
-            name,
-            "incorrect",
-            f"For {size} reports at ε = {epsilon:g}, it gave {got:.4f}; the "
-            f"unbiased estimate is {expected:.4f}.",
-            "p = e^ε / (1 + e^ε); estimate = (reported - (1 - p)) / (2p - 1).",
-        )
-    return Feedback(
-        name,
-        "correct",
-        "It undoes the coin's pull towards 50%, so on average it hits the true share.",
-    )
+        cases.append({"reports": reports, "epsilon": epsilon, "size": size})
+    return cases
+
+
+check_rr_estimator = FunctionExercise(
+    "Exercise 5 (randomized response)",
+    cases=_surveys,
+    arguments=["reports", "epsilon"],
+    oracle=dp.estimate_proportion,
+    output=number_of,
+    same=lambda got, expected: near(got, expected, 1e-3),
+    bad_output=mistake(
+        None,
+        "It returned {result!r:.60}; expected one number.",
+        "Return the estimated share as a float (one number between about 0 and 1).",
+    ),
+    rules=[
+        mistake(
+            lambda a: near(a["got"], 100 * a["expected"], 0.1),
+            "It gave {got:.4g}, a percentage; the exercise asks for a share.",
+            "Return a number between 0 and 1: do not multiply by 100.",
+        ),
+        mistake(
+            lambda a: near(a["got"], a["size"] * a["expected"], 0.5),
+            "It gave {got:.4g}, a number of people; the exercise asks for a share.",
+            "Use the share of 'yes' reports, reports.mean(), not their count.",
+        ),
+        mistake(
+            lambda a: near(a["got"], float(a["reports"].mean()), 1e-3),
+            "That is the raw share of 'yes' reports. The coin flips pull it towards 50%, so it "
+            "needs correcting.",
+            "Solve reported = p * true + (1 - p) * (1 - true) for true.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "For {size} reports at ε = {epsilon:g}, it gave {got:.4f}; the unbiased estimate is "
+        "{expected:.4f}.",
+        "p = e^ε / (1 + e^ε); estimate = (reported - (1 - p)) / (2p - 1).",
+    ),
+    correct="It undoes the coin's pull towards 50%, so on average it hits the true share.",
+    hint_on_error="reports is a numpy array of True/False; reports.mean() is the share of yes.",
+).checker("estimate_yes_share")
