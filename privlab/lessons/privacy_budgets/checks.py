@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from privlab import dp
+from privlab.lessons.kit.checks import Exercise, mistake, right
 from privlab.lessons.kit.feedback import Feedback, as_number, call_learner, check, close
 
 __all__ = [
@@ -32,85 +34,83 @@ __all__ = [
 EPSILON_PER_ANSWER = 0.5
 
 
-def _one_answer_sd(epsilon: float) -> float:
-    a = math.exp(-epsilon)
-    return math.sqrt(2 * a) / (1 - a)
-
-
-@check("Exercise 1 (averaging attack)")
-def check_queries_needed(queries_needed: Any, epsilon_spent: Any) -> Feedback:
-    """Smallest k with sd / sqrt(k) <= 1 at epsilon 0.5, and the epsilon those k answers spend."""
-    name = "Exercise 1 (averaging attack)"
-    sd = _one_answer_sd(EPSILON_PER_ANSWER)
+def _averaging_facts() -> dict[str, float]:
+    a = math.exp(-EPSILON_PER_ANSWER)
+    sd = math.sqrt(2 * a) / (1 - a)  # of one discrete Laplace answer
     needed = math.ceil(sd**2)
-    k, spent = as_number(queries_needed), as_number(epsilon_spent)
-    if k is None or spent is None:
-        return Feedback(
-            name,
-            "incorrect",
+    return {
+        "sd": sd,
+        "needed": needed,
+        "per_answer": EPSILON_PER_ANSWER,
+        "total": needed * EPSILON_PER_ANSWER,
+    }
+
+
+def _with_off_by(a: dict[str, Any]) -> dict[str, Any]:
+    """The answers, with how far an average of k answers is typically off: sd / √k."""
+    k = a["k"]
+    return {**a, "off_by": a["sd"] / math.sqrt(k) if k is not None and k > 0 else math.inf}
+
+
+COMPOSITION = "Sequential composition: k answers at ε each spend k × ε."
+
+check_queries_needed = Exercise(
+    "Exercise 1 (averaging attack)",
+    answers=["queries_needed", "epsilon_spent"],
+    facts=_averaging_facts,
+    derive=lambda a: _with_off_by(
+        {"k": as_number(a["queries_needed"]), "spent": as_number(a["epsilon_spent"]), **a}
+    ),
+    rules=[
+        mistake(
+            lambda a: a["k"] is None or a["spent"] is None,
             "Both answers should be numbers.",
             "queries_needed is a whole number of answers; epsilon_spent is a total ε.",
-        )
-    if k != int(k):
-        return Feedback(
-            name,
-            "incorrect",
-            f"queries_needed = {k:g} is not a whole number: an attacker asks whole questions.",
+        ),
+        mistake(
+            lambda a: a["k"] != int(a["k"]),
+            "queries_needed = {k:g} is not a whole number: an attacker asks whole questions.",
             "Round up: the smallest whole k with sd / √k ≤ 1.",
-        )
-    if k < 1:
-        return Feedback(
-            name,
-            "incorrect",
-            f"queries_needed = {k:g}: the attacker needs at least one answer.",
+        ),
+        mistake(
+            lambda a: a["k"] < 1,
+            "queries_needed = {k:g}: the attacker needs at least one answer.",
             "Find the smallest whole k with sd / √k ≤ 1.",
-        )
-    if close(k, math.ceil(sd)) or close(k, sd):
-        return Feedback(
-            name,
-            "incorrect",
-            f"With k = {k:g} the average is typically off by sd / √k = {sd / math.sqrt(k):.2f}, "
-            "still more than 1.",
-            "The error of an average shrinks like 1/√k, so you need k ≥ sd².",
-        )
-    if k < needed:
-        return Feedback(
-            name,
-            "incorrect",
-            f"With k = {k:g} the average is typically off by {sd / math.sqrt(k):.2f} people, "
+        ),
+        mistake(
+            lambda a: close(a["k"], math.ceil(a["sd"])) or close(a["k"], a["sd"]),
+            "With k = {k:g} the average is typically off by sd / √k = {off_by:.2f}, still "
             "more than 1.",
-            f"Solve sd / √k ≤ 1 for k, with sd = {sd:.2f}, and round up.",
-        )
-    if k > needed:
-        return Feedback(
-            name,
-            "incorrect",
-            f"k = {k:g} works, but fewer answers would do.",
+            "The error of an average shrinks like 1/√k, so you need k ≥ sd².",
+        ),
+        mistake(
+            lambda a: a["k"] < a["needed"],
+            "With k = {k:g} the average is typically off by {off_by:.2f} people, more than 1.",
+            "Solve sd / √k ≤ 1 for k, with sd = {sd:.2f}, and round up.",
+        ),
+        mistake(
+            lambda a: a["k"] > a["needed"],
+            "k = {k:g} works, but fewer answers would do.",
             "Find the smallest whole k with sd / √k ≤ 1.",
-        )
-    if close(spent, EPSILON_PER_ANSWER):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            lambda a: close(a["spent"], a["per_answer"]),
             "epsilon_spent counts only one answer; every answer spends ε again.",
-            "Sequential composition: k answers at ε each spend k × ε.",
-        )
-    if not close(spent, needed * EPSILON_PER_ANSWER):
-        return Feedback(
-            name,
-            "incorrect",
-            f"epsilon_spent = {spent:g} is not what {needed} answers at ε = "
-            f"{EPSILON_PER_ANSWER:g} spend.",
-            "Sequential composition: k answers at ε each spend k × ε.",
-        )
-    return Feedback(
-        name,
-        "correct",
-        f"{needed} answers bring the error below one person, and spend ε = "
-        f"{needed * EPSILON_PER_ANSWER:g}: the guarantee for the people in the data is now only "
-        f"ε = {needed * EPSILON_PER_ANSWER:g}. An accountant that stops at the budget stops this "
-        "attack.",
-    )
+            COMPOSITION,
+        ),
+        mistake(
+            lambda a: not close(a["spent"], a["total"]),
+            "epsilon_spent = {spent:g} is not what {needed} answers at ε = {per_answer:g} spend.",
+            COMPOSITION,
+        ),
+    ],
+    otherwise=right(
+        None,
+        "{needed} answers bring the error below one person, and spend ε = {total:g}: the "
+        "guarantee for the people in the data is now only ε = {total:g}. An accountant that "
+        "stops at the budget stops this attack.",
+    ),
+).checker()
 
 
 # --------------------------------------------------------------------------
@@ -199,72 +199,77 @@ def check_reconstruct(reconstruct: Any) -> Feedback:
 _BILL = {"count": 0.2, "reruns": 3, "histogram": 0.1, "campaigns": 6, "mean": 0.3, "means": 2}
 
 
-@check("Exercise 3 (the privacy bill)")
-def check_bill(total_epsilon: Any) -> Feedback:
-    """Total epsilon of the releases in the lesson's story, with re-runs and a histogram."""
-    name = "Exercise 3 (the privacy bill)"
-    spent = as_number(total_epsilon)
+def _bills() -> dict[str, float]:
+    """The total, and the totals that each counting mistake gives."""
     b = _BILL
-    right = b["count"] + b["histogram"] + b["means"] * b["mean"]
-    reruns_counted = b["reruns"] * b["count"] + b["histogram"] + b["means"] * b["mean"]
-    per_campaign = b["count"] + b["campaigns"] * b["histogram"] + b["means"] * b["mean"]
-    both = b["reruns"] * b["count"] + b["campaigns"] * b["histogram"] + b["means"] * b["mean"]
-    mean_once = b["count"] + b["histogram"] + b["mean"]
-    reruns_mean_once = b["reruns"] * b["count"] + b["histogram"] + b["mean"]
-    if spent is None:
-        return Feedback(name, "incorrect", "total_epsilon should be a number.", "Add the ε's up.")
-    if close(spent, both):
-        return Feedback(
-            name,
-            "incorrect",
+    count, reruns = b["count"], b["reruns"] * b["count"]
+    histogram, per_campaign = b["histogram"], b["campaigns"] * b["histogram"]
+    means, mean_once = b["means"] * b["mean"], b["mean"]
+    return {
+        "right": count + histogram + means,
+        "reruns_counted": reruns + histogram + means,
+        "per_campaign": count + per_campaign + means,
+        "both": reruns + per_campaign + means,
+        "mean_once": count + histogram + mean_once,
+        "reruns_mean_once": reruns + histogram + mean_once,
+        **b,
+    }
+
+
+def _paid(total: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda a: close(a["spent"], a[total])
+
+
+check_bill = Exercise(
+    "Exercise 3 (the privacy bill)",
+    answers=["total_epsilon"],
+    facts=_bills,
+    derive=lambda a: {"spent": as_number(a["total_epsilon"])},
+    rules=[
+        mistake(
+            lambda a: a["spent"] is None, "total_epsilon should be a number.", "Add the ε's up."
+        ),
+        mistake(
+            _paid("both"),
             "You counted the re-runs of the same release, and ε once per campaign.",
             "A re-run with the same label returns the same answer (free); the campaigns hold "
             "different customers (parallel composition).",
-        )
-    if close(spent, reruns_counted):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            _paid("reruns_counted"),
             "You paid for each re-run of the count cell.",
             "With the same label, the accountant hands back the answer it already published.",
-        )
-    if close(spent, per_campaign):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            _paid("per_campaign"),
             "You paid ε once per campaign.",
             "Each customer is in one campaign only, so one person changes one count: the whole "
             "histogram costs ε once.",
-        )
-    if close(spent, reruns_mean_once):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            _paid("reruns_mean_once"),
             "You paid for each re-run of the count, and for only one of the two means.",
             "Same label: same answer, free. New label: fresh noise, paid again.",
-        )
-    if close(spent, mean_once):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            _paid("mean_once"),
             "The two means had different labels, so each drew fresh noise.",
             "Fresh noise spends again, even for the same question.",
-        )
-    if not close(spent, right):
-        return Feedback(
-            name,
-            "incorrect",
-            f"{spent:g} is not the total.",
-            "Go through the three releases one by one: what does each cost the first time, "
-            "and what does running it again cost?",
-        )
-    return Feedback(
-        name,
-        "correct",
-        f"ε = {b['count']:g} + {b['histogram']:g} + 2 × {b['mean']:g} = {right:g}. Re-running a "
-        "labelled release is free, a histogram over disjoint groups costs ε once, and fresh "
-        "noise always costs again.",
-    )
+        ),
+        right(
+            _paid("right"),
+            "ε = {count:g} + {histogram:g} + 2 × {mean:g} = {right:g}. Re-running a labelled "
+            "release is free, a histogram over disjoint groups costs ε once, and fresh noise "
+            "always costs again.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "{spent:g} is not the total.",
+        "Go through the three releases one by one: what does each cost the first time, and "
+        "what does running it again cost?",
+    ),
+).checker()
 
 
 # --------------------------------------------------------------------------
@@ -274,78 +279,85 @@ def check_bill(total_epsilon: Any) -> Feedback:
 _CAMPAIGNS_PER_PERSON, _EPSILON, _DELTA = 25, 1.0, 1e-6
 
 
-@check("Exercise 4 (Laplace or Gaussian?)")
-def check_gaussian(l1: Any, l2: Any, sigma: Any) -> Feedback:
-    """Sensitivities of 25 counts changed by 1 each, and the analytic Gaussian sigma."""
-    name = "Exercise 4 (Laplace or Gaussian?)"
-    k = _CAMPAIGNS_PER_PERSON
-    values = [as_number(v) for v in (l1, l2, sigma)]
-    if any(v is None for v in values):
-        return Feedback(name, "incorrect", "l1, l2 and sigma should all be numbers.", "")
-    one, two, noise = values
-    if close(one, 60):
-        return Feedback(
-            name,
-            "incorrect",
+def _noise_levels() -> dict[str, float]:
+    k, sigma = _CAMPAIGNS_PER_PERSON, dp.gaussian.analytic_gaussian_sigma
+    return {
+        "k": k,
+        "right": sigma(math.sqrt(k), _EPSILON, _DELTA),
+        "by_l1": sigma(k, _EPSILON, _DELTA),
+        "one_count": sigma(1, _EPSILON, _DELTA),
+        "classic": dp.gaussian.classic_gaussian_sigma(math.sqrt(k), 0.999999, _DELTA),
+        "laplace_sd": math.sqrt(2) * k / _EPSILON,
+    }
+
+
+def _numbers(a: dict[str, Any]) -> dict[str, Any]:
+    return {"one": as_number(a["l1"]), "two": as_number(a["l2"]), "noise": as_number(a["sigma"])}
+
+
+check_gaussian = Exercise(
+    "Exercise 4 (Laplace or Gaussian?)",
+    answers=["l1", "l2", "sigma"],
+    facts=_noise_levels,
+    derive=_numbers,
+    rules=[
+        mistake(
+            lambda a: None in (a["one"], a["two"], a["noise"]),
+            "l1, l2 and sigma should all be numbers.",
+            "",
+        ),
+        mistake(
+            lambda a: close(a["one"], 60),
             "60 is the number of campaigns, but one customer is in at most 25 of them.",
             "L1 adds up the changes one customer can make: 25 counts, each by 1.",
-        )
-    if close(one, 1):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            lambda a: close(a["one"], 1),
             "l1 = 1 is the sensitivity of one count, but one customer changes 25 of them.",
             "L1 adds up the changes: 1 + 1 + ... (25 times).",
-        )
-    if not close(one, k):
-        return Feedback(name, "incorrect", f"l1 = {one:g} is not right.", "Add up 25 changes of 1.")
-    if close(two, k):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            lambda a: not close(a["one"], a["k"]),
+            "l1 = {one:g} is not right.",
+            "Add up 25 changes of 1.",
+        ),
+        mistake(
+            lambda a: close(a["two"], a["k"]),
             "l2 equals l1: you added the changes instead of their squares.",
             "L2 is the square root of the sum of squared changes: √(25 × 1²).",
-        )
-    if not close(two, math.sqrt(k)):
-        return Feedback(
-            name, "incorrect", f"l2 = {two:g} is not right.", "√(sum of squared changes)."
-        )
-    right = dp.gaussian.analytic_gaussian_sigma(math.sqrt(k), _EPSILON, _DELTA)
-    if close(noise, dp.gaussian.analytic_gaussian_sigma(k, _EPSILON, _DELTA), 1e-4):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            lambda a: not close(a["two"], math.sqrt(a["k"])),
+            "l2 = {two:g} is not right.",
+            "√(sum of squared changes).",
+        ),
+        mistake(
+            lambda a: close(a["noise"], a["by_l1"], 1e-4),
             "sigma is sized to the L1 sensitivity.",
             "Gaussian noise is sized to the L2 sensitivity: pass l2.",
-        )
-    if close(noise, dp.gaussian.analytic_gaussian_sigma(1, _EPSILON, _DELTA), 1e-4):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            lambda a: close(a["noise"], a["one_count"], 1e-4),
             "sigma is sized for one count (sensitivity 1), but the release is all 60 counts.",
             "Pass the L2 sensitivity of the whole vector, l2.",
-        )
-    if close(noise, dp.gaussian.classic_gaussian_sigma(math.sqrt(k), 0.999999, _DELTA), 0.01):
-        return Feedback(
-            name,
-            "incorrect",
+        ),
+        mistake(
+            lambda a: close(a["noise"], a["classic"], 0.01),
             "sigma looks like the classic formula, which holds only for ε < 1.",
             "Use dp.gaussian.analytic_gaussian_sigma(l2, 1.0, 1e-6).",
-        )
-    if not close(noise, right, 5e-3):  # a value rounded to one decimal is fine
-        return Feedback(
-            name,
-            "incorrect",
-            f"sigma = {noise:g} is not the analytic Gaussian noise level for these settings.",
-            "dp.gaussian.analytic_gaussian_sigma(l2, 1.0, 1e-6).",
-        )
-    laplace_sd = math.sqrt(2) * k / _EPSILON
-    return Feedback(
-        name,
-        "correct",
-        f"Gaussian noise of σ = {right:.1f} per count against Laplace noise of standard "
-        f"deviation {laplace_sd:.1f}: when one person touches many numbers, L2 beats L1.",
-    )
+        ),
+        right(  # a value rounded to one decimal is fine
+            lambda a: close(a["noise"], a["right"], 5e-3),
+            "Gaussian noise of σ = {right:.1f} per count against Laplace noise of standard "
+            "deviation {laplace_sd:.1f}: when one person touches many numbers, L2 beats L1.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "sigma = {noise:g} is not the analytic Gaussian noise level for these settings.",
+        "dp.gaussian.analytic_gaussian_sigma(l2, 1.0, 1e-6).",
+    ),
+).checker()
 
 
 # --------------------------------------------------------------------------
