@@ -189,6 +189,7 @@ def lift_study(
     (270, 297)
     >>> study.truth.incremental_converters  # test users who bought because of the ad
     54
+    >>> from privlab.lift import lift_estimate
     >>> round(lift_estimate(study.truth.metrics)["lift"], 3)  # noisy: the true lift is 0.2
     0.111
     """
