@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from privlab import mpc
+from privlab.lessons.kit.checks import Exercise, FunctionExercise, mistake, right
 from privlab.lessons.kit.feedback import Feedback, as_number, call_learner, check, close, listing
 
 __all__ = [
@@ -425,42 +426,42 @@ def _euros(amount: float) -> str:
     return f"{'−' if amount < 0 else ''}€{abs(amount):,.2f}"
 
 
-@check("Exercise 2 (the output leaks)")
-def check_output_leak(ben_salary: Any) -> Feedback:
-    """Ana's salary and the two-party average give Ben's salary exactly."""
-    name = "Exercise 2 (the output leaks)"
-    guess = as_number(ben_salary)
-    if guess is None:
-        return Feedback(name, "incorrect", "ben_salary should be a number of euros.", "")
+def _leak_facts() -> dict[str, float]:
     average = (_ANA + _BEN) / 2
-    if close(guess, average, 1e-9):
-        return Feedback(
-            name,
-            "incorrect",
+    return {"average": average, "difference": average - _ANA, "ben": _BEN}
+
+
+BEN = "Ana + Ben = 2 × average, so Ben = 2 × average − Ana."
+
+check_output_leak = Exercise(
+    "Exercise 2 (the output leaks)",
+    answers=["ben_salary"],
+    facts=_leak_facts,
+    derive=lambda a: {
+        "guess": as_number(a["ben_salary"]),
+        "euros": _euros(as_number(a["ben_salary"]) or 0.0),
+    },
+    rules=[
+        mistake(lambda a: a["guess"] is None, "ben_salary should be a number of euros.", ""),
+        mistake(
+            lambda a: close(a["guess"], a["average"], 1e-9),
             "That is the average itself, not Ben's salary.",
             "The average of two salaries is (Ana + Ben) / 2. Solve for Ben.",
-        )
-    if close(guess, average - _ANA, 1e-6) or close(guess, _ANA - average, 1e-6):
-        return Feedback(
-            name,
-            "incorrect",
-            f"{_euros(guess)} is the difference between the average and Ana's salary.",
-            "Ana + Ben = 2 × average, so Ben = 2 × average − Ana.",
-        )
-    if not close(guess, _BEN, 1e-6):
-        return Feedback(
-            name,
-            "incorrect",
-            f"{_euros(guess)} is not Ben's salary.",
-            "Ana + Ben = 2 × average, so Ben = 2 × average − Ana.",
-        )
-    return Feedback(
-        name,
-        "correct",
-        f"Ben earns €{_BEN:,.2f}: the protocol kept every message secret, yet its output, "
-        "with Ana's own input, gives Ben away. No protocol can hide what the output says; "
-        "noise on the output (differential privacy) can.",
-    )
+        ),
+        mistake(
+            lambda a: close(abs(a["guess"]), abs(a["difference"]), 1e-6),
+            "{euros} is the difference between the average and Ana's salary.",
+            BEN,
+        ),
+        right(
+            lambda a: close(a["guess"], a["ben"], 1e-6),
+            "Ben earns €{ben:,.2f}: the protocol kept every message secret, yet its output, "
+            "with Ana's own input, gives Ben away. No protocol can hide what the output says; "
+            "noise on the output (differential privacy) can.",
+        ),
+    ],
+    otherwise=mistake(None, "{euros} is not Ben's salary.", BEN),
+).checker()
 
 
 # --------------------------------------------------------------------------
@@ -480,68 +481,72 @@ def pooled_shares() -> list[tuple[int, int]]:
     return [(share.x, int(share.y[0])) for share in _sharing() if share.x in _POOLED_PARTIES]
 
 
-@check("Exercise 3 (reconstruct a Shamir secret)")
-def check_lagrange(secret: Any) -> Feedback:
-    """The secret behind the pooled points, modulo 97."""
-    name = "Exercise 3 (reconstruct a Shamir secret)"
-    value = as_number(secret)
-    if value is None or value != int(value):
-        return Feedback(
-            name,
-            "incorrect",
-            f"secret should be a single whole number from 0 to 96; got {secret!r}.",
-            "If your result is an array with one entry, take it out with int(...).",
-        )
-    value = int(value)
+def _lagrange_facts() -> dict[str, Any]:
+    """The pooled shares, and what each pair of them gives (a line, not the parabola)."""
     points = pooled_shares()
-    ys = [y for _, y in points]
-    if not 0 <= value < _PRIME:
-        if value % _PRIME == _SECRET:
-            return Feedback(
-                name,
-                "incorrect",
-                f"{value} is right modulo {_PRIME}, but a secret modulo {_PRIME} lies between 0 "
-                f"and {_PRIME - 1}.",
-                f"Take the result % {_PRIME}.",
-            )
-        return Feedback(
-            name,
-            "incorrect",
-            f"{value} is outside 0 to {_PRIME - 1}, and not the secret modulo {_PRIME} either.",
-            "Do every step modulo 97, including the weights (mpc.lagrange_coefficients).",
-        )
-    if value in ys:
-        return Feedback(
-            name,
-            "incorrect",
-            f"{value} is one of the shares, not the secret.",
-            "The secret is the polynomial's value at x = 0: combine all three shares.",
-        )
     two_point = {
         int(sum(w * y for w, (_, y) in zip(weights, pair, strict=True)) % _PRIME)
         for pair in ((points[0], points[1]), (points[0], points[2]), (points[1], points[2]))
         for weights in [mpc.lagrange_coefficients([x for x, _ in pair], prime=_PRIME)]
     }
-    if value in two_point:
-        return Feedback(
-            name,
-            "incorrect",
+    return {
+        "ys": [y for _, y in points],
+        "two_point": two_point,
+        "p": _PRIME,
+        "top": _PRIME - 1,
+        "right_secret": _SECRET,
+    }
+
+
+def _whole(value: Any) -> int | None:
+    number = as_number(value)
+    return int(number) if number is not None and number == int(number) else None
+
+
+check_lagrange = Exercise(
+    "Exercise 3 (reconstruct a Shamir secret)",
+    answers=["secret"],
+    facts=_lagrange_facts,
+    derive=lambda a: {"value": _whole(a["secret"])},
+    rules=[
+        mistake(
+            lambda a: a["value"] is None,
+            "secret should be a single whole number from 0 to 96; got {secret!r}.",
+            "If your result is an array with one entry, take it out with int(...).",
+        ),
+        mistake(
+            lambda a: not 0 <= a["value"] < a["p"] and a["value"] % a["p"] == a["right_secret"],
+            "{value} is right modulo {p}, but a secret modulo {p} lies between 0 and {top}.",
+            "Take the result % {p}.",
+        ),
+        mistake(
+            lambda a: not 0 <= a["value"] < a["p"],
+            "{value} is outside 0 to {top}, and not the secret modulo {p} either.",
+            "Do every step modulo 97, including the weights (mpc.lagrange_coefficients).",
+        ),
+        mistake(
+            lambda a: a["value"] in a["ys"],
+            "{value} is one of the shares, not the secret.",
+            "The secret is the polynomial's value at x = 0: combine all three shares.",
+        ),
+        mistake(
+            lambda a: a["value"] in a["two_point"],
             "That comes from two of the three points: a line through them, not the parabola.",
             "With threshold 3 the polynomial has degree 2: use all three points.",
-        )
-    if value != _SECRET:
-        return Feedback(
-            name,
-            "incorrect",
-            f"{value} is not the secret.",
-            "secret = (sum of weight × y) % 97, weights = mpc.lagrange_coefficients(xs, prime=97).",
-        )
-    return Feedback(
-        name,
-        "correct",
-        f"The secret is {_SECRET}: three points of a degree-2 polynomial fix it, and its value "
-        "at 0 is the secret. Any two of them would leave every value from 0 to 96 equally likely.",
-    )
+        ),
+        right(
+            lambda a: a["value"] == a["right_secret"],
+            "The secret is {right_secret}: three points of a degree-2 polynomial fix it, and its "
+            "value at 0 is the secret. Any two of them would leave every value from 0 to 96 "
+            "equally likely.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "{value} is not the secret.",
+        "secret = (sum of weight × y) % 97, weights = mpc.lagrange_coefficients(xs, prime=97).",
+    ),
+).checker()
 
 
 # --------------------------------------------------------------------------
@@ -628,33 +633,42 @@ def _split(value: np.uint64, parties: int, rng: np.random.Generator) -> list[np.
 # --------------------------------------------------------------------------
 
 
-@check("Exercise 5 (count the messages)", "Make messages(n) return a whole number.")
-def check_messages(messages: Any) -> Feedback:
-    """messages(n) must give the secure sum's message count, 2n(n - 1), for every n."""
-    name = "Exercise 5 (count the messages)"
-    for n in (3, 5, 10, 2):  # 3 first: at n = 2 several wrong formulas agree
-        got = as_number(call_learner(messages, n))
-        right = mpc.protocol_cost("sum", n, 1)["messages"]
-        if got is None:
-            return Feedback(name, "incorrect", f"messages({n}) should be a whole number.", "")
-        if close(got, right):
-            continue
-        if close(got, n * (n - 1)):
-            hint = "That is round 1 only: in round 2 every party sends its partial sum too."
-        elif close(got, 2 * n * n) or close(got, n * n):
-            hint = "A party does not send a message to itself."
-        elif close(got, 2 * (n - 1)) or close(got, n - 1):
-            hint = "That is what one party sends; every party sends as many."
-        else:
-            hint = "Count per round: each of n parties sends one message to each of the others."
-        return Feedback(
-            name, "incorrect", f"messages({n}) = {got:g}, but the protocol sends {right}.", hint
-        )
-    return Feedback(
-        name,
-        "correct",
-        "2n(n − 1): each party sends to each other party twice, once per round. The count grows "
-        "with the square of the "
-        f"number of parties: 10 parties send {mpc.protocol_cost('sum', 10, 1)['messages']} "
-        "messages, 100 parties almost 20,000.",
-    )
+def _messages(n: int) -> int:
+    return mpc.protocol_cost("sum", n, 1)["messages"]
+
+
+check_messages = FunctionExercise(
+    "Exercise 5 (count the messages)",
+    cases=lambda: [{"n": n} for n in (3, 5, 10, 2)],  # 3 first: at 2 wrong formulas agree
+    arguments=["n"],
+    oracle=_messages,
+    output=as_number,
+    same=close,
+    bad_output=mistake(None, "messages({n}) should be a whole number.", ""),
+    rules=[
+        mistake(
+            lambda c: close(c["got"], c["n"] * (c["n"] - 1)),
+            "messages({n}) = {got:g}, but the protocol sends {expected}.",
+            "That is round 1 only: in round 2 every party sends its partial sum too.",
+        ),
+        mistake(
+            lambda c: close(c["got"], 2 * c["n"] ** 2) or close(c["got"], c["n"] ** 2),
+            "messages({n}) = {got:g}, but the protocol sends {expected}.",
+            "A party does not send a message to itself.",
+        ),
+        mistake(
+            lambda c: close(c["got"], 2 * (c["n"] - 1)) or close(c["got"], c["n"] - 1),
+            "messages({n}) = {got:g}, but the protocol sends {expected}.",
+            "That is what one party sends; every party sends as many.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "messages({n}) = {got:g}, but the protocol sends {expected}.",
+        "Count per round: each of n parties sends one message to each of the others.",
+    ),
+    correct="2n(n − 1): each party sends to each other party twice, once per round. The count "
+    f"grows with the square of the number of parties: 10 parties send {_messages(10)} messages, "
+    "100 parties almost 20,000.",
+    hint_on_error="Make messages(n) return a whole number.",
+).checker("messages")
