@@ -2,7 +2,9 @@
 
 Each test serves a small notebook written here, so the checks are tried on
 demos that are broken on purpose, and on a chart changed after it was shown
-but before Voila drew the page.
+but before Voila drew the page. The JupyterLab tests add their notebook to the
+session's JupyterLab server (the one the lessons run in), so no test waits for
+a server of its own.
 """
 
 from __future__ import annotations
@@ -64,13 +66,13 @@ def write_notebook(folder, name, *sources):
 
 
 @pytest.mark.parametrize("kind", ["raises", "never updates"])
-def test_a_broken_demo_fails_the_check_with_a_clear_message(tmp_path, page, kind):
-    notebook = write_notebook(tmp_path, "broken.ipynb", BROKEN_DEMO, f"broken_demo({kind!r})")
-    with jupyter_server("lab", tmp_path / "server", [notebook]) as lab:
-        open_in_lab(page, lab, notebook.name)
-        run_all_in_lab(page, notebook.name)
-        with pytest.raises(BrowserCheckFailed, match=r"to redraw its chart after pressing Arrow"):
-            exercise_demos(page, 1, "the broken notebook")
+def test_a_broken_demo_fails_the_check_with_a_clear_message(lab, page, kind):
+    name = f"broken-{kind.replace(' ', '-')}.ipynb"
+    notebook = write_notebook(lab.root / "notebooks", name, BROKEN_DEMO, f"broken_demo({kind!r})")
+    open_in_lab(page, lab, notebook.name)
+    run_all_in_lab(page, notebook.name)
+    with pytest.raises(BrowserCheckFailed, match=r"to redraw its chart after pressing Arrow"):
+        exercise_demos(page, 1, "the broken notebook", seconds=4)  # it never redraws
 
 
 def test_voila_shows_charts_as_they_are_after_the_run(tmp_path, page):
@@ -132,29 +134,27 @@ display(Feedback("Exercise 2", "correct", "an answer in plain sight"))
 """
 
 
-def test_the_screen_checks_fail_on_a_table_drawn_empty_and_on_an_answer_shown(tmp_path, page):
+def test_the_screen_checks_fail_on_a_table_drawn_empty_and_on_an_answer_shown(lab, page):
     """A plotly table drawn before it is on the page: cells empty, a bold header off its cell."""
-    notebook = write_notebook(tmp_path, "screen.ipynb", BLANK_TABLE, ANSWER_SHOWN)
-    with jupyter_server("lab", tmp_path / "server", [notebook]) as lab:
-        open_in_lab(page, lab, notebook.name)
-        run_all_in_lab(page, notebook.name)
-        page.wait_for_selector(".js-plotly-plot .main-svg")
-        page.wait_for_timeout(1500)
-        problems = screen_problems(page)
-        assert any("drawn empty" in problem for problem in problems), problems
-        assert any("spills out of its cell" in problem for problem in problems), problems
-        answers = visible_answers(page)
-        assert answers == [a for a in answers if "plain sight" in a] and len(answers) == 1, answers
+    notebook = write_notebook(lab.root / "notebooks", "screen.ipynb", BLANK_TABLE, ANSWER_SHOWN)
+    open_in_lab(page, lab, notebook.name)
+    run_all_in_lab(page, notebook.name)
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    page.wait_for_timeout(1500)
+    problems = screen_problems(page)
+    assert any("drawn empty" in problem for problem in problems), problems
+    assert any("spills out of its cell" in problem for problem in problems), problems
+    answers = visible_answers(page)
+    assert answers == [a for a in answers if "plain sight" in a] and len(answers) == 1, answers
 
 
-def test_the_kernel_log_catches_an_error_raised_by_the_browser_to_kernel_sync(tmp_path, page):
-    notebook = write_notebook(tmp_path, "sync.ipynb", SYNC_RAISES)
+def test_the_kernel_log_catches_an_error_raised_by_the_browser_to_kernel_sync(lab, page):
+    notebook = write_notebook(lab.root / "notebooks", "sync.ipynb", SYNC_RAISES)
     log = KernelLog(page)
-    with jupyter_server("lab", tmp_path / "server", [notebook]) as lab:
-        open_in_lab(page, lab, notebook.name)
-        run_all_in_lab(page, notebook.name)
-        assert not error_outputs_in_lab(page)  # nothing shows in the notebook itself
-        page.wait_for_selector(".js-plotly-plot .main-svg")
-        page.wait_for_timeout(3000)
-        problems = log.problems()
-        assert any("raised only by the browser-to-kernel sync" in p for p in problems), problems
+    open_in_lab(page, lab, notebook.name)
+    run_all_in_lab(page, notebook.name)
+    assert not error_outputs_in_lab(page)  # nothing shows in the notebook itself
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    page.wait_for_timeout(3000)
+    problems = log.problems()
+    assert any("raised only by the browser-to-kernel sync" in p for p in problems), problems
