@@ -295,3 +295,15 @@ RNG: Check = _rng
 BOOLEAN: Check = boolean
 PROBABILITY: Check = fraction()  # strictly between 0 and 1
 SHARE: Check = fraction(include_zero=True, include_one=True)  # from 0 to 1
+
+
+# --- checks of privlab.dp ---
+
+
+def call_outside(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call a learner's function (a mechanism, a sampler) with its guards checking again."""
+    token = unguarded()
+    try:
+        return function(*args, **kwargs)
+    finally:
+        _inside.reset(token)

@@ -60,7 +60,6 @@ from .sums import (
     clipped_sum,
     clipping_error,
     noisy_histogram,
-    sum_sensitivity,
 )
 
 __all__ = [
@@ -98,5 +97,4 @@ __all__ = [
     "randomized_response",
     "randomized_response_std_error",
     "simulate_randomized_response",
-    "sum_sensitivity",
 ]
