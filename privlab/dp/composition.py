@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import POSITIVE, PROBABILITY, fraction, guard, integer_array, real_array, whole
 from ..errors import InvalidParameterError
-from .gaussian import _delta_number, _epsilon_from_mu, _nonnegative_array, _shown
+from .gaussian import _epsilon_from_mu, _nonnegative_array, _shown
 from .mechanisms import _scalar_or_array
 
 __all__ = [
@@ -51,11 +51,84 @@ RDP_CONVERSIONS = ("mironov", "improved")
 MAX_RATIO = 1e6  # sensitivity / sigma: a million standard deviations leaves no privacy
 
 
+def _epsilons(name: str, value: Any) -> np.ndarray:
+    array = _nonnegative_array(name, value)
+    if array.ndim > 1 or array.size == 0:
+        raise InvalidParameterError(
+            f"{name} must be a number or a non-empty 1-d array; got {_shown(value, array)}."
+        )
+    return array
+
+
+def _deltas(name: str, value: Any) -> np.ndarray:
+    array = real_array(name, value)
+    if np.any((array < 0) | (array > 1)):
+        raise InvalidParameterError(
+            f"{name} must be numbers from 0 to 1; got {_shown(value, array)}."
+        )
+    return array
+
+
+def _one_delta_or_one_each(arguments: dict[str, Any]) -> None:
+    epsilons, deltas = arguments["epsilons"], arguments["deltas"]
+    if deltas.ndim > 0 and deltas.shape != np.atleast_1d(epsilons).shape:
+        raise InvalidParameterError(
+            f"deltas must be one number or one per epsilon ({epsilons.size}); "
+            f"got {_shown(deltas, deltas)}."
+        )
+
+
+def _above_one(allowed: str) -> Any:
+    def check(name: str, value: Any) -> np.ndarray:
+        array = real_array(name, value)
+        if np.any(array <= 1):
+            raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(value, array)}.")
+        return array
+
+    return check
+
+
+def _one_of(options: tuple[str, ...]) -> Any:
+    def check(name: str, value: Any) -> str:
+        if value not in options:
+            raise InvalidParameterError(f"{name} must be one of {options}; got {value!r}.")
+        return value
+
+    return check
+
+
+def _one_per_order(arguments: dict[str, Any]) -> None:
+    rdp, orders = arguments["rdp_epsilons"], arguments["orders"]
+    if rdp.ndim > 1 or rdp.shape != orders.shape:
+        raise InvalidParameterError(
+            "rdp_epsilons must be a number or 1-d array with one entry per order "
+            f"({orders.shape}); got an array of shape {rdp.shape}."
+        )
+
+
+def _releases(name: str, value: Any) -> np.ndarray:
+    allowed = "a whole number >= 1 or a 1-d array of them"
+    k = integer_array(name, value, allowed)
+    if k.ndim > 1 or k.size == 0 or np.any(k < 1):
+        raise InvalidParameterError(f"{name} must be {allowed}; got {value!r}.")
+    return k
+
+
+def _some_privacy_left(arguments: dict[str, Any]) -> None:
+    sensitivity, sigma = arguments["sensitivity"], arguments["sigma"]
+    if sensitivity / sigma > MAX_RATIO:
+        raise InvalidParameterError(
+            f"sensitivity / sigma must be at most {MAX_RATIO:g} (beyond it no privacy is left "
+            f"to measure); got sensitivity = {sensitivity:g}, sigma = {sigma:g}."
+        )
+
+
 # --------------------------------------------------------------------------
 # Adding epsilons: basic and advanced composition
 # --------------------------------------------------------------------------
 
 
+@guard(epsilons=_epsilons, deltas=_deltas, where=_one_delta_or_one_each)
 def basic_composition(epsilons: Any, deltas: Any = 0.0) -> tuple[float, float]:
     """Total privacy of several releases, by adding up (sequential composition).
 
@@ -82,24 +155,8 @@ def basic_composition(epsilons: Any, deltas: Any = 0.0) -> tuple[float, float]:
     >>> basic_composition([1.0, 1.0], deltas=1e-6)
     (2.0, 2e-06)
     """
-    each_epsilon = _nonnegative_array("epsilons", epsilons)
-    if each_epsilon.ndim > 1 or each_epsilon.size == 0:
-        raise InvalidParameterError(
-            "epsilons must be a number or a non-empty 1-d array; "
-            f"got {_shown(epsilons, each_epsilon)}."
-        )
-    each_delta = check.real_array("deltas", deltas)
-    if np.any((each_delta < 0) | (each_delta > 1)):
-        raise InvalidParameterError(
-            f"deltas must be numbers from 0 to 1; got {_shown(deltas, each_delta)}."
-        )
-    if each_delta.ndim > 0 and each_delta.shape != np.atleast_1d(each_epsilon).shape:
-        raise InvalidParameterError(
-            f"deltas must be one number or one per epsilon ({each_epsilon.size}); "
-            f"got {_shown(deltas, each_delta)}."
-        )
-    each_delta = np.broadcast_to(each_delta, np.atleast_1d(each_epsilon).shape)
-    return float(np.sum(each_epsilon)), float(np.sum(each_delta))
+    each_delta = np.broadcast_to(deltas, np.atleast_1d(epsilons).shape)
+    return float(np.sum(epsilons)), float(np.sum(each_delta))
 
 
 def _advanced_epsilon(epsilon: Any, k: Any, delta_slack: float) -> Any:
@@ -107,6 +164,7 @@ def _advanced_epsilon(epsilon: Any, k: Any, delta_slack: float) -> Any:
     return np.sqrt(2 * k * math.log(1 / delta_slack)) * epsilon + k * epsilon * np.expm1(epsilon)
 
 
+@guard(epsilon=POSITIVE, delta=fraction(include_zero=True), k=whole(low=1), delta_slack=PROBABILITY)
 def advanced_composition(
     epsilon: float, delta: float, k: int, delta_slack: float
 ) -> tuple[float, float]:
@@ -147,10 +205,6 @@ def advanced_composition(
     >>> round(eps, 3), delta
     (6.308, 1e-06)
     """
-    epsilon = check.positive_number("epsilon", epsilon)
-    delta = check.unit_interval("delta", delta, include_zero=True)
-    k = check.integer("k", k, low=1)
-    delta_slack = _delta_number("delta_slack", delta_slack)
     return float(_advanced_epsilon(epsilon, k, delta_slack)), k * delta + delta_slack
 
 
@@ -159,13 +213,7 @@ def advanced_composition(
 # --------------------------------------------------------------------------
 
 
-def _orders_array(orders: Any) -> np.ndarray:
-    array = check.real_array("orders", orders)
-    if np.any(array <= 1):
-        raise InvalidParameterError(f"orders must be numbers > 1; got {_shown(orders, array)}.")
-    return array
-
-
+@guard(alpha=_above_one("a number > 1"), sensitivity=POSITIVE, sigma=POSITIVE)
 def gaussian_rdp(alpha: Any, sensitivity: float, sigma: float) -> Any:
     """Renyi DP of the Gaussian mechanism at order(s) ``alpha`` (Mironov 2017).
 
@@ -193,13 +241,8 @@ def gaussian_rdp(alpha: Any, sensitivity: float, sigma: float) -> Any:
     >>> gaussian_rdp([2, 10], sensitivity=1, sigma=5.0)
     array([0.04, 0.2 ])
     """
-    orders = check.real_array("alpha", alpha)
-    if np.any(orders <= 1):
-        raise InvalidParameterError(f"alpha must be a number > 1; got {_shown(alpha, orders)}.")
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    sigma = check.positive_number("sigma", sigma)
     ratio = sensitivity / sigma  # (a product, not a power: overflows to inf, never raises)
-    return _scalar_or_array(orders * (ratio * ratio) / 2, orders.ndim == 0)
+    return _scalar_or_array(alpha * (ratio * ratio) / 2, alpha.ndim == 0)
 
 
 def _rdp_epsilons(rdp: np.ndarray, orders: np.ndarray, delta: float, conversion: str) -> Any:
@@ -210,6 +253,13 @@ def _rdp_epsilons(rdp: np.ndarray, orders: np.ndarray, delta: float, conversion:
     return rdp + np.log1p(-1 / orders) - (math.log(delta) + np.log(orders)) / (orders - 1)
 
 
+@guard(
+    rdp_epsilons=_nonnegative_array,
+    orders=_above_one("numbers > 1"),
+    delta=PROBABILITY,
+    conversion=_one_of(RDP_CONVERSIONS),
+    where=_one_per_order,
+)
 def rdp_to_dp(
     rdp_epsilons: Any, orders: Any, delta: float, *, conversion: str = "mironov"
 ) -> tuple[float, float]:
@@ -258,23 +308,12 @@ def rdp_to_dp(
     >>> round(eps, 2), order
     (11.86, 4.0)
     """
-    rdp = _nonnegative_array("rdp_epsilons", rdp_epsilons)
-    orders = _orders_array(orders)
-    if rdp.ndim > 1 or rdp.shape != orders.shape:
-        raise InvalidParameterError(
-            "rdp_epsilons must be a number or 1-d array with one entry per order "
-            f"({orders.shape}); got an array of shape {rdp.shape}."
-        )
-    delta = _delta_number("delta", delta)
-    if conversion not in RDP_CONVERSIONS:
-        raise InvalidParameterError(
-            f"conversion must be one of {RDP_CONVERSIONS}; got {conversion!r}."
-        )
-    epsilons = np.atleast_1d(_rdp_epsilons(rdp, orders, delta, conversion))
+    epsilons = np.atleast_1d(_rdp_epsilons(rdp_epsilons, orders, delta, conversion))
     best = int(np.argmin(epsilons))
     return max(float(epsilons[best]), 0.0), float(np.atleast_1d(orders)[best])
 
 
+@guard(sensitivity=POSITIVE, sigma=POSITIVE)
 def gaussian_zcdp(sensitivity: float, sigma: float) -> float:
     """Zero-concentrated DP of the Gaussian mechanism (Bun and Steinke 2016).
 
@@ -291,12 +330,11 @@ def gaussian_zcdp(sensitivity: float, sigma: float) -> float:
     >>> gaussian_zcdp(sensitivity=1, sigma=5.0)
     0.02
     """
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    sigma = check.positive_number("sigma", sigma)
     ratio = sensitivity / sigma
     return ratio * ratio / 2
 
 
+@guard(rho=_nonnegative_array, delta=PROBABILITY)
 def zcdp_to_dp(rho: Any, delta: float) -> Any:
     """Turn rho-zCDP into (epsilon, delta)-DP (Bun and Steinke 2016, Proposition 1.3).
 
@@ -317,8 +355,6 @@ def zcdp_to_dp(rho: Any, delta: float) -> Any:
     >>> round(zcdp_to_dp(100 * gaussian_zcdp(1, sigma=5.0), delta=1e-6), 2)
     12.51
     """
-    rho = _nonnegative_array("rho", rho)
-    delta = _delta_number("delta", delta)
     return _scalar_or_array(rho + 2 * np.sqrt(rho * math.log(1 / delta)), rho.ndim == 0)
 
 
@@ -327,6 +363,13 @@ def zcdp_to_dp(rho: Any, delta: float) -> Any:
 # --------------------------------------------------------------------------
 
 
+@guard(
+    queries=_releases,
+    sigma=POSITIVE,
+    sensitivity=POSITIVE,
+    delta=PROBABILITY,
+    where=_some_privacy_left,
+)
 def composition_curves(
     queries: Any, *, sigma: float, sensitivity: float = 1.0, delta: float = 1e-6
 ) -> dict[str, np.ndarray]:
@@ -381,21 +424,8 @@ def composition_curves(
          rdp [ 0.9   3.13 11.69]
        exact [ 0.83  2.92 11.  ]
     """
-    k = check.integer_array("queries", queries, "a whole number >= 1 or a 1-d array of them")
-    if k.ndim > 1 or k.size == 0 or np.any(k < 1):
-        raise InvalidParameterError(
-            f"queries must be a whole number >= 1 or a 1-d array of them; got {queries!r}."
-        )
-    k = np.atleast_1d(k).astype(float)
-    sigma = check.positive_number("sigma", sigma)
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    delta = _delta_number("delta", delta)
+    k = np.atleast_1d(queries).astype(float)
     mu = sensitivity / sigma  # only the ratio matters
-    if mu > MAX_RATIO:
-        raise InvalidParameterError(
-            f"sensitivity / sigma must be at most {MAX_RATIO:g} (beyond it no privacy is left "
-            f"to measure); got sensitivity = {sensitivity:g}, sigma = {sigma:g}."
-        )
     # the three exact-epsilon searches in one vectorised bisection
     basic_each, advanced_each, exact = np.split(
         _epsilon_from_mu(
