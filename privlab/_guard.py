@@ -307,3 +307,11 @@ def call_outside(function: Callable, *args: Any, **kwargs: Any) -> Any:
         return function(*args, **kwargs)
     finally:
         _inside.reset(token)
+
+
+def nonnegative_number(name: str, value: Any) -> float:
+    """A finite number >= 0 (a noise scale that may be 0, a claimed epsilon)."""
+    number = real_number(name, value)
+    if number < 0:
+        raise InvalidParameterError(f"{name} must be a number >= 0; got {number!r}.")
+    return number

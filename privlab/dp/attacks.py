@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import ANSWERS, POSITIVE, REAL, REALS, RNG, SHARE, guard, integer, whole
+from .._guard import ANSWERS, POSITIVE, REALS, RNG, SHARE, guard, integer, nonnegative_number, whole
 from ..errors import InvalidParameterError
 from .mechanisms import noisy_count
 
@@ -40,13 +40,6 @@ QUERIES = whole(1, 100_000)
 
 def _bits(name: str, value: Any) -> np.ndarray:
     return ANSWERS(name, value).astype(np.int64)
-
-
-def _scale(name: str, value: Any) -> float:
-    scale = REAL(name, value)
-    if scale < 0:
-        raise InvalidParameterError(f"{name} must be a number >= 0; got {scale!r}.")
-    return scale
 
 
 def _scales(name: str, value: Any) -> np.ndarray:
@@ -157,7 +150,7 @@ def _least_squares_guess(matrix: np.ndarray, answers: np.ndarray) -> np.ndarray:
     return (estimate > 0.5).astype(np.int64)
 
 
-@guard(bits=_bits, queries=QUERIES, noise_scale=_scale, rng=RNG, where=_few_people)
+@guard(bits=_bits, queries=QUERIES, noise_scale=nonnegative_number, rng=RNG, where=_few_people)
 def reconstruction_attack(
     bits: Any,
     queries: int,
@@ -234,7 +227,7 @@ class ReconstructionExperiment:
             )
         return self._parts[queries]
 
-    @guard(queries=_rows, noise_scale=_scale, where=_asked)
+    @guard(queries=_rows, noise_scale=nonnegative_number, where=_asked)
     def guess(self, queries: int, noise_scale: float) -> np.ndarray:
         """The attacker's 0/1 guesses from the first ``queries`` answers at this noise scale."""
         signal, wobble = self._signal_and_wobble(queries)

@@ -123,9 +123,7 @@ def _some_privacy_left(arguments: dict[str, Any]) -> None:
         )
 
 
-# --------------------------------------------------------------------------
-# Adding epsilons: basic and advanced composition
-# --------------------------------------------------------------------------
+# --- Adding epsilons: basic and advanced composition ---
 
 
 @guard(epsilons=_epsilons, deltas=_deltas, where=_one_delta_or_one_each)
@@ -208,9 +206,7 @@ def advanced_composition(
     return float(_advanced_epsilon(epsilon, k, delta_slack)), k * delta + delta_slack
 
 
-# --------------------------------------------------------------------------
-# Renyi DP and zero-concentrated DP
-# --------------------------------------------------------------------------
+# --- Renyi DP and zero-concentrated DP ---
 
 
 @guard(alpha=_above_one("a number > 1"), sensitivity=POSITIVE, sigma=POSITIVE)
@@ -358,9 +354,7 @@ def zcdp_to_dp(rho: Any, delta: float) -> Any:
     return _scalar_or_array(rho + 2 * np.sqrt(rho * math.log(1 / delta)), rho.ndim == 0)
 
 
-# --------------------------------------------------------------------------
-# All accountants side by side
-# --------------------------------------------------------------------------
+# --- All accountants side by side ---
 
 
 @guard(

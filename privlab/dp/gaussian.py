@@ -46,9 +46,7 @@ _LEFT_TAIL = -30.0  # below this, log Phi(x) comes from its asymptotic series
 _erfc = np.frompyfunc(math.erfc, 1, 1)  # math.erfc on every entry of an array
 
 
-# --------------------------------------------------------------------------
-# Argument checks shared with privlab.dp.composition
-# --------------------------------------------------------------------------
+# --- Argument checks shared with privlab.dp.composition ---
 
 
 def _shown(value: Any, array: np.ndarray) -> str:
@@ -74,9 +72,7 @@ def _nonnegative_array(name: str, value: Any) -> np.ndarray:
     return array
 
 
-# --------------------------------------------------------------------------
-# Sensitivity: how far one person can move a vector answer
-# --------------------------------------------------------------------------
+# --- Sensitivity: how far one person can move a vector answer ---
 
 
 @guard(largest_change=REALS)
@@ -119,9 +115,7 @@ def l2_sensitivity(largest_change: Any) -> float:
     return float(np.sqrt(np.sum(largest_change * largest_change)))
 
 
-# --------------------------------------------------------------------------
-# The classic calibration
-# --------------------------------------------------------------------------
+# --- The classic calibration ---
 
 
 def _below_one(name: str, value: Any) -> float:
@@ -161,9 +155,7 @@ def classic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> 
     return sensitivity * math.sqrt(2 * math.log(1.25 / delta)) / epsilon
 
 
-# --------------------------------------------------------------------------
-# The exact privacy profile (Balle and Wang 2018)
-# --------------------------------------------------------------------------
+# --- The exact privacy profile (Balle and Wang 2018) ---
 
 
 def _log_normal_cdf(x: np.ndarray) -> np.ndarray:
@@ -340,9 +332,7 @@ def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) ->
     return sigma
 
 
-# --------------------------------------------------------------------------
-# The mechanism
-# --------------------------------------------------------------------------
+# --- The mechanism ---
 
 
 @guard(
