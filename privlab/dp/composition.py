@@ -132,19 +132,7 @@ def basic_composition(epsilons: Any, deltas: Any = 0.0) -> tuple[float, float]:
 
     .. math:: \\varepsilon = \\sum_i \\varepsilon_i, \\qquad \\delta = \\sum_i \\delta_i
 
-    Parameters
-    ----------
-    epsilons : float or 1-d array of float
-        Epsilon of each release, >= 0.
-    deltas : float or 1-d array of float
-        Delta of each release, from 0 to 1: one number for all releases, or
-        one per release.
-
-    Returns
-    -------
-    (float, float)
-        The total epsilon and the total delta. A total delta of 1 or more
-        promises nothing.
+    ``deltas`` is one number for all releases or one per release.
 
     Examples
     --------
@@ -168,34 +156,14 @@ def advanced_composition(
 ) -> tuple[float, float]:
     """Total privacy of ``k`` (epsilon, delta)-DP releases, growing like sqrt(k).
 
-    Dwork, Rothblum and Vadhan (2010); Dwork and Roth (2014), Theorem 3.20:
-    for any :math:`\\delta' > 0` the ``k`` releases together are
-    :math:`(\\varepsilon', k\\delta + \\delta')`-DP with
+    Dwork, Rothblum and Vadhan (2010): for any :math:`\\delta' > 0` the releases
+    are together :math:`(\\varepsilon', k\\delta + \\delta')`-DP with
 
     .. math::
         \\varepsilon' = \\sqrt{2k \\ln(1/\\delta')}\\,\\varepsilon
-        + k\\varepsilon(e^{\\varepsilon} - 1).
+        + k\\varepsilon(e^{\\varepsilon} - 1),
 
-    It beats :func:`basic_composition` (:math:`k\\varepsilon`) only when
-    epsilon is small and ``k`` large: the first term must be below
-    :math:`k\\varepsilon`, so :math:`k > 2\\ln(1/\\delta')` at least, and the
-    second term, about :math:`k\\varepsilon^2`, must stay small.
-
-    Parameters
-    ----------
-    epsilon : float
-        Epsilon of each release, > 0.
-    delta : float
-        Delta of each release, 0 <= delta < 1.
-    k : int
-        Number of releases, >= 1.
-    delta_slack : float
-        The extra :math:`\\delta'` spent to get the sqrt(k) growth, 0 < delta' < 1.
-
-    Returns
-    -------
-    (float, float)
-        The total epsilon and the total delta :math:`k\\delta + \\delta'`.
+    better than :math:`k\\varepsilon` only for small epsilon and large ``k``.
 
     Examples
     --------
@@ -211,24 +179,11 @@ def advanced_composition(
 
 @guard(alpha=_above_one("a number > 1"), sensitivity=POSITIVE, sigma=POSITIVE)
 def gaussian_rdp(alpha: Any, sensitivity: float, sigma: float) -> Any:
-    """Renyi DP of the Gaussian mechanism at order(s) ``alpha`` (Mironov 2017).
+    """Renyi DP of the Gaussian mechanism at order(s) ``alpha`` > 1 (Mironov 2017).
 
-    The Renyi divergence of order :math:`\\alpha` between the outputs on two
-    neighbouring data sets, :math:`N(0, \\sigma^2)` and :math:`N(\\Delta, \\sigma^2)`, is
+    .. math:: \\varepsilon(\\alpha) = \\frac{\\alpha \\Delta^2}{2 \\sigma^2}
 
-    .. math:: \\varepsilon(\\alpha) = \\frac{\\alpha \\Delta^2}{2 \\sigma^2}.
-
-    Renyi DP adds up: ``k`` releases have :math:`k\\,\\varepsilon(\\alpha)` at
-    every order, the same as one release with noise :math:`\\sigma/\\sqrt{k}`.
-
-    Parameters
-    ----------
-    alpha : float or array of float
-        Order(s) of the Renyi divergence, > 1.
-    sensitivity : float
-        L2 sensitivity of the answer, > 0.
-    sigma : float
-        Standard deviation of the noise, > 0.
+    Renyi DP adds up: ``k`` releases have :math:`k\\,\\varepsilon(\\alpha)` at every order.
 
     Examples
     --------
@@ -259,37 +214,16 @@ def _rdp_epsilons(rdp: np.ndarray, orders: np.ndarray, delta: float, conversion:
 def rdp_to_dp(
     rdp_epsilons: Any, orders: Any, delta: float, *, conversion: str = "mironov"
 ) -> tuple[float, float]:
-    """Turn Renyi DP at several orders into one (epsilon, delta) guarantee.
+    """Turn Renyi DP at several orders into one (epsilon, delta): the best epsilon, and its order.
 
-    Being :math:`(\\alpha, \\varepsilon_\\alpha)`-RDP implies (epsilon, delta)-DP
-    with, for ``conversion="mironov"`` (Mironov 2017, Proposition 3),
-
-    .. math:: \\varepsilon = \\varepsilon_\\alpha + \\frac{\\ln(1/\\delta)}{\\alpha - 1},
-
-    or, slightly smaller, for ``conversion="improved"`` (Canonne, Kamath and
-    Steinke 2020, Proposition 12; Balle et al. 2020, Theorem 21)
+    ``conversion="mironov"`` (Mironov 2017, Proposition 3) or the slightly
+    smaller ``"improved"`` (Canonne, Kamath and Steinke 2020, Proposition 12):
 
     .. math::
-        \\varepsilon = \\varepsilon_\\alpha + \\ln\\frac{\\alpha - 1}{\\alpha}
-        - \\frac{\\ln \\delta + \\ln \\alpha}{\\alpha - 1}.
-
-    Every order gives a valid epsilon; the smallest is returned.
-
-    Parameters
-    ----------
-    rdp_epsilons : float or 1-d array of float
-        Renyi DP at each order, >= 0 (for several releases: their sum).
-    orders : float or 1-d array of float
-        The orders, > 1, one per entry of ``rdp_epsilons``.
-    delta : float
-        Target delta, 0 < delta < 1.
-    conversion : {"mironov", "improved"}
-        Which of the two conversions above.
-
-    Returns
-    -------
-    (float, float)
-        The smallest epsilon (>= 0) and the order that gives it.
+        \\varepsilon = \\varepsilon_\\alpha + \\frac{\\ln(1/\\delta)}{\\alpha - 1}
+        \\quad\\text{or}\\quad
+        \\varepsilon_\\alpha + \\ln\\frac{\\alpha - 1}{\\alpha}
+        - \\frac{\\ln \\delta + \\ln \\alpha}{\\alpha - 1}
 
     Examples
     --------
@@ -311,15 +245,9 @@ def rdp_to_dp(
 
 @guard(sensitivity=POSITIVE, sigma=POSITIVE)
 def gaussian_zcdp(sensitivity: float, sigma: float) -> float:
-    """Zero-concentrated DP of the Gaussian mechanism (Bun and Steinke 2016).
+    """Zero-concentrated DP of the Gaussian mechanism (Bun and Steinke 2016); rho adds up.
 
-    A mechanism is :math:`\\rho`-zCDP when its Renyi DP is at most
-    :math:`\\rho\\alpha` at every order :math:`\\alpha > 1`. For Gaussian noise
-    (see :func:`gaussian_rdp`) that is exactly
-
-    .. math:: \\rho = \\frac{\\Delta^2}{2\\sigma^2}.
-
-    Like Renyi DP, rho adds up over releases.
+    .. math:: \\rho = \\frac{\\Delta^2}{2\\sigma^2}
 
     Examples
     --------
@@ -335,16 +263,6 @@ def zcdp_to_dp(rho: Any, delta: float) -> Any:
     """Turn rho-zCDP into (epsilon, delta)-DP (Bun and Steinke 2016, Proposition 1.3).
 
     .. math:: \\varepsilon = \\rho + 2\\sqrt{\\rho \\ln(1/\\delta)}
-
-    This is Mironov's conversion in :func:`rdp_to_dp` at the best order,
-    :math:`\\alpha = 1 + \\sqrt{\\ln(1/\\delta)/\\rho}`.
-
-    Parameters
-    ----------
-    rho : float or array of float
-        The zCDP parameter(s), >= 0 (for several releases: their sum).
-    delta : float
-        Target delta, 0 < delta < 1.
 
     Examples
     --------
@@ -369,43 +287,11 @@ def composition_curves(
 ) -> dict[str, np.ndarray]:
     """Total epsilon after ``k`` Gaussian releases, by each accountant, for each ``k``.
 
-    Each release adds :math:`N(0, \\sigma^2)` noise to an answer of L2
-    sensitivity :math:`\\Delta`; all together must be (epsilon, ``delta``)-DP.
-
-    ``"basic"``
-        Each release gets delta/k and its exact epsilon (:func:`gaussian_epsilon`);
-        the k epsilons are added.
-    ``"advanced"``
-        Half of delta is the slack :math:`\\delta'`, the other half is shared
-        by the releases, :math:`\\delta/(2k)` each, with their exact epsilon;
-        then :func:`advanced_composition`. The raw value is returned, even when
-        it is worse than ``"basic"`` (an accountant would report the smaller one).
-    ``"zcdp"``
-        :math:`\\rho = k\\Delta^2/(2\\sigma^2)`, then :func:`zcdp_to_dp`.
-    ``"rdp"``
-        :math:`k\\alpha\\Delta^2/(2\\sigma^2)` at each order of :data:`RDP_ORDERS`,
-        then the ``"improved"`` conversion of :func:`rdp_to_dp`.
-    ``"exact"``
-        k releases with noise :math:`\\sigma` are exactly one release with noise
-        :math:`\\sigma/\\sqrt{k}`: :func:`gaussian_epsilon` of that. Every
-        accountant is at or above this line.
-
-    Parameters
-    ----------
-    queries : int or 1-d array of int
-        Numbers of releases ``k``, each >= 1.
-    sigma : float
-        Noise of each release, > 0.
-    sensitivity : float
-        L2 sensitivity of each release, > 0.
-    delta : float
-        Total delta, 0 < delta < 1.
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        Keys ``"basic"``, ``"advanced"``, ``"zcdp"``, ``"rdp"``, ``"exact"``; each
-        value holds the total epsilon for each entry of ``queries``.
+    ``"basic"`` adds the exact epsilons at delta/k each; ``"advanced"`` spends
+    half of delta as the slack of :func:`advanced_composition` (the raw value,
+    even when worse than basic); ``"zcdp"`` and ``"rdp"`` add rho or the Renyi DP
+    at each of :data:`RDP_ORDERS` and convert once; ``"exact"`` is one release
+    with noise :math:`\\sigma/\\sqrt{k}`, which every accountant is at or above.
 
     Examples
     --------

@@ -192,35 +192,16 @@ def _delta_from_mu(epsilon: Any, mu: Any) -> np.ndarray:
 
 @guard(epsilon=_nonnegative_array, sensitivity=POSITIVE, sigma=POSITIVE)
 def gaussian_delta(epsilon: Any, sensitivity: float, sigma: float) -> Any:
-    """Exact delta of the Gaussian mechanism at each epsilon: its *privacy profile*.
+    """Exact delta of the Gaussian mechanism at each epsilon >= 0: its *privacy profile*.
 
-    Balle and Wang (ICML 2018, Theorem 8): adding :math:`N(0, \\sigma^2)` noise
-    to an answer of L2 sensitivity :math:`\\Delta` is (epsilon, delta)-DP
-    exactly when
+    Balle and Wang (ICML 2018, Theorem 8), computed from logarithms so that a
+    large epsilon (where :math:`e^\\varepsilon` overflows) still works:
 
     .. math::
-        \\delta \\ge \\Phi\\left(\\frac{\\Delta}{2\\sigma}
+        \\delta = \\Phi\\left(\\frac{\\Delta}{2\\sigma}
         - \\frac{\\varepsilon\\sigma}{\\Delta}\\right)
         - e^{\\varepsilon}\\,\\Phi\\left(-\\frac{\\Delta}{2\\sigma}
         - \\frac{\\varepsilon\\sigma}{\\Delta}\\right)
-
-    with :math:`\\Phi` the standard normal CDF. The right-hand side is returned.
-    It is computed from logarithms, so a large epsilon (where :math:`e^\\varepsilon`
-    overflows) still gives the right answer.
-
-    Parameters
-    ----------
-    epsilon : float or array of float
-        Privacy loss parameter(s), >= 0.
-    sensitivity : float
-        L2 sensitivity :math:`\\Delta` of the answer, > 0.
-    sigma : float
-        Standard deviation of the noise, > 0.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        The smallest delta for each epsilon; it falls as epsilon grows.
 
     Examples
     --------
@@ -254,21 +235,9 @@ def _epsilon_from_mu(delta: Any, mu: Any) -> np.ndarray:
 
 @guard(delta=_delta_array, sensitivity=POSITIVE, sigma=POSITIVE)
 def gaussian_epsilon(delta: Any, sensitivity: float, sigma: float) -> Any:
-    """Smallest epsilon for which the Gaussian mechanism is (epsilon, delta)-DP.
+    """Smallest epsilon at which the Gaussian mechanism is (epsilon, delta)-DP (never too small).
 
-    The inverse of :func:`gaussian_delta`: the smallest
-    :math:`\\varepsilon \\ge 0` with :math:`\\delta(\\varepsilon) \\le \\delta`,
-    found by bisection (the profile falls as epsilon grows). The value returned
-    is never below the true one.
-
-    Parameters
-    ----------
-    delta : float or array of float
-        Target probability(ies) of failure, 0 < delta < 1.
-    sensitivity : float
-        L2 sensitivity of the answer, > 0.
-    sigma : float
-        Standard deviation of the noise, > 0.
+    The inverse of :func:`gaussian_delta`, by bisection (the profile falls as epsilon grows).
 
     Examples
     --------
@@ -355,24 +324,8 @@ def gaussian_mechanism(
     .. math:: M(x) = x + N(0, \\sigma^2 I), \\qquad
         \\sigma = \\texttt{analytic\\_gaussian\\_sigma}(\\Delta_2, \\varepsilon, \\delta)
 
-    Parameters
-    ----------
-    value : float or array of float
-        The true answer(s). An array gets independent noise per entry.
-    sensitivity : float
-        L2 sensitivity of the *whole* ``value``, > 0: for a histogram in which
-        one person changes ``k`` bins by 1, :math:`\\sqrt{k}`.
-    epsilon : float
-        Privacy loss parameter, > 0.
-    delta : float
-        Probability of failure, 0 < delta < 1; well below 1 / (number of people).
-    rng : numpy.random.Generator, int or None
-        Source of randomness, or a seed for reproducible draws.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        The noisy answer, of the same shape as ``value``.
+    ``sensitivity`` is the L2 sensitivity of the *whole* ``value``; ``delta``
+    should be well below 1 / (number of people).
 
     Examples
     --------
