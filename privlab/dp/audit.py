@@ -53,193 +53,24 @@ def _at_most_trials(arguments: dict[str, Any]) -> None:
         )
 
 
-# --- Clopper-Pearson: an exact confidence interval for a probability ---
-
-
-@guard(trials=whole(low=1), successes=whole(low=0), confidence=PROBABILITY, where=_at_most_trials)
-def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact two-sided confidence interval for a probability seen ``successes`` times in ``trials``.
-
-    The Clopper-Pearson (1934) interval :math:`[L, U]` for ``k`` successes in
-    ``n`` trials, with :math:`\\alpha = 1 - \\text{confidence}`:
-
-    .. math::
-        \\Pr[X \\ge k \\mid L] = \\alpha / 2, \\qquad
-        \\Pr[X \\le k \\mid U] = \\alpha / 2, \\qquad X \\sim \\mathrm{Bin}(n, p),
-
-    so each end is also a one-sided bound that fails with probability at most
-    :math:`\\alpha / 2`. The binomial tail is the regularised incomplete beta
-    function :math:`I_p(k, n - k + 1)`, solved for :math:`p` by bisection.
-
-    Examples
-    --------
-    >>> low, high = clopper_pearson(5, 10)
-    >>> round(low, 4), round(high, 4)
-    (0.1871, 0.8129)
-    >>> low, high = clopper_pearson(0, 10)
-    >>> low, round(high, 4)
-    (0.0, 0.3085)
-    """
-    tail = (1 - confidence) / 2
-    lower = _lower_end(successes, trials, tail)
-    upper = 1 - _lower_end(trials - successes, trials, tail)  # by symmetry: failures
-    return lower, upper
-
-
-def _lower_end(successes: int, trials: int, tail: float) -> float:
-    """The probability ``p`` at which ``successes`` or more happen with chance ``tail``."""
-    if successes == 0:
-        return 0.0
-    if successes == trials:
-        return tail ** (1 / trials)  # Pr[X = n] = p^n
-    a, b = successes, trials - successes + 1
-    low, high = 0.0, 1.0
-    for _ in range(200):  # bisection, until p is known to 15 significant digits
-        middle = (low + high) / 2
-        if _regularized_incomplete_beta(middle, a, b) < tail:
-            low = middle
-        else:
-            high = middle
-        if high - low <= 1e-15 * high:
-            break
-    return (low + high) / 2
-
-
-def _regularized_incomplete_beta(x: float, a: float, b: float) -> float:
-    """:math:`I_x(a, b)`, the Beta(a, b) distribution function at ``x``, by a continued fraction.
-
-    .. math:: I_x(a, b) = \\frac{x^a (1 - x)^b}{a \\, B(a, b)} \\cdot \\mathrm{CF}(x; a, b)
-
-    CF converges fast for :math:`x < (a + 1) / (a + b + 2)`; above that,
-    :math:`I_x(a, b) = 1 - I_{1 - x}(b, a)`.
-    """
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-    front = math.exp(a * math.log(x) + b * math.log1p(-x) - log_beta)  # x^a (1-x)^b / B(a, b)
-    if x < (a + 1) / (a + b + 2):
-        return front * _beta_continued_fraction(x, a, b) / a
-    return 1 - front * _beta_continued_fraction(1 - x, b, a) / b
-
-
-def _beta_continued_fraction(x: float, a: float, b: float) -> float:
-    """Continued fraction for :math:`I_x(a, b)`, by the modified Lentz method.
-
-    .. math::
-        \\mathrm{CF} = \\cfrac{1}{1 + \\cfrac{d_1}{1 + \\cfrac{d_2}{1 + \\cdots}}},
-        \\quad d_{2m} = \\frac{m (b - m) x}{(a + 2m - 1)(a + 2m)},
-        \\quad d_{2m+1} = -\\frac{(a + m)(a + b + m) x}{(a + 2m)(a + 2m + 1)}
-
-    (Press et al., *Numerical Recipes*, section 6.4).
-    """
-    tiny = 1e-300  # keeps a denominator that happens to be 0 from dividing by 0
-
-    def not_zero(value: float) -> float:
-        return value if abs(value) > tiny else tiny
-
-    c = 1.0
-    d = 1 / not_zero(1 - (a + b) * x / (a + 1))
-    fraction = d
-    for m in range(1, 1_000_000):
-        even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
-        odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
-        for term in (even, odd):
-            d = 1 / not_zero(1 + term * d)
-            c = not_zero(1 + term / c)
-            fraction *= c * d
-        if abs(c * d - 1) < 1e-15:
-            break
-    return fraction
-
-
-# --- Samplers: run a mechanism many times on one input ---
-
-
-@guard(mechanism=_function)
-def sampler_for(mechanism: Callable[..., Any], **params: Any) -> Sampler:
-    """Turn a privlab mechanism into a sampler for :func:`audit_epsilon`.
-
-    The mechanism must take an array of true values (one release per entry),
-    ``rng`` and ``params``, as :func:`~privlab.dp.laplace_mechanism` does; the
-    sampler releases ``size`` copies of one input at once (yes/no as 1/0).
-
-    Examples
-    --------
-    >>> from privlab import dp
-    >>> sample = sampler_for(dp.randomized_response, epsilon=1.0)
-    >>> sample(True, 5, np.random.default_rng(0))
-    array([1, 1, 1, 1, 0])
-    """
-
-    def sample(data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
-        outputs = np.asarray(mechanism(np.full(size, data), **params, rng=rng))
-        return outputs.astype(int) if outputs.dtype == bool else outputs
-
-    return sample
-
-
-@guard(noise=_function)
-def noise_sampler(noise: Callable[..., Any], **params: Any) -> Sampler:
-    """A sampler for "true value plus noise", from ``noise(size=..., rng=..., **params)``.
-
-    Examples
-    --------
-    >>> from privlab import dp
-    >>> sample = noise_sampler(dp.discrete_laplace_noise, epsilon=1.0)
-    >>> sample(10, 5, np.random.default_rng(3))
-    array([10, 10, 11,  9, 10])
-    """
-
-    def sample(data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
-        return np.asarray(data) + np.asarray(noise(size=size, rng=rng, **params))
-
-    return sample
-
-
 # --- The audit ---
 
 
 @dataclass(frozen=True)
 class AuditResult:
-    """What :func:`audit_epsilon` found.
+    """What :func:`audit_epsilon` found; ``print`` it for a sentence."""
 
-    Attributes
-    ----------
-    epsilon_lower_bound : float
-        With probability at least ``confidence``, the mechanism's epsilon (at
-        this ``delta``) is at least this. 0 when no event told the inputs apart.
-    epsilon_estimate : float
-        Point estimate :math:`\\ln((\\hat P_a - \\delta) / \\hat P_b)` on the measuring
-        half (a and b swapped if needed); not a bound: above the truth half the time.
-    event : str
-        The chosen set of outputs, e.g. ``"output >= 3"``.
-    probability_a, probability_b : float
-        Share of the measuring runs on ``data_a`` and ``data_b`` in the event.
-    count_a, count_b : int
-        The same as counts, out of ``measured_trials`` runs on each input.
-    measured_trials : int
-        Runs per input used to measure (the other runs chose the event).
-    trials : int
-        Runs per input in all.
-    confidence : float
-        Probability that ``epsilon_lower_bound`` is a true lower bound.
-    delta : float
-        The delta the bound is for.
-    """
-
-    epsilon_lower_bound: float
-    epsilon_estimate: float
-    event: str
-    probability_a: float
-    probability_b: float
-    count_a: int
+    epsilon_lower_bound: float  # epsilon >= this with probability confidence (0: no event)
+    epsilon_estimate: float  # ln((P_a - delta) / P_b) on the measuring half: not a bound
+    event: str  # the chosen set of outputs, e.g. "output >= 3"
+    probability_a: float  # share of the measuring runs on data_a in the event
+    probability_b: float  # ... and on data_b
+    count_a: int  # the same as counts, out of measured_trials
     count_b: int
-    measured_trials: int
-    trials: int
-    confidence: float
-    delta: float = 0.0
+    measured_trials: int  # runs per input used to measure (the others chose the event)
+    trials: int  # runs per input in all
+    confidence: float  # probability that epsilon_lower_bound is a true lower bound
+    delta: float = 0.0  # the delta the bound is for
 
     @guard(claimed_epsilon=nonnegative_number)
     def consistent_with(self, claimed_epsilon: float) -> bool:
@@ -480,3 +311,148 @@ def _log_or_zero(numerator: float, denominator: float) -> float:
     if denominator == 0:
         return math.inf
     return max(0.0, math.log(numerator / denominator))
+
+
+# --- Samplers: run a mechanism many times on one input ---
+
+
+@guard(mechanism=_function)
+def sampler_for(mechanism: Callable[..., Any], **params: Any) -> Sampler:
+    """Turn a privlab mechanism into a sampler for :func:`audit_epsilon`.
+
+    The mechanism must take an array of true values (one release per entry),
+    ``rng`` and ``params``, as :func:`~privlab.dp.laplace_mechanism` does; the
+    sampler releases ``size`` copies of one input at once (yes/no as 1/0).
+
+    Examples
+    --------
+    >>> from privlab import dp
+    >>> sample = sampler_for(dp.randomized_response, epsilon=1.0)
+    >>> sample(True, 5, np.random.default_rng(0))
+    array([1, 1, 1, 1, 0])
+    """
+
+    def sample(data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
+        outputs = np.asarray(mechanism(np.full(size, data), **params, rng=rng))
+        return outputs.astype(int) if outputs.dtype == bool else outputs
+
+    return sample
+
+
+@guard(noise=_function)
+def noise_sampler(noise: Callable[..., Any], **params: Any) -> Sampler:
+    """A sampler for "true value plus noise", from ``noise(size=..., rng=..., **params)``.
+
+    Examples
+    --------
+    >>> from privlab import dp
+    >>> sample = noise_sampler(dp.discrete_laplace_noise, epsilon=1.0)
+    >>> sample(10, 5, np.random.default_rng(3))
+    array([10, 10, 11,  9, 10])
+    """
+
+    def sample(data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
+        return np.asarray(data) + np.asarray(noise(size=size, rng=rng, **params))
+
+    return sample
+
+
+# --- Clopper-Pearson: an exact confidence interval for a probability ---
+
+
+@guard(trials=whole(low=1), successes=whole(low=0), confidence=PROBABILITY, where=_at_most_trials)
+def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact two-sided confidence interval for a probability seen ``successes`` times in ``trials``.
+
+    The Clopper-Pearson (1934) interval :math:`[L, U]` for ``k`` successes in
+    ``n`` trials, with :math:`\\alpha = 1 - \\text{confidence}`:
+
+    .. math::
+        \\Pr[X \\ge k \\mid L] = \\alpha / 2, \\qquad
+        \\Pr[X \\le k \\mid U] = \\alpha / 2, \\qquad X \\sim \\mathrm{Bin}(n, p),
+
+    so each end is also a one-sided bound that fails with probability at most
+    :math:`\\alpha / 2`. The binomial tail is the regularised incomplete beta
+    function :math:`I_p(k, n - k + 1)`, solved for :math:`p` by bisection.
+
+    Examples
+    --------
+    >>> low, high = clopper_pearson(5, 10)
+    >>> round(low, 4), round(high, 4)
+    (0.1871, 0.8129)
+    >>> low, high = clopper_pearson(0, 10)
+    >>> low, round(high, 4)
+    (0.0, 0.3085)
+    """
+    tail = (1 - confidence) / 2
+    lower = _lower_end(successes, trials, tail)
+    upper = 1 - _lower_end(trials - successes, trials, tail)  # by symmetry: failures
+    return lower, upper
+
+
+def _lower_end(successes: int, trials: int, tail: float) -> float:
+    """The probability ``p`` at which ``successes`` or more happen with chance ``tail``."""
+    if successes == 0:
+        return 0.0
+    if successes == trials:
+        return tail ** (1 / trials)  # Pr[X = n] = p^n
+    a, b = successes, trials - successes + 1
+    low, high = 0.0, 1.0
+    for _ in range(200):  # bisection, until p is known to 15 significant digits
+        middle = (low + high) / 2
+        if _regularized_incomplete_beta(middle, a, b) < tail:
+            low = middle
+        else:
+            high = middle
+        if high - low <= 1e-15 * high:
+            break
+    return (low + high) / 2
+
+
+def _regularized_incomplete_beta(x: float, a: float, b: float) -> float:
+    """:math:`I_x(a, b)`, the Beta(a, b) distribution function at ``x``, by a continued fraction.
+
+    .. math:: I_x(a, b) = \\frac{x^a (1 - x)^b}{a \\, B(a, b)} \\cdot \\mathrm{CF}(x; a, b)
+
+    CF converges fast for :math:`x < (a + 1) / (a + b + 2)`; above that,
+    :math:`I_x(a, b) = 1 - I_{1 - x}(b, a)`.
+    """
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    front = math.exp(a * math.log(x) + b * math.log1p(-x) - log_beta)  # x^a (1-x)^b / B(a, b)
+    if x < (a + 1) / (a + b + 2):
+        return front * _beta_continued_fraction(x, a, b) / a
+    return 1 - front * _beta_continued_fraction(1 - x, b, a) / b
+
+
+def _beta_continued_fraction(x: float, a: float, b: float) -> float:
+    """Continued fraction for :math:`I_x(a, b)`, by the modified Lentz method.
+
+    .. math::
+        \\mathrm{CF} = \\cfrac{1}{1 + \\cfrac{d_1}{1 + \\cfrac{d_2}{1 + \\cdots}}},
+        \\quad d_{2m} = \\frac{m (b - m) x}{(a + 2m - 1)(a + 2m)},
+        \\quad d_{2m+1} = -\\frac{(a + m)(a + b + m) x}{(a + 2m)(a + 2m + 1)}
+
+    (Press et al., *Numerical Recipes*, section 6.4).
+    """
+    tiny = 1e-300  # keeps a denominator that happens to be 0 from dividing by 0
+
+    def not_zero(value: float) -> float:
+        return value if abs(value) > tiny else tiny
+
+    c = 1.0
+    d = 1 / not_zero(1 - (a + b) * x / (a + 1))
+    fraction = d
+    for m in range(1, 1_000_000):
+        even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+        for term in (even, odd):
+            d = 1 / not_zero(1 + term * d)
+            c = not_zero(1 + term / c)
+            fraction *= c * d
+        if abs(c * d - 1) < 1e-15:
+            break
+    return fraction

@@ -123,6 +123,59 @@ def _some_privacy_left(arguments: dict[str, Any]) -> None:
         )
 
 
+# --- All accountants side by side ---
+
+
+@guard(
+    queries=_releases,
+    sigma=POSITIVE,
+    sensitivity=POSITIVE,
+    delta=PROBABILITY,
+    where=_some_privacy_left,
+)
+def composition_curves(
+    queries: Any, *, sigma: float, sensitivity: float = 1.0, delta: float = 1e-6
+) -> dict[str, np.ndarray]:
+    """Total epsilon after ``k`` Gaussian releases, by each accountant, for each ``k``.
+
+    ``"basic"`` adds the exact epsilons at delta/k each; ``"advanced"`` spends
+    half of delta as the slack of :func:`advanced_composition` (the raw value,
+    even when worse than basic); ``"zcdp"`` and ``"rdp"`` add rho or the Renyi DP
+    at each of :data:`RDP_ORDERS` and convert once; ``"exact"`` is one release
+    with noise :math:`\\sigma/\\sqrt{k}`, which every accountant is at or above.
+
+    Examples
+    --------
+    >>> curves = composition_curves([1, 10, 100], sigma=5.0, delta=1e-6)
+    >>> for name, total in curves.items():
+    ...     print(f"{name:>8}", total.round(2))
+       basic [  0.83   9.32 102.12]
+    advanced [  5.84  31.79 249.86]
+        zcdp [ 1.07  3.53 12.51]
+         rdp [ 0.9   3.13 11.69]
+       exact [ 0.83  2.92 11.  ]
+    """
+    k = np.atleast_1d(queries).astype(float)
+    mu = sensitivity / sigma  # only the ratio matters
+    # the three exact-epsilon searches in one vectorised bisection
+    basic_each, advanced_each, exact = np.split(
+        _epsilon_from_mu(
+            np.concatenate([delta / k, delta / (2 * k), np.full_like(k, delta)]),
+            np.concatenate([np.full_like(k, mu), np.full_like(k, mu), mu * np.sqrt(k)]),
+        ),
+        3,
+    )
+    rho = k * (mu * mu) / 2
+    rdp = rho[:, np.newaxis] * RDP_ORDERS  # one row per k, one column per order
+    return {
+        "basic": k * basic_each,
+        "advanced": _advanced_epsilon(advanced_each, k, delta / 2),
+        "zcdp": zcdp_to_dp(rho, delta),
+        "rdp": np.maximum(_rdp_epsilons(rdp, RDP_ORDERS, delta, "improved").min(axis=1), 0.0),
+        "exact": exact,
+    }
+
+
 # --- Adding epsilons: basic and advanced composition ---
 
 
@@ -270,56 +323,3 @@ def zcdp_to_dp(rho: Any, delta: float) -> Any:
     12.51
     """
     return _scalar_or_array(rho + 2 * np.sqrt(rho * math.log(1 / delta)), rho.ndim == 0)
-
-
-# --- All accountants side by side ---
-
-
-@guard(
-    queries=_releases,
-    sigma=POSITIVE,
-    sensitivity=POSITIVE,
-    delta=PROBABILITY,
-    where=_some_privacy_left,
-)
-def composition_curves(
-    queries: Any, *, sigma: float, sensitivity: float = 1.0, delta: float = 1e-6
-) -> dict[str, np.ndarray]:
-    """Total epsilon after ``k`` Gaussian releases, by each accountant, for each ``k``.
-
-    ``"basic"`` adds the exact epsilons at delta/k each; ``"advanced"`` spends
-    half of delta as the slack of :func:`advanced_composition` (the raw value,
-    even when worse than basic); ``"zcdp"`` and ``"rdp"`` add rho or the Renyi DP
-    at each of :data:`RDP_ORDERS` and convert once; ``"exact"`` is one release
-    with noise :math:`\\sigma/\\sqrt{k}`, which every accountant is at or above.
-
-    Examples
-    --------
-    >>> curves = composition_curves([1, 10, 100], sigma=5.0, delta=1e-6)
-    >>> for name, total in curves.items():
-    ...     print(f"{name:>8}", total.round(2))
-       basic [  0.83   9.32 102.12]
-    advanced [  5.84  31.79 249.86]
-        zcdp [ 1.07  3.53 12.51]
-         rdp [ 0.9   3.13 11.69]
-       exact [ 0.83  2.92 11.  ]
-    """
-    k = np.atleast_1d(queries).astype(float)
-    mu = sensitivity / sigma  # only the ratio matters
-    # the three exact-epsilon searches in one vectorised bisection
-    basic_each, advanced_each, exact = np.split(
-        _epsilon_from_mu(
-            np.concatenate([delta / k, delta / (2 * k), np.full_like(k, delta)]),
-            np.concatenate([np.full_like(k, mu), np.full_like(k, mu), mu * np.sqrt(k)]),
-        ),
-        3,
-    )
-    rho = k * (mu * mu) / 2
-    rdp = rho[:, np.newaxis] * RDP_ORDERS  # one row per k, one column per order
-    return {
-        "basic": k * basic_each,
-        "advanced": _advanced_epsilon(advanced_each, k, delta / 2),
-        "zcdp": zcdp_to_dp(rho, delta),
-        "rdp": np.maximum(_rdp_epsilons(rdp, RDP_ORDERS, delta, "improved").min(axis=1), 0.0),
-        "exact": exact,
-    }

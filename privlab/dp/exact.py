@@ -59,6 +59,7 @@ __all__ = [
 Randomness = random.Random | np.random.Generator
 Size = int | tuple[int, ...] | None
 
+
 # --- What a parameter may be: a rational number, a source of fair dice ---
 
 
@@ -104,6 +105,90 @@ _RATIONAL_OR_ZERO = functools.partial(_rational, allow_zero=True)
 
 def _source(name: str, value: Any) -> Randomness:
     return _randomness(value)
+
+
+# --- Counts and sums released with exact noise ---
+
+
+@guard(true_count=COUNTS, epsilon=_rational, rng=_source)
+def exact_noisy_count(true_count: Any, epsilon: Any, *, rng: Any = None) -> Any:
+    """Release a count (or an array of counts) with exact discrete Laplace noise.
+
+    The exact counterpart of :func:`privlab.dp.mechanisms.noisy_count`:
+    :math:`\\tilde c = c + Z`, :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k|}`. Every
+    whole number is possible from every true count, so no output can rule out
+    a neighbour, unlike the floating-point sampler in "Why floats leak".
+
+    Parameters
+    ----------
+    true_count : int or array of int
+        Counts >= 0; an array gets independent noise per entry.
+    epsilon : int, Fraction, str or float
+        Privacy loss > 0; a float is used at its exact binary value.
+    rng : None, int, random.Random or numpy.random.Generator
+        ``None`` (cryptographic randomness) for a real release; a seed for
+        reproducible lessons and tests only.
+
+    Examples
+    --------
+    >>> exact_noisy_count(118, epsilon="1/2", rng=0)
+    119
+    >>> exact_noisy_count([118, 20_000], epsilon=0.5, rng=1)
+    array([  120, 19996])
+    """
+    noise = discrete_laplace_exact(1 / epsilon, size=true_count.shape, rng=rng)
+    return _scalar_or_array(true_count + noise, true_count.ndim == 0)
+
+
+@guard(true_count=COUNTS, sigma_squared=_rational, rng=_source)
+def exact_gaussian_count(true_count: Any, sigma_squared: Any, *, rng: Any = None) -> Any:
+    """Release counts with exact discrete Gaussian noise: :math:`\\frac{1}{2\\sigma^2}`-zCDP.
+
+    .. math:: \\tilde c = c + Z, \\qquad \\Pr[Z = k] \\propto e^{-k^2 / 2\\sigma^2}
+
+    Examples
+    --------
+    >>> exact_gaussian_count(118, sigma_squared=9, rng=0)
+    121
+    """
+    noise = discrete_gaussian_exact(sigma_squared, size=true_count.shape, rng=rng)
+    return _scalar_or_array(true_count + noise, true_count.ndim == 0)
+
+
+def _whole_per_person(name: str, value: Any) -> np.ndarray:
+    array = integer_array(name, value, "a 1-d array of whole numbers")
+    if array.ndim != 1:
+        raise InvalidParameterError(
+            f"{name} must be a 1-d array (one whole number per person); "
+            f"got {array.ndim} dimensions."
+        )
+    return array
+
+
+@guard(
+    values=_whole_per_person,
+    lower=whole(),
+    upper=whole(),
+    epsilon=_rational,
+    rng=_source,
+    where=_lower_below_upper,
+)
+def exact_clipped_sum(values: Any, lower: int, upper: int, epsilon: Any, *, rng: Any = None) -> int:
+    """An epsilon-DP sum of whole numbers (cents): clip each, add up, add exact noise.
+
+    .. math:: \\tilde S = \\sum_i \\mathrm{clip}(x_i, l, u) + Z, \\qquad
+        \\Pr[Z = k] \\propto e^{-\\varepsilon |k| / \\max(|l|, |u|)}
+
+    Examples
+    --------
+    Three orders in cents, clipped at €100: the true clipped total is 14,250.
+
+    >>> exact_clipped_sum([1_250, 3_000, 90_000], 0, 10_000, epsilon=1, rng=0)
+    20561
+    """
+    total = sum(np.clip(values, lower, upper).tolist())  # Python ints: no overflow
+    sensitivity = max(abs(lower), abs(upper))
+    return total + discrete_laplace_exact(sensitivity / epsilon, rng=rng)
 
 
 # --- The only randomness: fair uniform integers ---
@@ -294,90 +379,6 @@ def _gaussian_normaliser(variance: float) -> float:
     reach = math.ceil(10 * sigma) + 1
     j = np.arange(-reach, reach + 1, dtype=float)
     return float(np.exp(-(j**2) / (2 * variance)).sum())
-
-
-# --- Counts and sums released with exact noise ---
-
-
-@guard(true_count=COUNTS, epsilon=_rational, rng=_source)
-def exact_noisy_count(true_count: Any, epsilon: Any, *, rng: Any = None) -> Any:
-    """Release a count (or an array of counts) with exact discrete Laplace noise.
-
-    The exact counterpart of :func:`privlab.dp.mechanisms.noisy_count`:
-    :math:`\\tilde c = c + Z`, :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k|}`. Every
-    whole number is possible from every true count, so no output can rule out
-    a neighbour, unlike the floating-point sampler in "Why floats leak".
-
-    Parameters
-    ----------
-    true_count : int or array of int
-        Counts >= 0; an array gets independent noise per entry.
-    epsilon : int, Fraction, str or float
-        Privacy loss > 0; a float is used at its exact binary value.
-    rng : None, int, random.Random or numpy.random.Generator
-        ``None`` (cryptographic randomness) for a real release; a seed for
-        reproducible lessons and tests only.
-
-    Examples
-    --------
-    >>> exact_noisy_count(118, epsilon="1/2", rng=0)
-    119
-    >>> exact_noisy_count([118, 20_000], epsilon=0.5, rng=1)
-    array([  120, 19996])
-    """
-    noise = discrete_laplace_exact(1 / epsilon, size=true_count.shape, rng=rng)
-    return _scalar_or_array(true_count + noise, true_count.ndim == 0)
-
-
-@guard(true_count=COUNTS, sigma_squared=_rational, rng=_source)
-def exact_gaussian_count(true_count: Any, sigma_squared: Any, *, rng: Any = None) -> Any:
-    """Release counts with exact discrete Gaussian noise: :math:`\\frac{1}{2\\sigma^2}`-zCDP.
-
-    .. math:: \\tilde c = c + Z, \\qquad \\Pr[Z = k] \\propto e^{-k^2 / 2\\sigma^2}
-
-    Examples
-    --------
-    >>> exact_gaussian_count(118, sigma_squared=9, rng=0)
-    121
-    """
-    noise = discrete_gaussian_exact(sigma_squared, size=true_count.shape, rng=rng)
-    return _scalar_or_array(true_count + noise, true_count.ndim == 0)
-
-
-def _whole_per_person(name: str, value: Any) -> np.ndarray:
-    array = integer_array(name, value, "a 1-d array of whole numbers")
-    if array.ndim != 1:
-        raise InvalidParameterError(
-            f"{name} must be a 1-d array (one whole number per person); "
-            f"got {array.ndim} dimensions."
-        )
-    return array
-
-
-@guard(
-    values=_whole_per_person,
-    lower=whole(),
-    upper=whole(),
-    epsilon=_rational,
-    rng=_source,
-    where=_lower_below_upper,
-)
-def exact_clipped_sum(values: Any, lower: int, upper: int, epsilon: Any, *, rng: Any = None) -> int:
-    """An epsilon-DP sum of whole numbers (cents): clip each, add up, add exact noise.
-
-    .. math:: \\tilde S = \\sum_i \\mathrm{clip}(x_i, l, u) + Z, \\qquad
-        \\Pr[Z = k] \\propto e^{-\\varepsilon |k| / \\max(|l|, |u|)}
-
-    Examples
-    --------
-    Three orders in cents, clipped at €100: the true clipped total is 14,250.
-
-    >>> exact_clipped_sum([1_250, 3_000, 90_000], 0, 10_000, epsilon=1, rng=0)
-    20561
-    """
-    total = sum(np.clip(values, lower, upper).tolist())  # Python ints: no overflow
-    sensitivity = max(abs(lower), abs(upper))
-    return total + discrete_laplace_exact(sensitivity / epsilon, rng=rng)
 
 
 # --- Why floats leak (Mironov, CCS 2012) ---

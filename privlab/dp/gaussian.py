@@ -72,6 +72,44 @@ def _nonnegative_array(name: str, value: Any) -> np.ndarray:
     return array
 
 
+# --- The mechanism ---
+
+
+@guard(
+    value=REALS,
+    sensitivity=POSITIVE,
+    epsilon=positive(MAX_EPSILON),
+    delta=PROBABILITY,
+    rng=RNG,
+)
+def gaussian_mechanism(
+    value: Any,
+    sensitivity: float,
+    epsilon: float,
+    delta: float,
+    *,
+    rng: np.random.Generator | int | None = None,
+) -> Any:
+    """Release ``value`` with normal noise of the analytic noise level.
+
+    .. math:: M(x) = x + N(0, \\sigma^2 I), \\qquad
+        \\sigma = \\texttt{analytic\\_gaussian\\_sigma}(\\Delta_2, \\varepsilon, \\delta)
+
+    ``sensitivity`` is the L2 sensitivity of the *whole* ``value``; ``delta``
+    should be well below 1 / (number of people).
+
+    Examples
+    --------
+    >>> round(gaussian_mechanism(118, sensitivity=1, epsilon=1.0, delta=1e-6, rng=7), 2)
+    118.01
+    >>> gaussian_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, delta=1e-6, rng=7).shape
+    (2,)
+    """
+    sigma = analytic_gaussian_sigma(sensitivity, epsilon, delta)
+    noisy = value + rng.normal(loc=0.0, scale=sigma, size=value.shape)
+    return _scalar_or_array(noisy, value.ndim == 0)
+
+
 # --- Sensitivity: how far one person can move a vector answer ---
 
 
@@ -299,41 +337,3 @@ def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) ->
     while not private_enough(sensitivity / sigma):  # unless dividing rounded the wrong way
         sigma = math.nextafter(sigma, math.inf)
     return sigma
-
-
-# --- The mechanism ---
-
-
-@guard(
-    value=REALS,
-    sensitivity=POSITIVE,
-    epsilon=positive(MAX_EPSILON),
-    delta=PROBABILITY,
-    rng=RNG,
-)
-def gaussian_mechanism(
-    value: Any,
-    sensitivity: float,
-    epsilon: float,
-    delta: float,
-    *,
-    rng: np.random.Generator | int | None = None,
-) -> Any:
-    """Release ``value`` with normal noise of the analytic noise level.
-
-    .. math:: M(x) = x + N(0, \\sigma^2 I), \\qquad
-        \\sigma = \\texttt{analytic\\_gaussian\\_sigma}(\\Delta_2, \\varepsilon, \\delta)
-
-    ``sensitivity`` is the L2 sensitivity of the *whole* ``value``; ``delta``
-    should be well below 1 / (number of people).
-
-    Examples
-    --------
-    >>> round(gaussian_mechanism(118, sensitivity=1, epsilon=1.0, delta=1e-6, rng=7), 2)
-    118.01
-    >>> gaussian_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, delta=1e-6, rng=7).shape
-    (2,)
-    """
-    sigma = analytic_gaussian_sigma(sensitivity, epsilon, delta)
-    noisy = value + rng.normal(loc=0.0, scale=sigma, size=value.shape)
-    return _scalar_or_array(noisy, value.ndim == 0)
