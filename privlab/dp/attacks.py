@@ -30,7 +30,6 @@ __all__ = [
     "averaging_attack",
     "random_subset_queries",
     "reconstruction_attack",
-    "reconstruction_curve",
     "secret_bits",
 ]
 
@@ -124,24 +123,12 @@ def random_subset_queries(
 
 @dataclass(frozen=True)
 class ReconstructionResult:
-    """What a reconstruction attack recovered.
+    """What a reconstruction attack recovered."""
 
-    Attributes
-    ----------
-    guess : numpy.ndarray
-        The attacker's 0/1 guess of every person's bit.
-    fraction_correct : float
-        Share of people whose bit the attacker got right (1/2 is a coin flip).
-    queries : int
-        Number of noisy subset sums the attacker asked.
-    noise_scale : float
-        Scale of the Laplace noise on each answer.
-    """
-
-    guess: np.ndarray
-    fraction_correct: float
-    queries: int
-    noise_scale: float
+    guess: np.ndarray  # the attacker's 0/1 guess of every person's bit
+    fraction_correct: float  # share of people whose bit is right (1/2 is a coin flip)
+    queries: int  # noisy subset sums asked
+    noise_scale: float  # scale of the Laplace noise on each answer
 
 
 def _least_squares_guess(matrix: np.ndarray, answers: np.ndarray) -> np.ndarray:
@@ -239,25 +226,3 @@ class ReconstructionExperiment:
         signal, wobble = self._signal_and_wobble(queries)
         estimates = signal[None, :] + noise_scales[:, None] * wobble[None, :]
         return np.mean((estimates > 0.5) == self.bits[None, :], axis=1)
-
-
-@guard(bits=_bits, queries=QUERIES, noise_scales=_scales, rng=RNG, where=_few_people)
-def reconstruction_curve(
-    bits: Any,
-    queries: int,
-    noise_scales: Any,
-    *,
-    rng: np.random.Generator | int | None = None,
-) -> np.ndarray:
-    """Fraction of bits recovered at each noise scale, with one set of queries and noise.
-
-    A shortcut for :class:`ReconstructionExperiment` with ``queries`` queries.
-
-    Examples
-    --------
-    >>> bits = secret_bits(100, rng=1)
-    >>> reconstruction_curve(bits, 400, [0.0, 2.0, 30.0], rng=2).round(2)
-    array([1.  , 0.95, 0.53])
-    """
-    experiment = ReconstructionExperiment(bits, queries, rng=rng)
-    return experiment.fraction_correct(queries, noise_scales)
