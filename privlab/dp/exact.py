@@ -181,9 +181,7 @@ def exact_clipped_sum(values: Any, lower: int, upper: int, epsilon: Any, *, rng:
 
     Examples
     --------
-    Three orders in cents, clipped at €100: the true clipped total is 14,250.
-
-    >>> exact_clipped_sum([1_250, 3_000, 90_000], 0, 10_000, epsilon=1, rng=0)
+    >>> exact_clipped_sum([1_250, 3_000, 90_000], 0, 10_000, epsilon=1, rng=0)  # true: 14,250
     20561
     """
     total = sum(np.clip(values, lower, upper).tolist())  # Python ints: no overflow
