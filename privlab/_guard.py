@@ -295,3 +295,23 @@ RNG: Check = _rng
 BOOLEAN: Check = boolean
 PROBABILITY: Check = fraction()  # strictly between 0 and 1
 SHARE: Check = fraction(include_zero=True, include_one=True)  # from 0 to 1
+
+
+# --- checks of privlab.dp ---
+
+
+def call_outside(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call a learner's function (a mechanism, a sampler) with its guards checking again."""
+    token = unguarded()
+    try:
+        return function(*args, **kwargs)
+    finally:
+        _inside.reset(token)
+
+
+def nonnegative_number(name: str, value: Any) -> float:
+    """A finite number >= 0 (a noise scale that may be 0, a claimed epsilon)."""
+    number = real_number(name, value)
+    if number < 0:
+        raise InvalidParameterError(f"{name} must be a number >= 0; got {number!r}.")
+    return number

@@ -246,10 +246,15 @@ def test_noise_of_order_root_n_stops_reconstruction_from_few_queries():
     assert np.mean(results) < 0.62  # a coin flip gets 0.5; sd of one run is about 0.05
 
 
-def test_reconstruction_curve_matches_single_attacks_on_average():
+def test_reconstruction_experiment_matches_single_attacks_on_average():
     bits = attacks.secret_bits(100, rng=3)
     scales = np.array([0.0, 2.0, 10.0, 30.0])
-    curves = np.array([attacks.reconstruction_curve(bits, 400, scales, rng=s) for s in range(30)])
+    curves = np.array(
+        [
+            attacks.ReconstructionExperiment(bits, 400, rng=s).fraction_correct(400, scales)
+            for s in range(30)
+        ]
+    )
     singles = np.array(
         [
             [
@@ -272,7 +277,10 @@ def test_reconstruction_curve_matches_single_attacks_on_average():
         (lambda: attacks.secret_bits(5, share=2), "share"),
         (lambda: attacks.reconstruction_attack([0, 2], 5, 1.0), "bits"),
         (lambda: attacks.reconstruction_attack([0, 1], 5, -1.0), "noise_scale"),
-        (lambda: attacks.reconstruction_curve([0, 1], 5, [[1.0]]), "noise_scales"),
+        (
+            lambda: attacks.ReconstructionExperiment([0, 1], 5).fraction_correct(5, [[1.0]]),
+            "noise_scales",
+        ),
         (lambda: attacks.random_subset_queries(5, 0), "queries"),
     ],
 )

@@ -6,22 +6,13 @@ set of outputs ``S``,
 
 .. math:: \\Pr[M(D) \\in S] \\le e^{\\varepsilon} \\, \\Pr[M(D') \\in S].
 
-Smaller epsilon means the two worlds look more alike: more privacy, more noise.
-
-The package is split into small modules, each readable on its own. The
-mechanisms and the accountant are importable from ``privlab.dp`` directly; the
-tools of lesson 02 are used through their modules (``dp.composition``,
-``dp.audit``, ``dp.attacks``, ``dp.exact``, ``dp.gaussian``):
-
-* :mod:`~privlab.dp.mechanisms`: Laplace and discrete Laplace noise, noisy counts.
-* :mod:`~privlab.dp.randomized_response`: local DP for a yes/no question.
-* :mod:`~privlab.dp.exact`: exact integer samplers for real releases, and why floats leak.
-* :mod:`~privlab.dp.gaussian`: the Gaussian mechanism, L2 sensitivity, exact privacy profile.
-* :mod:`~privlab.dp.sums`: clipped sums and means, histograms.
-* :mod:`~privlab.dp.accountant`: a privacy budget with a ledger and a hard stop.
-* :mod:`~privlab.dp.composition`: how totals add up: sequential, advanced, Rényi DP, zCDP.
-* :mod:`~privlab.dp.audit`: estimate a lower bound on a mechanism's ε from many runs.
-* :mod:`~privlab.dp.attacks`: averaging and reconstruction attacks (``dp.attacks``).
+The mechanisms and the accountant are importable from ``privlab.dp``; the tools
+of lesson 02 through their modules: :mod:`~privlab.dp.mechanisms` (Laplace noise,
+noisy counts), :mod:`~privlab.dp.randomized_response`, :mod:`~privlab.dp.sums`
+(clipped sums, histograms), :mod:`~privlab.dp.accountant` (a budget with a hard
+stop), :mod:`~privlab.dp.exact` (exact samplers, and why floats leak),
+:mod:`~privlab.dp.gaussian`, :mod:`~privlab.dp.composition`, :mod:`~privlab.dp.audit`
+and :mod:`~privlab.dp.attacks`.
 """
 
 from __future__ import annotations
@@ -60,7 +51,6 @@ from .sums import (
     clipped_sum,
     clipping_error,
     noisy_histogram,
-    sum_sensitivity,
 )
 
 __all__ = [
@@ -98,5 +88,4 @@ __all__ = [
     "randomized_response",
     "randomized_response_std_error",
     "simulate_randomized_response",
-    "sum_sensitivity",
 ]

@@ -1,22 +1,17 @@
 """A privacy accountant: a total budget, a ledger of releases, and a hard stop.
 
-Every answer released about the same people spends privacy, and the spending
-adds up (*sequential composition*): releases with privacy losses
-:math:`(\\varepsilon_1, \\delta_1), \\dots, (\\varepsilon_k, \\delta_k)` are together
-:math:`(\\sum_i \\varepsilon_i, \\sum_i \\delta_i)`-DP. A :class:`PrivacyAccountant`
-keeps the books for one data set:
+Releases with privacy losses :math:`(\\varepsilon_i, \\delta_i)` about the same
+people are together :math:`(\\sum_i \\varepsilon_i, \\sum_i \\delta_i)`-DP
+(*sequential composition*). A :class:`PrivacyAccountant` keeps the books for one
+data set:
 
-* it refuses a release that would overspend, *before* any noise is drawn, so
-  nothing leaks from a refused release;
+* it refuses a release that would overspend, *before* any noise is drawn;
 * it records every release in a ledger (label, mechanism, ε, δ, answer);
-* a label names one release. Asking again with the same label and the same
-  query gives back the answer already published, at no extra cost: publishing
-  the same number twice reveals nothing new. Fresh noise needs a new label, and
-  spends again. So re-running a notebook cell never spends twice by accident.
+* a label names one release: asking again with the same label and query gives
+  back the answer already published, at no extra cost, so re-running a
+  notebook cell never spends twice by accident. Fresh noise needs a new label.
 
-Sequential composition is simple and always correct, but loose for many
-Gaussian releases; :mod:`privlab.dp.composition` compares it with tighter
-accountants (Rényi DP, zero-concentrated DP).
+:mod:`privlab.dp.composition` compares this simple sum with tighter accountants.
 """
 
 from __future__ import annotations
@@ -30,12 +25,37 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import POSITIVE, RNG, call_outside, fraction, guard
 from ..errors import BudgetExceededError, InvalidParameterError, ReleaseConflictError
 
 __all__ = ["PrivacyAccountant", "Release", "budget_for"]
 
 _TOLERANCE = 1e-12  # spending exactly the budget must not fail on rounding
+_DELTA = fraction(include_zero=True)
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(f"{name} must be a non-empty string; got {value!r}.")
+    return value
+
+
+def _function(name: str, value: Any) -> Callable[..., Any]:
+    if not callable(value):
+        raise InvalidParameterError(
+            f"{name} must be a function such as dp.noisy_count; got {value!r}."
+        )
+    return value
+
+
+def _no_extra(name: str, value: tuple[Any, ...]) -> tuple[Any, ...]:
+    if value:
+        raise InvalidParameterError(
+            f"release takes the mechanism's other settings as keywords (for example "
+            f"lower=0, upper=200); got {len(value)} extra value(s) without a name: "
+            f"{', '.join(map(repr, value))}."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -88,6 +108,7 @@ class PrivacyAccountant:
     0.0
     """
 
+    @guard(epsilon=POSITIVE, delta=_DELTA, rng=RNG)
     def __init__(
         self,
         epsilon: float,
@@ -95,9 +116,9 @@ class PrivacyAccountant:
         *,
         rng: np.random.Generator | int | None = None,
     ) -> None:
-        self.total_epsilon = check.positive_number("epsilon", epsilon)
-        self.total_delta = _delta("delta", delta)
-        self._rng = check.rng(rng)
+        self.total_epsilon = epsilon
+        self.total_delta = delta
+        self._rng = rng
         self._ledger: list[Release] = []
 
     # -- the books ---------------------------------------------------------
@@ -127,10 +148,9 @@ class PrivacyAccountant:
         """δ still available, never below 0."""
         return max(0.0, self.total_delta - self.spent_delta)
 
+    @guard(epsilon=POSITIVE, delta=_DELTA)
     def can_afford(self, epsilon: float, delta: float = 0.0) -> bool:
         """Whether a release costing ``(epsilon, delta)`` fits in what is left."""
-        epsilon = check.positive_number("epsilon", epsilon)
-        delta = _delta("delta", delta)
         return (
             self.spent_epsilon + epsilon <= self.total_epsilon + _TOLERANCE
             and self.spent_delta + delta <= self.total_delta + _TOLERANCE
@@ -138,6 +158,7 @@ class PrivacyAccountant:
 
     # -- releasing ---------------------------------------------------------
 
+    @guard(label=_text, mechanism=_function, extra=_no_extra, epsilon=POSITIVE, delta=_DELTA)
     def release(
         self,
         label: str,
@@ -162,20 +183,6 @@ class PrivacyAccountant:
             ``label`` was already used for a different query (other data, mechanism,
             ε, δ or parameters). Choose a new label for a new release.
         """
-        if not isinstance(label, str) or not label.strip():
-            raise InvalidParameterError(f"label must be a non-empty string; got {label!r}.")
-        if extra:
-            raise InvalidParameterError(
-                f"release takes the mechanism's other settings as keywords (for example "
-                f"lower=0, upper=200); got {len(extra)} extra value(s) without a name: "
-                f"{', '.join(map(repr, extra))}."
-            )
-        if not callable(mechanism):
-            raise InvalidParameterError(
-                f"mechanism must be a function such as dp.noisy_count; got {mechanism!r}."
-            )
-        epsilon = check.positive_number("epsilon", epsilon)
-        delta = _delta("delta", delta)
         name = getattr(mechanism, "__name__", repr(mechanism))
         settings = {"mechanism": name, "epsilon": epsilon, "delta": delta, **parameters}
         fingerprint = _fingerprint(value, settings)
@@ -194,7 +201,7 @@ class PrivacyAccountant:
             raise BudgetExceededError(self._overspend_message(label, epsilon, delta))
         if delta > 0:
             parameters = {**parameters, "delta": delta}
-        answer = mechanism(value, epsilon=epsilon, rng=self._rng, **parameters)
+        answer = call_outside(mechanism, value, epsilon=epsilon, rng=self._rng, **parameters)
         self._ledger.append(
             Release(label, name, epsilon, delta, answer, dict(parameters), fingerprint)
         )
@@ -253,13 +260,10 @@ def _short(answer: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _delta(name: str, value: Any) -> float:
-    return check.unit_interval(name, value, include_zero=True)
-
-
 _BUDGETS: dict[str, PrivacyAccountant] = {}
 
 
+@guard(dataset=_text, epsilon=POSITIVE, delta=_DELTA, rng=RNG)
 def budget_for(
     dataset: str,
     epsilon: float,
@@ -282,14 +286,9 @@ def budget_for(
     >>> first is budget_for("doctest purchases", epsilon=1.0)
     True
     """
-    if not isinstance(dataset, str) or not dataset.strip():
-        raise InvalidParameterError(f"dataset must be a non-empty string; got {dataset!r}.")
-    epsilon = check.positive_number("epsilon", epsilon)
-    delta = _delta("delta", delta)
-    generator = check.rng(rng)
     existing = _BUDGETS.get(dataset)
     if existing is None:
-        existing = _BUDGETS[dataset] = PrivacyAccountant(epsilon, delta, rng=generator)
+        existing = _BUDGETS[dataset] = PrivacyAccountant(epsilon, delta, rng=rng)
     elif (existing.total_epsilon, existing.total_delta) != (epsilon, delta):
         raise InvalidParameterError(
             f"epsilon and delta must be those of the budget for {dataset!r}, already set to "

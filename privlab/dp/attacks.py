@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import ANSWERS, POSITIVE, REALS, RNG, SHARE, guard, integer, nonnegative_number, whole
 from ..errors import InvalidParameterError
 from .mechanisms import noisy_count
 
@@ -30,11 +30,41 @@ __all__ = [
     "averaging_attack",
     "random_subset_queries",
     "reconstruction_attack",
-    "reconstruction_curve",
     "secret_bits",
 ]
 
+PEOPLE = whole(1, 10_000)
+QUERIES = whole(1, 100_000)
 
+
+def _bits(name: str, value: Any) -> np.ndarray:
+    return ANSWERS(name, value).astype(np.int64)
+
+
+def _scales(name: str, value: Any) -> np.ndarray:
+    scales = REALS(name, value)
+    if scales.ndim != 1 or np.any(scales < 0):
+        raise InvalidParameterError(
+            f"{name} must be a 1-d array of numbers >= 0; "
+            f"got {np.array2string(scales, threshold=5)}."
+        )
+    return scales
+
+
+def _few_people(arguments: dict[str, Any]) -> None:
+    PEOPLE("people", arguments["bits"].size)
+
+
+def _rows(name: str, value: Any) -> Any:
+    return value  # checked by _asked, which knows how many rows the matrix has
+
+
+def _asked(arguments: dict[str, Any]) -> None:
+    rows = arguments["self"].matrix.shape[0]
+    arguments["queries"] = integer("queries", arguments["queries"], low=1, high=rows)
+
+
+@guard(true_count=whole(low=0), epsilon=POSITIVE, queries=whole(1, 10_000_000), rng=RNG)
 def averaging_attack(
     true_count: int,
     epsilon: float,
@@ -54,14 +84,12 @@ def averaging_attack(
     >>> round(float(averages[0]), 1), round(float(averages[-1]), 1)
     (119.0, 118.2)
     """
-    queries = check.integer("queries", queries, low=1, high=10_000_000)
-    answers = noisy_count(
-        np.full(queries, check.integer("true_count", true_count, low=0)), epsilon, rng=rng
-    )
+    answers = noisy_count(np.full(queries, true_count), epsilon, rng=rng)
     averages = np.cumsum(answers) / np.arange(1, queries + 1)
     return answers, averages
 
 
+@guard(people=PEOPLE, share=SHARE, rng=RNG)
 def secret_bits(
     people: int, share: float = 0.5, *, rng: np.random.Generator | int | None = None
 ) -> np.ndarray:
@@ -72,11 +100,10 @@ def secret_bits(
     >>> secret_bits(8, rng=1)
     array([0, 0, 1, 0, 1, 1, 0, 1])
     """
-    people = check.integer("people", people, low=1, high=10_000)
-    share = check.unit_interval("share", share, include_zero=True, include_one=True)
-    return (check.rng(rng).random(people) < share).astype(np.int64)
+    return (rng.random(people) < share).astype(np.int64)
 
 
+@guard(people=PEOPLE, queries=QUERIES, rng=RNG)
 def random_subset_queries(
     people: int, queries: int, *, rng: np.random.Generator | int | None = None
 ) -> np.ndarray:
@@ -91,31 +118,17 @@ def random_subset_queries(
     array([[1, 1, 1, 0],
            [0, 0, 0, 0]])
     """
-    people = check.integer("people", people, low=1, high=10_000)
-    queries = check.integer("queries", queries, low=1, high=100_000)
-    return check.rng(rng).integers(0, 2, size=(queries, people))
+    return rng.integers(0, 2, size=(queries, people))
 
 
 @dataclass(frozen=True)
 class ReconstructionResult:
-    """What a reconstruction attack recovered.
+    """What a reconstruction attack recovered."""
 
-    Attributes
-    ----------
-    guess : numpy.ndarray
-        The attacker's 0/1 guess of every person's bit.
-    fraction_correct : float
-        Share of people whose bit the attacker got right (1/2 is a coin flip).
-    queries : int
-        Number of noisy subset sums the attacker asked.
-    noise_scale : float
-        Scale of the Laplace noise on each answer.
-    """
-
-    guess: np.ndarray
-    fraction_correct: float
-    queries: int
-    noise_scale: float
+    guess: np.ndarray  # the attacker's 0/1 guess of every person's bit
+    fraction_correct: float  # share of people whose bit is right (1/2 is a coin flip)
+    queries: int  # noisy subset sums asked
+    noise_scale: float  # scale of the Laplace noise on each answer
 
 
 def _least_squares_guess(matrix: np.ndarray, answers: np.ndarray) -> np.ndarray:
@@ -124,6 +137,7 @@ def _least_squares_guess(matrix: np.ndarray, answers: np.ndarray) -> np.ndarray:
     return (estimate > 0.5).astype(np.int64)
 
 
+@guard(bits=_bits, queries=QUERIES, noise_scale=nonnegative_number, rng=RNG, where=_few_people)
 def reconstruction_attack(
     bits: Any,
     queries: int,
@@ -151,17 +165,10 @@ def reconstruction_attack(
     >>> reconstruction_attack(bits, queries=200, noise_scale=30.0, rng=2).fraction_correct
     0.51
     """
-    secret = check.binary_array("bits", bits).astype(np.int64)
-    noise_scale = check.real_number("noise_scale", noise_scale)
-    if noise_scale < 0:
-        raise InvalidParameterError(f"noise_scale must be a number >= 0; got {noise_scale!r}.")
-    generator = check.rng(rng)
-    matrix = random_subset_queries(secret.size, queries, rng=generator)
-    answers = matrix @ secret + generator.laplace(0.0, noise_scale or 1.0, queries) * (
-        noise_scale > 0
-    )
-    guess = _least_squares_guess(matrix, answers)
-    return ReconstructionResult(guess, float(np.mean(guess == secret)), queries, noise_scale)
+    matrix = random_subset_queries(bits.size, queries, rng=rng)
+    noise = rng.laplace(0.0, noise_scale or 1.0, queries) * (noise_scale > 0)
+    guess = _least_squares_guess(matrix, matrix @ bits + noise)
+    return ReconstructionResult(guess, float(np.mean(guess == bits)), queries, noise_scale)
 
 
 class ReconstructionExperiment:
@@ -184,6 +191,7 @@ class ReconstructionExperiment:
     array([1.  , 0.95, 0.53])
     """
 
+    @guard(bits=_bits, max_queries=QUERIES, rng=RNG, where=_few_people)
     def __init__(
         self,
         bits: Any,
@@ -191,15 +199,12 @@ class ReconstructionExperiment:
         *,
         rng: np.random.Generator | int | None = None,
     ) -> None:
-        self.bits = check.binary_array("bits", bits).astype(np.int64)
-        max_queries = check.integer("max_queries", max_queries, low=1, high=100_000)
-        generator = check.rng(rng)
-        self.matrix = random_subset_queries(self.bits.size, max_queries, rng=generator)
-        self.noise = generator.laplace(0.0, 1.0, self.matrix.shape[0])
+        self.bits = bits
+        self.matrix = random_subset_queries(bits.size, max_queries, rng=rng)
+        self.noise = rng.laplace(0.0, 1.0, max_queries)
         self._parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _signal_and_wobble(self, queries: int) -> tuple[np.ndarray, np.ndarray]:
-        queries = check.integer("queries", queries, low=1, high=self.matrix.shape[0])
         if queries not in self._parts:
             rows = self.matrix[:queries].astype(float)
             pseudo_inverse = np.linalg.pinv(rows)
@@ -209,44 +214,15 @@ class ReconstructionExperiment:
             )
         return self._parts[queries]
 
+    @guard(queries=_rows, noise_scale=nonnegative_number, where=_asked)
     def guess(self, queries: int, noise_scale: float) -> np.ndarray:
         """The attacker's 0/1 guesses from the first ``queries`` answers at this noise scale."""
-        noise_scale = check.real_number("noise_scale", noise_scale)
-        if noise_scale < 0:
-            raise InvalidParameterError(f"noise_scale must be a number >= 0; got {noise_scale!r}.")
         signal, wobble = self._signal_and_wobble(queries)
         return (signal + noise_scale * wobble > 0.5).astype(np.int64)
 
+    @guard(queries=_rows, noise_scales=_scales, where=_asked)
     def fraction_correct(self, queries: int, noise_scales: Any) -> np.ndarray:
         """Share of bits recovered at each noise scale (1/2 is a coin flip)."""
-        scales = check.real_array("noise_scales", noise_scales)
-        if scales.ndim != 1 or np.any(scales < 0):
-            raise InvalidParameterError(
-                "noise_scales must be a 1-d array of numbers >= 0; "
-                f"got {np.array2string(scales, threshold=5)}."
-            )
         signal, wobble = self._signal_and_wobble(queries)
-        estimates = signal[None, :] + scales[:, None] * wobble[None, :]
+        estimates = signal[None, :] + noise_scales[:, None] * wobble[None, :]
         return np.mean((estimates > 0.5) == self.bits[None, :], axis=1)
-
-
-def reconstruction_curve(
-    bits: Any,
-    queries: int,
-    noise_scales: Any,
-    *,
-    rng: np.random.Generator | int | None = None,
-) -> np.ndarray:
-    """Fraction of bits recovered at each noise scale, with one set of queries and noise.
-
-    A shortcut for :class:`ReconstructionExperiment` with ``queries`` queries.
-
-    Examples
-    --------
-    >>> bits = secret_bits(100, rng=1)
-    >>> reconstruction_curve(bits, 400, [0.0, 2.0, 30.0], rng=2).round(2)
-    array([1.  , 0.95, 0.53])
-    """
-    queries = check.integer("queries", queries, low=1, high=100_000)
-    experiment = ReconstructionExperiment(bits, queries, rng=rng)
-    return experiment.fraction_correct(queries, noise_scales)

@@ -10,13 +10,10 @@ so any event ``S`` that is much likelier on one input than on the other shows
 that epsilon is at least :math:`\\ln\\big((P_a(S) - \\delta) / P_b(S)\\big)`.
 :func:`audit_epsilon` runs the mechanism many times on both inputs and turns that
 into a statistically valid lower bound, in the spirit of Google's stochastic
-tester, DP-Auditorium and DP-Sniper (Bichsel et al., 2021):
-
-1. Half of the runs *choose* the event: the threshold set ``output >= t`` or
-   ``output <= t``, likelier on either input, whose bound looks best there.
-2. The other half *measure* it: exact Clopper-Pearson bounds on both
-   probabilities (:func:`clopper_pearson`) give the lower bound. The event was
-   chosen on other runs, so trying many events does not make the bound optimistic.
+tester, DP-Auditorium and DP-Sniper (Bichsel et al., 2021): half of the runs
+*choose* a threshold event ``output >= t`` or ``output <= t``; the other half
+*measure* it with exact Clopper-Pearson bounds (:func:`clopper_pearson`), so
+trying many events does not make the bound optimistic.
 
 A bound above the claimed epsilon means the claim is false (with the stated
 confidence); a bound below it means only that this audit found no violation.
@@ -32,250 +29,50 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import PROBABILITY, RNG, call_outside, fraction, guard, nonnegative_number, whole
 from ..errors import InvalidParameterError
 
-__all__ = [
-    "AuditResult",
-    "audit_epsilon",
-    "clopper_pearson",
-    "noise_sampler",
-    "sampler_for",
-]
+__all__ = ["AuditResult", "audit_epsilon", "clopper_pearson", "noise_sampler", "sampler_for"]
 
 Sampler = Callable[[Any, int, np.random.Generator], np.ndarray]
 
 MAX_THRESHOLDS = 1000  # candidate thresholds tried when the outputs are continuous
 
 
-# --------------------------------------------------------------------------
-# Clopper-Pearson: an exact confidence interval for a probability
-# --------------------------------------------------------------------------
+def _function(name: str, value: Any) -> Callable[..., Any]:
+    if not callable(value):
+        raise InvalidParameterError(f"{name} must be a function; got {value!r}.")
+    return value
 
 
-def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact two-sided confidence interval for a probability seen ``successes`` times in ``trials``.
-
-    The Clopper-Pearson (1934) interval :math:`[L, U]` for ``k`` successes in
-    ``n`` trials holds the probabilities that make ``k`` not too surprising,
-    with :math:`\\alpha = 1 - \\text{confidence}` split between the two ends:
-
-    .. math::
-        \\Pr[X \\ge k \\mid L] = \\alpha / 2, \\qquad
-        \\Pr[X \\le k \\mid U] = \\alpha / 2, \\qquad X \\sim \\mathrm{Bin}(n, p).
-
-    Each end is therefore also a one-sided bound that fails with probability at
-    most :math:`\\alpha / 2`. At the edges there are closed forms:
-    :math:`L = 0` for :math:`k = 0`, :math:`U = 1 - (\\alpha/2)^{1/n}` for
-    :math:`k = 0` and symmetrically for :math:`k = n`.
-
-    The binomial tail is the regularised incomplete beta function,
-    :math:`\\Pr[X \\ge k \\mid p] = I_p(k, n - k + 1)`, evaluated by its continued
-    fraction and solved for :math:`p` by bisection.
-
-    Parameters
-    ----------
-    successes : int
-        How many times the event happened, from 0 to ``trials``.
-    trials : int
-        How many independent tries, >= 1.
-    confidence : float
-        Probability that the interval holds the true probability, in (0, 1).
-
-    Returns
-    -------
-    (float, float)
-        The lower and upper ends of the interval.
-
-    Examples
-    --------
-    >>> low, high = clopper_pearson(5, 10)
-    >>> round(low, 4), round(high, 4)
-    (0.1871, 0.8129)
-    >>> low, high = clopper_pearson(0, 10)
-    >>> low, round(high, 4)
-    (0.0, 0.3085)
-    """
-    trials = check.integer("trials", trials, low=1)
-    successes = check.integer("successes", successes, low=0)
+def _at_most_trials(arguments: dict[str, Any]) -> None:
+    successes, trials = arguments["successes"], arguments["trials"]
     if successes > trials:
         raise InvalidParameterError(
             f"successes must be a whole number from 0 to trials ({trials}); got {successes!r}."
         )
-    confidence = check.unit_interval("confidence", confidence)
-    tail = (1 - confidence) / 2
-    lower = _lower_end(successes, trials, tail)
-    upper = 1 - _lower_end(trials - successes, trials, tail)  # by symmetry: failures
-    return lower, upper
 
 
-def _lower_end(successes: int, trials: int, tail: float) -> float:
-    """The probability ``p`` at which ``successes`` or more happen with chance ``tail``."""
-    if successes == 0:
-        return 0.0
-    if successes == trials:
-        return tail ** (1 / trials)  # Pr[X = n] = p^n
-    a, b = successes, trials - successes + 1
-    low, high = 0.0, 1.0
-    for _ in range(200):  # bisection, until p is known to 15 significant digits
-        middle = (low + high) / 2
-        if _regularized_incomplete_beta(middle, a, b) < tail:
-            low = middle
-        else:
-            high = middle
-        if high - low <= 1e-15 * high:
-            break
-    return (low + high) / 2
-
-
-def _regularized_incomplete_beta(x: float, a: float, b: float) -> float:
-    """:math:`I_x(a, b)`, the distribution function of a Beta(a, b) variable at ``x``.
-
-    .. math::
-        I_x(a, b) = \\frac{x^a (1 - x)^b}{a \\, B(a, b)} \\cdot \\mathrm{CF}(x; a, b)
-
-    where CF is a continued fraction that converges fast for
-    :math:`x < (a + 1) / (a + b + 2)`; above that, use
-    :math:`I_x(a, b) = 1 - I_{1 - x}(b, a)`.
-    """
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-    front = math.exp(a * math.log(x) + b * math.log1p(-x) - log_beta)  # x^a (1-x)^b / B(a, b)
-    if x < (a + 1) / (a + b + 2):
-        return front * _beta_continued_fraction(x, a, b) / a
-    return 1 - front * _beta_continued_fraction(1 - x, b, a) / b
-
-
-def _beta_continued_fraction(x: float, a: float, b: float) -> float:
-    """Continued fraction for :math:`I_x(a, b)`, by the modified Lentz method.
-
-    .. math::
-        \\mathrm{CF} = \\cfrac{1}{1 + \\cfrac{d_1}{1 + \\cfrac{d_2}{1 + \\cdots}}},
-        \\quad d_{2m} = \\frac{m (b - m) x}{(a + 2m - 1)(a + 2m)},
-        \\quad d_{2m+1} = -\\frac{(a + m)(a + b + m) x}{(a + 2m)(a + 2m + 1)}
-
-    (Press et al., *Numerical Recipes*, section 6.4).
-    """
-    tiny = 1e-300  # keeps a denominator that happens to be 0 from dividing by 0
-
-    def not_zero(value: float) -> float:
-        return value if abs(value) > tiny else tiny
-
-    c = 1.0
-    d = 1 / not_zero(1 - (a + b) * x / (a + 1))
-    fraction = d
-    for m in range(1, 1_000_000):
-        even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
-        odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
-        for term in (even, odd):
-            d = 1 / not_zero(1 + term * d)
-            c = not_zero(1 + term / c)
-            fraction *= c * d
-        if abs(c * d - 1) < 1e-15:
-            break
-    return fraction
-
-
-# --------------------------------------------------------------------------
-# Samplers: run a mechanism many times on one input
-# --------------------------------------------------------------------------
-
-
-def sampler_for(mechanism: Callable[..., Any], **params: Any) -> Sampler:
-    """Turn a privlab mechanism into a sampler for :func:`audit_epsilon`.
-
-    The mechanism must accept an array of true values (one release per entry),
-    the keyword ``rng`` and the keyword arguments ``params``, as
-    :func:`~privlab.dp.laplace_mechanism`, :func:`~privlab.dp.noisy_count` and
-    :func:`~privlab.dp.randomized_response` do. The sampler releases ``size``
-    copies of one input at once; yes/no answers come back as 1/0.
-
-    Examples
-    --------
-    >>> from privlab import dp
-    >>> sample = sampler_for(dp.randomized_response, epsilon=1.0)
-    >>> sample(True, 5, np.random.default_rng(0))
-    array([1, 1, 1, 1, 0])
-    """
-    _require_callable("mechanism", mechanism)
-
-    def sample(data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
-        outputs = np.asarray(mechanism(np.full(size, data), **params, rng=rng))
-        return outputs.astype(int) if outputs.dtype == bool else outputs
-
-    return sample
-
-
-def noise_sampler(noise: Callable[..., Any], **params: Any) -> Sampler:
-    """A sampler for the mechanism "true value plus noise", from a noise function.
-
-    ``noise(size=..., rng=..., **params)`` must return an array of ``size``
-    independent draws, as :func:`~privlab.dp.discrete_laplace_noise` does.
-
-    Examples
-    --------
-    >>> from privlab import dp
-    >>> sample = noise_sampler(dp.discrete_laplace_noise, epsilon=1.0)
-    >>> sample(10, 5, np.random.default_rng(3))
-    array([10, 10, 11,  9, 10])
-    """
-    _require_callable("noise", noise)
-
-    def sample(data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
-        return np.asarray(data) + np.asarray(noise(size=size, rng=rng, **params))
-
-    return sample
-
-
-# --------------------------------------------------------------------------
-# The audit
-# --------------------------------------------------------------------------
+# --- The audit ---
 
 
 @dataclass(frozen=True)
 class AuditResult:
-    """What :func:`audit_epsilon` found.
+    """What :func:`audit_epsilon` found; ``print`` it for a sentence."""
 
-    Attributes
-    ----------
-    epsilon_lower_bound : float
-        With probability at least ``confidence``, the mechanism's epsilon (at
-        this ``delta``) is at least this. 0 when no event told the inputs apart.
-    epsilon_estimate : float
-        Point estimate :math:`\\ln((\\hat P_a - \\delta) / \\hat P_b)` for the chosen
-        event (``a`` and ``b`` swapped when it is likelier on ``data_b``), on the
-        measuring half. Not a bound: it is above the truth about half the time.
-    event : str
-        The chosen set of outputs, e.g. ``"output >= 3"``.
-    probability_a, probability_b : float
-        Share of the measuring runs on ``data_a`` and ``data_b`` in the event.
-    count_a, count_b : int
-        The same as counts, out of ``measured_trials`` runs on each input.
-    measured_trials : int
-        Runs per input used to measure (the other runs chose the event).
-    trials : int
-        Runs per input in all.
-    confidence : float
-        Probability that ``epsilon_lower_bound`` is a true lower bound.
-    delta : float
-        The delta the bound is for.
-    """
-
-    epsilon_lower_bound: float
-    epsilon_estimate: float
-    event: str
-    probability_a: float
-    probability_b: float
-    count_a: int
+    epsilon_lower_bound: float  # epsilon >= this with probability confidence (0: no event)
+    epsilon_estimate: float  # ln((P_a - delta) / P_b) on the measuring half: not a bound
+    event: str  # the chosen set of outputs, e.g. "output >= 3"
+    probability_a: float  # share of the measuring runs on data_a in the event
+    probability_b: float  # ... and on data_b
+    count_a: int  # the same as counts, out of measured_trials
     count_b: int
-    measured_trials: int
-    trials: int
-    confidence: float
-    delta: float = 0.0
+    measured_trials: int  # runs per input used to measure (the others chose the event)
+    trials: int  # runs per input in all
+    confidence: float  # probability that epsilon_lower_bound is a true lower bound
+    delta: float = 0.0  # the delta the bound is for
 
+    @guard(claimed_epsilon=nonnegative_number)
     def consistent_with(self, claimed_epsilon: float) -> bool:
         """True when the audit does not disprove the claim ``epsilon <= claimed_epsilon``.
 
@@ -285,11 +82,6 @@ class AuditResult:
         >>> result.consistent_with(1.0), result.consistent_with(0.5)
         (True, False)
         """
-        claimed_epsilon = check.real_number("claimed_epsilon", claimed_epsilon)
-        if claimed_epsilon < 0:
-            raise InvalidParameterError(
-                f"claimed_epsilon must be a number >= 0; got {claimed_epsilon!r}."
-            )
         return self.epsilon_lower_bound <= claimed_epsilon
 
     def __str__(self) -> str:
@@ -315,6 +107,13 @@ class _Event(NamedTuple):
         return f"output {'>=' if self.at_least else '<='} {shown}"
 
 
+@guard(
+    sampler=_function,
+    trials=whole(1000, 10_000_000),
+    delta=fraction(include_zero=True),
+    confidence=PROBABILITY,
+    rng=RNG,
+)
 def audit_epsilon(
     sampler: Sampler,
     data_a: Any,
@@ -334,20 +133,14 @@ def audit_epsilon(
         \\ge \\ln \\frac{\\underline{P}_a(S) - \\delta}{\\overline{P}_b(S)}
         = \\varepsilon_{\\text{lower}}
 
-    where :math:`\\underline{P}_a` and :math:`\\overline{P}_b` are the lower and
-    upper ends of Clopper-Pearson intervals at level ``confidence``
-    (:func:`clopper_pearson`). Each end fails with probability at most
-    :math:`(1 - \\text{confidence}) / 2`, so by the union bound
-    :math:`\\varepsilon_{\\text{lower}}` is a true lower bound with probability at
-    least ``confidence``.
+    with :math:`\\underline{P}_a`, :math:`\\overline{P}_b` the ends of Clopper-Pearson
+    intervals (:func:`clopper_pearson`), each failing with probability at most
+    :math:`(1 - \\text{confidence}) / 2`: the bound holds with probability ``confidence``.
 
-    The event ``S`` is a threshold set, ``output >= t`` or ``output <= t``,
-    likelier on ``data_a`` or on ``data_b``. It is chosen on the first half of the
-    runs, as the candidate whose bound looks best there (with quick Wilson
-    intervals in place of exact ones, which keeps rare events with lucky ratios
-    from winning); the thresholds ``t`` tried are the distinct outputs, or 1000
-    quantiles when there are more. The bound is then computed on the second
-    half, which played no part in the choice.
+    The event ``S``, ``output >= t`` or ``output <= t`` and likelier on either
+    input, is the one whose bound looks best on the first half of the runs
+    (``t`` among the distinct outputs, or 1000 quantiles); the bound is then
+    computed on the second half, which played no part in the choice.
 
     Parameters
     ----------
@@ -387,14 +180,8 @@ def audit_epsilon(
     >>> audit_epsilon(too_little_noise, 10.0, 11.0, rng=0).consistent_with(0.5)
     False
     """
-    _require_callable("sampler", sampler)
-    trials = check.integer("trials", trials, low=1000, high=10_000_000)
-    delta = check.unit_interval("delta", delta, include_zero=True)
-    confidence = check.unit_interval("confidence", confidence)
-    generator = check.rng(rng)
-
-    outputs_a = _run(sampler, data_a, trials, generator)
-    outputs_b = _run(sampler, data_b, trials, generator)
+    outputs_a = _run(sampler, data_a, trials, rng)
+    outputs_b = _run(sampler, data_b, trials, rng)
     half = trials // 2
     event = _choose_event(outputs_a[:half], outputs_b[:half], delta, confidence)
     measured_a, measured_b = outputs_a[half:], outputs_b[half:]
@@ -405,7 +192,7 @@ def audit_epsilon(
 def _run(sampler: Sampler, data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
     """Call the sampler and check it gave ``size`` numbers."""
     try:
-        outputs = np.asarray(sampler(data, size, rng))
+        outputs = np.asarray(call_outside(sampler, data, size, rng))
     except TypeError as error:  # most often a function with the wrong arguments
         raise InvalidParameterError(
             "sampler must be a function sampler(data, size, rng) that returns size releases "
@@ -462,18 +249,11 @@ def _threshold_counts(sorted_sample: np.ndarray, thresholds: np.ndarray) -> np.n
 def _approximate_bound(
     likelier: np.ndarray, rarer: np.ndarray, n: int, delta: float, z: float
 ) -> np.ndarray:
-    """The bound each event would give, with Wilson intervals instead of exact ones.
+    """The bound each event would give, with Wilson's (1927) intervals instead of exact ones.
 
-    Wilson's (1927) interval for ``k`` successes in ``n`` trials is
-
-    .. math::
-        \\frac{k + z^2/2}{n + z^2}
-        \\pm \\frac{z}{n + z^2} \\sqrt{\\frac{k (n - k)}{n} + \\frac{z^2}{4}},
-
-    close to Clopper-Pearson's but a formula, so thousands of events are scored
-    at once. Rare events get wide intervals, so the choice does not chase lucky
-    ratios in the tails, yet an event never seen on one input (a ratio of
-    infinity) can still win. Events with no usable bound score :math:`-\\infty`.
+    A formula, so thousands of events are scored at once. Rare events get wide
+    intervals, so the choice does not chase lucky ratios in the tails, yet an
+    event never seen on one input can still win; one with no usable bound scores -inf.
     """
     likelier_low, _ = _wilson_interval(likelier, n, z)
     _, rarer_high = _wilson_interval(rarer, n, z)
@@ -533,6 +313,146 @@ def _log_or_zero(numerator: float, denominator: float) -> float:
     return max(0.0, math.log(numerator / denominator))
 
 
-def _require_callable(name: str, value: Any) -> None:
-    if not callable(value):
-        raise InvalidParameterError(f"{name} must be a function; got {value!r}.")
+# --- Samplers: run a mechanism many times on one input ---
+
+
+@guard(mechanism=_function)
+def sampler_for(mechanism: Callable[..., Any], **params: Any) -> Sampler:
+    """Turn a privlab mechanism into a sampler for :func:`audit_epsilon`.
+
+    The mechanism must take an array of true values (one release per entry),
+    ``rng`` and ``params``, as :func:`~privlab.dp.laplace_mechanism` does; the
+    sampler releases ``size`` copies of one input at once (yes/no as 1/0).
+
+    Examples
+    --------
+    >>> from privlab import dp
+    >>> sample = sampler_for(dp.randomized_response, epsilon=1.0)
+    >>> sample(True, 5, np.random.default_rng(0))
+    array([1, 1, 1, 1, 0])
+    """
+
+    def sample(data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
+        outputs = np.asarray(mechanism(np.full(size, data), **params, rng=rng))
+        return outputs.astype(int) if outputs.dtype == bool else outputs
+
+    return sample
+
+
+@guard(noise=_function)
+def noise_sampler(noise: Callable[..., Any], **params: Any) -> Sampler:
+    """A sampler for "true value plus noise", from ``noise(size=..., rng=..., **params)``.
+
+    Examples
+    --------
+    >>> from privlab import dp
+    >>> sample = noise_sampler(dp.discrete_laplace_noise, epsilon=1.0)
+    >>> sample(10, 5, np.random.default_rng(3))
+    array([10, 10, 11,  9, 10])
+    """
+
+    def sample(data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
+        return np.asarray(data) + np.asarray(noise(size=size, rng=rng, **params))
+
+    return sample
+
+
+# --- Clopper-Pearson: an exact confidence interval for a probability ---
+
+
+@guard(trials=whole(low=1), successes=whole(low=0), confidence=PROBABILITY, where=_at_most_trials)
+def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact two-sided confidence interval for a probability seen ``successes`` times in ``trials``.
+
+    The Clopper-Pearson (1934) interval :math:`[L, U]` for ``k`` successes in
+    ``n`` trials, with :math:`\\alpha = 1 - \\text{confidence}`:
+
+    .. math::
+        \\Pr[X \\ge k \\mid L] = \\alpha / 2, \\qquad
+        \\Pr[X \\le k \\mid U] = \\alpha / 2, \\qquad X \\sim \\mathrm{Bin}(n, p),
+
+    so each end is also a one-sided bound that fails with probability at most
+    :math:`\\alpha / 2`. The binomial tail is the regularised incomplete beta
+    function :math:`I_p(k, n - k + 1)`, solved for :math:`p` by bisection.
+
+    Examples
+    --------
+    >>> low, high = clopper_pearson(5, 10)
+    >>> round(low, 4), round(high, 4)
+    (0.1871, 0.8129)
+    >>> low, high = clopper_pearson(0, 10)
+    >>> low, round(high, 4)
+    (0.0, 0.3085)
+    """
+    tail = (1 - confidence) / 2
+    lower = _lower_end(successes, trials, tail)
+    upper = 1 - _lower_end(trials - successes, trials, tail)  # by symmetry: failures
+    return lower, upper
+
+
+def _lower_end(successes: int, trials: int, tail: float) -> float:
+    """The probability ``p`` at which ``successes`` or more happen with chance ``tail``."""
+    if successes == 0:
+        return 0.0
+    if successes == trials:
+        return tail ** (1 / trials)  # Pr[X = n] = p^n
+    a, b = successes, trials - successes + 1
+    low, high = 0.0, 1.0
+    for _ in range(200):  # bisection, until p is known to 15 significant digits
+        middle = (low + high) / 2
+        if _regularized_incomplete_beta(middle, a, b) < tail:
+            low = middle
+        else:
+            high = middle
+        if high - low <= 1e-15 * high:
+            break
+    return (low + high) / 2
+
+
+def _regularized_incomplete_beta(x: float, a: float, b: float) -> float:
+    """:math:`I_x(a, b)`, the Beta(a, b) distribution function at ``x``, by a continued fraction.
+
+    .. math:: I_x(a, b) = \\frac{x^a (1 - x)^b}{a \\, B(a, b)} \\cdot \\mathrm{CF}(x; a, b)
+
+    CF converges fast for :math:`x < (a + 1) / (a + b + 2)`; above that,
+    :math:`I_x(a, b) = 1 - I_{1 - x}(b, a)`.
+    """
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    front = math.exp(a * math.log(x) + b * math.log1p(-x) - log_beta)  # x^a (1-x)^b / B(a, b)
+    if x < (a + 1) / (a + b + 2):
+        return front * _beta_continued_fraction(x, a, b) / a
+    return 1 - front * _beta_continued_fraction(1 - x, b, a) / b
+
+
+def _beta_continued_fraction(x: float, a: float, b: float) -> float:
+    """Continued fraction for :math:`I_x(a, b)`, by the modified Lentz method.
+
+    .. math::
+        \\mathrm{CF} = \\cfrac{1}{1 + \\cfrac{d_1}{1 + \\cfrac{d_2}{1 + \\cdots}}},
+        \\quad d_{2m} = \\frac{m (b - m) x}{(a + 2m - 1)(a + 2m)},
+        \\quad d_{2m+1} = -\\frac{(a + m)(a + b + m) x}{(a + 2m)(a + 2m + 1)}
+
+    (Press et al., *Numerical Recipes*, section 6.4).
+    """
+    tiny = 1e-300  # keeps a denominator that happens to be 0 from dividing by 0
+
+    def not_zero(value: float) -> float:
+        return value if abs(value) > tiny else tiny
+
+    c = 1.0
+    d = 1 / not_zero(1 - (a + b) * x / (a + 1))
+    fraction = d
+    for m in range(1, 1_000_000):
+        even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+        for term in (even, odd):
+            d = 1 / not_zero(1 + term * d)
+            c = not_zero(1 + term / c)
+            fraction *= c * d
+        if abs(c * d - 1) < 1e-15:
+            break
+    return fraction

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import POSITIVE, PROBABILITY, fraction, guard, integer_array, real_array, whole
 from ..errors import InvalidParameterError
-from .gaussian import _delta_number, _epsilon_from_mu, _nonnegative_array, _shown
+from .gaussian import _epsilon_from_mu, _nonnegative_array, _shown
 from .mechanisms import _scalar_or_array
 
 __all__ = [
@@ -51,324 +51,98 @@ RDP_CONVERSIONS = ("mironov", "improved")
 MAX_RATIO = 1e6  # sensitivity / sigma: a million standard deviations leaves no privacy
 
 
-# --------------------------------------------------------------------------
-# Adding epsilons: basic and advanced composition
-# --------------------------------------------------------------------------
-
-
-def basic_composition(epsilons: Any, deltas: Any = 0.0) -> tuple[float, float]:
-    """Total privacy of several releases, by adding up (sequential composition).
-
-    .. math:: \\varepsilon = \\sum_i \\varepsilon_i, \\qquad \\delta = \\sum_i \\delta_i
-
-    Parameters
-    ----------
-    epsilons : float or 1-d array of float
-        Epsilon of each release, >= 0.
-    deltas : float or 1-d array of float
-        Delta of each release, from 0 to 1: one number for all releases, or
-        one per release.
-
-    Returns
-    -------
-    (float, float)
-        The total epsilon and the total delta. A total delta of 1 or more
-        promises nothing.
-
-    Examples
-    --------
-    >>> basic_composition([0.5, 0.25, 0.25])
-    (1.0, 0.0)
-    >>> basic_composition([1.0, 1.0], deltas=1e-6)
-    (2.0, 2e-06)
-    """
-    each_epsilon = _nonnegative_array("epsilons", epsilons)
-    if each_epsilon.ndim > 1 or each_epsilon.size == 0:
+def _epsilons(name: str, value: Any) -> np.ndarray:
+    array = _nonnegative_array(name, value)
+    if array.ndim > 1 or array.size == 0:
         raise InvalidParameterError(
-            "epsilons must be a number or a non-empty 1-d array; "
-            f"got {_shown(epsilons, each_epsilon)}."
+            f"{name} must be a number or a non-empty 1-d array; got {_shown(value, array)}."
         )
-    each_delta = check.real_array("deltas", deltas)
-    if np.any((each_delta < 0) | (each_delta > 1)):
-        raise InvalidParameterError(
-            f"deltas must be numbers from 0 to 1; got {_shown(deltas, each_delta)}."
-        )
-    if each_delta.ndim > 0 and each_delta.shape != np.atleast_1d(each_epsilon).shape:
-        raise InvalidParameterError(
-            f"deltas must be one number or one per epsilon ({each_epsilon.size}); "
-            f"got {_shown(deltas, each_delta)}."
-        )
-    each_delta = np.broadcast_to(each_delta, np.atleast_1d(each_epsilon).shape)
-    return float(np.sum(each_epsilon)), float(np.sum(each_delta))
-
-
-def _advanced_epsilon(epsilon: Any, k: Any, delta_slack: float) -> Any:
-    """The advanced-composition total epsilon (arrays broadcast)."""
-    return np.sqrt(2 * k * math.log(1 / delta_slack)) * epsilon + k * epsilon * np.expm1(epsilon)
-
-
-def advanced_composition(
-    epsilon: float, delta: float, k: int, delta_slack: float
-) -> tuple[float, float]:
-    """Total privacy of ``k`` (epsilon, delta)-DP releases, growing like sqrt(k).
-
-    Dwork, Rothblum and Vadhan (2010); Dwork and Roth (2014), Theorem 3.20:
-    for any :math:`\\delta' > 0` the ``k`` releases together are
-    :math:`(\\varepsilon', k\\delta + \\delta')`-DP with
-
-    .. math::
-        \\varepsilon' = \\sqrt{2k \\ln(1/\\delta')}\\,\\varepsilon
-        + k\\varepsilon(e^{\\varepsilon} - 1).
-
-    It beats :func:`basic_composition` (:math:`k\\varepsilon`) only when
-    epsilon is small and ``k`` large: the first term must be below
-    :math:`k\\varepsilon`, so :math:`k > 2\\ln(1/\\delta')` at least, and the
-    second term, about :math:`k\\varepsilon^2`, must stay small.
-
-    Parameters
-    ----------
-    epsilon : float
-        Epsilon of each release, > 0.
-    delta : float
-        Delta of each release, 0 <= delta < 1.
-    k : int
-        Number of releases, >= 1.
-    delta_slack : float
-        The extra :math:`\\delta'` spent to get the sqrt(k) growth, 0 < delta' < 1.
-
-    Returns
-    -------
-    (float, float)
-        The total epsilon and the total delta :math:`k\\delta + \\delta'`.
-
-    Examples
-    --------
-    >>> eps, delta = advanced_composition(0.1, 0.0, k=100, delta_slack=1e-6)
-    >>> round(eps, 3), delta
-    (6.308, 1e-06)
-    """
-    epsilon = check.positive_number("epsilon", epsilon)
-    delta = check.unit_interval("delta", delta, include_zero=True)
-    k = check.integer("k", k, low=1)
-    delta_slack = _delta_number("delta_slack", delta_slack)
-    return float(_advanced_epsilon(epsilon, k, delta_slack)), k * delta + delta_slack
-
-
-# --------------------------------------------------------------------------
-# Renyi DP and zero-concentrated DP
-# --------------------------------------------------------------------------
-
-
-def _orders_array(orders: Any) -> np.ndarray:
-    array = check.real_array("orders", orders)
-    if np.any(array <= 1):
-        raise InvalidParameterError(f"orders must be numbers > 1; got {_shown(orders, array)}.")
     return array
 
 
-def gaussian_rdp(alpha: Any, sensitivity: float, sigma: float) -> Any:
-    """Renyi DP of the Gaussian mechanism at order(s) ``alpha`` (Mironov 2017).
-
-    The Renyi divergence of order :math:`\\alpha` between the outputs on two
-    neighbouring data sets, :math:`N(0, \\sigma^2)` and :math:`N(\\Delta, \\sigma^2)`, is
-
-    .. math:: \\varepsilon(\\alpha) = \\frac{\\alpha \\Delta^2}{2 \\sigma^2}.
-
-    Renyi DP adds up: ``k`` releases have :math:`k\\,\\varepsilon(\\alpha)` at
-    every order, the same as one release with noise :math:`\\sigma/\\sqrt{k}`.
-
-    Parameters
-    ----------
-    alpha : float or array of float
-        Order(s) of the Renyi divergence, > 1.
-    sensitivity : float
-        L2 sensitivity of the answer, > 0.
-    sigma : float
-        Standard deviation of the noise, > 0.
-
-    Examples
-    --------
-    >>> gaussian_rdp(2.0, sensitivity=1, sigma=5.0)
-    0.04
-    >>> gaussian_rdp([2, 10], sensitivity=1, sigma=5.0)
-    array([0.04, 0.2 ])
-    """
-    orders = check.real_array("alpha", alpha)
-    if np.any(orders <= 1):
-        raise InvalidParameterError(f"alpha must be a number > 1; got {_shown(alpha, orders)}.")
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    sigma = check.positive_number("sigma", sigma)
-    ratio = sensitivity / sigma  # (a product, not a power: overflows to inf, never raises)
-    return _scalar_or_array(orders * (ratio * ratio) / 2, orders.ndim == 0)
+def _deltas(name: str, value: Any) -> np.ndarray:
+    array = real_array(name, value)
+    if np.any((array < 0) | (array > 1)):
+        raise InvalidParameterError(
+            f"{name} must be numbers from 0 to 1; got {_shown(value, array)}."
+        )
+    return array
 
 
-def _rdp_epsilons(rdp: np.ndarray, orders: np.ndarray, delta: float, conversion: str) -> Any:
-    """(epsilon, delta)-DP from (order, rdp) pairs, one epsilon per order (arrays broadcast)."""
-    if conversion == "mironov":
-        return rdp + math.log(1 / delta) / (orders - 1)
-    # conversion == "improved"
-    return rdp + np.log1p(-1 / orders) - (math.log(delta) + np.log(orders)) / (orders - 1)
+def _one_delta_or_one_each(arguments: dict[str, Any]) -> None:
+    epsilons, deltas = arguments["epsilons"], arguments["deltas"]
+    if deltas.ndim > 0 and deltas.shape != np.atleast_1d(epsilons).shape:
+        raise InvalidParameterError(
+            f"deltas must be one number or one per epsilon ({epsilons.size}); "
+            f"got {_shown(deltas, deltas)}."
+        )
 
 
-def rdp_to_dp(
-    rdp_epsilons: Any, orders: Any, delta: float, *, conversion: str = "mironov"
-) -> tuple[float, float]:
-    """Turn Renyi DP at several orders into one (epsilon, delta) guarantee.
+def _above_one(allowed: str) -> Any:
+    def check(name: str, value: Any) -> np.ndarray:
+        array = real_array(name, value)
+        if np.any(array <= 1):
+            raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(value, array)}.")
+        return array
 
-    Being :math:`(\\alpha, \\varepsilon_\\alpha)`-RDP implies (epsilon, delta)-DP
-    with, for ``conversion="mironov"`` (Mironov 2017, Proposition 3),
+    return check
 
-    .. math:: \\varepsilon = \\varepsilon_\\alpha + \\frac{\\ln(1/\\delta)}{\\alpha - 1},
 
-    or, slightly smaller, for ``conversion="improved"`` (Canonne, Kamath and
-    Steinke 2020, Proposition 12; Balle et al. 2020, Theorem 21)
+def _one_of(options: tuple[str, ...]) -> Any:
+    def check(name: str, value: Any) -> str:
+        if value not in options:
+            raise InvalidParameterError(f"{name} must be one of {options}; got {value!r}.")
+        return value
 
-    .. math::
-        \\varepsilon = \\varepsilon_\\alpha + \\ln\\frac{\\alpha - 1}{\\alpha}
-        - \\frac{\\ln \\delta + \\ln \\alpha}{\\alpha - 1}.
+    return check
 
-    Every order gives a valid epsilon; the smallest is returned.
 
-    Parameters
-    ----------
-    rdp_epsilons : float or 1-d array of float
-        Renyi DP at each order, >= 0 (for several releases: their sum).
-    orders : float or 1-d array of float
-        The orders, > 1, one per entry of ``rdp_epsilons``.
-    delta : float
-        Target delta, 0 < delta < 1.
-    conversion : {"mironov", "improved"}
-        Which of the two conversions above.
-
-    Returns
-    -------
-    (float, float)
-        The smallest epsilon (>= 0) and the order that gives it.
-
-    Examples
-    --------
-    100 releases with noise sigma = 5 (sensitivity 1):
-
-    >>> orders = [2, 4, 8, 16, 32]
-    >>> rdp = 100 * gaussian_rdp(orders, sensitivity=1, sigma=5.0)
-    >>> eps, order = rdp_to_dp(rdp, orders, delta=1e-6)
-    >>> round(eps, 2), order
-    (12.61, 4.0)
-    >>> eps, order = rdp_to_dp(rdp, orders, delta=1e-6, conversion="improved")
-    >>> round(eps, 2), order
-    (11.86, 4.0)
-    """
-    rdp = _nonnegative_array("rdp_epsilons", rdp_epsilons)
-    orders = _orders_array(orders)
+def _one_per_order(arguments: dict[str, Any]) -> None:
+    rdp, orders = arguments["rdp_epsilons"], arguments["orders"]
     if rdp.ndim > 1 or rdp.shape != orders.shape:
         raise InvalidParameterError(
             "rdp_epsilons must be a number or 1-d array with one entry per order "
             f"({orders.shape}); got an array of shape {rdp.shape}."
         )
-    delta = _delta_number("delta", delta)
-    if conversion not in RDP_CONVERSIONS:
+
+
+def _releases(name: str, value: Any) -> np.ndarray:
+    allowed = "a whole number >= 1 or a 1-d array of them"
+    k = integer_array(name, value, allowed)
+    if k.ndim > 1 or k.size == 0 or np.any(k < 1):
+        raise InvalidParameterError(f"{name} must be {allowed}; got {value!r}.")
+    return k
+
+
+def _some_privacy_left(arguments: dict[str, Any]) -> None:
+    sensitivity, sigma = arguments["sensitivity"], arguments["sigma"]
+    if sensitivity / sigma > MAX_RATIO:
         raise InvalidParameterError(
-            f"conversion must be one of {RDP_CONVERSIONS}; got {conversion!r}."
+            f"sensitivity / sigma must be at most {MAX_RATIO:g} (beyond it no privacy is left "
+            f"to measure); got sensitivity = {sensitivity:g}, sigma = {sigma:g}."
         )
-    epsilons = np.atleast_1d(_rdp_epsilons(rdp, orders, delta, conversion))
-    best = int(np.argmin(epsilons))
-    return max(float(epsilons[best]), 0.0), float(np.atleast_1d(orders)[best])
 
 
-def gaussian_zcdp(sensitivity: float, sigma: float) -> float:
-    """Zero-concentrated DP of the Gaussian mechanism (Bun and Steinke 2016).
-
-    A mechanism is :math:`\\rho`-zCDP when its Renyi DP is at most
-    :math:`\\rho\\alpha` at every order :math:`\\alpha > 1`. For Gaussian noise
-    (see :func:`gaussian_rdp`) that is exactly
-
-    .. math:: \\rho = \\frac{\\Delta^2}{2\\sigma^2}.
-
-    Like Renyi DP, rho adds up over releases.
-
-    Examples
-    --------
-    >>> gaussian_zcdp(sensitivity=1, sigma=5.0)
-    0.02
-    """
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    sigma = check.positive_number("sigma", sigma)
-    ratio = sensitivity / sigma
-    return ratio * ratio / 2
+# --- All accountants side by side ---
 
 
-def zcdp_to_dp(rho: Any, delta: float) -> Any:
-    """Turn rho-zCDP into (epsilon, delta)-DP (Bun and Steinke 2016, Proposition 1.3).
-
-    .. math:: \\varepsilon = \\rho + 2\\sqrt{\\rho \\ln(1/\\delta)}
-
-    This is Mironov's conversion in :func:`rdp_to_dp` at the best order,
-    :math:`\\alpha = 1 + \\sqrt{\\ln(1/\\delta)/\\rho}`.
-
-    Parameters
-    ----------
-    rho : float or array of float
-        The zCDP parameter(s), >= 0 (for several releases: their sum).
-    delta : float
-        Target delta, 0 < delta < 1.
-
-    Examples
-    --------
-    >>> round(zcdp_to_dp(100 * gaussian_zcdp(1, sigma=5.0), delta=1e-6), 2)
-    12.51
-    """
-    rho = _nonnegative_array("rho", rho)
-    delta = _delta_number("delta", delta)
-    return _scalar_or_array(rho + 2 * np.sqrt(rho * math.log(1 / delta)), rho.ndim == 0)
-
-
-# --------------------------------------------------------------------------
-# All accountants side by side
-# --------------------------------------------------------------------------
-
-
+@guard(
+    queries=_releases,
+    sigma=POSITIVE,
+    sensitivity=POSITIVE,
+    delta=PROBABILITY,
+    where=_some_privacy_left,
+)
 def composition_curves(
     queries: Any, *, sigma: float, sensitivity: float = 1.0, delta: float = 1e-6
 ) -> dict[str, np.ndarray]:
     """Total epsilon after ``k`` Gaussian releases, by each accountant, for each ``k``.
 
-    Each release adds :math:`N(0, \\sigma^2)` noise to an answer of L2
-    sensitivity :math:`\\Delta`; all together must be (epsilon, ``delta``)-DP.
-
-    ``"basic"``
-        Each release gets delta/k and its exact epsilon (:func:`gaussian_epsilon`);
-        the k epsilons are added.
-    ``"advanced"``
-        Half of delta is the slack :math:`\\delta'`, the other half is shared
-        by the releases, :math:`\\delta/(2k)` each, with their exact epsilon;
-        then :func:`advanced_composition`. The raw value is returned, even when
-        it is worse than ``"basic"`` (an accountant would report the smaller one).
-    ``"zcdp"``
-        :math:`\\rho = k\\Delta^2/(2\\sigma^2)`, then :func:`zcdp_to_dp`.
-    ``"rdp"``
-        :math:`k\\alpha\\Delta^2/(2\\sigma^2)` at each order of :data:`RDP_ORDERS`,
-        then the ``"improved"`` conversion of :func:`rdp_to_dp`.
-    ``"exact"``
-        k releases with noise :math:`\\sigma` are exactly one release with noise
-        :math:`\\sigma/\\sqrt{k}`: :func:`gaussian_epsilon` of that. Every
-        accountant is at or above this line.
-
-    Parameters
-    ----------
-    queries : int or 1-d array of int
-        Numbers of releases ``k``, each >= 1.
-    sigma : float
-        Noise of each release, > 0.
-    sensitivity : float
-        L2 sensitivity of each release, > 0.
-    delta : float
-        Total delta, 0 < delta < 1.
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        Keys ``"basic"``, ``"advanced"``, ``"zcdp"``, ``"rdp"``, ``"exact"``; each
-        value holds the total epsilon for each entry of ``queries``.
+    ``"basic"`` adds the exact epsilons at delta/k each; ``"advanced"`` spends
+    half of delta as the slack of :func:`advanced_composition` (the raw value,
+    even when worse than basic); ``"zcdp"`` and ``"rdp"`` add rho or the Renyi DP
+    at each of :data:`RDP_ORDERS` and convert once; ``"exact"`` is one release
+    with noise :math:`\\sigma/\\sqrt{k}`, which every accountant is at or above.
 
     Examples
     --------
@@ -381,21 +155,8 @@ def composition_curves(
          rdp [ 0.9   3.13 11.69]
        exact [ 0.83  2.92 11.  ]
     """
-    k = check.integer_array("queries", queries, "a whole number >= 1 or a 1-d array of them")
-    if k.ndim > 1 or k.size == 0 or np.any(k < 1):
-        raise InvalidParameterError(
-            f"queries must be a whole number >= 1 or a 1-d array of them; got {queries!r}."
-        )
-    k = np.atleast_1d(k).astype(float)
-    sigma = check.positive_number("sigma", sigma)
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    delta = _delta_number("delta", delta)
+    k = np.atleast_1d(queries).astype(float)
     mu = sensitivity / sigma  # only the ratio matters
-    if mu > MAX_RATIO:
-        raise InvalidParameterError(
-            f"sensitivity / sigma must be at most {MAX_RATIO:g} (beyond it no privacy is left "
-            f"to measure); got sensitivity = {sensitivity:g}, sigma = {sigma:g}."
-        )
     # the three exact-epsilon searches in one vectorised bisection
     basic_each, advanced_each, exact = np.split(
         _epsilon_from_mu(
@@ -413,3 +174,152 @@ def composition_curves(
         "rdp": np.maximum(_rdp_epsilons(rdp, RDP_ORDERS, delta, "improved").min(axis=1), 0.0),
         "exact": exact,
     }
+
+
+# --- Adding epsilons: basic and advanced composition ---
+
+
+@guard(epsilons=_epsilons, deltas=_deltas, where=_one_delta_or_one_each)
+def basic_composition(epsilons: Any, deltas: Any = 0.0) -> tuple[float, float]:
+    """Total privacy of several releases, by adding up (sequential composition).
+
+    .. math:: \\varepsilon = \\sum_i \\varepsilon_i, \\qquad \\delta = \\sum_i \\delta_i
+
+    ``deltas`` is one number for all releases or one per release.
+
+    Examples
+    --------
+    >>> basic_composition([0.5, 0.25, 0.25])
+    (1.0, 0.0)
+    >>> basic_composition([1.0, 1.0], deltas=1e-6)
+    (2.0, 2e-06)
+    """
+    each_delta = np.broadcast_to(deltas, np.atleast_1d(epsilons).shape)
+    return float(np.sum(epsilons)), float(np.sum(each_delta))
+
+
+def _advanced_epsilon(epsilon: Any, k: Any, delta_slack: float) -> Any:
+    """The advanced-composition total epsilon (arrays broadcast)."""
+    return np.sqrt(2 * k * math.log(1 / delta_slack)) * epsilon + k * epsilon * np.expm1(epsilon)
+
+
+@guard(epsilon=POSITIVE, delta=fraction(include_zero=True), k=whole(low=1), delta_slack=PROBABILITY)
+def advanced_composition(
+    epsilon: float, delta: float, k: int, delta_slack: float
+) -> tuple[float, float]:
+    """Total privacy of ``k`` (epsilon, delta)-DP releases, growing like sqrt(k).
+
+    Dwork, Rothblum and Vadhan (2010): for any :math:`\\delta' > 0` the releases
+    are together :math:`(\\varepsilon', k\\delta + \\delta')`-DP with
+
+    .. math::
+        \\varepsilon' = \\sqrt{2k \\ln(1/\\delta')}\\,\\varepsilon
+        + k\\varepsilon(e^{\\varepsilon} - 1),
+
+    better than :math:`k\\varepsilon` only for small epsilon and large ``k``.
+
+    Examples
+    --------
+    >>> eps, delta = advanced_composition(0.1, 0.0, k=100, delta_slack=1e-6)
+    >>> round(eps, 3), delta
+    (6.308, 1e-06)
+    """
+    return float(_advanced_epsilon(epsilon, k, delta_slack)), k * delta + delta_slack
+
+
+# --- Renyi DP and zero-concentrated DP ---
+
+
+@guard(alpha=_above_one("a number > 1"), sensitivity=POSITIVE, sigma=POSITIVE)
+def gaussian_rdp(alpha: Any, sensitivity: float, sigma: float) -> Any:
+    """Renyi DP of the Gaussian mechanism at order(s) ``alpha`` > 1 (Mironov 2017).
+
+    .. math:: \\varepsilon(\\alpha) = \\frac{\\alpha \\Delta^2}{2 \\sigma^2}
+
+    Renyi DP adds up: ``k`` releases have :math:`k\\,\\varepsilon(\\alpha)` at every order.
+
+    Examples
+    --------
+    >>> gaussian_rdp(2.0, sensitivity=1, sigma=5.0)
+    0.04
+    >>> gaussian_rdp([2, 10], sensitivity=1, sigma=5.0)
+    array([0.04, 0.2 ])
+    """
+    ratio = sensitivity / sigma  # (a product, not a power: overflows to inf, never raises)
+    return _scalar_or_array(alpha * (ratio * ratio) / 2, alpha.ndim == 0)
+
+
+def _rdp_epsilons(rdp: np.ndarray, orders: np.ndarray, delta: float, conversion: str) -> Any:
+    """(epsilon, delta)-DP from (order, rdp) pairs, one epsilon per order (arrays broadcast)."""
+    if conversion == "mironov":
+        return rdp + math.log(1 / delta) / (orders - 1)
+    # conversion == "improved"
+    return rdp + np.log1p(-1 / orders) - (math.log(delta) + np.log(orders)) / (orders - 1)
+
+
+@guard(
+    rdp_epsilons=_nonnegative_array,
+    orders=_above_one("numbers > 1"),
+    delta=PROBABILITY,
+    conversion=_one_of(RDP_CONVERSIONS),
+    where=_one_per_order,
+)
+def rdp_to_dp(
+    rdp_epsilons: Any, orders: Any, delta: float, *, conversion: str = "mironov"
+) -> tuple[float, float]:
+    """Turn Renyi DP at several orders into one (epsilon, delta): the best epsilon, and its order.
+
+    ``conversion="mironov"`` (Mironov 2017, Proposition 3) or the slightly
+    smaller ``"improved"`` (Canonne, Kamath and Steinke 2020, Proposition 12):
+
+    .. math::
+        \\varepsilon = \\varepsilon_\\alpha + \\frac{\\ln(1/\\delta)}{\\alpha - 1}
+        \\quad\\text{or}\\quad
+        \\varepsilon_\\alpha + \\ln\\frac{\\alpha - 1}{\\alpha}
+        - \\frac{\\ln \\delta + \\ln \\alpha}{\\alpha - 1}
+
+    Examples
+    --------
+    100 releases with noise sigma = 5 (sensitivity 1):
+
+    >>> orders = [2, 4, 8, 16, 32]
+    >>> rdp = 100 * gaussian_rdp(orders, sensitivity=1, sigma=5.0)
+    >>> eps, order = rdp_to_dp(rdp, orders, delta=1e-6)
+    >>> round(eps, 2), order
+    (12.61, 4.0)
+    >>> eps, order = rdp_to_dp(rdp, orders, delta=1e-6, conversion="improved")
+    >>> round(eps, 2), order
+    (11.86, 4.0)
+    """
+    epsilons = np.atleast_1d(_rdp_epsilons(rdp_epsilons, orders, delta, conversion))
+    best = int(np.argmin(epsilons))
+    return max(float(epsilons[best]), 0.0), float(np.atleast_1d(orders)[best])
+
+
+@guard(sensitivity=POSITIVE, sigma=POSITIVE)
+def gaussian_zcdp(sensitivity: float, sigma: float) -> float:
+    """Zero-concentrated DP of the Gaussian mechanism (Bun and Steinke 2016); rho adds up.
+
+    .. math:: \\rho = \\frac{\\Delta^2}{2\\sigma^2}
+
+    Examples
+    --------
+    >>> gaussian_zcdp(sensitivity=1, sigma=5.0)
+    0.02
+    """
+    ratio = sensitivity / sigma
+    return ratio * ratio / 2
+
+
+@guard(rho=_nonnegative_array, delta=PROBABILITY)
+def zcdp_to_dp(rho: Any, delta: float) -> Any:
+    """Turn rho-zCDP into (epsilon, delta)-DP (Bun and Steinke 2016, Proposition 1.3).
+
+    .. math:: \\varepsilon = \\rho + 2\\sqrt{\\rho \\ln(1/\\delta)}
+
+    Examples
+    --------
+    >>> round(zcdp_to_dp(100 * gaussian_zcdp(1, sigma=5.0), delta=1e-6), 2)
+    12.51
+    """
+    return _scalar_or_array(rho + 2 * np.sqrt(rho * math.log(1 / delta)), rho.ndim == 0)

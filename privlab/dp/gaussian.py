@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import POSITIVE, PROBABILITY, REALS, RNG, guard, positive, real_array
 from ..errors import InvalidParameterError
 from .mechanisms import _scalar_or_array
 
@@ -46,9 +46,7 @@ _LEFT_TAIL = -30.0  # below this, log Phi(x) comes from its asymptotic series
 _erfc = np.frompyfunc(math.erfc, 1, 1)  # math.erfc on every entry of an array
 
 
-# --------------------------------------------------------------------------
-# Argument checks shared with privlab.dp.composition
-# --------------------------------------------------------------------------
+# --- Argument checks shared with privlab.dp.composition ---
 
 
 def _shown(value: Any, array: np.ndarray) -> str:
@@ -58,7 +56,7 @@ def _shown(value: Any, array: np.ndarray) -> str:
 
 def _delta_array(name: str, value: Any) -> np.ndarray:
     """A probability strictly between 0 and 1 (or an array of them), as a float array."""
-    array = check.real_array(name, value)
+    array = real_array(name, value)
     if not np.all((array > 0) & (array < 1)):
         raise InvalidParameterError(
             f"{name} must be a number strictly between 0 and 1; got {_shown(value, array)}."
@@ -66,24 +64,56 @@ def _delta_array(name: str, value: Any) -> np.ndarray:
     return array
 
 
-def _delta_number(name: str, value: Any) -> float:
-    """A single probability strictly between 0 and 1."""
-    return check.unit_interval(name, value)
-
-
 def _nonnegative_array(name: str, value: Any) -> np.ndarray:
     """A number >= 0 (or an array of them), as a float array."""
-    array = check.real_array(name, value)
+    array = real_array(name, value)
     if np.any(array < 0):
         raise InvalidParameterError(f"{name} must be a number >= 0; got {_shown(value, array)}.")
     return array
 
 
-# --------------------------------------------------------------------------
-# Sensitivity: how far one person can move a vector answer
-# --------------------------------------------------------------------------
+# --- The mechanism ---
 
 
+@guard(
+    value=REALS,
+    sensitivity=POSITIVE,
+    epsilon=positive(MAX_EPSILON),
+    delta=PROBABILITY,
+    rng=RNG,
+)
+def gaussian_mechanism(
+    value: Any,
+    sensitivity: float,
+    epsilon: float,
+    delta: float,
+    *,
+    rng: np.random.Generator | int | None = None,
+) -> Any:
+    """Release ``value`` with normal noise of the analytic noise level.
+
+    .. math:: M(x) = x + N(0, \\sigma^2 I), \\qquad
+        \\sigma = \\texttt{analytic\\_gaussian\\_sigma}(\\Delta_2, \\varepsilon, \\delta)
+
+    ``sensitivity`` is the L2 sensitivity of the *whole* ``value``; ``delta``
+    should be well below 1 / (number of people).
+
+    Examples
+    --------
+    >>> round(gaussian_mechanism(118, sensitivity=1, epsilon=1.0, delta=1e-6, rng=7), 2)
+    118.01
+    >>> gaussian_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, delta=1e-6, rng=7).shape
+    (2,)
+    """
+    sigma = analytic_gaussian_sigma(sensitivity, epsilon, delta)
+    noisy = value + rng.normal(loc=0.0, scale=sigma, size=value.shape)
+    return _scalar_or_array(noisy, value.ndim == 0)
+
+
+# --- Sensitivity: how far one person can move a vector answer ---
+
+
+@guard(largest_change=REALS)
 def l1_sensitivity(largest_change: Any) -> float:
     """L1 norm of the largest change one person can make: what Laplace noise is sized to.
 
@@ -102,10 +132,10 @@ def l1_sensitivity(largest_change: Any) -> float:
     >>> l1_sensitivity([1, 1, 1, 1])
     4.0
     """
-    change = check.real_array("largest_change", largest_change)
-    return float(np.sum(np.abs(change)))
+    return float(np.sum(np.abs(largest_change)))
 
 
+@guard(largest_change=REALS)
 def l2_sensitivity(largest_change: Any) -> float:
     """L2 norm of the largest change one person can make: what Gaussian noise is sized to.
 
@@ -120,15 +150,23 @@ def l2_sensitivity(largest_change: Any) -> float:
     >>> l2_sensitivity([1, 1, 1, 1])
     2.0
     """
-    change = check.real_array("largest_change", largest_change)
-    return float(np.sqrt(np.sum(change * change)))
+    return float(np.sqrt(np.sum(largest_change * largest_change)))
 
 
-# --------------------------------------------------------------------------
-# The classic calibration
-# --------------------------------------------------------------------------
+# --- The classic calibration ---
 
 
+def _below_one(name: str, value: Any) -> float:
+    epsilon = POSITIVE(name, value)
+    if epsilon >= 1:
+        raise InvalidParameterError(
+            f"{name} must be below 1 for the classic Gaussian mechanism (its proof needs "
+            f"epsilon < 1; use analytic_gaussian_sigma for any epsilon); got {epsilon!r}."
+        )
+    return epsilon
+
+
+@guard(sensitivity=POSITIVE, epsilon=_below_one, delta=PROBABILITY)
 def classic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> float:
     """Noise level of the textbook Gaussian mechanism (Dwork and Roth 2014, Theorem A.1).
 
@@ -152,20 +190,10 @@ def classic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> 
     >>> round(classic_gaussian_sigma(sensitivity=1, epsilon=0.5, delta=1e-5), 3)
     9.69
     """
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    epsilon = check.positive_number("epsilon", epsilon)
-    if epsilon >= 1:
-        raise InvalidParameterError(
-            "epsilon must be below 1 for the classic Gaussian mechanism (its proof needs "
-            f"epsilon < 1; use analytic_gaussian_sigma for any epsilon); got {epsilon!r}."
-        )
-    delta = _delta_number("delta", delta)
     return sensitivity * math.sqrt(2 * math.log(1.25 / delta)) / epsilon
 
 
-# --------------------------------------------------------------------------
-# The exact privacy profile (Balle and Wang 2018)
-# --------------------------------------------------------------------------
+# --- The exact privacy profile (Balle and Wang 2018) ---
 
 
 def _log_normal_cdf(x: np.ndarray) -> np.ndarray:
@@ -200,36 +228,18 @@ def _delta_from_mu(epsilon: Any, mu: Any) -> np.ndarray:
     return np.where(np.isfinite(delta) & (delta >= 0), delta, np.exp(log_first))
 
 
+@guard(epsilon=_nonnegative_array, sensitivity=POSITIVE, sigma=POSITIVE)
 def gaussian_delta(epsilon: Any, sensitivity: float, sigma: float) -> Any:
-    """Exact delta of the Gaussian mechanism at each epsilon: its *privacy profile*.
+    """Exact delta of the Gaussian mechanism at each epsilon >= 0: its *privacy profile*.
 
-    Balle and Wang (ICML 2018, Theorem 8): adding :math:`N(0, \\sigma^2)` noise
-    to an answer of L2 sensitivity :math:`\\Delta` is (epsilon, delta)-DP
-    exactly when
+    Balle and Wang (ICML 2018, Theorem 8), computed from logarithms so that a
+    large epsilon (where :math:`e^\\varepsilon` overflows) still works:
 
     .. math::
-        \\delta \\ge \\Phi\\left(\\frac{\\Delta}{2\\sigma}
+        \\delta = \\Phi\\left(\\frac{\\Delta}{2\\sigma}
         - \\frac{\\varepsilon\\sigma}{\\Delta}\\right)
         - e^{\\varepsilon}\\,\\Phi\\left(-\\frac{\\Delta}{2\\sigma}
         - \\frac{\\varepsilon\\sigma}{\\Delta}\\right)
-
-    with :math:`\\Phi` the standard normal CDF. The right-hand side is returned.
-    It is computed from logarithms, so a large epsilon (where :math:`e^\\varepsilon`
-    overflows) still gives the right answer.
-
-    Parameters
-    ----------
-    epsilon : float or array of float
-        Privacy loss parameter(s), >= 0.
-    sensitivity : float
-        L2 sensitivity :math:`\\Delta` of the answer, > 0.
-    sigma : float
-        Standard deviation of the noise, > 0.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        The smallest delta for each epsilon; it falls as epsilon grows.
 
     Examples
     --------
@@ -238,11 +248,7 @@ def gaussian_delta(epsilon: Any, sensitivity: float, sigma: float) -> Any:
     >>> gaussian_delta([0.0, 0.5, 1.0], sensitivity=1, sigma=3.0).round(4)
     array([0.1324, 0.0124, 0.0002])
     """
-    epsilon = _nonnegative_array("epsilon", epsilon)
-    was_scalar = epsilon.ndim == 0
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    sigma = check.positive_number("sigma", sigma)
-    return _scalar_or_array(_delta_from_mu(epsilon, sensitivity / sigma), was_scalar)
+    return _scalar_or_array(_delta_from_mu(epsilon, sensitivity / sigma), epsilon.ndim == 0)
 
 
 def _epsilon_from_mu(delta: Any, mu: Any) -> np.ndarray:
@@ -265,22 +271,11 @@ def _epsilon_from_mu(delta: Any, mu: Any) -> np.ndarray:
     return np.where(_delta_from_mu(0.0, mu) <= delta, 0.0, high)
 
 
+@guard(delta=_delta_array, sensitivity=POSITIVE, sigma=POSITIVE)
 def gaussian_epsilon(delta: Any, sensitivity: float, sigma: float) -> Any:
-    """Smallest epsilon for which the Gaussian mechanism is (epsilon, delta)-DP.
+    """Smallest epsilon at which the Gaussian mechanism is (epsilon, delta)-DP (never too small).
 
-    The inverse of :func:`gaussian_delta`: the smallest
-    :math:`\\varepsilon \\ge 0` with :math:`\\delta(\\varepsilon) \\le \\delta`,
-    found by bisection (the profile falls as epsilon grows). The value returned
-    is never below the true one.
-
-    Parameters
-    ----------
-    delta : float or array of float
-        Target probability(ies) of failure, 0 < delta < 1.
-    sensitivity : float
-        L2 sensitivity of the answer, > 0.
-    sigma : float
-        Standard deviation of the noise, > 0.
+    The inverse of :func:`gaussian_delta`, by bisection (the profile falls as epsilon grows).
 
     Examples
     --------
@@ -289,13 +284,10 @@ def gaussian_epsilon(delta: Any, sensitivity: float, sigma: float) -> Any:
     >>> round(gaussian_delta(1.2711, sensitivity=1, sigma=3.0), 7)
     1e-05
     """
-    delta = _delta_array("delta", delta)
-    was_scalar = delta.ndim == 0
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    sigma = check.positive_number("sigma", sigma)
-    return _scalar_or_array(_epsilon_from_mu(delta, sensitivity / sigma), was_scalar)
+    return _scalar_or_array(_epsilon_from_mu(delta, sensitivity / sigma), delta.ndim == 0)
 
 
+@guard(sensitivity=POSITIVE, epsilon=positive(MAX_EPSILON), delta=PROBABILITY)
 def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> float:
     """Least noise that makes the Gaussian mechanism (epsilon, delta)-DP.
 
@@ -326,9 +318,6 @@ def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) ->
     >>> round(analytic_gaussian_sigma(sensitivity=1, epsilon=5.0, delta=1e-5), 3)
     0.892
     """
-    sensitivity = check.positive_number("sensitivity", sensitivity)
-    epsilon = check.positive_number("epsilon", epsilon, high=MAX_EPSILON)
-    delta = _delta_number("delta", delta)
 
     def private_enough(mu: float) -> bool:
         return float(_delta_from_mu(epsilon, mu)) <= delta
@@ -348,55 +337,3 @@ def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) ->
     while not private_enough(sensitivity / sigma):  # unless dividing rounded the wrong way
         sigma = math.nextafter(sigma, math.inf)
     return sigma
-
-
-# --------------------------------------------------------------------------
-# The mechanism
-# --------------------------------------------------------------------------
-
-
-def gaussian_mechanism(
-    value: Any,
-    sensitivity: float,
-    epsilon: float,
-    delta: float,
-    *,
-    rng: np.random.Generator | int | None = None,
-) -> Any:
-    """Release ``value`` with normal noise of the analytic noise level.
-
-    .. math:: M(x) = x + N(0, \\sigma^2 I), \\qquad
-        \\sigma = \\texttt{analytic\\_gaussian\\_sigma}(\\Delta_2, \\varepsilon, \\delta)
-
-    Parameters
-    ----------
-    value : float or array of float
-        The true answer(s). An array gets independent noise per entry.
-    sensitivity : float
-        L2 sensitivity of the *whole* ``value``, > 0: for a histogram in which
-        one person changes ``k`` bins by 1, :math:`\\sqrt{k}`.
-    epsilon : float
-        Privacy loss parameter, > 0.
-    delta : float
-        Probability of failure, 0 < delta < 1; well below 1 / (number of people).
-    rng : numpy.random.Generator, int or None
-        Source of randomness, or a seed for reproducible draws.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        The noisy answer, of the same shape as ``value``.
-
-    Examples
-    --------
-    >>> round(gaussian_mechanism(118, sensitivity=1, epsilon=1.0, delta=1e-6, rng=7), 2)
-    118.01
-    >>> gaussian_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, delta=1e-6, rng=7).shape
-    (2,)
-    """
-    value = check.real_array("value", value)
-    was_scalar = value.ndim == 0
-    sigma = analytic_gaussian_sigma(sensitivity, epsilon, delta)
-    generator = check.rng(rng)
-    noisy = value + generator.normal(loc=0.0, scale=sigma, size=value.shape)
-    return _scalar_or_array(noisy, was_scalar)

@@ -1,27 +1,19 @@
 """Sums, means and histograms: bound what one person can add, then add noise.
 
-A count has sensitivity 1 because one person adds at most 1. A *sum* of
-purchase values has no natural bound: one customer can spend €10 or €10,000.
-So each value is first *clipped* into a range ``[lower, upper]`` chosen in
-advance from domain knowledge, which caps one person's contribution at
-:math:`\\max(|\\text{lower}|, |\\text{upper}|)`; that is the sensitivity of the
-clipped sum when one person joins or leaves.
+A *sum* of purchase values has no natural bound: one customer can spend €10 or
+€10,000. So each value is first *clipped* into a range ``[lower, upper]`` fixed
+in advance, which caps one person's contribution (the sensitivity of the sum)
+at :math:`\\max(|\\text{lower}|, |\\text{upper}|)`. A small bound cuts large
+values (bias), a large bound needs more noise: :func:`clipping_error` gives
+both. A bound taken from the data itself is *not* allowed: it depends on one
+person, and the release stops being DP.
 
-The bound trades two errors: a small bound cuts large values (bias), a large
-bound needs more noise. :func:`clipping_error` gives both. A bound taken from
-the data itself (say the largest value) is *not* allowed: the bound then
-depends on one person, and the release stops being DP.
+A histogram where each person is in one category costs ε once, not ε per
+category: the categories hold disjoint people (*parallel composition*).
 
-A histogram (a count per category) where each person is in one category costs
-ε once, not ε per category: the categories hold disjoint people (*parallel
-composition*).
-
-The noise here comes from numpy's fast samplers, as in :mod:`privlab.dp.mechanisms`.
-:func:`clipped_sum` and the sum in :func:`clipped_mean` add *floating-point*
-Laplace noise, the kind whose lowest bits can give the input away (Mironov
-2012; :func:`privlab.dp.exact.float_leak`): right for simulations and charts.
-For a real release of a sum, count in whole units (cents, not euros) and use
-:func:`privlab.dp.exact.exact_clipped_sum`, whose noise is drawn exactly.
+The noise comes from numpy's fast samplers, as in :mod:`privlab.dp.mechanisms`:
+right for simulations and charts. For a real release of a sum, count in whole
+units (cents) and use :func:`privlab.dp.exact.exact_clipped_sum`.
 """
 
 from __future__ import annotations
@@ -31,57 +23,40 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import COUNTS, POSITIVE, REAL, REALS, RNG, guard, real_array, whole
 from ..errors import InvalidParameterError
 from .mechanisms import _scalar_or_array, discrete_laplace_noise, laplace_mechanism
 
-__all__ = [
-    "clip",
-    "clipped_mean",
-    "clipped_sum",
-    "clipping_error",
-    "noisy_histogram",
-    "sum_sensitivity",
-]
+__all__ = ["clip", "clipped_mean", "clipped_sum", "clipping_error", "noisy_histogram"]
 
 
-def _bounds(lower: float, upper: float) -> tuple[float, float]:
-    lower = check.real_number("lower", lower)
-    upper = check.real_number("upper", upper)
-    if not lower < upper:
-        raise InvalidParameterError(
-            f"upper must be greater than lower; got lower={lower!r}, upper={upper!r}."
-        )
-    return lower, upper
-
-
-def _values(values: Any) -> np.ndarray:
-    array = check.real_array("values", values)
+def _one_per_person(name: str, value: Any) -> np.ndarray:
+    array = real_array(name, value)
     if array.ndim != 1:
         raise InvalidParameterError(
-            f"values must be a 1-d array (one value per person); got {array.ndim} dimensions."
+            f"{name} must be a 1-d array (one value per person); got {array.ndim} dimensions."
         )
     return array
 
 
-def sum_sensitivity(lower: float, upper: float) -> float:
-    """How much one person can change a sum of values clipped to ``[lower, upper]``.
-
-    .. math:: \\Delta = \\max(|\\text{lower}|, |\\text{upper}|)
-
-    (one person joining or leaving adds or removes one clipped value).
-
-    Examples
-    --------
-    >>> sum_sensitivity(0, 200)
-    200.0
-    >>> sum_sensitivity(-50, 20)
-    50.0
-    """
-    lower, upper = _bounds(lower, upper)
-    return max(abs(lower), abs(upper))
+def _lower_below_upper(arguments: dict[str, Any]) -> None:
+    lower, upper = arguments["lower"], arguments["upper"]
+    if not lower < upper:
+        raise InvalidParameterError(
+            f"upper must be greater than lower; got lower={lower!r}, upper={upper!r}."
+        )
 
 
+def _histogram(name: str, value: Any) -> np.ndarray:
+    counts = COUNTS(name, value)
+    if counts.ndim != 1 or counts.size == 0:
+        raise InvalidParameterError(
+            f"{name} must be a non-empty 1-d array of counts; got shape {counts.shape}."
+        )
+    return counts
+
+
+@guard(values=_one_per_person, lower=REAL, upper=REAL, where=_lower_below_upper)
 def clip(values: Any, lower: float, upper: float) -> np.ndarray:
     """Move each value into ``[lower, upper]``: below becomes ``lower``, above becomes ``upper``.
 
@@ -90,10 +65,17 @@ def clip(values: Any, lower: float, upper: float) -> np.ndarray:
     >>> clip([5, 80, 1200], 0, 200)
     array([  5.,  80., 200.])
     """
-    lower, upper = _bounds(lower, upper)
-    return np.clip(_values(values), lower, upper)
+    return np.clip(values, lower, upper)
 
 
+@guard(
+    values=_one_per_person,
+    lower=REAL,
+    upper=REAL,
+    epsilon=POSITIVE,
+    rng=RNG,
+    where=_lower_below_upper,
+)
 def clipped_sum(
     values: Any,
     lower: float,
@@ -118,11 +100,18 @@ def clipped_sum(
     >>> round(clipped_sum([12.0, 30.0, 900.0], 0, 100, epsilon=1.0, rng=0), 1)
     174.0
     """
-    clipped = clip(values, lower, upper)
-    sensitivity = sum_sensitivity(lower, upper)
-    return laplace_mechanism(float(clipped.sum()), sensitivity, epsilon, rng=rng)
+    total = np.clip(values, lower, upper).sum()
+    return laplace_mechanism(total, max(abs(lower), abs(upper)), epsilon, rng=rng)
 
 
+@guard(
+    values=_one_per_person,
+    lower=REAL,
+    upper=REAL,
+    epsilon=POSITIVE,
+    rng=RNG,
+    where=_lower_below_upper,
+)
 def clipped_mean(
     values: Any,
     lower: float,
@@ -145,17 +134,20 @@ def clipped_mean(
     >>> round(clipped_mean(values, 0, 100, epsilon=1.0, rng=2), 1)
     49.8
     """
-    clipped = clip(values, lower, upper)
-    epsilon = check.positive_number("epsilon", epsilon)
-    generator = check.rng(rng)
-    half = epsilon / 2
-    noisy_total = laplace_mechanism(
-        float(clipped.sum()), sum_sensitivity(lower, upper), half, rng=generator
-    )
-    noisy_size = clipped.size + discrete_laplace_noise(half, rng=generator)
+    noisy_total = clipped_sum(values, lower, upper, epsilon / 2, rng=rng)
+    noisy_size = values.size + discrete_laplace_noise(epsilon / 2, rng=rng)
     return noisy_total / max(1, noisy_size)
 
 
+def _above_lower(arguments: dict[str, Any]) -> None:
+    uppers, lower = arguments["upper"], arguments["lower"]
+    if np.any(uppers <= lower):
+        raise InvalidParameterError(
+            f"upper must be greater than lower ({lower:g}); got {uppers.min():g}."
+        )
+
+
+@guard(values=_one_per_person, upper=REALS, epsilon=POSITIVE, lower=REAL, where=_above_lower)
 def clipping_error(
     values: Any, upper: Any, epsilon: float, *, lower: float = 0.0
 ) -> tuple[Any, Any]:
@@ -167,11 +159,7 @@ def clipping_error(
 
     The root-mean-square error of the release is
     :math:`\\sqrt{\\text{bias}^2 + \\text{sd}^2}`: the best bound balances the two.
-
-    Returns
-    -------
-    bias, noise_sd : float or numpy.ndarray
-        Of the same shape as ``upper``. The bias is <= 0 when ``lower`` is 0.
+    Both have the shape of ``upper``; the bias is <= 0 when ``lower`` is 0.
 
     Examples
     --------
@@ -179,21 +167,14 @@ def clipping_error(
     >>> bias.tolist(), [round(s) for s in sd]
     ([-400.0, 0.0], [141, 1414])
     """
-    data = _values(values)
-    uppers = check.real_array("upper", upper)
-    was_scalar = uppers.ndim == 0
-    lower = check.real_number("lower", lower)
-    if np.any(uppers <= lower):
-        raise InvalidParameterError(
-            f"upper must be greater than lower ({lower:g}); got {uppers.min():g}."
-        )
-    epsilon = check.positive_number("epsilon", epsilon)
-    clipped_totals = np.clip(data[None, :], lower, uppers.reshape(-1, 1)).sum(axis=1)
-    bias = clipped_totals.reshape(uppers.shape) - data.sum()
-    noise_sd = math.sqrt(2) * np.maximum(abs(lower), np.abs(uppers)) / epsilon
+    clipped_totals = np.clip(values[None, :], lower, upper.reshape(-1, 1)).sum(axis=1)
+    bias = clipped_totals.reshape(upper.shape) - values.sum()
+    noise_sd = math.sqrt(2) * np.maximum(abs(lower), np.abs(upper)) / epsilon
+    was_scalar = upper.ndim == 0
     return _scalar_or_array(bias, was_scalar), _scalar_or_array(noise_sd, was_scalar)
 
 
+@guard(counts=_histogram, epsilon=POSITIVE, contributions=whole(low=1), rng=RNG)
 def noisy_histogram(
     counts: Any,
     epsilon: float,
@@ -207,19 +188,13 @@ def noisy_histogram(
     each), one person changes the vector of counts by at most ``contributions``
     in total (its L1 sensitivity), so each count gets noise with
     :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k| / \\text{contributions}}`.
-    With ``contributions=1`` (each person in one category) the whole histogram
-    costs ε, however many categories it has: parallel composition.
+    With ``contributions=1`` the whole histogram costs ε, however many
+    categories it has: parallel composition.
 
     Examples
     --------
     >>> noisy_histogram([412, 96, 9], epsilon=1.0, rng=3)
     array([412,  96,  10])
     """
-    counts = check.count_array("counts", counts)
-    if counts.ndim != 1 or counts.size == 0:
-        raise InvalidParameterError(
-            f"counts must be a non-empty 1-d array of counts; got shape {counts.shape}."
-        )
-    contributions = check.integer("contributions", contributions, low=1)
     noise = discrete_laplace_noise(epsilon, size=counts.shape, sensitivity=contributions, rng=rng)
     return counts + noise
