@@ -136,3 +136,8 @@ def test_checks_never_raise_on_any_answer(a, b, c):
         assert isinstance(feedback, Feedback)
         assert repr(feedback) and feedback._repr_html_()
         assert "could not use this answer" not in feedback.message, feedback
+
+
+def test_audit_check_refuses_negative_orders_with_feedback():
+    feedback = ex.check_audit([-1], [0, -1])  # a bound below 0 would give a negative scale
+    assert feedback.status == "incorrect" and "0 or more" in feedback.message

@@ -406,6 +406,13 @@ def check_audit(data_a: Any, data_b: Any) -> Feedback:
         )
     if a.size == 0 or b.size == 0:
         return Feedback(name, "incorrect", "A data set is empty.", "Start from shop['amount_eur'].")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))) or min(a.min(), b.min()) < 0:
+        return Feedback(
+            name,
+            "incorrect",
+            "data_a and data_b should hold order values: amounts in euros, 0 or more.",
+            "Start from shop['amount_eur'].",
+        )
     changed = _substitution(a, b)
     if changed is not None:
         return Feedback(
