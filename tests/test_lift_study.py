@@ -21,10 +21,9 @@ import pytest
 from privlab import InvalidParameterError, data
 from privlab.lift import metrics as lift_metrics_module
 from privlab.lift import study as lift_data
+from privlab.lift._checks import advertiser_table, publisher_table
 from privlab.lift.metrics import (
     DAY,
-    _advertiser_table,
-    _publisher_table,
     lift_estimate,
     lift_metrics,
     per_user_lift,
@@ -303,7 +302,7 @@ def test_bad_publisher_tables_name_the_column(changes, message):
     table = {**PUBLISHER, **changes}
     table = {name: column for name, column in table.items() if column is not None}
     with pytest.raises(InvalidParameterError, match=message):
-        _publisher_table("publisher", table)
+        publisher_table("publisher", table)
     with pytest.raises(InvalidParameterError, match=message):
         lift_metrics(table, ADVERTISER)
 
@@ -324,13 +323,13 @@ def test_bad_advertiser_tables_name_the_column(changes, message):
     table = {**ADVERTISER, **changes}
     table = {name: column for name, column in table.items() if column is not None}
     with pytest.raises(InvalidParameterError, match=message):
-        _advertiser_table("advertiser", table)
+        advertiser_table("advertiser", table)
     with pytest.raises(InvalidParameterError, match=message):
         lift_metrics(PUBLISHER, table)
 
 
 def test_repeated_advertiser_ids_and_extra_columns_are_fine():
-    table = _advertiser_table("advertiser", {**ADVERTISER, "store": ["north", "south"]})
+    table = advertiser_table("advertiser", {**ADVERTISER, "store": ["north", "south"]})
     assert table["id"].tolist() == ["a", "a"] and table["store"].tolist() == ["north", "south"]
 
 

@@ -26,8 +26,21 @@ from typing import Any
 
 import numpy as np
 
-from privlab._guard import PROBABILITY, WHOLES, guard, integer, whole
-from privlab.errors import InvalidParameterError
+from privlab._guard import PROBABILITY, WHOLES, guard
+from privlab.lift._checks import (
+    ADVERTISER,
+    ADVERTISER_COLUMNS,
+    BUYERS,
+    GROUPS,
+    MAX_PURCHASES,
+    MAX_VALUE_CAP,
+    METRIC,
+    PUBLISHER,
+    PUBLISHER_COLUMNS,
+    SECONDS,
+    SQUARES,
+    per_user_sums,
+)
 
 __all__ = [
     "ADVERTISER_COLUMNS",
@@ -36,6 +49,7 @@ __all__ = [
     "GRACE",
     "GROUPS",
     "HOUR",
+    "LIFT_METRICS",
     "MAX_PURCHASES",
     "MAX_VALUE_CAP",
     "PUBLISHER_COLUMNS",
@@ -45,129 +59,18 @@ __all__ = [
     "per_user_lift",
 ]
 
-PUBLISHER_COLUMNS = ("id", "test_flag", "opportunity_ts", "num_impressions")
-ADVERTISER_COLUMNS = ("id", "event_ts", "value")
-GROUPS = ("test", "control")
-
+LIFT_METRICS = ("population", "matched", "converters", "conversions", "value")
+LIFT_METRICS += ("value_squared", "conversions_squared")  # the totals of lift_metrics, in order
 HOUR = 3_600
 DAY = 86_400
 DEFAULT_ATTRIBUTION_WINDOW = 7 * DAY
 GRACE = 10  # seconds; Meta's rule: opportunity_timestamp < event_timestamp + 10
-MAX_PURCHASES = 1_000  # purchase slots per person: each slot is shared and computed on
-MAX_VALUE_CAP = 10**9  # cents per purchase: ten million euros
-_SECONDS = whole(0, 2**31 - 1)  # a window or grace longer than 68 years is a mistake
-_SQUARES = {"value": "value_squared", "conversions": "conversions_squared"}
-
-
-# --- the checks of the two tables -------------------------------------------------------
-
-
-def _columns(name: str, table: Any, required: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The table's columns as 1-d arrays of one length; missing columns are refused."""
-    if not isinstance(table, Mapping):
-        raise InvalidParameterError(
-            f"{name} must be a dict of columns ({', '.join(required)}); got {type(table).__name__}."
-        )
-    for column in required:
-        if column not in table:
-            raise InvalidParameterError(
-                f"{name} must have the columns {', '.join(required)}; "
-                f"column {column!r} is missing (got {', '.join(map(repr, table))})."
-            )
-    columns = {}
-    for column, values in table.items():
-        try:
-            columns[column] = array = np.asarray(values)
-        except (TypeError, ValueError) as error:  # ragged lists and the like
-            raise InvalidParameterError(
-                f"{name}[{column!r}] must be a list or 1-d array of values; got {values!r}."
-            ) from error
-        if array.ndim != 1:
-            raise InvalidParameterError(
-                f"{name}[{column!r}] must be a 1-d column; got an array of shape {array.shape}."
-            )
-    rows = columns["id"].size
-    for column, array in columns.items():
-        if array.size != rows:
-            raise InvalidParameterError(
-                f"{name}[{column!r}] must have one value per row ({rows}, like 'id'); "
-                f"got {array.size}."
-            )
-    ids = columns["id"]
-    if ids.dtype.kind == "O" and all(isinstance(value, str) for value in ids):
-        ids = ids.astype(str)
-    if ids.dtype.kind != "U" and ids.size:
-        raise InvalidParameterError(f"{name}['id'] must be strings; got {_shown(ids)}.")
-    columns["id"] = ids.astype(str)
-    return columns
-
-
-def _publisher_table(name: str, table: Any) -> dict[str, np.ndarray]:
-    """The publisher's table (see the module notes), as numpy columns."""
-    columns = _columns(name, table, PUBLISHER_COLUMNS[:3])
-    values, counts = np.unique(columns["id"], return_counts=True)
-    if np.any(counts > 1):
-        first = int(np.argmax(counts > 1))
-        raise InvalidParameterError(
-            f"{name}['id'] must hold each id once; got {str(values[first])!r} "
-            f"{int(counts[first])} times."
-        )
-    columns["test_flag"] = _flags(name, columns["test_flag"])
-    for column in ("opportunity_ts", "num_impressions"):
-        if column in columns:
-            columns[column] = _wholes(name, column, columns[column], low=0)
-    return columns
-
-
-def _advertiser_table(name: str, table: Any) -> dict[str, np.ndarray]:
-    """The advertiser's table (see the module notes), as numpy columns."""
-    columns = _columns(name, table, ADVERTISER_COLUMNS)
-    columns["event_ts"] = _wholes(name, "event_ts", columns["event_ts"], low=0)
-    columns["value"] = _wholes(name, "value", columns["value"], low=1)
-    return columns
-
-
-def _flags(name: str, flags: np.ndarray) -> np.ndarray:
-    """True/False, or 1/0, returned as bools."""
-    if flags.dtype == bool or flags.size == 0:
-        return flags.astype(bool)
-    if np.issubdtype(flags.dtype, np.integer):
-        wrong = np.flatnonzero((flags != 0) & (flags != 1))
-        if wrong.size == 0:
-            return flags.astype(bool)
-        got = f"{int(flags[wrong[0]])} in row {int(wrong[0])}"
-    else:
-        got = _shown(flags)
-    raise InvalidParameterError(f"{name}['test_flag'] must be True/False (or 1/0); got {got}.")
-
-
-def _wholes(name: str, column: str, values: np.ndarray, low: int) -> np.ndarray:
-    """Whole numbers >= ``low``, returned as int64."""
-    allowed = f"whole numbers >= {low}"
-    if values.size == 0:  # an empty list is a float array
-        return values.astype(np.int64)
-    if values.dtype == bool or not np.issubdtype(values.dtype, np.integer):
-        raise InvalidParameterError(f"{name}[{column!r}] must be {allowed}; got {_shown(values)}.")
-    wrong = np.flatnonzero(values < low)
-    if wrong.size:
-        row = int(wrong[0])
-        raise InvalidParameterError(
-            f"{name}[{column!r}] must be {allowed}; got {int(values[row])} in row {row}."
-        )
-    return values.astype(np.int64)
-
-
-def _shown(array: np.ndarray) -> str:
-    """What an array holds, for an error message: "strings such as 'yes'"."""
-    kind = "strings" if array.dtype.kind == "U" else f"{array.dtype} values"
-    first = array[0]
-    return f"{kind} such as {first.item() if isinstance(first, np.generic) else first!r}"
 
 
 # --- the oracle ---------------------------------------------------------------------------
 
 
-@guard(opportunity_ts=WHOLES, event_ts=WHOLES, attribution_window=_SECONDS, grace=_SECONDS)
+@guard(opportunity_ts=WHOLES, event_ts=WHOLES, attribution_window=SECONDS, grace=SECONDS)
 def is_attributed(
     opportunity_ts: Any,
     event_ts: Any,
@@ -191,10 +94,10 @@ def is_attributed(
 
 
 @guard(
-    publisher=_publisher_table,
-    advertiser=_advertiser_table,
-    attribution_window=_SECONDS,
-    grace=_SECONDS,
+    publisher=PUBLISHER,
+    advertiser=ADVERTISER,
+    attribution_window=SECONDS,
+    grace=SECONDS,
 )
 def lift_metrics(
     publisher: Mapping[str, Any],
@@ -297,29 +200,7 @@ def _join(publisher_ids: np.ndarray, advertiser_ids: np.ndarray) -> tuple[np.nda
 # --- the lift and its uncertainty -----------------------------------------------------------
 
 
-def _group(metrics: Any, group: str) -> Mapping[str, Any]:
-    if not isinstance(metrics, Mapping) or not isinstance(metrics.get(group), Mapping):
-        raise InvalidParameterError(
-            f"metrics must be a dict with 'test' and 'control' totals (from lift_metrics); "
-            f"got {type(metrics).__name__} without {group!r}."
-        )
-    return metrics[group]
-
-
-def _buyers(name: str, metrics: Any) -> dict[str, dict[str, int]]:
-    """Each group's population and converters, both > 0 for a ratio."""
-    checked = {}
-    for group in GROUPS:
-        totals, key = _group(metrics, group), f"{name}[{group!r}]"
-        population = integer(f"{key}['population']", totals.get("population"), low=1)
-        converters = integer(
-            f"{key}['converters']", totals.get("converters"), low=1, high=population
-        )
-        checked[group] = {"population": population, "converters": converters}
-    return checked
-
-
-@guard(confidence=PROBABILITY, metrics=_buyers)
+@guard(confidence=PROBABILITY, metrics=BUYERS)
 def lift_estimate(
     metrics: Mapping[str, Mapping[str, int]], confidence: float = 0.95
 ) -> dict[str, Any]:
@@ -384,31 +265,7 @@ def lift_estimate(
     }
 
 
-def _per_user_metric(name: str, value: Any) -> str:
-    if value not in _SQUARES:
-        raise InvalidParameterError(f"{name} must be 'value' or 'conversions'; got {value!r}.")
-    return value
-
-
-def _sums(arguments: dict[str, Any]) -> None:
-    """Each group's population (>= 2), total (>= 1) and sum of squares (Cauchy-Schwarz)."""
-    metric, squares = arguments["metric"], _SQUARES[arguments["metric"]]
-    checked = {}
-    for group in GROUPS:
-        totals, key = _group(arguments["metrics"], group), f"metrics[{group!r}]"
-        n = integer(f"{key}['population']", totals.get("population"), low=2)
-        total = integer(f"{key}[{metric!r}]", totals.get(metric), low=1)
-        square_sum = integer(f"{key}[{squares!r}]", totals.get(squares), low=0)
-        if square_sum * n < total**2:  # n * sum(x^2) >= (sum x)^2
-            raise InvalidParameterError(
-                f"{key}[{squares!r}] must be at least {metric}² / population "
-                f"= {total**2 / n:,.0f}; got {square_sum:,}. Is it the sum of squares per person?"
-            )
-        checked[group] = {"population": n, metric: total, squares: square_sum}
-    arguments["metrics"] = checked
-
-
-@guard(metric=_per_user_metric, confidence=PROBABILITY, where=_sums)
+@guard(metric=METRIC, confidence=PROBABILITY, where=per_user_sums)
 def per_user_lift(
     metrics: Mapping[str, Mapping[str, int]], metric: str = "value", confidence: float = 0.95
 ) -> dict[str, Any]:
@@ -464,7 +321,7 @@ def per_user_lift(
     z = NormalDist().inv_cdf((1 + confidence) / 2)
     stats = {}
     for group, totals in metrics.items():
-        n, total, square_sum = totals["population"], totals[metric], totals[_SQUARES[metric]]
+        n, total, square_sum = totals["population"], totals[metric], totals[SQUARES[metric]]
         stats[group] = (n, total / n, (square_sum - total**2 / n) / (n - 1))
     (n_t, mean_t, var_t), (n_c, mean_c, var_c) = stats["test"], stats["control"]
     log_se = math.sqrt(var_t / (n_t * mean_t**2) + var_c / (n_c * mean_c**2))

@@ -1,33 +1,23 @@
 """Publishing a lift study: the minimum-audience rule and a differentially private report.
 
-:func:`privlab.lift.secure_lift` opens exact per-group totals. Two ways to publish them:
-
-* :func:`audience_gate`: Meta's rule. All metrics are withheld when the test
-  and control groups together have fewer than 100 converters. A threshold is
-  *not* a privacy guarantee: the totals it lets through are exact, so two
-  studies that differ in one buyer still differ in their answers.
+* :func:`audience_gate`: Meta's rule, withhold all metrics below 100 converters.
+  A threshold is *not* a privacy guarantee: the totals it lets through are exact,
+  so two studies that differ in one buyer still differ in their answers.
 * :func:`secure_dp_lift` (noise added inside the secure computation) and
-  :func:`dp_lift_report` (noise added to opened totals): discrete Laplace noise,
-  spending budget from a :class:`~privlab.dp.PrivacyAccountant`, so the release
-  shows up in the ledger of lesson 02.
+  :func:`dp_lift_report` (noise added to opened totals): exact discrete Laplace
+  noise (:mod:`privlab.dp.exact`), spending budget from a
+  :class:`~privlab.dp.PrivacyAccountant`, as in lesson 02.
 
-**What is protected.** One person is one row of the publisher's list, in one
-group; the list and the groups are the publisher's own, so each group's
-``population`` is released as it is. The noise hides one person's *purchases*.
-Padding (:func:`privlab.lift.pad_purchases`) keeps at most ``max_purchases``
-purchases per person, each clipped to ``value_cap`` cents, so one person changes
-``converters`` by at most 1, ``conversions`` by ``max_purchases`` and ``value``
-by ``max_purchases * value_cap`` (:func:`lift_sensitivities`). The ``value``
-bound holds only if every value was clipped *before* the totals were computed;
-:func:`dp_lift_report` can check only that ``value <= conversions * value_cap``.
-
-**Budget.** ``epsilon`` is split equally over the three released metrics. Each
-is released for both groups at once: one person is in one group only, so the
-vector costs its share once (*parallel composition*). Three ledger lines, total
-``epsilon``. The noise is drawn by the exact integer sampler of
-:mod:`privlab.dp.exact`, so no floating-point rounding stands between the
-release and its proof. ``matched`` and the squared sums are not released: a
-square per person has sensitivity ``(max_purchases * value_cap) ** 2``.
+One person is one row of the publisher's list, in one group; the list and the
+groups are the publisher's own, so each ``population`` is released as it is.
+The noise hides one person's *purchases*: with at most ``max_purchases`` each
+(the padding), clipped to ``value_cap`` cents *before* the totals, one person
+changes ``converters`` by 1, ``conversions`` by ``max_purchases`` and ``value``
+by ``max_purchases * value_cap`` (:func:`lift_sensitivities`). ``epsilon`` is
+split equally over these three; each is released for both groups at once, and
+one person is in one group only, so the pair costs its share once (*parallel
+composition*). ``matched`` and the squared sums are never released: a square per
+person has sensitivity ``(max_purchases * value_cap) ** 2``.
 """
 
 from __future__ import annotations
@@ -42,37 +32,25 @@ from typing import Any
 
 import numpy as np
 
-from privlab._guard import (
-    COUNTS,
-    LABEL,
-    POSITIVE,
-    PROBABILITY,
-    RNG,
-    SECRETS,
-    guard,
-    integer,
-    whole,
-)
+from privlab._guard import COUNTS, LABEL, POSITIVE, PROBABILITY, RNG, SECRETS, guard, whole
 from privlab.dp.accountant import PrivacyAccountant
 from privlab.dp.exact import discrete_laplace_exact
 from privlab.errors import BudgetExceededError, InvalidParameterError
-from privlab.lift.metrics import (
-    DEFAULT_ATTRIBUTION_WINDOW,
+from privlab.lift._checks import (
+    ACCOUNTANT,
+    ADVERTISER,
+    CONVERTERS,
     GROUPS,
     MAX_PURCHASES,
     MAX_VALUE_CAP,
-    _advertiser_table,
-    _publisher_table,
-    lift_estimate,
-)
-from privlab.lift.secure import (
-    _SLOTS,
+    PUBLISHER,
     RELEASED_METRICS,
-    _fits_the_protocol,
-    _group_sizes,
-    _psi_or_none,
-    secure_lift,
+    SLOTS,
+    VALUE_CAP,
+    released_totals,
 )
+from privlab.lift.metrics import DEFAULT_ATTRIBUTION_WINDOW, lift_estimate
+from privlab.lift.secure import _fits_the_protocol, _group_sizes, _psi_or_none, secure_lift
 
 __all__ = [
     "RELEASED_METRICS",
@@ -84,9 +62,6 @@ __all__ = [
     "noisy_total",
     "secure_dp_lift",
 ]
-
-_VALUE_CAP = whole(1, MAX_VALUE_CAP)
-
 
 # --- the minimum-audience rule --------------------------------------------------------
 
@@ -102,31 +77,7 @@ class Gate:
     reason: str
 
 
-def _totals(name: str, metrics: Any, keys: tuple[str, ...], low: int | None) -> dict:
-    """The ``keys`` of each group as whole numbers >= ``low``; errors name what is missing."""
-    for group in GROUPS:
-        if not isinstance(metrics, Mapping) or not isinstance(metrics.get(group), Mapping):
-            raise InvalidParameterError(
-                f"{name} must be a dict with 'test' and 'control' totals (from secure_lift "
-                f"or lift_metrics); got {type(metrics).__name__} without {group!r}."
-            )
-    totals = {}
-    for group in GROUPS:
-        totals[group] = {}
-        for key in keys:
-            if key not in metrics[group]:
-                raise InvalidParameterError(f"{name}[{group!r}] must have {key!r}; it is missing.")
-            totals[group][key] = integer(
-                f"{name}[{group!r}][{key!r}]", metrics[group][key], low=low
-            )
-    return totals
-
-
-def _converters(name: str, metrics: Any) -> dict[str, dict[str, int]]:
-    return _totals(name, metrics, ("converters",), low=None)
-
-
-@guard(min_converters=whole(low=0), metrics=_converters)
+@guard(min_converters=whole(low=0), metrics=CONVERTERS)
 def audience_gate(metrics: Mapping[str, Any], *, min_converters: int = 100) -> Gate:
     """Meta's minimum-audience rule: withhold every metric below ``min_converters`` converters.
 
@@ -193,7 +144,7 @@ class DPLiftReport:
     secure: Any = field(default=None, repr=False)
 
 
-@guard(max_purchases=_SLOTS, value_cap=_VALUE_CAP)
+@guard(max_purchases=SLOTS, value_cap=VALUE_CAP)
 def lift_sensitivities(max_purchases: int, value_cap: int) -> dict[str, int]:
     """How much one person can change each released total.
 
@@ -240,50 +191,15 @@ def noisy_total(
     return noisy.item() if noisy.ndim == 0 else noisy
 
 
-def _accountant(name: str, value: Any) -> PrivacyAccountant:
-    if not isinstance(value, PrivacyAccountant):
-        raise InvalidParameterError(
-            f"{name} must be a privlab.dp.PrivacyAccountant; got {type(value).__name__}."
-        )
-    return value
-
-
-def _released_totals(arguments: dict[str, Any]) -> None:
-    """Totals that padding to ``max_purchases`` and clipping to ``value_cap`` can give."""
-    keys = ("population", *RELEASED_METRICS)
-    totals = _totals("metrics", arguments["metrics"], keys, low=0)
-    max_purchases, value_cap = arguments["max_purchases"], arguments["value_cap"]
-    for group, counts in totals.items():
-        name, converters, conversions = f"metrics[{group!r}]", *(counts[k] for k in keys[1:3])
-        if converters > counts["population"]:
-            raise InvalidParameterError(
-                f"{name}['converters'] must be at most the population ({counts['population']}); "
-                f"got {converters}."
-            )
-        if not converters <= conversions <= converters * max_purchases:
-            raise InvalidParameterError(
-                f"{name}['conversions'] must be from converters ({converters}) to converters * "
-                f"max_purchases ({converters * max_purchases}); got {conversions}. "
-                "Were purchases padded to max_purchases?"
-            )
-        if counts["value"] > conversions * value_cap:
-            raise InvalidParameterError(
-                f"{name}['value'] must be at most conversions * value_cap "
-                f"({conversions * value_cap}); got {counts['value']}. "
-                "Clip each purchase value to value_cap before computing the totals."
-            )
-    arguments["metrics"] = totals
-
-
 @guard(
-    max_purchases=_SLOTS,
-    value_cap=_VALUE_CAP,
-    accountant=_accountant,
+    max_purchases=SLOTS,
+    value_cap=VALUE_CAP,
+    accountant=ACCOUNTANT,
     epsilon=POSITIVE,
     confidence=PROBABILITY,
     draws=whole(1, 2),
     label=LABEL,
-    where=_released_totals,
+    where=released_totals,
 )
 def dp_lift_report(
     metrics: Mapping[str, Any],
@@ -348,12 +264,12 @@ def dp_lift_report(
 
 
 @guard(
-    publisher=_publisher_table,
-    advertiser=_advertiser_table,
-    accountant=_accountant,
+    publisher=PUBLISHER,
+    advertiser=ADVERTISER,
+    accountant=ACCOUNTANT,
     epsilon=POSITIVE,
-    max_purchases=_SLOTS,
-    value_cap=_VALUE_CAP,
+    max_purchases=SLOTS,
+    value_cap=VALUE_CAP,
     attribution_window=whole(low=0),
     matching=_psi_or_none,
     label=LABEL,
@@ -377,27 +293,19 @@ def secure_dp_lift(
 ) -> DPLiftReport:
     """A DP lift report whose noise is added *inside* the secure computation.
 
-    :func:`dp_lift_report` adds noise to totals that
-    :func:`privlab.lift.secure_lift` has already opened: the readers of the
-    report are protected, but both parties saw the exact totals first, so
-    either of them could run a differencing attack. Here nobody ever sees an
-    exact total:
+    :func:`dp_lift_report` adds noise to totals that :func:`privlab.lift.secure_lift`
+    has already opened: the readers are protected, but both parties saw the exact
+    totals first and could run a differencing attack. Here nobody ever sees one:
+    the advertiser clips every value to ``value_cap``; the secure computation runs
+    up to the shares of the totals; each party adds its **own** discrete Laplace
+    draw to its share of each released total (``epsilon / 3`` per metric, the
+    sensitivities of :func:`lift_sensitivities`); and only the noisy
+    ``converters``, ``conversions`` and ``value`` are opened.
 
-    1. the advertiser clips every purchase value to ``value_cap`` (a local step);
-    2. the secure computation runs as in :func:`~privlab.lift.secure_lift`, up to
-       the shares of the totals;
-    3. before opening, each party adds its **own** discrete Laplace draw to its
-       share of each released total (``epsilon / 3`` per metric, the
-       sensitivities of :func:`lift_sensitivities`);
-    4. only the noisy ``converters``, ``conversions`` and ``value`` of both
-       groups are opened; ``matched`` and the squared sums are never revealed.
-
-    A party knows its own draw, so it faces the other party's draw alone: the
-    release is ``epsilon``-DP against each party, and against any reader (who
-    faces both). The price is twice the noise variance in the published totals.
-    The budget is charged to ``accountant`` as three ledger lines. A re-run with
-    the same tables and settings returns the published report from the ledger,
-    without computing anything.
+    A party knows its own draw, so it faces the other's alone: the release is
+    ``epsilon``-DP against each party and any reader, at twice the noise
+    variance. Three ledger lines; a re-run with the same tables and settings is
+    answered from the ledger, without computing anything.
 
     Parameters
     ----------
@@ -407,10 +315,8 @@ def secure_dp_lift(
         The budget to spend from.
     epsilon : float
         Budget of the whole report, > 0.
-    max_purchases : int
-        Purchase slots per person (the padding), >= 1.
-    value_cap : int
-        Most cents counted per purchase, >= 1.
+    max_purchases, value_cap : int
+        Purchase slots per person (the padding) and most cents counted per purchase, >= 1.
     attribution_window : int
         Seconds after the opportunity in which a purchase counts.
     matching : PSIResult or None
@@ -420,18 +326,14 @@ def secure_dp_lift(
     confidence : float
         Coverage of the lift interval, strictly between 0 and 1.
     rng : numpy.random.Generator, int or None
-        Randomness of the parties (shares, scalars and noise); ``None``:
-        cryptographic. A seed: reproducible, for lessons and tests only.
+        The parties' randomness (shares and noise); ``None``: cryptographic. A
+        seed: reproducible, for lessons and tests only.
 
     Returns
     -------
     DPLiftReport
         With ``secure``, the run (its ``network`` and each party's ``noise``).
-
-    Raises
-    ------
-    BudgetExceededError
-        The report would overspend; nothing is computed or recorded.
+        :class:`~privlab.errors.BudgetExceededError` if it would overspend.
 
     Examples
     --------

@@ -1,11 +1,11 @@
 """Private Lift by secure computation: :func:`~privlab.lift.metrics.lift_metrics` without a join.
 
 :func:`secure_lift` gives the publisher and the advertiser the per-group totals
-of the ad study while each sees only its own table, random-looking shares and
+of an ad study while each sees only its own table, random-looking shares and
 the opened totals: Meta's Private Lift at teaching scale, in five stages.
 
-1. **Padding** (:func:`pad_purchases`, the advertiser alone): one row per person
-   with exactly ``max_purchases`` slots, so the shares do not tell who bought how often.
+1. **Padding** (:func:`pad_purchases`, the advertiser alone): exactly
+   ``max_purchases`` slots per person, so the shares do not tell who bought how often.
 2. **Matching** (:func:`~privlab.mpc.psi.private_intersection`): both parties
    line up the rows of the people they share, in the same order.
 3. **Sharing**: the publisher secret-shares ``test_flag`` and ``opportunity_ts``,
@@ -24,12 +24,9 @@ the opened totals: Meta's Private Lift at teaching scale, in five stages.
    Test totals sum :math:`t \\cdot q` for the shared flag :math:`t`; control totals
    :math:`q - t \\, q` need no protocol. The 12 totals are opened in one round.
 
-**Revealed**: to each party, which of its own ids matched, the length of the
-other's list, and the 12 totals; each group's ``population`` is the publisher's
-own. **Trust**: semi-honest parties and a trusted dealer (Beaver triples,
-comparison masks) that colludes with nobody. **Cost**: 139 rounds after the
-matching, whatever the data: sharing with the first product (2), two comparisons
-(65 each), three batches of products (2 each) and the opening (1).
+Each party learns which of its own ids matched, the length of the other's list
+and the 12 totals. Semi-honest parties; a trusted dealer makes the Beaver
+triples and comparison masks. 139 rounds after the matching, whatever the data.
 
 Examples
 --------
@@ -44,60 +41,31 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from privlab._guard import SECRETS, guard, integer, positive_number, whole
-from privlab.dp.exact import discrete_laplace_exact
 from privlab.errors import InvalidParameterError
-from privlab.lift.metrics import (
-    DEFAULT_ATTRIBUTION_WINDOW,
-    GRACE,
-    GROUPS,
-    MAX_PURCHASES,
-    _advertiser_table,
-    _publisher_table,
-)
-from privlab.mpc.additive import AdditiveShare, _derived_id
-from privlab.mpc.compare import _share_input, secure_is_positive
+from privlab.lift._checks import ADVERTISER, PUBLISHER, RELEASED_METRICS, SLOTS
+from privlab.lift.metrics import DEFAULT_ATTRIBUTION_WINDOW, GRACE, GROUPS, LIFT_METRICS
+from privlab.lift.protocol import PARTIES, _secure_metrics
 from privlab.mpc.network import Network
-from privlab.mpc.protocols import Dealer, beaver_multiply, open_shares
 from privlab.mpc.psi import PSIResult, private_intersection
-from privlab.randomness import SecretRandom
 
 __all__ = [
     "LIFT_METRICS",
     "MAX_TIMESTAMP",
-    "RELEASED_METRICS",
     "LiftResult",
     "PaddedPurchases",
     "pad_purchases",
     "secure_lift",
 ]
 
-PARTIES = ("publisher", "advertiser")
-LIFT_METRICS = (
-    "population",
-    "matched",
-    "converters",
-    "conversions",
-    "value",
-    "value_squared",
-    "conversions_squared",
-)
-"""The totals per group, as :func:`privlab.lift.metrics.lift_metrics` names them."""
-RELEASED_METRICS = ("converters", "conversions", "value")
-"""The totals that may be opened with noise (``noise_before_opening``)."""
 MAX_TIMESTAMP = 2**31 - 1
 """The latest timestamp accepted (19 January 2038), so that the attribution product fits 64 bits."""
-
-_SLOTS = whole(1, MAX_PURCHASES)
-_ORDER = [(group, metric) for group in GROUPS for metric in LIFT_METRICS[1:]]
-"""The opened totals, in order: the publisher adds ``population`` from its own table."""
 
 
 # --------------------------------------------------------------------------
@@ -133,7 +101,7 @@ class PaddedPurchases:
         )
 
 
-@guard(advertiser=_advertiser_table, max_purchases=_SLOTS)
+@guard(advertiser=ADVERTISER, max_purchases=SLOTS)
 def pad_purchases(advertiser: Mapping[str, Any], max_purchases: int = 4) -> PaddedPurchases:
     """Group the advertiser's purchases by person, into exactly ``max_purchases`` slots each.
 
@@ -233,10 +201,8 @@ def _fits_the_protocol(arguments: dict[str, Any]) -> None:
     """Timestamps and window + grace small enough for the attribution product; a reused
     matching must pair up equal ids of these very tables."""
     publisher, advertiser = arguments["publisher"], arguments["advertiser"]
-    for name, table, column in (
-        ("publisher", publisher, "opportunity_ts"),
-        ("advertiser", advertiser, "event_ts"),
-    ):
+    for name, column in (("publisher", "opportunity_ts"), ("advertiser", "event_ts")):
+        table = arguments[name]
         too_late = np.flatnonzero(table[column] > MAX_TIMESTAMP)
         if too_late.size:
             row = int(too_late[0])
@@ -291,11 +257,11 @@ class LiftResult:
 
 
 @guard(
-    publisher=_publisher_table,
-    advertiser=_advertiser_table,
+    publisher=PUBLISHER,
+    advertiser=ADVERTISER,
     attribution_window=whole(low=0),
     grace=whole(low=0),
-    max_purchases=_SLOTS,
+    max_purchases=SLOTS,
     matching=_psi_or_none,
     noise_before_opening=_noise_settings,
     rng=SECRETS,
@@ -315,33 +281,27 @@ def secure_lift(
     """The per-group totals of an ad study, computed without joining the two tables.
 
     Runs the five stages of the module notes. The result equals
-    :func:`~privlab.lift.metrics.lift_metrics` exactly when nobody has more than
-    ``max_purchases`` purchases (otherwise it equals ``lift_metrics`` on the
-    purchases kept, and ``dropped_purchases`` says how many were not).
+    :func:`~privlab.lift.metrics.lift_metrics` on the purchases :func:`pad_purchases`
+    kept: exactly, when nobody has more than ``max_purchases``.
 
     Parameters
     ----------
-    publisher : dict of str to array
-        ``id``, ``test_flag``, ``opportunity_ts`` (see :mod:`privlab.lift.metrics`).
-    advertiser : dict of str to array
-        One row per purchase: ``id``, ``event_ts``, ``value``.
-    attribution_window : int
-        Seconds after the opportunity in which a purchase counts (>= 0).
-    grace : int
-        Seconds a purchase may precede the opportunity and still count (>= 0).
+    publisher, advertiser : dict of str to array
+        The two tables (see :mod:`privlab.lift.metrics`).
+    attribution_window, grace : int
+        Seconds after the opportunity in which a purchase counts, and seconds it
+        may come before and still count (>= 0).
     max_purchases : int, default 4
         Purchase slots per person (see :func:`pad_purchases`).
     matching : PSIResult or None
         The ``psi`` of an earlier run on the same two id lists, to run the later
-        stages again (with another ``attribution_window``, say) without repeating
-        the matching; ``None`` (default) runs it.
+        stages again (with another ``attribution_window``, say) without it.
     noise_before_opening : dict or None
         ``{metric: (epsilon, sensitivity)}`` for some of ``converters``,
-        ``conversions`` and ``value``: open only these totals, each party first
-        adding its own exact discrete Laplace draw to its share, so that neither
-        ever sees an exact total; the other totals are never opened.
-        :func:`privlab.lift.report.secure_dp_lift` chooses these settings and
-        charges a privacy budget for them. ``None`` (default): open all 12 totals.
+        ``conversions`` and ``value``: open only these, each party first adding
+        its own exact discrete Laplace draw to its share, so that neither ever
+        sees an exact total (:func:`privlab.lift.report.secure_dp_lift`).
+        ``None`` (default): open all 12 totals.
     rng : numpy.random.Generator, int or None
         ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
 
@@ -349,13 +309,6 @@ def secure_lift(
     -------
     LiftResult
         ``metrics``, ``psi``, ``network``, ``dropped_purchases`` and ``stats``.
-
-    Raises
-    ------
-    InvalidParameterError
-        A table fails its checks (the message names the column), a timestamp is
-        above :data:`MAX_TIMESTAMP`, or the values are so large that the
-        squared totals would not fit 64 bits.
 
     Examples
     --------
@@ -396,207 +349,3 @@ def secure_lift(
 
 def _group_sizes(test_flag: np.ndarray) -> dict[str, int]:
     return {"test": int(test_flag.sum()), "control": int((~test_flag).sum())}
-
-
-# --------------------------------------------------------------------------
-# Stages 3 to 5: sharing, attribution, totals
-# --------------------------------------------------------------------------
-
-
-def _secure_metrics(
-    test_flag: np.ndarray,
-    opportunity_ts: np.ndarray,
-    event_ts: np.ndarray,
-    value: np.ndarray,
-    present: np.ndarray,
-    *,
-    attribution_window: int,
-    grace: int,
-    network: Network,
-    rng: SecretRandom,
-    noise: Mapping[str, tuple[float, int]] | None = None,
-) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, dict[str, int]]] | None]:
-    """Stages 3 to 5 on matched rows already lined up: the opened totals per group.
-
-    ``test_flag`` and ``opportunity_ts`` have shape ``(n,)`` (publisher);
-    ``event_ts``, ``value`` and ``present`` have shape ``(n, slots)`` (advertiser).
-    With ``noise``, only the metrics it names are opened, each with both
-    parties' noise (:func:`_add_noise`); the second value returned is the draws.
-    """
-    dealer = Dealer()
-    shared = {}  # stage 3: each party shares its columns with the other (one round)
-    publisher = {"test_flag": test_flag.astype(np.int64), "opportunity_ts": opportunity_ts}
-    advertiser = {"event_ts": event_ts, "value": value, "present": present}
-    for owner, columns in enumerate((publisher, advertiser)):
-        for column, values in columns.items():
-            shared[column] = _share_input(
-                values, owner, PARTIES, network, f"share of {column}", rng
-            )
-    attributed, attributed_value = _attribute(
-        shared, attribution_window, grace, dealer, network, rng
-    )
-    conversions, value = _per_person(attributed), _per_person(attributed_value)
-    totals = dict(zip(_ORDER, _group_totals(shared["test_flag"], conversions, value, dealer,
-                                             network, rng), strict=True))  # fmt: skip
-    draws = None
-    if noise is not None:
-        totals = {(group, metric): totals[group, metric] for group in GROUPS for metric in noise}
-        draws = _add_noise(totals, noise, rng)
-    label = "totals per group (opened)" if noise is None else "noisy totals per group (opened)"
-    opened = open_shares(_stack(list(totals.values())), network, label, names=PARTIES)
-    if noise is not None:
-        opened = opened.view(np.int64)  # noisy totals may be below 0
-    metrics: dict[str, dict[str, int]] = {group: {} for group in GROUPS}
-    for (group, metric), total in zip(totals, opened.tolist(), strict=True):
-        metrics[group][metric] = int(total)
-    return metrics, draws
-
-
-def _add_noise(
-    totals: dict[tuple[str, str], list[AdditiveShare]],
-    noise: Mapping[str, tuple[float, int]],
-    rng: SecretRandom,
-) -> dict[str, dict[str, dict[str, int]]]:
-    """Each party adds its own discrete Laplace draw to its share of each total.
-
-    The opened total is the true total plus both draws; a party knows its own,
-    so what it learns is the true total plus the *other* party's draw:
-    epsilon-DP against each party, and against anyone who reads the result.
-    Each draw is exact (:func:`~privlab.dp.exact.discrete_laplace_exact`, scale
-    ``sensitivity / epsilon`` as a fraction): no floating-point rounding.
-    """
-    noise_rng = rng.generator()  # ChaCha20 keyed by the protocol's stream: cryptographic noise
-    draws: dict[str, dict[str, dict[str, int]]] = {
-        party: {group: {} for group in GROUPS} for party in PARTIES
-    }
-    for index, party in enumerate(PARTIES):
-        for (group, metric), sharing in totals.items():
-            epsilon, sensitivity = noise[metric]
-            draw = discrete_laplace_exact(Fraction(sensitivity) / Fraction(epsilon), rng=noise_rng)
-            draws[party][group][metric] = draw
-            own = sharing[index]
-            noisy = (own.value + np.array(draw, dtype=np.int64).astype(np.uint64)).astype(np.uint64)
-            sharing[index] = AdditiveShare(index, 2, noisy, own.sharing_id)
-    return draws
-
-
-def _attribute(
-    shared: dict[str, list[AdditiveShare]],
-    attribution_window: int,
-    grace: int,
-    dealer: Dealer,
-    network: Network,
-    rng: SecretRandom,
-) -> tuple[list[AdditiveShare], list[AdditiveShare]]:
-    """Stage 4: shares of each slot's attributed purchase (1 or 0) and attributed value."""
-    slots = shared["event_ts"][0].shape[1]
-    opportunity_ts = _locally(
-        shared["opportunity_ts"], f"repeat {slots} times", lambda v: np.repeat(v[:, None], slots, 1)
-    )
-    after = [e + grace - o for e, o in zip(shared["event_ts"], opportunity_ts, strict=True)]
-    room = attribution_window + grace + 1
-    before = [room - a for a in after]  # o + window - e + 1, positive iff e <= o + window
-    (product,) = _multiply_pairs([(after, before)], dealer, network, rng)
-    in_window = secure_is_positive(product, dealer, network, rng=rng, names=PARTIES)
-    attributed, value = _multiply_pairs(
-        [(in_window, shared["present"]), (in_window, shared["value"])], dealer, network, rng
-    )
-    return attributed, value
-
-
-def _group_totals(
-    test_flag: list[AdditiveShare],
-    conversions: list[AdditiveShare],
-    value: list[AdditiveShare],
-    dealer: Dealer,
-    network: Network,
-    rng: SecretRandom,
-) -> list[list[AdditiveShare]]:
-    """Stage 5: shares of the 12 totals (6 metrics per group), in the order of ``_ORDER``."""
-    converter = secure_is_positive(conversions, dealer, network, rng=rng, names=PARTIES)
-    test_conversions, test_value, test_converters, conversions_squared, value_squared = (
-        _multiply_pairs(
-            [
-                (test_flag, conversions),
-                (test_flag, value),
-                (test_flag, converter),
-                (conversions, conversions),
-                (value, value),
-            ],
-            dealer,
-            network,
-            rng,
-        )
-    )
-    test_conversions_squared, test_value_squared = _multiply_pairs(
-        [(test_flag, conversions_squared), (test_flag, value_squared)], dealer, network, rng
-    )
-    matched = test_flag[0].shape[0]  # public: both parties know how many rows matched
-    per_metric = [  # (total over all matched people, per person in the test group)
-        ([matched, matched], test_flag),
-        (_totals(converter), test_converters),
-        (_totals(conversions), test_conversions),
-        (_totals(value), test_value),
-        (_totals(value_squared), test_value_squared),
-        (_totals(conversions_squared), test_conversions_squared),
-    ]
-    test_totals = [_totals(in_test) for _, in_test in per_metric]
-    # control = everyone - test; for a public total (matched), party 0 alone subtracts
-    control_totals = [
-        [total - test for total, test in zip(everyone, in_test, strict=True)]
-        for (everyone, _), in_test in zip(per_metric, test_totals, strict=True)
-    ]
-    return test_totals + control_totals
-
-
-# --------------------------------------------------------------------------
-# Local steps on shares: each party does the same to its own share
-# --------------------------------------------------------------------------
-
-
-def _locally(shares: Sequence[AdditiveShare], operation: str, step: Any) -> list[AdditiveShare]:
-    """Each party applies ``step`` to its own share's array (a local step, no messages).
-
-    Only steps that commute with adding up the shares: repeating, picking, summing.
-    """
-    return [
-        AdditiveShare(
-            share.party, share.parties, step(share.value), _derived_id(operation, share.sharing_id)
-        )
-        for share in shares
-    ]
-
-
-def _per_person(shares: Sequence[AdditiveShare]) -> list[AdditiveShare]:
-    """Shares of each person's total over their purchase slots (sums wrap modulo 2^64)."""
-    return _locally(shares, "sum per person", lambda v: np.sum(v, axis=1, dtype=np.uint64))
-
-
-def _totals(shares: Sequence[AdditiveShare]) -> list[AdditiveShare]:
-    """Shares of the sum over all people (a local step)."""
-    return [share.sum() for share in shares]
-
-
-def _stack(sharings: Sequence[Sequence[AdditiveShare]]) -> list[AdditiveShare]:
-    """Several sharings of one shape as one sharing, so one protocol call handles them all."""
-    operation = "stack " + " ".join(sharing[0].sharing_id for sharing in sharings)
-    stacked = []
-    for party in (0, 1):
-        values = np.stack([sharing[party].value for sharing in sharings])
-        stacked.append(AdditiveShare(party, 2, values, _derived_id(operation)))
-    return stacked
-
-
-def _multiply_pairs(
-    pairs: Sequence[tuple[Sequence[AdditiveShare], Sequence[AdditiveShare]]],
-    dealer: Dealer,
-    network: Network,
-    rng: SecretRandom,
-) -> list[list[AdditiveShare]]:
-    """Beaver products of several pairs of sharings (one shape), all in one opening round."""
-    left = _stack([x for x, _ in pairs])
-    right = _stack([y for _, y in pairs])
-    products = beaver_multiply(left, right, dealer, network, rng=rng, names=PARTIES)
-    return [
-        _locally(products, f"row {row}", lambda v, row=row: v[row]) for row in range(len(pairs))
-    ]
