@@ -19,9 +19,13 @@ import numpy as np
 import pytest
 
 from privlab import InvalidParameterError, data
-from privlab.lift import metrics as lift_metrics_module
 from privlab.lift import study as lift_data
-from privlab.lift._checks import advertiser_table, publisher_table
+from privlab.lift._checks import (
+    ADVERTISER_COLUMNS,
+    PUBLISHER_COLUMNS,
+    advertiser_table,
+    publisher_table,
+)
 from privlab.lift.metrics import (
     DAY,
     lift_estimate,
@@ -96,8 +100,8 @@ def test_a_seed_gives_the_same_study_and_another_seed_another():
 def test_the_default_study_has_the_documented_shape():
     study = lift_study()
     publisher, advertiser = study.publisher, study.advertiser
-    assert tuple(publisher) == lift_metrics_module.PUBLISHER_COLUMNS
-    assert tuple(advertiser) == lift_metrics_module.ADVERTISER_COLUMNS
+    assert tuple(publisher) == PUBLISHER_COLUMNS
+    assert tuple(advertiser) == ADVERTISER_COLUMNS
     assert len(set(publisher["id"])) == 10_000
     assert all(len(name) == 8 and name.startswith("u") for name in publisher["id"][:100])
     test = publisher["test_flag"]

@@ -29,30 +29,21 @@ import numpy as np
 from privlab._guard import PROBABILITY, WHOLES, guard
 from privlab.lift._checks import (
     ADVERTISER,
-    ADVERTISER_COLUMNS,
     BUYERS,
     GROUPS,
-    MAX_PURCHASES,
-    MAX_VALUE_CAP,
     METRIC,
     PUBLISHER,
-    PUBLISHER_COLUMNS,
     SECONDS,
     SQUARES,
     per_user_sums,
 )
 
 __all__ = [
-    "ADVERTISER_COLUMNS",
     "DAY",
     "DEFAULT_ATTRIBUTION_WINDOW",
     "GRACE",
-    "GROUPS",
     "HOUR",
     "LIFT_METRICS",
-    "MAX_PURCHASES",
-    "MAX_VALUE_CAP",
-    "PUBLISHER_COLUMNS",
     "is_attributed",
     "lift_estimate",
     "lift_metrics",
@@ -93,12 +84,7 @@ def is_attributed(
     return (opportunity_ts < event_ts + grace) & (event_ts <= opportunity_ts + attribution_window)
 
 
-@guard(
-    publisher=PUBLISHER,
-    advertiser=ADVERTISER,
-    attribution_window=SECONDS,
-    grace=SECONDS,
-)
+@guard(publisher=PUBLISHER, advertiser=ADVERTISER, attribution_window=SECONDS, grace=SECONDS)
 def lift_metrics(
     publisher: Mapping[str, Any],
     advertiser: Mapping[str, Any],
@@ -184,10 +170,7 @@ def lift_metrics(
 
 
 def _join(publisher_ids: np.ndarray, advertiser_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The publisher row of every matched purchase, and a mask of the purchases that matched.
-
-    A sorted search, like a database index.
-    """
+    """Each matched purchase's publisher row, and which purchases matched (a sorted search)."""
     if publisher_ids.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(advertiser_ids.size, dtype=bool)
     order = np.argsort(publisher_ids)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from privlab.dp.exact import discrete_laplace_exact
-from privlab.lift.metrics import GROUPS, LIFT_METRICS
+from privlab.lift._checks import GROUPS
+from privlab.lift.metrics import LIFT_METRICS
 from privlab.mpc.additive import AdditiveShare, _derived_id
 from privlab.mpc.compare import _share_input, secure_is_positive
 from privlab.mpc.network import Network

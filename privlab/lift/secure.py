@@ -49,8 +49,8 @@ import numpy as np
 
 from privlab._guard import SECRETS, guard, integer, positive_number, whole
 from privlab.errors import InvalidParameterError
-from privlab.lift._checks import ADVERTISER, PUBLISHER, RELEASED_METRICS, SLOTS
-from privlab.lift.metrics import DEFAULT_ATTRIBUTION_WINDOW, GRACE, GROUPS, LIFT_METRICS
+from privlab.lift._checks import ADVERTISER, GROUPS, PUBLISHER, RELEASED_METRICS, SLOTS
+from privlab.lift.metrics import DEFAULT_ATTRIBUTION_WINDOW, GRACE, LIFT_METRICS
 from privlab.lift.protocol import PARTIES, _secure_metrics
 from privlab.mpc.network import Network
 from privlab.mpc.psi import PSIResult, private_intersection

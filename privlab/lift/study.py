@@ -144,27 +144,18 @@ def lift_study(
 ) -> LiftStudy:
     """A synthetic ad study: the publisher's users, the advertiser's sales and the true lift.
 
-    How the data are made:
-
-    1. ``population`` people are on the publisher's list; each is in the test
-       group with probability ``test_share``. Each has an *opportunity*: a
-       moment in the 30-day campaign when the ad was shown (test group, 1 or
-       more impressions) or would have been shown (control group, 0 impressions).
-    2. A control user buys in the ``attribution_window`` seconds after the
-       opportunity with probability ``base_rate``; a test user with
-       probability ``base_rate * (1 + lift)``. A buyer makes 1 to 3 purchases
-       (shares 60%, 30%, 10%) in that window.
-    3. Some people are customers who buy at other times: more than an hour
-       before their opportunity (the ad cannot have caused those) or more than
-       an hour after their window. Each user is such a customer with the same
-       chance in both groups, chosen so that a share ``overlap`` of the
-       publisher's users appears in the advertiser's sales log (on average).
-    4. The advertiser also has customers the publisher never reached (30% as
-       many as the publisher's users), with purchases at any time.
-
-    Purchase values are log-normal with mean ``mean_value`` cents (sigma 0.8),
-    at least 1 cent. The sales log runs from 30 days before the campaign to
-    ``attribution_window`` seconds after its end.
+    ``population`` people are on the publisher's list, each in the test group
+    with probability ``test_share``, each with an *opportunity* in the 30-day
+    campaign when the ad was (test group, 1 or more impressions) or would have
+    been shown (control group). A control user buys in the ``attribution_window``
+    after it with probability ``base_rate``, a test user with ``base_rate * (1 +
+    lift)``; a buyer makes 1 to 3 purchases (60%, 30%, 10%). Other customers (the
+    same chance in both groups) buy more than an hour before their opportunity or
+    after their window, so that a share ``overlap`` of the publisher's users is in
+    the sales log; the advertiser also has customers the publisher never reached
+    (30% as many), who buy at any time. Values are log-normal with mean
+    ``mean_value`` cents (sigma 0.8, at least 1 cent); the log runs from 30 days
+    before the campaign to ``attribution_window`` after its end.
 
     Parameters
     ----------
