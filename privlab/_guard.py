@@ -243,13 +243,8 @@ def binary_array(name: str, value: Any) -> np.ndarray:
 
 
 def rng(value: Any) -> np.random.Generator:
-    """Turn ``None``, a seed or a ``numpy.random.Generator`` into a Generator.
-
-    ``None`` gives cryptographic randomness (ChaCha20 under a key from the
-    operating system: :func:`privlab.randomness.unpredictable_generator`); a
-    whole-number seed gives the same draws on every run (what a lesson wants
-    when its text quotes a number).
-    """
+    """Turn ``None``, a seed or a ``numpy.random.Generator`` into a Generator (see
+    :mod:`privlab.randomness`)."""
     if value is None:
         from .randomness import unpredictable_generator
 
@@ -315,3 +310,24 @@ def nonnegative_number(name: str, value: Any) -> float:
     if number < 0:
         raise InvalidParameterError(f"{name} must be a number >= 0; got {number!r}.")
     return number
+
+
+# --- checks of privlab.lift ---
+
+
+def secret_stream(name: str, value: Any) -> Any:
+    """``rng`` as a stream of secrets: :func:`privlab.randomness.secret_random`."""
+    from .randomness import secret_random
+
+    return secret_random(value)
+
+
+def label(name: str, value: Any) -> str:
+    """A non-empty string: a release's name in a ledger."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(f"{name} must be a non-empty string; got {value!r}.")
+    return value
+
+
+SECRETS: Check = secret_stream
+LABEL: Check = label

@@ -19,28 +19,21 @@ from typing import Any
 
 import numpy as np
 
-from . import _guard as check
+from ._guard import RNG, InvalidParameterError, guard, whole
 from .lift.study import LIFT_ADVERTISER_FILE, LIFT_PUBLISHER_FILE, lift_study
 
 __all__ = [
     "AD_CAMPAIGN_FILE",
-    "AD_CAMPAIGN_SEED",
     "CAMPAIGNS",
-    "COLUMNS",
     "PURCHASES_FILE",
-    "PURCHASES_SEED",
     "ad_campaign",
     "campaign_purchases",
     "head",
     "to_csv",
-    "write_data_files",
 ]
 
-AD_CAMPAIGN_SEED = 2026
 AD_CAMPAIGN_FILE = "ad-campaign-clicks.csv"
-PURCHASES_SEED = 2027
 PURCHASES_FILE = "campaign-purchases.csv"
-COLUMNS = ("customer_id", "name", "age", "postcode", "bought")
 
 _FIRST_NAMES = (
     "Aaliyah Ben Chloe Dmitri Elena Farid Grace Hugo Ines Jamal Kenji Lena Mateo Nadia Omar "
@@ -51,7 +44,8 @@ _FIRST_NAMES = (
 _POSTCODES = ("1011", "1012", "1013", "1015", "1016", "1017", "1018", "1019", "1071", "1072")
 
 
-def ad_campaign(rng: np.random.Generator | int | None = AD_CAMPAIGN_SEED) -> dict[str, np.ndarray]:
+@guard(rng=RNG)
+def ad_campaign(rng: np.random.Generator | int | None = 2026) -> dict[str, np.ndarray]:
     """1,500 people who clicked a bookshop's ad; exactly 118 of them bought.
 
     One of them is Alice: the only customer aged 67 in postcode 1017, and a
@@ -73,21 +67,20 @@ def ad_campaign(rng: np.random.Generator | int | None = AD_CAMPAIGN_SEED) -> dic
     >>> int(people["age"][alice][0]), str(people["postcode"][alice][0])
     (67, '1017')
     """
-    generator = check.rng(rng)
     size, buyers = 1500, 118
-    age = np.clip(np.round(generator.normal(41, 14, size)), 18, 80).astype(int)
-    postcode = generator.choice(_POSTCODES, size=size)
-    first = generator.choice(_FIRST_NAMES, size=size)
-    initial = generator.choice(list("ABCDEFGHIJKLMNOPRSTVWZ"), size=size)
+    age = np.clip(np.round(rng.normal(41, 14, size)), 18, 80).astype(int)
+    postcode = rng.choice(_POSTCODES, size=size)
+    first = rng.choice(_FIRST_NAMES, size=size)
+    initial = rng.choice(list("ABCDEFGHIJKLMNOPRSTVWZ"), size=size)
     name = np.array([f"{f} {i}." for f, i in zip(first, initial, strict=True)], dtype=object)
-    alice = int(generator.integers(size))
+    alice = int(rng.integers(size))
     # Alice must be the only 67-year-old in postcode 1017.
     clash = (age == 67) & (postcode == "1017")
     age[clash] = 66
     age[alice], postcode[alice], name[alice] = 67, "1017", "Alice"
     others = np.delete(np.arange(size), alice)
     bought = np.zeros(size, dtype=bool)
-    bought[generator.choice(others, size=buyers - 1, replace=False)] = True
+    bought[rng.choice(others, size=buyers - 1, replace=False)] = True
     bought[alice] = True
     return {
         "customer_id": np.arange(1, size + 1),
@@ -111,9 +104,8 @@ _CAMPAIGN_SHARES = (0.45, 0.26, 0.17, 0.085, 0.029, 0.006)
 _LARGE_ORDERS = (("Spring sale", 2450.00), ("Book club", 1870.00), ("Rare books", 5200.00))
 
 
-def campaign_purchases(
-    rng: np.random.Generator | int | None = PURCHASES_SEED,
-) -> dict[str, np.ndarray]:
+@guard(rng=RNG)
+def campaign_purchases(rng: np.random.Generator | int | None = 2027) -> dict[str, np.ndarray]:
     """2,000 customers of a bookshop, the ad campaign that brought each, and what they spent.
 
     One row per customer, so one person adds one row. Order values are skewed
@@ -134,15 +126,14 @@ def campaign_purchases(
     >>> len(shop["campaign"]), round(float(shop["amount_eur"].max()))
     (2000, 5200)
     """
-    generator = check.rng(rng)
     size = 2000
-    campaign = generator.choice(np.array(CAMPAIGNS), size=size, p=_CAMPAIGN_SHARES)
-    amount = np.exp(generator.normal(np.log(24.0), 0.75, size))
+    campaign = rng.choice(np.array(CAMPAIGNS), size=size, p=_CAMPAIGN_SHARES)
+    amount = np.exp(rng.normal(np.log(24.0), 0.75, size))
     rare = campaign == "Rare books"
-    amount[rare] = np.exp(generator.normal(np.log(180.0), 0.6, rare.sum()))
+    amount[rare] = np.exp(rng.normal(np.log(180.0), 0.6, rare.sum()))
     amount = np.clip(amount, 3.0, None)
     for row, (name, value) in zip(
-        generator.choice(size, len(_LARGE_ORDERS), replace=False), _LARGE_ORDERS, strict=True
+        rng.choice(size, len(_LARGE_ORDERS), replace=False), _LARGE_ORDERS, strict=True
     ):
         campaign[row], amount[row] = name, value
     return {
@@ -152,30 +143,30 @@ def campaign_purchases(
     }
 
 
-def _columns(table: Any) -> dict[str, np.ndarray]:
+def _table(name: str, table: Any) -> dict[str, np.ndarray]:
     """A non-empty dict of named 1-d columns of one length, as numpy arrays."""
     if not isinstance(table, dict) or not table:
-        raise check.InvalidParameterError(
-            f"table must be a non-empty dict of columns; got {type(table).__name__}."
+        raise InvalidParameterError(
+            f"{name} must be a non-empty dict of columns; got {type(table).__name__}."
         )
     try:
-        columns = {name: np.asarray(column) for name, column in table.items()}
+        columns = {key: np.asarray(column) for key, column in table.items()}
     except (TypeError, ValueError) as error:  # ragged lists and the like
-        raise check.InvalidParameterError("table columns must be 1-d arrays.") from error
-    lengths = {column.shape for column in columns.values()}
-    if not all(isinstance(name, str) for name in columns) or len(lengths) != 1:
-        raise check.InvalidParameterError(
-            "table must map column names to 1-d columns of one length; "
-            f"got shapes {[column.shape for column in columns.values()]}."
+        raise InvalidParameterError(f"{name} columns must be 1-d arrays.") from error
+    shapes = [column.shape for column in columns.values()]
+    if not all(isinstance(key, str) for key in columns) or len(set(shapes)) != 1:
+        raise InvalidParameterError(
+            f"{name} must map column names to 1-d columns of one length; got shapes {shapes}."
         )
-    if len(next(iter(lengths))) != 1 or any(c.dtype == object for c in columns.values()):
-        raise check.InvalidParameterError(
-            "table columns must be 1-d arrays of numbers or strings; "
+    if len(shapes[0]) != 1 or any(c.dtype == object for c in columns.values()):
+        raise InvalidParameterError(
+            f"{name} columns must be 1-d arrays of numbers or strings; "
             f"got {[f'{c.dtype} {c.shape}' for c in columns.values()]}."
         )
     return columns
 
 
+@guard(rows=whole(low=1), table=_table)
 def head(table: dict[str, np.ndarray], rows: int = 5) -> str:
     """The first ``rows`` rows of a table of columns, as aligned text.
 
@@ -186,14 +177,12 @@ def head(table: dict[str, np.ndarray], rows: int = 5) -> str:
     Alice   67
     Ben     30
     """
-    rows = check.integer("rows", rows, low=1)
-    table = _columns(table)
     cells = [list(table)] + [
-        [str(table[column][i]) for column in table]
+        [str(column[i]) for column in table.values()]
         for i in range(min(rows, len(next(iter(table.values())))))
     ]
     widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
-    numeric = [np.issubdtype(np.asarray(column).dtype, np.number) for column in table.values()]
+    numeric = [np.issubdtype(column.dtype, np.number) for column in table.values()]
     lines = [
         "   ".join(
             cell.rjust(width) if is_number and i else cell.ljust(width)
@@ -204,9 +193,9 @@ def head(table: dict[str, np.ndarray], rows: int = 5) -> str:
     return "\n".join(lines)
 
 
+@guard(table=_table)
 def to_csv(table: dict[str, np.ndarray]) -> str:
     """The table as CSV text, one row per person, with a header line."""
-    table = _columns(table)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(list(table))
@@ -215,10 +204,8 @@ def to_csv(table: dict[str, np.ndarray]) -> str:
     return out.getvalue()
 
 
-def write_data_files(folder: str | Path) -> list[Path]:
+def _write_data_files(folder: str) -> list[Path]:
     """Write every generated data set into ``folder``; return the files written."""
-    if not isinstance(folder, (str, Path)):
-        raise check.InvalidParameterError(f"folder must be a str or Path; got {folder!r}.")
     study = lift_study()
     tables = (
         (AD_CAMPAIGN_FILE, ad_campaign()),
@@ -237,6 +224,5 @@ def write_data_files(folder: str | Path) -> list[Path]:
 if __name__ == "__main__":  # python -m privlab.data [folder]
     import sys
 
-    target = sys.argv[1] if len(sys.argv) > 1 else "data"
-    for written in write_data_files(target):
+    for written in _write_data_files(sys.argv[1] if len(sys.argv) > 1 else "data"):
         print("wrote", written)

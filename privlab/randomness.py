@@ -1,22 +1,24 @@
-"""Where privlab's randomness comes from: one rule for noise, one for secrets.
+"""Where privlab's randomness comes from: the three policies, named here once.
 
-**Noise and public draws** (DP noise, which phones train, simulated data) come
-from a ``numpy.random.Generator``. A seed gives the same numbers on every run,
-which is what a lesson wants when its text quotes one. ``rng=None`` gives
-:func:`unpredictable_generator`: numpy's interface on the ChaCha20 stream
-cipher under a key from the operating system. numpy's default generator
-(PCG64) is fast but not cryptographic: from enough of its outputs its state
-can be worked out, and then every later draw. Noise that an observer can
-predict from earlier releases is no noise, so privlab never uses PCG64 unless
-the learner asks for it with a seed or a Generator.
+* **Public draws and noise** (DP noise, simulated data, which phones train)
+  come from a ``numpy.random.Generator``, the ``rng`` argument. A seed gives
+  the same numbers on every run, as a lesson that quotes them needs.
+  ``rng=None`` gives :func:`unpredictable_generator`: numpy's interface on the
+  ChaCha20 stream cipher under a key from the operating system, never numpy's
+  default PCG64, whose state (and every later draw) can be worked out from
+  enough of its outputs. Noise an observer can predict is no noise.
+* **Secrets** (shares, masks, keys, nonces) come from :class:`SecretRandom`,
+  libsodium's ChaCha20 key stream under a 32-byte key: fresh from the
+  operating system for ``rng=None``, hashed from a seed for a reproducible
+  lesson. Nothing the other parties see tells them the key, but whoever knows
+  or guesses the seed can recompute every secret: seeds are for lessons and
+  tests only.
+* **The exact samplers** (:mod:`privlab.dp.exact`) need only a fair source of
+  whole numbers: :class:`secrets.SystemRandom` for ``rng=None``,
+  ``random.Random(seed)`` for a seed, or a Generator as it is.
 
-**Secrets** (shares, masks, keys, nonces) come from :class:`SecretRandom`:
-libsodium's ChaCha20 key stream (``randombytes_buf_deterministic``) under a
-32-byte key. The key is fresh from the operating system (``rng=None``), or
-hashed from a seed, so that a seeded lesson is reproducible and yet nothing
-the other parties see (public keys, nonces, masked values) tells them the key.
-Anyone who knows or guesses the seed can recompute every secret, so a seed
-is for lessons and tests only; small seeds are easy to guess.
+``_guard.rng`` (the ``RNG`` check) turns an ``rng`` argument into a Generator;
+:func:`secret_random` turns it into a stream of secrets.
 
 Examples
 --------
@@ -36,15 +38,20 @@ from typing import Any
 
 import numpy as np
 
-from . import _guard
+from ._guard import MAX_ITEMS, SHAPE, guard, whole
 from .errors import InvalidParameterError
 
-__all__ = ["KEY_BYTES", "SecretRandom", "secret_random", "unpredictable_generator"]
+__all__ = ["SecretRandom", "secret_random", "unpredictable_generator"]
 
-KEY_BYTES = 32
-"""Size of a ChaCha20 key."""
-
+_KEY_BYTES = 32  # a ChaCha20 key
 _SEED_PERSON = b"privlab-secrets"  # domain separation: no other hash in privlab gives this key
+
+
+def _chacha_key(name: str, value: Any) -> bytes:
+    if not isinstance(value, bytes) or len(value) != _KEY_BYTES:
+        shown = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
+        raise InvalidParameterError(f"{name} must be {_KEY_BYTES} bytes; got {shown}.")
+    return value
 
 
 class SecretRandom:
@@ -53,13 +60,8 @@ class SecretRandom:
     Each draw of ``size`` bytes takes the first ``32 + size`` bytes of the
     ChaCha20 stream under the current key: the first 32 become the next key,
     the rest are the output ("fast key erasure", Bernstein 2017). So no two
-    draws share stream bytes, and whoever steals the generator's state later
-    cannot recompute what it gave out before.
-
-    Parameters
-    ----------
-    key : bytes
-        32 secret bytes. Use :meth:`from_rng` rather than choosing them.
+    draws share stream bytes, and whoever steals the state later cannot
+    recompute what it gave out before. Make one with :meth:`from_rng`.
 
     Examples
     --------
@@ -70,10 +72,8 @@ class SecretRandom:
 
     __slots__ = ("_key",)
 
+    @guard(key=_chacha_key)
     def __init__(self, key: bytes) -> None:
-        if not isinstance(key, bytes) or len(key) != KEY_BYTES:
-            shown = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
-            raise InvalidParameterError(f"key must be {KEY_BYTES} bytes; got {shown}.")
         self._key = key
 
     def __repr__(self) -> str:  # never print the key
@@ -83,49 +83,44 @@ class SecretRandom:
     def from_rng(cls, rng: Any) -> SecretRandom:
         """A stream keyed by the operating system (``None``), a seed, or a Generator.
 
-        A seed ``s`` gives the key :math:`\\mathrm{BLAKE2b}_{256}(s)`, so the same
-        seed gives the same secrets. A ``numpy.random.Generator`` gives 32 of
-        its bytes as the key: the secrets are then only as safe as that
-        generator's state, which its public draws can give away. A
-        ``SecretRandom`` is returned as it is, so one stream can be passed on.
+        A seed ``s`` gives the key :math:`\\mathrm{BLAKE2b}_{256}(s)`. A
+        Generator gives 32 of its bytes (the secrets are then only as safe as
+        its state); a ``SecretRandom`` is returned as it is, to be passed on.
         """
         if rng is None:
-            return cls(os.urandom(KEY_BYTES))
+            return cls(os.urandom(_KEY_BYTES))
         if isinstance(rng, SecretRandom):
             return rng
         if isinstance(rng, np.random.Generator):
-            return cls(rng.bytes(KEY_BYTES))
+            return cls(rng.bytes(_KEY_BYTES))
         if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
             from nacl.encoding import RawEncoder
             from nacl.hash import blake2b
 
             seed = int(rng).to_bytes(-(-int(rng).bit_length() // 8) or 1, "little")
-            key = blake2b(seed, digest_size=KEY_BYTES, person=_SEED_PERSON, encoder=RawEncoder)
+            key = blake2b(seed, digest_size=_KEY_BYTES, person=_SEED_PERSON, encoder=RawEncoder)
             return cls(key)
         raise InvalidParameterError(
             "rng must be None, a seed (whole number >= 0) or a numpy.random.Generator; "
             f"got {rng!r}. (None: cryptographic randomness; a seed: for lessons and tests.)"
         )
 
+    @guard(size=whole(0, 8 * MAX_ITEMS))
     def bytes(self, size: int) -> bytes:
         """``size`` random bytes; the key moves on."""
-        return self._draw(_guard.integer("size", size, low=0, high=8 * _guard.MAX_ITEMS))
-
-    def _draw(self, size: int) -> bytes:
         from nacl.utils import randombytes_deterministic
 
-        block = randombytes_deterministic(KEY_BYTES + size, self._key)
-        self._key = block[:KEY_BYTES]
-        return block[KEY_BYTES:]
+        block = randombytes_deterministic(_KEY_BYTES + size, self._key)
+        self._key = block[:_KEY_BYTES]
+        return block[_KEY_BYTES:]
 
+    @guard(shape=SHAPE)
     def uint64(self, shape: tuple[int, ...]) -> np.ndarray:
         """Uniform whole numbers from 0 to ``2**64 - 1`` (little-endian 8-byte words)."""
-        shape = _guard.shape("shape", shape)
-        return self._words(math.prod(shape)).reshape(shape)
+        words = np.frombuffer(self.bytes(8 * math.prod(shape)), dtype="<u8")
+        return words.astype(np.uint64, copy=False).reshape(shape)
 
-    def _words(self, count: int) -> np.ndarray:
-        return np.frombuffer(self._draw(8 * count), dtype="<u8").astype(np.uint64, copy=False)
-
+    @guard(bound=whole(2, 2**63), shape=SHAPE)
     def below(self, bound: int, shape: tuple[int, ...]) -> np.ndarray:
         """Uniform whole numbers from 0 to ``bound - 1`` (``2 <= bound <= 2**63``), as ``int64``.
 
@@ -134,25 +129,20 @@ class SecretRandom:
         accepted value is equally likely (unlike ``word % bound``), and more than
         half are accepted.
         """
-        bound = _guard.integer("bound", bound, low=2, high=2**63)
-        shape = _guard.shape("shape", shape)
         count = math.prod(shape)
         shift = np.uint64(64 - (bound - 1).bit_length())
         out = np.empty(count, dtype=np.int64)
         filled = 0
         while filled < count:
-            draws = (self._words(count - filled) >> shift).astype(np.int64)
+            draws = (self.uint64((count - filled,)) >> shift).astype(np.int64)
             kept = draws[draws < bound]
             out[filled : filled + kept.size] = kept
             filled += kept.size
         return out.reshape(shape)
 
     def generator(self) -> np.random.Generator:
-        """numpy's Generator on ChaCha20 keyed from this stream: noise as secret as the stream.
-
-        For a protocol that adds DP noise with the same ``rng`` as its secrets.
-        """
-        return _chacha_generator(self._draw(KEY_BYTES))
+        """numpy's Generator on ChaCha20 keyed from this stream: noise as secret as the stream."""
+        return _chacha_generator(self.bytes(_KEY_BYTES))
 
 
 def _chacha_generator(key: bytes) -> np.random.Generator:
@@ -163,6 +153,9 @@ def _chacha_generator(key: bytes) -> np.random.Generator:
 
 def secret_random(rng: Any) -> SecretRandom:
     """The stream of secrets for one public call: see :meth:`SecretRandom.from_rng`.
+
+    Turn a seed into a stream once per call and pass the stream on: the same
+    seed twice would give two parties the same secrets.
 
     Examples
     --------
@@ -176,12 +169,10 @@ _SHARED: list[np.random.Generator] = []  # one per process, made on first use
 
 
 def unpredictable_generator() -> np.random.Generator:
-    """numpy's Generator on ChaCha20 (20 rounds) under a key from the operating system.
+    """What ``rng=None`` means for noise: numpy's Generator on ChaCha20 (20 rounds).
 
-    What ``rng=None`` means for noise: every distribution numpy offers, drawn
-    from a cryptographic stream (``randomgen.ChaCha``). One generator serves
-    the whole process; a child process made by ``fork`` gets a fresh key, so
-    two processes never add the same noise.
+    One generator serves the whole process; a child made by ``fork`` gets a
+    fresh key, so two processes never add the same noise.
 
     Examples
     --------
@@ -191,7 +182,7 @@ def unpredictable_generator() -> np.random.Generator:
     'ChaCha'
     """
     if not _SHARED:
-        _SHARED.append(_chacha_generator(os.urandom(KEY_BYTES)))
+        _SHARED.append(_chacha_generator(os.urandom(_KEY_BYTES)))
     return _SHARED[0]
 
 

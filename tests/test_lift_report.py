@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from test_exact import chi_square_fits
 
-import privlab.lift.secure as lift_protocol
+import privlab.lift.protocol as lift_protocol
 from privlab.dp import PrivacyAccountant
 from privlab.dp.audit import audit_epsilon
 from privlab.dp.exact import discrete_laplace_exact

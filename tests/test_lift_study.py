@@ -19,12 +19,15 @@ import numpy as np
 import pytest
 
 from privlab import InvalidParameterError, data
-from privlab.lift import metrics as lift_metrics_module
 from privlab.lift import study as lift_data
+from privlab.lift._checks import (
+    ADVERTISER_COLUMNS,
+    PUBLISHER_COLUMNS,
+    advertiser_table,
+    publisher_table,
+)
 from privlab.lift.metrics import (
     DAY,
-    check_advertiser_table,
-    check_publisher_table,
     lift_estimate,
     lift_metrics,
     per_user_lift,
@@ -97,8 +100,8 @@ def test_a_seed_gives_the_same_study_and_another_seed_another():
 def test_the_default_study_has_the_documented_shape():
     study = lift_study()
     publisher, advertiser = study.publisher, study.advertiser
-    assert tuple(publisher) == lift_metrics_module.PUBLISHER_COLUMNS
-    assert tuple(advertiser) == lift_metrics_module.ADVERTISER_COLUMNS
+    assert tuple(publisher) == PUBLISHER_COLUMNS
+    assert tuple(advertiser) == ADVERTISER_COLUMNS
     assert len(set(publisher["id"])) == 10_000
     assert all(len(name) == 8 and name.startswith("u") for name in publisher["id"][:100])
     test = publisher["test_flag"]
@@ -303,7 +306,7 @@ def test_bad_publisher_tables_name_the_column(changes, message):
     table = {**PUBLISHER, **changes}
     table = {name: column for name, column in table.items() if column is not None}
     with pytest.raises(InvalidParameterError, match=message):
-        check_publisher_table(table)
+        publisher_table("publisher", table)
     with pytest.raises(InvalidParameterError, match=message):
         lift_metrics(table, ADVERTISER)
 
@@ -324,13 +327,13 @@ def test_bad_advertiser_tables_name_the_column(changes, message):
     table = {**ADVERTISER, **changes}
     table = {name: column for name, column in table.items() if column is not None}
     with pytest.raises(InvalidParameterError, match=message):
-        check_advertiser_table(table)
+        advertiser_table("advertiser", table)
     with pytest.raises(InvalidParameterError, match=message):
         lift_metrics(PUBLISHER, table)
 
 
 def test_repeated_advertiser_ids_and_extra_columns_are_fine():
-    table = check_advertiser_table({**ADVERTISER, "store": ["north", "south"]})
+    table = advertiser_table("advertiser", {**ADVERTISER, "store": ["north", "south"]})
     assert table["id"].tolist() == ["a", "a"] and table["store"].tolist() == ["north", "south"]
 
 

@@ -1,6 +1,6 @@
 """Private Lift in the clear: the attribution rule and the answer a trusted party would give.
 
-Joining the publisher's and the advertiser's tables (see :mod:`privlab.lift.study`)
+Joining the publisher's and the advertiser's tables (:mod:`privlab.lift.study`)
 in the clear gives the *oracle*: the per-group totals a secure computation
 (:mod:`privlab.lift.secure`) must reproduce without anybody seeing both tables.
 
@@ -8,7 +8,13 @@ in the clear gives the *oracle*: the per-group totals a secure computation
 * :func:`lift_metrics`: the oracle's per-group totals (Meta's Private Lift outputs).
 * :func:`lift_estimate`: the lift in buyers with a confidence interval.
 * :func:`per_user_lift`: the lift in sales per user, with an interval from the squared sums.
-* :func:`check_publisher_table` and :func:`check_advertiser_table`: the input checks.
+
+The publisher's table needs ``id`` (strings, each once), ``test_flag``
+(True/False or 1/0) and ``opportunity_ts`` (whole seconds >= 0), and may have
+``num_impressions`` (whole numbers >= 0). The advertiser's has one row per
+purchase: ``id`` (one person may have several rows), ``event_ts`` (whole
+seconds >= 0) and ``value`` (whole cents >= 1). Other columns are kept as they
+are, and every error names the column.
 """
 
 from __future__ import annotations
@@ -20,41 +26,42 @@ from typing import Any
 
 import numpy as np
 
-from privlab import _guard as check
-from privlab.errors import InvalidParameterError
+from privlab._guard import PROBABILITY, WHOLES, guard
+from privlab.lift._checks import (
+    ADVERTISER,
+    BUYERS,
+    GROUPS,
+    METRIC,
+    PUBLISHER,
+    SECONDS,
+    SQUARES,
+    per_user_sums,
+)
 
 __all__ = [
-    "ADVERTISER_COLUMNS",
     "DAY",
     "DEFAULT_ATTRIBUTION_WINDOW",
     "GRACE",
-    "GROUPS",
     "HOUR",
-    "PUBLISHER_COLUMNS",
-    "check_advertiser_table",
-    "check_publisher_table",
+    "LIFT_METRICS",
     "is_attributed",
     "lift_estimate",
     "lift_metrics",
     "per_user_lift",
 ]
 
-PUBLISHER_COLUMNS = ("id", "test_flag", "opportunity_ts", "num_impressions")
-ADVERTISER_COLUMNS = ("id", "event_ts", "value")
-GROUPS = ("test", "control")
-
+LIFT_METRICS = ("population", "matched", "converters", "conversions", "value")
+LIFT_METRICS += ("value_squared", "conversions_squared")  # the totals of lift_metrics, in order
 HOUR = 3_600
 DAY = 86_400
 DEFAULT_ATTRIBUTION_WINDOW = 7 * DAY
 GRACE = 10  # seconds; Meta's rule: opportunity_timestamp < event_timestamp + 10
-MAX_SECONDS = 2**31 - 1  # a window or grace longer than 68 years is a mistake
-MAX_PURCHASES = 1_000  # purchase slots per person: each slot is shared and computed on
-MAX_VALUE_CAP = 10**9  # cents per purchase: ten million euros
 
 
-# --- the oracle ----------------------------------------------------------------------
+# --- the oracle ---------------------------------------------------------------------------
 
 
+@guard(opportunity_ts=WHOLES, event_ts=WHOLES, attribution_window=SECONDS, grace=SECONDS)
 def is_attributed(
     opportunity_ts: Any,
     event_ts: Any,
@@ -64,33 +71,20 @@ def is_attributed(
 ) -> np.ndarray:
     """Whether a purchase at ``event_ts`` counts for a person with ``opportunity_ts``.
 
-    A purchase counts if it happened after the opportunity and within the window:
-    ``opportunity_ts < event_ts + grace`` and ``event_ts <= opportunity_ts + attribution_window``.
-    The first condition is Meta's rule (``grace`` is 10 s there, for clocks that
-    disagree a little); the second ends the window. Purchases before the
-    opportunity cannot have been caused by the ad, in either group.
+    .. math:: o < e + g \\quad\\text{and}\\quad e \\le o + w
+
+    After the opportunity (Meta's rule, with a ``grace`` of 10 s for clocks that
+    disagree a little) and within the ``attribution_window``.
 
     Examples
     --------
     >>> is_attributed(1000, [900, 995, 1000, 1500, 1000 + 7 * 86_400 + 1])
     array([False,  True,  True,  True, False])
     """
-    return _attributed(
-        check.integer_array("opportunity_ts", opportunity_ts),
-        check.integer_array("event_ts", event_ts),
-        attribution_window=check.integer(
-            "attribution_window", attribution_window, low=0, high=MAX_SECONDS
-        ),
-        grace=check.integer("grace", grace, low=0, high=MAX_SECONDS),
-    )
-
-
-def _attributed(
-    opportunity_ts: np.ndarray, event_ts: np.ndarray, *, attribution_window: int, grace: int
-) -> np.ndarray:
     return (opportunity_ts < event_ts + grace) & (event_ts <= opportunity_ts + attribution_window)
 
 
+@guard(publisher=PUBLISHER, advertiser=ADVERTISER, attribution_window=SECONDS, grace=SECONDS)
 def lift_metrics(
     publisher: Mapping[str, Any],
     advertiser: Mapping[str, Any],
@@ -106,8 +100,7 @@ def lift_metrics(
 
     * ``population``: the group's users on the publisher's list;
     * ``matched``: those of them with at least one purchase in the advertiser's
-      table, attributed or not (Meta's MatchCount; its advertiser file has one
-      row per person, so it counts people, as here);
+      table, attributed or not (Meta's MatchCount);
     * ``converters``: people with at least one attributed purchase;
     * ``conversions``: attributed purchases;
     * ``value``: their total value in cents;
@@ -122,7 +115,7 @@ def lift_metrics(
     Parameters
     ----------
     publisher, advertiser : dict of str to array
-        The two tables (see :func:`check_publisher_table`, :func:`check_advertiser_table`).
+        The two tables (see the module notes).
     attribution_window : int
         Seconds after the opportunity in which a purchase counts (>= 0).
     grace : int
@@ -147,16 +140,11 @@ def lift_metrics(
     >>> metrics["control"]["value"]
     500
     """
-    publisher = check_publisher_table(publisher)
-    advertiser = check_advertiser_table(advertiser)
-    window = check.integer("attribution_window", attribution_window, low=0, high=MAX_SECONDS)
-    grace = check.integer("grace", grace, low=0, high=MAX_SECONDS)
-
     person, found = _join(publisher["id"], advertiser["id"])
-    counted = _attributed(
+    counted = is_attributed(
         publisher["opportunity_ts"][person],
         advertiser["event_ts"][found],
-        attribution_window=window,
+        attribution_window=attribution_window,
         grace=grace,
     )
     size = publisher["id"].size
@@ -164,20 +152,25 @@ def lift_metrics(
     conversions = np.bincount(person[counted], minlength=size)
     value = np.zeros(size, dtype=np.int64)
     np.add.at(value, person[counted], advertiser["value"][found][counted])
-
     test = publisher["test_flag"]
     return {
-        group: _group_totals(in_group, purchases, conversions, value)
+        group: {  # exact Python ints, so that squares cannot overflow
+            "population": int(in_group.sum()),
+            "matched": int(np.sum(in_group & (purchases > 0))),
+            "converters": int(np.sum(in_group & (conversions > 0))),
+            "conversions": int(conversions[in_group].sum()),
+            "value": int(value[in_group].sum()),
+            "value_squared": sum(int(v) ** 2 for v in value[in_group & (value > 0)]),
+            "conversions_squared": sum(
+                int(c) ** 2 for c in conversions[in_group & (conversions > 0)]
+            ),
+        }
         for group, in_group in zip(GROUPS, (test, ~test), strict=True)
     }
 
 
 def _join(publisher_ids: np.ndarray, advertiser_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Match each purchase to a publisher row by id.
-
-    Returns the publisher row of every matched purchase, and a mask of the
-    advertiser rows that matched (a sorted search, like a database index).
-    """
+    """Each matched purchase's publisher row, and which purchases matched (a sorted search)."""
     if publisher_ids.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(advertiser_ids.size, dtype=bool)
     order = np.argsort(publisher_ids)
@@ -187,30 +180,18 @@ def _join(publisher_ids: np.ndarray, advertiser_ids: np.ndarray) -> tuple[np.nda
     return order[place[found]], found
 
 
-def _group_totals(
-    in_group: np.ndarray, purchases: np.ndarray, conversions: np.ndarray, value: np.ndarray
-) -> dict[str, int]:
-    """One group's totals from per-person counts (exact Python ints, so squares cannot overflow)."""
-    return {
-        "population": int(in_group.sum()),
-        "matched": int(np.sum(in_group & (purchases > 0))),
-        "converters": int(np.sum(in_group & (conversions > 0))),
-        "conversions": int(conversions[in_group].sum()),
-        "value": int(value[in_group].sum()),
-        "value_squared": sum(int(v) ** 2 for v in value[in_group & (value > 0)]),
-        "conversions_squared": sum(int(c) ** 2 for c in conversions[in_group & (conversions > 0)]),
-    }
+# --- the lift and its uncertainty -----------------------------------------------------------
 
 
+@guard(confidence=PROBABILITY, metrics=BUYERS)
 def lift_estimate(
     metrics: Mapping[str, Mapping[str, int]], confidence: float = 0.95
 ) -> dict[str, Any]:
     """The lift in buyers, with a confidence interval, from :func:`lift_metrics` totals.
 
     With :math:`c` converters out of :math:`n` users per group, the rates are
-    :math:`p = c / n` and the lift is :math:`p_t / p_c - 1`. The interval is
-    the usual one for a ratio of two proportions: the log of the ratio is
-    close to normal, with standard error (delta method)
+    :math:`p = c / n` and the lift is :math:`p_t / p_c - 1`. The log of the
+    ratio is close to normal, with standard error (delta method)
 
     .. math:: se = \\sqrt{(1 - p_t) / c_t + (1 - p_c) / c_c},
 
@@ -245,12 +226,10 @@ def lift_estimate(
     >>> result["incremental_converters"]
     50.0
     """
-    confidence = check.unit_interval("confidence", confidence)
-    n_t, c_t = _population_and_converters(metrics, "test")
-    n_c, c_c = _population_and_converters(metrics, "control")
+    n_t, c_t = metrics["test"]["population"], metrics["test"]["converters"]
+    n_c, c_c = metrics["control"]["population"], metrics["control"]["converters"]
     p_t, p_c = c_t / n_t, c_c / n_c
     z = NormalDist().inv_cdf((1 + confidence) / 2)
-
     log_ratio = math.log(p_t / p_c)
     log_se = math.sqrt((1 - p_t) / c_t + (1 - p_c) / c_c)
     incremental = c_t - p_c * n_t
@@ -269,9 +248,7 @@ def lift_estimate(
     }
 
 
-PER_USER_METRICS = {"value": "value_squared", "conversions": "conversions_squared"}
-
-
+@guard(metric=METRIC, confidence=PROBABILITY, where=per_user_sums)
 def per_user_lift(
     metrics: Mapping[str, Mapping[str, int]], metric: str = "value", confidence: float = 0.95
 ) -> dict[str, Any]:
@@ -324,11 +301,11 @@ def per_user_lift(
     >>> round(result["incremental"] / 100)  # euros of sales the ad added in the test group
     2031
     """
-    if metric not in PER_USER_METRICS:
-        raise InvalidParameterError(f"metric must be 'value' or 'conversions'; got {metric!r}.")
-    confidence = check.unit_interval("confidence", confidence)
     z = NormalDist().inv_cdf((1 + confidence) / 2)
-    stats = {group: _mean_and_variance(metrics, group, metric) for group in GROUPS}
+    stats = {}
+    for group, totals in metrics.items():
+        n, total, square_sum = totals["population"], totals[metric], totals[SQUARES[metric]]
+        stats[group] = (n, total / n, (square_sum - total**2 / n) / (n - 1))
     (n_t, mean_t, var_t), (n_c, mean_c, var_c) = stats["test"], stats["control"]
     log_se = math.sqrt(var_t / (n_t * mean_t**2) + var_c / (n_c * mean_c**2))
     ratio = mean_t / mean_c
@@ -346,189 +323,3 @@ def per_user_lift(
             incremental + z * incremental_se,
         ),
     }
-
-
-def _mean_and_variance(metrics: Any, group: str, metric: str) -> tuple[int, float, float]:
-    """A group's users, mean per user and variance per user of ``metric``, from the sums."""
-    if not isinstance(metrics, Mapping) or not isinstance(metrics.get(group), Mapping):
-        raise InvalidParameterError(
-            f"metrics must be a dict with 'test' and 'control' totals (from lift_metrics); "
-            f"got {type(metrics).__name__} without {group!r}."
-        )
-    totals = metrics[group]
-    squares = PER_USER_METRICS[metric]
-    n = check.integer(f"metrics[{group!r}]['population']", totals.get("population"), low=2)
-    total = check.integer(f"metrics[{group!r}][{metric!r}]", totals.get(metric), low=1)
-    square_sum = check.integer(f"metrics[{group!r}][{squares!r}]", totals.get(squares), low=0)
-    if square_sum * n < total**2:  # Cauchy-Schwarz: n * sum(x^2) >= (sum x)^2
-        raise InvalidParameterError(
-            f"metrics[{group!r}][{squares!r}] must be at least {metric}² / population "
-            f"= {total**2 / n:,.0f}; got {square_sum:,}. Is it the sum of squares per person?"
-        )
-    mean = total / n
-    variance = (square_sum - total**2 / n) / (n - 1)
-    return n, mean, variance
-
-
-def _population_and_converters(metrics: Any, group: str) -> tuple[int, int]:
-    """``metrics[group]``'s population and converters, both needed > 0 for a ratio."""
-    if not isinstance(metrics, Mapping) or not isinstance(metrics.get(group), Mapping):
-        raise InvalidParameterError(
-            f"metrics must be a dict with 'test' and 'control' totals (from lift_metrics); "
-            f"got {type(metrics).__name__} without {group!r}."
-        )
-    totals = metrics[group]
-    population = check.integer(f"metrics[{group!r}]['population']", totals.get("population"), low=1)
-    converters = check.integer(
-        f"metrics[{group!r}]['converters']", totals.get("converters"), low=1, high=population
-    )
-    return population, converters
-
-
-# --- checks on the two tables -----------------------------------------------------------
-
-
-def check_publisher_table(publisher: Any) -> dict[str, np.ndarray]:
-    """Check the publisher's table; return its columns as numpy arrays.
-
-    It needs ``id`` (strings, each once), ``test_flag`` (True/False or 1/0)
-    and ``opportunity_ts`` (whole seconds >= 0); ``num_impressions`` (whole
-    numbers >= 0) is optional. Other columns are kept as they are. Every error
-    names the column.
-
-    Examples
-    --------
-    >>> check_publisher_table({"id": ["ann", "ann"], "test_flag": [1, 0],
-    ...                        "opportunity_ts": [5, 6]})
-    Traceback (most recent call last):
-        ...
-    privlab.errors.InvalidParameterError: publisher['id'] must hold each id once; got 'ann' 2 times.
-    """
-    columns = _columns("publisher", publisher, required=PUBLISHER_COLUMNS[:3])
-    columns["id"] = _id_column("publisher", columns["id"])
-    _each_id_once(columns["id"])
-    columns["test_flag"] = _flag_column("publisher", columns["test_flag"])
-    columns["opportunity_ts"] = _whole_column(
-        "publisher", "opportunity_ts", columns["opportunity_ts"], low=0
-    )
-    if "num_impressions" in columns:
-        columns["num_impressions"] = _whole_column(
-            "publisher", "num_impressions", columns["num_impressions"], low=0
-        )
-    return columns
-
-
-def check_advertiser_table(advertiser: Any) -> dict[str, np.ndarray]:
-    """Check the advertiser's table; return its columns as numpy arrays.
-
-    It needs ``id`` (strings; one person may have several rows),
-    ``event_ts`` (whole seconds >= 0) and ``value`` (whole cents >= 1). Every
-    error names the column.
-
-    Examples
-    --------
-    >>> check_advertiser_table({"id": ["ann"], "event_ts": [5], "value": [-300]})
-    ... # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-        ...
-    privlab.errors.InvalidParameterError: advertiser['value'] must be whole ... got -300 in row 0.
-    """
-    columns = _columns("advertiser", advertiser, required=ADVERTISER_COLUMNS)
-    columns["id"] = _id_column("advertiser", columns["id"])
-    columns["event_ts"] = _whole_column("advertiser", "event_ts", columns["event_ts"], low=0)
-    columns["value"] = _whole_column("advertiser", "value", columns["value"], low=1)
-    return columns
-
-
-def _columns(name: str, table: Any, required: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The table's columns as 1-d arrays of one length; missing columns are refused."""
-    if not isinstance(table, Mapping):
-        raise InvalidParameterError(
-            f"{name} must be a dict of columns ({', '.join(required)}); got {type(table).__name__}."
-        )
-    for column in required:
-        if column not in table:
-            raise InvalidParameterError(
-                f"{name} must have the columns {', '.join(required)}; "
-                f"column {column!r} is missing (got {', '.join(map(repr, table))})."
-            )
-    columns = {}
-    for column, values in table.items():
-        try:
-            array = np.asarray(values)
-        except (TypeError, ValueError) as error:  # ragged lists and the like
-            raise InvalidParameterError(
-                f"{name}[{column!r}] must be a list or 1-d array of values; got {values!r}."
-            ) from error
-        if array.ndim != 1:
-            raise InvalidParameterError(
-                f"{name}[{column!r}] must be a 1-d column; got an array of shape {array.shape}."
-            )
-        columns[column] = array
-    rows = columns["id"].size
-    for column, array in columns.items():
-        if array.size != rows:
-            raise InvalidParameterError(
-                f"{name}[{column!r}] must have one value per row ({rows}, like 'id'); "
-                f"got {array.size}."
-            )
-    return columns
-
-
-def _id_column(name: str, ids: np.ndarray) -> np.ndarray:
-    """Ids must be strings (a numpy str array, or a list of str)."""
-    if ids.dtype.kind == "O" and all(isinstance(value, str) for value in ids):
-        ids = ids.astype(str)
-    if ids.dtype.kind != "U" and ids.size:
-        raise InvalidParameterError(f"{name}['id'] must be strings; got {_shown(ids)}.")
-    return ids.astype(str)
-
-
-def _each_id_once(ids: np.ndarray) -> None:
-    """The publisher lists each person once."""
-    values, counts = np.unique(ids, return_counts=True)
-    if np.any(counts > 1):
-        first = int(np.argmax(counts > 1))
-        raise InvalidParameterError(
-            f"publisher['id'] must hold each id once; got {str(values[first])!r} "
-            f"{int(counts[first])} times."
-        )
-
-
-def _flag_column(name: str, flags: np.ndarray) -> np.ndarray:
-    """True/False, or 1/0, returned as bools."""
-    if flags.dtype == bool or flags.size == 0:
-        return flags.astype(bool)
-    if np.issubdtype(flags.dtype, np.integer):
-        wrong = np.flatnonzero((flags != 0) & (flags != 1))
-        if wrong.size == 0:
-            return flags.astype(bool)
-        row = int(wrong[0])
-        got = f"{int(flags[row])} in row {row}"
-    else:
-        got = _shown(flags)
-    raise InvalidParameterError(f"{name}['test_flag'] must be True/False (or 1/0); got {got}.")
-
-
-def _whole_column(name: str, column: str, values: np.ndarray, low: int) -> np.ndarray:
-    """Whole numbers >= ``low``, returned as int64."""
-    allowed = f"whole numbers >= {low}"
-    if values.size == 0:  # an empty list is a float array
-        return values.astype(np.int64)
-    if values.dtype == bool or not np.issubdtype(values.dtype, np.integer):
-        raise InvalidParameterError(f"{name}[{column!r}] must be {allowed}; got {_shown(values)}.")
-    wrong = np.flatnonzero(values < low)
-    if wrong.size:
-        row = int(wrong[0])
-        raise InvalidParameterError(
-            f"{name}[{column!r}] must be {allowed}; got {int(values[row])} in row {row}."
-        )
-    return values.astype(np.int64)
-
-
-def _shown(array: np.ndarray) -> str:
-    """What an array holds, for an error message: "strings such as 'yes'"."""
-    kind = "strings" if array.dtype.kind == "U" else f"{array.dtype} values"
-    first = array[0]
-    first = first.item() if isinstance(first, np.generic) else first
-    return f"{kind} such as {first!r}"
