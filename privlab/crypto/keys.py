@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +42,9 @@ from nacl.public import PrivateKey
 from nacl.signing import SigningKey, VerifyKey
 
 from .. import _guard as check
+from .._guard import byte_string as _bytes
+from .._guard import key_bytes as _key_bytes
+from .._guard import shown as _shown
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom, secret_random
 
@@ -76,6 +78,11 @@ _MAX_KEY_ID = 2**32 - 1  # key ids travel as 4-byte numbers
 def _randomness(rng: Any) -> SecretRandom:
     """The stream of secrets for one public call (:mod:`privlab.randomness`)."""
     return secret_random(rng)
+
+
+def _secret_rng(name: str, value: Any) -> SecretRandom:
+    """An ``rng`` that draws secret keys, as a :class:`~privlab.randomness.SecretRandom`."""
+    return secret_random(value)
 
 
 def _random_secret(generator: SecretRandom) -> bytes:
@@ -485,18 +492,6 @@ class Identity:
 # --------------------------------------------------------------------------
 
 
-def _bytes(name: str, value: Any) -> bytes:
-    if not isinstance(value, (bytes, bytearray)):
-        raise InvalidParameterError(f"{name} must be bytes; got {_shown(value)}.")
-    return bytes(value)
-
-
-def _key_bytes(name: str, value: Any) -> bytes:
-    if not isinstance(value, (bytes, bytearray)) or len(value) != KEY_BYTES:
-        raise InvalidParameterError(f"{name} must be a {KEY_BYTES}-byte key; got {_shown(value)}.")
-    return bytes(value)
-
-
 def _private_bytes(name: str, value: Any) -> bytes:
     if isinstance(value, PrivateKey):
         return value.encode()
@@ -534,13 +529,3 @@ def _x25519_form(verify_key: bytes) -> bytes:
         raise InvalidParameterError(
             f"verify_key must be a valid Ed25519 public key; got {verify_key.hex()}."
         ) from error
-
-
-def _shown(value: Any) -> str:
-    """A short description of a bad value: bytes by length, other values by repr."""
-    if isinstance(value, (bytes, bytearray)):
-        return f"{len(value)} bytes"
-    if isinstance(value, numbers.Number) or value is None:
-        return repr(value)
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
