@@ -337,3 +337,8 @@ def instance(kind: type, what: str) -> Check:
 
 BYTES: Check = byte_string
 KEY: Check = key_bytes
+
+
+def optional(check: Check) -> Check:
+    """``None``, or what ``check`` accepts."""
+    return lambda name, value: None if value is None else check(name, value)

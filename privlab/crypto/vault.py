@@ -37,7 +37,7 @@ import nacl.pwhash.argon2id as argon2id
 
 from .. import _guard as check
 from ..errors import InvalidParameterError, VaultLockedError, WrongPasswordError
-from .backup import _cost, _key_bytes, _password_bytes
+from ._kdf import _cost, _key_bytes, _password
 
 __all__ = ["DEFAULT_ATTEMPTS", "KeyVault"]
 
@@ -90,7 +90,7 @@ class KeyVault:
 
     def __init__(self, attempts: int = DEFAULT_ATTEMPTS, cost: Any = "interactive") -> None:
         self.attempts = check.integer("attempts", attempts, low=1, high=1_000)
-        self._passes, self._memory = _cost(cost)
+        self._passes, self._memory = _cost("cost", cost)
         self._entries: dict[str, _Entry] = {}
 
     def __repr__(self) -> str:
@@ -106,7 +106,7 @@ class KeyVault:
         a new one.
         """
         name = _user(user)
-        secret = _password_bytes(password)
+        secret = _password("password", password)
         hashed = argon2id.str(secret, opslimit=self._passes, memlimit=self._memory)
         self._entries[name] = _Entry(hashed, _key_bytes("key", key))
 
@@ -124,7 +124,7 @@ class KeyVault:
         if entry.key is None:
             raise self._locked(user)
         try:
-            secret: bytes | None = _password_bytes(password)
+            secret: bytes | None = _password("password", password)
         except InvalidParameterError:
             secret = None  # not a password at all: still an attempt, so it counts
         if secret is not None and _verify(entry.password_hash, secret):
