@@ -5,14 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._guard import BOOLEAN, guard, instance
-from .keys import Identity, _secret_rng
+from .keys import _IDENTITY, Identity, _secret_rng
 from .ratchet import _SKIP_LIMIT, MAX_SKIP, RatchetSession
 from .wire import Message, _message
 from .x3dh import X3DHHeader, x3dh_complete, x3dh_initiate, x3dh_respond
 
 __all__ = ["accept_chat", "start_chat"]
-
-_IDENTITY = instance(Identity, "an Identity")
 
 
 @guard(

@@ -43,6 +43,7 @@ from nacl.signing import SigningKey, VerifyKey
 
 from .. import _guard as check
 from .._guard import byte_string as _bytes
+from .._guard import instance
 from .._guard import key_bytes as _key_bytes
 from .._guard import shown as _shown
 from ..errors import InvalidParameterError
@@ -529,3 +530,6 @@ def _x25519_form(verify_key: bytes) -> bytes:
         raise InvalidParameterError(
             f"verify_key must be a valid Ed25519 public key; got {verify_key.hex()}."
         ) from error
+
+
+_IDENTITY = instance(Identity, "an Identity")
