@@ -43,7 +43,7 @@ from nacl.signing import SigningKey, VerifyKey
 
 from .. import _guard as check
 from .._guard import byte_string as _bytes
-from .._guard import instance
+from .._guard import guard, instance, whole
 from .._guard import key_bytes as _key_bytes
 from .._guard import shown as _shown
 from ..errors import InvalidParameterError
@@ -91,6 +91,18 @@ def _random_secret(generator: SecretRandom) -> bytes:
     return generator.bytes(KEY_BYTES)
 
 
+def _private_bytes(name: str, value: Any) -> bytes:
+    if isinstance(value, PrivateKey):
+        return value.encode()
+    if not isinstance(value, (bytes, bytearray)) or len(value) != KEY_BYTES:
+        raise InvalidParameterError(
+            f"{name} must be a nacl.public.PrivateKey or its {KEY_BYTES} bytes; "
+            f"got {_shown(value)}."
+        )
+    return bytes(value)
+
+
+@guard(rng=_secret_rng)
 def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
     """A fresh X25519 private key (32 random bytes; X25519 clamps them when it uses them).
 
@@ -111,9 +123,10 @@ def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
     >>> len(bytes(key.public_key)), key.encode() == new_private_key(rng=7).encode()
     (32, True)
     """
-    return PrivateKey(_random_secret(_randomness(rng)))
+    return PrivateKey(_random_secret(rng))
 
 
+@guard(private_key=_private_bytes)
 def public_key_of(private_key: PrivateKey | bytes) -> bytes:
     """The 32-byte X25519 public key of a private key: :math:`A = a \\cdot G`.
 
@@ -133,10 +146,10 @@ def public_key_of(private_key: PrivateKey | bytes) -> bytes:
     >>> public_key_of(key) == bytes(key.public_key) == public_key_of(key.encode())
     True
     """
-    secret = _private_bytes("private_key", private_key)
-    return nacl.bindings.crypto_scalarmult_base(secret)
+    return nacl.bindings.crypto_scalarmult_base(bytes(private_key))  # bytes of a PrivateKey too
 
 
+@guard(private_key=_private_bytes, public_key=_key_bytes)
 def x25519(private_key: PrivateKey | bytes, public_key: bytes) -> bytes:
     """Diffie-Hellman on Curve25519: :math:`\\mathrm{DH}(a, B) = a \\cdot B = ab \\cdot G`.
 
@@ -169,17 +182,16 @@ def x25519(private_key: PrivateKey | bytes, public_key: bytes) -> bytes:
     >>> x25519(alice, public_key_of(bob)) == x25519(bob, public_key_of(alice))
     True
     """
-    secret = _private_bytes("private_key", private_key)
-    public = _key_bytes("public_key", public_key)
-    try:
-        return nacl.bindings.crypto_scalarmult(secret, public)
+    try:  # bytes() of a PrivateKey (from privlab's own calls, past the guard) is its secret
+        return nacl.bindings.crypto_scalarmult(bytes(private_key), public_key)
     except nacl.exceptions.RuntimeError as error:  # libsodium refuses an all-zero result
         raise InvalidParameterError(
             "public_key must be a valid X25519 public key (not a point of small order, "
-            f"which gives an all-zero shared secret); got {public.hex()}."
+            f"which gives an all-zero shared secret); got {public_key.hex()}."
         ) from error
 
 
+@guard(ikm=_bytes, salt=_bytes, info=_bytes, length=whole(1, 255 * 32))
 def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int = 32) -> bytes:
     """HKDF with HMAC-SHA256 (RFC 5869): turn a shared secret into keys.
 
@@ -221,10 +233,6 @@ def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int
     >>> okm.hex()[:32]
     '3cb25f25faacd57a90434f64d0362f2a'
     """
-    ikm = _bytes("ikm", ikm)
-    salt = _bytes("salt", salt)
-    info = _bytes("info", info)
-    length = check.integer("length", length, low=1, high=255 * hashlib.sha256().digest_size)
     prk = hmac.new(salt or bytes(32), ikm, hashlib.sha256).digest()
     output, block = b"", b""
     for counter in range(1, -(-length // 32) + 1):
@@ -491,17 +499,6 @@ class Identity:
 # --------------------------------------------------------------------------
 # Argument checks
 # --------------------------------------------------------------------------
-
-
-def _private_bytes(name: str, value: Any) -> bytes:
-    if isinstance(value, PrivateKey):
-        return value.encode()
-    if not isinstance(value, (bytes, bytearray)) or len(value) != KEY_BYTES:
-        raise InvalidParameterError(
-            f"{name} must be a nacl.public.PrivateKey or its {KEY_BYTES} bytes; "
-            f"got {_shown(value)}."
-        )
-    return bytes(value)
 
 
 def _signature_bytes(name: str, value: Any) -> bytes:
