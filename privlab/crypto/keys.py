@@ -42,8 +42,8 @@ from nacl.public import PrivateKey
 from nacl.signing import SigningKey, VerifyKey
 
 from .. import _guard as check
+from .._guard import BOOLEAN, guard, instance, whole
 from .._guard import byte_string as _bytes
-from .._guard import guard, instance, whole
 from .._guard import key_bytes as _key_bytes
 from .._guard import shown as _shown
 from ..errors import InvalidParameterError
@@ -100,6 +100,12 @@ def _private_bytes(name: str, value: Any) -> bytes:
             f"got {_shown(value)}."
         )
     return bytes(value)
+
+
+def _name(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(f"{name} must be a non-empty string; got {_shown(value)}.")
+    return value
 
 
 @guard(rng=_secret_rng)
@@ -410,6 +416,7 @@ class Identity:
     (32, 32, [1, 2, 3])
     """
 
+    @guard(name=_name, one_time_prekeys=whole(0, _MAX_ONE_TIME_PREKEYS), rng=_secret_rng)
     def __init__(
         self,
         name: str,
@@ -417,11 +424,7 @@ class Identity:
         one_time_prekeys: int = 10,
         rng: np.random.Generator | int | None = None,
     ) -> None:
-        self.name = _name("name", name)
-        count = check.integer(
-            "one_time_prekeys", one_time_prekeys, low=0, high=_MAX_ONE_TIME_PREKEYS
-        )
-        generator = _randomness(rng)
+        self.name, count, generator = name, one_time_prekeys, rng
         self.signing_key = SigningKey(_random_secret(generator))
         self.identity_private_key = self.signing_key.to_curve25519_private_key()
         prekey = PrivateKey(_random_secret(generator))
@@ -442,6 +445,7 @@ class Identity:
         """The 32-byte Ed25519 public key that checks this identity's signatures."""
         return bytes(self.signing_key.verify_key)
 
+    @guard(one_time_prekey=BOOLEAN)
     def prekey_bundle(self, *, one_time_prekey: bool = True) -> PrekeyBundle:
         """The public keys the server hands to someone who wants to write to this identity.
 
@@ -468,10 +472,6 @@ class Identity:
         >>> bob.prekey_bundle(one_time_prekey=False).one_time_prekey is None
         True
         """
-        if not isinstance(one_time_prekey, bool):
-            raise InvalidParameterError(
-                f"one_time_prekey must be True or False; got {one_time_prekey!r}."
-            )
         offered = [key_id for key_id in self.one_time_prekeys if key_id not in self._handed_out]
         key_id = min(offered) if one_time_prekey and offered else None
         if key_id is not None:
@@ -511,12 +511,6 @@ def _signature_bytes(name: str, value: Any) -> bytes:
 
 def _key_id(name: str, value: Any) -> int:
     return check.integer(name, value, low=1, high=_MAX_KEY_ID)
-
-
-def _name(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidParameterError(f"{name} must be a non-empty string; got {_shown(value)}.")
-    return value
 
 
 def _x25519_form(verify_key: bytes) -> bytes:
