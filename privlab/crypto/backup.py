@@ -227,18 +227,6 @@ def open_backup(
 def new_backup_key(rng: np.random.Generator | int | None = None) -> bytes:
     """A random 256-bit backup key.
 
-    Parameters
-    ----------
-    rng : numpy.random.Generator, int or None
-        ``None`` (default): the operating system's cryptographic randomness.
-        A seed or Generator gives the same key on every run, for lessons and
-        tests only: a key anyone can re-create protects nothing.
-
-    Returns
-    -------
-    bytes
-        32 bytes; show them to the owner with :func:`format_backup_key`.
-
     Examples
     --------
     >>> key = new_backup_key(rng=7)
@@ -278,21 +266,6 @@ def format_backup_key(key: bytes) -> str:
 def parse_backup_key(key: str) -> bytes:
     """Read a key written as 64 hexadecimal digits; spaces, dashes and capitals are fine.
 
-    Parameters
-    ----------
-    key : str
-        The key as the owner typed it.
-
-    Returns
-    -------
-    bytes
-        The 32-byte key.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a character is not a hexadecimal digit, or there are not exactly 64 digits.
-
     Examples
     --------
     >>> key = parse_backup_key("0001 0203-0405 0607 0809 0A0B 0C0D 0E0F " * 2)
@@ -317,21 +290,6 @@ def derive_key(
     ``t`` passes over ``m`` bytes of memory. The salt makes the same password
     give different keys in different files, so an attacker cannot reuse work
     across files; the cost makes each guess as slow for an attacker as for the owner.
-
-    Parameters
-    ----------
-    password : str or bytes
-        At least one character; a ``str`` is encoded as UTF-8.
-    salt : bytes
-        16 bytes, random for each file.
-    cost : str or (int, int), default "moderate"
-        ``"interactive"``, ``"moderate"``, ``"sensitive"`` (see :data:`COSTS`),
-        or ``(passes, memory_bytes)`` with 1-16 passes and 8 KiB-1 GiB of memory.
-
-    Returns
-    -------
-    bytes
-        The 32-byte key.
 
     Examples
     --------

@@ -112,17 +112,6 @@ def _name(name: str, value: Any) -> str:
 def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
     """A fresh X25519 private key (32 random bytes; X25519 clamps them when it uses them).
 
-    Parameters
-    ----------
-    rng : numpy.random.Generator, int or None
-        ``None`` (default): cryptographic randomness. A seed or Generator:
-        the same key on every run, for lessons and tests only.
-
-    Returns
-    -------
-    nacl.public.PrivateKey
-        The key pair; ``bytes(key.public_key)`` is the 32-byte public key.
-
     Examples
     --------
     >>> key = new_private_key(rng=7)
@@ -135,16 +124,6 @@ def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
 @guard(private_key=_private_bytes)
 def public_key_of(private_key: PrivateKey | bytes) -> bytes:
     """The 32-byte X25519 public key of a private key: :math:`A = a \\cdot G`.
-
-    Parameters
-    ----------
-    private_key : nacl.public.PrivateKey or bytes
-        An X25519 private key, or its 32 raw bytes.
-
-    Returns
-    -------
-    bytes
-        The public key, 32 bytes.
 
     Examples
     --------
@@ -163,24 +142,6 @@ def x25519(private_key: PrivateKey | bytes, public_key: bytes) -> bytes:
     An eavesdropper who sees only :math:`aG` and :math:`bG` cannot compute it.
     A public key of small order (which would make the result all zeros,
     whatever the private key) is refused.
-
-    Parameters
-    ----------
-    private_key : nacl.public.PrivateKey or bytes
-        Our X25519 private key (or its 32 raw bytes).
-    public_key : bytes
-        Their 32-byte X25519 public key.
-
-    Returns
-    -------
-    bytes
-        The 32-byte shared secret (``crypto_scalarmult``). Feed it to a key
-        derivation function such as :func:`hkdf_sha256`, never use it as a key directly.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a key has the wrong type or length, or ``public_key`` has small order.
 
     Examples
     --------
@@ -213,22 +174,6 @@ def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int
 
     and the output is the first ``length`` bytes of :math:`T_1 \\| T_2 \\| \\dots`.
     Different ``info`` strings give independent keys from one secret.
-
-    Parameters
-    ----------
-    ikm : bytes
-        Input key material, such as Diffie-Hellman outputs.
-    salt : bytes
-        A non-secret (or, in the Double Ratchet, secret) random value. Default: empty.
-    info : bytes
-        What the keys are for, so keys for different purposes differ. Default: empty.
-    length : int
-        Bytes to output, from 1 to 8160 (255 blocks of 32 bytes).
-
-    Returns
-    -------
-    bytes
-        ``length`` bytes of output key material.
 
     Examples
     --------
