@@ -331,3 +331,50 @@ def label(name: str, value: Any) -> str:
 
 SECRETS: Check = secret_stream
 LABEL: Check = label
+
+
+# --- checks of privlab.crypto ---
+
+
+def shown(value: Any) -> str:
+    """A short description of a bad value: bytes by length, other values by repr."""
+    if isinstance(value, (bytes, bytearray)):
+        return f"{len(value)} bytes"
+    if isinstance(value, numbers.Number) or value is None:
+        return repr(value)
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def byte_string(name: str, value: Any) -> bytes:
+    """Bytes (or a bytearray), returned as bytes."""
+    if not isinstance(value, (bytes, bytearray)):
+        raise InvalidParameterError(f"{name} must be bytes; got {shown(value)}.")
+    return bytes(value)
+
+
+def key_bytes(name: str, value: Any) -> bytes:
+    """A 32-byte key: X25519, Ed25519, a root, chain, message or backup key."""
+    if not isinstance(value, (bytes, bytearray)) or len(value) != 32:
+        raise InvalidParameterError(f"{name} must be a 32-byte key; got {shown(value)}.")
+    return bytes(value)
+
+
+def instance(kind: type, what: str) -> Check:
+    """An instance of ``kind``; the message calls it ``what`` ("an Identity")."""
+
+    def check(name: str, value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise InvalidParameterError(f"{name} must be {what}; got {shown(value)}.")
+        return value
+
+    return check
+
+
+BYTES: Check = byte_string
+KEY: Check = key_bytes
+
+
+def optional(check: Check) -> Check:
+    """``None``, or what ``check`` accepts."""
+    return lambda name, value: None if value is None else check(name, value)

@@ -41,7 +41,6 @@ from privlab.crypto.keys import (
     x25519,
 )
 from privlab.crypto.ratchet import (
-    MESSAGE_KEY_INFO,
     OVERHEAD_BYTES,
     ROOT_INFO,
     Header,
@@ -53,6 +52,7 @@ from privlab.crypto.ratchet import (
     kdf_root,
     start_chat,
 )
+from privlab.crypto.wire import MESSAGE_KEY_INFO
 from privlab.crypto.x3dh import (
     X3DH_INFO,
     X3DHHeader,

@@ -20,3 +20,5 @@ And of lesson 07:
 """
 
 from __future__ import annotations
+
+from . import ratchet  # noqa: F401  (first: chat.py builds on its session and is loaded by it)

@@ -22,7 +22,9 @@ from typing import Any
 from nacl import exceptions as nacl_errors
 from nacl.public import Box, PrivateKey, PublicKey, SealedBox
 
+from .._guard import guard
 from ..errors import DecryptionError, InvalidParameterError
+from ._kdf import _file
 
 __all__ = ["box_decrypt", "box_encrypt", "seal", "unseal"]
 
@@ -47,12 +49,7 @@ def _public(name: str, key: Any) -> PublicKey:
     )
 
 
-def _data(name: str, data: Any) -> bytes:
-    if not isinstance(data, (bytes, bytearray)):
-        raise InvalidParameterError(f"{name} must be bytes; got {type(data).__name__}.")
-    return bytes(data)
-
-
+@guard(sender_private=_private, recipient_public=_public, plaintext=_file)
 def box_encrypt(sender_private: Any, recipient_public: Any, plaintext: bytes) -> bytes:
     """Encrypt for one recipient, authenticated as coming from the sender (``Box``).
 
@@ -65,18 +62,13 @@ def box_encrypt(sender_private: Any, recipient_public: Any, plaintext: bytes) ->
     >>> len(sealed), box_decrypt(bob, alice.public_key, sealed)
     (46, b'hi Bob')
     """
-    box = Box(
-        _private("sender_private", sender_private), _public("recipient_public", recipient_public)
-    )
-    return bytes(box.encrypt(_data("plaintext", plaintext)))
+    return bytes(Box(sender_private, recipient_public).encrypt(plaintext))
 
 
+@guard(recipient_private=_private, sender_public=_public, message=_file)
 def box_decrypt(recipient_private: Any, sender_public: Any, message: bytes) -> bytes:
     """Open a :func:`box_encrypt` message; a wrong key or a changed byte raises DecryptionError."""
-    box = Box(
-        _private("recipient_private", recipient_private), _public("sender_public", sender_public)
-    )
-    message = _data("message", message)
+    box = Box(recipient_private, sender_public)
     if len(message) < Box.NONCE_SIZE + 16:
         raise DecryptionError(
             f"a Box message is at least 40 bytes (nonce and tag); got {len(message)}: it was cut"
@@ -90,6 +82,7 @@ def box_decrypt(recipient_private: Any, sender_public: Any, message: bytes) -> b
         ) from None
 
 
+@guard(recipient_public=_public, plaintext=_file)
 def seal(recipient_public: Any, plaintext: bytes) -> bytes:
     """Encrypt anonymously for one recipient (``SealedBox``): 48 bytes longer than the text.
 
@@ -100,16 +93,14 @@ def seal(recipient_public: Any, plaintext: bytes) -> bytes:
     >>> len(sealed), unseal(bob, sealed)
     (62, b'who sent this?')
     """
-    return bytes(SealedBox(_public("recipient_public", recipient_public)).encrypt(
-        _data("plaintext", plaintext)
-    ))  # fmt: skip
+    return bytes(SealedBox(recipient_public).encrypt(plaintext))
 
 
+@guard(recipient_private=_private, message=_file)
 def unseal(recipient_private: Any, message: bytes) -> bytes:
     """Open a :func:`seal` message; a wrong key or a changed byte raises DecryptionError."""
-    box = SealedBox(_private("recipient_private", recipient_private))
     try:
-        return box.decrypt(_data("message", message))
+        return SealedBox(recipient_private).decrypt(message)
     except nacl_errors.CryptoError:
         raise DecryptionError(
             "the sealed message failed authentication: it was changed, cut, or sealed for "

@@ -33,7 +33,8 @@ import nacl.utils
 
 from .. import _guard as check
 from ..errors import InvalidParameterError
-from .backup import COSTS, KEY_DIGITS, SALT_BYTES, _cost, derive_key
+from ._kdf import COSTS, KEY_DIGITS, SALT_BYTES, _cost
+from .backup import derive_key
 
 __all__ = [
     "ALPHABETS",
@@ -119,7 +120,7 @@ class Attacker:
         """
         if cost == "none":
             return self.fast_hash_rate
-        _, memory = _cost(cost)
+        _, memory = _cost("cost", cost)
         if seconds_per_guess is None:
             if not isinstance(cost, str):
                 raise InvalidParameterError(
@@ -215,7 +216,7 @@ def measure_kdf(cost: str = "interactive", repeats: int = 3) -> float:
     >>> 0 < measure_kdf((1, 8192), repeats=1) < 1
     True
     """
-    chosen = _cost(cost)
+    chosen = _cost("cost", cost)
     count = check.integer("repeats", repeats, low=1, high=20)
     times = []
     for _ in range(count):

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +42,10 @@ from nacl.public import PrivateKey
 from nacl.signing import SigningKey, VerifyKey
 
 from .. import _guard as check
+from .._guard import BOOLEAN, guard, instance, whole
+from .._guard import byte_string as _bytes
+from .._guard import key_bytes as _key_bytes
+from .._guard import shown as _shown
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom, secret_random
 
@@ -78,24 +81,36 @@ def _randomness(rng: Any) -> SecretRandom:
     return secret_random(rng)
 
 
+def _secret_rng(name: str, value: Any) -> SecretRandom:
+    """An ``rng`` that draws secret keys, as a :class:`~privlab.randomness.SecretRandom`."""
+    return secret_random(value)
+
+
 def _random_secret(generator: SecretRandom) -> bytes:
     """32 secret bytes from the stream."""
     return generator.bytes(KEY_BYTES)
 
 
+def _private_bytes(name: str, value: Any) -> bytes:
+    if isinstance(value, PrivateKey):
+        return value.encode()
+    if not isinstance(value, (bytes, bytearray)) or len(value) != KEY_BYTES:
+        raise InvalidParameterError(
+            f"{name} must be a nacl.public.PrivateKey or its {KEY_BYTES} bytes; "
+            f"got {_shown(value)}."
+        )
+    return bytes(value)
+
+
+def _name(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(f"{name} must be a non-empty string; got {_shown(value)}.")
+    return value
+
+
+@guard(rng=_secret_rng)
 def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
     """A fresh X25519 private key (32 random bytes; X25519 clamps them when it uses them).
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator, int or None
-        ``None`` (default): cryptographic randomness. A seed or Generator:
-        the same key on every run, for lessons and tests only.
-
-    Returns
-    -------
-    nacl.public.PrivateKey
-        The key pair; ``bytes(key.public_key)`` is the 32-byte public key.
 
     Examples
     --------
@@ -103,21 +118,12 @@ def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
     >>> len(bytes(key.public_key)), key.encode() == new_private_key(rng=7).encode()
     (32, True)
     """
-    return PrivateKey(_random_secret(_randomness(rng)))
+    return PrivateKey(_random_secret(rng))
 
 
+@guard(private_key=_private_bytes)
 def public_key_of(private_key: PrivateKey | bytes) -> bytes:
     """The 32-byte X25519 public key of a private key: :math:`A = a \\cdot G`.
-
-    Parameters
-    ----------
-    private_key : nacl.public.PrivateKey or bytes
-        An X25519 private key, or its 32 raw bytes.
-
-    Returns
-    -------
-    bytes
-        The public key, 32 bytes.
 
     Examples
     --------
@@ -125,10 +131,10 @@ def public_key_of(private_key: PrivateKey | bytes) -> bytes:
     >>> public_key_of(key) == bytes(key.public_key) == public_key_of(key.encode())
     True
     """
-    secret = _private_bytes("private_key", private_key)
-    return nacl.bindings.crypto_scalarmult_base(secret)
+    return nacl.bindings.crypto_scalarmult_base(bytes(private_key))  # bytes of a PrivateKey too
 
 
+@guard(private_key=_private_bytes, public_key=_key_bytes)
 def x25519(private_key: PrivateKey | bytes, public_key: bytes) -> bytes:
     """Diffie-Hellman on Curve25519: :math:`\\mathrm{DH}(a, B) = a \\cdot B = ab \\cdot G`.
 
@@ -137,41 +143,22 @@ def x25519(private_key: PrivateKey | bytes, public_key: bytes) -> bytes:
     A public key of small order (which would make the result all zeros,
     whatever the private key) is refused.
 
-    Parameters
-    ----------
-    private_key : nacl.public.PrivateKey or bytes
-        Our X25519 private key (or its 32 raw bytes).
-    public_key : bytes
-        Their 32-byte X25519 public key.
-
-    Returns
-    -------
-    bytes
-        The 32-byte shared secret (``crypto_scalarmult``). Feed it to a key
-        derivation function such as :func:`hkdf_sha256`, never use it as a key directly.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a key has the wrong type or length, or ``public_key`` has small order.
-
     Examples
     --------
     >>> alice, bob = new_private_key(rng=1), new_private_key(rng=2)
     >>> x25519(alice, public_key_of(bob)) == x25519(bob, public_key_of(alice))
     True
     """
-    secret = _private_bytes("private_key", private_key)
-    public = _key_bytes("public_key", public_key)
-    try:
-        return nacl.bindings.crypto_scalarmult(secret, public)
+    try:  # bytes() of a PrivateKey (from privlab's own calls, past the guard) is its secret
+        return nacl.bindings.crypto_scalarmult(bytes(private_key), public_key)
     except nacl.exceptions.RuntimeError as error:  # libsodium refuses an all-zero result
         raise InvalidParameterError(
             "public_key must be a valid X25519 public key (not a point of small order, "
-            f"which gives an all-zero shared secret); got {public.hex()}."
+            f"which gives an all-zero shared secret); got {public_key.hex()}."
         ) from error
 
 
+@guard(ikm=_bytes, salt=_bytes, info=_bytes, length=whole(1, 255 * 32))
 def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int = 32) -> bytes:
     """HKDF with HMAC-SHA256 (RFC 5869): turn a shared secret into keys.
 
@@ -188,22 +175,6 @@ def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int
     and the output is the first ``length`` bytes of :math:`T_1 \\| T_2 \\| \\dots`.
     Different ``info`` strings give independent keys from one secret.
 
-    Parameters
-    ----------
-    ikm : bytes
-        Input key material, such as Diffie-Hellman outputs.
-    salt : bytes
-        A non-secret (or, in the Double Ratchet, secret) random value. Default: empty.
-    info : bytes
-        What the keys are for, so keys for different purposes differ. Default: empty.
-    length : int
-        Bytes to output, from 1 to 8160 (255 blocks of 32 bytes).
-
-    Returns
-    -------
-    bytes
-        ``length`` bytes of output key material.
-
     Examples
     --------
     RFC 5869, test case 1:
@@ -213,10 +184,6 @@ def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int
     >>> okm.hex()[:32]
     '3cb25f25faacd57a90434f64d0362f2a'
     """
-    ikm = _bytes("ikm", ikm)
-    salt = _bytes("salt", salt)
-    info = _bytes("info", info)
-    length = check.integer("length", length, low=1, high=255 * hashlib.sha256().digest_size)
     prk = hmac.new(salt or bytes(32), ikm, hashlib.sha256).digest()
     output, block = b"", b""
     for counter in range(1, -(-length // 32) + 1):
@@ -394,6 +361,7 @@ class Identity:
     (32, 32, [1, 2, 3])
     """
 
+    @guard(name=_name, one_time_prekeys=whole(0, _MAX_ONE_TIME_PREKEYS), rng=_secret_rng)
     def __init__(
         self,
         name: str,
@@ -401,11 +369,7 @@ class Identity:
         one_time_prekeys: int = 10,
         rng: np.random.Generator | int | None = None,
     ) -> None:
-        self.name = _name("name", name)
-        count = check.integer(
-            "one_time_prekeys", one_time_prekeys, low=0, high=_MAX_ONE_TIME_PREKEYS
-        )
-        generator = _randomness(rng)
+        self.name, count, generator = name, one_time_prekeys, rng
         self.signing_key = SigningKey(_random_secret(generator))
         self.identity_private_key = self.signing_key.to_curve25519_private_key()
         prekey = PrivateKey(_random_secret(generator))
@@ -426,6 +390,7 @@ class Identity:
         """The 32-byte Ed25519 public key that checks this identity's signatures."""
         return bytes(self.signing_key.verify_key)
 
+    @guard(one_time_prekey=BOOLEAN)
     def prekey_bundle(self, *, one_time_prekey: bool = True) -> PrekeyBundle:
         """The public keys the server hands to someone who wants to write to this identity.
 
@@ -452,10 +417,6 @@ class Identity:
         >>> bob.prekey_bundle(one_time_prekey=False).one_time_prekey is None
         True
         """
-        if not isinstance(one_time_prekey, bool):
-            raise InvalidParameterError(
-                f"one_time_prekey must be True or False; got {one_time_prekey!r}."
-            )
         offered = [key_id for key_id in self.one_time_prekeys if key_id not in self._handed_out]
         key_id = min(offered) if one_time_prekey and offered else None
         if key_id is not None:
@@ -485,29 +446,6 @@ class Identity:
 # --------------------------------------------------------------------------
 
 
-def _bytes(name: str, value: Any) -> bytes:
-    if not isinstance(value, (bytes, bytearray)):
-        raise InvalidParameterError(f"{name} must be bytes; got {_shown(value)}.")
-    return bytes(value)
-
-
-def _key_bytes(name: str, value: Any) -> bytes:
-    if not isinstance(value, (bytes, bytearray)) or len(value) != KEY_BYTES:
-        raise InvalidParameterError(f"{name} must be a {KEY_BYTES}-byte key; got {_shown(value)}.")
-    return bytes(value)
-
-
-def _private_bytes(name: str, value: Any) -> bytes:
-    if isinstance(value, PrivateKey):
-        return value.encode()
-    if not isinstance(value, (bytes, bytearray)) or len(value) != KEY_BYTES:
-        raise InvalidParameterError(
-            f"{name} must be a nacl.public.PrivateKey or its {KEY_BYTES} bytes; "
-            f"got {_shown(value)}."
-        )
-    return bytes(value)
-
-
 def _signature_bytes(name: str, value: Any) -> bytes:
     if not isinstance(value, (bytes, bytearray)) or len(value) != SIGNATURE_BYTES:
         raise InvalidParameterError(
@@ -520,12 +458,6 @@ def _key_id(name: str, value: Any) -> int:
     return check.integer(name, value, low=1, high=_MAX_KEY_ID)
 
 
-def _name(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidParameterError(f"{name} must be a non-empty string; got {_shown(value)}.")
-    return value
-
-
 def _x25519_form(verify_key: bytes) -> bytes:
     """The X25519 public key that belongs to an Ed25519 public key."""
     try:
@@ -536,11 +468,4 @@ def _x25519_form(verify_key: bytes) -> bytes:
         ) from error
 
 
-def _shown(value: Any) -> str:
-    """A short description of a bad value: bytes by length, other values by repr."""
-    if isinstance(value, (bytes, bytearray)):
-        return f"{len(value)} bytes"
-    if isinstance(value, numbers.Number) or value is None:
-        return repr(value)
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
+_IDENTITY = instance(Identity, "an Identity")

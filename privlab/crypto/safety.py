@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .. import _guard as check
+from .._guard import guard, whole
 from ..errors import InvalidParameterError
 
 __all__ = [
@@ -63,7 +63,7 @@ _FINGERPRINT_DIGITS = _CHUNKS * 5
 _SAFETY_NUMBER_DIGITS = 2 * _FINGERPRINT_DIGITS
 
 
-def _key_bytes(name: str, public_key: Any) -> bytes:
+def _public_key(name: str, public_key: Any) -> bytes:
     """The 33 bytes that get hashed: ``0x05`` and the 32 bytes of the key.
 
     Accepts 32 bytes (the prefix is added), 33 bytes starting with ``0x05``,
@@ -91,13 +91,32 @@ def _key_bytes(name: str, public_key: Any) -> bytes:
     raise InvalidParameterError(f"{name} must be {allowed}; got {len(key)} bytes {start}.")
 
 
-def _stable_id_bytes(name: str, stable_id: Any) -> bytes:
-    """The stable id (a phone number or user name) as UTF-8 bytes."""
+def _stable_id(name: str, stable_id: Any) -> str:
+    """The stable id: a phone number or user name."""
     if not isinstance(stable_id, str) or not stable_id:
         raise InvalidParameterError(
             f"{name} must be a non-empty string (a phone number or user name); got {stable_id!r}."
         )
-    return stable_id.encode("utf-8")
+    return stable_id
+
+
+def _safety_digits(name: str, number: Any) -> str:
+    """60 digits, spaces and line breaks ignored."""
+    digits = "".join(number.split()) if isinstance(number, str) else None
+    if (
+        digits is None
+        or len(digits) != _SAFETY_NUMBER_DIGITS
+        or not digits.isascii()
+        or not digits.isdigit()
+    ):
+        raise InvalidParameterError(
+            f"number must be a string of {_SAFETY_NUMBER_DIGITS} digits (spaces allowed); "
+            f"got {number!r}."
+        )
+    return digits
+
+
+_ITERATIONS = whole(1, MAX_ITERATIONS)
 
 
 def _digits(hashed: bytes) -> str:
@@ -109,6 +128,7 @@ def _digits(hashed: bytes) -> str:
     return "".join(f"{chunk:05d}" for chunk in chunks)
 
 
+@guard(public_key=_public_key, stable_id=_stable_id, iterations=_ITERATIONS)
 def fingerprint(
     public_key: bytes | Any, stable_id: str, iterations: int = DEFAULT_ITERATIONS
 ) -> str:
@@ -155,15 +175,19 @@ def fingerprint(
     >>> fingerprint(alice[1:], "+14152222222")  # the same key without its type byte
     '300354477692869396892869876765'
     """
-    key = _key_bytes("public_key", public_key)
-    identity = _stable_id_bytes("stable_id", stable_id)
-    rounds = check.integer("iterations", iterations, low=1, high=MAX_ITERATIONS)
-    hashed = _VERSION + key + identity
-    for _ in range(rounds):
-        hashed = hashlib.sha512(hashed + key).digest()
+    hashed = _VERSION + public_key + stable_id.encode("utf-8")
+    for _ in range(iterations):
+        hashed = hashlib.sha512(hashed + public_key).digest()
     return _digits(hashed)
 
 
+@guard(
+    key_a=_public_key,
+    key_b=_public_key,
+    id_a=_stable_id,
+    id_b=_stable_id,
+    iterations=_ITERATIONS,
+)
 def safety_number(
     key_a: bytes | Any,
     id_a: str,
@@ -210,15 +234,11 @@ def safety_number(
     >>> safety_number(bob, "+14153333333", alice, "+14152222222")  # Bob's phone
     '300354477692869396892869876765458257569162576843440918079131'
     """
-    first = _key_bytes("key_a", key_a)
-    second = _key_bytes("key_b", key_b)
-    _stable_id_bytes("id_a", id_a)
-    _stable_id_bytes("id_b", id_b)
-    rounds = check.integer("iterations", iterations, low=1, high=MAX_ITERATIONS)
-    halves = sorted([fingerprint(first, id_a, rounds), fingerprint(second, id_b, rounds)])
+    halves = sorted([fingerprint(key_a, id_a, iterations), fingerprint(key_b, id_b, iterations)])
     return "".join(halves)
 
 
+@guard(number=_safety_digits)
 def format_safety_number(number: str) -> str:
     """Lay out a safety number as phones show it: 12 groups of 5 digits on 3 lines.
 
@@ -248,17 +268,6 @@ def format_safety_number(number: str) -> str:
     28698 76765 45825 75691
     62576 84344 09180 79131
     """
-    digits = "".join(number.split()) if isinstance(number, str) else None
-    if (
-        digits is None
-        or len(digits) != _SAFETY_NUMBER_DIGITS
-        or not digits.isascii()
-        or not digits.isdigit()
-    ):
-        raise InvalidParameterError(
-            f"number must be a string of {_SAFETY_NUMBER_DIGITS} digits (spaces allowed); "
-            f"got {number!r}."
-        )
-    groups = [digits[start : start + 5] for start in range(0, _SAFETY_NUMBER_DIGITS, 5)]
+    groups = [number[start : start + 5] for start in range(0, _SAFETY_NUMBER_DIGITS, 5)]
     lines = [" ".join(groups[start : start + 4]) for start in range(0, len(groups), 4)]
     return "\n".join(lines)

@@ -35,9 +35,9 @@ from typing import Any
 
 import nacl.pwhash.argon2id as argon2id
 
-from .. import _guard as check
+from .._guard import guard, whole
 from ..errors import InvalidParameterError, VaultLockedError, WrongPasswordError
-from .backup import _cost, _key_bytes, _password_bytes
+from ._kdf import _cost, _key_bytes, _password
 
 __all__ = ["DEFAULT_ATTEMPTS", "KeyVault"]
 
@@ -50,6 +50,12 @@ class _Entry:
     password_hash: bytes
     key: bytes | None
     failures: int = 0
+
+
+def _user(name: str, user: Any) -> str:
+    if not isinstance(user, str) or not user.strip():
+        raise InvalidParameterError(f"user must be a non-empty string; got {user!r}.")
+    return user
 
 
 class KeyVault:
@@ -88,14 +94,16 @@ class KeyVault:
     privlab.errors.VaultLockedError: the key of 'alice' was destroyed after 3 wrong passwords; ...
     """
 
+    @guard(attempts=whole(1, 1_000), cost=_cost)
     def __init__(self, attempts: int = DEFAULT_ATTEMPTS, cost: Any = "interactive") -> None:
-        self.attempts = check.integer("attempts", attempts, low=1, high=1_000)
-        self._passes, self._memory = _cost(cost)
+        self.attempts = attempts
+        self._passes, self._memory = cost
         self._entries: dict[str, _Entry] = {}
 
     def __repr__(self) -> str:
         return f"KeyVault(users={sorted(self._entries)}, attempts={self.attempts})"
 
+    @guard(user=_user, password=_password, key=_key_bytes)
     def store(self, user: str, password: str | bytes, key: bytes | str) -> None:
         """Keep ``key`` for ``user``, released later for ``password``.
 
@@ -105,11 +113,10 @@ class KeyVault:
         lift a lock on the old key, which stays destroyed; it starts over with
         a new one.
         """
-        name = _user(user)
-        secret = _password_bytes(password)
-        hashed = argon2id.str(secret, opslimit=self._passes, memlimit=self._memory)
-        self._entries[name] = _Entry(hashed, _key_bytes("key", key))
+        hashed = argon2id.str(password, opslimit=self._passes, memlimit=self._memory)
+        self._entries[user] = _Entry(hashed, key)
 
+    @guard(user=_user)  # a bad password is not refused at the door: it counts as an attempt
     def release(self, user: str, password: str | bytes) -> bytes:
         """The key of ``user``, if ``password`` is right.
 
@@ -124,7 +131,7 @@ class KeyVault:
         if entry.key is None:
             raise self._locked(user)
         try:
-            secret: bytes | None = _password_bytes(password)
+            secret: bytes | None = _password("password", password)
         except InvalidParameterError:
             secret = None  # not a password at all: still an attempt, so it counts
         if secret is not None and _verify(entry.password_hash, secret):
@@ -145,22 +152,23 @@ class KeyVault:
             "before the key is destroyed."
         )
 
+    @guard(user=_user)
     def attempts_left(self, user: str) -> int:
         """Wrong passwords ``user`` may still give before the key is destroyed (0 once it is)."""
         entry = self._entry(user)
         return 0 if entry.key is None else self.attempts - entry.failures
 
+    @guard(user=_user)
     def is_locked(self, user: str) -> bool:
         """True once the key of ``user`` has been destroyed."""
         return self._entry(user).key is None
 
-    def _entry(self, user: Any) -> _Entry:
-        name = _user(user)
-        if name not in self._entries:
+    def _entry(self, user: str) -> _Entry:
+        if user not in self._entries:
             raise InvalidParameterError(
-                f"user {name!r} has no key in this vault; users: {sorted(self._entries)}."
+                f"user {user!r} has no key in this vault; users: {sorted(self._entries)}."
             )
-        return self._entries[name]
+        return self._entries[user]
 
     def _locked(self, user: str) -> VaultLockedError:
         return VaultLockedError(
@@ -176,9 +184,3 @@ def _verify(password_hash: bytes, password: bytes) -> bool:
         return argon2id.verify(password_hash, password)
     except InvalidkeyError:
         return False
-
-
-def _user(user: Any) -> str:
-    if not isinstance(user, str) or not user.strip():
-        raise InvalidParameterError(f"user must be a non-empty string; got {user!r}.")
-    return user

@@ -47,20 +47,20 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from nacl.public import PrivateKey
 
+from .._guard import BYTES, guard, instance
 from ..errors import DecryptionError, InvalidParameterError
 from .keys import (
+    _IDENTITY,
     KEY_BYTES,
     Identity,
     PrekeyBundle,
     _key_bytes,
     _key_id,
-    _randomness,
-    _shown,
+    _secret_rng,
     hkdf_sha256,
     new_private_key,
     public_key_of,
@@ -151,6 +151,7 @@ class X3DHHeader:
         )
 
     @classmethod
+    @guard(data=BYTES)
     def from_bytes(cls, data: bytes) -> X3DHHeader:
         """Read a header in the format of :meth:`to_bytes`.
 
@@ -161,8 +162,6 @@ class X3DHHeader:
         DecryptionError
             If ``data`` is not a header: wrong length, unknown version, or a zero signed prekey id.
         """
-        if not isinstance(data, (bytes, bytearray)):
-            raise InvalidParameterError(f"data must be bytes; got {_shown(data)}.")
         size = struct.calcsize(_HEADER_FORMAT)
         if len(data) != size:
             raise DecryptionError(
@@ -177,6 +176,10 @@ class X3DHHeader:
         return cls(ik_a, ik_b, ephemeral, spk_id, opk_id or None)
 
 
+_HEADER = instance(X3DHHeader, "an X3DHHeader")
+
+
+@guard(alice=_IDENTITY, bundle=instance(PrekeyBundle, "a PrekeyBundle"), rng=_secret_rng)
 def x3dh_initiate(
     alice: Identity,
     bundle: PrekeyBundle,
@@ -222,16 +225,13 @@ def x3dh_initiate(
     >>> key == x3dh_respond(bob, header), len(key)
     (True, 32)
     """
-    _check_identity("alice", alice)
-    if not isinstance(bundle, PrekeyBundle):
-        raise InvalidParameterError(f"bundle must be a PrekeyBundle; got {_shown(bundle)}.")
     if not bundle.signature_is_valid():
         raise InvalidParameterError(
             "bundle must hold a signed prekey signed by its owner's identity key; got a "
             "signature that does not verify: the server handed out a prekey not signed by "
             f"{bundle.owner}'s identity key."
         )
-    ephemeral = new_private_key(_randomness(rng))
+    ephemeral = new_private_key(rng)
     try:
         dh_values = [
             x25519(alice.identity_private_key, bundle.signed_prekey),  # DH1
@@ -255,6 +255,7 @@ def x3dh_initiate(
     return _shared_key(dh_values), header
 
 
+@guard(bob=_IDENTITY, header=_HEADER)
 def x3dh_respond(bob: Identity, header: X3DHHeader) -> bytes:
     """Bob's half of X3DH: the same shared key, from his private keys and Alice's header.
 
@@ -293,9 +294,6 @@ def x3dh_respond(bob: Identity, header: X3DHHeader) -> bytes:
     >>> x3dh_respond(bob, header) == key, sorted(bob.one_time_prekeys)
     (True, [1])
     """
-    _check_identity("bob", bob)
-    if not isinstance(header, X3DHHeader):
-        raise InvalidParameterError(f"header must be an X3DHHeader; got {_shown(header)}.")
     _check_addressed_to(bob, header)
     one_time = _one_time_prekey(bob, header.one_time_prekey_id)
     spk = bob.signed_prekey.private_key
@@ -314,6 +312,7 @@ def x3dh_respond(bob: Identity, header: X3DHHeader) -> bytes:
     return _shared_key(dh_values)
 
 
+@guard(bob=_IDENTITY, header=_HEADER)
 def x3dh_complete(bob: Identity, header: X3DHHeader) -> None:
     """Bob's last step: delete the one-time prekey, once the first message has authenticated.
 
@@ -350,9 +349,6 @@ def x3dh_complete(bob: Identity, header: X3DHHeader) -> None:
         ...
     privlab.errors.DecryptionError: one-time prekey 1 of Bob was already used ...
     """
-    _check_identity("bob", bob)
-    if not isinstance(header, X3DHHeader):
-        raise InvalidParameterError(f"header must be an X3DHHeader; got {_shown(header)}.")
     if header.one_time_prekey_id is not None:
         bob.one_time_prekeys.pop(header.one_time_prekey_id, None)  # used once, then gone
 
@@ -385,8 +381,3 @@ def _one_time_prekey(bob: Identity, key_id: int | None) -> PrivateKey | None:
             "message?) or never existed, so this chat cannot be set up from it"
         )
     return bob.one_time_prekeys[key_id]
-
-
-def _check_identity(name: str, value: Any) -> None:
-    if not isinstance(value, Identity):
-        raise InvalidParameterError(f"{name} must be an Identity; got {_shown(value)}.")
