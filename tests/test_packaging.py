@@ -355,3 +355,56 @@ def test_no_absolute_machine_paths():
             if MACHINE_PATH.search(line):
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
     assert not found, "absolute paths of a machine in the repository:\n" + "\n".join(found)
+
+
+READ_THE_CODE = re.compile(r"\*\*Read the code:\*\*(.*)", re.S)
+CODE_POINTER = re.compile(r"`(privlab/[\w/]+\.py)`((?:,? ?(?:and )?`\w+(?:\.\w+)?`)*)")
+
+
+def code_pointers(source: str) -> list[tuple[str, list[str]]]:
+    """(file, names) for each ``privlab/...py`` a "Read the code" line points to."""
+    found = READ_THE_CODE.search(source)
+    if not found:
+        return []
+    return [
+        (path, re.findall(r"`(\w+(?:\.\w+)?)`", names))
+        for path, names in CODE_POINTER.findall(found.group(1))
+    ]
+
+
+def defined_names(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            if isinstance(node, ast.ClassDef):
+                names |= {f"{node.name}.{m.name}" for m in node.body if hasattr(m, "name")}
+    return names
+
+
+@pytest.mark.parametrize("path", notebook_params())
+def test_takeaways_point_to_the_code_to_read(path):
+    """Each lesson's takeaways end with where in privlab its ideas are: files and functions."""
+    sections = [
+        re.split(r"(?m)^#+ ", found.group(1), maxsplit=1)[0]
+        for cell in load(path).cells
+        if cell.cell_type == "markdown"
+        for found in [re.search(r"(?ms)^#+ .*?takeaways.*?$(.*)", text(cell), re.I)]
+        if found
+    ]
+    assert sections, f"{path.name}: no Takeaways section"
+    pointers = code_pointers(sections[0])
+    assert pointers, f"{path.name}: the takeaways need a '**Read the code:**' line"
+    for file, names in pointers:
+        assert (ROOT / file).exists(), f"{path.name} points to {file}, which does not exist"
+        missing = set(names) - defined_names(ROOT / file)
+        assert not missing, f"{path.name}: {file} defines no {sorted(missing)}"
+
+
+def test_a_stale_code_pointer_is_found():
+    line = "**Read the code:** `privlab/dp/mechanisms.py`, `laplace_mechanism` and `gone`."
+    assert code_pointers(line) == [("privlab/dp/mechanisms.py", ["laplace_mechanism", "gone"])]
+    assert "gone" not in defined_names(ROOT / "privlab/dp/mechanisms.py")
