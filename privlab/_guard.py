@@ -295,3 +295,16 @@ RNG: Check = _rng
 BOOLEAN: Check = boolean
 PROBABILITY: Check = fraction()  # strictly between 0 and 1
 SHARE: Check = fraction(include_zero=True, include_one=True)  # from 0 to 1
+
+
+# --- checks of privlab.fl ---
+
+
+def secret_stream(name: str, value: Any) -> Any:
+    """``rng`` as a stream of secrets: :func:`privlab.randomness.secret_random`."""
+    from .randomness import secret_random
+
+    return secret_random(value)
+
+
+SECRETS: Check = secret_stream

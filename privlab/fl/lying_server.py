@@ -47,27 +47,21 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
-from ..errors import InvalidParameterError, ProtocolAbortedError
-from ..mpc.additive import _randomness
-from ..mpc.shamir import PRIME, ShamirShare, shamir_reconstruct
-from .secagg import (
+from .._guard import BOOLEAN, SECRETS, guard, integer
+from ..errors import ProtocolAbortedError
+from ..mpc.shamir import ShamirShare, shamir_reconstruct
+from . import _checks as check
+from .secagg import decode, pairwise_mask, self_mask
+from .secagg_protocol import (
     _CHUNKS,
     AdvertisedKeys,
-    _advertise_keys,
-    _check_threshold,
-    _checked_updates,
     _Device,
+    _enrol,
+    _file,
     _masked_input,
-    _new_device,
     _session_id,
-    _share_keys,
     _survivor_message,
-    _to_ring,
-    decode,
     join_secret,
-    pairwise_mask,
-    self_mask,
 )
 
 __all__ = ["LyingServerResult", "lying_server"]
@@ -79,14 +73,9 @@ _STRATEGIES = ("split", "short list")
 class LyingServerResult:
     """What a lying server got out of one run.
 
-    Parameters
-    ----------
-    read : numpy.ndarray or None
-        The victim's update, as the server rebuilt it; ``None`` if every lie failed.
-    strategy : str or None
-        The lie that worked: ``"split"`` or ``"short list"``.
-    refused : dict
-        Lie -> the honest devices (positions) that refused to go on.
+    ``read`` is the victim's update as the server rebuilt it (``None`` if every
+    lie failed), ``strategy`` the lie that worked (``"split"`` or ``"short
+    list"``), ``refused`` each lie's honest devices (positions) that refused to go on.
     """
 
     read: np.ndarray | None
@@ -94,6 +83,13 @@ class LyingServerResult:
     refused: dict[str, tuple[int, ...]]
 
 
+def _lie(arguments: dict[str, Any]) -> None:
+    check.protocol_run(arguments)
+    high = len(arguments["updates"]) - 1
+    arguments["colluders"] = integer("colluders", arguments["colluders"], low=0, high=high)
+
+
+@guard(updates=check.device_updates, consistency=BOOLEAN, rng=SECRETS, where=_lie)
 def lying_server(
     updates: Any,
     *,
@@ -128,34 +124,19 @@ def lying_server(
     LyingServerResult
         ``read`` is the victim's update if a lie worked, else ``None``.
     """
-    ids, rows = _checked_updates(updates)
-    n = len(ids)
-    threshold = _check_threshold(threshold, n)
-    colluders = check.integer("colluders", colluders, low=0, high=n - 1)
-    if not isinstance(consistency, bool):
-        raise InvalidParameterError(f"consistency must be True or False; got {consistency!r}.")
-    encoded = [
-        _to_ring(f"updates[{i!r}]", row, 32, 16, n) for i, row in zip(ids, rows, strict=True)
-    ]
-    secrets = _randomness(rng)
-    devices = [
-        _new_device(i, p, x, secrets) for p, (i, x) in enumerate(zip(ids, encoded, strict=True))
-    ]
-    traffic = {"messages": 0, "bytes": 0}
-    enrolled = [bytes(device.identity.verify_key) for device in devices]
-    directory = _advertise_keys(devices, traffic)
-    _share_keys(devices, directory, enrolled, threshold, secrets, traffic)
-    masked = _masked_input(devices, directory, 32, traffic)
+    n = len(updates)
+    devices, enrolled, directory, _ = _enrol(
+        updates, 32, 16, threshold, rng, {"messages": 0, "bytes": 0}
+    )
+    masked = _masked_input(devices, directory, 32, {"messages": 0, "bytes": 0})
     session = _session_id(directory)
     side = devices[n - colluders :]
     honest = devices[1 : n - colluders]  # the victim, devices[0], is honest too
-
     everyone = frozenset(range(n))
-    without_victim = everyone - {0}
     group_a = [devices[0], *honest[: max(0, threshold - colluders - 1)]]
     group_b = honest[max(0, threshold - colluders - 1) :]
     lies = {
-        "split": [(group_a, everyone), (group_b, without_victim)],
+        "split": [(group_a, everyone), (group_b, everyone - {0})],
         "short list": [([devices[0], *honest], frozenset({0}) | {d.position for d in side})],
     }
     refused: dict[str, tuple[int, ...]] = {}
@@ -209,27 +190,20 @@ def _ask(
             except ProtocolAbortedError:
                 refusing.add(device.position)
                 continue
-            _file(seed_shares, seeds, device.position, threshold)
-            _file(key_shares, keys, device.position, threshold)
+            _file(seed_shares, seeds, device.position, threshold, "self-mask seed")
+            _file(key_shares, keys, device.position, threshold, "mask key")
     for colluder in side:  # hands over both kinds of every share it holds
         for owner in range(len(directory)):
             share = colluder._open_share(owner, directory)
-            _file(seed_shares, {owner: share[_CHUNKS:]}, colluder.position, threshold)
-            _file(key_shares, {owner: share[:_CHUNKS]}, colluder.position, threshold)
+            _file(
+                seed_shares,
+                {owner: share[_CHUNKS:]},
+                colluder.position,
+                threshold,
+                "self-mask seed",
+            )
+            _file(key_shares, {owner: share[:_CHUNKS]}, colluder.position, threshold, "mask key")
     return seed_shares, key_shares, tuple(sorted(refusing))
-
-
-def _file(
-    collected: dict[int, list[ShamirShare]],
-    answers: dict[int, np.ndarray],
-    holder: int,
-    threshold: int,
-) -> None:
-    """File shares by owner, one per holder (its point is ``x = position + 1``)."""
-    for owner, values in answers.items():
-        shares = collected.setdefault(owner, [])
-        if all(share.x != holder + 1 for share in shares):
-            shares.append(ShamirShare(holder + 1, values, threshold, PRIME, f"secret of {owner}"))
 
 
 def _unmask_victim(

@@ -1,0 +1,639 @@
+"""Secure aggregation with dropouts: the five rounds of Bonawitz et al. (CCS 2017).
+
+The masks of :mod:`privlab.fl.secagg` cancel only if every device sends its
+masked update. So, before anything is masked, each device Shamir-shares its
+mask private key and its self-mask seed among all devices (any ``threshold``
+of them rebuild a secret, fewer learn nothing). All parties are simulated in
+one process; only what a party may know is passed to it. Each device has an
+Ed25519 identity key the others know from enrolment, not from the server.
+
+1. *advertise keys*: two public keys (masks, and encrypting shares), signed;
+2. *share keys*: the ``threshold``-of-``n`` shares, each encrypted for its
+   receiver (``nacl.public.Box``) and relayed by the server, which cannot read
+   them; devices in ``dropped`` leave after this round;
+3. *masked input*: every other device sends :math:`y_u`;
+4. *consistency check*: each device still there signs the server's list of
+   survivors, once, if it holds itself and at least ``threshold`` devices;
+5. *unmasking*: once ``threshold`` devices on the list signed it, each sends
+   shares of the self-mask seed of every survivor and of the mask key of every
+   device off the list: **never both kinds for one device**, which would let
+   the server remove all its masks. With fewer than ``threshold`` devices left
+   nothing can be rebuilt (:class:`~privlab.errors.NotEnoughSharesError`).
+
+The server then subtracts the survivors' self masks and the dropped devices'
+pairwise masks from the sum. It sees (:class:`ServerView`) public keys, shares
+it cannot read, one uniformly random vector per survivor and the secrets it
+rebuilds: the sum, and no single update, as long as fewer than ``threshold``
+devices collude with it. A server that lies about who dropped, with ``c``
+devices on its side, reads one update exactly when :math:`2t \\le n + c` or
+:math:`c \\ge t - 1` (:mod:`privlab.fl.lying_server`); Bonawitz et al. take
+:math:`t > 2n/3`. Devices must send well-formed messages, and a key set serves
+one aggregation only. A seed (``rng``) makes a run reproducible, for lessons.
+
+>>> updates = {"ana": [0.5, -1.25], "ben": [0.25, 2.0], "chloé": [1.0, 0.5]}
+>>> result = secure_aggregate(updates, threshold=2, dropped=["ben"], rng=0)
+>>> result
+SecAggResult(sum of 2 of 3 devices' updates (2 values); dropped: 'ben'; threshold 2, 32 bits)
+>>> result.total  # ana + chloé
+array([ 1.5 , -0.75])
+>>> result.masked["ana"]  # what the server received from ana
+array([1711120222, 3148663294], dtype=uint32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from nacl import exceptions as nacl_errors
+from nacl.encoding import RawEncoder
+from nacl.hash import blake2b
+from nacl.public import Box, PrivateKey, PublicKey
+from nacl.signing import SigningKey, VerifyKey
+
+from .._guard import SECRETS, guard, integer_array
+from ..errors import InvalidParameterError, NotEnoughSharesError, PrivlabError, ProtocolAbortedError
+from ..mpc.ring import _ring_bits
+from ..mpc.shamir import PRIME, ShamirShare, shamir_reconstruct, shamir_share
+from ..randomness import SecretRandom
+from . import _checks as check
+from ._checks import KEY_BYTES
+from .secagg import _PERSON, SCALE_BITS, decode, encode, mask_update, pairwise_mask, self_mask
+
+__all__ = [
+    "SIGNATURE_BYTES",
+    "AdvertisedKeys",
+    "SecAggResult",
+    "ServerView",
+    "join_secret",
+    "secure_aggregate",
+    "split_secret",
+]
+
+SIGNATURE_BYTES = 64
+"""Size of an Ed25519 signature (of a device's keys, or of the list of survivors)."""
+
+DeviceId = int | str
+_CHUNK_BITS = 16  # a 32-byte secret in 16 chunks, each below 2**16 < PRIME
+_CHUNKS = KEY_BYTES * 8 // _CHUNK_BITS
+_SHARE_WORDS = 2 + 2 * _CHUNKS  # sender, receiver, key chunks, seed chunks (uint32 each)
+
+
+@guard(updates=check.device_updates, bits=_ring_bits, rng=SECRETS, where=check.protocol_run)
+def secure_aggregate(
+    updates: Mapping[DeviceId, Any] | Any,
+    *,
+    threshold: int,
+    dropped: Iterable[DeviceId] = (),
+    dropped_after_sending: Iterable[DeviceId] = (),
+    bits: int = 32,
+    scale_bits: int = SCALE_BITS,
+    rng: np.random.Generator | int | None = None,
+) -> SecAggResult:
+    """Sum the devices' updates with secure aggregation: the server sees only masked vectors.
+
+    .. math:: \\sum_{u \\in S} x_u = \\sum_{u \\in S} y_u - \\sum_{u \\in S} \\mathrm{PRG}(b_u)
+              - \\sum_{d \\in D} \\sum_{v \\in S} \\pm p_{dv} \\bmod 2^k
+
+    Parameters
+    ----------
+    updates : dict or 2-d array
+        Device id (whole number or string) -> 1-d float update, all the same
+        length; or a 2-d array, one row per device (ids ``0 .. n - 1``).
+        At least 2 devices.
+    threshold : int
+        :math:`t`, shares needed to rebuild a key or seed, from 2 to ``n``.
+        Against a server that lies about dropouts, with ``c`` devices on its
+        side, ``2 t > n + c`` and ``c < t - 1`` are needed.
+    dropped : iterable of device ids
+        Devices that leave after sharing their keys: not in the sum.
+    dropped_after_sending : iterable of device ids
+        Devices that send their masked update and then leave: in the sum, but
+        they send no shares.
+    bits : {32, 64}
+        Size of the ring :math:`2^k`.
+    scale_bits : int
+        Fixed-point fraction bits, from 0 to ``bits - 2``. Every value must
+        have ``n * |round(x * 2**scale_bits)| < 2**(bits - 1)``.
+    rng : numpy.random.Generator, int or None
+        ``None``: cryptographic randomness. A seed: reproducible keys and masks,
+        for lessons and tests only.
+
+    Returns
+    -------
+    SecAggResult
+        ``total`` (float), ``ring_total``, ``survivors``, ``dropped``,
+        ``masked``, ``server_view`` and ``stats``.
+
+    Raises
+    ------
+    NotEnoughSharesError
+        Fewer than ``threshold`` devices are left to send shares: the masks
+        cannot be removed, so no sum comes out and nothing is revealed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> updates = np.array([[0.5, 1.0], [0.25, -2.0], [1.0, 0.5], [2.0, 0.0]])
+    >>> result = secure_aggregate(updates, threshold=3, dropped=[3], rng=1)
+    >>> result.total, result.survivors
+    (array([ 1.75, -0.5 ]), (0, 1, 2))
+    >>> result.stats
+    {'rounds': 5, 'messages': 31, 'bytes': 8416}
+    >>> secure_aggregate(updates, threshold=3, dropped=[2, 3], rng=1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    privlab.errors.NotEnoughSharesError: only 2 of 4 devices were left to send shares, ...
+    """
+    ids, gone, late = tuple(updates), dropped, dropped_after_sending
+    traffic = {"messages": 0, "bytes": 0}
+    devices, enrolled, directory, relayed = _enrol(
+        updates, bits, scale_bits, threshold, rng, traffic
+    )
+    survivors = [device for device in devices if device.position not in gone]
+    masked = _masked_input(survivors, directory, bits, traffic)
+    responders = [device for device in survivors if device.position not in late]
+    session = _session_id(directory)
+    signatures = _consistency_check(
+        responders, frozenset(masked), session, len(ids), threshold, traffic
+    )
+    key_shares, seed_shares = _unmasking(
+        responders, directory, frozenset(masked), signatures, enrolled, session, threshold, traffic
+    )
+    recovered_keys = {u: join_secret(shamir_reconstruct(s)) for u, s in key_shares.items()}
+    recovered_seeds = {u: join_secret(shamir_reconstruct(s)) for u, s in seed_shares.items()}
+    ring_total = _unmasked_sum(masked, directory, recovered_keys, recovered_seeds, bits)
+    ring_total.flags.writeable = False
+
+    def by_id(values: dict[int, Any]) -> dict[DeviceId, Any]:
+        return {ids[position]: values[position] for position in sorted(values)}
+
+    view = ServerView(
+        devices=ids,
+        public_keys=dict(zip(ids, directory, strict=True)),
+        encrypted_shares={(ids[s], ids[r]): c for (s, r), c in relayed.items()},
+        masked=by_id(masked),
+        survivors=tuple(ids[u] for u in masked),
+        dropped=tuple(ids[u] for u in sorted(gone)),
+        responders=tuple(device.id for device in responders),
+        identity_keys=dict(zip(ids, enrolled, strict=True)),
+        survivor_signatures={ids[u]: signature for u, signature in signatures.items()},
+        mask_key_shares=by_id(key_shares),
+        self_seed_shares=by_id(seed_shares),
+        recovered_mask_keys=by_id(recovered_keys),
+        recovered_self_seeds=by_id(recovered_seeds),
+    )
+    return SecAggResult(
+        total=decode(ring_total, bits, scale_bits),
+        ring_total=ring_total,
+        survivors=view.survivors,
+        dropped=view.dropped,
+        dropped_after_sending=tuple(ids[u] for u in sorted(late)),
+        masked=view.masked,
+        server_view=view,
+        stats={"rounds": 5, **traffic},
+        threshold=threshold,
+        bits=bits,
+        scale_bits=scale_bits,
+    )
+
+
+# --------------------------------------------------------------------------
+# The rounds, as the server runs them
+# --------------------------------------------------------------------------
+
+
+def _enrol(
+    updates: Mapping[DeviceId, np.ndarray],
+    bits: int,
+    scale_bits: int,
+    threshold: int,
+    rng: SecretRandom,
+    traffic: dict[str, int],
+) -> tuple[list[_Device], list[bytes], list[AdvertisedKeys], dict[tuple[int, int], bytes]]:
+    """New devices (their updates encoded), and rounds 1 and 2: advertise keys, share keys."""
+    n = len(updates)
+    devices = [
+        _new_device(i, p, encode(x, bits, scale_bits, devices=n), rng)
+        for p, (i, x) in enumerate(updates.items())
+    ]
+    enrolled = [bytes(device.identity.verify_key) for device in devices]  # known to every device
+    directory = [device.advertise_keys() for device in devices]
+    entry = 2 * KEY_BYTES + SIGNATURE_BYTES
+    _count(traffic, n, entry)  # device -> server
+    _count(traffic, n, entry * n)  # server -> device: the whole list
+    relayed: dict[tuple[int, int], bytes] = {}
+    for device in devices:
+        for receiver, ciphertext in device.share_keys(directory, enrolled, threshold, rng).items():
+            relayed[device.position, receiver] = ciphertext
+            devices[receiver].received[device.position] = ciphertext  # the server forwards it
+    size = len(next(iter(relayed.values())))
+    _count(traffic, n, (n - 1) * size)  # device -> server, one message with n - 1 ciphertexts
+    _count(traffic, n, (n - 1) * size)  # server -> device
+    return devices, enrolled, directory, relayed
+
+
+def _masked_input(
+    survivors: list[_Device], directory: list[AdvertisedKeys], bits: int, traffic: dict[str, int]
+) -> dict[int, np.ndarray]:
+    """Round 3: each device still there sends its masked update."""
+    public = [keys.mask for keys in directory]
+    masked = {}
+    for device in survivors:
+        vector = mask_update(
+            device.update, device.position, device.mask_key, public, device.self_seed, bits=bits
+        )
+        vector.flags.writeable = False  # what arrived cannot be changed afterwards
+        masked[device.position] = vector
+        _count(traffic, 1, vector.nbytes)
+    return masked
+
+
+def _consistency_check(
+    responders: list[_Device],
+    survivors: frozenset[int],
+    session: bytes,
+    n: int,
+    threshold: int,
+    traffic: dict[str, int],
+) -> dict[int, bytes]:
+    """Round 4: the server sends the list of survivors; each device still there signs it."""
+    _count(traffic, len(survivors), 4 * len(survivors))  # the list, one uint32 per survivor
+    if len(responders) < threshold:
+        raise NotEnoughSharesError(
+            f"only {len(responders)} of {n} devices were left to send shares, but threshold "
+            f"is {threshold}: with fewer than {threshold} shares no mask key or seed can be "
+            "rebuilt, so the masks cannot be removed and the sum cannot be recovered. Nothing "
+            "is revealed either: each masked update still looks like random numbers."
+        )
+    signatures = {
+        device.position: device.sign_survivors(survivors, session, threshold)
+        for device in responders
+    }
+    _count(traffic, len(signatures), SIGNATURE_BYTES)  # device -> server
+    return signatures
+
+
+def _unmasking(
+    responders: list[_Device],
+    directory: list[AdvertisedKeys],
+    survivors: frozenset[int],
+    signatures: dict[int, bytes],
+    enrolled: list[bytes],
+    session: bytes,
+    threshold: int,
+    traffic: dict[str, int],
+) -> tuple[dict[int, list[ShamirShare]], dict[int, list[ShamirShare]]]:
+    """Round 5: the server forwards the signatures and collects the shares it asks for."""
+    _count(traffic, len(responders), (4 + SIGNATURE_BYTES) * len(signatures))
+    key_shares: dict[int, list[ShamirShare]] = {}
+    seed_shares: dict[int, list[ShamirShare]] = {}
+    for device in responders:
+        seeds, keys = device.unmasking_shares(
+            directory, survivors, signatures, enrolled, session, threshold
+        )
+        _file(seed_shares, seeds, device.position, threshold, "self-mask seed")
+        _file(key_shares, keys, device.position, threshold, "mask key")
+        _count(traffic, 1, 4 * _CHUNKS * (len(seeds) + len(keys)))
+    if key_shares.keys() & seed_shares.keys():  # what makes the protocol safe
+        raise PrivlabError("the server must never hold both kinds of shares of one device.")
+    return key_shares, seed_shares
+
+
+def _file(
+    collected: dict[int, list[ShamirShare]],
+    answers: dict[int, np.ndarray],
+    holder: int,
+    threshold: int,
+    secret: str,
+) -> None:
+    """File shares by owner, one per holder (its point is ``x = position + 1``)."""
+    for owner, values in answers.items():
+        shares = collected.setdefault(owner, [])
+        if all(share.x != holder + 1 for share in shares):
+            label = f"{secret} of device {owner}"
+            shares.append(ShamirShare(holder + 1, values, threshold, PRIME, label))
+
+
+def _unmasked_sum(
+    masked: dict[int, np.ndarray],
+    directory: list[AdvertisedKeys],
+    recovered_keys: dict[int, bytes],
+    recovered_seeds: dict[int, bytes],
+    bits: int,
+) -> np.ndarray:
+    """The server's last step: add the masked updates, then take the leftover masks out."""
+    length = next(iter(masked.values())).size
+    total = sum(masked.values(), np.zeros(length, dtype=next(iter(masked.values())).dtype))
+    for seed in recovered_seeds.values():
+        total = total - self_mask(seed, length, bits=bits)
+    for gone, key in recovered_keys.items():
+        for survivor in masked:
+            mask = pairwise_mask(key, directory[survivor].mask, length, bits=bits)
+            # the survivor added p when the dropped device comes after it, else subtracted it
+            total = total - mask if gone > survivor else total + mask
+    return total
+
+
+def _count(traffic: dict[str, int], messages: int, nbytes_each: int) -> None:
+    traffic["messages"] += messages
+    traffic["bytes"] += messages * nbytes_each
+
+
+# --------------------------------------------------------------------------
+# Shamir sharing of 32-byte secrets, in 16-bit chunks (each below PRIME)
+# --------------------------------------------------------------------------
+
+
+@guard(secret=check.key)
+def split_secret(secret: bytes) -> np.ndarray:
+    """Cut a 32-byte secret into 16 chunks of 16 bits, each a field element below ``PRIME``.
+
+    .. math:: \\text{secret} = \\sum_{i=0}^{15} c_i \\, 2^{16 i}, \\qquad 0 \\le c_i < 2^{16}
+
+    >>> split_secret(bytes([1, 2]) + bytes(30))[:3]  # 0x0201 = 513
+    array([513,   0,   0])
+    """
+    return np.frombuffer(secret, dtype="<u2").astype(np.int64)
+
+
+def _chunks(name: str, value: Any) -> np.ndarray:
+    allowed = f"{_CHUNKS} whole numbers from 0 to 2**{_CHUNK_BITS} - 1"
+    values = integer_array(name, value, allowed)
+    if values.shape != (_CHUNKS,) or np.any((values < 0) | (values >= 2**_CHUNK_BITS)):
+        raise InvalidParameterError(f"{name} must be {allowed}; got {check.short(values)}.")
+    return values
+
+
+@guard(chunks=_chunks)
+def join_secret(chunks: Any) -> bytes:
+    """Put 16 chunks of 16 bits back together into the 32-byte secret (:func:`split_secret` undone).
+
+    >>> secret = bytes(range(32))
+    >>> join_secret(split_secret(secret)) == secret
+    True
+    """
+    return np.asarray(chunks).astype("<u2").tobytes()
+
+
+# --------------------------------------------------------------------------
+# The parties
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdvertisedKeys:
+    """The two public keys a device sends in round 1, signed by its identity key.
+
+    ``mask`` is for the pairwise masks (:math:`s_u^{PK}` in the paper),
+    ``encryption`` for the shares sent to the device (:math:`c_u^{PK}`; another
+    key, so that rebuilding a dropped device's mask key does not open the shares
+    it received). The ``signature`` is checked against the identity key known
+    from enrolment, so the server cannot swap in keys of its own.
+    """
+
+    mask: bytes
+    encryption: bytes
+    signature: bytes = b""
+
+    def signed_bytes(self) -> bytes:
+        """What the device's identity key signs: both public keys."""
+        return b"privlab-secagg keys" + self.mask + self.encryption
+
+
+@dataclass(eq=False)
+class _Device:
+    """One phone: its encoded update, its secrets, and the encrypted shares it received."""
+
+    id: DeviceId
+    position: int
+    update: np.ndarray
+    mask_key: PrivateKey
+    encryption_key: PrivateKey
+    self_seed: bytes
+    identity: SigningKey
+    kept_share: np.ndarray | None = None  # its own share of its own secrets
+    signed_list: frozenset[int] | None = None  # the one list of survivors it signed
+    received: dict[int, bytes] = field(default_factory=dict)  # sender -> ciphertext
+    boxes: dict[int, Box] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never print a device's secrets
+        return f"_Device({self.id!r}, position {self.position})"
+
+    def advertise_keys(self) -> AdvertisedKeys:  # round 1
+        keys = AdvertisedKeys(
+            bytes(self.mask_key.public_key), bytes(self.encryption_key.public_key)
+        )
+        signature = self.identity.sign(keys.signed_bytes()).signature
+        return AdvertisedKeys(keys.mask, keys.encryption, signature)
+
+    def share_keys(
+        self,
+        directory: Sequence[AdvertisedKeys],
+        enrolled: Sequence[bytes],
+        threshold: int,
+        rng: SecretRandom,
+    ) -> dict[int, bytes]:
+        """Round 2: one encrypted message per other device, its shares of my key and my seed."""
+        for other, keys in enumerate(directory):  # keys the server swapped would read my shares
+            if not _signed_by(enrolled[other], keys.signed_bytes(), keys.signature):
+                raise ProtocolAbortedError(
+                    f"device {self.id!r} refuses to share its keys: the public keys of device "
+                    f"{other} are not signed by that device's identity key."
+                )
+        secrets = np.concatenate([split_secret(bytes(self.mask_key)), split_secret(self.self_seed)])
+        shares = [share.y for share in shamir_share(secrets, threshold, len(directory), rng=rng)]
+        self.kept_share = shares[self.position]
+        return {
+            receiver: self._encrypt(receiver, shares[receiver], directory, rng)
+            for receiver in range(len(directory))
+            if receiver != self.position
+        }
+
+    def _box(self, other: int, directory: Sequence[AdvertisedKeys]) -> Box:
+        """Authenticated encryption with ``other`` (the same key from both sides)."""
+        if other not in self.boxes:
+            self.boxes[other] = Box(self.encryption_key, PublicKey(directory[other].encryption))
+        return self.boxes[other]
+
+    def _encrypt(
+        self, receiver: int, share: np.ndarray, directory: Sequence[AdvertisedKeys], rng: Any
+    ) -> bytes:
+        # sender and receiver go inside, so the server cannot hand the message to someone else
+        words = np.concatenate([[self.position, receiver], share]).astype("<u4")
+        nonce = rng.bytes(Box.NONCE_SIZE)
+        return bytes(self._box(receiver, directory).encrypt(words.tobytes(), nonce))
+
+    def sign_survivors(self, survivors: frozenset[int], session: bytes, threshold: int) -> bytes:
+        """Round 4: sign the server's list of survivors, once; refuse a list that cannot be true."""
+        if self.position not in survivors or len(survivors) < threshold:
+            raise ProtocolAbortedError(
+                f"device {self.id!r} refuses the list of survivors: it must hold this device "
+                f"and at least threshold = {threshold} devices; got {len(survivors)} "
+                f"{'with' if self.position in survivors else 'without'} this device."
+            )
+        if self.signed_list is not None and self.signed_list != survivors:
+            raise ProtocolAbortedError(
+                f"device {self.id!r} refuses to sign a second, different list of survivors."
+            )
+        self.signed_list = survivors
+        return self.identity.sign(_survivor_message(survivors, session)).signature
+
+    def unmasking_shares(
+        self,
+        directory: Sequence[AdvertisedKeys],
+        survivors: frozenset[int],
+        signatures: Mapping[int, bytes] | None,
+        enrolled: Sequence[bytes],
+        session: bytes,
+        threshold: int,
+    ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """Round 5: shares of each survivor's self-mask seed, and of each other device's mask key.
+
+        Only for the list it signed, once ``threshold`` devices on it signed it
+        too (``signatures=None`` skips that: the protocol without its
+        consistency round, for :mod:`privlab.fl.lying_server`).
+        """
+        if signatures is not None:
+            message = _survivor_message(survivors, session)
+            valid = [
+                signer
+                for signer, signature in signatures.items()
+                if signer in survivors and _signed_by(enrolled[signer], message, signature)
+            ]
+            if survivors != self.signed_list or len(valid) < threshold:
+                raise ProtocolAbortedError(
+                    f"device {self.id!r} refuses to unmask: the server's list of survivors is "
+                    f"not the one it signed, or fewer than threshold = {threshold} of the "
+                    f"devices on it signed it ({len(valid)} valid signatures). The server may "
+                    "be showing different devices different lists."
+                )
+        seed_shares: dict[int, np.ndarray] = {}
+        key_shares: dict[int, np.ndarray] = {}
+        for sender in range(len(directory)):
+            share = self._open_share(sender, directory)
+            if sender in survivors:  # its update is in the sum: only its self mask must go
+                seed_shares[sender] = share[_CHUNKS:]
+            else:  # it sent nothing: only its pairwise masks must go
+                key_shares[sender] = share[:_CHUNKS]
+        return seed_shares, key_shares
+
+    def _open_share(self, sender: int, directory: Sequence[AdvertisedKeys]) -> np.ndarray:
+        if sender == self.position:
+            return self.kept_share
+        try:
+            plain = self._box(sender, directory).decrypt(self.received[sender])
+        except nacl_errors.CryptoError as error:
+            raise PrivlabError(
+                f"device {self.id!r} cannot decrypt the share from device {sender}: "
+                "the message was changed on the way."
+            ) from error
+        words = np.frombuffer(plain, dtype="<u4").astype(np.int64)
+        if words.size != _SHARE_WORDS or (words[0], words[1]) != (sender, self.position):
+            raise PrivlabError(
+                f"device {self.id!r} received a share that is not from device {sender} to it."
+            )
+        return words[2:]
+
+
+def _new_device(device_id: DeviceId, position: int, update: np.ndarray, rng: Any) -> _Device:
+    return _Device(
+        id=device_id,
+        position=position,
+        update=update,
+        mask_key=PrivateKey(rng.bytes(KEY_BYTES)),
+        encryption_key=PrivateKey(rng.bytes(KEY_BYTES)),
+        self_seed=rng.bytes(KEY_BYTES),
+        identity=SigningKey(rng.bytes(KEY_BYTES)),
+    )
+
+
+def _signed_by(verify_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        VerifyKey(verify_key).verify(message, signature)
+    except (nacl_errors.BadSignatureError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _session_id(directory: Sequence[AdvertisedKeys]) -> bytes:
+    """A name for this run: the hash of every advertised key; a signature is for this run only."""
+    keys = b"".join(entry.mask + entry.encryption for entry in directory)
+    return blake2b(keys, digest_size=16, person=_PERSON, encoder=RawEncoder)
+
+
+def _survivor_message(survivors: frozenset[int], session: bytes) -> bytes:
+    """What a device signs in the consistency round: this run, and the survivors' positions."""
+    positions = np.array(sorted(survivors), dtype="<u4").tobytes()
+    return b"privlab-secagg survivors" + session + positions
+
+
+# --------------------------------------------------------------------------
+# What the server sees, and the result
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ServerView:
+    """Everything the server received or worked out, by device id.
+
+    No device is in both ``mask_key_shares`` and ``self_seed_shares``.
+    """
+
+    devices: tuple[DeviceId, ...]  # every device id, in the server's order
+    public_keys: dict[DeviceId, AdvertisedKeys]  # round 1
+    encrypted_shares: dict[tuple[DeviceId, DeviceId], bytes]  # (sender, receiver): round 2
+    masked: dict[DeviceId, np.ndarray]  # survivor -> y_u, round 3
+    survivors: tuple[DeviceId, ...]  # whose masked update arrived: in the sum
+    dropped: tuple[DeviceId, ...]  # who sent no masked update
+    responders: tuple[DeviceId, ...]  # who signed the list (round 4) and sent shares (round 5)
+    identity_keys: dict[DeviceId, bytes]  # Ed25519 verify keys, known from enrolment
+    survivor_signatures: dict[DeviceId, bytes]  # responder -> its signature of the list
+    mask_key_shares: dict[DeviceId, list[ShamirShare]]  # dropped -> shares of its mask key
+    self_seed_shares: dict[DeviceId, list[ShamirShare]]  # survivor -> shares of its seed
+    recovered_mask_keys: dict[DeviceId, bytes]  # dropped -> its mask private key
+    recovered_self_seeds: dict[DeviceId, bytes]  # survivor -> its self-mask seed
+
+    def __repr__(self) -> str:
+        return (
+            f"ServerView({len(self.devices)} devices' public keys, "
+            f"{len(self.encrypted_shares)} encrypted shares, "
+            f"{len(self.masked)} masked updates, "
+            f"shares of {len(self.mask_key_shares)} mask keys and "
+            f"{len(self.self_seed_shares)} self-mask seeds)"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class SecAggResult:
+    """The outcome of :func:`secure_aggregate`.
+
+    ``total`` is the float sum of the survivors' updates (fixed-point rounded),
+    ``ring_total`` the same sum in the ring (exactly the sum of their
+    :func:`~privlab.fl.secagg.encode` modulo ``2**bits``), ``stats`` counts
+    every message to or from the server.
+    """
+
+    total: np.ndarray
+    ring_total: np.ndarray
+    survivors: tuple[DeviceId, ...]
+    dropped: tuple[DeviceId, ...]  # left after sharing their keys: not in the sum
+    dropped_after_sending: tuple[DeviceId, ...]  # in the sum, but sent no shares
+    masked: dict[DeviceId, np.ndarray]
+    server_view: ServerView
+    stats: dict[str, int]
+    threshold: int
+    bits: int
+    scale_bits: int
+
+    def __repr__(self) -> str:
+        dropped = ", ".join(repr(device) for device in self.dropped) or "none"
+        late = ", ".join(repr(device) for device in self.dropped_after_sending)
+        late = f"; left before unmasking: {late}" if late else ""
+        return (
+            f"SecAggResult(sum of {len(self.survivors)} of {len(self.server_view.devices)} "
+            f"devices' updates ({self.total.size} values); dropped: {dropped}{late}; "
+            f"threshold {self.threshold}, {self.bits} bits)"
+        )
