@@ -80,7 +80,8 @@ def test_a_swapped_public_key_is_refused():
         bytes(32 * [9]), directory[1].encryption, directory[1].signature
     )
     with pytest.raises(ProtocolAbortedError, match="not signed by that device"):
-        devices[0].share_keys([directory[0], forged, directory[2]], enrolled, 2, secret_random(0))
+        run = secagg_protocol._Run([directory[0], forged, directory[2]], enrolled, threshold=2)
+        devices[0].share_keys(run, secret_random(0))
 
 
 def test_bad_arguments_are_named():

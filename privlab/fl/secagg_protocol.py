@@ -42,8 +42,9 @@ array([1711120222, 3148663294], dtype=uint32)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,6 @@ from .._guard import SECRETS, guard, integer_array
 from ..errors import InvalidParameterError, NotEnoughSharesError, PrivlabError, ProtocolAbortedError
 from ..mpc.ring import _ring_bits
 from ..mpc.shamir import PRIME, ShamirShare, shamir_reconstruct, shamir_share
-from ..randomness import SecretRandom
 from . import _checks as check
 from ._checks import KEY_BYTES
 from .secagg import _PERSON, SCALE_BITS, decode, encode, mask_update, pairwise_mask, self_mask
@@ -105,21 +105,16 @@ def secure_aggregate(
         At least 2 devices.
     threshold : int
         :math:`t`, shares needed to rebuild a key or seed, from 2 to ``n``.
-        Against a server that lies about dropouts, with ``c`` devices on its
-        side, ``2 t > n + c`` and ``c < t - 1`` are needed.
-    dropped : iterable of device ids
-        Devices that leave after sharing their keys: not in the sum.
-    dropped_after_sending : iterable of device ids
-        Devices that send their masked update and then leave: in the sum, but
-        they send no shares.
+    dropped, dropped_after_sending : iterable of device ids
+        Devices that leave after sharing their keys (not in the sum), and after
+        sending their masked update (in the sum, but they send no shares).
     bits : {32, 64}
         Size of the ring :math:`2^k`.
     scale_bits : int
         Fixed-point fraction bits, from 0 to ``bits - 2``. Every value must
         have ``n * |round(x * 2**scale_bits)| < 2**(bits - 1)``.
     rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: reproducible keys and masks,
-        for lessons and tests only.
+        ``None``: cryptographic randomness. A seed: reproducible, for lessons only.
 
     Returns
     -------
@@ -147,24 +142,16 @@ def secure_aggregate(
         ...
     privlab.errors.NotEnoughSharesError: only 2 of 4 devices were left to send shares, ...
     """
-    ids, gone, late = tuple(updates), dropped, dropped_after_sending
-    traffic = {"messages": 0, "bytes": 0}
-    devices, enrolled, directory, relayed = _enrol(
-        updates, bits, scale_bits, threshold, rng, traffic
-    )
-    survivors = [device for device in devices if device.position not in gone]
-    masked = _masked_input(survivors, directory, bits, traffic)
-    responders = [device for device in survivors if device.position not in late]
-    session = _session_id(directory)
-    signatures = _consistency_check(
-        responders, frozenset(masked), session, len(ids), threshold, traffic
-    )
-    key_shares, seed_shares = _unmasking(
-        responders, directory, frozenset(masked), signatures, enrolled, session, threshold, traffic
-    )
-    recovered_keys = {u: join_secret(shamir_reconstruct(s)) for u, s in key_shares.items()}
-    recovered_seeds = {u: join_secret(shamir_reconstruct(s)) for u, s in seed_shares.items()}
-    ring_total = _unmasked_sum(masked, directory, recovered_keys, recovered_seeds, bits)
+    ids = tuple(updates)
+    devices, run, relayed = _enrol(updates, bits, scale_bits, threshold, rng)
+    survivors = [device for device in devices if device.position not in dropped]
+    masked = _masked_input(survivors, run, bits)
+    responders = [device for device in survivors if device.position not in dropped_after_sending]
+    signatures = _consistency_check(responders, frozenset(masked), len(ids), run)
+    key_shares, seed_shares = _unmasking(responders, frozenset(masked), signatures, run)
+    keys = {u: join_secret(shamir_reconstruct(s)) for u, s in key_shares.items()}
+    seeds = {u: join_secret(shamir_reconstruct(s)) for u, s in seed_shares.items()}
+    ring_total = _unmasked_sum(masked, run, keys, seeds, bits)
     ring_total.flags.writeable = False
 
     def by_id(values: dict[int, Any]) -> dict[DeviceId, Any]:
@@ -172,28 +159,28 @@ def secure_aggregate(
 
     view = ServerView(
         devices=ids,
-        public_keys=dict(zip(ids, directory, strict=True)),
+        public_keys=dict(zip(ids, run.directory, strict=True)),
         encrypted_shares={(ids[s], ids[r]): c for (s, r), c in relayed.items()},
         masked=by_id(masked),
         survivors=tuple(ids[u] for u in masked),
-        dropped=tuple(ids[u] for u in sorted(gone)),
+        dropped=tuple(ids[u] for u in sorted(dropped)),
         responders=tuple(device.id for device in responders),
-        identity_keys=dict(zip(ids, enrolled, strict=True)),
-        survivor_signatures={ids[u]: signature for u, signature in signatures.items()},
+        identity_keys=dict(zip(ids, run.enrolled, strict=True)),
+        survivor_signatures=by_id(signatures),
         mask_key_shares=by_id(key_shares),
         self_seed_shares=by_id(seed_shares),
-        recovered_mask_keys=by_id(recovered_keys),
-        recovered_self_seeds=by_id(recovered_seeds),
+        recovered_mask_keys=by_id(keys),
+        recovered_self_seeds=by_id(seeds),
     )
     return SecAggResult(
         total=decode(ring_total, bits, scale_bits),
         ring_total=ring_total,
         survivors=view.survivors,
         dropped=view.dropped,
-        dropped_after_sending=tuple(ids[u] for u in sorted(late)),
+        dropped_after_sending=tuple(ids[u] for u in sorted(dropped_after_sending)),
         masked=view.masked,
         server_view=view,
-        stats={"rounds": 5, **traffic},
+        stats={"rounds": 5, **run.traffic},
         threshold=threshold,
         bits=bits,
         scale_bits=scale_bits,
@@ -205,41 +192,59 @@ def secure_aggregate(
 # --------------------------------------------------------------------------
 
 
+@dataclass(eq=False)
+class _Run:
+    """What every party of one run knows: the advertised keys, the identity keys, the threshold."""
+
+    directory: list[AdvertisedKeys]  # round 1, in the server's order
+    enrolled: list[bytes]  # every device's Ed25519 verify key, known from enrolment
+    threshold: int
+    traffic: dict[str, int] = field(default_factory=lambda: {"messages": 0, "bytes": 0})
+
+    @cached_property
+    def session(self) -> bytes:
+        """A name for this run, the hash of every advertised key: a signature is for it only."""
+        keys = b"".join(entry.mask + entry.encryption for entry in self.directory)
+        return blake2b(keys, digest_size=16, person=_PERSON, encoder=RawEncoder)
+
+    def survivor_message(self, survivors: frozenset[int]) -> bytes:
+        """What a device signs in round 4: this run, and the survivors' positions."""
+        positions = np.array(sorted(survivors), dtype="<u4").tobytes()
+        return b"privlab-secagg survivors" + self.session + positions
+
+    def count(self, messages: int, nbytes_each: int) -> None:
+        """Every message to or from the server."""
+        self.traffic["messages"] += messages
+        self.traffic["bytes"] += messages * nbytes_each
+
+
 def _enrol(
-    updates: Mapping[DeviceId, np.ndarray],
-    bits: int,
-    scale_bits: int,
-    threshold: int,
-    rng: SecretRandom,
-    traffic: dict[str, int],
-) -> tuple[list[_Device], list[bytes], list[AdvertisedKeys], dict[tuple[int, int], bytes]]:
+    updates: Mapping[DeviceId, np.ndarray], bits: int, scale_bits: int, threshold: int, rng: Any
+) -> tuple[list[_Device], _Run, dict[tuple[int, int], bytes]]:
     """New devices (their updates encoded), and rounds 1 and 2: advertise keys, share keys."""
     n = len(updates)
     devices = [
         _new_device(i, p, encode(x, bits, scale_bits, devices=n), rng)
         for p, (i, x) in enumerate(updates.items())
     ]
-    enrolled = [bytes(device.identity.verify_key) for device in devices]  # known to every device
-    directory = [device.advertise_keys() for device in devices]
-    entry = 2 * KEY_BYTES + SIGNATURE_BYTES
-    _count(traffic, n, entry)  # device -> server
-    _count(traffic, n, entry * n)  # server -> device: the whole list
+    enrolled = [bytes(device.identity.verify_key) for device in devices]
+    run = _Run([device.advertise_keys() for device in devices], enrolled, threshold)
+    run.count(n, 2 * KEY_BYTES + SIGNATURE_BYTES)  # device -> server
+    run.count(n, (2 * KEY_BYTES + SIGNATURE_BYTES) * n)  # server -> device: the whole list
     relayed: dict[tuple[int, int], bytes] = {}
     for device in devices:
-        for receiver, ciphertext in device.share_keys(directory, enrolled, threshold, rng).items():
+        for receiver, ciphertext in device.share_keys(run, rng).items():
             relayed[device.position, receiver] = ciphertext
             devices[receiver].received[device.position] = ciphertext  # the server forwards it
-    size = len(next(iter(relayed.values())))
-    _count(traffic, n, (n - 1) * size)  # device -> server, one message with n - 1 ciphertexts
-    _count(traffic, n, (n - 1) * size)  # server -> device
-    return devices, enrolled, directory, relayed
+    size = (n - 1) * len(next(iter(relayed.values())))  # one message of n - 1 ciphertexts
+    run.count(n, size)  # device -> server
+    run.count(n, size)  # server -> device
+    return devices, run, relayed
 
 
-def _masked_input(
-    survivors: list[_Device], directory: list[AdvertisedKeys], bits: int, traffic: dict[str, int]
-) -> dict[int, np.ndarray]:
+def _masked_input(survivors: list[_Device], run: _Run, bits: int) -> dict[int, np.ndarray]:
     """Round 3: each device still there sends its masked update."""
-    public = [keys.mask for keys in directory]
+    public = [keys.mask for keys in run.directory]
     masked = {}
     for device in survivors:
         vector = mask_update(
@@ -247,67 +252,49 @@ def _masked_input(
         )
         vector.flags.writeable = False  # what arrived cannot be changed afterwards
         masked[device.position] = vector
-        _count(traffic, 1, vector.nbytes)
+        run.count(1, vector.nbytes)
     return masked
 
 
 def _consistency_check(
-    responders: list[_Device],
-    survivors: frozenset[int],
-    session: bytes,
-    n: int,
-    threshold: int,
-    traffic: dict[str, int],
+    responders: list[_Device], survivors: frozenset[int], n: int, run: _Run
 ) -> dict[int, bytes]:
     """Round 4: the server sends the list of survivors; each device still there signs it."""
-    _count(traffic, len(survivors), 4 * len(survivors))  # the list, one uint32 per survivor
-    if len(responders) < threshold:
+    run.count(len(survivors), 4 * len(survivors))  # the list, one uint32 per survivor
+    if len(responders) < run.threshold:
         raise NotEnoughSharesError(
             f"only {len(responders)} of {n} devices were left to send shares, but threshold "
-            f"is {threshold}: with fewer than {threshold} shares no mask key or seed can be "
-            "rebuilt, so the masks cannot be removed and the sum cannot be recovered. Nothing "
-            "is revealed either: each masked update still looks like random numbers."
+            f"is {run.threshold}: with fewer than {run.threshold} shares no mask key or seed "
+            "can be rebuilt, so the masks cannot be removed and the sum cannot be recovered. "
+            "Nothing is revealed either: each masked update still looks like random numbers."
         )
-    signatures = {
-        device.position: device.sign_survivors(survivors, session, threshold)
-        for device in responders
-    }
-    _count(traffic, len(signatures), SIGNATURE_BYTES)  # device -> server
+    signatures = {device.position: device.sign_survivors(survivors, run) for device in responders}
+    run.count(len(signatures), SIGNATURE_BYTES)  # device -> server
     return signatures
 
 
+Shares = dict[int, list[ShamirShare]]
+
+
 def _unmasking(
-    responders: list[_Device],
-    directory: list[AdvertisedKeys],
-    survivors: frozenset[int],
-    signatures: dict[int, bytes],
-    enrolled: list[bytes],
-    session: bytes,
-    threshold: int,
-    traffic: dict[str, int],
-) -> tuple[dict[int, list[ShamirShare]], dict[int, list[ShamirShare]]]:
+    responders: list[_Device], survivors: frozenset[int], signatures: dict[int, bytes], run: _Run
+) -> tuple[Shares, Shares]:
     """Round 5: the server forwards the signatures and collects the shares it asks for."""
-    _count(traffic, len(responders), (4 + SIGNATURE_BYTES) * len(signatures))
-    key_shares: dict[int, list[ShamirShare]] = {}
-    seed_shares: dict[int, list[ShamirShare]] = {}
+    run.count(len(responders), (4 + SIGNATURE_BYTES) * len(signatures))
+    key_shares: Shares = {}
+    seed_shares: Shares = {}
     for device in responders:
-        seeds, keys = device.unmasking_shares(
-            directory, survivors, signatures, enrolled, session, threshold
-        )
-        _file(seed_shares, seeds, device.position, threshold, "self-mask seed")
-        _file(key_shares, keys, device.position, threshold, "mask key")
-        _count(traffic, 1, 4 * _CHUNKS * (len(seeds) + len(keys)))
+        seeds, keys = device.unmasking_shares(survivors, signatures, run)
+        _file(seed_shares, seeds, device.position, run.threshold, "self-mask seed")
+        _file(key_shares, keys, device.position, run.threshold, "mask key")
+        run.count(1, 4 * _CHUNKS * (len(seeds) + len(keys)))
     if key_shares.keys() & seed_shares.keys():  # what makes the protocol safe
         raise PrivlabError("the server must never hold both kinds of shares of one device.")
     return key_shares, seed_shares
 
 
 def _file(
-    collected: dict[int, list[ShamirShare]],
-    answers: dict[int, np.ndarray],
-    holder: int,
-    threshold: int,
-    secret: str,
+    collected: Shares, answers: dict[int, np.ndarray], holder: int, threshold: int, secret: str
 ) -> None:
     """File shares by owner, one per holder (its point is ``x = position + 1``)."""
     for owner, values in answers.items():
@@ -319,27 +306,21 @@ def _file(
 
 def _unmasked_sum(
     masked: dict[int, np.ndarray],
-    directory: list[AdvertisedKeys],
-    recovered_keys: dict[int, bytes],
-    recovered_seeds: dict[int, bytes],
+    run: _Run,
+    keys: dict[int, bytes],
+    seeds: dict[int, bytes],
     bits: int,
 ) -> np.ndarray:
     """The server's last step: add the masked updates, then take the leftover masks out."""
-    length = next(iter(masked.values())).size
-    total = sum(masked.values(), np.zeros(length, dtype=next(iter(masked.values())).dtype))
-    for seed in recovered_seeds.values():
-        total = total - self_mask(seed, length, bits=bits)
-    for gone, key in recovered_keys.items():
+    total = sum(masked.values())
+    for seed in seeds.values():
+        total = total - self_mask(seed, total.size, bits=bits)
+    for gone, key in keys.items():
         for survivor in masked:
-            mask = pairwise_mask(key, directory[survivor].mask, length, bits=bits)
+            mask = pairwise_mask(key, run.directory[survivor].mask, total.size, bits=bits)
             # the survivor added p when the dropped device comes after it, else subtracted it
             total = total - mask if gone > survivor else total + mask
     return total
-
-
-def _count(traffic: dict[str, int], messages: int, nbytes_each: int) -> None:
-    traffic["messages"] += messages
-    traffic["bytes"] += messages * nbytes_each
 
 
 # --------------------------------------------------------------------------
@@ -423,55 +404,43 @@ class _Device:
         return f"_Device({self.id!r}, position {self.position})"
 
     def advertise_keys(self) -> AdvertisedKeys:  # round 1
-        keys = AdvertisedKeys(
-            bytes(self.mask_key.public_key), bytes(self.encryption_key.public_key)
+        mask, encryption = self.mask_key.public_key, self.encryption_key.public_key
+        keys = AdvertisedKeys(bytes(mask), bytes(encryption))
+        return AdvertisedKeys(
+            keys.mask, keys.encryption, self.identity.sign(keys.signed_bytes()).signature
         )
-        signature = self.identity.sign(keys.signed_bytes()).signature
-        return AdvertisedKeys(keys.mask, keys.encryption, signature)
 
-    def share_keys(
-        self,
-        directory: Sequence[AdvertisedKeys],
-        enrolled: Sequence[bytes],
-        threshold: int,
-        rng: SecretRandom,
-    ) -> dict[int, bytes]:
+    def share_keys(self, run: _Run, rng: Any) -> dict[int, bytes]:
         """Round 2: one encrypted message per other device, its shares of my key and my seed."""
-        for other, keys in enumerate(directory):  # keys the server swapped would read my shares
-            if not _signed_by(enrolled[other], keys.signed_bytes(), keys.signature):
+        for other, keys in enumerate(run.directory):  # swapped keys would read my shares
+            if not _signed_by(run.enrolled[other], keys.signed_bytes(), keys.signature):
                 raise ProtocolAbortedError(
                     f"device {self.id!r} refuses to share its keys: the public keys of device "
                     f"{other} are not signed by that device's identity key."
                 )
         secrets = np.concatenate([split_secret(bytes(self.mask_key)), split_secret(self.self_seed)])
-        shares = [share.y for share in shamir_share(secrets, threshold, len(directory), rng=rng)]
+        shares = [s.y for s in shamir_share(secrets, run.threshold, len(run.directory), rng=rng)]
         self.kept_share = shares[self.position]
-        return {
-            receiver: self._encrypt(receiver, shares[receiver], directory, rng)
-            for receiver in range(len(directory))
-            if receiver != self.position
-        }
+        messages = {}
+        for receiver, share in enumerate(shares):
+            if receiver != self.position:  # sender and receiver inside: no one else can use it
+                words = np.concatenate([[self.position, receiver], share]).astype("<u4")
+                box = self._box(receiver, run)
+                messages[receiver] = bytes(box.encrypt(words.tobytes(), rng.bytes(Box.NONCE_SIZE)))
+        return messages
 
-    def _box(self, other: int, directory: Sequence[AdvertisedKeys]) -> Box:
+    def _box(self, other: int, run: _Run) -> Box:
         """Authenticated encryption with ``other`` (the same key from both sides)."""
         if other not in self.boxes:
-            self.boxes[other] = Box(self.encryption_key, PublicKey(directory[other].encryption))
+            self.boxes[other] = Box(self.encryption_key, PublicKey(run.directory[other].encryption))
         return self.boxes[other]
 
-    def _encrypt(
-        self, receiver: int, share: np.ndarray, directory: Sequence[AdvertisedKeys], rng: Any
-    ) -> bytes:
-        # sender and receiver go inside, so the server cannot hand the message to someone else
-        words = np.concatenate([[self.position, receiver], share]).astype("<u4")
-        nonce = rng.bytes(Box.NONCE_SIZE)
-        return bytes(self._box(receiver, directory).encrypt(words.tobytes(), nonce))
-
-    def sign_survivors(self, survivors: frozenset[int], session: bytes, threshold: int) -> bytes:
+    def sign_survivors(self, survivors: frozenset[int], run: _Run) -> bytes:
         """Round 4: sign the server's list of survivors, once; refuse a list that cannot be true."""
-        if self.position not in survivors or len(survivors) < threshold:
+        if self.position not in survivors or len(survivors) < run.threshold:
             raise ProtocolAbortedError(
                 f"device {self.id!r} refuses the list of survivors: it must hold this device "
-                f"and at least threshold = {threshold} devices; got {len(survivors)} "
+                f"and at least threshold = {run.threshold} devices; got {len(survivors)} "
                 f"{'with' if self.position in survivors else 'without'} this device."
             )
         if self.signed_list is not None and self.signed_list != survivors:
@@ -479,16 +448,10 @@ class _Device:
                 f"device {self.id!r} refuses to sign a second, different list of survivors."
             )
         self.signed_list = survivors
-        return self.identity.sign(_survivor_message(survivors, session)).signature
+        return self.identity.sign(run.survivor_message(survivors)).signature
 
     def unmasking_shares(
-        self,
-        directory: Sequence[AdvertisedKeys],
-        survivors: frozenset[int],
-        signatures: Mapping[int, bytes] | None,
-        enrolled: Sequence[bytes],
-        session: bytes,
-        threshold: int,
+        self, survivors: frozenset[int], signatures: Mapping[int, bytes] | None, run: _Run
     ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
         """Round 5: shares of each survivor's self-mask seed, and of each other device's mask key.
 
@@ -497,34 +460,34 @@ class _Device:
         consistency round, for :mod:`privlab.fl.lying_server`).
         """
         if signatures is not None:
-            message = _survivor_message(survivors, session)
+            message = run.survivor_message(survivors)
             valid = [
                 signer
                 for signer, signature in signatures.items()
-                if signer in survivors and _signed_by(enrolled[signer], message, signature)
+                if signer in survivors and _signed_by(run.enrolled[signer], message, signature)
             ]
-            if survivors != self.signed_list or len(valid) < threshold:
+            if survivors != self.signed_list or len(valid) < run.threshold:
                 raise ProtocolAbortedError(
                     f"device {self.id!r} refuses to unmask: the server's list of survivors is "
-                    f"not the one it signed, or fewer than threshold = {threshold} of the "
+                    f"not the one it signed, or fewer than threshold = {run.threshold} of the "
                     f"devices on it signed it ({len(valid)} valid signatures). The server may "
                     "be showing different devices different lists."
                 )
-        seed_shares: dict[int, np.ndarray] = {}
-        key_shares: dict[int, np.ndarray] = {}
-        for sender in range(len(directory)):
-            share = self._open_share(sender, directory)
+        seed_shares, key_shares = {}, {}
+        for sender in range(len(run.directory)):
+            share = self.open_share(sender, run)
             if sender in survivors:  # its update is in the sum: only its self mask must go
                 seed_shares[sender] = share[_CHUNKS:]
             else:  # it sent nothing: only its pairwise masks must go
                 key_shares[sender] = share[:_CHUNKS]
         return seed_shares, key_shares
 
-    def _open_share(self, sender: int, directory: Sequence[AdvertisedKeys]) -> np.ndarray:
+    def open_share(self, sender: int, run: _Run) -> np.ndarray:
+        """The share of ``sender``'s secrets this device holds (key chunks, then seed chunks)."""
         if sender == self.position:
             return self.kept_share
         try:
-            plain = self._box(sender, directory).decrypt(self.received[sender])
+            plain = self._box(sender, run).decrypt(self.received[sender])
         except nacl_errors.CryptoError as error:
             raise PrivlabError(
                 f"device {self.id!r} cannot decrypt the share from device {sender}: "
@@ -556,18 +519,6 @@ def _signed_by(verify_key: bytes, message: bytes, signature: bytes) -> bool:
     except (nacl_errors.BadSignatureError, ValueError, TypeError):
         return False
     return True
-
-
-def _session_id(directory: Sequence[AdvertisedKeys]) -> bytes:
-    """A name for this run: the hash of every advertised key; a signature is for this run only."""
-    keys = b"".join(entry.mask + entry.encryption for entry in directory)
-    return blake2b(keys, digest_size=16, person=_PERSON, encoder=RawEncoder)
-
-
-def _survivor_message(survivors: frozenset[int], session: bytes) -> bytes:
-    """What a device signs in the consistency round: this run, and the survivors' positions."""
-    positions = np.array(sorted(survivors), dtype="<u4").tobytes()
-    return b"privlab-secagg survivors" + session + positions
 
 
 # --------------------------------------------------------------------------
