@@ -70,18 +70,14 @@ def test_a_device_signs_one_list_only_and_checks_the_signatures():
 
 
 def test_a_swapped_public_key_is_refused():
-    devices = [
-        secagg_protocol._new_device(i, i, np.zeros(2, dtype=np.uint32), secret_random(i))
-        for i in range(3)
-    ]
-    enrolled = [bytes(d.identity.verify_key) for d in devices]
-    directory = [d.advertise_keys() for d in devices]
+    updates = {device: np.zeros(2) for device in range(3)}
+    devices, run, _ = secagg_protocol._enrol(updates, 32, 16, 2, secret_random(0))
     forged = secagg_protocol.AdvertisedKeys(
-        bytes(32 * [9]), directory[1].encryption, directory[1].signature
+        bytes(32 * [9]), run.directory[1].encryption, run.directory[1].signature
     )
+    lied = secagg_protocol._Run([run.directory[0], forged, run.directory[2]], run.enrolled, 2)
     with pytest.raises(ProtocolAbortedError, match="not signed by that device"):
-        run = secagg_protocol._Run([directory[0], forged, directory[2]], enrolled, threshold=2)
-        devices[0].share_keys(run, secret_random(0))
+        devices[0].share_keys(lied, secret_random(0))
 
 
 def test_bad_arguments_are_named():

@@ -24,6 +24,8 @@ MAX_ROUNDS = 10_000
 MAX_EPOCHS = 1_000
 MAX_LEARNING_RATE = 100.0  # a larger step only diverges
 KEY_BYTES = 32
+CHUNK_BITS = 16  # a 32-byte secret in 16 chunks, each below 2**16 < PRIME
+CHUNKS = KEY_BYTES * 8 // CHUNK_BITS
 
 
 def short(value: Any) -> str:
@@ -168,6 +170,14 @@ def one_of(*choices: str) -> Check:
         return value
 
     return check
+
+
+def chunks(name: str, value: Any) -> np.ndarray:
+    allowed = f"{CHUNKS} whole numbers from 0 to 2**{CHUNK_BITS} - 1"
+    values = integer_array(name, value, allowed)
+    if values.shape != (CHUNKS,) or np.any((values < 0) | (values >= 2**CHUNK_BITS)):
+        raise InvalidParameterError(f"{name} must be {allowed}; got {short(values)}.")
+    return values
 
 
 def ring_vector(name: str, value: Any, bits: int) -> np.ndarray:

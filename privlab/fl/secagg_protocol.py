@@ -54,8 +54,8 @@ from nacl.hash import blake2b
 from nacl.public import Box, PrivateKey, PublicKey
 from nacl.signing import SigningKey, VerifyKey
 
-from .._guard import SECRETS, guard, integer_array
-from ..errors import InvalidParameterError, NotEnoughSharesError, PrivlabError, ProtocolAbortedError
+from .._guard import SECRETS, guard
+from ..errors import NotEnoughSharesError, PrivlabError, ProtocolAbortedError
 from ..mpc.ring import _ring_bits
 from ..mpc.shamir import PRIME, ShamirShare, shamir_reconstruct, shamir_share
 from . import _checks as check
@@ -76,8 +76,7 @@ SIGNATURE_BYTES = 64
 """Size of an Ed25519 signature (of a device's keys, or of the list of survivors)."""
 
 DeviceId = int | str
-_CHUNK_BITS = 16  # a 32-byte secret in 16 chunks, each below 2**16 < PRIME
-_CHUNKS = KEY_BYTES * 8 // _CHUNK_BITS
+_CHUNKS = check.CHUNKS  # a 32-byte secret in 16 chunks of 16 bits, each below PRIME
 _SHARE_WORDS = 2 + 2 * _CHUNKS  # sender, receiver, key chunks, seed chunks (uint32 each)
 
 
@@ -119,14 +118,9 @@ def secure_aggregate(
     Returns
     -------
     SecAggResult
-        ``total`` (float), ``ring_total``, ``survivors``, ``dropped``,
-        ``masked``, ``server_view`` and ``stats``.
-
-    Raises
-    ------
-    NotEnoughSharesError
-        Fewer than ``threshold`` devices are left to send shares: the masks
-        cannot be removed, so no sum comes out and nothing is revealed.
+        ``total``, ``survivors``, ``masked``, ``server_view``, ``stats``. Raises
+        :class:`~privlab.errors.NotEnoughSharesError` when fewer than
+        ``threshold`` devices are left to send shares (no sum, nothing revealed).
 
     Examples
     --------
@@ -147,8 +141,7 @@ def secure_aggregate(
     survivors = [device for device in devices if device.position not in dropped]
     masked = _masked_input(survivors, run, bits)
     responders = [device for device in survivors if device.position not in dropped_after_sending]
-    signatures = _consistency_check(responders, frozenset(masked), len(ids), run)
-    key_shares, seed_shares = _unmasking(responders, frozenset(masked), signatures, run)
+    signatures, key_shares, seed_shares = _unmasking(responders, frozenset(masked), len(ids), run)
     keys = {u: join_secret(shamir_reconstruct(s)) for u, s in key_shares.items()}
     seeds = {u: join_secret(shamir_reconstruct(s)) for u, s in seed_shares.items()}
     ring_total = _unmasked_sum(masked, run, keys, seeds, bits)
@@ -223,10 +216,12 @@ def _enrol(
 ) -> tuple[list[_Device], _Run, dict[tuple[int, int], bytes]]:
     """New devices (their updates encoded), and rounds 1 and 2: advertise keys, share keys."""
     n = len(updates)
-    devices = [
-        _new_device(i, p, encode(x, bits, scale_bits, devices=n), rng)
-        for p, (i, x) in enumerate(updates.items())
-    ]
+    devices = []
+    for position, (device, update) in enumerate(updates.items()):
+        mask, encryption, seed, identity = (rng.bytes(KEY_BYTES) for _ in range(4))
+        x = encode(update, bits, scale_bits, devices=n)
+        keys = PrivateKey(mask), PrivateKey(encryption), seed, SigningKey(identity)
+        devices.append(_Device(device, position, x, *keys))
     enrolled = [bytes(device.identity.verify_key) for device in devices]
     run = _Run([device.advertise_keys() for device in devices], enrolled, threshold)
     run.count(n, 2 * KEY_BYTES + SIGNATURE_BYTES)  # device -> server
@@ -256,10 +251,13 @@ def _masked_input(survivors: list[_Device], run: _Run, bits: int) -> dict[int, n
     return masked
 
 
-def _consistency_check(
+Shares = dict[int, list[ShamirShare]]
+
+
+def _unmasking(
     responders: list[_Device], survivors: frozenset[int], n: int, run: _Run
-) -> dict[int, bytes]:
-    """Round 4: the server sends the list of survivors; each device still there signs it."""
+) -> tuple[dict[int, bytes], Shares, Shares]:
+    """Rounds 4 and 5: the devices still there sign the list of survivors, then send shares."""
     run.count(len(survivors), 4 * len(survivors))  # the list, one uint32 per survivor
     if len(responders) < run.threshold:
         raise NotEnoughSharesError(
@@ -270,17 +268,7 @@ def _consistency_check(
         )
     signatures = {device.position: device.sign_survivors(survivors, run) for device in responders}
     run.count(len(signatures), SIGNATURE_BYTES)  # device -> server
-    return signatures
-
-
-Shares = dict[int, list[ShamirShare]]
-
-
-def _unmasking(
-    responders: list[_Device], survivors: frozenset[int], signatures: dict[int, bytes], run: _Run
-) -> tuple[Shares, Shares]:
-    """Round 5: the server forwards the signatures and collects the shares it asks for."""
-    run.count(len(responders), (4 + SIGNATURE_BYTES) * len(signatures))
+    run.count(len(responders), (4 + SIGNATURE_BYTES) * len(signatures))  # forwarded to each
     key_shares: Shares = {}
     seed_shares: Shares = {}
     for device in responders:
@@ -290,7 +278,7 @@ def _unmasking(
         run.count(1, 4 * _CHUNKS * (len(seeds) + len(keys)))
     if key_shares.keys() & seed_shares.keys():  # what makes the protocol safe
         raise PrivlabError("the server must never hold both kinds of shares of one device.")
-    return key_shares, seed_shares
+    return signatures, key_shares, seed_shares
 
 
 def _file(
@@ -340,15 +328,7 @@ def split_secret(secret: bytes) -> np.ndarray:
     return np.frombuffer(secret, dtype="<u2").astype(np.int64)
 
 
-def _chunks(name: str, value: Any) -> np.ndarray:
-    allowed = f"{_CHUNKS} whole numbers from 0 to 2**{_CHUNK_BITS} - 1"
-    values = integer_array(name, value, allowed)
-    if values.shape != (_CHUNKS,) or np.any((values < 0) | (values >= 2**_CHUNK_BITS)):
-        raise InvalidParameterError(f"{name} must be {allowed}; got {check.short(values)}.")
-    return values
-
-
-@guard(chunks=_chunks)
+@guard(chunks=check.chunks)
 def join_secret(chunks: Any) -> bytes:
     """Put 16 chunks of 16 bits back together into the 32-byte secret (:func:`split_secret` undone).
 
@@ -366,13 +346,10 @@ def join_secret(chunks: Any) -> bytes:
 
 @dataclass(frozen=True)
 class AdvertisedKeys:
-    """The two public keys a device sends in round 1, signed by its identity key.
+    """A device's public keys of round 1, signed by its identity key: the server cannot swap them.
 
-    ``mask`` is for the pairwise masks (:math:`s_u^{PK}` in the paper),
-    ``encryption`` for the shares sent to the device (:math:`c_u^{PK}`; another
-    key, so that rebuilding a dropped device's mask key does not open the shares
-    it received). The ``signature`` is checked against the identity key known
-    from enrolment, so the server cannot swap in keys of its own.
+    ``mask`` for the pairwise masks, ``encryption`` for the shares it receives (another key:
+    rebuilding a dropped device's mask key must not open them).
     """
 
     mask: bytes
@@ -499,18 +476,6 @@ class _Device:
                 f"device {self.id!r} received a share that is not from device {sender} to it."
             )
         return words[2:]
-
-
-def _new_device(device_id: DeviceId, position: int, update: np.ndarray, rng: Any) -> _Device:
-    return _Device(
-        id=device_id,
-        position=position,
-        update=update,
-        mask_key=PrivateKey(rng.bytes(KEY_BYTES)),
-        encryption_key=PrivateKey(rng.bytes(KEY_BYTES)),
-        self_seed=rng.bytes(KEY_BYTES),
-        identity=SigningKey(rng.bytes(KEY_BYTES)),
-    )
 
 
 def _signed_by(verify_key: bytes, message: bytes, signature: bytes) -> bool:
