@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from privlab.errors import InvalidParameterError, ProtocolAbortedError
-from privlab.fl import secagg, secagg_protocol
+from privlab.fl import secagg, secagg_device, secagg_protocol
 from privlab.fl.lying_server import lying_server
 from privlab.randomness import secret_random
 
@@ -65,17 +65,17 @@ def test_a_device_signs_one_list_only_and_checks_the_signatures():
     view = result.server_view
     assert set(view.survivor_signatures) == set(view.responders) == {0, 1, 2, 3}
     assert all(
-        len(sig) == secagg_protocol.SIGNATURE_BYTES for sig in view.survivor_signatures.values()
+        len(sig) == secagg_device.SIGNATURE_BYTES for sig in view.survivor_signatures.values()
     )
 
 
 def test_a_swapped_public_key_is_refused():
     updates = {device: np.zeros(2) for device in range(3)}
     devices, run, _ = secagg_protocol._enrol(updates, 32, 16, 2, secret_random(0))
-    forged = secagg_protocol.AdvertisedKeys(
+    forged = secagg_device.AdvertisedKeys(
         bytes(32 * [9]), run.directory[1].encryption, run.directory[1].signature
     )
-    lied = secagg_protocol._Run([run.directory[0], forged, run.directory[2]], run.enrolled, 2)
+    lied = secagg_device._Run([run.directory[0], forged, run.directory[2]], run.enrolled, 2)
     with pytest.raises(ProtocolAbortedError, match="not signed by that device"):
         devices[0].share_keys(lied, secret_random(0))
 

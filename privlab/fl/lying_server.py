@@ -11,10 +11,8 @@ hand it every share they hold, of both kinds):
   (they send shares of :math:`b_v`) and a group :math:`B` that it dropped (they
   send shares of :math:`s_v`). Each group plus the ``c`` colluders must reach
   the threshold :math:`t`, and the groups are disjoint, so it needs
-  :math:`2(t - c) \\le n - c`, that is :math:`2t \\le n + c`. The consistency
-  round does not change this count: each honest device signs one list, and
-  both lists can gather :math:`t` signatures exactly when
-  :math:`(t - c) + (t - c) \\le n - c`.
+  :math:`2(t - c) \\le n - c`, that is :math:`2t \\le n + c`; the consistency
+  round cannot stop it (each group signs its own list).
 * **Short list**: tell every device that only :math:`v` and the colluders
   survived. Every honest device then sends shares of :math:`b_v` and of every
   other honest device's mask key, and the "sum" over the list, minus the
@@ -28,8 +26,6 @@ when :math:`2t \\le n + c` (split) or :math:`c \\ge t - 1` (short list). Bonawit
 et al. choose :math:`t > 2n/3` and prove security for fewer than :math:`n/3`
 colluders: both conditions then fail, since :math:`n + c < 4n/3 < 2t`.
 
-Examples
---------
 >>> import numpy as np
 >>> updates = np.arange(18.0).reshape(9, 2) / 4
 >>> lying_server(updates, threshold=5, colluders=2).read  # 2t = 10 <= n + c = 11

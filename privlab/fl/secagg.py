@@ -258,18 +258,13 @@ def decode(total: Any, bits: int = 32, scale_bits: int = SCALE_BITS) -> np.ndarr
 
 
 def __getattr__(name: str) -> Any:
-    """The full protocol's names (:func:`secure_aggregate`, ...) from its own module."""
-    if name in _PROTOCOL:
-        return getattr(importlib.import_module(".secagg_protocol", __package__), name)
+    """The names of the full protocol (:func:`secure_aggregate`, ...), from their modules."""
+    if name in _ELSEWHERE:
+        return getattr(importlib.import_module(_ELSEWHERE[name], __package__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_PROTOCOL = (
-    "SIGNATURE_BYTES",
-    "AdvertisedKeys",
-    "SecAggResult",
-    "ServerView",
-    "join_secret",
-    "secure_aggregate",
-    "split_secret",
-)
+_PROTOCOL = ("SecAggResult", "ServerView", "secure_aggregate")
+_DEVICE = ("SIGNATURE_BYTES", "AdvertisedKeys", "join_secret", "split_secret")
+_ELSEWHERE = {name: ".secagg_protocol" for name in _PROTOCOL}
+_ELSEWHERE |= {name: ".secagg_device" for name in _DEVICE}
