@@ -50,8 +50,7 @@ def invert_update(update: Any) -> tuple[np.ndarray, int]:
     """The image and label behind an update (or gradient) of softmax regression.
 
     Uses the row with the largest bias entry in size (the least affected by
-    rounding or noise), and the label whose bias entry has the sign opposite to
-    the others.
+    rounding or noise), and the label whose bias entry has the other sign.
 
     Parameters
     ----------
@@ -102,20 +101,8 @@ def _same_shape(arguments: dict[str, Any]) -> None:
 
 @guard(rebuilt=REALS, original=REALS, where=_same_shape)
 def reconstruction_error(rebuilt: Any, original: Any) -> float:
-    """Root-mean-square difference per pixel between two images (pixels in [0, 1]).
+    """Root-mean-square difference per pixel between two images of one shape (pixels in [0, 1]).
 
-    Parameters
-    ----------
-    rebuilt, original : array
-        Two images of one shape.
-
-    Returns
-    -------
-    float
-        :math:`\\sqrt{\\operatorname{mean}((r - o)^2)}`.
-
-    Examples
-    --------
     >>> reconstruction_error(np.zeros(64), np.full(64, 0.5))
     0.5
     """

@@ -184,21 +184,8 @@ def split_dirichlet(
     devices only. The draw is repeated until every device has at least
     ``min_size`` examples.
 
-    Parameters
-    ----------
-    labels : array of int
-        Each example's label.
-    devices : int
-        Number of devices, 1 to the number of examples.
-    alpha : float
-        Concentration, > 0.
-    rng : numpy.random.Generator, int or None
-        Randomness; a seed for lessons and tests.
-    min_size : int
-        Fewest examples a device may get, >= 1.
+    ``devices`` from 1 to the number of examples, ``alpha > 0``, ``min_size >= 1``.
 
-    Examples
-    --------
     >>> labels = np.repeat(np.arange(10), 50)
     >>> skewed = split_dirichlet(labels, devices=5, alpha=0.1, rng=1)
     >>> [len(np.unique(labels[part])) for part in skewed]  # labels held by each device

@@ -133,14 +133,12 @@ def clip_update(update: Any, clip_norm: float) -> np.ndarray:
     update : 1-d array of float
         The model update of one device.
     clip_norm : float
-        The largest L2 norm allowed, ``C`` > 0. Fixed in advance, never taken
-        from the updates themselves.
+        The largest L2 norm allowed, ``C`` > 0, fixed in advance (never from the updates).
 
     Returns
     -------
     numpy.ndarray
-        The clipped update (a new array): the same direction, norm at most
-        ``C`` (up to rounding in the last digit).
+        A new array: the same direction, norm at most ``C`` (up to the last digit).
 
     Examples
     --------
@@ -299,10 +297,9 @@ def dp_fedavg_epsilon(
 ) -> float:
     """Epsilon of ``rounds`` DP-FedAvg rounds, for one device, at the given delta.
 
-    Renyi DP composes by adding, so ``T`` rounds have
-    :math:`T\\,\\varepsilon(\\alpha)` (see :func:`dp_fedavg_rdp`); the result is
-    turned into (epsilon, delta) by the ``"improved"`` conversion of
-    :func:`privlab.dp.composition.rdp_to_dp`, at the best of the orders:
+    ``T`` rounds have :math:`T\\,\\varepsilon(\\alpha)` (:func:`dp_fedavg_rdp`), turned
+    into (epsilon, delta) by the ``"improved"`` conversion of
+    :func:`privlab.dp.composition.rdp_to_dp` at the best order:
 
     .. math::
         \\varepsilon = \\min_\\alpha \\; T\\,\\varepsilon(\\alpha)
@@ -319,8 +316,7 @@ def dp_fedavg_epsilon(
     delta : float
         Target delta, 0 < delta < 1; well below 1 / (number of devices).
     orders : int or 1-d array of int, optional
-        Renyi orders to try, whole numbers >= 2. Default :data:`DEFAULT_ORDERS`
-        (2 to 256).
+        Renyi orders to try, whole numbers >= 2. Default :data:`DEFAULT_ORDERS`.
 
     Returns
     -------

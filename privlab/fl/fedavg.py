@@ -105,27 +105,20 @@ def fedavg(
         round in which every picked device drops leaves the model unchanged.
     test : (images, labels), optional
         Held-out examples to measure accuracy after each round.
-    clip_norm : float, optional
-        DP-FedAvg (McMahan et al. 2018, :mod:`privlab.fl.dp`): each device clips
-        its update to this L2 norm before sending, the server picks each device
-        independently with probability ``fraction`` (Poisson sampling, as the
-        accountant assumes), adds Gaussian noise of standard deviation
-        ``noise_multiplier * clip_norm`` to the sum and divides by the expected
-        number of devices, ``fraction`` times their number. The updates in the
-        record are then the clipped ones the server received.
-    noise_multiplier : float
-        ``z`` of DP-FedAvg, >= 0 (only with ``clip_norm``). Its privacy:
-        :func:`privlab.fl.dp.dp_fedavg_epsilon`.
+    clip_norm, noise_multiplier : float, optional
+        DP-FedAvg (:mod:`privlab.fl.dp`): each device clips its update to
+        ``clip_norm``, the server picks each device with probability ``fraction``
+        (Poisson sampling), adds Gaussian noise of standard deviation
+        ``noise_multiplier * clip_norm`` (``z >= 0``) to the sum and divides by
+        the expected number of devices. Its privacy: :func:`~privlab.fl.dp.dp_fedavg_epsilon`.
     aggregate : callable, optional
         ``aggregate(updates, examples)`` returns the server's step; the default
         is the weighted mean. Secure aggregation and DP-FedAvg replace it.
     progress : callable, optional
         Called as ``progress(round, rounds)`` after each round (for a progress bar).
     rng : numpy.random.Generator, int or None
-        Picking, dropouts and shuffling; a seed for lessons and tests. With one
-        device, ``fraction=1`` and no dropout, only the shuffling draws from it,
-        so the result equals :func:`local_sgd` for ``rounds * local_epochs``
-        epochs with the same seed (centralised training).
+        Picking, dropouts and shuffling. With one device, ``fraction=1`` and no
+        dropout the result is :func:`local_sgd` for ``rounds * local_epochs`` epochs.
 
     Returns
     -------
@@ -146,7 +139,7 @@ def fedavg(
     (10, (650,))
     """
     devices, private = len(parts), clip_norm is not None
-    step = aggregate or _weighted_mean
+    step = aggregate or weighted_mean
     if private:  # DP-FedAvg: its own server step
         step = _dp_step(clip_norm, noise_multiplier, fraction * devices, rng)
     per_round = max(1, round(fraction * devices))
@@ -252,27 +245,16 @@ def local_sgd(
 class Round:
     """One round of :func:`fedavg`, as the server saw it.
 
-    Parameters
-    ----------
-    number : int
-        From 1.
-    picked : tuple of int
-        Devices the server asked.
-    updates : dict of int to numpy.ndarray
-        What each device that finished computed, :math:`\\theta_k - \\theta`, and sent
-        (clipped, in DP-FedAvg). With secure aggregation the server never sees
-        these: it receives ``masked`` instead.
-    examples : dict of int to int
-        Each finishing device's number of examples, :math:`n_k` (sent with the update).
-    accuracy : float or None
-        Test accuracy of the model after the round, if test data were given.
+    ``updates`` holds what each device that finished sent, :math:`\\theta_k - \\theta`
+    (clipped, in DP-FedAvg); with secure aggregation the server never sees them,
+    only ``masked``.
     """
 
-    number: int
-    picked: tuple[int, ...]
+    number: int  # from 1
+    picked: tuple[int, ...]  # the devices the server asked
     updates: dict[int, np.ndarray] = field(repr=False)
-    examples: dict[int, int] = field(repr=False)
-    accuracy: float | None
+    examples: dict[int, int] = field(repr=False)  # n_k, sent with each update
+    accuracy: float | None  # on the test data after the round, if given
     masked: dict[int, np.ndarray] | None = field(default=None, repr=False)
 
     @property
@@ -308,10 +290,6 @@ def weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> n
     >>> weighted_mean({0: np.ones(2), 1: np.zeros(2)}, {0: 3, 1: 1})
     array([0.75, 0.75])
     """
-    return _weighted_mean(updates, examples)
-
-
-def _weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
     total = sum(examples.values())
     return sum(examples[device] / total * update for device, update in updates.items())
 
@@ -332,10 +310,8 @@ class SecureWeightedMean:
         The Shamir threshold as a share of the round's devices, in (0, 1]:
         ``threshold = max(2, ceil(share * n))``. Default: a majority.
     rng : numpy.random.Generator, int or None
-        Keys the protocol's stream of secrets (:class:`~privlab.randomness.SecretRandom`):
-        ``None``, the operating system; a seed, reproducible runs for lessons.
-        Use a seed of its own, not the Generator that picks the devices: the
-        server sees those draws.
+        Keys the protocol's secrets: a seed of its own, not the Generator that
+        picks the devices (the server sees those draws).
 
     Examples
     --------

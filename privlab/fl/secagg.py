@@ -73,9 +73,8 @@ _LENGTH = whole(1, MAX_ITEMS)
 
 
 def _own_key_at_position(arguments: dict[str, Any]) -> None:
-    encoded = arguments["encoded"] = check.ring_vector(
-        "encoded", arguments["encoded"], arguments["bits"]
-    )
+    """A 1-d encoded update; ``public_keys[position]`` is the device's own key."""
+    arguments["encoded"] = check.ring_vector("encoded", arguments["encoded"], arguments["bits"])
     public, private = arguments["public_keys"], arguments["private_key"]
     position = integer("position", arguments["position"], low=0, high=len(public) - 1)
     if bytes(PrivateKey(private).public_key) != public[position]:
@@ -83,7 +82,7 @@ def _own_key_at_position(arguments: dict[str, Any]) -> None:
             f"public_keys[{position}] must be the public key of private_key (this device's "
             "own key, at its position); got another key."
         )
-    arguments["position"], arguments["encoded"] = position, encoded
+    arguments["position"] = position
 
 
 @guard(
