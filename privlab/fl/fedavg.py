@@ -332,7 +332,7 @@ class SecureWeightedMean:
         self.last_result: Any = None
 
     def __call__(self, updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
-        from .secagg import secure_aggregate  # PyNaCl, loaded when secure aggregation is used
+        from .secagg_protocol import secure_aggregate  # PyNaCl: loaded when it is used
 
         if len(updates) < 2:
             raise InvalidParameterError(
