@@ -312,7 +312,7 @@ def nonnegative_number(name: str, value: Any) -> float:
     return number
 
 
-# --- checks of privlab.lift ---
+# --- checks of privlab.lift and privlab.fl ---
 
 
 def secret_stream(name: str, value: Any) -> Any:

@@ -145,7 +145,7 @@ def _extra_calls() -> dict[str, Callable[[], dict[str, Any]]]:
     from privlab import crypto, dp, fl, mpc  # noqa: F401  (loads the subpackages)
     from privlab.crypto import backup, guessing, history, keys, ratchet, relay, vault
     from privlab.dp import accountant, attacks
-    from privlab.fl import secagg
+    from privlab.fl import secagg_device
     from privlab.mpc import network
     from privlab.randomness import SecretRandom
 
@@ -234,8 +234,8 @@ def _extra_calls() -> dict[str, Callable[[], dict[str, Any]]]:
             "updates": {0: np.ones(4), 1: np.zeros(4)},
             "examples": {0: 3, 1: 1},
         },
-        "privlab.fl.secagg.AdvertisedKeys.signed_bytes": lambda: {
-            "self": secagg.AdvertisedKeys(bytes(32), bytes(32), bytes(64)),
+        "privlab.fl.secagg_device.AdvertisedKeys.signed_bytes": lambda: {
+            "self": secagg_device.AdvertisedKeys(bytes(32), bytes(32), bytes(64)),
         },
         "privlab.mpc.network.Party.broadcast": broadcast,
         "privlab.mpc.network.Party.receive": receive,

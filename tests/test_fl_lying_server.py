@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from privlab.errors import InvalidParameterError, ProtocolAbortedError
-from privlab.fl import secagg
+from privlab.fl import secagg, secagg_device, secagg_protocol
 from privlab.fl.lying_server import lying_server
+from privlab.randomness import secret_random
 
 SETTINGS = [(n, t, c) for n in range(2, 11) for t in range(2, n + 1) for c in range(n)]
 
@@ -63,21 +64,20 @@ def test_a_device_signs_one_list_only_and_checks_the_signatures():
     result = secagg.secure_aggregate(updates_of(4), threshold=3, rng=3)
     view = result.server_view
     assert set(view.survivor_signatures) == set(view.responders) == {0, 1, 2, 3}
-    assert all(len(sig) == secagg.SIGNATURE_BYTES for sig in view.survivor_signatures.values())
+    assert all(
+        len(sig) == secagg_device.SIGNATURE_BYTES for sig in view.survivor_signatures.values()
+    )
 
 
 def test_a_swapped_public_key_is_refused():
-    devices = [
-        secagg._new_device(i, i, np.zeros(2, dtype=np.uint32), secagg._randomness(i))
-        for i in range(3)
-    ]
-    enrolled = [bytes(d.identity.verify_key) for d in devices]
-    directory = [d.advertise_keys() for d in devices]
-    forged = secagg.AdvertisedKeys(bytes(32 * [9]), directory[1].encryption, directory[1].signature)
+    updates = {device: np.zeros(2) for device in range(3)}
+    devices, run, _ = secagg_protocol._enrol(updates, 32, 16, 2, secret_random(0))
+    forged = secagg_device.AdvertisedKeys(
+        bytes(32 * [9]), run.directory[1].encryption, run.directory[1].signature
+    )
+    lied = secagg_device._Run([run.directory[0], forged, run.directory[2]], run.enrolled, 2)
     with pytest.raises(ProtocolAbortedError, match="not signed by that device"):
-        devices[0].share_keys(
-            [directory[0], forged, directory[2]], enrolled, 2, secagg._randomness(0)
-        )
+        devices[0].share_keys(lied, secret_random(0))
 
 
 def test_bad_arguments_are_named():

@@ -26,19 +26,31 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import REALS, guard, real_array
 from ..errors import InvalidParameterError
 from .model import SIZE, unpack
 
 __all__ = ["invert_update", "reconstruction_error"]
 
 
+def _flat_update(name: str, value: Any) -> np.ndarray:
+    """A flat update or gradient of :data:`~privlab.fl.model.SIZE` numbers, with a bias part."""
+    update = real_array(name, value)
+    if update.shape != (SIZE,):
+        raise InvalidParameterError(
+            f"{name} must be a flat vector of {SIZE} numbers; got shape {update.shape}."
+        )
+    if not np.any(unpack(update)[1]):
+        raise InvalidParameterError(f"{name} must have a nonzero bias part; got all zeros.")
+    return update
+
+
+@guard(update=_flat_update)
 def invert_update(update: Any) -> tuple[np.ndarray, int]:
     """The image and label behind an update (or gradient) of softmax regression.
 
     Uses the row with the largest bias entry in size (the least affected by
-    rounding or noise), and the label whose bias entry has the sign opposite to
-    the others.
+    rounding or noise), and the label whose bias entry has the other sign.
 
     Parameters
     ----------
@@ -64,17 +76,9 @@ def invert_update(update: Any) -> tuple[np.ndarray, int]:
     >>> label, float(np.abs(image - images[0]).max()) < 1e-12
     (0, True)
     """
-    update = check.real_array("update", update)
-    if update.shape != (SIZE,):
-        raise InvalidParameterError(
-            f"update must be a flat vector of {SIZE} numbers; got shape {update.shape}."
-        )
     weights, bias = unpack(update)
     row = int(np.argmax(np.abs(bias)))
-    if bias[row] == 0:
-        raise InvalidParameterError("update must have a nonzero bias part; got all zeros.")
-    image = weights[row] / bias[row]
-    return image, _odd_one_out(bias)
+    return weights[row] / bias[row], _odd_one_out(bias)
 
 
 def _odd_one_out(bias: np.ndarray) -> int:
@@ -87,18 +91,19 @@ def _odd_one_out(bias: np.ndarray) -> int:
     return int(candidates[np.argmax(np.abs(bias[candidates]))])
 
 
-def reconstruction_error(rebuilt: Any, original: Any) -> float:
-    """Root-mean-square difference per pixel between two images (pixels in [0, 1]).
-
-    Examples
-    --------
-    >>> reconstruction_error(np.zeros(64), np.full(64, 0.5))
-    0.5
-    """
-    rebuilt = check.real_array("rebuilt", rebuilt)
-    original = check.real_array("original", original)
+def _same_shape(arguments: dict[str, Any]) -> None:
+    rebuilt, original = arguments["rebuilt"], arguments["original"]
     if rebuilt.shape != original.shape:
         raise InvalidParameterError(
             f"rebuilt must have the shape of original {original.shape}; got {rebuilt.shape}."
         )
+
+
+@guard(rebuilt=REALS, original=REALS, where=_same_shape)
+def reconstruction_error(rebuilt: Any, original: Any) -> float:
+    """Root-mean-square difference per pixel between two images of one shape (pixels in [0, 1]).
+
+    >>> reconstruction_error(np.zeros(64), np.full(64, 0.5))
+    0.5
+    """
     return float(np.sqrt(np.mean((rebuilt - original) ** 2)))

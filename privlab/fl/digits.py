@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import POSITIVE, PROBABILITY, RNG, WHOLES, guard, integer, integer_array
 from ..errors import InvalidParameterError
 
 __all__ = [
@@ -45,6 +45,60 @@ CLASSES = 10
 _DATA = Path(__file__).resolve().parents[2] / "data"
 
 
+def _digits_file(name: str, value: Any) -> Path:
+    if value is not None and not isinstance(value, (str, Path)):
+        raise InvalidParameterError(f"{name} must be None, a str or a Path; got {value!r}.")
+    file = Path(value) if value is not None else _DATA / DIGITS_FILE
+    if not file.exists():
+        raise InvalidParameterError(
+            f"{name} must name the digits file ({DIGITS_FILE}); {str(file)!r} does not exist. "
+            "It ships in the repository's data/ folder: install privlab from a clone."
+        )
+    return file
+
+
+def _devices(arguments: dict[str, Any]) -> None:
+    """At most one device per example; ``min_size`` at most an even share of them."""
+    examples = arguments["labels"].size
+    devices = arguments["devices"] = integer("devices", arguments["devices"], low=1)
+    if devices > examples:
+        raise InvalidParameterError(
+            f"devices must be at most the number of examples ({examples}), so that every "
+            f"device holds one; got {devices}."
+        )
+    if "min_size" in arguments:
+        high = max(1, examples // devices)
+        arguments["min_size"] = integer("min_size", arguments["min_size"], low=1, high=high)
+
+
+def _digit_labels(name: str, value: Any) -> np.ndarray:
+    labels = integer_array(name, value)
+    if labels.ndim != 1 or labels.size == 0 or labels.min() < 0 or labels.max() >= CLASSES:
+        raise InvalidParameterError(
+            f"{name} must be a non-empty 1-d array of digits 0 to {CLASSES - 1}; "
+            f"got {labels!r:.40}."
+        )
+    return labels
+
+
+def _row_lists(name: str, value: Any) -> list[np.ndarray]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise InvalidParameterError(
+            f"{name} must be a non-empty list of row arrays; got {value!r:.60}."
+        )
+    return [integer_array(f"{name}[{i}]", part) for i, part in enumerate(value)]
+
+
+def _rows_of_labels(arguments: dict[str, Any]) -> None:
+    size = arguments["labels"].size
+    for i, part in enumerate(arguments["parts"]):
+        if part.ndim != 1 or (part.size and (part.min() < 0 or part.max() >= size)):
+            raise InvalidParameterError(
+                f"parts[{i}] must be a 1-d array of row numbers from 0 to {size - 1}."
+            )
+
+
+@guard(path=_digits_file)
 def load_digits(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The 1,797 digit images, scaled to [0, 1], and their labels.
 
@@ -66,15 +120,7 @@ def load_digits(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]
     >>> images.shape, labels[:5].tolist(), float(images.max())
     ((1797, 64), [0, 1, 2, 3, 4], 1.0)
     """
-    if path is not None and not isinstance(path, (str, Path)):
-        raise InvalidParameterError(f"path must be None, a str or a Path; got {path!r}.")
-    file = Path(path) if path is not None else _DATA / DIGITS_FILE
-    if not file.exists():
-        raise InvalidParameterError(
-            f"path must name the digits file ({DIGITS_FILE}); {str(file)!r} does not exist. "
-            "It ships in the repository's data/ folder: install privlab from a clone."
-        )
-    with gzip.open(file, "rt", encoding="ascii") as handle:
+    with gzip.open(path, "rt", encoding="ascii") as handle:
         table = np.loadtxt(handle, delimiter=",", dtype=np.int64)
     if table.ndim != 2 or table.shape[1] != PIXELS + 1:
         raise InvalidParameterError(
@@ -83,6 +129,7 @@ def load_digits(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]
     return table[:, :PIXELS] / 16.0, table[:, PIXELS]
 
 
+@guard(labels=WHOLES, test_share=PROBABILITY, rng=RNG)
 def train_test_split(
     labels: Any, test_share: float = 0.25, rng: np.random.Generator | int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -94,13 +141,12 @@ def train_test_split(
     >>> len(train), len(test), len(set(train) & set(test))
     (80, 20, 0)
     """
-    labels = check.integer_array("labels", labels)
-    test_share = check.unit_interval("test_share", test_share)
-    order = check.rng(rng).permutation(labels.size)
+    order = rng.permutation(labels.size)
     cut = round(test_share * labels.size)
     return np.sort(order[cut:]), np.sort(order[:cut])
 
 
+@guard(labels=WHOLES, rng=RNG, where=_devices)
 def split_iid(
     labels: Any, devices: int, rng: np.random.Generator | int | None = None
 ) -> list[np.ndarray]:
@@ -114,12 +160,11 @@ def split_iid(
     >>> [len(part) for part in parts], sorted(np.concatenate(parts).tolist()) == list(range(10))
     ([4, 3, 3], True)
     """
-    labels = check.integer_array("labels", labels)
-    devices = _device_count(devices, labels.size)
-    order = check.rng(rng).permutation(labels.size)
+    order = rng.permutation(labels.size)
     return [np.sort(part) for part in np.array_split(order, devices)]
 
 
+@guard(labels=WHOLES, alpha=POSITIVE, rng=RNG, where=_devices)
 def split_dirichlet(
     labels: Any,
     devices: int,
@@ -133,28 +178,14 @@ def split_dirichlet(
     For each label :math:`k`, the shares :math:`(p_{k,1}, \\dots, p_{k,D})` of the
     ``devices`` are drawn from a symmetric Dirichlet distribution with
     concentration :math:`\\alpha`, and the examples of label :math:`k` are dealt
-    out in those proportions (the per-label split of Yurochkin et al., 2019,
-    common in federated-learning benchmarks; Hsu, Qi and Brown, 2019, draw a
-    label mix per device instead). Large :math:`\\alpha`
-    gives every device about the same mix (close to :func:`split_iid`); small
-    :math:`\\alpha` (0.1) gives each label to a few devices only. The draw is
-    repeated until every device has at least ``min_size`` examples.
+    out in those proportions (the per-label split of Yurochkin et al., 2019).
+    Large :math:`\\alpha` gives every device about the same mix (close to
+    :func:`split_iid`); small :math:`\\alpha` (0.1) gives each label to a few
+    devices only. The draw is repeated until every device has at least
+    ``min_size`` examples.
 
-    Parameters
-    ----------
-    labels : array of int
-        Each example's label.
-    devices : int
-        Number of devices, 1 to the number of examples.
-    alpha : float
-        Concentration, > 0.
-    rng : numpy.random.Generator, int or None
-        Randomness; a seed for lessons and tests.
-    min_size : int
-        Fewest examples a device may get, >= 1.
+    ``devices`` from 1 to the number of examples, ``alpha > 0``, ``min_size >= 1``.
 
-    Examples
-    --------
     >>> labels = np.repeat(np.arange(10), 50)
     >>> skewed = split_dirichlet(labels, devices=5, alpha=0.1, rng=1)
     >>> [len(np.unique(labels[part])) for part in skewed]  # labels held by each device
@@ -163,16 +194,11 @@ def split_dirichlet(
     >>> [len(np.unique(labels[part])) for part in even]
     [10, 10, 10, 10, 10]
     """
-    labels = check.integer_array("labels", labels)
-    devices = _device_count(devices, labels.size)
-    alpha = check.positive_number("alpha", alpha)
-    min_size = check.integer("min_size", min_size, low=1, high=max(1, labels.size // devices))
-    generator = check.rng(rng)
     for _attempt in range(1000):
         parts: list[list[int]] = [[] for _ in range(devices)]
         for label in np.unique(labels):
-            rows = generator.permutation(np.flatnonzero(labels == label))
-            shares = generator.dirichlet(np.full(devices, alpha))
+            rows = rng.permutation(np.flatnonzero(labels == label))
+            shares = rng.dirichlet(np.full(devices, alpha))
             cuts = np.round(np.cumsum(shares)[:-1] * rows.size).astype(int)
             for device, chunk in enumerate(np.split(rows, cuts)):
                 parts[device].extend(chunk.tolist())
@@ -184,6 +210,7 @@ def split_dirichlet(
     )
 
 
+@guard(labels=_digit_labels, parts=_row_lists, where=_rows_of_labels)
 def label_counts(labels: Any, parts: list[np.ndarray]) -> np.ndarray:
     """How many examples of each label each device holds: shape ``(devices, 10)``.
 
@@ -193,30 +220,4 @@ def label_counts(labels: Any, parts: list[np.ndarray]) -> np.ndarray:
     array([[1, 1, 0],
            [0, 1, 1]])
     """
-    labels = check.integer_array("labels", labels)
-    if labels.ndim != 1 or labels.size == 0 or labels.min() < 0 or labels.max() >= CLASSES:
-        raise InvalidParameterError(
-            f"labels must be a non-empty 1-d array of digits 0 to {CLASSES - 1}; "
-            f"got {labels!r:.40}."
-        )
-    if not isinstance(parts, (list, tuple)) or not parts:
-        raise InvalidParameterError(
-            f"parts must be a non-empty list of row arrays; got {parts!r:.60}."
-        )
-    rows = [check.integer_array(f"parts[{i}]", part) for i, part in enumerate(parts)]
-    for i, part in enumerate(rows):
-        if part.ndim != 1 or (part.size and (part.min() < 0 or part.max() >= labels.size)):
-            raise InvalidParameterError(
-                f"parts[{i}] must be a 1-d array of row numbers from 0 to {labels.size - 1}."
-            )
-    return np.array([np.bincount(labels[part], minlength=CLASSES) for part in rows])
-
-
-def _device_count(devices: Any, examples: int) -> int:
-    devices = check.integer("devices", devices, low=1)
-    if devices > examples:
-        raise InvalidParameterError(
-            f"devices must be at most the number of examples ({examples}), so that every "
-            f"device holds one; got {devices}."
-        )
-    return devices
+    return np.array([np.bincount(labels[part], minlength=CLASSES) for part in parts])

@@ -27,19 +27,167 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import (
+    POSITIVE,
+    REAL,
+    RNG,
+    SECRETS,
+    WHOLES,
+    call_outside,
+    fraction,
+    guard,
+    positive,
+    whole,
+)
 from ..errors import InvalidParameterError
-from ..randomness import secret_random
+from . import _checks as check
 from .dp import clip_update, dp_fedavg_average
-from .model import SIZE, _examples, accuracy, gradients, initial_parameters
-
-MAX_ROUNDS = 10_000
-MAX_EPOCHS = 1_000
-MAX_LEARNING_RATE = 100.0  # a larger step only diverges
+from .model import SIZE, _examples, _images, _parameters, accuracy, gradients, initial_parameters
 
 __all__ = ["FedAvgResult", "Round", "SecureWeightedMean", "fedavg", "local_sgd", "weighted_mean"]
 
+_EPOCHS = whole(1, check.MAX_EPOCHS)
+_LEARNING_RATE = positive(check.MAX_LEARNING_RATE)
 
+
+@guard(
+    images=_images,
+    labels=WHOLES,
+    rounds=whole(1, check.MAX_ROUNDS),
+    fraction=fraction(include_one=True),
+    local_epochs=_EPOCHS,
+    learning_rate=_LEARNING_RATE,
+    batch_size=whole(1),
+    dropout=fraction(include_zero=True),
+    test=check.test_pair,
+    clip_norm=check.optional(POSITIVE),
+    noise_multiplier=REAL,
+    aggregate=check.function,
+    progress=check.function,
+    rng=RNG,
+    where=check.fedavg_options,
+)
+def fedavg(
+    images: Any,
+    labels: Any,
+    parts: Sequence[Any],
+    *,
+    rounds: int = 20,
+    fraction: float = 0.1,
+    local_epochs: int = 1,
+    learning_rate: float = 0.5,
+    batch_size: int = 10,
+    dropout: float = 0.0,
+    test: tuple[Any, Any] | None = None,
+    clip_norm: float | None = None,
+    noise_multiplier: float = 0.0,
+    aggregate: Callable[[dict[int, np.ndarray], dict[int, int]], np.ndarray] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    rng: np.random.Generator | int | None = None,
+) -> FedAvgResult:
+    """Train softmax regression by federated averaging over devices.
+
+    Parameters
+    ----------
+    images, labels : array
+        All examples, ``(n, 64)`` and ``(n,)``; each device sees only its rows.
+    parts : sequence of arrays of int
+        Each device's row numbers (from :func:`~privlab.fl.digits.split_iid` or
+        :func:`~privlab.fl.digits.split_dirichlet`).
+    rounds : int
+        Rounds of training, >= 1.
+    fraction : float
+        Share of devices picked each round, in (0, 1]; at least one device.
+    local_epochs, learning_rate, batch_size
+        Each device's :func:`local_sgd` settings.
+    dropout : float
+        Chance that a picked device drops out before sending, in [0, 1). A
+        round in which every picked device drops leaves the model unchanged.
+    test : (images, labels), optional
+        Held-out examples to measure accuracy after each round.
+    clip_norm, noise_multiplier : float, optional
+        DP-FedAvg (:mod:`privlab.fl.dp`): each device clips its update to
+        ``clip_norm``, the server picks each device with probability ``fraction``
+        (Poisson sampling), adds Gaussian noise of standard deviation
+        ``noise_multiplier * clip_norm`` (``z >= 0``) to the sum and divides by
+        the expected number of devices. Its privacy: :func:`~privlab.fl.dp.dp_fedavg_epsilon`.
+    aggregate : callable, optional
+        ``aggregate(updates, examples)`` returns the server's step; the default
+        is the weighted mean. Secure aggregation and DP-FedAvg replace it.
+    progress : callable, optional
+        Called as ``progress(round, rounds)`` after each round (for a progress bar).
+    rng : numpy.random.Generator, int or None
+        Picking, dropouts and shuffling. With one device, ``fraction=1`` and no
+        dropout the result is :func:`local_sgd` for ``rounds * local_epochs`` epochs.
+
+    Returns
+    -------
+    FedAvgResult
+        ``theta``, ``rounds`` (with every update received) and ``accuracies``.
+
+    Examples
+    --------
+    >>> from privlab.fl.digits import load_digits, split_iid, train_test_split
+    >>> images, labels = load_digits()
+    >>> train, test = train_test_split(labels, rng=0)
+    >>> parts = split_iid(labels[train], devices=100, rng=1)
+    >>> result = fedavg(images[train], labels[train], parts, rounds=20, fraction=0.1,
+    ...                 test=(images[test], labels[test]), rng=2)
+    >>> result
+    FedAvgResult(20 rounds, test accuracy 0.889)
+    >>> len(result.rounds[0].updates), result.rounds[0].updates[result.rounds[0].picked[0]].shape
+    (10, (650,))
+    """
+    devices, private = len(parts), clip_norm is not None
+    step = aggregate or weighted_mean
+    if private:  # DP-FedAvg: its own server step
+        step = _dp_step(clip_norm, noise_multiplier, fraction * devices, rng)
+    per_round = max(1, round(fraction * devices))
+    theta = initial_parameters()
+    history = []
+    for number in range(1, rounds + 1):
+        if private:  # Poisson sampling: each device on its own coin
+            picked = np.flatnonzero(rng.random(devices) < fraction)
+        elif per_round == devices:
+            picked = np.arange(devices)
+        else:
+            picked = np.sort(rng.choice(devices, per_round, replace=False))
+        finished = picked if dropout == 0 else picked[rng.random(picked.size) >= dropout]
+        updates, examples = {}, {}
+        for device in finished.tolist():  # on the device: train, send theta_k - theta
+            rows = parts[device]
+            local = local_sgd(
+                theta,
+                images[rows],
+                labels[rows],
+                epochs=local_epochs,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                rng=rng,
+            )
+            updates[device] = clip_update(local - theta, clip_norm) if private else local - theta
+            examples[device] = int(rows.size)
+        if updates or private:  # on the server (DP-FedAvg releases noise even in an empty round)
+            theta = theta + call_outside(step, updates, examples)
+        score = None if test is None else accuracy(theta, test[0], test[1])
+        last = getattr(step, "last_result", None)
+        masked = dict(last.masked) if last is not None and updates else None
+        history.append(Round(number, tuple(picked.tolist()), updates, examples, score, masked))
+        if progress is not None:
+            call_outside(progress, number, rounds)
+    return FedAvgResult(theta, tuple(history))
+
+
+@guard(
+    theta=_parameters,
+    images=_images,
+    labels=WHOLES,
+    epochs=_EPOCHS,
+    learning_rate=_LEARNING_RATE,
+    batch_size=whole(1),
+    rng=RNG,
+    where=_examples,
+)
 def local_sgd(
     theta: Any,
     images: Any,
@@ -84,33 +232,9 @@ def local_sgd(
     >>> round(accuracy(theta, images, labels), 2)
     0.97
     """
-    theta = check.real_array("theta", theta)
-    if theta.shape != (SIZE,):
-        raise InvalidParameterError(f"theta must have shape ({SIZE},); got {theta.shape}.")
-    images, labels = _examples(images, labels)
-    return _local_sgd(
-        theta,
-        images,
-        labels,
-        check.integer("epochs", epochs, low=1, high=MAX_EPOCHS),
-        check.positive_number("learning_rate", learning_rate, high=MAX_LEARNING_RATE),
-        check.integer("batch_size", batch_size, low=1),
-        check.rng(rng),
-    )
-
-
-def _local_sgd(
-    theta: np.ndarray,
-    images: np.ndarray,
-    labels: np.ndarray,
-    epochs: int,
-    learning_rate: float,
-    batch_size: int,
-    generator: np.random.Generator,
-) -> np.ndarray:
     theta = theta.copy()
     for _epoch in range(epochs):
-        order = generator.permutation(labels.size)
+        order = rng.permutation(labels.size)
         for start in range(0, labels.size, batch_size):
             batch = order[start : start + batch_size]
             theta -= learning_rate * gradients(theta, images[batch], labels[batch])
@@ -121,27 +245,16 @@ def _local_sgd(
 class Round:
     """One round of :func:`fedavg`, as the server saw it.
 
-    Parameters
-    ----------
-    number : int
-        From 1.
-    picked : tuple of int
-        Devices the server asked.
-    updates : dict of int to numpy.ndarray
-        What each device that finished computed, :math:`\\theta_k - \\theta`, and sent
-        (clipped, in DP-FedAvg). With secure aggregation the server never sees
-        these: it receives ``masked`` instead.
-    examples : dict of int to int
-        Each finishing device's number of examples, :math:`n_k` (sent with the update).
-    accuracy : float or None
-        Test accuracy of the model after the round, if test data were given.
+    ``updates`` holds what each device that finished sent, :math:`\\theta_k - \\theta`
+    (clipped, in DP-FedAvg); with secure aggregation the server never sees them,
+    only ``masked``.
     """
 
-    number: int
-    picked: tuple[int, ...]
+    number: int  # from 1
+    picked: tuple[int, ...]  # the devices the server asked
     updates: dict[int, np.ndarray] = field(repr=False)
-    examples: dict[int, int] = field(repr=False)
-    accuracy: float | None
+    examples: dict[int, int] = field(repr=False)  # n_k, sent with each update
+    accuracy: float | None  # on the test data after the round, if given
     masked: dict[int, np.ndarray] | None = field(default=None, repr=False)
 
     @property
@@ -168,184 +281,17 @@ class FedAvgResult:
         return f"FedAvgResult({len(self.rounds)} rounds{shown})"
 
 
-Aggregator = Callable[[dict[int, np.ndarray], dict[int, int]], np.ndarray]
-
-
+@guard(updates=check.update_dict, where=check.examples_of_updates)
 def weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
-    """FedAvg's server step: the mean of the updates, weighted by examples."""
-    if not isinstance(updates, dict) or not updates:
-        raise InvalidParameterError(
-            f"updates must be a non-empty dict of device -> update; got {updates!r:.60}."
-        )
-    if not isinstance(examples, dict) or examples.keys() != updates.keys():
-        raise InvalidParameterError(
-            f"examples must be a dict with the same devices as updates ({sorted(updates)}); "
-            f"got {examples!r:.60}."
-        )
-    arrays = {device: check.real_array(f"updates[{device}]", u) for device, u in updates.items()}
-    if len({a.shape for a in arrays.values()}) != 1:
-        raise InvalidParameterError("updates must all have one shape.")
-    counts = {
-        device: check.integer(f"examples[{device}]", n, low=1) for device, n in examples.items()
-    }
-    return _weighted_mean(arrays, counts)
+    """FedAvg's server step: the mean of the updates, weighted by examples.
 
+    .. math:: \\sum_k \\frac{n_k}{\\sum_j n_j} \\Delta_k
 
-def _weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
+    >>> weighted_mean({0: np.ones(2), 1: np.zeros(2)}, {0: 3, 1: 1})
+    array([0.75, 0.75])
+    """
     total = sum(examples.values())
     return sum(examples[device] / total * update for device, update in updates.items())
-
-
-def fedavg(
-    images: Any,
-    labels: Any,
-    parts: Sequence[Any],
-    *,
-    rounds: int = 20,
-    fraction: float = 0.1,
-    local_epochs: int = 1,
-    learning_rate: float = 0.5,
-    batch_size: int = 10,
-    dropout: float = 0.0,
-    test: tuple[Any, Any] | None = None,
-    clip_norm: float | None = None,
-    noise_multiplier: float = 0.0,
-    aggregate: Aggregator | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    rng: np.random.Generator | int | None = None,
-) -> FedAvgResult:
-    """Train softmax regression by federated averaging over devices.
-
-    Parameters
-    ----------
-    images, labels : array
-        All examples, ``(n, 64)`` and ``(n,)``; each device sees only its rows.
-    parts : sequence of arrays of int
-        Each device's row numbers (from :func:`~privlab.fl.digits.split_iid` or
-        :func:`~privlab.fl.digits.split_dirichlet`).
-    rounds : int
-        Rounds of training, >= 1.
-    fraction : float
-        Share of devices picked each round, in (0, 1]; at least one device.
-    local_epochs, learning_rate, batch_size
-        Each device's :func:`local_sgd` settings.
-    dropout : float
-        Chance that a picked device drops out before sending, in [0, 1). A
-        round in which every picked device drops leaves the model unchanged.
-    test : (images, labels), optional
-        Held-out examples to measure accuracy after each round.
-    clip_norm : float, optional
-        DP-FedAvg (McMahan et al. 2018, :mod:`privlab.fl.dp`): each device clips
-        its update to this L2 norm before sending, the server picks each device
-        independently with probability ``fraction`` (Poisson sampling, as the
-        accountant assumes), adds Gaussian noise of standard deviation
-        ``noise_multiplier * clip_norm`` to the sum and divides by the expected
-        number of devices, ``fraction`` times their number. The updates in the
-        record are then the clipped ones the server received.
-    noise_multiplier : float
-        ``z`` of DP-FedAvg, >= 0 (only with ``clip_norm``). Its privacy:
-        :func:`privlab.fl.dp.dp_fedavg_epsilon`.
-    aggregate : callable, optional
-        ``aggregate(updates, examples)`` returns the server's step; the default
-        is the weighted mean. Secure aggregation and DP-FedAvg replace it.
-    progress : callable, optional
-        Called as ``progress(round, rounds)`` after each round (for a progress bar).
-    rng : numpy.random.Generator, int or None
-        Picking, dropouts and shuffling; a seed for lessons and tests. With one
-        device, ``fraction=1`` and no dropout, only the shuffling draws from it,
-        so the result equals :func:`local_sgd` for ``rounds * local_epochs``
-        epochs with the same seed (centralised training).
-
-    Returns
-    -------
-    FedAvgResult
-        ``theta``, ``rounds`` (with every update received) and ``accuracies``.
-
-    Examples
-    --------
-    >>> from privlab.fl.digits import load_digits, split_iid, train_test_split
-    >>> images, labels = load_digits()
-    >>> train, test = train_test_split(labels, rng=0)
-    >>> parts = split_iid(labels[train], devices=100, rng=1)
-    >>> result = fedavg(images[train], labels[train], parts, rounds=20, fraction=0.1,
-    ...                 test=(images[test], labels[test]), rng=2)
-    >>> result
-    FedAvgResult(20 rounds, test accuracy 0.889)
-    >>> len(result.rounds[0].updates), result.rounds[0].updates[result.rounds[0].picked[0]].shape
-    (10, (650,))
-    """
-    images, labels = _examples(images, labels)
-    parts = _check_parts(parts, labels.size)
-    rounds = check.integer("rounds", rounds, low=1, high=MAX_ROUNDS)
-    local_epochs = check.integer("local_epochs", local_epochs, low=1, high=MAX_EPOCHS)
-    learning_rate = check.positive_number("learning_rate", learning_rate, high=MAX_LEARNING_RATE)
-    batch_size = check.integer("batch_size", batch_size, low=1)
-    fraction = check.unit_interval("fraction", fraction, include_one=True)
-    dropout = check.unit_interval("dropout", dropout, include_zero=True)
-    if test is not None and (not isinstance(test, (tuple, list)) or len(test) != 2):
-        raise InvalidParameterError(f"test must be a pair (images, labels); got {test!r:.60}.")
-    if test is not None:
-        test = _examples(*test)
-    for name, function in (("aggregate", aggregate), ("progress", progress)):
-        if function is not None and not callable(function):
-            raise InvalidParameterError(f"{name} must be None or a function; got {function!r}.")
-    noise_multiplier = check.real_number("noise_multiplier", noise_multiplier)
-    if noise_multiplier < 0:
-        raise InvalidParameterError(
-            f"noise_multiplier must be a number >= 0; got {noise_multiplier!r}."
-        )
-    generator = check.rng(rng)
-    devices = len(parts)
-    per_round = max(1, round(fraction * devices))
-    private = clip_norm is not None
-    if private:
-        clip_norm = check.positive_number("clip_norm", clip_norm)
-        if aggregate is not None:
-            raise InvalidParameterError(
-                "aggregate must be None with clip_norm: DP-FedAvg has its own server step."
-            )
-        aggregate = _dp_step(clip_norm, noise_multiplier, fraction * devices, generator)
-    elif noise_multiplier:
-        raise InvalidParameterError(
-            f"noise_multiplier needs clip_norm (noise is scaled to it); got {noise_multiplier!r} "
-            "without clip_norm."
-        )
-    step = aggregate or _weighted_mean
-    theta = initial_parameters()
-    history = []
-    for number in range(1, rounds + 1):
-        if private:  # Poisson sampling: each device on its own coin
-            picked = np.flatnonzero(generator.random(devices) < fraction)
-        elif per_round == devices:
-            picked = np.arange(devices)
-        else:
-            picked = np.sort(generator.choice(devices, per_round, replace=False))
-        finished = picked if dropout == 0 else picked[generator.random(picked.size) >= dropout]
-        updates, examples = {}, {}
-        for device in finished.tolist():
-            rows = parts[device]
-            local = _local_sgd(
-                theta,
-                images[rows],
-                labels[rows],
-                local_epochs,
-                learning_rate,
-                batch_size,
-                generator,
-            )
-            updates[device] = local - theta
-            if private:  # the device clips before sending
-                updates[device] = clip_update(updates[device], clip_norm)
-            examples[device] = int(rows.size)
-        if updates or private:  # DP-FedAvg releases noise even in an empty round
-            theta = theta + step(updates, examples)
-        score = None if test is None else accuracy(theta, test[0], test[1])
-        last = getattr(step, "last_result", None)
-        masked = dict(last.masked) if last is not None and updates else None
-        history.append(Round(number, tuple(picked.tolist()), updates, examples, score, masked))
-        if progress is not None:
-            progress(number, rounds)
-    return FedAvgResult(theta, tuple(history))
 
 
 class SecureWeightedMean:
@@ -364,10 +310,8 @@ class SecureWeightedMean:
         The Shamir threshold as a share of the round's devices, in (0, 1]:
         ``threshold = max(2, ceil(share * n))``. Default: a majority.
     rng : numpy.random.Generator, int or None
-        Keys the protocol's stream of secrets (:class:`~privlab.randomness.SecretRandom`):
-        ``None``, the operating system; a seed, reproducible runs for lessons.
-        Use a seed of its own, not the Generator that picks the devices: the
-        server sees those draws.
+        Keys the protocol's secrets: a seed of its own, not the Generator that
+        picks the devices (the server sees those draws).
 
     Examples
     --------
@@ -379,17 +323,16 @@ class SecureWeightedMean:
     dtype('uint64')
     """
 
+    @guard(threshold_share=fraction(include_one=True), rng=SECRETS)
     def __init__(
         self, threshold_share: float = 0.51, rng: np.random.Generator | int | None = None
     ) -> None:
-        self.threshold_share = check.unit_interval(
-            "threshold_share", threshold_share, include_one=True
-        )
-        self.secrets = secret_random(rng)
+        self.threshold_share = threshold_share
+        self.secrets = rng
         self.last_result: Any = None
 
     def __call__(self, updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
-        from .secagg import secure_aggregate  # PyNaCl, loaded when secure aggregation is used
+        from .secagg_protocol import secure_aggregate  # PyNaCl: loaded when it is used
 
         if len(updates) < 2:
             raise InvalidParameterError(
@@ -408,7 +351,7 @@ class SecureWeightedMean:
 
 def _dp_step(
     clip_norm: float, noise_multiplier: float, expected: float, rng: np.random.Generator
-) -> Aggregator:
+) -> Callable[[dict[int, np.ndarray], dict[int, int]], np.ndarray]:
     """DP-FedAvg's server step: the noisy sum of clipped updates over the expected count."""
 
     def step(updates: dict[int, np.ndarray], _examples: dict[int, int]) -> np.ndarray:
@@ -424,26 +367,3 @@ def _dp_step(
         )
 
     return step
-
-
-def _check_parts(parts: Any, examples: int) -> list[np.ndarray]:
-    if isinstance(parts, (str, bytes)) or not isinstance(parts, Sequence) or not parts:
-        raise InvalidParameterError(
-            "parts must be a non-empty list of row-number arrays, one per device; "
-            f"got {type(parts).__name__}."
-        )
-    checked = []
-    for device, part in enumerate(parts):
-        rows = check.integer_array(f"parts[{device}]", part)
-        if rows.ndim != 1 or rows.size == 0:
-            raise InvalidParameterError(
-                f"parts[{device}] must be a non-empty 1-d array of row numbers; got shape "
-                f"{rows.shape}."
-            )
-        if rows.min() < 0 or rows.max() >= examples:
-            raise InvalidParameterError(
-                f"parts[{device}] must hold row numbers from 0 to {examples - 1}; got "
-                f"{int(rows.min())} to {int(rows.max())}."
-            )
-        checked.append(rows)
-    return checked

@@ -26,34 +26,76 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import WHOLES, guard, real_array
 from ..errors import InvalidParameterError
 from .digits import CLASSES, PIXELS
 
-__all__ = [
-    "SIZE",
-    "accuracy",
-    "gradients",
-    "initial_parameters",
-    "loss",
-    "predict_proba",
-    "unpack",
-]
+__all__ = ["SIZE", "accuracy", "gradients", "initial_parameters", "loss", "unpack"]
 
 SIZE = CLASSES * PIXELS + CLASSES  # 650
+
+
+# --------------------------------------------------------------------------
+# What the model takes (checks that privlab.fl's other modules use too)
+# --------------------------------------------------------------------------
+
+
+def _parameters(name: str, value: Any) -> np.ndarray:
+    """``theta``: a vector of :data:`SIZE` finite numbers."""
+    theta = real_array(name, value)
+    if theta.shape != (SIZE,):
+        raise InvalidParameterError(
+            f"{name} must be a vector of {SIZE} numbers (W then b); got shape {theta.shape}."
+        )
+    return theta
+
+
+def _images(name: str, value: Any) -> np.ndarray:
+    """Images: one row of :data:`~privlab.fl.digits.PIXELS` numbers per image."""
+    images = real_array(name, value)
+    if images.ndim != 2 or images.shape[1] != PIXELS:
+        raise InvalidParameterError(
+            f"{name} must have shape (n, {PIXELS}), one row per image; got {images.shape}."
+        )
+    return images
+
+
+def _labels_of_images(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Labels: one digit per image, at least one example."""
+    if labels.shape != (images.shape[0],):
+        raise InvalidParameterError(
+            f"labels must have one entry per image ({images.shape[0]}); got shape {labels.shape}."
+        )
+    if labels.size == 0:
+        raise InvalidParameterError("images and labels must hold at least one example; got 0.")
+    if labels.min() < 0 or labels.max() >= CLASSES:
+        raise InvalidParameterError(
+            f"labels must be digits from 0 to {CLASSES - 1}; got {int(labels.min())} to "
+            f"{int(labels.max())}."
+        )
+    return labels
+
+
+def _examples(arguments: dict[str, Any]) -> None:
+    """``where`` of a guard with ``images`` and ``labels``."""
+    _labels_of_images(arguments["images"], arguments["labels"])
+
+
+# --------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------
 
 
 def initial_parameters() -> np.ndarray:
     """All zeros: every digit equally likely (a fair, reproducible start).
 
-    Examples
-    --------
     >>> initial_parameters().shape
     (650,)
     """
     return np.zeros(SIZE)
 
 
+@guard(theta=_parameters)
 def unpack(theta: Any) -> tuple[np.ndarray, np.ndarray]:
     """The weight matrix ``W`` (10 x 64) and bias ``b`` (10) inside the flat vector ``theta``.
 
@@ -63,39 +105,30 @@ def unpack(theta: Any) -> tuple[np.ndarray, np.ndarray]:
     >>> weights.shape, bias.tolist()[:2]
     ((10, 64), [640.0, 641.0])
     """
-    theta = _parameters(theta)
     return theta[: CLASSES * PIXELS].reshape(CLASSES, PIXELS), theta[CLASSES * PIXELS :]
 
 
-def predict_proba(theta: Any, images: Any) -> np.ndarray:
-    """Each image's probability of each digit: the softmax of :math:`W x + b`, shape (n, 10).
-
-    Examples
-    --------
-    >>> predict_proba(initial_parameters(), np.zeros((1, 64))).round(2).tolist()
-    [[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]]
-    """
+def _probabilities(theta: np.ndarray, images: np.ndarray) -> np.ndarray:
+    """Each image's probability of each digit: the softmax of :math:`W x + b`, shape (n, 10)."""
     weights, bias = unpack(theta)
-    scores = _images(images) @ weights.T + bias
+    scores = images @ weights.T + bias
     scores -= scores.max(axis=1, keepdims=True)  # the same softmax, without overflow
     exp = np.exp(scores)
     return exp / exp.sum(axis=1, keepdims=True)
 
 
+@guard(theta=_parameters, images=_images, labels=WHOLES, where=_examples)
 def loss(theta: Any, images: Any, labels: Any) -> float:
     """Mean cross-entropy :math:`-\\log p_y` over the examples.
 
-    Examples
-    --------
     >>> round(loss(initial_parameters(), np.zeros((2, 64)), [3, 7]), 4)  # log 10
     2.3026
     """
-    images, labels = _examples(images, labels)
-    probabilities = predict_proba(theta, images)
-    picked = probabilities[np.arange(labels.size), labels]
+    picked = _probabilities(theta, images)[np.arange(labels.size), labels]
     return float(-np.mean(np.log(np.maximum(picked, 1e-300))))
 
 
+@guard(theta=_parameters, images=_images, labels=WHOLES, where=_examples)
 def gradients(theta: Any, images: Any, labels: Any) -> np.ndarray:
     """The gradient of :func:`loss`, as a flat vector like ``theta``.
 
@@ -112,55 +145,17 @@ def gradients(theta: Any, images: Any, labels: Any) -> np.ndarray:
     >>> float(weights[3, 5] / bias[3])  # row 3 of dW is the image times bias[3]
     1.0
     """
-    images, labels = _examples(images, labels)
-    g = predict_proba(theta, images)
+    g = _probabilities(theta, images)
     g[np.arange(labels.size), labels] -= 1.0
     g /= labels.size
     return np.concatenate([(g.T @ images).ravel(), g.sum(axis=0)])
 
 
+@guard(theta=_parameters, images=_images, labels=WHOLES, where=_examples)
 def accuracy(theta: Any, images: Any, labels: Any) -> float:
     """Share of examples whose most likely digit is the true one.
 
-    Examples
-    --------
     >>> accuracy(initial_parameters(), np.zeros((4, 64)), [0, 0, 1, 2])  # ties go to 0
     0.5
     """
-    images, labels = _examples(images, labels)
-    return float(np.mean(np.argmax(predict_proba(theta, images), axis=1) == labels))
-
-
-def _parameters(theta: Any) -> np.ndarray:
-    theta = check.real_array("theta", theta)
-    if theta.shape != (SIZE,):
-        raise InvalidParameterError(
-            f"theta must be a vector of {SIZE} numbers (W then b); got shape {theta.shape}."
-        )
-    return theta
-
-
-def _images(images: Any) -> np.ndarray:
-    images = check.real_array("images", images)
-    if images.ndim != 2 or images.shape[1] != PIXELS:
-        raise InvalidParameterError(
-            f"images must have shape (n, {PIXELS}), one row per image; got {images.shape}."
-        )
-    return images
-
-
-def _examples(images: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
-    images = _images(images)
-    labels = check.integer_array("labels", labels)
-    if labels.shape != (images.shape[0],):
-        raise InvalidParameterError(
-            f"labels must have one entry per image ({images.shape[0]}); got shape {labels.shape}."
-        )
-    if labels.size == 0:
-        raise InvalidParameterError("images and labels must hold at least one example; got 0.")
-    if labels.min() < 0 or labels.max() >= CLASSES:
-        raise InvalidParameterError(
-            f"labels must be digits from 0 to {CLASSES - 1}; got {int(labels.min())} to "
-            f"{int(labels.max())}."
-        )
-    return images, labels
+    return float(np.mean(np.argmax(_probabilities(theta, images), axis=1) == labels))
