@@ -295,3 +295,22 @@ RNG: Check = _rng
 BOOLEAN: Check = boolean
 PROBABILITY: Check = fraction()  # strictly between 0 and 1
 SHARE: Check = fraction(include_zero=True, include_one=True)  # from 0 to 1
+
+
+# --- checks of privlab.mpc ---
+
+
+def secret_rng(name: str, value: Any) -> Any:
+    """``None``, a seed or a Generator, as a stream of secrets (``secret_random``)."""
+    from .randomness import secret_random
+
+    return secret_random(value)
+
+
+def tied(name: str, value: Any) -> Any:
+    """A parameter whose check needs another one: the guard's ``where=`` checks it."""
+    return value
+
+
+SECRET_RNG: Check = secret_rng
+TIED: Check = tied
