@@ -378,3 +378,14 @@ KEY: Check = key_bytes
 def optional(check: Check) -> Check:
     """``None``, or what ``check`` accepts."""
     return lambda name, value: None if value is None else check(name, value)
+
+
+# --- checks of privlab.mpc ---
+
+
+def tied(name: str, value: Any) -> Any:
+    """A parameter whose check needs another one: the guard's ``where=`` checks it."""
+    return value
+
+
+TIED: Check = tied

@@ -14,13 +14,16 @@ The package is split into small modules, each readable on its own:
 * :mod:`~privlab.mpc.additive`: additive secret sharing: n random shares
   that add up to the secret; shares add up locally.
 * :mod:`~privlab.mpc.shamir`: Shamir's t-of-n sharing with polynomials
-  modulo a prime: any t shares rebuild the secret, t - 1 reveal nothing
-  (:func:`consistent_secrets` counts why); more than t shares catch a changed
-  one (:func:`shamir_reconstruct_checked`).
+  modulo a prime: any t shares rebuild the secret, t - 1 reveal nothing.
+* :mod:`~privlab.mpc.robust`: more than t shares catch a changed one
+  (:func:`shamir_reconstruct_checked`); :func:`consistent_secrets` counts why
+  t - 1 reveal nothing.
 * :mod:`~privlab.mpc.network`: parties that talk only through a network that
   records every message, so a lesson can show each party's view and the cost.
-* :mod:`~privlab.mpc.protocols`: secure sum and mean, multiplication with
-  Beaver triples from a trusted dealer, dot products, and their costs.
+* :mod:`~privlab.mpc.beaver`: multiplying shared numbers with Beaver triples
+  from a trusted dealer.
+* :mod:`~privlab.mpc.protocols`: secure sum and mean, products, dot products,
+  and their costs.
 * :mod:`~privlab.mpc.psi`: private set intersection: which ids two parties
   share, found by comparing Diffie-Hellman blinded points.
 * :mod:`~privlab.mpc.compare`: secure comparison of shared numbers (is x > y?),
@@ -40,16 +43,13 @@ Examples
 
 from __future__ import annotations
 
-from . import additive, compare, network, protocols, psi, ring, shamir
+from . import additive, beaver, compare, network, protocols, psi, ring, robust, shamir
 from .additive import AdditiveShare, reconstruct_additive, share_additive
+from .beaver import BeaverTriple, Dealer, beaver_multiply, open_shares
 from .compare import secure_greater_than, secure_is_positive
 from .network import Message, Network, Party
 from .protocols import (
-    BeaverTriple,
-    Dealer,
     ProtocolResult,
-    beaver_multiply,
-    open_shares,
     protocol_cost,
     secure_dot_product,
     secure_mean,
@@ -80,15 +80,14 @@ from .ring import (
     ring_subtract,
     ring_sum,
 )
+from .robust import consistent_secrets, shamir_reconstruct_checked
 from .shamir import (
     PRIME,
     ShamirShare,
-    consistent_secrets,
     evaluate_polynomial,
     lagrange_coefficients,
     random_polynomial,
     shamir_reconstruct,
-    shamir_reconstruct_checked,
     shamir_share,
 )
 
@@ -112,6 +111,7 @@ __all__ = [
     "ProtocolResult",
     "ShamirShare",
     "additive",
+    "beaver",
     "beaver_multiply",
     "blind",
     "compare",
@@ -136,6 +136,7 @@ __all__ = [
     "ring_multiply",
     "ring_subtract",
     "ring_sum",
+    "robust",
     "secure_dot_product",
     "secure_greater_than",
     "secure_is_positive",

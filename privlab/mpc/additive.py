@@ -1,34 +1,20 @@
 """Additive secret sharing over the ring :math:`\\mathbb{Z}_{2^{64}}`.
 
 To share a secret :math:`s` among :math:`n` parties, draw :math:`n - 1` shares
-uniformly at random and choose the last so that they all add up to :math:`s`:
+uniformly at random and choose the last so that they all add up to :math:`s`.
+Any :math:`n - 1` shares are independent and uniform whatever the secret (for the
+last, :math:`s - u` with :math:`u` uniform is uniform too), so they reveal
+nothing; all :math:`n` together give the secret back.
 
-.. math::
+Each party adds its shares of two secrets locally, and the results are shares
+of the sum. A public number is added by party 0 alone and multiplied by every
+party; multiplying two *shared* numbers needs a protocol
+(:func:`privlab.mpc.beaver.beaver_multiply`).
 
-    r_0, \\dots, r_{n-2} \\sim \\mathrm{Uniform}(\\mathbb{Z}_{2^{64}}),
-    \\qquad r_{n-1} = s - \\sum_{i < n-1} r_i \\bmod 2^{64},
-    \\qquad s = \\sum_{i=0}^{n-1} r_i \\bmod 2^{64}.
-
-**Why one share reveals nothing.** Any :math:`n - 1` of the shares are
-independent and uniformly distributed, whatever the secret: for the last share,
-:math:`s - u` with :math:`u` uniform is uniform too. So a party holding one
-share (or a coalition holding up to :math:`n - 1`) sees numbers it could have
-drawn itself. Only all :math:`n` shares together give the secret back.
-
-**Computing on shares.** Each party can add its shares of two secrets, and
-the results are shares of the sum (no messages needed):
-:math:`(x_i + y_i)` add up to :math:`x + y`. Adding a public number :math:`c`
-is done by party 0 alone (if every party added it, the total would grow by
-:math:`n c`); multiplying by a public whole number is done by every party.
-Multiplying two *shared* numbers needs a protocol:
-:func:`privlab.mpc.protocols.beaver_multiply`.
-
-**Randomness.** The only random step is :func:`_random_ring`: the ChaCha20
-key stream (:class:`~privlab.randomness.SecretRandom`) under a key from the
-operating system (``rng=None``, the default) or hashed from a seed, so that a
-lesson is reproducible. Either way the shares a party sees tell it nothing
-about the key; but anyone who knows the seed can recompute every share, so a
-seeded sharing is for lessons and tests only.
+The only random step is :func:`_random_ring`: the ChaCha20 key stream
+(:class:`~privlab.randomness.SecretRandom`) under a key from the operating
+system (``rng=None``) or hashed from a seed. Anyone who knows the seed can
+recompute every share, so a seeded sharing is for lessons and tests only.
 """
 
 from __future__ import annotations
@@ -41,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import _guard as check
+from .._guard import SECRETS, guard, whole
 from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
 from ..randomness import SecretRandom, secret_random
 from .ring import (
@@ -57,6 +44,138 @@ from .ring import (
 __all__ = ["AdditiveShare", "reconstruct_additive", "share_additive"]
 
 MAX_PARTIES = 1_000  # a classroom or a consortium; each party gets a share of every value
+
+
+def _ring_secrets(name: str, secrets: Any) -> np.ndarray:
+    """``uint64`` ring elements as they are; whole numbers encoded."""
+    if isinstance(secrets, (np.ndarray, np.generic)) and secrets.dtype == np.uint64:
+        return np.asarray(secrets)
+    return _encode(name, secrets, fixed_point=False)
+
+
+def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
+    """Check that ``shares`` is one full sharing; return it sorted by party."""
+    if (
+        not isinstance(shares, (list, tuple))
+        or not shares
+        or not all(isinstance(share, AdditiveShare) for share in shares)
+    ):
+        raise InvalidParameterError(
+            f"{name} must be a non-empty list of AdditiveShare objects; got {_shown(shares)}."
+        )
+    sharing_ids = sorted({share.sharing_id for share in shares})
+    party_counts = sorted({share.parties for share in shares})
+    if len(sharing_ids) > 1 or len(party_counts) > 1:
+        raise MixedSharesError(
+            f"{name} must all come from one sharing; got shares of {len(sharing_ids)} "
+            f"sharings ({', '.join(sharing_ids)}) among {' and '.join(map(str, party_counts))} "
+            "parties."
+        )
+    seen: set[int] = set()
+    for share in shares:
+        if share.party in seen:
+            raise InvalidParameterError(
+                f"{name} must come from different parties; got party {share.party} twice."
+            )
+        seen.add(share.party)
+    needed = shares[0].parties
+    if len(shares) < needed:
+        raise NotEnoughSharesError(
+            f"got {len(shares)} shares, but this sharing needs all {needed} "
+            "(additive sharing needs every party's share)."
+        )
+    return sorted(shares, key=lambda share: share.party)
+
+
+# --------------------------------------------------------------------------
+# Sharing and reconstructing
+# --------------------------------------------------------------------------
+
+
+@guard(parties=whole(2, MAX_PARTIES), rng=SECRETS, secrets=_ring_secrets)
+def share_additive(
+    secrets: Any, parties: int, *, rng: np.random.Generator | int | None = None
+) -> list[AdditiveShare]:
+    """Split secrets into ``parties`` additive shares that add up to them modulo 2^64.
+
+    .. math::
+
+        r_0, \\dots, r_{n-2} \\sim \\mathrm{Uniform}(\\mathbb{Z}_{2^{64}}),
+        \\qquad r_{n-1} = s - \\sum_{i < n-1} r_i \\bmod 2^{64}
+
+    Parameters
+    ----------
+    secrets : int, array-like or numpy.ndarray of uint64
+        A ``uint64`` array (or numpy ``uint64`` number) is taken as ring
+        elements, as :func:`~privlab.mpc.ring.encode` returns them (use that for
+        fixed-point decimals). Anything else must be whole numbers from
+        ``MIN_INTEGER`` to ``MAX_INTEGER`` and is encoded for you.
+        An array shares each element separately.
+    parties : int
+        Number of shares, >= 2.
+    rng : numpy.random.Generator, int or None
+        ``None`` (default): cryptographic randomness from the operating system.
+        A seed or Generator: reproducible shares, for lessons and tests only.
+
+    Returns
+    -------
+    list of AdditiveShare
+        Share ``i`` is for party ``i``; each has the shape of ``secrets``.
+
+    Examples
+    --------
+    >>> from privlab.mpc import decode
+    >>> shares = share_additive(42, parties=3, rng=0)
+    >>> [int(share.value) for share in shares]  # each looks like a random number
+    [12376120290675959231, 14885767569892266369, 9631600286850877674]
+    >>> sum(int(share.value) for share in shares) % 2**64  # together: the secret
+    42
+    >>> decode(reconstruct_additive(shares))
+    array(42)
+    """
+    masks = _random_ring((parties - 1, *secrets.shape), rng)
+    last = ring_subtract(secrets, np.sum(masks, axis=0, dtype=np.uint64))
+    sharing_id = _new_sharing_id()
+    values = [*masks, last]
+    return [
+        AdditiveShare(party, parties, _frozen(value), sharing_id)
+        for party, value in enumerate(values)
+    ]
+
+
+@guard(shares=_complete_sharing)
+def reconstruct_additive(shares: Any) -> np.ndarray:
+    """Add up every party's share to get the secrets back, as ring elements.
+
+    .. math:: s = \\sum_{i=0}^{n-1} r_i \\bmod 2^{64}
+
+    Parameters
+    ----------
+    shares : list of AdditiveShare
+        One share from each of the ``parties`` parties, all of one sharing, in any order.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``uint64`` ring elements; :func:`~privlab.mpc.ring.decode` reads them as numbers.
+
+    Raises
+    ------
+    NotEnoughSharesError
+        A share is missing: additive sharing needs every party's share.
+    MixedSharesError
+        The shares come from different sharings.
+    InvalidParameterError
+        Not a list of shares, or two shares from the same party.
+
+    Examples
+    --------
+    >>> from privlab.mpc import decode, encode
+    >>> shares = share_additive(encode(-3.75, fixed_point=True), parties=4, rng=5)
+    >>> decode(reconstruct_additive(shares), fixed_point=True)
+    array(-3.75)
+    """
+    return ring_sum([share.value for share in shares])
 
 
 # --------------------------------------------------------------------------
@@ -277,136 +396,3 @@ class AdditiveShare:
             f"value={_short_value(self.value)}, "
             f"sharing {self.sharing_id})"
         )
-
-
-# --------------------------------------------------------------------------
-# Sharing and reconstructing
-# --------------------------------------------------------------------------
-
-
-def share_additive(
-    secrets: Any, parties: int, *, rng: np.random.Generator | int | None = None
-) -> list[AdditiveShare]:
-    """Split secrets into ``parties`` additive shares that add up to them modulo 2^64.
-
-    .. math::
-
-        r_0, \\dots, r_{n-2} \\sim \\mathrm{Uniform}(\\mathbb{Z}_{2^{64}}),
-        \\qquad r_{n-1} = s - \\sum_{i < n-1} r_i \\bmod 2^{64}
-
-    Parameters
-    ----------
-    secrets : int, array-like or numpy.ndarray of uint64
-        A ``uint64`` array (or numpy ``uint64`` number) is taken as ring
-        elements, as :func:`~privlab.mpc.ring.encode` returns them (use that for
-        fixed-point decimals). Anything else must be whole numbers from
-        ``MIN_INTEGER`` to ``MAX_INTEGER`` and is encoded for you.
-        An array shares each element separately.
-    parties : int
-        Number of shares, >= 2.
-    rng : numpy.random.Generator, int or None
-        ``None`` (default): cryptographic randomness from the operating system.
-        A seed or Generator: reproducible shares, for lessons and tests only.
-
-    Returns
-    -------
-    list of AdditiveShare
-        Share ``i`` is for party ``i``; each has the shape of ``secrets``.
-
-    Examples
-    --------
-    >>> from privlab.mpc import decode
-    >>> shares = share_additive(42, parties=3, rng=0)
-    >>> [int(share.value) for share in shares]  # each looks like a random number
-    [12376120290675959231, 14885767569892266369, 9631600286850877674]
-    >>> sum(int(share.value) for share in shares) % 2**64  # together: the secret
-    42
-    >>> decode(reconstruct_additive(shares))
-    array(42)
-    """
-    parties = check.integer("parties", parties, low=2, high=MAX_PARTIES)
-    generator = _randomness(rng)
-    ring_secrets = _as_ring_secrets(secrets)
-    masks = _random_ring((parties - 1, *ring_secrets.shape), generator)
-    last = ring_subtract(ring_secrets, np.sum(masks, axis=0, dtype=np.uint64))
-    sharing_id = _new_sharing_id()
-    values = [*masks, last]
-    return [
-        AdditiveShare(party, parties, _frozen(value), sharing_id)
-        for party, value in enumerate(values)
-    ]
-
-
-def reconstruct_additive(shares: Any) -> np.ndarray:
-    """Add up every party's share to get the secrets back, as ring elements.
-
-    .. math:: s = \\sum_{i=0}^{n-1} r_i \\bmod 2^{64}
-
-    Parameters
-    ----------
-    shares : list of AdditiveShare
-        One share from each of the ``parties`` parties, all of one sharing, in any order.
-
-    Returns
-    -------
-    numpy.ndarray
-        The ``uint64`` ring elements; :func:`~privlab.mpc.ring.decode` reads them as numbers.
-
-    Raises
-    ------
-    NotEnoughSharesError
-        A share is missing: additive sharing needs every party's share.
-    MixedSharesError
-        The shares come from different sharings.
-    InvalidParameterError
-        Not a list of shares, or two shares from the same party.
-
-    Examples
-    --------
-    >>> from privlab.mpc import decode, encode
-    >>> shares = share_additive(encode(-3.75, fixed_point=True), parties=4, rng=5)
-    >>> decode(reconstruct_additive(shares), fixed_point=True)
-    array(-3.75)
-    """
-    shares = _complete_sharing("shares", shares)
-    return ring_sum([share.value for share in shares])
-
-
-def _as_ring_secrets(secrets: Any) -> np.ndarray:
-    if isinstance(secrets, (np.ndarray, np.generic)) and secrets.dtype == np.uint64:
-        return np.asarray(secrets)
-    return _encode("secrets", secrets, fixed_point=False)
-
-
-def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
-    """Check that ``shares`` is one full sharing; return it sorted by party."""
-    if (
-        not isinstance(shares, (list, tuple))
-        or not shares
-        or not all(isinstance(share, AdditiveShare) for share in shares)
-    ):
-        raise InvalidParameterError(
-            f"{name} must be a non-empty list of AdditiveShare objects; got {_shown(shares)}."
-        )
-    sharing_ids = sorted({share.sharing_id for share in shares})
-    party_counts = sorted({share.parties for share in shares})
-    if len(sharing_ids) > 1 or len(party_counts) > 1:
-        raise MixedSharesError(
-            f"{name} must all come from one sharing; got shares of {len(sharing_ids)} "
-            f"sharings ({', '.join(sharing_ids)}) among {' and '.join(map(str, party_counts))} "
-            "parties."
-        )
-    seen: set[int] = set()
-    for share in shares:
-        if share.party in seen:
-            raise InvalidParameterError(
-                f"{name} must come from different parties; got party {share.party} twice."
-            )
-        seen.add(share.party)
-    needed = shares[0].parties
-    if len(shares) < needed:
-        raise NotEnoughSharesError(
-            f"got {len(shares)} shares, but this sharing needs all {needed} "
-            "(additive sharing needs every party's share)."
-        )
-    return sorted(shares, key=lambda share: share.party)

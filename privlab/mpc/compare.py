@@ -2,33 +2,17 @@
 
 Adding shared numbers is free and multiplying them costs one round, but
 *comparing* them is hard: "is :math:`d > 0`?" depends on the sign bit of
-:math:`d`, and a sign bit is not a sum of the parties' shares. So the parties
-turn their additive shares into shares of bits and run a subtraction circuit,
-one bit position after the other. This is why comparisons dominate the cost
-of many MPC applications (Lesson 04 needs one per purchase: does
-:math:`e + 10 - o > 0`?).
+:math:`d`, which is not a sum of the parties' shares. :func:`secure_is_positive`
+turns two parties' additive shares of :math:`d` into additive shares of
+:math:`[d > 0]`, with a trusted dealer (as for Beaver triples):
 
-:func:`secure_is_positive` takes two parties' additive shares of :math:`d`
-(modulo :math:`2^{64}`) and returns their additive shares of the bit
-:math:`[d > 0]`. With a trusted dealer (as for Beaver triples):
-
-1. **Dealer.** It sends each party additive shares of a uniform random
-   :math:`r`, and XOR shares of the bits of :math:`r` (one 64-bit word per
-   number: bit :math:`i` of party 0's word XOR bit :math:`i` of party 1's word
-   is bit :math:`i` of :math:`r`). Also AND triples for the circuit and a
-   random bit for the last step.
-2. **Open** :math:`c = (d - 1) + r` (one round). It is uniform, whatever
-   :math:`d` is: a one-time pad.
-3. **Subtract** :math:`c - r = d - 1` bit by bit, with XOR shares of the
-   borrows. Bits of :math:`c` are public, bits of :math:`r` are shared; each
-   borrow needs one AND of two shared bits, which costs one opening. The
-   borrow into bit :math:`i + 1` needs the borrow into bit :math:`i`, so the
-   62 AND gates take **62 rounds** (the first borrow needs no AND). All
-   numbers of an array go through the same round together.
-   The top bit of :math:`d - 1` is its sign :math:`s`: :math:`s = 0` exactly
-   when :math:`d - 1 \\ge 0`, that is when :math:`d > 0`.
-4. **Convert** the XOR-shared :math:`s` into additive shares (one round), and
-   :math:`[d > 0] = 1 - s` locally.
+1. the dealer sends additive shares of a random :math:`r`, XOR shares of its
+   bits, AND triples and a random bit;
+2. the parties open :math:`c = (d - 1) + r`, uniform whatever :math:`d` is;
+3. they subtract :math:`c - r = d - 1` bit by bit with XOR-shared borrows, one
+   AND gate (one round) per bit: 62 rounds. The top bit is the sign :math:`s`,
+   0 exactly when :math:`d > 0`;
+4. they turn :math:`s` into additive shares (one round): :math:`[d > 0] = 1 - s`.
 
 Costs for two parties and :math:`m` comparisons (bits travel as one byte each):
 
@@ -47,13 +31,6 @@ open the result             1       2         :math:`16m`
 :func:`secure_greater_than` (the inputs travel with the dealer's round, and
 the result is opened): 66 rounds, 270 messages, :math:`396m` bytes.
 
-Examples
---------
->>> result = secure_greater_than([5, 3, -2], [3, 3, 7], rng=0)
->>> result.output
-array([ True, False, False])
->>> result.stats
-{'rounds': 66, 'messages': 270, 'bytes': 1188}
 """
 
 from __future__ import annotations
@@ -63,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .._guard import SECRETS, TIED, guard
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom
 from .additive import (
@@ -70,17 +48,11 @@ from .additive import (
     _complete_sharing,
     _new_sharing_id,
     _random_ring,
-    _randomness,
     share_additive,
 )
-from .network import Network
-from .protocols import (
-    Dealer,
-    ProtocolResult,
-    _party_names,
-    _scalar_or_array,
-    open_shares,
-)
+from .beaver import Dealer, _dealer, _party_names, open_shares
+from .network import Network, _network
+from .protocols import ProtocolResult, _same_shape, _scalar_or_array
 from .ring import _encode, _short_number, decode, ring_multiply, ring_subtract
 
 __all__ = ["MAX_COMPARED", "secure_greater_than", "secure_is_positive"]
@@ -269,6 +241,46 @@ def _bit_to_additive(
 # --------------------------------------------------------------------------
 
 
+def _two_parties(name: str, shares: Any) -> list[AdditiveShare]:
+    shares = _complete_sharing(name, shares)
+    if len(shares) != 2:
+        raise InvalidParameterError(
+            f"{name} must be shared between exactly 2 parties; got {len(shares)} parties."
+        )
+    return shares
+
+
+def _two_names(arguments: dict[str, Any]) -> None:
+    names, dealer = arguments["names"], arguments["dealer"]
+    names = _party_names(2 if names is None else names, count=2)
+    if dealer.name in names:
+        raise InvalidParameterError(
+            f"names must not include the dealer's name {dealer.name!r}; got {names!r}."
+        )
+    arguments["names"] = names
+
+
+def _compared(name: str, values: Any) -> np.ndarray:
+    """Whole numbers with ``|value| < 2**62`` as ring elements, or a clear error."""
+    ring = _encode(name, values, fixed_point=False)
+    signed = decode(ring)
+    outside = np.abs(signed) >= MAX_COMPARED
+    if np.any(outside):
+        raise InvalidParameterError(
+            f"{name} must be whole numbers with |value| < 2**62 = {MAX_COMPARED} (so that "
+            f"x - y fits 64 bits); got {_short_number(signed[outside][0])}."
+        )
+    return ring
+
+
+@guard(
+    d_shares=_two_parties,
+    dealer=_dealer,
+    network=_network,
+    rng=SECRETS,
+    names=TIED,
+    where=_two_names,
+)
 def secure_is_positive(
     d_shares: Sequence[AdditiveShare],
     dealer: Dealer,
@@ -316,23 +328,7 @@ def secure_is_positive(
     >>> network.stats()  # 1 dealer round + 1 + 62 + 1
     {'rounds': 65, 'messages': 266, 'bytes': 1456}
     """
-    d_shares = _complete_sharing("d_shares", d_shares)
-    if len(d_shares) != 2:
-        raise InvalidParameterError(
-            f"d_shares must be shared between exactly 2 parties; got {len(d_shares)} parties."
-        )
-    if not isinstance(dealer, Dealer):
-        raise InvalidParameterError(f"dealer must be a Dealer; got {dealer!r}.")
-    if not isinstance(network, Network):
-        raise InvalidParameterError(f"network must be a Network; got {network!r}.")
-    names = _party_names(2 if names is None else names, count=2)
-    if dealer.name in names:
-        raise InvalidParameterError(
-            f"names must not include the dealer's name {dealer.name!r}; got {names!r}."
-        )
-    generator = _randomness(rng)
-
-    held = _deal(dealer, d_shares[0].shape, names, network, generator)
+    held = _deal(dealer, d_shares[0].shape, names, network, rng)
     network.next_round()
     masked = [d - 1 + own["r"] for d, own in zip(d_shares, held, strict=True)]
     c = open_shares(masked, network, "c = d − 1 + r (opened)", names=names)
@@ -341,6 +337,7 @@ def secure_is_positive(
     return [1 - share for share in sign_shares]
 
 
+@guard(x=_compared, y=_compared, rng=SECRETS, where=_same_shape)
 def secure_greater_than(
     x: Any, y: Any, *, rng: np.random.Generator | int | None = None
 ) -> ProtocolResult:
@@ -380,12 +377,7 @@ def secure_greater_than(
     >>> [row["label"] for row in result.network.table("advertiser") if row["round"] in (2, 3)]
     ['c = d − 1 + r (opened)', 'x ⊕ u at bit 1 (opened)', 'y ⊕ v at bit 1 (opened)']
     """
-    x_ring, y_ring = _compared("x", x), _compared("y", y)
-    if x_ring.shape != y_ring.shape:
-        raise InvalidParameterError(
-            f"y must have the shape of x {x_ring.shape}; got shape {y_ring.shape}."
-        )
-    generator = _randomness(rng)
+    x_ring, y_ring, generator = x, y, rng
     network = Network()
     names = ("publisher", "advertiser")
     x_shares = _share_input(x_ring, 0, names, network, "share of x", generator)
@@ -404,16 +396,3 @@ def _share_input(
     other = 1 - owner
     network.send(names[owner], names[other], shares[other].value, label)
     return shares
-
-
-def _compared(name: str, values: Any) -> np.ndarray:
-    """Whole numbers with ``|value| < 2**62`` as ring elements, or a clear error."""
-    ring = _encode(name, values, fixed_point=False)
-    signed = decode(ring)
-    outside = np.abs(signed) >= MAX_COMPARED
-    if np.any(outside):
-        raise InvalidParameterError(
-            f"{name} must be whole numbers with |value| < 2**62 = {MAX_COMPARED} (so that "
-            f"x - y fits 64 bits); got {_short_number(signed[outside][0])}."
-        )
-    return ring

@@ -107,13 +107,13 @@ class Party:
 
     def send(self, network: Network, receiver: str | Party, payload: Any, label: str) -> None:
         """Send ``payload`` to one party through ``network``."""
-        _network(network).send(self, receiver, payload, label)
+        _network("network", network).send(self, receiver, payload, label)
 
     def broadcast(
         self, network: Network, receivers: Iterable[str | Party], payload: Any, label: str
     ) -> None:
         """Send the same ``payload`` to every party in ``receivers`` (except itself)."""
-        _network(network).broadcast(self, receivers, payload, label)
+        _network("network", network).broadcast(self, receivers, payload, label)
 
     def receive(self, message: Message) -> None:
         """Put a message in the inbox (called by the network)."""
@@ -289,9 +289,9 @@ class Network:
         )
 
 
-def _network(network: Any) -> Network:
+def _network(name: str, network: Any) -> Network:
     if not isinstance(network, Network):
-        raise InvalidParameterError(f"network must be a Network; got {network!r:.60}.")
+        raise InvalidParameterError(f"{name} must be a Network; got {network!r:.60}.")
     return network
 
 

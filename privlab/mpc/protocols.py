@@ -1,20 +1,9 @@
-"""Protocols on additive shares: secure sum and mean, Beaver multiplication, dot products.
+"""Protocols on additive shares: secure sum and mean, products and dot products, their costs.
 
 Every protocol runs its parties on a recording :class:`~privlab.mpc.network.Network`
 and returns a :class:`ProtocolResult`: the output, plus the network with every
 message, so a lesson can show who sent what to whom, and what each party saw.
-
-* :func:`secure_sum` and :func:`secure_mean`: each party shares its input among
-  all parties; each adds up the shares it holds; the partial sums are
-  announced. Two rounds; nobody sees anything but random-looking shares and
-  the total.
-* :func:`beaver_multiply`: multiplying two *shared* numbers, with a Beaver
-  triple :math:`(a, b, c = ab)` from a trusted :class:`Dealer`. One round of
-  openings per multiplication (all elements of an array at once).
-* :func:`secure_product` and :func:`secure_dot_product`: the whole story,
-  from private inputs to the opened result.
-* :func:`open_shares`: every party announces its share, so everyone learns the value.
-* :func:`protocol_cost`: rounds, messages and bytes in closed form.
+Multiplication uses Beaver triples (:mod:`privlab.mpc.beaver`).
 
 With :math:`n` parties and :math:`m` numbers per message, the costs are:
 
@@ -35,22 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import BOOLEAN, SECRETS, TIED, guard, whole
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom
-from .additive import (
-    MAX_PARTIES,
-    AdditiveShare,
-    _complete_sharing,
-    _random_ring,
-    _randomness,
-    share_additive,
-)
+from .additive import MAX_PARTIES, AdditiveShare, share_additive
+from .beaver import BeaverTriple, Dealer, _label, _party_names, beaver_multiply, open_shares
 from .network import Network, Party, _name
-from .ring import _encode, _shown, decode, encode, ring_add, ring_multiply, ring_sum
+from .ring import _encode, _shown, decode, encode, ring_add, ring_sum
 
 __all__ = [
-    "BeaverTriple",
+    "BeaverTriple",  # re-exported from beaver, where they live
     "Dealer",
     "ProtocolResult",
     "beaver_multiply",
@@ -94,6 +77,20 @@ class ProtocolResult:
 # --------------------------------------------------------------------------
 
 
+def _inputs_and_tamper(arguments: dict[str, Any]) -> None:
+    names = _check_inputs(arguments["inputs"], arguments["fixed_point"])[0]
+    if "tamper" in arguments:
+        arguments["tamper"] = _tampering(arguments["tamper"], names, arguments["fixed_point"])
+
+
+@guard(
+    inputs=TIED,
+    fixed_point=BOOLEAN,
+    rng=SECRETS,
+    label=_label,
+    tamper=TIED,
+    where=_inputs_and_tamper,
+)
 def secure_sum(
     inputs: dict[str, Any],
     *,
@@ -149,9 +146,8 @@ def secure_sum(
     [('bob', 'share of input'), ('carol', 'share of input'),
      ('bob', 'partial sum'), ('carol', 'partial sum')]
     """
-    names, ring_inputs, was_scalar = _check_inputs(inputs, fixed_point)
-    label = _label(label)
-    generator = _randomness(rng)
+    names, ring_inputs, was_scalar = _check_inputs(inputs, fixed_point)  # encoded
+    generator = rng
     network = Network()
     parties = [network.join(Party(name, inputs[name])) for name in names]
     for party, ring_input in zip(parties, ring_inputs, strict=True):
@@ -165,7 +161,7 @@ def secure_sum(
     for party in parties:
         held = [party.memory["own share"], *party.received(f"share of {label}")]
         party.memory["partial sum"] = ring_sum(held)
-    for name, amount in _tampering(tamper, names, fixed_point).items():
+    for name, amount in (tamper or {}).items():  # checked and encoded at the door
         cheater = parties[names.index(name)]
         cheater.memory["partial sum"] = ring_add(cheater.memory["partial sum"], amount)
     # Round 2: each party announces its partial sum, and adds up everyone's.
@@ -193,6 +189,7 @@ def _tampering(tamper: Any, names: list[str], fixed_point: bool) -> dict[str, np
     return {name: encode(amount, fixed_point=fixed_point) for name, amount in tamper.items()}
 
 
+@guard(inputs=TIED, fixed_point=BOOLEAN, rng=SECRETS, label=_label, where=_inputs_and_tamper)
 def secure_mean(
     inputs: dict[str, Any],
     *,
@@ -259,264 +256,23 @@ def _share_own_input(
 
 
 # --------------------------------------------------------------------------
-# Multiplication with Beaver triples
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class BeaverTriple:
-    """One party's shares of a Beaver triple: random ``a`` and ``b``, and ``c = a * b`` mod 2^64."""
-
-    a: AdditiveShare
-    b: AdditiveShare
-    c: AdditiveShare
-
-
-class Dealer:
-    """A trusted third party that hands out Beaver triples before the inputs are known.
-
-    The dealer draws random :math:`a` and :math:`b`, computes :math:`c = ab`
-    modulo :math:`2^{64}` and sends each party additive shares of all three.
-    The triples do not depend on the inputs, so they can be made in advance.
-
-    **The trust assumption.** The dealer knows :math:`a` and :math:`b`. Anyone
-    who learns them and sees the opened :math:`d = x - a` and :math:`e = y - b`
-    gets :math:`x` and :math:`y`. So the dealer must be honest and must not
-    collude with any party. Its messages go through the network (sender
-    ``"dealer"``) so that this assumption is visible in the transcript. Real
-    systems make triples without a dealer, with oblivious transfer or
-    homomorphic encryption, at a much higher cost.
-
-    Parameters
-    ----------
-    name : str, default "dealer"
-        The dealer's name on the network.
-
-    Examples
-    --------
-    >>> from privlab.mpc import decode, reconstruct_additive
-    >>> triples = Dealer().triples((), parties=2, rng=0)
-    >>> a = reconstruct_additive([t.a for t in triples])
-    >>> b = reconstruct_additive([t.b for t in triples])
-    >>> c = reconstruct_additive([t.c for t in triples])
-    >>> bool(c == a * b)  # uint64 arrays multiply modulo 2**64
-    True
-    """
-
-    def __init__(self, name: str = "dealer") -> None:
-        self.name = _name("name", name)
-
-    def triples(
-        self,
-        shape: Any,
-        parties: int | Sequence[str],
-        *,
-        network: Network | None = None,
-        rng: np.random.Generator | int | None = None,
-    ) -> list[BeaverTriple]:
-        """Make Beaver triples (one per element of ``shape``) and share them among the parties.
-
-        Parameters
-        ----------
-        shape : int or tuple of int
-            Shape of the arrays to multiply (``()`` for one number).
-        parties : int or sequence of str
-            The number of parties (named ``"party 0"``, ``"party 1"``, ...) or their names.
-        network : Network, optional
-            If given, each party's shares of ``a``, ``b`` and ``c`` are sent
-            through it (three messages per party, in the network's current round).
-        rng : numpy.random.Generator, int or None
-            ``None``: cryptographic randomness. A seed: for lessons and tests only.
-
-        Returns
-        -------
-        list of BeaverTriple
-            Entry ``i`` is what party ``i`` receives.
-        """
-        shape = check.shape("shape", shape)
-        names = _party_names(parties)
-        if network is not None and not isinstance(network, Network):
-            raise InvalidParameterError(f"network must be None or a Network; got {network!r:.60}.")
-        if self.name in names:
-            raise InvalidParameterError(
-                f"parties must not include the dealer's name {self.name!r}; got {names!r}."
-            )
-        generator = _randomness(rng)
-        a = _random_ring(shape, generator)
-        b = _random_ring(shape, generator)
-        c = ring_multiply(a, b)
-        a_shares, b_shares, c_shares = (
-            share_additive(value, len(names), rng=generator) for value in (a, b, c)
-        )
-        triples = [BeaverTriple(*held) for held in zip(a_shares, b_shares, c_shares, strict=True)]
-        if network is not None:
-            for name, triple in zip(names, triples, strict=True):
-                network.send(self.name, name, triple.a.value, "share of a (Beaver triple)")
-                network.send(self.name, name, triple.b.value, "share of b (Beaver triple)")
-                network.send(self.name, name, triple.c.value, "share of c = a·b (Beaver triple)")
-        return triples
-
-    def __repr__(self) -> str:
-        return f"Dealer({self.name!r})"
-
-
-def beaver_multiply(
-    x_shares: Sequence[AdditiveShare],
-    y_shares: Sequence[AdditiveShare],
-    dealer: Dealer,
-    network: Network,
-    *,
-    rng: np.random.Generator | int | None = None,
-    names: Sequence[str] | None = None,
-) -> list[AdditiveShare]:
-    """The parties' shares of :math:`xy` from their shares of :math:`x` and :math:`y`.
-
-    With a Beaver triple :math:`(a, b, c = ab)` shared among the parties:
-
-    1. the dealer sends each party its shares of :math:`a, b, c` (in the
-       network's current round: they do not depend on the inputs, so they can
-       travel alongside the input shares);
-    2. **one round**: each party broadcasts its shares of :math:`d = x - a` and
-       :math:`e = y - b`, so everyone learns :math:`d` and :math:`e` (the
-       "opening"). They reveal nothing: :math:`a` and :math:`b` are uniform
-       and unknown to the parties, a one-time pad on :math:`x` and :math:`y`;
-    3. **local**: party :math:`i` computes
-       :math:`z_i = c_i + d\\,b_i + e\\,a_i` (party 0 also adds :math:`de`).
-
-    Then :math:`\\sum_i z_i = ab + (x-a)b + (y-b)a + (x-a)(y-b) = xy`.
-
-    Everything is modulo :math:`2^{64}`: whole numbers, not fixed point (a
-    fixed-point product would need rescaling).
-
-    Parameters
-    ----------
-    x_shares, y_shares : list of AdditiveShare
-        One full sharing each, of the same shape; arrays are multiplied element by element.
-    dealer : Dealer
-        Who makes the triple.
-    network : Network
-        Where the messages go.
-    rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: for lessons and tests only.
-    names : sequence of str, optional
-        Names of the parties on the network (default ``"party 0"``, ``"party 1"``, ...).
-
-    Returns
-    -------
-    list of AdditiveShare
-        Party ``i``'s share of ``x * y`` mod 2^64 at index ``i``.
-
-    Examples
-    --------
-    >>> from privlab.mpc import decode, reconstruct_additive
-    >>> network = Network()
-    >>> x = share_additive(-6, parties=2, rng=1)
-    >>> y = share_additive(7, parties=2, rng=2)
-    >>> z = beaver_multiply(x, y, Dealer(), network, rng=3)
-    >>> decode(reconstruct_additive(z))
-    array(-42)
-    >>> network.stats()  # the dealer's round, then the opening round
-    {'rounds': 2, 'messages': 10, 'bytes': 80}
-    """
-    x_shares = _complete_sharing("x_shares", x_shares)
-    y_shares = _complete_sharing("y_shares", y_shares)
-    _check_same_sharing_shape(x_shares, y_shares)
-    if not isinstance(dealer, Dealer):
-        raise InvalidParameterError(f"dealer must be a Dealer; got {dealer!r}.")
-    if not isinstance(network, Network):
-        raise InvalidParameterError(f"network must be a Network; got {network!r}.")
-    names = _party_names(len(x_shares) if names is None else names, count=len(x_shares))
-    generator = _randomness(rng)
-
-    triples = dealer.triples(x_shares[0].shape, names, network=network, rng=generator)
-    network.next_round()
-    d_shares = [x - triple.a for x, triple in zip(x_shares, triples, strict=True)]
-    e_shares = [y - triple.b for y, triple in zip(y_shares, triples, strict=True)]
-    _announce(d_shares, network, "d = x − a (opened)", names)
-    _announce(e_shares, network, "e = y − b (opened)", names)
-    products = []
-    for d_i, e_i, triple, name in zip(d_shares, e_shares, triples, names, strict=True):
-        d = _opened_by(name, d_i, network, "d = x − a (opened)")
-        e = _opened_by(name, e_i, network, "e = y − b (opened)")
-        products.append(triple.c + triple.b * d + triple.a * e + ring_multiply(d, e))
-    network.next_round()
-    return products
-
-
-def open_shares(
-    shares: Sequence[AdditiveShare],
-    network: Network,
-    label: str,
-    *,
-    names: Sequence[str] | None = None,
-) -> np.ndarray:
-    """Reveal a shared value to every party: each broadcasts its share (one round).
-
-    .. math:: s = \\sum_i r_i \\bmod 2^{64}
-
-    Costs :math:`n(n-1)` messages. Every party adds its own share to the
-    ones it received; all get the same ring elements.
-
-    Parameters
-    ----------
-    shares : list of AdditiveShare
-        One full sharing.
-    network : Network
-        Where the messages go.
-    label : str
-        Label of the messages.
-    names : sequence of str, optional
-        Names of the parties (default ``"party 0"``, ``"party 1"``, ...).
-
-    Returns
-    -------
-    numpy.ndarray
-        The opened ``uint64`` ring elements (decode them with :func:`~privlab.mpc.ring.decode`).
-
-    Examples
-    --------
-    >>> from privlab.mpc import decode
-    >>> network = Network()
-    >>> opened = open_shares(share_additive([5, -5], 3, rng=0), network, "result")
-    >>> decode(opened), network.stats()
-    (array([ 5, -5]), {'rounds': 1, 'messages': 6, 'bytes': 96})
-    """
-    shares = _complete_sharing("shares", shares)
-    if not isinstance(network, Network):
-        raise InvalidParameterError(f"network must be a Network; got {network!r}.")
-    label = _label(label)
-    names = _party_names(len(shares) if names is None else names, count=len(shares))
-    _announce(shares, network, label, names)
-    opened = [
-        _opened_by(name, share, network, label) for name, share in zip(names, shares, strict=True)
-    ]
-    network.next_round()
-    return opened[0]
-
-
-def _announce(
-    shares: list[AdditiveShare], network: Network, label: str, names: Sequence[str]
-) -> None:
-    """Each party broadcasts its share to all the others (in the current round)."""
-    for share in shares:
-        network.broadcast(names[share.party], names, share.value, label)
-
-
-def _opened_by(name: str, own: AdditiveShare, network: Network, label: str) -> np.ndarray:
-    """What one party computes: its own share plus the shares it received this round."""
-    received = [
-        message.payload
-        for message in network.view(name)
-        if message.label == label and message.round == network.current_round
-    ]
-    return ring_sum([own.value, *received])
-
-
-# --------------------------------------------------------------------------
 # Products and dot products, from private inputs to the opened result
 # --------------------------------------------------------------------------
 
 
+def _whole(name: str, value: Any) -> np.ndarray:
+    return _encode(name, value, False)
+
+
+def _same_shape(arguments: dict[str, Any]) -> None:
+    x_ring, y_ring = arguments["x"], arguments["y"]
+    if x_ring.shape != y_ring.shape:
+        raise InvalidParameterError(
+            f"y must have the shape of x {x_ring.shape}; got shape {y_ring.shape}."
+        )
+
+
+@guard(parties=whole(2, MAX_PARTIES), x=_whole, y=_whole, rng=SECRETS, where=_same_shape)
 def secure_product(
     x: Any,
     y: Any,
@@ -559,18 +315,37 @@ def secure_product(
     >>> sorted({row["label"] for row in result.network.table() if row["round"] == 2})
     ['d = x − a (opened)', 'e = y − b (opened)']
     """
-    parties = check.integer("parties", parties, low=2, high=MAX_PARTIES)
-    x_ring, y_ring = _encode("x", x, False), _encode("y", y, False)
-    if x_ring.shape != y_ring.shape:
-        raise InvalidParameterError(
-            f"y must have the shape of x {x_ring.shape}; got shape {y_ring.shape}."
-        )
+    x_ring, y_ring = x, y
     network, names, x_shares, y_shares, generator = _share_two_inputs(x_ring, y_ring, parties, rng)
     z_shares = beaver_multiply(x_shares, y_shares, Dealer(), network, rng=generator, names=names)
     product = decode(open_shares(z_shares, network, "x·y (opened)", names=names))
     return ProtocolResult(_scalar_or_array(product, x_ring.ndim == 0), network, tuple(names))
 
 
+def _vector(name: str, value: Any) -> np.ndarray:
+    ring = _encode(name, value, False)
+    if ring.ndim != 1 or ring.size == 0:
+        raise InvalidParameterError(
+            f"{name} must be a non-empty 1-d array of whole numbers; got shape {ring.shape}."
+        )
+    return ring
+
+
+def _same_length(arguments: dict[str, Any]) -> None:
+    x_ring, y_ring = arguments["x_vector"], arguments["y_vector"]
+    if x_ring.shape != y_ring.shape:
+        raise InvalidParameterError(
+            f"y_vector must have the length of x_vector ({x_ring.size}); got {y_ring.size}."
+        )
+
+
+@guard(
+    parties=whole(2, MAX_PARTIES),
+    x_vector=_vector,
+    y_vector=_vector,
+    rng=SECRETS,
+    where=_same_length,
+)
 def secure_dot_product(
     x_vector: Any,
     y_vector: Any,
@@ -607,17 +382,7 @@ def secure_dot_product(
     >>> result.stats
     {'rounds': 3, 'messages': 14, 'bytes': 304}
     """
-    parties = check.integer("parties", parties, low=2, high=MAX_PARTIES)
-    x_ring, y_ring = _encode("x_vector", x_vector, False), _encode("y_vector", y_vector, False)
-    for name, ring in (("x_vector", x_ring), ("y_vector", y_ring)):
-        if ring.ndim != 1 or ring.size == 0:
-            raise InvalidParameterError(
-                f"{name} must be a non-empty 1-d array of whole numbers; got shape {ring.shape}."
-            )
-    if x_ring.shape != y_ring.shape:
-        raise InvalidParameterError(
-            f"y_vector must have the length of x_vector ({x_ring.size}); got {y_ring.size}."
-        )
+    x_ring, y_ring = x_vector, y_vector
     network, names, x_shares, y_shares, generator = _share_two_inputs(x_ring, y_ring, parties, rng)
     z_shares = beaver_multiply(x_shares, y_shares, Dealer(), network, rng=generator, names=names)
     sums = [z.sum() for z in z_shares]  # local: each party adds its shares of the products
@@ -633,7 +398,7 @@ def _share_two_inputs(
     ``x_shares[i]`` is what party ``i`` then holds: party 0 kept its share of
     x, the others received theirs.
     """
-    generator = _randomness(rng)
+    generator = rng
     names = _party_names(parties)
     network = Network()
     inputs = [x_ring, y_ring] + [None] * (parties - 2)
@@ -655,6 +420,15 @@ def _share_two_inputs(
 PROTOCOLS = ("sum", "mean", "product", "dot")
 
 
+def _protocol(name: str, value: Any) -> str:
+    if value not in PROTOCOLS:
+        raise InvalidParameterError(
+            f"{name} must be one of {', '.join(map(repr, PROTOCOLS))}; got {value!r}."
+        )
+    return value
+
+
+@guard(protocol=_protocol, parties=whole(2), values=whole(1))
 def protocol_cost(protocol: str, parties: int, values: int) -> dict[str, int]:
     """Rounds, messages and bytes a protocol sends, in closed form.
 
@@ -693,12 +467,7 @@ def protocol_cost(protocol: str, parties: int, values: int) -> dict[str, int]:
     >>> protocol_cost("dot", parties=2, values=10)
     {'rounds': 3, 'messages': 14, 'bytes': 976}
     """
-    if protocol not in PROTOCOLS:
-        raise InvalidParameterError(
-            f"protocol must be one of {', '.join(map(repr, PROTOCOLS))}; got {protocol!r}."
-        )
-    n = check.integer("parties", parties, low=2)
-    m = check.integer("values", values, low=1)
+    n, m = parties, values
     pairs = n * (n - 1)
     if protocol in ("sum", "mean"):
         return {"rounds": 2, "messages": 2 * pairs, "bytes": _WORD * m * 2 * pairs}
@@ -734,52 +503,6 @@ def _check_inputs(inputs: Any, fixed_point: bool) -> tuple[list[str], list[np.nd
         )
         raise InvalidParameterError(f"inputs must all have the same shape; got {described}.")
     return names, ring_inputs, ring_inputs[0].ndim == 0
-
-
-def _check_same_sharing_shape(x_shares: list[AdditiveShare], y_shares: list[AdditiveShare]) -> None:
-    if x_shares[0].parties != y_shares[0].parties:
-        raise InvalidParameterError(
-            f"y_shares must be shared among as many parties as x_shares ({x_shares[0].parties}); "
-            f"got {y_shares[0].parties}."
-        )
-    if x_shares[0].shape != y_shares[0].shape:
-        raise InvalidParameterError(
-            f"y_shares must have the shape of x_shares {x_shares[0].shape}; "
-            f"got {y_shares[0].shape}."
-        )
-
-
-def _party_names(parties: Any, *, count: int | None = None) -> list[str]:
-    """``"party 0"``, ``"party 1"``, ... for a number; the names themselves for a list."""
-    if isinstance(parties, int) and not isinstance(parties, bool):
-        names = [
-            f"party {i}" for i in range(check.integer("parties", parties, low=2, high=MAX_PARTIES))
-        ]
-    elif _is_list(parties):
-        names = [_name("each party name", name) for name in parties]
-        if len(set(names)) != len(names) or len(names) < 2:
-            raise InvalidParameterError(
-                f"names must be at least 2 different party names; got {list(parties)!r}."
-            )
-    else:
-        raise InvalidParameterError(
-            f"parties must be a number of parties or a list of names; got {parties!r}."
-        )
-    if count is not None and len(names) != count:
-        raise InvalidParameterError(
-            f"names must name each of the {count} parties; got {len(names)} names."
-        )
-    return names
-
-
-def _is_list(value: Any) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
-
-
-def _label(label: Any) -> str:
-    if not isinstance(label, str) or not label.strip():
-        raise InvalidParameterError(f"label must be a non-empty string; got {label!r}.")
-    return label
 
 
 def _scalar_or_array(array: np.ndarray, was_scalar: bool) -> Any:

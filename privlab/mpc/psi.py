@@ -8,65 +8,25 @@ would show everything. The Diffie-Hellman protocol of
 (Meadows 1986; Huberman, Franklin and Hogg 1999; the matching step of Google's
 Private Join and Compute).
 
-**The idea: blinding commutes.** Each id :math:`x` becomes a point
-:math:`H(x)` of a group where the discrete logarithm is hard
-(:func:`hash_to_point`). Each party picks a secret number, :math:`\\alpha` for
-the first party and :math:`\\beta` for the second (:func:`random_scalar`), and
-raises points to it (:func:`blind`). Blinding twice gives the same result in
-either order:
+**Blinding commutes.** Each id :math:`x` becomes a point :math:`H(x)` of a
+group where the discrete logarithm is hard (:func:`hash_to_point`). Each party
+raises points to its own secret scalar (:func:`random_scalar`, :func:`blind`),
+:math:`\\alpha` for the first and :math:`\\beta` for the second:
 
 .. math:: \\left(H(x)^{\\alpha}\\right)^{\\beta} = H(x)^{\\alpha\\beta}
           = \\left(H(x)^{\\beta}\\right)^{\\alpha}
 
 So the double-blinded values of a shared id are equal on both sides, while a
-point blinded by the *other* party's secret cannot be linked to any id
-(the decisional Diffie-Hellman assumption): guessing an id :math:`x` and
-computing :math:`H(x)` or :math:`H(x)^{\\alpha}` does not help without
-:math:`\\beta`.
+point blinded by the *other* party's secret cannot be linked to any id (the
+decisional Diffie-Hellman assumption). On edwards25519 (libsodium, through
+PyNaCl) "raising to :math:`\\alpha`" is scalar multiplication; points and
+scalars are 32 bytes.
 
-The papers write the group multiplicatively, as above; on the elliptic curve
-edwards25519 (from libsodium, through PyNaCl) "raising to :math:`\\alpha`" is
-scalar multiplication. Points and scalars are 32 bytes each.
-
-**Messages.** Both parties do the same steps, in two rounds:
-
-1. each party sends its ids, blinded by itself, so that the other can blind
-   them a second time;
-2. each party blinds the points it received with its own scalar too, and
-   sends them back in the order received, so that their owner knows which of
-   its rows each one belongs to.
-
-Four messages in all, :math:`64\\,(n_a + n_b)` bytes, and :math:`2\\,(n_a + n_b)`
-scalar multiplications for lists of :math:`n_a` and :math:`n_b` ids. Round 1
-sends the points *sorted*, not in row order: the sorted list depends only on
-the set of points, so its order says nothing about which row is where.
-
-**What each party learns** (its view, ``result.network.view(name)``): which of
-*its own* ids are shared, hence the size of the intersection, and the length
-of the other party's list (padding both lists with random dummy ids would hide
-the lengths). Nothing about the other party's ids that are not shared.
-
-**Lining up the rows.** For the next step of Private Lift (secret-sharing the
-matched columns), row :math:`k` of the publisher's matches must be the same
-customer as row :math:`k` of the advertiser's. Each party knows the
-double-blinded value :math:`H(x)^{\\alpha\\beta}` of each of its own ids (the
-other party sent them back in round 2), and the two values of a shared id are
-equal. So both parties sort their matched rows by that value and get the same
-order, without ever naming an id. The order is as random as the values are,
-so it gives away nothing either.
-
-**Limits.**
-
-* *Semi-honest* parties only: each follows the protocol. A cheating party
-  could, for example, return the points in another order.
-* Each party learns which of its own customers are shared: the publisher
-  learns who among its users is a customer of the advertiser. Meta's Private
-  Lift avoids even that: its Private-ID step joins over the *union* of both
-  lists, giving every record a common pseudonymous key, so that neither party
-  learns which of its own records matched.
-* A party can test any id it likes by putting it in its own list. That is what
-  a set intersection answers, so no protocol prevents it; only the list length
-  bounds it.
+Two rounds, four messages, :math:`64\\,(n_a + n_b)` bytes. Each party learns
+which of *its own* ids are shared, and the length of the other's list; nothing
+about the other's ids that are not shared. Both sort their matched rows by the
+double-blinded value, so row :math:`k` is the same customer on both sides.
+Semi-honest parties only; and a party can test any id by putting it in its list.
 
 Examples
 --------
@@ -91,8 +51,8 @@ import numpy as np
 from nacl import bindings
 from nacl import exceptions as nacl_errors
 
+from .._guard import SECRETS, guard
 from ..errors import InvalidParameterError
-from .additive import _randomness
 from .network import Network, Party, _name
 from .ring import _shown
 
@@ -132,41 +92,25 @@ _ZERO_SCALAR = bytes(SCALAR_BYTES)
 # --------------------------------------------------------------------------
 
 
+def _string(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidParameterError(f"{name} must be a string; got {_shown(value)}.")
+    return value
+
+
+@guard(identifier=_string)
 def hash_to_point(identifier: str) -> bytes:
     """Map an id to a point of the curve, the same point for everyone: :math:`H(x)`.
 
-    The id's UTF-8 bytes are hashed with BLAKE2b (32 bytes, personalised with
-    :data:`HASH_PERSON`), then mapped to a point of the prime-order group of
-    edwards25519 by Elligator 2 (libsodium's ``crypto_core_ed25519_from_uniform``).
-    Nobody knows the discrete logarithm of the point, which is what makes
-    blinding it hide the id.
+    BLAKE2b (personalised with :data:`HASH_PERSON`) of the id's UTF-8 bytes,
+    then Elligator 2 into the prime-order group of edwards25519 (one map: a
+    teaching choice, not RFC 9380's hash-to-curve). Nobody knows the point's
+    discrete logarithm. Ids are compared exactly as strings: clean them first.
 
-    One Elligator map is a teaching choice, not the standard hash-to-curve:
-    RFC 9380 hashes to two field elements, maps both and adds the points, so
-    that the result is uniformly distributed. That matters for a security
-    proof, not for how this lesson behaves.
-
-    Ids are compared exactly as strings: ``"Ana"`` and ``"ana"``, or an accented
-    letter typed in two ways, are different ids. Clean the ids first.
-
-    Parameters
-    ----------
-    identifier : str
-        The id.
-
-    Returns
-    -------
-    bytes
-        The point, :data:`POINT_BYTES` bytes.
-
-    Examples
-    --------
     >>> point = hash_to_point("customer 42")
     >>> len(point), point == hash_to_point("customer 42"), point == hash_to_point("customer 43")
     (32, True, False)
     """
-    if not isinstance(identifier, str):
-        raise InvalidParameterError(f"identifier must be a string; got {_shown(identifier)}.")
     return _point_of(identifier)
 
 
@@ -178,77 +122,62 @@ def _point_of(identifier: str) -> bytes:
     return bindings.crypto_core_ed25519_from_uniform(digest)
 
 
+@guard(rng=SECRETS)
 def random_scalar(rng: np.random.Generator | int | None = None) -> bytes:
-    """A secret scalar: a random nonzero number modulo the order of the group.
+    """A secret scalar: a random nonzero number modulo the group order :math:`\\ell`.
 
-    64 random bytes are reduced modulo the group order :math:`\\ell \\approx 2^{252}`
-    (``crypto_core_ed25519_scalar_reduce``). Reducing twice as many bits as
-    :math:`\\ell` has makes every scalar almost exactly equally likely; reducing
-    32 bytes would favour small ones. Zero, which would blind every id to the
-    same point, is drawn again (its chance is about :math:`2^{-252}`).
+    64 random bytes reduced modulo :math:`\\ell \\approx 2^{252}`, so every scalar is
+    almost exactly equally likely; zero is drawn again. A seed is for lessons only.
 
-    Parameters
-    ----------
-    rng : numpy.random.Generator, int or None
-        ``None`` (default): cryptographic randomness from the operating system
-        (``os.urandom``). A seed or Generator: reproducible scalars, for
-        lessons and tests only, since anyone who knows the seed can unblind
-        every point.
-
-    Returns
-    -------
-    bytes
-        The scalar, :data:`SCALAR_BYTES` bytes, little-endian.
-
-    Examples
-    --------
-    >>> scalar = random_scalar()
-    >>> len(scalar), scalar == random_scalar()
-    (32, False)
-    >>> random_scalar(rng=3) == random_scalar(rng=3)  # a seed: for lessons only
+    >>> random_scalar(rng=3) == random_scalar(rng=3)
     True
     """
-    generator = _randomness(rng)
     while True:
-        wide = generator.bytes(64)
-        scalar = bindings.crypto_core_ed25519_scalar_reduce(wide)
+        scalar = bindings.crypto_core_ed25519_scalar_reduce(rng.bytes(64))
         if scalar != _ZERO_SCALAR:
             return scalar
 
 
+def _check_scalar(name: str, scalar: Any) -> bytes:
+    if not isinstance(scalar, bytes) or len(scalar) != SCALAR_BYTES:
+        raise InvalidParameterError(
+            f"{name} must be {SCALAR_BYTES} bytes (from random_scalar); got {_shown(scalar)}."
+        )
+    reduced = bindings.crypto_core_ed25519_scalar_reduce(scalar + bytes(32))
+    if scalar == _ZERO_SCALAR or reduced != scalar:
+        raise InvalidParameterError(
+            f"{name} must be a nonzero number below the group order (from random_scalar); "
+            f"got {scalar.hex()}."
+        )
+    return scalar
+
+
+def _check_points(name: str, points: Any) -> list[bytes]:
+    if isinstance(points, (str, bytes)) or not isinstance(points, Sequence):
+        raise InvalidParameterError(
+            f"{name} must be a list of {POINT_BYTES}-byte points; got {_shown(points)}."
+        )
+    for position, point in enumerate(points):
+        if not isinstance(point, bytes) or len(point) != POINT_BYTES:
+            raise InvalidParameterError(
+                f"{name} must be a list of {POINT_BYTES}-byte points; "
+                f"got {_shown(point)} at position {position}."
+            )
+    return list(points)
+
+
+@guard(scalar=_check_scalar, points=_check_points)
 def blind(points: Sequence[bytes], scalar: bytes) -> list[bytes]:
-    """Raise every point to a secret scalar: :math:`P \\mapsto P^{s}`.
+    """Raise every point to a secret scalar: :math:`P \\mapsto P^{s}` (scalar multiplication).
 
-    On the curve this is scalar multiplication
-    (``crypto_scalarmult_ed25519_noclamp``, which uses the scalar as it is).
-    Blinding with :math:`s` and then with :math:`t` gives the same points as
-    blinding with :math:`t` and then :math:`s`. Distinct points stay distinct:
-    blinding changes the names of the points, not whether two are equal.
+    Blinding with :math:`s` then :math:`t` gives the points blinding with :math:`t`
+    then :math:`s` gives; distinct points stay distinct.
 
-    Parameters
-    ----------
-    points : list of bytes
-        Points of the prime-order group (:data:`POINT_BYTES` bytes each), as
-        :func:`hash_to_point` or an earlier :func:`blind` returns them.
-    scalar : bytes
-        A nonzero scalar below the group order, as :func:`random_scalar` returns it.
-
-    Returns
-    -------
-    list of bytes
-        The blinded points, in the same order.
-
-    Examples
-    --------
     >>> alpha, beta = random_scalar(), random_scalar()
     >>> point = [hash_to_point("ana")]
     >>> blind(blind(point, alpha), beta) == blind(blind(point, beta), alpha)
     True
-    >>> blind(point, alpha) == point
-    False
     """
-    scalar = _check_scalar(scalar)
-    points = _check_points(points)
     multiply = bindings.crypto_scalarmult_ed25519_noclamp
     try:
         return [multiply(scalar, point) for point in points]
@@ -260,40 +189,63 @@ def blind(points: Sequence[bytes], scalar: bytes) -> list[bytes]:
         ) from None
 
 
-def _check_scalar(scalar: Any) -> bytes:
-    if not isinstance(scalar, bytes) or len(scalar) != SCALAR_BYTES:
-        raise InvalidParameterError(
-            f"scalar must be {SCALAR_BYTES} bytes (from random_scalar); got {_shown(scalar)}."
-        )
-    reduced = bindings.crypto_core_ed25519_scalar_reduce(scalar + bytes(32))
-    if scalar == _ZERO_SCALAR or reduced != scalar:
-        raise InvalidParameterError(
-            "scalar must be a nonzero number below the group order (from random_scalar); "
-            f"got {scalar.hex()}."
-        )
-    return scalar
-
-
-def _check_points(points: Any) -> list[bytes]:
-    if isinstance(points, (str, bytes)) or not isinstance(points, Sequence):
-        raise InvalidParameterError(
-            f"points must be a list of {POINT_BYTES}-byte points; got {_shown(points)}."
-        )
-    for position, point in enumerate(points):
-        if not isinstance(point, bytes) or len(point) != POINT_BYTES:
-            raise InvalidParameterError(
-                f"points must be a list of {POINT_BYTES}-byte points; "
-                f"got {_shown(point)} at position {position}."
-            )
-    return list(points)
-
-
 def _first_invalid(points: list[bytes]) -> int:
     """Position of the first point that is not in the prime-order group (0 if none is found)."""
     for position, point in enumerate(points):
         if not bindings.crypto_core_ed25519_is_valid_point(point):
             return position
     return 0
+
+
+# --------------------------------------------------------------------------
+# Argument checks
+# --------------------------------------------------------------------------
+
+
+def _identifiers(name: str, ids: Any) -> list[str]:
+    """A list of distinct strings, from a list, tuple or 1-d numpy array."""
+    allowed = "a list of id strings (a list, tuple or 1-d numpy array)"
+    if isinstance(ids, np.ndarray):
+        if ids.ndim != 1:
+            raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(ids)}.")
+    elif isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
+        raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(ids)}.")
+    ids = list(ids)
+    for position, identifier in enumerate(ids):
+        if not isinstance(identifier, str):
+            raise InvalidParameterError(
+                f"{name} must hold only strings; got {_shown(identifier)} at position {position}."
+            )
+    if len(set(ids)) < len(ids):
+        raise InvalidParameterError(
+            f"{name} must hold each id once (keep one row per id first, for example "
+            f"with list(dict.fromkeys({name}))); got {_first_repeat(ids)!r} more than once."
+        )
+    return ids
+
+
+def _first_repeat(ids: list[str]) -> str:
+    seen: set[str] = set()
+    for identifier in ids:
+        if identifier in seen:
+            return identifier
+        seen.add(identifier)
+    raise AssertionError("no repeated id")  # pragma: no cover
+
+
+def _two_names(name: str, names: Any) -> tuple[str, str]:
+    """Two different party names."""
+    if isinstance(names, str) or not isinstance(names, Sequence) or len(names) != 2:
+        raise InvalidParameterError(
+            f"{name} must be a pair of party names, such as ('publisher', 'advertiser'); "
+            f"got {_shown(names)}."
+        )
+    first, second = (_name(name, value) for value in names)
+    if first == second:
+        raise InvalidParameterError(
+            f"{name} must be two different party names; got {first!r} twice."
+        )
+    return first, second
 
 
 # --------------------------------------------------------------------------
@@ -305,21 +257,8 @@ def _first_invalid(points: list[bytes]) -> int:
 class PSIResult:
     """The outcome of :func:`private_intersection`.
 
-    Each party works out only its own half: the first party ``matched_a``, the
-    second ``matched_b``. The result holds both because one function plays both
-    parties; the ``network`` shows what each of them actually received.
-
-    Parameters
-    ----------
-    matched_a : numpy.ndarray of int
-        Positions in ``ids_a`` of the shared ids, in the common order (read-only).
-    matched_b : numpy.ndarray of int
-        Positions in ``ids_b`` of the same ids, in the same order:
-        ``ids_a[matched_a[k]] == ids_b[matched_b[k]]`` for every ``k``.
-    network : Network
-        Every message that was sent.
-    parties : tuple of str
-        The two parties' names, first party first.
+    ``ids_a[matched_a[k]] == ids_b[matched_b[k]]`` for every ``k`` (read-only arrays).
+    Each party works out only its own half; the ``network`` shows what each received.
     """
 
     matched_a: np.ndarray
@@ -346,6 +285,7 @@ class PSIResult:
         )
 
 
+@guard(ids_a=_identifiers, ids_b=_identifiers, names=_two_names, rng=SECRETS)
 def private_intersection(
     ids_a: Sequence[str],
     ids_b: Sequence[str],
@@ -370,10 +310,6 @@ def private_intersection(
        Its ids whose values appear on both sides are the shared ones. It sorts
        them by that value, which is the same for a shared id on both sides, so
        both parties list the shared customers in the same order.
-
-    Both parties learn which of their own ids are shared (so both can line up
-    their rows), the number shared, and the length of the other's list;
-    nothing else about the other's ids. The module docstring discusses the limits.
 
     Parameters
     ----------
@@ -417,10 +353,8 @@ def private_intersection(
     >>> [(row["from"], row["label"]) for row in result.network.table("publisher")]
     [('advertiser', 'my ids, blinded by me'), ('advertiser', 'your ids, blinded by both of us')]
     """
-    ids_a = _identifiers("ids_a", ids_a)
-    ids_b = _identifiers("ids_b", ids_b)
-    name_a, name_b = _two_names(names)
-    generator = _randomness(rng)
+    name_a, name_b = names
+    generator = rng
     network = Network()
     first = network.join(Party(name_a, ids_a))
     second = network.join(Party(name_b, ids_b))
@@ -512,6 +446,7 @@ class NaiveJoin:
         return f"NaiveJoin({len(self.shared)} shared ids; {leaks})"
 
 
+@guard(ids_a=_identifiers, ids_b=_identifiers, names=_two_names)
 def naive_join(
     ids_a: Sequence[str],
     ids_b: Sequence[str],
@@ -545,63 +480,11 @@ def naive_join(
     >>> sorted(join.leaked["publisher"]), sorted(join.leaked["advertiser"])
     (['eve'], ['ben', 'chloé'])
     """
-    set_a = frozenset(_identifiers("ids_a", ids_a))
-    set_b = frozenset(_identifiers("ids_b", ids_b))
-    name_a, name_b = _two_names(names)
+    set_a, set_b = frozenset(ids_a), frozenset(ids_b)
+    name_a, name_b = names
     shared = set_a & set_b
     return NaiveJoin(
         shared=shared,
         seen={name_a: set_b, name_b: set_a},
         leaked={name_a: set_b - shared, name_b: set_a - shared},
     )
-
-
-# --------------------------------------------------------------------------
-# Argument checks
-# --------------------------------------------------------------------------
-
-
-def _identifiers(name: str, ids: Any) -> list[str]:
-    """A list of distinct strings, from a list, tuple or 1-d numpy array."""
-    allowed = "a list of id strings (a list, tuple or 1-d numpy array)"
-    if isinstance(ids, np.ndarray):
-        if ids.ndim != 1:
-            raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(ids)}.")
-    elif isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
-        raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(ids)}.")
-    ids = list(ids)
-    for position, identifier in enumerate(ids):
-        if not isinstance(identifier, str):
-            raise InvalidParameterError(
-                f"{name} must hold only strings; got {_shown(identifier)} at position {position}."
-            )
-    if len(set(ids)) < len(ids):
-        raise InvalidParameterError(
-            f"{name} must hold each id once (keep one row per id first, for example "
-            f"with list(dict.fromkeys({name}))); got {_first_repeat(ids)!r} more than once."
-        )
-    return ids
-
-
-def _first_repeat(ids: list[str]) -> str:
-    seen: set[str] = set()
-    for identifier in ids:
-        if identifier in seen:
-            return identifier
-        seen.add(identifier)
-    raise AssertionError("no repeated id")  # pragma: no cover
-
-
-def _two_names(names: Any) -> tuple[str, str]:
-    """Two different party names."""
-    if isinstance(names, str) or not isinstance(names, Sequence) or len(names) != 2:
-        raise InvalidParameterError(
-            f"names must be a pair of party names, such as ('publisher', 'advertiser'); "
-            f"got {_shown(names)}."
-        )
-    first, second = (_name("names", value) for value in names)
-    if first == second:
-        raise InvalidParameterError(
-            f"names must be two different party names; got {first!r} twice."
-        )
-    return first, second
