@@ -19,6 +19,89 @@ from privlab import _guard
 # (function, parameter) -> why the parameter is not checked at the door.
 FREE: dict[tuple[str, str], str] = {}
 
+# Not yet written with a guard line (checked in the body, or in where= without naming the
+# parameter): the list shrinks as the rest of the core moves to guard lines, and a name on it
+# that needs nothing any more makes the test below fail, so it cannot go stale.
+NOT_YET = {
+    "privlab.crypto.backup.derive_key",
+    "privlab.crypto.backup.open_backup",
+    "privlab.crypto.guessing.Attacker.parallel",
+    "privlab.crypto.guessing.Attacker.rate",
+    "privlab.crypto.guessing.crack_seconds",
+    "privlab.crypto.guessing.human_duration",
+    "privlab.crypto.guessing.measure_kdf",
+    "privlab.crypto.guessing.search_space",
+    "privlab.crypto.guessing.vault_success_chance",
+    "privlab.crypto.history.ChatStore.__init__",
+    "privlab.crypto.history.ChatStore.add",
+    "privlab.crypto.history.ChatStore.backup",
+    "privlab.crypto.history.ChatStore.forward",
+    "privlab.crypto.history.ChatStore.message",
+    "privlab.crypto.history.ChatStore.messages",
+    "privlab.crypto.history.ChatStore.open_chat",
+    "privlab.crypto.history.ChatStore.restore",
+    "privlab.crypto.history.ChatStore.set_timer",
+    "privlab.crypto.history.ChatStore.timer",
+    "privlab.crypto.history.FakeClock.__init__",
+    "privlab.crypto.history.FakeClock.advance",
+    "privlab.crypto.history.FakeClock.set_back",
+    "privlab.crypto.history.StoredMessage.expired",
+    "privlab.crypto.pitfalls.aead_decrypt",
+    "privlab.crypto.pitfalls.aead_encrypt",
+    "privlab.crypto.pitfalls.flip_bit",
+    "privlab.crypto.pitfalls.forge",
+    "privlab.crypto.pitfalls.keystream",
+    "privlab.crypto.pitfalls.recover_with_crib",
+    "privlab.crypto.pitfalls.stream_decrypt",
+    "privlab.crypto.pitfalls.stream_encrypt",
+    "privlab.crypto.pitfalls.xor_bytes",
+    "privlab.crypto.relay.RelayServer.__init__",
+    "privlab.crypto.relay.RelayServer.fetch",
+    "privlab.crypto.relay.RelayServer.fetch_bundle",
+    "privlab.crypto.relay.RelayServer.log_table",
+    "privlab.crypto.relay.RelayServer.pending",
+    "privlab.crypto.relay.RelayServer.publish_bundle",
+    "privlab.crypto.relay.RelayServer.replace_bundle",
+    "privlab.crypto.relay.RelayServer.restore_bundle",
+    "privlab.crypto.relay.RelayServer.send",
+    "privlab.crypto.relay.pad",
+    "privlab.crypto.relay.unpad",
+    "privlab.crypto.theft.thief_reads",
+    "privlab.crypto.vault.KeyVault.release",
+    "privlab.dp.accountant.PrivacyAccountant.release",
+    "privlab.dp.audit.audit_epsilon",
+    "privlab.dp.audit.noise_sampler",
+    "privlab.dp.audit.sampler_for",
+    "privlab.fl.digits.split_dirichlet",
+    "privlab.fl.digits.split_iid",
+    "privlab.fl.fedavg.fedavg",
+    "privlab.fl.fedavg.weighted_mean",
+    "privlab.fl.lying_server.lying_server",
+    "privlab.fl.secagg.decode",
+    "privlab.fl.secagg.encode",
+    "privlab.fl.secagg.mask_update",
+    "privlab.fl.secagg_protocol.secure_aggregate",
+    "privlab.lift.metrics.per_user_lift",
+    "privlab.lift.report.dp_lift_report",
+    "privlab.lift.study.lift_study",
+    "privlab.mpc.network.Network.__init__",
+    "privlab.mpc.network.Network.broadcast",
+    "privlab.mpc.network.Network.join",
+    "privlab.mpc.network.Network.send",
+    "privlab.mpc.network.Network.table",
+    "privlab.mpc.network.Network.view",
+    "privlab.mpc.network.Party.__init__",
+    "privlab.mpc.network.Party.broadcast",
+    "privlab.mpc.network.Party.receive",
+    "privlab.mpc.network.Party.received",
+    "privlab.mpc.network.Party.send",
+    "privlab.mpc.ring.decode",
+    "privlab.mpc.ring.encode",
+    "privlab.randomness.SecretRandom.from_rng",
+    "privlab.randomness.secret_random",
+}
+
+
 # Public functions with nothing to check: no parameters but self.
 NO_PARAMETERS = sorted(
     name
@@ -36,9 +119,16 @@ def unchecked(name: str, function) -> list[str]:
     return [p for p in parameters if p not in checks and (name, p) not in FREE]
 
 
-@pytest.mark.parametrize("name", sorted(set(PUBLIC) - set(NO_PARAMETERS)))
+@pytest.mark.parametrize("name", sorted(set(PUBLIC) - set(NO_PARAMETERS) - NOT_YET))
 def test_every_parameter_is_checked_at_the_door(name):
     assert unchecked(name, PUBLIC[name]) == []
+
+
+def test_the_not_yet_list_holds_only_what_is_still_unguarded():
+    done = sorted(
+        name for name in NOT_YET if name not in PUBLIC or not unchecked(name, PUBLIC[name])
+    )
+    assert done == [], "guarded now: remove from NOT_YET"
 
 
 def test_free_parameters_exist():
