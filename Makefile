@@ -100,10 +100,18 @@ test bench: export JUPYTER_PREFER_ENV_PATH := 1
 test: export OPENBLAS_NUM_THREADS := 1
 test bench: export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
+# The browser tests spend most of their time waiting for the page, so they run
+# beside the rest, in a process of their own; their report follows the rest's.
 test: export PRIVLAB_CHROMIUM := $(CHROMIUM)
 test: lint browser
+	@mkdir -p build
+	@$(BIN)/python -m pytest tests/browser > build/browser-tests.log 2>&1 & browser=$$!; \
+	trap 'kill $$browser 2>/dev/null' INT TERM; \
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --doctest-glob=README.md \
-	  notebooks tests privlab README.md
+	  --ignore=tests/browser notebooks tests privlab README.md; rest=$$?; \
+	wait $$browser; browser_status=$$?; \
+	echo; echo "The browser tests (tests/browser):"; cat build/browser-tests.log; \
+	test $$rest = 0 && test $$browser_status = 0
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -3,10 +3,12 @@
 After Run All (Lab) or rendering (Voila), before any interaction: no error
 output, every chart's text drawn where its data has text (table cells, tick
 labels that say where they stand, titles), nothing clipped, and no exercise
-answer on the screen. Then every control of every demo is moved once: each
-move must change the chart or the caption, the kernel must report no error
-(also none raised by plotly's browser-to-kernel sync), and the screen must
-still pass the same checks.
+answer on the screen. Then, in JupyterLab, every control of every demo is
+moved once: each move must change the chart or the caption, the kernel must
+report no error (also none raised by plotly's browser-to-kernel sync), and the
+screen must still pass the same checks. In Voila, where the same kernel code
+draws the same demos, one control of each demo is moved: enough to show that
+every chart there follows its controls, without moving each control twice.
 
 The lessons are found automatically, so a new lesson is covered without
 editing this file. Screenshots land in ``build/screenshots`` for a person to
@@ -15,11 +17,14 @@ look at.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from harness import (
     NOTEBOOKS,
     KernelLog,
     error_outputs_in_lab,
+    exercise_demos,
     exercise_every_control,
     expected_demo_count,
     open_in_lab,
@@ -30,6 +35,7 @@ from harness import (
     wait_for_demos,
 )
 
+FIRST_DISPLAY_S = 10
 LESSONS = pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
 
 
@@ -42,11 +48,21 @@ def screenshot_demos(page, stem, kind, screenshots) -> None:
 
 
 def check_first_display(page, log, where) -> None:
-    problems = (
-        log.problems()
-        + screen_problems(page)
-        + [f"an answer is on the screen: {answer}" for answer in visible_answers(page)]
-    )
+    """The screen before any interaction; a slow machine may take up to FIRST_DISPLAY_S to draw it.
+
+    What is still wrong then is wrong for good: a table drawn empty, say, stays
+    empty until a control moves.
+    """
+    deadline = time.monotonic() + FIRST_DISPLAY_S
+    while True:
+        problems = (
+            log.problems()
+            + screen_problems(page)
+            + [f"an answer is on the screen: {answer}" for answer in visible_answers(page)]
+        )
+        if not problems or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(250)
     assert not problems, f"{where}, at first display:\n" + "\n".join(problems)
 
 
@@ -71,7 +87,7 @@ def test_lesson_in_jupyterlab(lab, page, notebook, screenshots):
 
 @LESSONS
 def test_lesson_in_voila(voila, page, notebook, screenshots):
-    """The lesson as a Voila dashboard: the same checks of the screen and of every control."""
+    """The lesson as a Voila dashboard: the same checks of the screen, and each demo follows."""
     name = notebook.name
     log = KernelLog(page)
     open_in_voila(page, voila, name)
@@ -85,6 +101,10 @@ def test_lesson_in_voila(voila, page, notebook, screenshots):
     )
     assert not problems, problems
     check_first_display(page, log, f"{name} in Voila")
-    exercise_every_control(page, count, f"{name} in Voila", log)
-    assert not log.problems(), "\n".join(log.problems())
+    exercise_demos(page, count, f"{name} in Voila")
+    page.wait_for_timeout(200)  # let plotly's sync reply to the last move land
+    problems = log.problems() + screen_problems(page)
+    assert not problems, f"{name} in Voila, after moving a control of each demo:\n" + "\n".join(
+        problems
+    )
     screenshot_demos(page, notebook.stem, "voila", screenshots)
