@@ -80,11 +80,6 @@ def _outputs(function: Any, calls: Sequence[Sequence[Any]]) -> list[Any]:
     return results
 
 
-def _first(items: Sequence[Any], holds: Callable[[Any], bool]) -> int | None:
-    """The index of the first item for which ``holds`` is true, or None."""
-    return next((i for i, item in enumerate(items) if holds(item)), None)
-
-
 def _hex(key: bytes) -> str:
     """The first 8 hex digits of a key, for a message: ``3f2a1b0c…``."""
     return f"{bytes(key).hex()[:8]}…"
@@ -109,21 +104,13 @@ def _nonce_pair() -> tuple[bytes, bytes]:
 
 
 def reused_nonce_pair() -> dict[str, bytes]:
-    """Two messages encrypted with the bare stream under the same key and nonce (exercise 1).
+    """Exercise 1: two messages encrypted under the same key and nonce, the first known.
 
-    Both were encrypted with :func:`~privlab.crypto.pitfalls.stream_encrypt`
-    (XChaCha20 without its tag) and the *same* key and nonce: the mistake. The
-    first plaintext is known (a greeting, a guess, a message the attacker
-    asked the victim to send); the second is secret and a little longer.
+    ``c1`` and ``c2``, the two ciphertexts of the bare stream
+    (:func:`~privlab.crypto.pitfalls.stream_encrypt`, XChaCha20 without its
+    tag), as long as their plaintexts; ``m1``, the plaintext of ``c1``. The
+    second plaintext is secret and a little longer.
 
-    Returns
-    -------
-    dict
-        ``c1`` and ``c2``: the two ciphertexts, as long as their plaintexts;
-        ``m1``: the plaintext of ``c1``, :data:`KNOWN_PLAINTEXT`.
-
-    Examples
-    --------
     >>> pair = reused_nonce_pair()
     >>> pair["m1"]
     b'Meet me at the station at 6 pm'
@@ -153,12 +140,10 @@ def _as_message_bytes(value: Any) -> bytes | None:
 
 def _repr_of_bytes(text: Any) -> bytes | None:
     """The bytes behind ``str(some_bytes)``, such as ``"b'abc'"``, or None."""
-    if not isinstance(text, str) or len(text) < 3 or text[0] != "b" or text[1] not in "'\"":
-        return None
-    if text[-1] != text[1]:
+    if not isinstance(text, str) or len(text) < 3 or text[:2] not in ("b'", 'b"'):
         return None
     try:
-        value = ast.literal_eval(text)
+        value = ast.literal_eval(text) if text[-1] == text[1] else None
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, bytes) else None
@@ -311,10 +296,8 @@ def _key_of(value: Any) -> bytes | None:
 
 def _from_hex(value: Any) -> bytes:
     """The bytes that hex text such as ``"3f2a"`` stands for; ``b""`` for anything else."""
-    if not isinstance(value, str) or not value or len(value) % 2:
-        return b""
     try:
-        return bytes.fromhex(value)
+        return bytes.fromhex(value) if isinstance(value, str) and len(value) % 2 == 0 else b""
     except ValueError:
         return b""
 
@@ -367,14 +350,10 @@ _NO_KEY = (
 _NO_KEY_HINT = "Use hmac.new(chain_key, b'\\x02', hashlib.sha256).digest(), the key first."
 
 
-def _one_key(constant: str) -> str:
-    return (
-        f"{{step}}. Both outputs are the same key, HMAC(CK, {constant}): the message key would "
-        "also be the next chain key, so whoever obtains one message key could follow the chain "
-        "forwards forever."
-    )
-
-
+_ONE_KEY = (
+    "{step}. Both outputs are the same key, HMAC(CK, 0x02): the message key would also be the "
+    "next chain key, so whoever obtains one message key could follow the chain forwards forever."
+)
 _TWO_CONSTANTS = (
     "Use two different constants: 0x02 for the next chain key, 0x01 for the message key."
 )
@@ -470,8 +449,12 @@ check_chain_step = Exercise(
             "the bytes 0x02 and 0x01.",
             "Write the constants as b'\\x02' and b'\\x01' (or bytes([2]) and bytes([1])).",
         ),
-        mistake(_gives(lambda ck: (_hmac(ck, b"\x02"),) * 2), _one_key("0x02"), _TWO_CONSTANTS),
-        mistake(_gives(lambda ck: (_hmac(ck, b"\x01"),) * 2), _one_key("0x01"), _TWO_CONSTANTS),
+        mistake(_gives(lambda ck: (_hmac(ck, b"\x02"),) * 2), _ONE_KEY, _TWO_CONSTANTS),
+        mistake(
+            _gives(lambda ck: (_hmac(ck, b"\x01"),) * 2),
+            _ONE_KEY.replace("0x02", "0x01"),
+            _TWO_CONSTANTS,
+        ),
         mistake(
             _gives(lambda ck: (ck, _hmac(ck, b"\x01"))),
             "{step}. The next chain key is the chain key itself: the chain never moves, so every "
@@ -504,11 +487,7 @@ _BOB_ID = "+447700900202"
 
 @lru_cache(maxsize=1)
 def _phones() -> tuple[str, str, str]:
-    """(Alice's phone, Bob's phone, an honest chat's number), all 60 digits unformatted.
-
-    The server gave Alice its own key as Bob's: her phone hashes that key,
-    Bob's phone hashes Bob's real one. Alice's half is the first on both.
-    """
+    """Alice's phone (the server's key as Bob's), Bob's phone, and an honest chat: 60 digits."""
     generator = np.random.default_rng(606)
     alice, bob, server = (
         Identity(who, one_time_prekeys=0, rng=generator) for who in ("Alice", "Bob", "Server")
@@ -521,20 +500,13 @@ def _phones() -> tuple[str, str, str]:
 
 
 def two_phones() -> dict[str, str]:
-    """The safety numbers that Alice's and Bob's phones show for their chat (exercise 2).
+    """Exercise 2: the safety numbers on the two phones, ``alice_phone`` and ``bob_phone``.
 
     The server handed Alice a key of its own as Bob's key, so it can read what
     she sends him. Each phone computes the number from the keys it holds
     (:func:`~privlab.crypto.safety.safety_number`) and shows it as 12 groups
     of 5 digits on 3 lines (:func:`~privlab.crypto.safety.format_safety_number`).
 
-    Returns
-    -------
-    dict
-        ``alice_phone``, ``bob_phone``: the two numbers as the phones show them.
-
-    Examples
-    --------
     >>> phones = two_phones()
     >>> print(phones["alice_phone"])
     02489 94989 00867 26476
@@ -552,36 +524,21 @@ def two_phones() -> dict[str, str]:
     }
 
 
-def _groups(number: str) -> list[str]:
-    return [number[start : start + 5] for start in range(0, 60, 5)]
-
-
 def _with_digit_changed(number: str, position: int) -> str:
-    digit = (int(number[position]) + 1) % 10
-    return number[:position] + str(digit) + number[position + 1 :]
-
-
-def _reordered(number: str, first: int, second: int) -> str:
-    groups = _groups(number)
-    groups[first], groups[second] = groups[second], groups[first]
-    return "".join(groups)
+    return number[:position] + str((int(number[position]) + 1) % 10) + number[position + 1 :]
 
 
 @lru_cache(maxsize=1)
 def _mitm_cases() -> tuple[tuple[str, str, bool, str], ...]:
-    """(first number, second number, same?, kind) for the checks of ``same_contact``.
-
-    Kinds: ``same`` (identical text), ``layout`` (the same digits laid out with
-    and without line breaks), ``spaces`` (spaces only, no line breaks), ``half``
-    (the exercise's two phones: one half differs), ``digit`` (one digit
-    differs), ``groups`` (two groups of 5 swapped) and ``other`` (another chat).
-    """
+    """(first number, second number, same?, kind): ``layout`` has line breaks, ``spaces`` not."""
     on_alice, on_bob, honest = _phones()
     formatted = format_safety_number(honest)
-    one_line = " ".join(_groups(honest))
+    groups = [honest[start : start + 5] for start in range(0, 60, 5)]
+    one_line = " ".join(groups)
+    groups[2], groups[9] = groups[9], groups[2]
+    reordered = "".join(groups)
     late_digit = _with_digit_changed(honest, 47)
     early_digit = _with_digit_changed(honest, 3)
-    reordered = _reordered(honest, 2, 9)
     return (
         (formatted, formatted, True, "same"),
         (formatted, honest, True, "layout"),
@@ -599,11 +556,6 @@ def _mitm_cases() -> tuple[tuple[str, str, bool, str], ...]:
     )
 
 
-def _verdict(value: Any) -> bool | None:
-    """A learner's True or False (a NumPy bool too), or None for anything else."""
-    return bool(value) if isinstance(value, (bool, np.bool_)) else None
-
-
 def _verdicts(a: dict[str, Any]) -> dict[str, Any]:
     """same_contact on every pair of numbers, and which pairs it gets wrong."""
     cases = _mitm_cases()
@@ -611,37 +563,28 @@ def _verdicts(a: dict[str, Any]) -> dict[str, Any]:
     for result in results:
         if isinstance(result, LearnerCodeError):
             raise result
-    bad = _first(results, lambda result: _verdict(result) is None)
+    bad = next((i for i, r in enumerate(results) if not isinstance(r, (bool, np.bool_))), None)
     if bad is not None:
         answer = "the numbers match" if cases[bad][2] else "they differ"
         return {"bad": bad, "result": results[bad], "answer": answer, "shown": shown(results[bad])}
     verdicts = [bool(result) for result in results]
+    missed = [
+        c for c, v in zip(cases, verdicts, strict=True) if c[3] in ("layout", "spaces") and not v
+    ]
     return {
         "bad": None,
         "verdicts": verdicts,
         "expected": [case[2] for case in cases],
         "accepted": {case[3] for case, verdict in zip(cases, verdicts, strict=True) if verdict},
-        "missed": [
-            case
-            for case, verdict in zip(cases, verdicts, strict=True)
-            if case[3] in ("layout", "spaces") and not verdict
-        ],
+        "missed": missed,
+        "breaks_only": all("\n" in case[0] + case[1] and case[3] != "spaces" for case in missed),
     }
-
-
-def _line_breaks_kept(missed: list[tuple[str, str, bool, str]]) -> bool:
-    """Only numbers on several lines are missed: the line breaks stay in."""
-    return all("\n" in case[0] + case[1] and case[3] != "spaces" for case in missed)
 
 
 _MITM_HINT = (
     "Remove every space and line break from both numbers (`''.join(number.split())`), then "
     "compare the two strings of 60 digits."
 )
-
-
-def _accepts(kind: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda a: kind in a["accepted"]
 
 
 check_mitm = Exercise(
@@ -679,7 +622,7 @@ check_mitm = Exercise(
             "Return True when the digits are equal.",
         ),
         mistake(
-            lambda a: a["missed"] and _line_breaks_kept(a["missed"]),
+            lambda a: a["missed"] and a["breaks_only"],
             "same_contact says False for one number laid out on 3 lines and the same digits on "
             "one line: it removes the spaces but not the line breaks. The phones may wrap the "
             "number differently; only the digits count.",
@@ -694,28 +637,28 @@ check_mitm = Exercise(
             _MITM_HINT,
         ),
         mistake(
-            _accepts("half"),
+            lambda a: "half" in a["accepted"],
             "same_contact says True for the two phones of `ex.two_phones()`, whose first halves "
             "agree but whose second halves differ: it compares only part of the number. The half "
             "that agrees belongs to Alice's key; the man in the middle shows in the other.",
             "Compare all 60 digits.",
         ),
         mistake(
-            _accepts("groups"),
+            lambda a: "groups" in a["accepted"],
             "same_contact says True for two numbers with the same groups of 5 digits in another "
             "order (as a set, or sorted): that is another number. Each group stands in its "
             "place; both phones show the same groups in the same order.",
             "Compare the digits in order, as one string, not as a set of groups.",
         ),
         mistake(
-            _accepts("digit"),
+            lambda a: "digit" in a["accepted"],
             "same_contact says True for two numbers that differ in one digit: it compares only "
             "part of the number, or allows some difference. One digit is enough: another key "
             "gives a number that may differ anywhere.",
             "Compare all 60 digits, exactly.",
         ),
         mistake(
-            _accepts("other"),
+            lambda a: "other" in a["accepted"],
             "same_contact says True for the numbers of two different chats.",
             _MITM_HINT,
         ),
@@ -999,7 +942,7 @@ def _pad_answer(a: dict[str, Any]) -> dict[str, Any]:
     if failed and not swapped:
         raise results[failed[0]]
     sizes = [None if i in failed else _size(result) for i, result in enumerate(results)]
-    bad = _first(sizes, lambda size: size is None)
+    bad = sizes.index(None) if None in sizes else None
     wrong = [i for i, size in enumerate(sizes) if size != a["right"][i]]
     first = bad if bad is not None else (wrong or [0])[0]
     (length, block), result = _PAD_CASES[first], results[first]
