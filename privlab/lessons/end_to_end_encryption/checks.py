@@ -697,39 +697,16 @@ def _readable(senders: tuple[str, ...], stolen_after: int, seed: int = 606) -> f
 
 
 def stolen_device_scenario() -> dict[str, Any]:
-    """A 12-message chat in which Bob's phone is copied midway (exercise 4).
+    """Exercise 4: who sends each message (``senders``), and after which Bob's phone is copied.
 
-    Alice and Bob chat through the Double Ratchet
-    (:func:`~privlab.crypto.ratchet.start_chat`). Every message is delivered
-    and read at once, so no message key waits for a late message. Right after
-    Bob has read message :data:`STOLEN_AFTER`, a thief copies his phone's
-    whole ratchet state (:meth:`~privlab.crypto.ratchet.RatchetSession.export_state`);
-    Bob does not notice and the chat goes on. The thief also has every
-    ciphertext of the chat, earlier and later ones, from the server's log.
+    Alice and Bob chat through the Double Ratchet; every message is read at
+    once. Right after Bob has read message ``stolen_after``, a thief copies his
+    phone's whole ratchet state, unnoticed, and the chat goes on. The thief also
+    has every ciphertext of the chat from the server's log.
 
-    Returns
-    -------
-    dict
-        ``senders``: who sends each message, message 1 first (:data:`CONVERSATION`);
-        ``stolen_after``: the number of the last message Bob read before the copy.
-
-    Examples
-    --------
     >>> scenario = stolen_device_scenario()
-    >>> for number, sender in enumerate(scenario["senders"], start=1):
-    ...     print(number, sender, "<- Bob's phone is copied" if number == 7 else "")
-    1 Alice
-    2 Alice
-    3 Bob
-    4 Alice
-    5 Bob
-    6 Bob
-    7 Alice <- Bob's phone is copied
-    8 Alice
-    9 Bob
-    10 Alice
-    11 Bob
-    12 Alice
+    >>> scenario["senders"][:3], scenario["stolen_after"]
+    (['Alice', 'Alice', 'Bob'], 7)
     """
     return {"senders": list(CONVERSATION), "stolen_after": STOLEN_AFTER}
 
@@ -913,10 +890,6 @@ def _pad_matches() -> bool:
 
 def _size(value: Any) -> int | None:
     """A learner's size as an int (a NumPy integer or a whole float too), or None."""
-    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
-        value = value.item()
-    if isinstance(value, np.generic):
-        value = value.item()
     number = as_number(value)
     return int(number) if number is not None and number == int(number) else None
 
