@@ -55,11 +55,12 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------
-# Could move to the kit: a function exercise whose diagnoses look at every case
-# at once (a mistake must fit every case the function gets wrong), and in which
-# a function that returns None on some cases only is wrong, not a stub. Such an
-# exercise is an Exercise whose `derive` calls the function with `_outputs`.
+# Could move to the kit:
 # --------------------------------------------------------------------------
+# A function exercise whose diagnoses look at every case at once (a mistake must
+# fit every case the function gets wrong), and in which a function that returns
+# None on some cases only is wrong, not a stub: an Exercise whose `derive` calls
+# the function on every case with `_outputs`.
 
 
 def _outputs(function: Any, calls: Sequence[Sequence[Any]]) -> list[Any]:
@@ -78,11 +79,6 @@ def _outputs(function: Any, calls: Sequence[Sequence[Any]]) -> list[Any]:
     if all(result is None for result in results):
         raise _NotAttempted
     return results
-
-
-def _hex(key: bytes) -> str:
-    """The first 8 hex digits of a key, for a message: ``3f2a1b0c…``."""
-    return f"{bytes(key).hex()[:8]}…"
 
 
 # --------------------------------------------------------------------------
@@ -288,6 +284,11 @@ def _sha(data: bytes) -> bytes:
 def _chain_right(chain_key: bytes) -> tuple[bytes, bytes]:
     """(next chain key, message key), as :func:`~privlab.crypto.ratchet.kdf_chain` gives them."""
     return _hmac(chain_key, b"\x02"), _hmac(chain_key, b"\x01")
+
+
+def _hex(key: bytes) -> str:
+    """The first 8 hex digits of a key, for a message: ``3f2a1b0c…``."""
+    return f"{bytes(key).hex()[:8]}…"
 
 
 def _key_of(value: Any) -> bytes | None:
