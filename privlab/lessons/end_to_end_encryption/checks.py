@@ -508,15 +508,8 @@ def two_phones() -> dict[str, str]:
     (:func:`~privlab.crypto.safety.safety_number`) and shows it as 12 groups
     of 5 digits on 3 lines (:func:`~privlab.crypto.safety.format_safety_number`).
 
-    >>> phones = two_phones()
-    >>> print(phones["alice_phone"])
-    02489 94989 00867 26476
-    90336 61380 94053 48359
-    79899 27937 36153 59740
-    >>> print(phones["bob_phone"])
-    02489 94989 00867 26476
-    90336 61380 33191 78585
-    22060 06690 83101 30747
+    >>> [phone.splitlines()[1] for phone in two_phones().values()]  # the second halves differ
+    ['90336 61380 94053 48359', '90336 61380 33191 78585']
     """
     on_alice, on_bob, _ = _phones()
     return {
