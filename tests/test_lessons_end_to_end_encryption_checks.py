@@ -492,3 +492,35 @@ def test_exercise_names():
         "Exercise 4 (what the thief can read)",
         "Exercise 5 (padding and metadata)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("check", "wrong", "hint"),
+    [
+        (ex.check_nonce_reuse, xor_bytes(C1, M1), "XOR that keystream with c2: m2 = c2 ⊕ s."),
+        (ex.check_nonce_reuse, RIGHT[:12], "XOR all 30 bytes: m2 = c1 ⊕ c2 ⊕ m1."),
+        (ex.check_nonce_reuse, RIGHT + b" Alone", "Stop at the shortest of c1, c2 and m1 (30"),
+        (ex.check_chain_step, lambda ck: good_chain_step(ck)[::-1], "Swap either the two"),
+        (ex.check_chain_step, lambda ck: (sha(ck + b"\x02"), sha(ck + b"\x01")), "the key first"),
+        (ex.check_chain_step, lambda ck: (sha(ck), sha(sha(ck))), "next_chain_key = hmac.new("),
+        (ex.check_mitm, lambda a, b: a.replace(" ", "") == b.replace(" ", ""), "alike (or also"),
+        (ex.check_mitm, lambda a, b: sorted(clean(a)) == sorted(clean(b)), "not as a set of"),
+        (ex.check_mitm, lambda a, b: not same_contact(a, b), "Return True when the digits are"),
+        (ex.check_thief, {7, 8, 9}, "Add 1 to each number."),
+        (ex.check_thief, {8, 9}, "Follow the ratchet keys"),
+        (ex.check_thief, {3, 8, 9, 10}, "Count only messages after the copy."),
+        (ex.check_thief, {9}, "Go through the messages after the copy"),
+        (ex.check_padded_size, lambda n, b: n // b + 1, "Multiply by the block size."),
+        (ex.check_padded_size, lambda n, b: n + b, "Round up to the next multiple"),
+        (ex.check_padded_size, lambda n, b: 512, "from the function's own `length` and `block`"),
+        (ex.check_padded_size, lambda n, b: "512", "Return (length // block + 1) * block, an int."),
+    ],
+)
+def test_each_mistake_has_its_hint(check, wrong, hint):
+    assert_incorrect(check(wrong), hint, where="hint")
+
+
+def test_errors_in_learner_code_get_the_exercise_hint():
+    assert ex.check_chain_step(raises).hint == "Make chain_step(chain_key) return two keys."
+    assert ex.check_mitm(raises).hint == "Make same_contact(a, b) return True or False."
+    assert ex.check_padded_size(raises).hint == "Make padded_size(length, block) return a number."

@@ -6,8 +6,11 @@ shown comes from the real protocols of :mod:`privlab.crypto` (PyNaCl).
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from privlab.crypto.keys import Identity
 from privlab.crypto.pitfalls import (
@@ -19,26 +22,32 @@ from privlab.crypto.pitfalls import (
     stream_encrypt,
     xor_bytes,
 )
-from privlab.crypto.ratchet import start_chat
+from privlab.crypto.ratchet import OVERHEAD_BYTES, start_chat
+from privlab.crypto.relay import RelayServer, pad, unpad
 from privlab.crypto.safety import format_safety_number, safety_number
 from privlab.crypto.theft import thief_reads
 from privlab.errors import DecryptionError, InvalidParameterError
 from privlab.lessons.kit.demo import Demo, choice_list, choice_slider, selection_slider, toggle
 from privlab.lessons.kit.style import PALETTE, base_layout
 
+__all__ = ["chat_demo", "delivery_demo", "forward_secrecy_demo", "mitm_demo", "pitfalls_demo"]
+
 SEED = 6
-# Who sends each message of the demo conversation: A (Alice) or B (Bob).
-SENDERS = "AABABBAABAAB"
+SENDERS = "AABABBAABAAB"  # who sends each message of the demo chat: A (Alice) or B (Bob)
 READABLE, UNREADABLE = 2, 0
-STATE_COLOURS = [
-    [0.0, PALETTE["blue"]],
-    [0.33, PALETTE["blue"]],
-    [0.34, "#d9d9d9"],
-    [0.66, "#d9d9d9"],
-    [0.67, PALETTE["vermillion"]],
-    [1.0, PALETTE["vermillion"]],
-]
+STATE_COLOURS = [[0.0, PALETTE["blue"]], [0.33, PALETTE["blue"]],
+                 [0.34, "#d9d9d9"], [0.66, "#d9d9d9"],
+                 [0.67, PALETTE["vermillion"]], [1.0, PALETTE["vermillion"]]]  # fmt: skip
 SCHEMES = ("Double Ratchet", "one static key")
+HEADER = {"fill_color": PALETTE["blue"], "font": {"color": "white"}}  # every table's header
+
+
+def _tables(figure: go.Figure, height: int, top: int = 70) -> go.Figure:
+    """Lay out a figure of tables, which have no axes."""
+    figure.update_layout(base_layout(height=height, margin={"l": 10, "r": 10, "t": top, "b": 10}))
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure
 
 
 # --------------------------------------------------------------------------
@@ -46,15 +55,10 @@ SCHEMES = ("Double Ratchet", "one static key")
 # --------------------------------------------------------------------------
 
 
-def thief_can_read(stolen_after: int) -> list[int]:
-    """For each message of :data:`SENDERS`, whether a thief with Bob's copied state reads it.
+def _thief_can_read(stolen_after: int) -> list[int]:
+    """For each message, whether a thief with Bob's state copied after ``stolen_after`` reads it.
 
-    :data:`READABLE` or :data:`UNREADABLE`, from a real chat
-    (:func:`privlab.crypto.theft.thief_reads`), for messages in both directions.
-
-    Examples
-    --------
-    >>> thief_can_read(4)
+    >>> _thief_can_read(4)
     [0, 0, 0, 0, 2, 2, 2, 2, 0, 0, 0, 0]
     """
     senders = ["Alice" if s == "A" else "Bob" for s in SENDERS]
@@ -62,9 +66,30 @@ def thief_can_read(stolen_after: int) -> list[int]:
     return [READABLE if n in read else UNREADABLE for n in range(1, len(SENDERS) + 1)]
 
 
-def _static_key(stolen_after: int) -> list[int]:
-    """With one long-term key, the thief reads every message, before and after the theft."""
-    return [READABLE] * len(SENDERS)
+def _fate(stolen_after: int, read: list[int]) -> str:
+    """What the Double Ratchet lets the thief read, and when the chat heals, in words."""
+    healed = [n for n in range(stolen_after + 1, len(SENDERS) + 1) if n not in read]
+    if stolen_after == 0:
+        past = "No message came before the theft."
+    elif stolen_after == 1:
+        past = "Message 1 stays unreadable: its key was deleted once used (forward secrecy)."
+    else:
+        past = (
+            f"Messages 1 to {stolen_after} stay unreadable: their keys were deleted once used "
+            "(forward secrecy)."
+        )
+    future = (
+        f" The thief then reads {', '.join(map(str, read))} (Bob's current chains)"
+        if read
+        else " No later message is readable"
+    )
+    healing = (
+        f", until Bob has made a key pair after the theft, used it, and Alice has answered: "
+        f"from message {healed[0]} on, keys the thief never saw lock it out (healing)."
+        if healed
+        else ": the conversation ends before it heals."
+    )
+    return "With the Double Ratchet: " + past + future + healing
 
 
 def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") -> Demo:
@@ -78,7 +103,7 @@ def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") 
     )
     how = toggle("encryption", SCHEMES, scheme)
     table = {
-        (t, name): (thief_can_read(t) if name == SCHEMES[0] else _static_key(t))
+        (t, name): _thief_can_read(t) if name == SCHEMES[0] else [READABLE] * len(SENDERS)
         for t in range(len(SENDERS) + 1)
         for name in SCHEMES
     }
@@ -122,28 +147,7 @@ def forward_secrecy_demo(stolen_after: int = 4, scheme: str = "Double Ratchet") 
                 "the traffic, kept the ciphertexts) and every later one. No forward secrecy, no "
                 "healing."
             )
-        later = [n for n in range(t + 1, len(SENDERS) + 1)]
-        healed = [n for n in later if n not in read]
-        past = (
-            "No message came before the theft."
-            if t == 0
-            else f"Messages 1 to {t} stay unreadable: their keys were deleted once used "
-            "(forward secrecy)."
-            if t > 1
-            else "Message 1 stays unreadable: its key was deleted once used (forward secrecy)."
-        )
-        future = (
-            f" The thief then reads {', '.join(map(str, read))} (Bob's current chains)"
-            if read
-            else " No later message is readable"
-        )
-        healing = (
-            f", until Bob has made a key pair after the theft, used it, and Alice has answered: "
-            f"from message {healed[0]} on, keys the thief never saw lock it out (healing)."
-            if healed
-            else ": the conversation ends before it heals."
-        )
-        return start + "With the Double Ratchet: " + past + future + healing
+        return start + _fate(t, read)
 
     return Demo([when, how], figure, redraw, title="Forward secrecy and healing")
 
@@ -176,36 +180,23 @@ def mitm_demo(server: str = "server swaps the keys") -> Demo:
     read_by_mallory = mallory_from_alice.decrypt(alice_side.encrypt(b"The door code is 4711"))
     delivered = bob_side.decrypt(mallory_to_bob.encrypt(read_by_mallory))
 
-    def rows(name: str) -> tuple[list[str], list[str]]:
-        on_alice, on_bob = (format_safety_number(n).split("\n") for n in numbers[name])
-        return on_alice, on_bob
+    def rows(name: str) -> list[list[str]]:
+        return [format_safety_number(number).split("\n") for number in numbers[name]]
 
-    on_alice, on_bob = rows(server)
+    header = ["<b>Alice's phone shows</b>", "<b>Bob's phone shows</b>"]
+    cells = {"font": {"family": "monospace", "size": 18}, "height": 34, "align": "center"}
     figure = go.Figure(
         go.Table(
-            header={
-                "values": ["<b>Alice's phone shows</b>", "<b>Bob's phone shows</b>"],
-                "fill_color": PALETTE["blue"],
-                "font": {"color": "white", "size": 14},
-                "align": "center",
-            },
-            cells={
-                "values": [on_alice, on_bob],
-                "font": {"family": "monospace", "size": 18},
-                "height": 34,
-                "align": "center",
-            },
+            header={**HEADER, "values": header, "font": {"color": "white", "size": 14},
+                    "align": "center"},
+            cells={"values": rows(server), **cells},
         )
-    )
-    figure.update_layout(base_layout(height=260, margin={"l": 10, "r": 10, "t": 70, "b": 10}))
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
+    )  # fmt: skip
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
-        on_alice, on_bob = rows(choose.value)
         same = numbers[choose.value][0] == numbers[choose.value][1]
         fill = "#e8f4ea" if same else "#fbe3cf"
-        figure.data[0].update(cells={"values": [on_alice, on_bob], "fill_color": [[fill] * 3] * 2})
+        figure.data[0].update(cells={"values": rows(choose.value), "fill_color": [[fill] * 3] * 2})
         figure.layout.title.text = (
             "Safety numbers match: nobody is in the middle"
             if same
@@ -226,7 +217,7 @@ def mitm_demo(server: str = "server swaps the keys") -> Demo:
             "the man in the middle."
         )
 
-    return Demo([choose], figure, redraw, title="A man in the middle")
+    return Demo([choose], _tables(figure, 260), redraw, title="A man in the middle")
 
 
 # --------------------------------------------------------------------------
@@ -239,6 +230,28 @@ NONCE = bytes(24)
 FIRST = b"Meet me at the station at 6 pm"
 SECOND = b"The new door code is 4711, Bob"
 PAYMENT = b"pay Eve 100 euros"
+# Each pitfall's title and caption, by the verdict of _pitfall_rows.
+VERDICTS = {
+    "recovered": (
+        "A nonce used twice: the second message falls out",
+        "Both messages were encrypted with the same key and the same nonce, so the same "
+        "keystream: XOR the two ciphertexts and the keystream cancels, leaving the XOR of the "
+        "two messages. Anyone who knows or guesses the first recovers the second. A nonce must "
+        "never repeat under one key.",
+    ),
+    "forged": (
+        "No authentication: the flipped bits go through",
+        "A stream cipher alone hides the text but does not protect it: flipping bits of the "
+        "ciphertext flips the same bits of the plaintext. Knowing where “100” sits, the "
+        "attacker turned it into “900”, and Bob's decryption raised no alarm.",
+    ),
+    "refused": (
+        "Authenticated encryption: the flipped bits are caught",
+        "XChaCha20-Poly1305, an AEAD, adds a 16-byte tag computed from the whole message. The "
+        "same bit flips make the tag check fail: Bob gets an error and no part of the "
+        "plaintext. Never decrypt without checking the tag.",
+    ),
+}
 
 
 def _hex(data: bytes, limit: int = 24) -> str:
@@ -246,13 +259,10 @@ def _hex(data: bytes, limit: int = 24) -> str:
     return text + (" …" if len(data) > limit else "")
 
 
-def pitfall_rows(pitfall: str) -> tuple[list[str], list[str], str]:
-    """The table rows (what, value) and a verdict for one of :data:`PITFALLS`.
+def _pitfall_rows(pitfall: str) -> tuple[list[str], list[str], str]:
+    """The table's rows (what, value) and the verdict for one of :data:`PITFALLS`.
 
-    Examples
-    --------
-    >>> _, values, verdict = pitfall_rows("nonce reused")
-    >>> values[-1]
+    >>> _pitfall_rows("nonce reused")[1][-1]
     'The new door code is 4711, Bob'
     """
     if pitfall == PITFALLS[0]:
@@ -293,48 +303,23 @@ def pitfall_rows(pitfall: str) -> tuple[list[str], list[str], str]:
 def pitfalls_demo(pitfall: str = "nonce reused") -> Demo:
     """Two classic mistakes, live: a nonce used twice, and a cipher without authentication."""
     choose = choice_slider("pitfall", PITFALLS, pitfall)
-    what, values, _ = pitfall_rows(pitfall)
+    what, values, _ = _pitfall_rows(pitfall)
     figure = go.Figure(
         go.Table(
             columnwidth=[1.3, 2.2],
-            header={"values": ["<b>step</b>", "<b>bytes or text</b>"], "align": "left",
-                    "fill_color": PALETTE["blue"], "font": {"color": "white"}},
+            header={**HEADER, "values": ["<b>step</b>", "<b>bytes or text</b>"], "align": "left"},
             cells={"values": [what, values], "align": "left", "height": 28,
                    "font": {"family": "monospace"}},
         )
     )  # fmt: skip
-    figure.update_layout(base_layout(height=390, margin={"l": 10, "r": 10, "t": 70, "b": 10}))
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
-        what, values, verdict = pitfall_rows(choose.value)
+        what, values, verdict = _pitfall_rows(choose.value)
         figure.data[0].update(cells={"values": [what, values]})
-        figure.layout.title.text = {
-            "recovered": "A nonce used twice: the second message falls out",
-            "forged": "No authentication: the flipped bits go through",
-            "refused": "Authenticated encryption: the flipped bits are caught",
-        }[verdict]
-        return {
-            "recovered": (
-                "Both messages were encrypted with the same key and the same nonce, so the same "
-                "keystream: XOR the two ciphertexts and the keystream cancels, leaving the XOR "
-                "of the two messages. Anyone who knows or guesses the first recovers the "
-                "second. A nonce must never repeat under one key."
-            ),
-            "forged": (
-                "A stream cipher alone hides the text but does not protect it: flipping bits of "
-                "the ciphertext flips the same bits of the plaintext. Knowing where “100” sits, "
-                "the attacker turned it into “900”, and Bob's decryption raised no alarm."
-            ),
-            "refused": (
-                "XChaCha20-Poly1305, an AEAD, adds a 16-byte tag computed from the whole "
-                "message. The same bit flips make the tag check fail: Bob gets an error and no "
-                "part of the plaintext. Never decrypt without checking the tag."
-            ),
-        }[verdict]
+        figure.layout.title.text, caption = VERDICTS[verdict]
+        return caption
 
-    return Demo([choose], figure, redraw, title="Pitfalls")
+    return Demo([choose], _tables(figure, 390), redraw, title="Pitfalls")
 
 
 # --------------------------------------------------------------------------
@@ -355,8 +340,6 @@ class _Chat:
     """Two phones and a relay server, with real X3DH and Double Ratchet sessions."""
 
     def __init__(self) -> None:
-        from privlab.crypto.relay import RelayServer
-
         self.server = RelayServer()
         alice, bob = Identity("Alice", rng=21), Identity("Bob", rng=22)
         self.server.publish_bundle("Alice", alice.prekey_bundle())
@@ -365,8 +348,6 @@ class _Chat:
         self.screens: dict[str, list[str]] = {"Alice": [], "Bob": []}
 
     def send(self, sender: str, text: str, padded: bool) -> None:
-        from privlab.crypto.relay import pad, unpad
-
         receiver = "Bob" if sender == "Alice" else "Alice"
         data = text.encode()
         wire = self.sessions[sender].encrypt(pad(data, PAD_BLOCK) if padded else data).to_bytes()
@@ -377,11 +358,11 @@ class _Chat:
             shown = unpad(opened, PAD_BLOCK) if padded else opened
             self.screens[receiver].append(f"{sender}: {shown.decode()}")
 
-    def wire_size(self, text: str, padded: bool) -> int:
-        from privlab.crypto.relay import pad
 
-        data = text.encode()
-        return len(pad(data, PAD_BLOCK) if padded else data) + 57  # the ratchet's header and tag
+def _wire_size(text: str, padded: bool) -> int:
+    """The bytes a message takes on the wire: its text, padded or not, and the ratchet's."""
+    data = text.encode()
+    return len(pad(data, PAD_BLOCK) if padded else data) + OVERHEAD_BYTES
 
 
 def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
@@ -397,10 +378,10 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
         placeholder="or type your own (up to 200 characters)",
         layout=widgets.Layout(width="380px"),
     )
-    alice_sends = widgets.Button(description="Alice sends", icon="paper-plane")
-    bob_sends = widgets.Button(description="Bob sends", icon="paper-plane")
-    from plotly.subplots import make_subplots
-
+    senders = {
+        widgets.Button(description=f"{name} sends", icon="paper-plane"): name
+        for name in ("Alice", "Bob")
+    }
     figure = make_subplots(
         rows=1, cols=3, column_widths=[0.27, 0.46, 0.27], horizontal_spacing=0.02,
         specs=[[{"type": "table"}] * 3],
@@ -408,29 +389,24 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
     )  # fmt: skip
     for col in (1, 2, 3):
         figure.add_table(
-            header={"values": [""], "fill_color": PALETTE["blue"], "font": {"color": "white"}},
+            header={"values": [""], **HEADER},
             cells={"values": [[]], "align": "left", "height": 24},
             row=1,
             col=col,
         )
-    figure.update_layout(base_layout(height=400, margin={"l": 10, "r": 10, "t": 90, "b": 10}))
-    figure.update_xaxes(visible=False)  # tables have no axes
-    figure.update_yaxes(visible=False)
 
     def redraw(figure: go.Figure, trigger: widgets.Widget | None) -> str:
         padded = pad_toggle.value == PADDING[1]
         text = typed.value.strip()[:200] or choose.value  # typed text wins, bounded
-        if trigger is alice_sends:
-            chat.send("Alice", text, padded)
-        elif trigger is bob_sends:
-            chat.send("Bob", text, padded)
+        if trigger in senders:
+            chat.send(senders[trigger], text, padded)
         log = chat.server.log_table(preview=10)
         server_rows = [
             f"t={row['time']:g} {row['sender']} to {row['recipient']} "
             f"{row['size']} B: {row['data']}"
             for row in log
         ]
-        size = chat.wire_size(choose.value, padded)
+        size = _wire_size(choose.value, padded)
         draft = f"<i>next: “{text}”, {size} bytes on the wire</i>"
         columns = (
             ("<b>Alice</b>", [*chat.screens["Alice"], draft]),
@@ -444,23 +420,18 @@ def chat_demo(draft: str = DRAFTS[0], padding: str = PADDING[0]) -> Demo:
             f"{len(choose.value.encode())} bytes of text, {size} on the wire"
         )
         sizes = sorted({row["size"] for row in log})
-        body = size - 57
+        body = size - OVERHEAD_BYTES
         how = f"{body} padded (a multiple of 64)" if padded else f"{body} of text"
         return (
             f"The server has stored {len(log)} messages. It cannot read them, but it learns who "
             f"wrote to whom, when, and how long each message was ({', '.join(map(str, sizes))} "
             f"bytes so far). The next message, “{text}”, would take {size} bytes on the wire: "
-            f"{how} plus the ratchet's 57 bytes of header and tag. Padding hides exact lengths, "
-            "not who talks to whom, or when."
+            f"{how} plus the ratchet's {OVERHEAD_BYTES} bytes of header and tag. Padding hides "
+            "exact lengths, not who talks to whom, or when."
         )
 
-    return Demo(
-        [choose, pad_toggle, alice_sends, bob_sends],
-        figure,
-        redraw,
-        title="The chat",
-        extras=[typed],
-    )
+    controls: list[Any] = [choose, pad_toggle, *senders]
+    return Demo(controls, _tables(figure, 400, top=90), redraw, title="The chat", extras=[typed])
 
 
 # --------------------------------------------------------------------------
@@ -474,23 +445,18 @@ DELIVERIES = {
     "2 and 4 swapped, 5 lost": [0, 3, 2, 1],
     "only the last arrives": [4],
 }
+SENT = [f"message {n}" for n in range(1, 6)]
 
 
-def delivery_rows(name: str) -> tuple[list[int], list[str], int]:
-    """Bob's view of Alice's 5 messages delivered as :data:`DELIVERIES` says.
+def _delivery_rows(name: str) -> tuple[list[int], list[str], int]:
+    """Alice's 5 messages delivered as :data:`DELIVERIES` says: the order, Bob's screen, keys held.
 
-    Returns the delivery order (message numbers from 1), what Bob's screen shows
-    for each of the 5 messages, and how many message keys Bob still holds for
-    messages that have not arrived.
-
-    Examples
-    --------
-    >>> order, shown, held = delivery_rows("reversed")
+    >>> order, shown, held = _delivery_rows("reversed")
     >>> order, held
     ([5, 4, 3, 2, 1], 0)
     """
     alice_chat, bob_chat = start_chat(Identity("Alice", rng=31), Identity("Bob", rng=32), rng=33)
-    sent = [alice_chat.encrypt(f"message {n}".encode()) for n in range(1, 6)]
+    sent = [alice_chat.encrypt(text.encode()) for text in SENT]
     shown = ["lost" for _ in sent]
     for position, index in enumerate(DELIVERIES[name], start=1):
         text = bob_chat.decrypt(sent[index]).decode()
@@ -501,26 +467,18 @@ def delivery_rows(name: str) -> tuple[list[int], list[str], int]:
 
 def delivery_demo(delivery: str = "2 and 4 swapped, 5 lost") -> Demo:
     """Messages that arrive late, out of order or never: the ratchet still opens each one."""
-    if delivery not in DELIVERIES:
-        raise InvalidParameterError(
-            f"delivery must be one of {', '.join(DELIVERIES)}; got {delivery!r}."
-        )
     choose = toggle("delivery", tuple(DELIVERIES), delivery)
     figure = go.Figure(
         go.Table(
-            header={"values": ["<b>Alice sent</b>", "<b>Bob's screen</b>"], "align": "left",
-                    "fill_color": PALETTE["blue"], "font": {"color": "white"}},
-            cells={"values": [[f"message {n}" for n in range(1, 6)], [""] * 5], "align": "left",
-                   "height": 26},
+            header={**HEADER, "values": ["<b>Alice sent</b>", "<b>Bob's screen</b>"],
+                    "align": "left"},
+            cells={"values": [SENT, [""] * 5], "align": "left", "height": 26},
         )
     )  # fmt: skip
-    figure.update_layout(base_layout(height=300, margin={"l": 10, "r": 10, "t": 70, "b": 10}))
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
-        order, shown, held = delivery_rows(choose.value)
-        figure.data[0].update(cells={"values": [[f"message {n}" for n in range(1, 6)], shown]})
+        order, shown, held = _delivery_rows(choose.value)
+        figure.data[0].update(cells={"values": [SENT, shown]})
         figure.layout.title.text = f"Delivered in the order {', '.join(map(str, order))}"
         missing = 5 - len(order)
         return (
@@ -530,22 +488,10 @@ def delivery_demo(delivery: str = "2 and 4 swapped, 5 lost") -> Demo:
             f"keeps them for later. He now holds {held} such key{'s' if held != 1 else ''}"
             f"{' for the ' + str(missing) + ' missing message(s)' if missing else ''}"
             f"{' (a message lost at the end leaves no gap to notice)' if held < missing else ''}"
-            "; the store "
-            "is capped (100 keys), so an attacker cannot make him keep keys forever."
+            "; the store is capped (100 keys), so an attacker cannot make him keep keys forever."
         )
 
-    return Demo([choose], figure, redraw, title="Late and lost messages")
-
-
-__all__ = [
-    "chat_demo",
-    "delivery_demo",
-    "delivery_rows",
-    "forward_secrecy_demo",
-    "mitm_demo",
-    "pitfalls_demo",
-    "thief_can_read",
-]
+    return Demo([choose], _tables(figure, 300), redraw, title="Late and lost messages")
 
 
 # Every demo of this lesson, by name (the tests and benchmarks sweep them all).
