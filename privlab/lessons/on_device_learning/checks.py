@@ -60,19 +60,19 @@ __all__ = [
 # --------------------------------------------------------------------------
 
 
-def passes(when: Callable[[Answers], bool]) -> Rule:
+def _passes(when: Callable[[Answers], bool]) -> Rule:
     """The case is passed when ``when`` holds: on to the next case."""
     return right(when, "")
 
 
 @dataclass(frozen=True)
-class CaseExercise:
+class _CaseExercise:
     """A function to write, called on each case; the first rule that holds says what it did.
 
     Each case is a dict of facts; ``arguments`` names those passed to the
     function (copied, so that it can change them freely). The rules see the
     case with ``number``, ``function``, ``given`` (the copies) and ``result``,
-    and what ``derive`` adds; a ``passes`` rule sends the check to the next
+    and what ``derive`` adds; a ``_passes`` rule sends the check to the next
     case. ``correct`` is formatted with what ``finish`` makes of the passed cases.
     """
 
@@ -98,7 +98,8 @@ class CaseExercise:
                 seen.update(self.derive(seen))
                 rule = next((rule for rule in self.rules if rule.when(seen)), self.otherwise)
                 if not rule.right:
-                    return Feedback(self.name, "incorrect", *_said(rule, seen))
+                    says, hint = rule.says.format(**seen), rule.hint.format(**seen)
+                    return Feedback(self.name, "incorrect", says, hint)
                 passed.append(seen)
             return Feedback(
                 self.name, "correct", self.correct.format(**self.finish(function, passed))
@@ -107,10 +108,6 @@ class CaseExercise:
         run.__name__ = run.__qualname__ = f"check_{answer_name}"
         run.__doc__ = f"Check {self.name}: give it your function {answer_name}."
         return run
-
-
-def _said(rule: Rule, seen: Answers) -> tuple[str, str]:
-    return rule.says.format(**seen), rule.hint.format(**seen)
 
 
 def _fresh(value: Any) -> Any:
@@ -186,10 +183,6 @@ def _is(key: str) -> Callable[[Answers], bool]:
     return lambda a: _same(a["got"], a[key])
 
 
-def _got(a: Answers) -> Answers:
-    return {"got": _float_array(a["result"]), "shown_result": _shown(a["result"])}
-
-
 # --------------------------------------------------------------------------
 # Exercise 1: the server's step
 # --------------------------------------------------------------------------
@@ -260,7 +253,7 @@ def _per_device(a: Answers) -> bool:
 
 _STEP_HINT = "Return one NumPy array, as long as each update: Σ_k n_k / Σn · Δ_k."
 
-check_fedavg_step = CaseExercise(
+check_fedavg_step = _CaseExercise(
     "Exercise 1 (the server's step)",
     cases=_step_facts,
     arguments=["updates", "examples"],
@@ -314,7 +307,7 @@ check_fedavg_step = CaseExercise(
             "that `theta + step` adds entry by entry (`+` on lists joins them).",
             "Wrap it: np.array(...), or add NumPy arrays, which gives an array.",
         ),
-        passes(_is("step")),
+        _passes(_is("step")),
         mistake(
             _is("mean"),
             "{shown}. That is the plain mean of the updates: every device counts the same, so a "
@@ -481,7 +474,7 @@ _ONE_ROW = "Take one row i of W and divide it by b[i]: W[i] / b[i], 64 pixels."
 _PAIR = "End with `return image, label`: 64 pixels, then one digit."
 _WHERE = "For a one-example update of the digit {label}"
 
-check_ratio_attack = CaseExercise(
+check_ratio_attack = _CaseExercise(
     "Exercise 2 (the ratio attack)",
     cases=_attack_facts,
     arguments=["update"],
@@ -587,7 +580,7 @@ check_ratio_attack = CaseExercise(
             "Unpack the update into W and b. Row i of W is the image times b[i], so W[i] / b[i] "
             "is the image; the label is the digit whose entry of b is the only positive one.",
         ),
-        passes(lambda a: a["digit"] == a["label"]),
+        _passes(lambda a: a["digit"] == a["label"]),
         mistake(
             lambda a: a["digit"] == int(np.argmin(a["bias"])),
             "{wrong}: it has the most negative entry of b. That is how the label shows in a "
@@ -761,7 +754,7 @@ def _rounded_note(function: Any, seen: list[Answers]) -> Answers:
     return {"note": note}
 
 
-check_unmask_sum = CaseExercise(
+check_unmask_sum = _CaseExercise(
     "Exercise 3 (unmasking the sum)",
     cases=_mask_facts,
     arguments=["masked"],
@@ -784,8 +777,8 @@ check_unmask_sum = CaseExercise(
             "numbers, the sum has shape {total.shape}.",
             "Add the vectors entry by entry (over the devices), keeping one number per entry.",
         ),
-        passes(_is("total")),
-        passes(lambda a: a["decimals"] is not None and a["decimals"] >= _ROUNDED_ENOUGH),
+        _passes(_is("total")),
+        _passes(lambda a: a["decimals"] is not None and a["decimals"] >= _ROUNDED_ENOUGH),
         mistake(
             lambda a: a["decimals"] is not None,
             "{shown}: that is the right sum, {total_entries}, rounded to {places}. The "
@@ -965,7 +958,7 @@ def _demo_attack(clip: Any, seen: list[Answers]) -> Answers:
 
 _CLIP_HINT = "Scale by min(1, C / ‖u‖), ‖u‖ the L2 norm."
 
-check_clip = CaseExercise(
+check_clip = _CaseExercise(
     "Exercise 4 (clipping)",
     cases=_clip_facts,
     arguments=["update", "clip_norm"],
@@ -1004,7 +997,7 @@ check_clip = CaseExercise(
             "clip returned {form}; it should return the clipped update, shape {update.shape}.",
             "Return update * factor, not the norm or the factor itself.",
         ),
-        passes(_is("clipped")),
+        _passes(_is("clipped")),
         mistake(
             _is("to_c"),
             "{shown}. That scales every update to norm exactly C, so this short one (norm "
