@@ -141,17 +141,11 @@ def _train_all(
     def tick(done: int) -> None:
         progress.value = int(100 * done / steps)
 
-    federated = fedavg(
-        data["images"],
-        data["labels"],
-        parts,
-        rounds=rounds,
-        fraction=settings["fraction"],
-        local_epochs=epochs,
-        test=test,
-        progress=lambda number, _rounds: tick(number),
+    result = fedavg(
+        data["images"], data["labels"], parts, rounds=rounds, fraction=settings["fraction"],
+        local_epochs=epochs, test=test, progress=lambda number, _rounds: tick(number),
         rng=np.random.default_rng([SEED, run]),
-    ).accuracies
+    )  # fmt: skip
     theta, central = initial_parameters(), []
     generator = np.random.default_rng([SEED, run])
     for number in range(rounds):
@@ -168,7 +162,8 @@ def _train_all(
             )  # fmt: skip
         alone.append(np.mean([accuracy(theta, *test) for theta in thetas]))
         tick(2 * rounds + number + 1)
-    return dict(zip(charts.CURVES, (federated, np.array(central), np.array(alone)), strict=True))
+    curves = (result.accuracies, np.array(central), np.array(alone))
+    return dict(zip(charts.CURVES, curves, strict=True))
 
 
 def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
@@ -237,22 +232,17 @@ def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
             "slows it down. Runs differ by a few points: press Train again to see the spread."
         )
 
-    return Demo(
-        [*controls.values(), train],
-        figure,
-        redraw,
-        title="Training on the phones",
-        extras=[progress],
-    )
+    inputs = [*controls.values(), train]
+    return Demo(inputs, figure, redraw, title="Training on the phones", extras=[progress])
 
 
 # --------------------------------------------------------------------------
 # 3. The inversion attack and the defences
 # --------------------------------------------------------------------------
 
-_DEFENCES = ("none", "clip", "clip + noise z = 0.1", "clip + noise z = 0.5", "clip + noise z = 1")
 _DEFENCE_NOISE = {"none": None, "clip": 0.0, "clip + noise z = 0.1": 0.1,
-                 "clip + noise z = 0.5": 0.5, "clip + noise z = 1": 1.0}  # fmt: skip
+                  "clip + noise z = 0.5": 0.5, "clip + noise z = 1": 1.0}  # fmt: skip
+_DEFENCES = tuple(_DEFENCE_NOISE)
 
 
 def inversion_demo(digit: int = 3, batch_size: int = 1, defence: str = "none") -> Demo:
@@ -540,13 +530,7 @@ def secagg_demo(dropped: int = 1, threshold: int = 5) -> Demo:
     return Demo([choose_dropped, choose_threshold], figure, redraw, title="Secure aggregation")
 
 
-__all__ = [
-    "inversion_demo",
-    "phones_demo",
-    "secagg_demo",
-    "tradeoff_demo",
-    "training_demo",
-]
+__all__ = ["inversion_demo", "phones_demo", "secagg_demo", "tradeoff_demo", "training_demo"]
 
 
 # Every demo of this lesson, by name (the tests and benchmarks sweep them all).
