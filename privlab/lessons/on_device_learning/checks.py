@@ -450,7 +450,7 @@ def _rebuilt(a: Answers) -> Answers:
     seen["error"] = reconstruction_error(pixels, original)
     factor = seen["factor"] = _scaled_image(pixels, original) if seen["error"] > 1e-9 else None
     if factor is not None:
-        as_it_is = [i for i in range(10) if np.allclose(pixels, weights[i], 1e-9, 1e-15)]
+        as_it_is = [i for i in range(10) if np.allclose(pixels, weights[i], rtol=1e-9, atol=1e-15)]
         seen["row_bias"] = bias[as_it_is[0]] if as_it_is else None
         seen["rows"] = next(
             (
