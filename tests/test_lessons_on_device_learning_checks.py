@@ -65,6 +65,34 @@ def by_position(updates, examples):
     return np.average(list(updates.values()), axis=0, weights=list(examples.values()))
 
 
+STEP_HINTS = {  # the hint each mistake gets
+    "plain mean": "Weight each update by its device's share of the examples, n_k / Σn.",
+    "without the division by Σn": "Divide by the total number of examples, sum(examples.values()).",
+    "instead of by the number of examples": (
+        "Divide by sum(examples.values()), not by len(updates)."
+    ),
+    "divided once more": "Σ_k n_k / Σn · Δ_k is the whole step: do not divide again.",
+    "by their position": (
+        "Look each weight up by device: for device, update in updates.items(), use "
+        "examples[device]."
+    ),
+    "plain sum": "Weight each update by n_k / Σn before adding.",
+    "Python list": "Wrap it: np.array(...), or add NumPy arrays, which gives an array.",
+    "list of 3 vectors": "Add the weighted updates together, e.g. with sum(...).",
+    "one row": "Sum over the devices: `.sum(axis=0)`.",
+    "dict": "Return one NumPy array, as long as each update: Σ_k n_k / Σn · Δ_k.",
+    "one number": "Return one NumPy array, as long as each update: Σ_k n_k / Σn · Δ_k.",
+    "shape": "Return one NumPy array, as long as each update: Σ_k n_k / Σn · Δ_k.",
+    "does not use its arguments": (
+        "Compute from the function's own `updates` and `examples`, not from variables outside it."
+    ),
+    "but the server's step is": (
+        "Σ_k n_k / Σn · Δ_k: each update times its device's share of all the examples, added up."
+    ),
+    "NumPy array of numbers": "Return one NumPy array, as long as each update: Σ_k n_k / Σn · Δ_k.",
+}
+
+
 @pytest.mark.parametrize(
     ("wrong", "phrase"),
     [
@@ -86,7 +114,9 @@ def by_position(updates, examples):
     ],
 )
 def test_fedavg_step_mistakes(wrong, phrase):
-    assert_incorrect(ex.check_fedavg_step(wrong), phrase)
+    feedback = ex.check_fedavg_step(wrong)
+    assert_incorrect(feedback, phrase)
+    assert feedback.hint == STEP_HINTS[phrase], feedback
 
 
 def test_fedavg_step_shows_rounding_noise_as_zero():
@@ -171,6 +201,47 @@ def rows(update):
     return unpack(update)
 
 
+ATTACK_HINTS = {  # the hint each mistake gets
+    "the signs flip": "Take the label whose entry of b is positive: np.argmax(b).",
+    "negative": "Take the label whose entry of b is positive: np.argmax(b).",
+    "all the wrong digits": "Take the label whose entry of b is positive: np.argmax(b).",
+    "as it is": "Divide the row by its own bias entry: W[i] / b[i].",
+    "another row's": "Divide a row by its own bias entry: W[i] / b[i], with the same i.",
+    "times a constant, 2": "Row i of W is the image times b[i]: divide W[i] by b[i], exactly.",
+    "times a constant, -1": "Row i of W is the image times b[i]: divide W[i] by b[i], exactly.",
+    (
+        "you scaled the row so its brightest pixel is 1; the image's brightest pixel need "
+        "not be 1: divide by the bias entry b[i], which is exactly the factor."
+    ): (
+        "Here the brightest pixel is 0.8. Row i of W is the image times b[i], so W[i] / "
+        "b[i] is the image, not W[i] / W[i].max()."
+    ),
+    "is 1;": (
+        "Here the brightest pixel is 0.8. Row i of W is the image times b[i], so W[i] / "
+        "b[i] is the image, not W[i] / W[i].max()."
+    ),
+    "all of W": "Take one row i of W and divide it by b[i]: W[i] / b[i], 64 pixels.",
+    "10 copies": "Pick one row i with b[i] ≠ 0 (the largest |b[i]| is the safest): W[i] / b[i].",
+    "whole update": "Take one row i of W and divide it by b[i]: W[i] / b[i], 64 pixels.",
+    "off by 0.01": (
+        "Unpack the update into W and b. Row i of W is the image times b[i], so W[i] / "
+        "b[i] is the image; the label is the digit whose entry of b is the only positive "
+        "one."
+    ),
+    "only an array": "End with `return image, label`: 64 pixels, then one digit.",
+    "(label, image)": "End with `return image, label`: 64 pixels, then one digit.",
+    "one digit from 0 to 9": (
+        "Return the position (0 to 9) of the odd entry of b, e.g. with np.argmax."
+    ),
+    "64 numbers": "Take one row i of W and divide it by b[i]: W[i] / b[i], 64 pixels.",
+    "64 pixels": "Take one row i of W and divide it by b[i]: W[i] / b[i], 64 pixels.",
+    "pair (image, label)": "End with `return image, label`: 64 pixels, then one digit.",
+    "does not use its argument": (
+        "Compute from the function's own `update`, not from variables outside it."
+    ),
+}
+
+
 @pytest.mark.parametrize(
     ("wrong", "phrase"),
     [
@@ -204,7 +275,9 @@ def rows(update):
     ],
 )
 def test_ratio_attack_mistakes(wrong, phrase):
-    assert_incorrect(ex.check_ratio_attack(wrong), phrase)
+    feedback = ex.check_ratio_attack(wrong)
+    assert_incorrect(feedback, phrase)
+    assert feedback.hint == ATTACK_HINTS[phrase], feedback
 
 
 def test_brightest_pixel_mistake_names_the_dimmed_digit():
@@ -271,6 +344,50 @@ def test_unmask_sum_right_answers():
         assert np.array_equal(good_unmask(masked), updates.sum(axis=0))
 
 
+UNMASK_HINTS = {  # the hint each mistake gets
+    "never wrapped around": (
+        "Add the vectors as uint32, which wraps around by itself (`np.sum(masked, axis=0, "
+        "dtype=np.uint32)`), or take `% 2**32` of the sum; then decode."
+    ),
+    "huge": (
+        "Add the vectors as uint32, which wraps around by itself (`np.sum(masked, axis=0, "
+        "dtype=np.uint32)`), or take `% 2**32` of the sum; then decode."
+    ),
+    "not decoded": (
+        "Add the vectors as uint32, which wraps around by itself (`np.sum(masked, axis=0, "
+        "dtype=np.uint32)`), or take `% 2**32` of the sum; then decode."
+    ),
+    "Negative numbers wrapped around": (
+        "Before dividing by 2^16, subtract 2^32 from every value ≥ 2^31 (or view the "
+        "uint32 sum as int32)."
+    ),
+    "not divided by 2^16": "Divide by 2**16 = 65,536.",
+    "decodes each masked vector": (
+        "Add the raw uint32 vectors first (they wrap around modulo 2^32), then decode once."
+    ),
+    "still encoded": (
+        "Decode it: values from 2^31 up stand for negative numbers (subtract 2^32), then "
+        "divide by 2^16."
+    ),
+    "mean": "Do not divide by the number of devices.",
+    "divided by 2^32 instead of 2^16": "Divide the signed sum by 2**16 = 65,536, not by 2**32.",
+    "65,536 times too small": "Divide the signed sum by 2**16 = 65,536, not by 2**32.",
+    "the negative entries wrapped around": (
+        "Subtract 2^32 from every value ≥ 2^31, then divide by 2**16 = 65,536."
+    ),
+    "multiples of 65,536": "Add as uint32 (it wraps around by itself), then decode once.",
+    "but the sum of the updates is": (
+        "Add the uint32 vectors (wrapping modulo 2^32), read values ≥ 2^31 as negative "
+        "(subtract 2^32), and divide by 2^16."
+    ),
+    "shape": "Add the vectors entry by entry (over the devices), keeping one number per entry.",
+    "does not use its argument": (
+        "Compute from the function's own `masked`, not from variables outside it."
+    ),
+    "array of numbers": "Return one float per entry of the vectors: the sum of the updates.",
+}
+
+
 @pytest.mark.parametrize(
     ("wrong", "phrase"),
     [
@@ -293,7 +410,9 @@ def test_unmask_sum_right_answers():
     ],
 )
 def test_unmask_sum_mistakes(wrong, phrase):
-    assert_incorrect(ex.check_unmask_sum(wrong), phrase)
+    feedback = ex.check_unmask_sum(wrong)
+    assert_incorrect(feedback, phrase)
+    assert feedback.hint == UNMASK_HINTS[phrase], feedback
 
 
 @pytest.mark.parametrize("decimals", [3, 4, 6])
@@ -372,6 +491,24 @@ def test_clip_cases_have_long_short_and_exact_updates():
     assert min(norms) < 1 < max(norms) and any(np.isclose(n, 1.0) for n in norms)
 
 
+CLIP_HINTS = {  # the hint each mistake gets
+    "enlarged": "Scale by min(1, C / ‖u‖): an update already within C stays as it is.",
+    "np.clip": (
+        "Scale the whole vector by one number, min(1, C / ‖u‖), with ‖u‖ = np.linalg.norm(u)."
+    ),
+    "without multiplying by C": "Multiply by C / ‖u‖ (when ‖u‖ > C), not by 1 / ‖u‖.",
+    "L1 norm": "‖u‖ = np.linalg.norm(update), the square root of the sum of squares.",
+    "unchanged": "Scale by min(1, C / ‖u‖), which is below 1 exactly when ‖u‖ > C.",
+    "upside down": "Scale by min(1, C / ‖u‖).",
+    "should be": "Scale by min(1, C / ‖u‖), ‖u‖ the L2 norm.",
+    "longer than C": "Scale by min(1, C / ‖u‖), ‖u‖ the L2 norm.",
+    "come back unchanged": "Scale by min(1, C / ‖u‖), ‖u‖ the L2 norm.",
+    "one number": "Return update * factor, not the norm or the factor itself.",
+    "shape": "Return update * factor, not the norm or the factor itself.",
+    "array of numbers": "Return update times one number, min(1, C / ‖update‖).",
+}
+
+
 @pytest.mark.parametrize(
     ("wrong", "phrase"),
     [
@@ -394,7 +531,9 @@ def test_clip_cases_have_long_short_and_exact_updates():
     ],
 )
 def test_clip_mistakes(wrong, phrase):
-    assert_incorrect(ex.check_clip(wrong), phrase)
+    feedback = ex.check_clip(wrong)
+    assert_incorrect(feedback, phrase)
+    assert feedback.hint == CLIP_HINTS[phrase], feedback
 
 
 def clip_long_only(update, clip_norm):
@@ -425,6 +564,20 @@ def no_return(update, clip_norm):
     update * min(1, clip_norm / np.linalg.norm(update))
 
 
+CLIP_PARTLY_HINTS = {  # the hint each mistake gets
+    "returns None for an update shorter than clip_norm: return it unchanged": (
+        "Every path through the function needs a `return`: an update within C comes back as it is."
+    ),
+    "returns None for an update longer than clip_norm": (
+        "Every path through the function needs a `return`: a long update comes back times C / ‖u‖."
+    ),
+    "clip changed the update it was given; return a new array": (
+        "Compute `update * factor`, which makes a new array, and return it; avoid `update "
+        "*= factor`, which rewrites the caller's array."
+    ),
+}
+
+
 @pytest.mark.parametrize(
     ("wrong", "phrase"),
     [
@@ -435,7 +588,9 @@ def no_return(update, clip_norm):
     ],
 )
 def test_clip_partly_written(wrong, phrase):
-    assert_incorrect(ex.check_clip(wrong), phrase)
+    feedback = ex.check_clip(wrong)
+    assert_incorrect(feedback, phrase)
+    assert feedback.hint == CLIP_PARTLY_HINTS[phrase], feedback
 
 
 def test_clip_long_only_names_the_short_case():
@@ -557,3 +712,23 @@ def test_exercise_names():
         "Exercise 4 (clipping)",
         "Exercise 5 (noise for a budget)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("z", "hint"),
+    [
+        (1.0, "Compute ε for each z of `ex.NOISE_CHOICES`"),
+        (3.0, "Take the smallest z of the list that meets the budget."),
+        (1.4, "Compute ε for each z of `ex.NOISE_CHOICES`"),
+        (1.25, "Compute ε for each z of `ex.NOISE_CHOICES`"),
+        ("z", "keep the smallest z with ε ≤ 2."),
+    ],
+)
+def test_noise_for_budget_hints(z, hint):
+    assert_incorrect(ex.check_noise_for_budget(z), hint, where="hint")
+
+
+def test_noise_for_budget_exact_z_hint():
+    exact = noise_multiplier_for(2.0, rounds=50, sampling_rate=ex.NOISE_RATE, delta=1e-5)
+    feedback = ex.check_noise_for_budget(exact)
+    assert feedback.hint == "Pick the smallest z of `ex.NOISE_CHOICES` with ε ≤ the target."

@@ -4,17 +4,17 @@ Each ``check_*`` function takes the learner's answer and returns a
 :class:`~privlab.lessons.kit.feedback.Feedback`. The test cases are fixed: hand-made
 updates, one-example updates of softmax regression trained on the shipped
 digits, masked rounds built from seeded keys, and the privacy accounting of
-:func:`~privlab.fl.dp.dp_fedavg_epsilon`.
-
-One helper gives the learner the data of an exercise: :func:`masked_round`
-(exercise 3), whose fixed-point encoding keeps :data:`SCALE_BITS` fractional bits.
+:func:`~privlab.fl.dp.dp_fedavg_epsilon`. :func:`masked_round` gives the
+learner the data of exercise 3.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from privlab.fl.dp import clip_update, dp_fedavg_epsilon
 from privlab.fl.fedavg import local_sgd, weighted_mean
 from privlab.fl.model import SIZE, initial_parameters, unpack
 from privlab.fl.secagg import decode, encode, pairwise_mask
+from privlab.lessons.kit.checks import Answers, Exercise, Rule, mistake, right
 from privlab.lessons.kit.feedback import (
     Feedback,
     LearnerCodeError,
@@ -54,8 +55,77 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------
+# Could move to the kit: a function exercise whose rules see each case whole
+# --------------------------------------------------------------------------
+
+
+def _passes(when: Callable[[Answers], bool]) -> Rule:
+    """The case is passed when ``when`` holds: on to the next case."""
+    return right(when, "")
+
+
+@dataclass(frozen=True)
+class _CaseExercise:
+    """A function to write, called on each case; the first rule that holds says what it did.
+
+    Each case is a dict of facts; ``arguments`` names those passed to the
+    function (copied, so that it can change them freely). The rules see the
+    case with ``number``, ``function``, ``given`` (the copies) and ``result``,
+    and what ``derive`` adds; a ``_passes`` rule sends the check to the next
+    case. ``correct`` is formatted with what ``finish`` makes of the passed cases.
+    """
+
+    name: str
+    cases: Callable[[], list[Answers]]
+    arguments: Sequence[str]
+    derive: Callable[[Answers], Answers]
+    rules: Sequence[Rule]
+    otherwise: Rule
+    correct: str
+    finish: Callable[[Any, list[Answers]], Answers] = field(default=lambda function, seen: {})
+    call: Callable[..., Any] = call_learner
+    hint_on_error: str = ""
+
+    def checker(self, answer_name: str) -> Callable[..., Feedback]:
+        @check(self.name, self.hint_on_error)
+        def run(function: Any) -> Feedback:
+            passed = []
+            for number, case in enumerate(self.cases()):
+                given = [_fresh(case[name]) for name in self.arguments]
+                seen = {**case, "number": number, "function": function, "given": given}
+                seen["result"] = self.call(function, *given)
+                seen.update(self.derive(seen))
+                rule = next((rule for rule in self.rules if rule.when(seen)), self.otherwise)
+                if not rule.right:
+                    says, hint = rule.says.format(**seen), rule.hint.format(**seen)
+                    return Feedback(self.name, "incorrect", says, hint)
+                passed.append(seen)
+            return Feedback(
+                self.name, "correct", self.correct.format(**self.finish(function, passed))
+            )
+
+        run.__name__ = run.__qualname__ = f"check_{answer_name}"
+        run.__doc__ = f"Check {self.name}: give it your function {answer_name}."
+        return run
+
+
+def _fresh(value: Any) -> Any:
+    """A deep copy of arrays, and of the dicts and lists that hold them."""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+# --------------------------------------------------------------------------
+# Numbers in messages, and the learner's arrays
+# --------------------------------------------------------------------------
+
+
 def _g(value: float) -> str:
-    """A number for a message, to 6 significant digits; rounding noise below 1e-12 shows as 0.
+    """A number to 6 significant digits; rounding noise below 1e-12 shows as 0.
 
     >>> _g(9.25185853854297e-18), _g(-1e-13), _g(0.1 + 0.2), _g(-2.5e-7)
     ('0', '0', '0.3', '-2.5e-07')
@@ -74,7 +144,7 @@ def _power_of_ten(value: float) -> str:
 
 
 def _entries(array: np.ndarray, count: int = 4) -> str:
-    """The first few entries of a vector, for a message: ``[0.25, -1.5, 3, ...]``."""
+    """The first few entries of a vector: ``[0.25, -1.5, 3, ...]``."""
     shown = ", ".join(_g(x) for x in np.ravel(array)[:count])
     return f"[{shown}{', ...' if np.size(array) > count else ''}]"
 
@@ -95,18 +165,22 @@ def _float_array(value: Any) -> np.ndarray | None:
 
 
 def _norm(vector: np.ndarray) -> float:
-    """The L2 norm (inf when it overflows, without a warning)."""
     with np.errstate(all="ignore"):
         return float(np.linalg.norm(vector))
 
 
-def _same(got: np.ndarray, target: np.ndarray, tolerance: float = 1e-9) -> bool:
-    """Whether two float arrays of one shape agree, relative to the size of ``target``."""
-    if got.shape != target.shape:
+def _same(got: Any, target: np.ndarray, tolerance: float = 1e-9) -> bool:
+    """Two float arrays of one shape agree, relative to the size of ``target``."""
+    if got is None or got.shape != target.shape:
         return False
     scale = max(float(np.max(np.abs(target), initial=0.0)), 1e-12)
     with np.errstate(all="ignore"):
         return bool(np.max(np.abs(got - target), initial=0.0) <= tolerance * scale)
+
+
+def _is(key: str) -> Callable[[Answers], bool]:
+    """The learner's array ``got`` is the case's ``key``."""
+    return lambda a: _same(a["got"], a[key])
 
 
 # --------------------------------------------------------------------------
@@ -119,13 +193,9 @@ _STEP_EXAMPLE = (
 )
 
 
-@lru_cache(maxsize=1)
+@cache
 def _step_cases() -> tuple[tuple[dict[int, np.ndarray], dict[int, int]], ...]:
-    """(updates, examples): the lesson's example, then rounds of various sizes.
-
-    The later rounds list the devices of ``examples`` in another order than
-    those of ``updates``, as nothing promises the same order.
-    """
+    """(updates, examples): the lesson's example, then rounds listing devices in another order."""
     generator = np.random.default_rng(501)
     updates, examples = _STEP_EXAMPLE
     cases = [({k: np.array(v) for k, v in updates.items()}, dict(examples))]
@@ -138,163 +208,154 @@ def _step_cases() -> tuple[tuple[dict[int, np.ndarray], dict[int, int]], ...]:
     return tuple(cases)
 
 
-def _step_mistakes(
-    updates: dict[int, np.ndarray], examples: dict[int, int]
-) -> list[tuple[np.ndarray, str, str]]:
-    """(value, what it is, hint) for each typical wrong server step."""
-    devices = len(updates)
-    total = sum(examples.values())
-    weighted_sum = sum(examples[k] * update for k, update in updates.items())
-    by_position = sum(
-        n / total * update for n, update in zip(examples.values(), updates.values(), strict=True)
-    )
-    return [
-        (
-            sum(updates.values()) / devices,
-            "That is the plain mean of the updates: every device counts the same, so a device "
-            "with 5 examples moves the model as much as one with 500.",
-            "Weight each update by its device's share of the examples, n_k / Σn.",
-        ),
-        (
-            weighted_sum,
-            "That is the weighted sum Σ n_k Δ_k without the division by Σn: a step hundreds of "
-            "times too long, which would throw the model far off.",
-            "Divide by the total number of examples, sum(examples.values()).",
-        ),
-        (
-            weighted_sum / devices,
-            "That divides the weighted sum by the number of devices instead of by the number of "
-            "examples Σn: the weights n_k / K do not add up to 1.",
-            "Divide by sum(examples.values()), not by len(updates).",
-        ),
-        (
-            weighted_mean(updates, examples) / devices,
-            "That is the weighted mean divided once more by the number of devices: the weights "
-            "n_k / Σn already add up to 1, so the step comes out K times too short.",
-            "Σ_k n_k / Σn · Δ_k is the whole step: do not divide again.",
-        ),
-        (
-            by_position,
-            "That pairs the updates and the example counts by their position in the two dicts, "
-            "but the dicts list the devices in different orders: some updates got another "
-            "device's weight.",
-            "Look each weight up by device: for device, update in updates.items(), use "
-            "examples[device].",
-        ),
-        (
-            sum(updates.values()),
-            "That is the plain sum of the updates, neither weighted nor divided.",
-            "Weight each update by n_k / Σn before adding.",
-        ),
-    ]
+@cache
+def _step_facts() -> list[Answers]:
+    """Each round with its step and the typical wrong steps."""
+    facts = []
+    for updates, examples in _step_cases():
+        total, devices = sum(examples.values()), len(updates)
+        weighted_sum = sum(examples[k] * update for k, update in updates.items())
+        pairs = zip(examples.values(), updates.values(), strict=True)
+        facts.append({
+            "updates": updates, "examples": examples, "devices": devices,
+            "counts": sorted(examples.values()), "step": weighted_mean(updates, examples),
+            "first": weighted_mean(*_step_cases()[0]),
+            "mean": sum(updates.values()) / devices, "weighted_sum": weighted_sum,
+            "per_device": weighted_sum / devices,
+            "twice": weighted_mean(updates, examples) / devices,
+            "by_position": sum(n / total * update for n, update in pairs),
+            "plain_sum": sum(updates.values()),
+        })  # fmt: skip
+    return facts
 
 
-def _step_shape_problem(
-    result: Any, updates: dict[int, np.ndarray], right: np.ndarray
-) -> tuple[str, str] | None:
-    """(message, hint) when the step is not one vector like the updates, or None."""
-    hint = "Return one NumPy array, as long as each update: Σ_k n_k / Σn · Δ_k."
-    if result is None:
-        return None
-    if isinstance(result, dict):
-        return (
+def _step_derive(a: Answers) -> Answers:
+    got = _float_array(a["result"])
+    entries = "" if got is None else _entries(got)
+    return {
+        "got": got,
+        "shown_result": _shown(a["result"]),
+        "number_shown": _g(got) if got is not None and got.ndim == 0 else "",
+        "shown": f"For {a['devices']} devices with {a['counts']} examples, fedavg_step returns "
+        f"{entries}",
+        "step_entries": _entries(a["step"]),
+    }
+
+
+def _per_device(a: Answers) -> bool:
+    """The step returned as a list of one weighted vector per device."""
+    result, step, devices = a["result"], a["step"], a["devices"]
+    if not isinstance(result, (list, tuple)) or len(result) != devices or devices < 2:
+        return False
+    rows = [_float_array(item) for item in result]
+    return all(row is not None and row.shape == step.shape for row in rows)
+
+
+_STEP_HINT = "Return one NumPy array, as long as each update: Σ_k n_k / Σn · Δ_k."
+
+check_fedavg_step = _CaseExercise(
+    "Exercise 1 (the server's step)",
+    cases=_step_facts,
+    arguments=["updates", "examples"],
+    derive=_step_derive,
+    rules=[
+        mistake(
+            lambda a: a["number"] and _same(a["got"], a["first"]),
+            "fedavg_step returns the step of the lesson's example whatever it is given: it "
+            "does not use its arguments.",
+            "Compute from the function's own `updates` and `examples`, not from variables "
+            "outside it.",
+        ),
+        mistake(
+            lambda a: isinstance(a["result"], dict),
             "fedavg_step returned a dict (one entry per device?); the server's step is one "
             "vector, the weighted updates added up.",
-            hint,
-        )
-    if isinstance(result, (list, tuple)) and len(result) == len(updates) and len(updates) > 1:
-        rows = [_float_array(item) for item in result]
-        if all(row is not None and row.shape == right.shape for row in rows):
-            return (
-                f"fedavg_step returned a list of {len(result)} vectors, one per device; the "
-                "server adds them up into one step.",
-                "Add the weighted updates together, e.g. with sum(...).",
-            )
-    got = _float_array(result)
-    if got is None:
-        return f"fedavg_step should return a NumPy array of numbers; got {_shown(result)}.", hint
-    if got.ndim == 0:
-        return (
-            f"fedavg_step returned one number, {_g(got)}; the step is a vector with one "
-            f"entry per parameter ({right.size} here).",
-            hint,
-        )
-    if got.ndim == 2 and got.shape[0] == len(updates) and got.shape[1] == right.size:
-        return (
-            f"fedavg_step returned a 2-d array, one row per device (shape {got.shape}); the "
+            _STEP_HINT,
+        ),
+        mistake(
+            _per_device,
+            "fedavg_step returned a list of {devices} vectors, one per device; the server adds "
+            "them up into one step.",
+            "Add the weighted updates together, e.g. with sum(...).",
+        ),
+        mistake(
+            lambda a: a["got"] is None,
+            "fedavg_step should return a NumPy array of numbers; got {shown_result}.",
+            _STEP_HINT,
+        ),
+        mistake(
+            lambda a: a["got"].ndim == 0,
+            "fedavg_step returned one number, {number_shown}; the step is a vector with one "
+            "entry per parameter ({step.size} here).",
+            _STEP_HINT,
+        ),
+        mistake(
+            lambda a: a["got"].ndim == 2 and a["got"].shape == (a["devices"], a["step"].size),
+            "fedavg_step returned a 2-d array, one row per device (shape {got.shape}); the "
             "server adds the rows up into one step.",
             "Sum over the devices: `.sum(axis=0)`.",
-        )
-    if got.shape != right.shape:
-        return (
-            f"fedavg_step returned an array of shape {got.shape}; the step has the shape of "
-            f"one update, {right.shape}.",
-            hint,
-        )
-    if isinstance(result, (list, tuple)) and _same(got, right):
-        return (
+        ),
+        mistake(
+            lambda a: a["got"].shape != a["step"].shape,
+            "fedavg_step returned an array of shape {got.shape}; the step has the shape of "
+            "one update, {step.shape}.",
+            _STEP_HINT,
+        ),
+        mistake(
+            lambda a: isinstance(a["result"], (list, tuple)) and _same(a["got"], a["step"]),
             "fedavg_step returned a Python list with the right numbers; return a NumPy array, so "
             "that `theta + step` adds entry by entry (`+` on lists joins them).",
             "Wrap it: np.array(...), or add NumPy arrays, which gives an array.",
-        )
-    return None
-
-
-@check("Exercise 1 (the server's step)", "Make fedavg_step(updates, examples) return one array.")
-def check_fedavg_step(fedavg_step: Any) -> Feedback:
-    """``fedavg_step(updates, examples)`` must give ``Σ_k n_k / Σn · Δ_k``."""
-    name = "Exercise 1 (the server's step)"
-    cases = _step_cases()
-    first_right = weighted_mean(*cases[0])
-    for number, (updates, examples) in enumerate(cases):
-        result = call_learner(
-            fedavg_step, {k: v.copy() for k, v in updates.items()}, dict(examples)
-        )
-        right = weighted_mean(updates, examples)
-        problem = _step_shape_problem(result, updates, right)
-        if problem and number and _same_answer(result, first_right):
-            problem = None  # the constant answer gets its own message below
-        if problem:
-            return Feedback(name, "incorrect", *problem)
-        got = _float_array(result)
-        if got is not None and _same(got, right):
-            continue
-        shown = (
-            f"For {len(updates)} devices with {sorted(examples.values())} examples, "
-            f"fedavg_step returns {_entries(got) if got is not None else _shown(result)}"
-        )
-        if number and got is not None and _same_answer(got, first_right):
-            return Feedback(
-                name,
-                "incorrect",
-                "fedavg_step returns the step of the lesson's example whatever it is given: it "
-                "does not use its arguments.",
-                "Compute from the function's own `updates` and `examples`, not from variables "
-                "outside it.",
-            )
-        for value, message, hint in _step_mistakes(updates, examples):
-            if got is not None and _same(got, value):
-                return Feedback(name, "incorrect", f"{shown}. {message}", hint)
-        return Feedback(
-            name,
-            "incorrect",
-            f"{shown}, but the server's step is {_entries(right)}.",
-            "Σ_k n_k / Σn · Δ_k: each update times its device's share of all the examples, "
-            "added up.",
-        )
-    return Feedback(
-        name,
-        "correct",
-        "Each update counts in proportion to its device's examples, so the step is what one "
-        "gradient step on all the devices' data together would roughly be, and devices with "
-        "more data pull harder. The server needs only the updates and the counts, never an "
-        "image.",
-    )
-
-
-def _same_answer(result: Any, target: np.ndarray) -> bool:
-    got = _float_array(result)
-    return got is not None and _same(got, target)
+        ),
+        _passes(_is("step")),
+        mistake(
+            _is("mean"),
+            "{shown}. That is the plain mean of the updates: every device counts the same, so a "
+            "device with 5 examples moves the model as much as one with 500.",
+            "Weight each update by its device's share of the examples, n_k / Σn.",
+        ),
+        mistake(
+            _is("weighted_sum"),
+            "{shown}. That is the weighted sum Σ n_k Δ_k without the division by Σn: a step "
+            "hundreds of times too long, which would throw the model far off.",
+            "Divide by the total number of examples, sum(examples.values()).",
+        ),
+        mistake(
+            _is("per_device"),
+            "{shown}. That divides the weighted sum by the number of devices instead of by the "
+            "number of examples Σn: the weights n_k / K do not add up to 1.",
+            "Divide by sum(examples.values()), not by len(updates).",
+        ),
+        mistake(
+            _is("twice"),
+            "{shown}. That is the weighted mean divided once more by the number of devices: the "
+            "weights n_k / Σn already add up to 1, so the step comes out K times too short.",
+            "Σ_k n_k / Σn · Δ_k is the whole step: do not divide again.",
+        ),
+        mistake(
+            _is("by_position"),
+            "{shown}. That pairs the updates and the example counts by their position in the two "
+            "dicts, but the dicts list the devices in different orders: some updates got "
+            "another device's weight.",
+            "Look each weight up by device: for device, update in updates.items(), use "
+            "examples[device].",
+        ),
+        mistake(
+            _is("plain_sum"),
+            "{shown}. That is the plain sum of the updates, neither weighted nor divided.",
+            "Weight each update by n_k / Σn before adding.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "{shown}, but the server's step is {step_entries}.",
+        "Σ_k n_k / Σn · Δ_k: each update times its device's share of all the examples, added up.",
+    ),
+    correct="Each update counts in proportion to its device's examples, so the step is what one "
+    "gradient step on all the devices' data together would roughly be, and devices with more "
+    "data pull harder. The server needs only the updates and the counts, never an image.",
+    hint_on_error="Make fedavg_step(updates, examples) return one array.",
+).checker("fedavg_step")
 
 
 # --------------------------------------------------------------------------
@@ -313,13 +374,12 @@ _ATTACK_CASES = (  # (row of the digits, epochs, learning rate, brightness): the
 )
 
 
-@lru_cache(maxsize=1)
+@cache
 def _attack_cases() -> tuple[tuple[np.ndarray, np.ndarray, int], ...]:
     """(update, image, label): one-example updates ``local_sgd(...) - theta`` from zeros.
 
     Every shipped digit has 1.0 as its brightest pixel, so the last cases dim
-    theirs (times 0.8 and 0.55): only the bias entry, not the brightest pixel
-    of the row, then gives the image's scale.
+    theirs: only the bias entry, not the brightest pixel, then gives the scale.
     """
     images, labels = load_digits()
     theta = initial_parameters()
@@ -329,6 +389,15 @@ def _attack_cases() -> tuple[tuple[np.ndarray, np.ndarray, int], ...]:
         update = local_sgd(theta, image, label, epochs=epochs, learning_rate=rate, rng=seed)
         cases.append((update - theta, image[0].copy(), int(labels[row])))
     return tuple(cases)
+
+
+@cache
+def _attack_facts() -> list[Answers]:
+    first = _attack_cases()[0][1]
+    return [
+        {"update": update, "original": image, "label": label, "first": first}
+        for update, image, label in _attack_cases()
+    ]
 
 
 def _label(value: Any) -> int | None:
@@ -341,67 +410,10 @@ def _label(value: Any) -> int | None:
     return int(number)
 
 
-def _pair(result: Any) -> tuple[Any, Any, str, str]:
-    """The learner's ``(image, label)``, or (None, None, why not, hint)."""
-    hint = "End with `return image, label`: 64 pixels, then one digit."
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        if _float_array(result) is not None and np.size(result) in (64, SIZE):
-            return None, None, "rebuild returned only an array; it should return a pair.", hint
-        return (
-            None,
-            None,
-            f"rebuild should return a pair (image, label); got {_shown(result)}.",
-            hint,
-        )
-    first, second = result
-    if _label(first) is not None and _label(second) is None and np.size(second) >= 64:
-        return (
-            None,
-            None,
-            "rebuild returned (label, image); the order asked for is (image, label).",
-            hint,
-        )
-    return first, second, "", ""
-
-
-def _image_problem(image: Any, update: np.ndarray) -> tuple[np.ndarray | None, str, str]:
-    """The learner's image as 64 floats, or (None, why not, hint)."""
-    weights, bias = unpack(update)
-    pixels = _float_array(image)
-    one_row = "Take one row i of W and divide it by b[i]: W[i] / b[i], 64 pixels."
-    if pixels is None:
-        return None, f"the image should be 64 numbers; got {_shown(image)}.", one_row
-    if pixels.shape in ((64,), (8, 8)):
-        return pixels.ravel(), "", ""
-    if pixels.size == SIZE:
-        return None, "the image is the whole update (650 numbers), W and b together.", one_row
-    if pixels.size == weights.size:
-        rows = pixels.reshape(weights.shape)
-        usable = bias != 0
-        divided = np.divide(
-            weights, bias[:, None], out=np.zeros_like(weights), where=usable[:, None]
-        )
-        if np.allclose(rows[usable], divided[usable], rtol=1e-9, atol=1e-12):
-            return (
-                None,
-                "the image is W with each row divided by its bias entry: 10 copies of the "
-                "picture, one per digit. Return one of them.",
-                "Pick one row i with b[i] ≠ 0 (the largest |b[i]| is the safest): W[i] / b[i].",
-            )
-        return (
-            None,
-            f"the image has {pixels.size} numbers: all of W (10 rows of 64, one per digit). "
-            "Each row is the picture times one number, the row's bias entry.",
-            one_row,
-        )
-    return None, f"the image should have 64 pixels; got shape {pixels.shape}.", one_row
-
-
 def _scaled_image(pixels: np.ndarray, original: np.ndarray) -> float | None:
-    """The factor ``c`` if ``pixels`` is ``c`` times the original picture (c ≠ 1), else None."""
-    norm = float(original @ original)
+    """The factor ``c`` if ``pixels`` is ``c`` times the original picture (c ≠ 0, 1), else None."""
     with np.errstate(all="ignore"):
-        factor = float(pixels @ original) / norm
+        factor = float(pixels @ original) / float(original @ original)
         scaled = np.allclose(
             pixels, factor * original, rtol=1e-7, atol=1e-9 * max(abs(factor), 1e-12)
         )
@@ -412,122 +424,192 @@ def _scaled_image(pixels: np.ndarray, original: np.ndarray) -> float | None:
     return factor
 
 
-def _image_mistake(
-    pixels: np.ndarray, update: np.ndarray, original: np.ndarray
-) -> tuple[str, str] | None:
-    """(message, hint) for a rebuilt image that is the picture times a constant, or None."""
+def _rebuilt(a: Answers) -> Answers:
+    """The learner's pair taken apart, and what its image is when it is not the picture."""
+    result, update, original = a["result"], a["update"], a["original"]
     weights, bias = unpack(update)
-    factor = _scaled_image(pixels, original)
-    if factor is None:
-        return None
-    for i in range(weights.shape[0]):
-        if np.allclose(pixels, weights[i], rtol=1e-9, atol=1e-15):
-            return (
-                "your image is a row of W as it is: the right picture times that row's bias "
-                f"entry ({bias[i]:.4g}), so its pixels are far too small (or negative).",
-                "Divide the row by its own bias entry: W[i] / b[i].",
-            )
-    for i in range(weights.shape[0]):
-        for j in range(bias.size):
-            if i != j and bias[j] and np.allclose(pixels, weights[i] / bias[j], rtol=1e-9):
-                return (
-                    f"your image is W[{i}] / b[{j}]: row {i} divided by another row's bias "
-                    f"entry. That is the right picture times b[{i}] / b[{j}] = {factor:.4g}.",
-                    "Divide a row by its own bias entry: W[i] / b[i], with the same i.",
-                )
-    brightest = float(np.max(original))
-    if brightest > 0 and np.allclose(pixels, original / brightest, rtol=1e-7, atol=1e-12):
-        return (
-            "you scaled the row so its brightest pixel is 1; the image's brightest pixel need "
-            "not be 1: divide by the bias entry b[i], which is exactly the factor.",
-            f"Here the brightest pixel is {brightest:.4g}. Row i of W is the image times b[i], "
-            "so W[i] / b[i] is the image, not W[i] / W[i].max().",
+    pair = isinstance(result, (tuple, list)) and len(result) == 2
+    image, guess = result if pair else (None, None)
+    pixels = _float_array(image)
+    seen = {
+        "pair": pair, "image": image, "guess": guess, "pixels": pixels, "bias": bias,
+        "digit": _label(guess), "shown_result": _shown(result), "shown_image": _shown(image),
+        "shown_guess": _shown(guess), "copies": False, "factor": None, "row_bias": None,
+        "rows": None, "brightest": float(np.max(original)),
+    }  # fmt: skip
+    if pixels is not None and pixels.size == weights.size:
+        usable = bias != 0
+        divided = np.divide(
+            weights, bias[:, None], out=np.zeros_like(weights), where=usable[:, None]
         )
-    return (
-        f"your image is the right picture times a constant, {factor:.4g}: the shape is right "
-        "but the pixel values are not.",
-        "Row i of W is the image times b[i]: divide W[i] by b[i], exactly.",
-    )
+        rows = pixels.reshape(weights.shape)
+        seen["copies"] = np.allclose(rows[usable], divided[usable], rtol=1e-9, atol=1e-12)
+    if pixels is None or pixels.shape not in ((64,), (8, 8)):
+        return seen
+    pixels = seen["pixels"] = pixels.ravel()
+    seen["error"] = reconstruction_error(pixels, original)
+    factor = seen["factor"] = _scaled_image(pixels, original) if seen["error"] > 1e-9 else None
+    if factor is not None:
+        as_it_is = [i for i in range(10) if np.allclose(pixels, weights[i], rtol=1e-9, atol=1e-15)]
+        seen["row_bias"] = bias[as_it_is[0]] if as_it_is else None
+        seen["rows"] = next(
+            (
+                (i, j)
+                for i in range(10)
+                for j in range(10)
+                if i != j and bias[j] and np.allclose(pixels, weights[i] / bias[j], rtol=1e-9)
+            ),
+            None,
+        )
+    if seen["digit"] is not None:
+        seen["digit_bias"] = bias[seen["digit"]]
+        seen["wrong"] = (
+            f"For a one-example update of the digit {a['label']}, your image is right but the "
+            f"label {seen['digit']} is not"
+        )
+    return seen
 
 
-_ATTACK_HINT = (
-    "Unpack the update into W and b. Row i of W is the image times b[i], so W[i] / b[i] is "
-    "the image; the label is the digit whose entry of b is the only positive one."
-)
+_ONE_ROW = "Take one row i of W and divide it by b[i]: W[i] / b[i], 64 pixels."
+_PAIR = "End with `return image, label`: 64 pixels, then one digit."
+_WHERE = "For a one-example update of the digit {label}"
 
-
-@check("Exercise 2 (the ratio attack)", "Make rebuild(update) return (image, label).")
-def check_ratio_attack(rebuild: Any) -> Feedback:
-    """``rebuild(update)`` must give the 64 pixels and the label behind a one-example update."""
-    name = "Exercise 2 (the ratio attack)"
-    cases = _attack_cases()
-    worst = 0.0
-    for number, (update, original, label) in enumerate(cases):
-        result = call_learner(rebuild, update.copy())
-        image, guess, problem, hint = _pair(result)
-        if problem:
-            return Feedback(name, "incorrect", problem, hint)
-        pixels, problem, hint = _image_problem(image, update)
-        if pixels is None:
-            return Feedback(name, "incorrect", problem, hint)
-        digit = _label(guess)
-        if digit is None:
-            return Feedback(
-                name,
-                "incorrect",
-                f"the label should be one digit from 0 to 9; got {_shown(guess)}.",
-                "Return the position (0 to 9) of the odd entry of b, e.g. with np.argmax.",
-            )
-        error = reconstruction_error(pixels, original)
-        where = f"For a one-example update of the digit {label}"
-        if error > 1e-9:
-            if number and reconstruction_error(pixels, cases[0][1]) <= 1e-9:
-                return Feedback(
-                    name,
-                    "incorrect",
-                    "rebuild returns the lesson's digit whatever update it gets: it does not "
-                    "use its argument.",
-                    "Compute from the function's own `update`, not from variables outside it.",
-                )
-            mistake = _image_mistake(pixels, update, original)
-            if mistake:
-                return Feedback(name, "incorrect", f"{where}: {mistake[0]}", mistake[1])
-            return Feedback(
-                name,
-                "incorrect",
-                f"{where}, your image is off by {error:.3g} per pixel (root mean square); the "
-                "ratio gives it exactly.",
-                _ATTACK_HINT,
-            )
-        worst = max(worst, error)
-        if digit == label:
-            continue
-        _, bias = unpack(update)
-        wrong = f"{where}, your image is right but the label {digit} is not"
-        hint = "Take the label whose entry of b is positive: np.argmax(b)."
-        if digit == int(np.argmin(bias)):
-            message = (
-                f"{wrong}: it has the most negative entry of b. That is how the label shows in a "
-                "gradient (p_y − 1 < 0, all other entries > 0), but the update is −η times the "
-                "gradients, so the signs flip: the label's entry is the only positive one."
-            )
-        elif bias[digit] < 0:
-            message = (
-                f"{wrong}: its entry of b is negative, {bias[digit]:.3g}, like those of all the "
-                "wrong digits. In the update the label's entry is the only positive one."
-            )
-        else:
-            message = f"{wrong}."
-            hint = "The label is the digit whose entry of b has the other sign: np.argmax(b)."
-        return Feedback(name, "incorrect", message, hint)
-    return Feedback(
-        name,
-        "correct",
-        f"You rebuilt {len(cases)} digits from their updates alone, pixel for pixel (off by at "
-        f"most {worst:.1g}), and named each label. With one example per update, the update is "
-        "the photo: the server never saw the image, yet it can read it. With more examples "
-        "the ratio gives a blend of them, which still leaks a lot.",
-    )
+check_ratio_attack = _CaseExercise(
+    "Exercise 2 (the ratio attack)",
+    cases=_attack_facts,
+    arguments=["update"],
+    derive=_rebuilt,
+    rules=[
+        mistake(
+            lambda a: (
+                not a["pair"]
+                and _float_array(a["result"]) is not None
+                and np.size(a["result"]) in (64, SIZE)
+            ),
+            "rebuild returned only an array; it should return a pair.",
+            _PAIR,
+        ),
+        mistake(
+            lambda a: not a["pair"],
+            "rebuild should return a pair (image, label); got {shown_result}.",
+            _PAIR,
+        ),
+        mistake(
+            lambda a: (
+                _label(a["image"]) is not None and a["digit"] is None and np.size(a["guess"]) >= 64
+            ),
+            "rebuild returned (label, image); the order asked for is (image, label).",
+            _PAIR,
+        ),
+        mistake(
+            lambda a: a["pixels"] is None,
+            "the image should be 64 numbers; got {shown_image}.",
+            _ONE_ROW,
+        ),
+        mistake(
+            lambda a: a["pixels"].size == SIZE,
+            "the image is the whole update (650 numbers), W and b together.",
+            _ONE_ROW,
+        ),
+        mistake(
+            lambda a: a["copies"],
+            "the image is W with each row divided by its bias entry: 10 copies of the "
+            "picture, one per digit. Return one of them.",
+            "Pick one row i with b[i] ≠ 0 (the largest |b[i]| is the safest): W[i] / b[i].",
+        ),
+        mistake(
+            lambda a: a["pixels"].size == 640,
+            "the image has 640 numbers: all of W (10 rows of 64, one per digit). Each row is "
+            "the picture times one number, the row's bias entry.",
+            _ONE_ROW,
+        ),
+        mistake(
+            lambda a: a["pixels"].shape != (64,),
+            "the image should have 64 pixels; got shape {pixels.shape}.",
+            _ONE_ROW,
+        ),
+        mistake(
+            lambda a: a["digit"] is None,
+            "the label should be one digit from 0 to 9; got {shown_guess}.",
+            "Return the position (0 to 9) of the odd entry of b, e.g. with np.argmax.",
+        ),
+        mistake(
+            lambda a: (
+                a["error"] > 1e-9
+                and a["number"]
+                and reconstruction_error(a["pixels"], a["first"]) <= 1e-9
+            ),
+            "rebuild returns the lesson's digit whatever update it gets: it does not use its "
+            "argument.",
+            "Compute from the function's own `update`, not from variables outside it.",
+        ),
+        mistake(
+            lambda a: a["row_bias"] is not None,
+            _WHERE + ": your image is a row of W as it is: the right picture times that row's "
+            "bias entry ({row_bias:.4g}), so its pixels are far too small (or negative).",
+            "Divide the row by its own bias entry: W[i] / b[i].",
+        ),
+        mistake(
+            lambda a: a["rows"] is not None,
+            _WHERE + ": your image is W[{rows[0]}] / b[{rows[1]}]: row {rows[0]} divided by "
+            "another row's bias entry. That is the right picture times b[{rows[0]}] / "
+            "b[{rows[1]}] = {factor:.4g}.",
+            "Divide a row by its own bias entry: W[i] / b[i], with the same i.",
+        ),
+        mistake(
+            lambda a: (
+                a["factor"] is not None
+                and a["brightest"] > 0
+                and np.allclose(a["pixels"], a["original"] / a["brightest"], rtol=1e-7, atol=1e-12)
+            ),
+            _WHERE + ": you scaled the row so its brightest pixel is 1; the image's brightest "
+            "pixel need not be 1: divide by the bias entry b[i], which is exactly the factor.",
+            "Here the brightest pixel is {brightest:.4g}. Row i of W is the image times b[i], "
+            "so W[i] / b[i] is the image, not W[i] / W[i].max().",
+        ),
+        mistake(
+            lambda a: a["factor"] is not None,
+            _WHERE + ": your image is the right picture times a constant, {factor:.4g}: the "
+            "shape is right but the pixel values are not.",
+            "Row i of W is the image times b[i]: divide W[i] by b[i], exactly.",
+        ),
+        mistake(
+            lambda a: a["error"] > 1e-9,
+            _WHERE + ", your image is off by {error:.3g} per pixel (root mean square); the "
+            "ratio gives it exactly.",
+            "Unpack the update into W and b. Row i of W is the image times b[i], so W[i] / b[i] "
+            "is the image; the label is the digit whose entry of b is the only positive one.",
+        ),
+        _passes(lambda a: a["digit"] == a["label"]),
+        mistake(
+            lambda a: a["digit"] == int(np.argmin(a["bias"])),
+            "{wrong}: it has the most negative entry of b. That is how the label shows in a "
+            "gradient (p_y − 1 < 0, all other entries > 0), but the update is −η times the "
+            "gradients, so the signs flip: the label's entry is the only positive one.",
+            "Take the label whose entry of b is positive: np.argmax(b).",
+        ),
+        mistake(
+            lambda a: a["digit_bias"] < 0,
+            "{wrong}: its entry of b is negative, {digit_bias:.3g}, like those of all the "
+            "wrong digits. In the update the label's entry is the only positive one.",
+            "Take the label whose entry of b is positive: np.argmax(b).",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "{wrong}.",
+        "The label is the digit whose entry of b has the other sign: np.argmax(b).",
+    ),
+    correct="You rebuilt {count} digits from their updates alone, pixel for pixel (off by at "
+    "most {worst:.1g}), and named each label. With one example per update, the update is the "
+    "photo: the server never saw the image, yet it can read it. With more examples the ratio "
+    "gives a blend of them, which still leaks a lot.",
+    finish=lambda function, seen: {
+        "count": len(seen),
+        "worst": max(case["error"] for case in seen),
+    },
+    hint_on_error="Make rebuild(update) return (image, label).",
+).checker("rebuild")
 
 
 # --------------------------------------------------------------------------
@@ -535,23 +617,19 @@ def check_ratio_attack(rebuild: Any) -> Feedback:
 # --------------------------------------------------------------------------
 
 SCALE_BITS = 16
-"""Fractional bits of exercise 3's fixed point.
-
-Each update x was encoded as round(x * 2**16) modulo 2**32; values from 2**31
-up stand for negative numbers.
-"""
+"""Fractional bits of exercise 3's fixed point: x is stored as round(x * 2**16) modulo 2**32."""
 
 _ROUND = 2**32
 _UNIT = 2**SCALE_BITS
 _MASK_CASES = ((4, 6, 503), (3, 5, 504), (6, 8, 505), (5, 40, 506))  # devices, numbers, seed
+_ROUNDED_ENOUGH = 3  # a sum rounded to 3 decimals or more is right: at most 0.0005 off
 
 
-@lru_cache(maxsize=len(_MASK_CASES))
+@cache
 def _masked(devices: int, length: int, seed: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Float updates (multiples of 2**-10, so the encoding is exact) and their masked vectors.
 
-    Device ``u`` sends :math:`x_u + \\sum_{v > u} p_{uv} - \\sum_{v < u} p_{vu} \\bmod 2^{32}`
-    with the pairwise masks of :func:`~privlab.fl.secagg.pairwise_mask`, and no self mask.
+    Device ``u`` sends :math:`x_u + \\sum_{v > u} p_{uv} - \\sum_{v < u} p_{vu} \\bmod 2^{32}`.
     """
     generator = np.random.default_rng(seed)
     updates = np.round(generator.normal(scale=0.5, size=(devices, length)) * 1024) / 1024
@@ -596,197 +674,195 @@ def masked_round() -> dict[str, Any]:
     return {"masked": [vector.copy() for vector in masked], "updates": updates.copy()}
 
 
-def _unmask_mistakes(
-    masked: list[np.ndarray], right: np.ndarray
-) -> list[tuple[np.ndarray, str, str]]:
-    """(value, what it is, hint) for each typical wrong unmasking."""
-    ring = np.sum(masked, axis=0, dtype=np.uint32)
-    unwrapped = np.sum(np.array(masked, dtype=np.int64), axis=0)
-    devices = len(masked)
-    no_wrap = (
-        f"The masked vectors were added as ordinary numbers (floats, int64, or `np.sum`, which "
-        f"turns uint32 into uint64), so the sum never wrapped around 2^32: it is up to "
-        f"{devices} × 2^32. The masks cancel only modulo 2^32, so they are still in it."
-    )
-    wrap_hint = (
-        "Add the vectors as uint32, which wraps around by itself "
-        "(`np.sum(masked, axis=0, dtype=np.uint32)`), or take `% 2**32` of the sum; then decode."
-    )
-    return [
-        (
-            np.sum([decode(vector, scale_bits=SCALE_BITS) for vector in masked], axis=0),
-            "That decodes each masked vector before adding: each one alone is random numbers, "
-            "and the masks cancel only in the sum modulo 2^32, which decoding first loses (the "
-            "result is off by multiples of 65,536).",
-            "Add the raw uint32 vectors first (they wrap around modulo 2^32), then decode once.",
-        ),
-        (
-            unwrapped / _UNIT,
-            f"Your numbers are huge, up to {devices} × 65,536. {no_wrap}",
-            wrap_hint,
-        ),
-        (
-            unwrapped.astype(float),
-            f"Your numbers are huge, up to {devices} × 2^32, and not decoded. {no_wrap}",
-            wrap_hint,
-        ),
-        (
-            ring.astype(float),
-            "That is the sum in the ring, right but still encoded: whole numbers from 0 to 2^32.",
-            "Decode it: values from 2^31 up stand for negative numbers (subtract 2^32), then "
-            "divide by 2^16.",
-        ),
-        (
-            ring.view(np.int32).astype(float),
-            "That is the sum in whole numbers, with the sign right, but not divided by 2^16: the "
-            "fixed-point encoding stored x as round(x · 2^16).",
-            "Divide by 2**16 = 65,536.",
-        ),
-        (
-            ring / _UNIT,
-            "Negative numbers wrapped around: some of your entries are close to 65,536 = "
-            "2^32 / 2^16. In the ring, −x is stored as 2^32 − x, so values from 2^31 up stand "
-            "for negative numbers.",
-            "Before dividing by 2^16, subtract 2^32 from every value ≥ 2^31 (or view the uint32 "
-            "sum as int32).",
-        ),
-        (
-            right / devices,
-            "That is the mean of the updates; the question asks for their sum.",
-            "Do not divide by the number of devices.",
-        ),
-        (
-            right * _UNIT / _ROUND,
-            "That is the sum divided by 2^32 instead of 2^16, so 65,536 times too small: the "
-            "ring has 2^32 elements, but the scale of the fixed point is 2^16 (x was stored as "
-            "round(x · 2^16)).",
-            f"Divide the signed sum by 2**{SCALE_BITS} = 65,536, not by 2**32.",
-        ),
-        (
-            ring / _ROUND,
-            "That divides the sum in the ring by 2^32 instead of 2^16, so it is 65,536 times too "
-            "small, and the negative entries wrapped around: values from 2^31 up stand for "
-            "negative numbers.",
-            f"Subtract 2^32 from every value ≥ 2^31, then divide by 2**{SCALE_BITS} = 65,536.",
-        ),
-    ]
+@cache
+def _mask_facts() -> list[Answers]:
+    """Each round with its sum and the typical wrong unmaskings."""
+    facts = []
+    for devices, length, seed in _MASK_CASES:
+        masked = list(_masked(devices, length, seed)[1])
+        ring = np.sum(masked, axis=0, dtype=np.uint32)
+        unwrapped = np.sum(np.array(masked, dtype=np.int64), axis=0)
+        total = decode(ring, scale_bits=SCALE_BITS)
+        facts.append({
+            "masked": masked, "devices": devices, "length": length, "total": total,
+            "first": masked_round()["updates"].sum(axis=0),
+            "decoded_first": np.sum([decode(v, scale_bits=SCALE_BITS) for v in masked], axis=0),
+            "unwrapped": unwrapped / _UNIT, "undecoded": unwrapped.astype(float),
+            "ring": ring.astype(float), "whole": ring.view(np.int32).astype(float),
+            "unsigned": ring / _UNIT, "mean": total / devices, "too_small": total * _UNIT / _ROUND,
+            "ring_too_small": ring / _ROUND,
+        })  # fmt: skip
+    return facts
 
 
-def _rounded_to(got: np.ndarray, right: np.ndarray) -> int | None:
-    """The number of decimals ``got`` is ``right`` rounded to, if it is (0 to 9), else None.
+def _rounded_to(got: np.ndarray, total: np.ndarray) -> int | None:
+    """The number of decimals (0 to 9) ``got`` is ``total`` rounded to, if it is, else None.
 
     Each entry must lie on the grid of that many decimals and be at most half a
     step from the right value, as ``np.round``, ``round`` or ``f"{x:.3f}"`` give.
     """
     with np.errstate(all="ignore"):
-        if not np.max(np.abs(got - right), initial=0.0) <= 0.5:  # more than rounding can do
+        if not np.max(np.abs(got - total), initial=0.0) <= 0.5:  # more than rounding can do
             return None
         for decimals in range(10):
             step = 10.0**-decimals
             scaled = got / step
             on_grid = np.allclose(scaled, np.round(scaled), rtol=0.0, atol=1e-6)
-            if on_grid and np.max(np.abs(got - right), initial=0.0) <= step / 2 + 1e-9:
+            if on_grid and np.max(np.abs(got - total), initial=0.0) <= step / 2 + 1e-9:
                 return decimals
     return None
 
 
-_ROUNDED_ENOUGH = 3
-"""Exercise 3 accepts a sum rounded to 3 or more decimals: at most 0.0005 off."""
-
-
-@check("Exercise 3 (unmasking the sum)", "Make unmask_sum(masked) return an array of floats.")
-def check_unmask_sum(unmask_sum: Any) -> Feedback:
-    """``unmask_sum(masked)`` must decode the uint32 sum of the masked vectors (wrapping).
-
-    The sum may be rounded to 3 or more decimals (as a learner might, to print
-    it); rounded to fewer, the check says so.
-    """
-    name = "Exercise 3 (unmasking the sum)"
-    first_right = masked_round()["updates"].sum(axis=0)
-    rounded: set[int] = set()
-    for devices, length, seed in _MASK_CASES:
-        _, masked = _masked(devices, length, seed)
-        right = decode(np.sum(masked, axis=0, dtype=np.uint32), scale_bits=SCALE_BITS)
-        result = call_learner(unmask_sum, [vector.copy() for vector in masked])
-        got = _float_array(result)
-        if got is None:
-            return Feedback(
-                name,
-                "incorrect",
-                f"unmask_sum should return an array of numbers; got {_shown(result)}.",
-                "Return one float per entry of the vectors: the sum of the updates.",
-            )
-        if got.shape != right.shape and _same(got, first_right):
-            return Feedback(
-                name,
-                "incorrect",
-                "unmask_sum returns the sum of the lesson's round whatever it is given: it does "
-                "not use its argument.",
-                "Compute from the function's own `masked`, not from variables outside it.",
-            )
-        if got.shape != right.shape:
-            return Feedback(
-                name,
-                "incorrect",
-                f"unmask_sum returned shape {got.shape}; with {devices} vectors of {length} "
-                f"numbers, the sum has shape {right.shape}.",
-                "Add the vectors entry by entry (over the devices), keeping one number per entry.",
-            )
-        if _same(got, right):
-            continue
-        decimals = _rounded_to(got, right)
-        if decimals is not None and decimals >= _ROUNDED_ENOUGH:
-            rounded.add(decimals)
-            continue
-        shown = f"With {devices} devices, unmask_sum returns {_entries(got)}"
-        if decimals is not None:
-            places = (
-                "whole numbers" if decimals == 0 else f"{decimals} decimal{'s' * (decimals > 1)}"
-            )
-            return Feedback(
-                name,
-                "incorrect",
-                f"{shown}: that is the right sum, {_entries(right)}, rounded to {places}. The "
-                "unmasked sum is exact (to 2^-16, about 0.000015), and rounding to "
-                f"{places} throws away up to {10.0**-decimals / 2:g} of it.",
-                "Return the decoded sum unrounded (or rounded to 3 decimals or more).",
-            )
-        for value, message, hint in _unmask_mistakes(masked, right):
-            if _same(got, value):
-                return Feedback(name, "incorrect", f"{shown}. {message}", hint)
-        with np.errstate(all="ignore"):
-            steps = (got - right) * _UNIT / _ROUND
-            wrapped = np.allclose(steps, np.round(steps), atol=1e-6) and np.any(np.round(steps))
-        if wrapped:
-            return Feedback(
-                name,
-                "incorrect",
-                f"{shown}: some entries are off by whole multiples of 65,536 = 2^32 / 2^16. "
-                "The sum was not taken modulo 2^32 before decoding.",
-                "Add as uint32 (it wraps around by itself), then decode once.",
-            )
-        return Feedback(
-            name,
-            "incorrect",
-            f"{shown}, but the sum of the updates is {_entries(right)}.",
-            "Add the uint32 vectors (wrapping modulo 2^32), read values ≥ 2^31 as negative "
-            "(subtract 2^32), and divide by 2^16.",
+def _unmasked(a: Answers) -> Answers:
+    got, total = _float_array(a["result"]), a["total"]
+    seen = {"got": got, "shown_result": _shown(a["result"]), "decimals": None, "wrapped": False}
+    if got is None or got.shape != total.shape or _same(got, total):
+        return seen
+    decimals = seen["decimals"] = _rounded_to(got, total)
+    if decimals is not None:
+        seen["places"] = (
+            "whole numbers" if decimals == 0 else f"{decimals} decimal{'s' * (decimals > 1)}"
         )
+        seen["lost"] = f"{10.0**-decimals / 2:g}"
+    with np.errstate(all="ignore"):
+        steps = (got - total) * _UNIT / _ROUND
+        seen["wrapped"] = np.allclose(steps, np.round(steps), atol=1e-6) and np.any(np.round(steps))
+    seen["shown"] = f"With {a['devices']} devices, unmask_sum returns {_entries(got)}"
+    seen["total_entries"] = _entries(total)
+    return seen
+
+
+_NO_WRAP = (
+    "The masked vectors were added as ordinary numbers (floats, int64, or `np.sum`, which "
+    "turns uint32 into uint64), so the sum never wrapped around 2^32: it is up to "
+    "{devices} × 2^32. The masks cancel only modulo 2^32, so they are still in it."
+)
+_WRAP_HINT = (
+    "Add the vectors as uint32, which wraps around by itself "
+    "(`np.sum(masked, axis=0, dtype=np.uint32)`), or take `% 2**32` of the sum; then decode."
+)
+
+
+def _rounded_note(function: Any, seen: list[Answers]) -> Answers:
+    rounded = sorted({case["decimals"] for case in seen if case["decimals"] is not None})
     note = ""
     if rounded:
-        places = listing(sorted(rounded))
         note = (
-            f" (You rounded it to {places} decimals, which is fine here; the sum itself is exact "
-            "to 2^-16.)"
+            f" (You rounded it to {listing(rounded)} decimals, which is fine here; the sum "
+            "itself is exact to 2^-16.)"
         )
-    return Feedback(
-        name,
-        "correct",
-        "Each masked vector on its own is uniformly random numbers, but every pairwise mask is "
-        "added by one device and subtracted by the other, so modulo 2^32 they all cancel and "
-        f"the sum comes out exactly.{note} The server learns the sum, which is all FedAvg needs, "
-        "and no single update: the ratio attack has nothing to work on.",
-    )
+    return {"note": note}
+
+
+check_unmask_sum = _CaseExercise(
+    "Exercise 3 (unmasking the sum)",
+    cases=_mask_facts,
+    arguments=["masked"],
+    derive=_unmasked,
+    rules=[
+        mistake(
+            lambda a: a["got"] is None,
+            "unmask_sum should return an array of numbers; got {shown_result}.",
+            "Return one float per entry of the vectors: the sum of the updates.",
+        ),
+        mistake(
+            lambda a: a["got"].shape != a["total"].shape and _same(a["got"], a["first"]),
+            "unmask_sum returns the sum of the lesson's round whatever it is given: it does "
+            "not use its argument.",
+            "Compute from the function's own `masked`, not from variables outside it.",
+        ),
+        mistake(
+            lambda a: a["got"].shape != a["total"].shape,
+            "unmask_sum returned shape {got.shape}; with {devices} vectors of {length} "
+            "numbers, the sum has shape {total.shape}.",
+            "Add the vectors entry by entry (over the devices), keeping one number per entry.",
+        ),
+        _passes(_is("total")),
+        _passes(lambda a: a["decimals"] is not None and a["decimals"] >= _ROUNDED_ENOUGH),
+        mistake(
+            lambda a: a["decimals"] is not None,
+            "{shown}: that is the right sum, {total_entries}, rounded to {places}. The "
+            "unmasked sum is exact (to 2^-16, about 0.000015), and rounding to {places} "
+            "throws away up to {lost} of it.",
+            "Return the decoded sum unrounded (or rounded to 3 decimals or more).",
+        ),
+        mistake(
+            _is("decoded_first"),
+            "{shown}. That decodes each masked vector before adding: each one alone is random "
+            "numbers, and the masks cancel only in the sum modulo 2^32, which decoding first "
+            "loses (the result is off by multiples of 65,536).",
+            "Add the raw uint32 vectors first (they wrap around modulo 2^32), then decode once.",
+        ),
+        mistake(
+            _is("unwrapped"),
+            "{shown}. Your numbers are huge, up to {devices} × 65,536. " + _NO_WRAP,
+            _WRAP_HINT,
+        ),
+        mistake(
+            _is("undecoded"),
+            "{shown}. Your numbers are huge, up to {devices} × 2^32, and not decoded. " + _NO_WRAP,
+            _WRAP_HINT,
+        ),
+        mistake(
+            _is("ring"),
+            "{shown}. That is the sum in the ring, right but still encoded: whole numbers from "
+            "0 to 2^32.",
+            "Decode it: values from 2^31 up stand for negative numbers (subtract 2^32), then "
+            "divide by 2^16.",
+        ),
+        mistake(
+            _is("whole"),
+            "{shown}. That is the sum in whole numbers, with the sign right, but not divided by "
+            "2^16: the fixed-point encoding stored x as round(x · 2^16).",
+            "Divide by 2**16 = 65,536.",
+        ),
+        mistake(
+            _is("unsigned"),
+            "{shown}. Negative numbers wrapped around: some of your entries are close to "
+            "65,536 = 2^32 / 2^16. In the ring, −x is stored as 2^32 − x, so values from 2^31 "
+            "up stand for negative numbers.",
+            "Before dividing by 2^16, subtract 2^32 from every value ≥ 2^31 (or view the uint32 "
+            "sum as int32).",
+        ),
+        mistake(
+            _is("mean"),
+            "{shown}. That is the mean of the updates; the question asks for their sum.",
+            "Do not divide by the number of devices.",
+        ),
+        mistake(
+            _is("too_small"),
+            "{shown}. That is the sum divided by 2^32 instead of 2^16, so 65,536 times too "
+            "small: the ring has 2^32 elements, but the scale of the fixed point is 2^16 (x was "
+            "stored as round(x · 2^16)).",
+            f"Divide the signed sum by 2**{SCALE_BITS} = 65,536, not by 2**32.",
+        ),
+        mistake(
+            _is("ring_too_small"),
+            "{shown}. That divides the sum in the ring by 2^32 instead of 2^16, so it is 65,536 "
+            "times too small, and the negative entries wrapped around: values from 2^31 up "
+            "stand for negative numbers.",
+            f"Subtract 2^32 from every value ≥ 2^31, then divide by 2**{SCALE_BITS} = 65,536.",
+        ),
+        mistake(
+            lambda a: a["wrapped"],
+            "{shown}: some entries are off by whole multiples of 65,536 = 2^32 / 2^16. The sum "
+            "was not taken modulo 2^32 before decoding.",
+            "Add as uint32 (it wraps around by itself), then decode once.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "{shown}, but the sum of the updates is {total_entries}.",
+        "Add the uint32 vectors (wrapping modulo 2^32), read values ≥ 2^31 as negative "
+        "(subtract 2^32), and divide by 2^16.",
+    ),
+    correct="Each masked vector on its own is uniformly random numbers, but every pairwise mask "
+    "is added by one device and subtracted by the other, so modulo 2^32 they all cancel and the "
+    "sum comes out exactly.{note} The server learns the sum, which is all FedAvg needs, and no "
+    "single update: the ratio attack has nothing to work on.",
+    finish=_rounded_note,
+    hint_on_error="Make unmask_sum(masked) return an array of floats.",
+).checker("unmask_sum")
 
 
 # --------------------------------------------------------------------------
@@ -794,7 +870,7 @@ def check_unmask_sum(unmask_sum: Any) -> Feedback:
 # --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
+@cache
 def _clip_cases() -> tuple[tuple[np.ndarray, float], ...]:
     """(update, clip_norm): long and short updates, small ones first."""
     generator = np.random.default_rng(504)
@@ -810,78 +886,32 @@ def _clip_cases() -> tuple[tuple[np.ndarray, float], ...]:
     )
 
 
-def _clip_mistakes(update: np.ndarray, clip_norm: float) -> list[tuple[np.ndarray, str, str]]:
-    """(value, what it is, hint) for each typical wrong clipping."""
-    norm = float(np.linalg.norm(update))
-    l1 = float(np.sum(np.abs(update)))
-    mistakes = [
-        (
-            update * clip_norm / norm,
-            f"That scales every update to norm exactly C, so this short one (norm {norm:.4g} < "
-            f"C = {clip_norm:g}) is enlarged. Clipping only shortens updates that are too long.",
-            "Scale by min(1, C / ‖u‖): an update already within C stays as it is.",
-        ),
-        (
-            np.clip(update, -clip_norm, clip_norm),
-            "That clips each entry to [−C, C] (np.clip): the norm can still be far above C, "
-            "and cutting some entries and not others changes the update's direction.",
-            "Scale the whole vector by one number, min(1, C / ‖u‖), with ‖u‖ = np.linalg.norm(u).",
-        ),
-        (
-            update / norm,
-            f"That divides by the norm without multiplying by C: the result has norm 1, not "
-            f"C = {clip_norm:g}.",
-            "Multiply by C / ‖u‖ (when ‖u‖ > C), not by 1 / ‖u‖.",
-        ),
-        (
-            update * min(1.0, clip_norm / l1),
-            "That uses the L1 norm (the sum of |entries|) instead of the L2 norm (the length, "
-            "√Σ u_i²): the update is shortened more than needed.",
-            "‖u‖ = np.linalg.norm(update), the square root of the sum of squares.",
-        ),
-    ]
-    if norm > clip_norm:
-        mistakes.append(
-            (
-                update,
-                f"That returns this long update unchanged, though its norm {norm:.4g} is above "
-                f"C = {clip_norm:g}.",
-                "Scale by min(1, C / ‖u‖), which is below 1 exactly when ‖u‖ > C.",
-            )
-        )
-    mistakes.append(
-        (
-            update * min(1.0, norm / clip_norm),
-            "That scales by ‖u‖ / C, upside down: the factor is C / ‖u‖.",
-            "Scale by min(1, C / ‖u‖).",
-        )
-    )
-    return mistakes
+@cache
+def _clip_facts() -> list[Answers]:
+    """Each update with its clipped form and the typical wrong clippings."""
+    facts = []
+    for update, clip_norm in _clip_cases():
+        norm = float(np.linalg.norm(update))
+        facts.append({
+            "update": update, "clip_norm": clip_norm, "norm": norm, "long": norm > clip_norm,
+            "what": "long" if norm > clip_norm else "short",
+            "clipped": clip_update(update, clip_norm), "to_c": update * clip_norm / norm,
+            "entries_clipped": np.clip(update, -clip_norm, clip_norm), "unit": update / norm,
+            "l1": update * min(1.0, clip_norm / float(np.sum(np.abs(update)))),
+            "upside_down": update * min(1.0, norm / clip_norm),
+        })  # fmt: skip
+    return facts
 
 
-def _demo_attack(clip: Any) -> str:
-    """A sentence on the ratio attack against an update clipped by the learner's ``clip``."""
-    update, original, label = _attack_cases()[0]
-    clip_norm = 0.1 * float(np.linalg.norm(update))
-    clipped = _float_array(call_learner(clip, update.copy(), clip_norm))
-    if clipped is None or clipped.shape != update.shape:
-        return ""
+def _call_or_none(clip: Any, *arguments: Any) -> Any:
+    """The learner's result, None included; a function that never returns anything is a stub."""
     try:
-        image, guess = invert_update(clipped)
-    except InvalidParameterError:
-        return ""
-    error = reconstruction_error(image, original)
-    named = "and its label" if guess == label else "but not its label"
-    return (
-        f" Yet the ratio attack on the lesson's update clipped to a tenth of its norm with your "
-        f"`clip` still rebuilds the digit {label} {named}, off by {error:.1g} per pixel: "
-        "clipping scales W and b by the same number, so every ratio W[i] / b[i] stays as it "
-        "was."
-    )
+        return call_learner(clip, *arguments)
+    except _NotAttempted:
+        return None
 
 
 def _returns_something(clip: Any) -> bool:
-    """Whether ``clip`` returns anything but None for at least one of the cases."""
     for update, clip_norm in _clip_cases():
         try:
             call_learner(clip, update.copy(), clip_norm)
@@ -891,91 +921,141 @@ def _returns_something(clip: Any) -> bool:
     return False
 
 
-@check("Exercise 4 (clipping)", "Make clip(update, clip_norm) return an array like update.")
-def check_clip(clip: Any) -> Feedback:
-    """``clip(update, clip_norm)`` must give ``update * min(1, C / ‖update‖)``."""
-    name = "Exercise 4 (clipping)"
-    for number, (update, clip_norm) in enumerate(_clip_cases()):
-        given = update.copy()
-        norm = float(np.linalg.norm(update))
-        try:
-            result = call_learner(clip, given, clip_norm)
-        except _NotAttempted:
-            result = None
-        if not np.array_equal(given, update):
-            return Feedback(
-                name,
-                "incorrect",
-                "clip changed the update it was given; return a new array. (It was an update "
-                f"of norm {norm:.4g}, with clip_norm = {clip_norm:g}.) The caller may still "
-                "need the original update, and a function that returns nothing gives None.",
-                "Compute `update * factor`, which makes a new array, and return it; avoid "
-                "`update *= factor`, which rewrites the caller's array.",
-            )
-        if result is None:
-            if not (number or _returns_something(clip)):
-                raise _NotAttempted  # a stub, or no `return` at all
-            if norm <= clip_norm:
-                return Feedback(
-                    name,
-                    "incorrect",
-                    "clip returns None for an update shorter than clip_norm: return it "
-                    f"unchanged. (This one has norm {norm:.4g}, and clip_norm = {clip_norm:g}.)",
-                    "Every path through the function needs a `return`: an update within C "
-                    "comes back as it is.",
-                )
-            return Feedback(
-                name,
-                "incorrect",
-                "clip returns None for an update longer than clip_norm: return it scaled down "
-                f"to norm clip_norm. (This one has norm {norm:.4g}, and clip_norm = "
-                f"{clip_norm:g}.)",
-                "Every path through the function needs a `return`: a long update comes back "
-                "times C / ‖u‖.",
-            )
-        right = clip_update(update, clip_norm)
-        got = _float_array(result)
-        if got is None:
-            return Feedback(
-                name,
-                "incorrect",
-                f"clip should return an array of numbers; got {_shown(result)}.",
-                "Return update times one number, min(1, C / ‖update‖).",
-            )
-        if got.shape != update.shape:
-            return Feedback(
-                name,
-                "incorrect",
-                f"clip returned {'one number' if got.ndim == 0 else f'shape {got.shape}'}; it "
-                f"should return the clipped update, shape {update.shape}.",
-                "Return update * factor, not the norm or the factor itself.",
-            )
-        if _same(got, right):
-            continue
-        what = "short" if norm <= clip_norm else "long"
-        shown = (
-            f"For a {what} update of norm {norm:.4g} and clip_norm = {clip_norm:g}, clip "
-            f"returns {_entries(got, 3)}, of norm {_norm(got):.4g}"
+def _clipped(a: Answers) -> Answers:
+    changed = not np.array_equal(a["given"][0], a["update"])
+    if a["result"] is None and not changed and not _returns_something(a["function"]):
+        raise _NotAttempted  # a stub, or no `return` at all
+    got = _float_array(a["result"])
+    seen = {"changed": changed, "got": got, "shown_result": _shown(a["result"])}
+    if got is not None:
+        seen["form"] = "one number" if got.ndim == 0 else f"shape {got.shape}"
+        seen["shown"] = (
+            f"For a {a['what']} update of norm {a['norm']:.4g} and clip_norm = "
+            f"{a['clip_norm']:g}, clip returns {_entries(got, 3)}, of norm {_norm(got):.4g}"
         )
-        for value, message, hint in _clip_mistakes(update, clip_norm):
-            if _same(got, value):
-                return Feedback(name, "incorrect", f"{shown}. {message}", hint)
-        if norm <= clip_norm:
-            message = "An update within C must come back unchanged."
-        elif _norm(got) > clip_norm * (1 + 1e-9):
-            message = f"That is longer than C = {clip_norm:g}."
-        else:
-            message = f"The clipped update should be {_entries(right, 3)}, of norm {clip_norm:g}."
-        return Feedback(
-            name, "incorrect", f"{shown}. {message}", "Scale by min(1, C / ‖u‖), ‖u‖ the L2 norm."
-        )
-    return Feedback(
-        name,
-        "correct",
-        "Long updates are scaled down to norm C and short ones left alone, always in the same "
-        "direction: one device can now move the sum by at most C, the sensitivity that the "
-        "noise must hide." + _demo_attack(clip) + " Clipping bounds; only the noise hides.",
-    )
+        seen["clipped_entries"] = _entries(a["clipped"], 3)
+    return seen
+
+
+def _demo_attack(clip: Any, seen: list[Answers]) -> Answers:
+    """A sentence on the ratio attack against an update clipped by the learner's ``clip``."""
+    update, original, label = _attack_cases()[0]
+    clipped = _float_array(call_learner(clip, update.copy(), 0.1 * float(np.linalg.norm(update))))
+    if clipped is None or clipped.shape != update.shape:
+        return {"attack": ""}
+    try:
+        image, guess = invert_update(clipped)
+    except InvalidParameterError:
+        return {"attack": ""}
+    named = "and its label" if guess == label else "but not its label"
+    return {
+        "attack": " Yet the ratio attack on the lesson's update clipped to a tenth of its norm "
+        f"with your `clip` still rebuilds the digit {label} {named}, off by "
+        f"{reconstruction_error(image, original):.1g} per pixel: clipping scales W and b by the "
+        "same number, so every ratio W[i] / b[i] stays as it was."
+    }
+
+
+_CLIP_HINT = "Scale by min(1, C / ‖u‖), ‖u‖ the L2 norm."
+
+check_clip = _CaseExercise(
+    "Exercise 4 (clipping)",
+    cases=_clip_facts,
+    arguments=["update", "clip_norm"],
+    call=_call_or_none,
+    derive=_clipped,
+    rules=[
+        mistake(
+            lambda a: a["changed"],
+            "clip changed the update it was given; return a new array. (It was an update of "
+            "norm {norm:.4g}, with clip_norm = {clip_norm:g}.) The caller may still need the "
+            "original update, and a function that returns nothing gives None.",
+            "Compute `update * factor`, which makes a new array, and return it; avoid "
+            "`update *= factor`, which rewrites the caller's array.",
+        ),
+        mistake(
+            lambda a: a["result"] is None and not a["long"],
+            "clip returns None for an update shorter than clip_norm: return it unchanged. (This "
+            "one has norm {norm:.4g}, and clip_norm = {clip_norm:g}.)",
+            "Every path through the function needs a `return`: an update within C comes back "
+            "as it is.",
+        ),
+        mistake(
+            lambda a: a["result"] is None,
+            "clip returns None for an update longer than clip_norm: return it scaled down to "
+            "norm clip_norm. (This one has norm {norm:.4g}, and clip_norm = {clip_norm:g}.)",
+            "Every path through the function needs a `return`: a long update comes back times "
+            "C / ‖u‖.",
+        ),
+        mistake(
+            lambda a: a["got"] is None,
+            "clip should return an array of numbers; got {shown_result}.",
+            "Return update times one number, min(1, C / ‖update‖).",
+        ),
+        mistake(
+            lambda a: a["got"].shape != a["update"].shape,
+            "clip returned {form}; it should return the clipped update, shape {update.shape}.",
+            "Return update * factor, not the norm or the factor itself.",
+        ),
+        _passes(_is("clipped")),
+        mistake(
+            _is("to_c"),
+            "{shown}. That scales every update to norm exactly C, so this short one (norm "
+            "{norm:.4g} < C = {clip_norm:g}) is enlarged. Clipping only shortens updates that "
+            "are too long.",
+            "Scale by min(1, C / ‖u‖): an update already within C stays as it is.",
+        ),
+        mistake(
+            _is("entries_clipped"),
+            "{shown}. That clips each entry to [−C, C] (np.clip): the norm can still be far "
+            "above C, and cutting some entries and not others changes the update's direction.",
+            "Scale the whole vector by one number, min(1, C / ‖u‖), with ‖u‖ = np.linalg.norm(u).",
+        ),
+        mistake(
+            _is("unit"),
+            "{shown}. That divides by the norm without multiplying by C: the result has norm 1, "
+            "not C = {clip_norm:g}.",
+            "Multiply by C / ‖u‖ (when ‖u‖ > C), not by 1 / ‖u‖.",
+        ),
+        mistake(
+            _is("l1"),
+            "{shown}. That uses the L1 norm (the sum of |entries|) instead of the L2 norm (the "
+            "length, √Σ u_i²): the update is shortened more than needed.",
+            "‖u‖ = np.linalg.norm(update), the square root of the sum of squares.",
+        ),
+        mistake(
+            lambda a: a["long"] and _same(a["got"], a["update"]),
+            "{shown}. That returns this long update unchanged, though its norm {norm:.4g} is "
+            "above C = {clip_norm:g}.",
+            "Scale by min(1, C / ‖u‖), which is below 1 exactly when ‖u‖ > C.",
+        ),
+        mistake(
+            _is("upside_down"),
+            "{shown}. That scales by ‖u‖ / C, upside down: the factor is C / ‖u‖.",
+            "Scale by min(1, C / ‖u‖).",
+        ),
+        mistake(
+            lambda a: not a["long"],
+            "{shown}. An update within C must come back unchanged.",
+            _CLIP_HINT,
+        ),
+        mistake(
+            lambda a: _norm(a["got"]) > a["clip_norm"] * (1 + 1e-9),
+            "{shown}. That is longer than C = {clip_norm:g}.",
+            _CLIP_HINT,
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "{shown}. The clipped update should be {clipped_entries}, of norm {clip_norm:g}.",
+        _CLIP_HINT,
+    ),
+    correct="Long updates are scaled down to norm C and short ones left alone, always in the "
+    "same direction: one device can now move the sum by at most C, the sensitivity that the "
+    "noise must hide.{attack} Clipping bounds; only the noise hides.",
+    finish=_demo_attack,
+    hint_on_error="Make clip(update, clip_norm) return an array like update.",
+).checker("clip")
 
 
 # --------------------------------------------------------------------------
@@ -1004,70 +1084,27 @@ def _epsilon(z: float) -> float:
     )
 
 
-@lru_cache(maxsize=1)
-def _noise_table() -> dict[float, float]:
-    """Epsilon of each noise multiplier in :data:`NOISE_CHOICES`."""
-    return {z: _epsilon(z) for z in NOISE_CHOICES}
-
-
-def _exact_z(guess: float) -> bool:
-    """Whether ``guess`` is (to 0.1%) the z whose epsilon is exactly the target."""
-    if not min(NOISE_CHOICES) / 10 < guess < 10 * max(NOISE_CHOICES):
-        return False
-    return math.isclose(_epsilon(guess), NOISE_TARGET, rel_tol=1e-3)
-
-
-@check("Exercise 5 (noise for a budget)")
-def check_noise_for_budget(z: Any) -> Feedback:
-    """The smallest ``z`` of :data:`NOISE_CHOICES` whose epsilon is at most the target."""
-    name = "Exercise 5 (noise for a budget)"
-    table = _noise_table()
-    fine = [choice for choice, epsilon in table.items() if epsilon <= NOISE_TARGET]
-    best = min(fine)
+def _noise_facts() -> Answers:
+    """Epsilon of each choice, the answer and the choice below it, and the setting in words."""
+    table = {z: _epsilon(z) for z in NOISE_CHOICES}
+    best = min(choice for choice, epsilon in table.items() if epsilon <= NOISE_TARGET)
     below = max(choice for choice in NOISE_CHOICES if choice < best)
-    setting = (
-        f"{NOISE_ROUNDS} rounds, q = {NOISE_RATE:g}, δ = {_power_of_ten(NOISE_DELTA)}, target ε ≤ "
-        f"{NOISE_TARGET:g}"
-    )
-    hint = (
-        "Compute ε for each z of `ex.NOISE_CHOICES` with `dp_fedavg_epsilon(rounds=..., "
-        "sampling_rate=..., noise_multiplier=z, delta=...)` and keep the smallest z with "
-        f"ε ≤ {NOISE_TARGET:g}."
-    )
-    guess = as_number(z)
+    return {
+        "table": table, "best": best, "best_epsilon": table[best], "below": below,
+        "below_epsilon": table[below], "target": NOISE_TARGET, "rounds": NOISE_ROUNDS,
+        "delta": _power_of_ten(NOISE_DELTA), "share": f"{NOISE_RATE:.0%}",
+        "choices": list(NOISE_CHOICES),
+        "setting": f"{NOISE_ROUNDS} rounds, q = {NOISE_RATE:g}, δ = "
+        f"{_power_of_ten(NOISE_DELTA)}, target ε ≤ {NOISE_TARGET:g}",
+    }  # fmt: skip
+
+
+def _noise_answer(a: Answers) -> Answers:
+    """The learner's z as a number, the choice it is, and the choice whose epsilon it is."""
+    guess, table = as_number(a["z"]), a["table"]
     if guess is None:
-        return Feedback(
-            name, "incorrect", f"z should be one number, a noise multiplier; got {_shown(z)}.", hint
-        )
+        return {"guess": None, "shown_z": _shown(a["z"])}
     choice = next((c for c in NOISE_CHOICES if math.isclose(guess, c, rel_tol=1e-9)), None)
-    if choice == best:
-        return Feedback(
-            name,
-            "correct",
-            f"z = {best:g} gives ε = {table[best]:.2f} ≤ {NOISE_TARGET:g} (with δ = "
-            f"{_power_of_ten(NOISE_DELTA)}) over {NOISE_ROUNDS} rounds, while z = {below:g} "
-            f"would give ε = {table[below]:.2f}. The smallest noise that meets the budget keeps "
-            "the most accuracy. Sampling does much of the work: a device takes part in only "
-            f"{NOISE_RATE:.0%} of the rounds.",
-        )
-    if choice is not None and table[choice] > NOISE_TARGET:
-        return Feedback(
-            name,
-            "incorrect",
-            f"z = {choice:g} gives ε = {table[choice]:.2f} over {NOISE_ROUNDS} rounds: above the "
-            f"target {NOISE_TARGET:g}. Less noise, more privacy spent.",
-            hint,
-        )
-    if choice is not None:
-        return Feedback(
-            name,
-            "incorrect",
-            f"z = {choice:g} keeps ε ≤ {NOISE_TARGET:g} (ε = {table[choice]:.2f}), but so does "
-            f"the smaller z = {best:g} (ε = {table[best]:.2f}). Its noise is "
-            f"{choice / best:.3g} times as large (the noise's standard deviation is z · C), "
-            "which costs accuracy for privacy nobody asked for.",
-            "Take the smallest z of the list that meets the budget.",
-        )
     epsilon_of = next(
         (
             c
@@ -1076,27 +1113,71 @@ def check_noise_for_budget(z: Any) -> Feedback:
         ),
         None,
     )
-    if epsilon_of is not None:
-        c = epsilon_of
-        return Feedback(
-            name,
-            "incorrect",
-            f"{guess:g} is the ε of z = {c:g} ({setting}). The question asks for the noise "
-            "multiplier z itself.",
-            hint,
-        )
-    if _exact_z(guess):
-        return Feedback(
-            name,
-            "incorrect",
-            f"z = {guess:.4g} is the exact z with ε = {NOISE_TARGET:g} ({setting}), but the "
-            f"lesson's training offers only the noise multipliers {list(NOISE_CHOICES)}.",
+    in_range = min(NOISE_CHOICES) / 10 < guess < 10 * max(NOISE_CHOICES)
+    return {
+        "guess": guess,
+        "choice": choice,
+        "choice_epsilon": table.get(choice),
+        "ratio": choice / a["best"] if choice else None,
+        "epsilon_of": epsilon_of,
+        "exact": in_range and math.isclose(_epsilon(guess), NOISE_TARGET, rel_tol=1e-3),
+    }
+
+
+_NOISE_HINT = (
+    "Compute ε for each z of `ex.NOISE_CHOICES` with `dp_fedavg_epsilon(rounds=..., "
+    "sampling_rate=..., noise_multiplier=z, delta=...)` and keep the smallest z with "
+    "ε ≤ {target:g}."
+)
+
+check_noise_for_budget = Exercise(
+    "Exercise 5 (noise for a budget)",
+    answers=["z"],
+    facts=_noise_facts,
+    derive=_noise_answer,
+    rules=[
+        mistake(
+            lambda a: a["guess"] is None,
+            "z should be one number, a noise multiplier; got {shown_z}.",
+            _NOISE_HINT,
+        ),
+        right(
+            lambda a: a["choice"] == a["best"],
+            "z = {best:g} gives ε = {best_epsilon:.2f} ≤ {target:g} (with δ = {delta}) over "
+            "{rounds} rounds, while z = {below:g} would give ε = {below_epsilon:.2f}. The "
+            "smallest noise that meets the budget keeps the most accuracy. Sampling does much "
+            "of the work: a device takes part in only {share} of the rounds.",
+        ),
+        mistake(
+            lambda a: a["choice"] is not None and a["choice_epsilon"] > NOISE_TARGET,
+            "z = {choice:g} gives ε = {choice_epsilon:.2f} over {rounds} rounds: above the "
+            "target {target:g}. Less noise, more privacy spent.",
+            _NOISE_HINT,
+        ),
+        mistake(
+            lambda a: a["choice"] is not None,
+            "z = {choice:g} keeps ε ≤ {target:g} (ε = {choice_epsilon:.2f}), but so does the "
+            "smaller z = {best:g} (ε = {best_epsilon:.2f}). Its noise is {ratio:.3g} times as "
+            "large (the noise's standard deviation is z · C), which costs accuracy for privacy "
+            "nobody asked for.",
+            "Take the smallest z of the list that meets the budget.",
+        ),
+        mistake(
+            lambda a: a["epsilon_of"] is not None,
+            "{guess:g} is the ε of z = {epsilon_of:g} ({setting}). The question asks for the "
+            "noise multiplier z itself.",
+            _NOISE_HINT,
+        ),
+        mistake(
+            lambda a: a["exact"],
+            "z = {guess:.4g} is the exact z with ε = {target:g} ({setting}), but the lesson's "
+            "training offers only the noise multipliers {choices}.",
             "Pick the smallest z of `ex.NOISE_CHOICES` with ε ≤ the target.",
-        )
-    return Feedback(
-        name,
-        "incorrect",
-        f"{guess:g} is not one of the noise multipliers to choose from, "
-        f"{list(NOISE_CHOICES)} ({setting}).",
-        hint,
-    )
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "{guess:g} is not one of the noise multipliers to choose from, {choices} ({setting}).",
+        _NOISE_HINT,
+    ),
+).checker()

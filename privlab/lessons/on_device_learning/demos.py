@@ -1,7 +1,7 @@
 """Interactive demos for lesson 05: on-device learning.
 
 Each function returns a :class:`~privlab.lessons.kit.demo.Demo`: display it as
-the last line of a cell. The charts come from :mod:`privlab.lessons.on_device_learning.figures`.
+the last line of a cell.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
+from privlab.errors import NotEnoughSharesError
 from privlab.fl.attacks import invert_update, reconstruction_error
 from privlab.fl.digits import (
     label_counts,
@@ -24,30 +25,39 @@ from privlab.fl.digits import (
 from privlab.fl.dp import clip_update, dp_fedavg_epsilon, noisy_sum
 from privlab.fl.fedavg import fedavg, local_sgd
 from privlab.fl.model import SIZE, accuracy, initial_parameters
+from privlab.fl.secagg import secure_aggregate
 from privlab.lessons.kit.demo import Demo, one_of, selection_slider
 from privlab.lessons.on_device_learning import figures as charts
 
-DEVICE_COUNTS = (10, 20, 50, 100)
-ALPHAS = (math.inf, 10.0, 1.0, 0.3, 0.1)  # infinity: the IID split
-ROUND_COUNTS = (10, 20, 40)
-FRACTIONS = (0.1, 0.2, 0.5, 1.0)
-EPOCHS = (1, 2, 5)
-BATCH_SIZES = (1, 2, 4, 8)
+_DEVICE_COUNTS = (10, 20, 50, 100)
+_ALPHAS = (math.inf, 10.0, 1.0, 0.3, 0.1)  # infinity: the IID split
+_ROUND_COUNTS = (10, 20, 40)
+_FRACTIONS = (0.1, 0.2, 0.5, 1.0)
+_EPOCHS = (1, 2, 5)
+_BATCH_SIZES = (1, 2, 4, 8)
 MULTIPLIERS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 CLIP = 1.0  # the clipping norm of the inversion and trade-off demos
-DELTA = 1e-5
+_DELTA = 1e-5
 SEED = 5
 
 
-def _alpha_slider(value: float) -> widgets.SelectionSlider:
+def _named_slider(description: str, options: list[tuple[str, Any]], value: Any) -> Any:
     return widgets.SelectionSlider(
-        description="label mix α",
-        options=[("IID" if math.isinf(a) else f"{a:g}", a) for a in ALPHAS],
+        description=description,
+        options=options,
         value=value,
         continuous_update=False,
         style={"description_width": "initial"},
         layout=widgets.Layout(width="380px"),
     )
+
+
+def _alpha_slider(value: float) -> widgets.SelectionSlider:
+    return _named_slider("label mix α", [(_mix(a, "{:g}"), a) for a in _ALPHAS], value)
+
+
+def _mix(alpha: float, fmt: str = "α = {:g}") -> str:
+    return "IID" if math.isinf(alpha) else fmt.format(alpha)
 
 
 def _split(labels: np.ndarray, devices: int, alpha: float) -> list[np.ndarray]:
@@ -74,16 +84,16 @@ def _data() -> dict[str, np.ndarray]:
 
 def phones_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
     """The training digits spread over phones: the same mix on each (IID) or skewed."""
-    one_of("devices", devices, DEVICE_COUNTS)
-    one_of("alpha", alpha, ALPHAS)
+    one_of("devices", devices, _DEVICE_COUNTS)
+    one_of("alpha", alpha, _ALPHAS)
     data = _data()
-    choose_devices = selection_slider("phones", DEVICE_COUNTS, devices)
+    choose_devices = selection_slider("phones", _DEVICE_COUNTS, devices)
     choose_alpha = _alpha_slider(alpha)
 
     def state() -> tuple[np.ndarray, str]:
         parts = _split(data["labels"], choose_devices.value, choose_alpha.value)
         counts = label_counts(data["labels"], parts)
-        mix = "IID" if math.isinf(choose_alpha.value) else f"α = {choose_alpha.value:g}"
+        mix = _mix(choose_alpha.value)
         return counts, f"{choose_devices.value} phones, {mix}: which digits each phone holds"
 
     counts, title = state()
@@ -131,17 +141,11 @@ def _train_all(
     def tick(done: int) -> None:
         progress.value = int(100 * done / steps)
 
-    federated = fedavg(
-        data["images"],
-        data["labels"],
-        parts,
-        rounds=rounds,
-        fraction=settings["fraction"],
-        local_epochs=epochs,
-        test=test,
-        progress=lambda number, _rounds: tick(number),
+    result = fedavg(
+        data["images"], data["labels"], parts, rounds=rounds, fraction=settings["fraction"],
+        local_epochs=epochs, test=test, progress=lambda number, _rounds: tick(number),
         rng=np.random.default_rng([SEED, run]),
-    ).accuracies
+    )  # fmt: skip
     theta, central = initial_parameters(), []
     generator = np.random.default_rng([SEED, run])
     for number in range(rounds):
@@ -158,20 +162,21 @@ def _train_all(
             )  # fmt: skip
         alone.append(np.mean([accuracy(theta, *test) for theta in thetas]))
         tick(2 * rounds + number + 1)
-    return dict(zip(charts.CURVES, (federated, np.array(central), np.array(alone)), strict=True))
+    curves = (result.accuracies, np.array(central), np.array(alone))
+    return dict(zip(charts.CURVES, curves, strict=True))
 
 
 def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
     """Train by FedAvg, on one server, and on each phone alone; compare test accuracy."""
-    one_of("devices", devices, DEVICE_COUNTS)
-    one_of("alpha", alpha, ALPHAS)
+    one_of("devices", devices, _DEVICE_COUNTS)
+    one_of("alpha", alpha, _ALPHAS)
     data = _data()
     controls = {
-        "devices": selection_slider("phones", DEVICE_COUNTS, devices),
+        "devices": selection_slider("phones", _DEVICE_COUNTS, devices),
         "alpha": _alpha_slider(alpha),
-        "rounds": selection_slider("rounds", ROUND_COUNTS, 20),
-        "fraction": selection_slider("share of phones per round", FRACTIONS, 0.2),
-        "epochs": selection_slider("local epochs", EPOCHS, 1),
+        "rounds": selection_slider("rounds", _ROUND_COUNTS, 20),
+        "fraction": selection_slider("share of phones per round", _FRACTIONS, 0.2),
+        "epochs": selection_slider("local epochs", _EPOCHS, 1),
     }
     train = widgets.Button(description="Train", icon="play", button_style="primary")
     progress = widgets.IntProgress(
@@ -182,19 +187,16 @@ def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
         return {name: control.value for name, control in controls.items()}
 
     def describe(values: dict[str, Any]) -> str:
-        mix = "IID" if math.isinf(values["alpha"]) else f"α = {values['alpha']:g}"
-        epochs = values["epochs"]
         return (
-            f"{values['devices']} phones ({mix}), {values['rounds']} rounds, "
-            f"{values['fraction']:.0%} of phones per round, {epochs} local "
-            f"epoch{'s' if epochs > 1 else ''}"
+            f"{values['devices']} phones ({_mix(values['alpha'])}), {values['rounds']} rounds, "
+            f"{values['fraction']:.0%} of phones per round, {values['epochs']} local "
+            f"epoch{'s' if values['epochs'] > 1 else ''}"
         )
 
     def short(values: dict[str, Any]) -> str:
-        mix = "IID" if math.isinf(values["alpha"]) else f"α = {values['alpha']:g}"
         return (
-            f"{values['devices']} phones, {mix}, {values['fraction']:.0%} per round, "
-            f"{values['rounds']} rounds × {values['epochs']} "
+            f"{values['devices']} phones, {_mix(values['alpha'])}, {values['fraction']:.0%} per "
+            f"round, {values['rounds']} rounds × {values['epochs']} "
             f"epoch{'s' if values['epochs'] > 1 else ''}"
         )
 
@@ -230,48 +232,36 @@ def training_demo(devices: int = 20, alpha: float = 0.3) -> Demo:
             "slows it down. Runs differ by a few points: press Train again to see the spread."
         )
 
-    return Demo(
-        [*controls.values(), train],
-        figure,
-        redraw,
-        title="Training on the phones",
-        extras=[progress],
-    )
+    inputs = [*controls.values(), train]
+    return Demo(inputs, figure, redraw, title="Training on the phones", extras=[progress])
 
 
 # --------------------------------------------------------------------------
 # 3. The inversion attack and the defences
 # --------------------------------------------------------------------------
 
-DEFENCES = ("none", "clip", "clip + noise z = 0.1", "clip + noise z = 0.5", "clip + noise z = 1")
-DEFENCE_NOISE = {"none": None, "clip": 0.0, "clip + noise z = 0.1": 0.1,
-                 "clip + noise z = 0.5": 0.5, "clip + noise z = 1": 1.0}  # fmt: skip
+_DEFENCE_NOISE = {"none": None, "clip": 0.0, "clip + noise z = 0.1": 0.1,
+                  "clip + noise z = 0.5": 0.5, "clip + noise z = 1": 1.0}  # fmt: skip
+_DEFENCES = tuple(_DEFENCE_NOISE)
 
 
 def inversion_demo(digit: int = 3, batch_size: int = 1, defence: str = "none") -> Demo:
     """Rebuild a phone's image from its update; a batch blends images, only noise stops it."""
     one_of("digit", digit, tuple(range(10)))
-    one_of("batch_size", batch_size, BATCH_SIZES)
-    one_of("defence", defence, DEFENCES)
+    one_of("batch_size", batch_size, _BATCH_SIZES)
+    one_of("defence", defence, _DEFENCES)
     images, labels = load_digits()
     first = {d: int(np.flatnonzero(labels == d)[0]) for d in range(10)}
     choose_digit = selection_slider("the phone's image", tuple(range(10)), digit, fmt="a {}")
-    choose_batch = selection_slider("images in the update", BATCH_SIZES, batch_size)
-    choose_defence = widgets.SelectionSlider(
-        description="defence",
-        options=[(name, name) for name in DEFENCES],
-        value=defence,
-        continuous_update=False,
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="380px"),
-    )
+    choose_batch = selection_slider("images in the update", _BATCH_SIZES, batch_size)
+    choose_defence = _named_slider("defence", [(name, name) for name in _DEFENCES], defence)
 
     def state() -> dict[str, Any]:
         row = first[choose_digit.value]
         rows = [row, *range(row + 1, row + choose_batch.value)]
         theta = initial_parameters()
         update = local_sgd(theta, images[rows], labels[rows], batch_size=len(rows), rng=0) - theta
-        z = DEFENCE_NOISE[choose_defence.value]
+        z = _DEFENCE_NOISE[choose_defence.value]
         if z is not None:
             update = clip_update(update, CLIP)
             if z:
@@ -325,36 +315,32 @@ def inversion_demo(digit: int = 3, batch_size: int = 1, defence: str = "none") -
 # 4. Privacy against accuracy: DP-FedAvg's noise multiplier
 # --------------------------------------------------------------------------
 
-TRADEOFF = {"devices": 100, "fraction": 0.3, "rounds": 30}
+_TRADEOFF = {"devices": 100, "fraction": 0.3, "rounds": 30}
 MECHANISM = "noise N(0, (zC)²) added once to each round's sum"
-TARGETS = tuple(range(10))  # the attacked images: a phone that holds just one of them
+_TARGETS = tuple(range(10))  # the attacked images: a phone that holds just one of them
 
 
-def tradeoff_attack_errors(
+def _attack_errors(
     data: dict[str, np.ndarray], parts: list[np.ndarray], multipliers: tuple[float, ...]
 ) -> np.ndarray:
-    """The attack on DP-FedAvg's noisy sum, by the strongest attacker ε allows for.
+    """The mean error per pixel, for each ``z``, of an attacker who knows every other update.
 
-    One round: a target phone that holds a single image and the other phones of a
-    round (as many as the sampling rate picks on average) send clipped updates;
-    the noisy sum of DP-FedAvg is released (:func:`~privlab.fl.dp.noisy_sum`:
-    noise :math:`N(0, (zC)^2)` added once to the sum). The attacker knows every
-    other phone's update (as a server that runs the other phones would),
-    subtracts them, and inverts what is left. Returns, for each ``z``, the mean
-    RMS error per pixel of the rebuilt image over :data:`TARGETS`.
+    One round's noisy sum (:func:`~privlab.fl.dp.noisy_sum`) of a one-image
+    phone and the other phones of a round; the attacker subtracts the others
+    and inverts what is left.
     """
     theta = initial_parameters()
     others = [
         clip_update(
             local_sgd(theta, data["images"][rows], data["labels"][rows], rng=SEED) - theta, CLIP
         )
-        for rows in parts[: round(TRADEOFF["fraction"] * TRADEOFF["devices"]) - 1]
+        for rows in parts[: round(_TRADEOFF["fraction"] * _TRADEOFF["devices"]) - 1]
     ]
     known = np.sum(others, axis=0)  # what the attacker subtracts
     errors = []
     for z in multipliers:
         rebuilt_errors = []
-        for row in TARGETS:
+        for row in _TARGETS:
             target = local_sgd(theta, data["images"][[row]], data["labels"][[row]], rng=0) - theta
             updates = np.array([*others, target])
             if z == 0:  # clipping only: the plain sum of the clipped updates
@@ -371,35 +357,27 @@ def tradeoff_attack_errors(
 def tradeoff_demo(noise_multiplier: float = 1.0) -> Demo:
     """DP-FedAvg: the noise multiplier z against model accuracy, the attack's error and ε.
 
-    Every curve is about one mechanism: DP-FedAvg's noise, added once to each
-    round's sum of clipped updates (by the server, or in shares by the phones
-    under secure aggregation). The accuracy is the model trained on those noisy
-    sums, ε is the accountant's for them, and the attack is run on one of them
-    by the attacker ε protects against (:func:`tradeoff_attack_errors`).
+    Every curve is about one mechanism, DP-FedAvg's noise added once to each
+    round's sum of clipped updates.
     """
     one_of("noise_multiplier", noise_multiplier, MULTIPLIERS)
     data = _data()
-    parts = split_iid(data["labels"], TRADEOFF["devices"], rng=SEED)
+    parts = split_iid(data["labels"], _TRADEOFF["devices"], rng=SEED)
     test = (data["test_images"], data["test_labels"])
+    rounds, rate = _TRADEOFF["rounds"], _TRADEOFF["fraction"]
     accuracies, epsilons = [], []
     for z in MULTIPLIERS:
         result = fedavg(
-            data["images"], data["labels"], parts, rounds=TRADEOFF["rounds"],
-            fraction=TRADEOFF["fraction"], clip_norm=CLIP, noise_multiplier=z, test=test,
-            rng=SEED,
+            data["images"], data["labels"], parts, rounds=rounds, fraction=rate, clip_norm=CLIP,
+            noise_multiplier=z, test=test, rng=SEED,
         )  # fmt: skip
         accuracies.append(result.accuracies[-1])
         epsilons.append(
-            math.inf
-            if z == 0
-            else dp_fedavg_epsilon(
-                rounds=TRADEOFF["rounds"],
-                sampling_rate=TRADEOFF["fraction"],
-                noise_multiplier=z,
-                delta=DELTA,
-            )
+            dp_fedavg_epsilon(rounds=rounds, sampling_rate=rate, noise_multiplier=z, delta=_DELTA)
+            if z
+            else math.inf
         )
-    errors = tradeoff_attack_errors(data, parts, MULTIPLIERS)
+    errors = _attack_errors(data, parts, MULTIPLIERS)
     z_values = np.array(MULTIPLIERS)
     average = data["images"].mean(axis=0)
     baseline = float(np.mean([reconstruction_error(average, image) for image in data["images"]]))
@@ -418,13 +396,9 @@ def tradeoff_demo(noise_multiplier: float = 1.0) -> Demo:
             f"Every curve: {MECHANISM} (C = {CLIP:g})"
         )
 
+    index = MULTIPLIERS.index(choose.value)
     figure = charts.tradeoff_figure(
-        z_values,
-        np.array(accuracies),
-        errors,
-        MULTIPLIERS.index(choose.value),
-        title(),
-        baseline=baseline,
+        z_values, np.array(accuracies), errors, index, title(), baseline=baseline
     )
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
@@ -434,7 +408,7 @@ def tradeoff_demo(noise_multiplier: float = 1.0) -> Demo:
         privacy = (
             "no privacy guarantee at all (clipping alone keeps the image recoverable)"
             if math.isinf(eps)
-            else f"ε = {eps:.3g} at δ = 1e-5 for each phone over the {TRADEOFF['rounds']} rounds"
+            else f"ε = {eps:.3g} at δ = 1e-5 for each phone over the {_TRADEOFF['rounds']} rounds"
         )
         fails = (
             f"The attack already fails at z = {MULTIPLIERS[failing]:g}, where ε is "
@@ -444,8 +418,8 @@ def tradeoff_demo(noise_multiplier: float = 1.0) -> Demo:
         )
         return (
             f"All three numbers are for one mechanism: DP-FedAvg's {MECHANISM}, with C = "
-            f"{CLIP:g}. With z = {choose.value:g}, {TRADEOFF['devices']} phones (an IID split, "
-            f"each update weighted equally), {TRADEOFF['fraction']:.0%} of them per round: the "
+            f"{CLIP:g}. With z = {choose.value:g}, {_TRADEOFF['devices']} phones (an IID split, "
+            f"each update weighted equally), {_TRADEOFF['fraction']:.0%} of them per round: the "
             f"model trained on the noisy sums reaches {accuracies[index]:.1%} test accuracy; an "
             "attacker who knows every other phone's update in a round (the worst case ε covers, "
             "such as a server that runs the other phones) subtracts them from the noisy sum and "
@@ -462,59 +436,45 @@ def tradeoff_demo(noise_multiplier: float = 1.0) -> Demo:
 # 5. Secure aggregation
 # --------------------------------------------------------------------------
 
-SECAGG_PHONES = 8
-SECAGG_ENTRIES = 24
+_PHONES = 8
+_ENTRIES = 24
 
 
 def secagg_demo(dropped: int = 1, threshold: int = 5) -> Demo:
     """Masked updates that look like noise, an exact sum, and dropouts up to the threshold."""
-    from privlab.errors import NotEnoughSharesError
-    from privlab.fl.secagg import secure_aggregate
-
-    one_of("dropped", dropped, tuple(range(SECAGG_PHONES - 1)))
-    one_of("threshold", threshold, tuple(range(2, SECAGG_PHONES + 1)))
+    one_of("dropped", dropped, tuple(range(_PHONES - 1)))
+    one_of("threshold", threshold, tuple(range(2, _PHONES + 1)))
     data = _data()
-    parts = split_iid(data["labels"], SECAGG_PHONES, rng=SEED)
+    parts = split_iid(data["labels"], _PHONES, rng=SEED)
     theta = initial_parameters()
     full = np.array([
         local_sgd(theta, data["images"][rows], data["labels"][rows], rng=SEED) - theta
         for rows in parts
     ])  # fmt: skip
-    entries = np.argsort(full.var(axis=0))[-SECAGG_ENTRIES:]  # the entries that vary most
+    entries = np.argsort(full.var(axis=0))[-_ENTRIES:]  # the entries that vary most
     updates = full[:, np.sort(entries)]
-    choose_dropped = selection_slider(
-        "phones that drop out", tuple(range(SECAGG_PHONES - 1)), dropped
-    )
-    choose_threshold = selection_slider(
-        "threshold t", tuple(range(2, SECAGG_PHONES + 1)), threshold
-    )
+    choose_dropped = selection_slider("phones that drop out", tuple(range(_PHONES - 1)), dropped)
+    choose_threshold = selection_slider("threshold t", tuple(range(2, _PHONES + 1)), threshold)
     cache: dict[tuple[int, int], dict[str, Any]] = {}
 
     def state() -> dict[str, Any]:
         key = (choose_dropped.value, choose_threshold.value)
         if key not in cache:
-            gone = tuple(range(SECAGG_PHONES - key[0], SECAGG_PHONES))  # the last phones drop
-            survivors = [u for u in range(SECAGG_PHONES) if u not in gone]
+            gone = tuple(range(_PHONES - key[0], _PHONES))  # the last phones drop
+            survivors = [u for u in range(_PHONES) if u not in gone]
             plain = updates[survivors].sum(axis=0)
+            s = cache[key] = {"plain": plain, "gone": gone, "secure": None, "error": None}
             try:
                 result = secure_aggregate(updates, threshold=key[1], dropped=gone, rng=SEED)
-                masked = [
-                    [None] * SECAGG_ENTRIES for _ in range(SECAGG_PHONES)
-                ]  # None: sent nothing
-                for device, vector in result.masked.items():
-                    masked[device] = (vector / 2.0**32).tolist()
-                cache[key] = {"masked": masked, "plain": plain, "secure": result.total,
-                              "error": None, "stats": result.stats, "gone": gone}  # fmt: skip
+                s.update(secure=result.total, stats=result.stats)
             except NotEnoughSharesError as error:
                 # The survivors' masked vectors do not depend on the threshold (the same
                 # keys and seeds): the run with t = 2 shows what the server holds.
-                held = secure_aggregate(updates, threshold=2, dropped=gone, rng=SEED).masked
-                masked = [[None] * SECAGG_ENTRIES for _ in range(SECAGG_PHONES)]
-                for device, vector in held.items():
-                    masked[device] = (vector / 2.0**32).tolist()
-                cache[key] = {"masked": masked, "plain": plain,
-                              "secure": None, "error": str(error), "stats": None,
-                              "gone": gone}  # fmt: skip
+                result = secure_aggregate(updates, threshold=2, dropped=gone, rng=SEED)
+                s.update(error=str(error), stats=None)
+            s["masked"] = [[None] * _ENTRIES for _ in range(_PHONES)]  # None: sent nothing
+            for device, vector in result.masked.items():
+                s["masked"][device] = (vector / 2.0**32).tolist()
         return cache[key]
 
     def title(s: dict[str, Any]) -> str:
@@ -533,7 +493,7 @@ def secagg_demo(dropped: int = 1, threshold: int = 5) -> Demo:
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
         s = state()
         charts.update_secagg(figure, updates, s["masked"], s["plain"], s["secure"], title(s))
-        survivors = SECAGG_PHONES - len(s["gone"])
+        survivors = _PHONES - len(s["gone"])
         if s["error"]:
             return (
                 f"Only {survivors} phones are left to send shares, fewer than the threshold "
@@ -554,7 +514,7 @@ def secagg_demo(dropped: int = 1, threshold: int = 5) -> Demo:
             "server that lies about who dropped out could collect both kinds of shares for a "
             "phone, even with no phone on its side (the lie works while 2 x threshold is at "
             "most the phones plus the colluders)."
-            if 2 * choose_threshold.value <= SECAGG_PHONES
+            if 2 * choose_threshold.value <= _PHONES
             else ""
         )
         return (
@@ -570,14 +530,7 @@ def secagg_demo(dropped: int = 1, threshold: int = 5) -> Demo:
     return Demo([choose_dropped, choose_threshold], figure, redraw, title="Secure aggregation")
 
 
-__all__ = [
-    "inversion_demo",
-    "phones_demo",
-    "secagg_demo",
-    "tradeoff_attack_errors",
-    "tradeoff_demo",
-    "training_demo",
-]
+__all__ = ["inversion_demo", "phones_demo", "secagg_demo", "tradeoff_demo", "training_demo"]
 
 
 # Every demo of this lesson, by name (the tests and benchmarks sweep them all).
