@@ -16,6 +16,12 @@ diagnoses are written here once for every such exercise: a function that gives
 the same output whatever its input ignores its arguments, and one that gives
 the oracle's output for its arguments in the other order has them swapped.
 
+Where the rules must see each case whole (what the function returned, the
+arrays it was given, numbers worked out from them) rather than only ``got``
+and ``expected``, a :class:`CaseExercise` runs its rules on every case in turn:
+a :func:`passes` rule moves on to the next case, any other rule that holds ends
+the check with its feedback.
+
 Stubs (``...``, or a function still returning None) get "not attempted yet",
 and errors in the learner's code become feedback (:func:`~.feedback.check`).
 """
@@ -170,6 +176,56 @@ class FunctionExercise:
         return None
 
 
+def passes(when: Callable[[Answers], bool]) -> Rule:
+    """The case is passed when ``when`` holds: on to the next case."""
+    return right(when, "")
+
+
+@dataclass(frozen=True)
+class CaseExercise:
+    """A function to write, called on each case; the first rule that holds says what it did.
+
+    Each case is a dict of facts; ``arguments`` names those passed to the
+    function (copied, so that it can change them freely). The rules see the
+    case with ``number``, ``function``, ``given`` (the copies) and ``result``,
+    and what ``derive`` adds; a :func:`passes` rule sends the check to the next
+    case. ``correct`` is formatted with what ``finish`` makes of the passed cases.
+    """
+
+    name: str
+    cases: Callable[[], list[Answers]]
+    arguments: Sequence[str]
+    derive: Callable[[Answers], Answers]
+    rules: Sequence[Rule]
+    otherwise: Rule
+    correct: str
+    finish: Callable[[Any, list[Answers]], Answers] = field(default=lambda function, seen: {})
+    call: Callable[..., Any] = call_learner
+    hint_on_error: str = ""
+
+    def checker(self, answer_name: str) -> Callable[..., Feedback]:
+        @check(self.name, self.hint_on_error)
+        def run(function: Any) -> Feedback:
+            passed = []
+            for number, case in enumerate(self.cases()):
+                given = [_fresh(case[name]) for name in self.arguments]
+                seen = {**case, "number": number, "function": function, "given": given}
+                seen["result"] = self.call(function, *given)
+                seen.update(self.derive(seen))
+                rule = next((rule for rule in self.rules if rule.when(seen)), self.otherwise)
+                if not rule.right:
+                    says, hint = rule.says.format(**seen), rule.hint.format(**seen)
+                    return Feedback(self.name, "incorrect", says, hint)
+                passed.append(seen)
+            return Feedback(
+                self.name, "correct", self.correct.format(**self.finish(function, passed))
+            )
+
+        run.__name__ = run.__qualname__ = f"check_{answer_name}"
+        run.__doc__ = f"Check {self.name}: give it your function {answer_name}."
+        return run
+
+
 def _agrees(same: Callable[[Any, Any], bool], got: Any, expected: Any) -> bool:
     try:
         return bool(same(got, expected))
@@ -186,7 +242,11 @@ def _all_equal(outputs: list) -> bool:
 
 
 def _fresh(value: Any) -> Any:
-    """A copy of an array argument, so that a function that changes it changes no later case."""
+    """A deep copy of arrays, and of the dicts and lists that hold them."""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
     return value.copy() if isinstance(value, np.ndarray) else value
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -27,14 +26,12 @@ from privlab.fl.dp import clip_update, dp_fedavg_epsilon
 from privlab.fl.fedavg import local_sgd, weighted_mean
 from privlab.fl.model import SIZE, initial_parameters, unpack
 from privlab.fl.secagg import decode, encode, pairwise_mask
-from privlab.lessons.kit.checks import Answers, Exercise, Rule, mistake, right
+from privlab.lessons.kit.checks import Answers, CaseExercise, Exercise, mistake, passes, right
 from privlab.lessons.kit.feedback import (
-    Feedback,
     LearnerCodeError,
     _NotAttempted,
     as_number,
     call_learner,
-    check,
     listing,
 )
 from privlab.lessons.kit.feedback import shown as _shown
@@ -53,70 +50,6 @@ __all__ = [
     "check_unmask_sum",
     "masked_round",
 ]
-
-
-# --------------------------------------------------------------------------
-# Could move to the kit: a function exercise whose rules see each case whole
-# --------------------------------------------------------------------------
-
-
-def _passes(when: Callable[[Answers], bool]) -> Rule:
-    """The case is passed when ``when`` holds: on to the next case."""
-    return right(when, "")
-
-
-@dataclass(frozen=True)
-class _CaseExercise:
-    """A function to write, called on each case; the first rule that holds says what it did.
-
-    Each case is a dict of facts; ``arguments`` names those passed to the
-    function (copied, so that it can change them freely). The rules see the
-    case with ``number``, ``function``, ``given`` (the copies) and ``result``,
-    and what ``derive`` adds; a ``_passes`` rule sends the check to the next
-    case. ``correct`` is formatted with what ``finish`` makes of the passed cases.
-    """
-
-    name: str
-    cases: Callable[[], list[Answers]]
-    arguments: Sequence[str]
-    derive: Callable[[Answers], Answers]
-    rules: Sequence[Rule]
-    otherwise: Rule
-    correct: str
-    finish: Callable[[Any, list[Answers]], Answers] = field(default=lambda function, seen: {})
-    call: Callable[..., Any] = call_learner
-    hint_on_error: str = ""
-
-    def checker(self, answer_name: str) -> Callable[..., Feedback]:
-        @check(self.name, self.hint_on_error)
-        def run(function: Any) -> Feedback:
-            passed = []
-            for number, case in enumerate(self.cases()):
-                given = [_fresh(case[name]) for name in self.arguments]
-                seen = {**case, "number": number, "function": function, "given": given}
-                seen["result"] = self.call(function, *given)
-                seen.update(self.derive(seen))
-                rule = next((rule for rule in self.rules if rule.when(seen)), self.otherwise)
-                if not rule.right:
-                    says, hint = rule.says.format(**seen), rule.hint.format(**seen)
-                    return Feedback(self.name, "incorrect", says, hint)
-                passed.append(seen)
-            return Feedback(
-                self.name, "correct", self.correct.format(**self.finish(function, passed))
-            )
-
-        run.__name__ = run.__qualname__ = f"check_{answer_name}"
-        run.__doc__ = f"Check {self.name}: give it your function {answer_name}."
-        return run
-
-
-def _fresh(value: Any) -> Any:
-    """A deep copy of arrays, and of the dicts and lists that hold them."""
-    if isinstance(value, dict):
-        return {key: _fresh(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fresh(item) for item in value]
-    return value.copy() if isinstance(value, np.ndarray) else value
 
 
 # --------------------------------------------------------------------------
@@ -253,7 +186,7 @@ def _per_device(a: Answers) -> bool:
 
 _STEP_HINT = "Return one NumPy array, as long as each update: Σ_k n_k / Σn · Δ_k."
 
-check_fedavg_step = _CaseExercise(
+check_fedavg_step = CaseExercise(
     "Exercise 1 (the server's step)",
     cases=_step_facts,
     arguments=["updates", "examples"],
@@ -307,7 +240,7 @@ check_fedavg_step = _CaseExercise(
             "that `theta + step` adds entry by entry (`+` on lists joins them).",
             "Wrap it: np.array(...), or add NumPy arrays, which gives an array.",
         ),
-        _passes(_is("step")),
+        passes(_is("step")),
         mistake(
             _is("mean"),
             "{shown}. That is the plain mean of the updates: every device counts the same, so a "
@@ -474,7 +407,7 @@ _ONE_ROW = "Take one row i of W and divide it by b[i]: W[i] / b[i], 64 pixels."
 _PAIR = "End with `return image, label`: 64 pixels, then one digit."
 _WHERE = "For a one-example update of the digit {label}"
 
-check_ratio_attack = _CaseExercise(
+check_ratio_attack = CaseExercise(
     "Exercise 2 (the ratio attack)",
     cases=_attack_facts,
     arguments=["update"],
@@ -580,7 +513,7 @@ check_ratio_attack = _CaseExercise(
             "Unpack the update into W and b. Row i of W is the image times b[i], so W[i] / b[i] "
             "is the image; the label is the digit whose entry of b is the only positive one.",
         ),
-        _passes(lambda a: a["digit"] == a["label"]),
+        passes(lambda a: a["digit"] == a["label"]),
         mistake(
             lambda a: a["digit"] == int(np.argmin(a["bias"])),
             "{wrong}: it has the most negative entry of b. That is how the label shows in a "
@@ -754,7 +687,7 @@ def _rounded_note(function: Any, seen: list[Answers]) -> Answers:
     return {"note": note}
 
 
-check_unmask_sum = _CaseExercise(
+check_unmask_sum = CaseExercise(
     "Exercise 3 (unmasking the sum)",
     cases=_mask_facts,
     arguments=["masked"],
@@ -777,8 +710,8 @@ check_unmask_sum = _CaseExercise(
             "numbers, the sum has shape {total.shape}.",
             "Add the vectors entry by entry (over the devices), keeping one number per entry.",
         ),
-        _passes(_is("total")),
-        _passes(lambda a: a["decimals"] is not None and a["decimals"] >= _ROUNDED_ENOUGH),
+        passes(_is("total")),
+        passes(lambda a: a["decimals"] is not None and a["decimals"] >= _ROUNDED_ENOUGH),
         mistake(
             lambda a: a["decimals"] is not None,
             "{shown}: that is the right sum, {total_entries}, rounded to {places}. The "
@@ -958,7 +891,7 @@ def _demo_attack(clip: Any, seen: list[Answers]) -> Answers:
 
 _CLIP_HINT = "Scale by min(1, C / ‖u‖), ‖u‖ the L2 norm."
 
-check_clip = _CaseExercise(
+check_clip = CaseExercise(
     "Exercise 4 (clipping)",
     cases=_clip_facts,
     arguments=["update", "clip_norm"],
@@ -997,7 +930,7 @@ check_clip = _CaseExercise(
             "clip returned {form}; it should return the clipped update, shape {update.shape}.",
             "Return update * factor, not the norm or the factor itself.",
         ),
-        _passes(_is("clipped")),
+        passes(_is("clipped")),
         mistake(
             _is("to_c"),
             "{shown}. That scales every update to norm exactly C, so this short one (norm "
