@@ -66,11 +66,7 @@ def _asked(arguments: dict[str, Any]) -> None:
 
 @guard(true_count=whole(low=0), epsilon=POSITIVE, queries=whole(1, 10_000_000), rng=RNG)
 def averaging_attack(
-    true_count: int,
-    epsilon: float,
-    queries: int,
-    *,
-    rng: np.random.Generator | int | None = None,
+    true_count: int, epsilon: float, queries: int, *, rng: np.random.Generator | int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ask for the same count ``queries`` times; return the answers and their running average.
 
@@ -139,11 +135,7 @@ def _least_squares_guess(matrix: np.ndarray, answers: np.ndarray) -> np.ndarray:
 
 @guard(bits=_bits, queries=QUERIES, noise_scale=nonnegative_number, rng=RNG, where=_few_people)
 def reconstruction_attack(
-    bits: Any,
-    queries: int,
-    noise_scale: float,
-    *,
-    rng: np.random.Generator | int | None = None,
+    bits: Any, queries: int, noise_scale: float, *, rng: np.random.Generator | int | None = None
 ) -> ReconstructionResult:
     """Rebuild secret bits from noisy answers to random subset-sum queries.
 
@@ -193,11 +185,7 @@ class ReconstructionExperiment:
 
     @guard(bits=_bits, max_queries=QUERIES, rng=RNG, where=_few_people)
     def __init__(
-        self,
-        bits: Any,
-        max_queries: int,
-        *,
-        rng: np.random.Generator | int | None = None,
+        self, bits: Any, max_queries: int, *, rng: np.random.Generator | int | None = None
     ) -> None:
         self.bits = bits
         self.matrix = random_subset_queries(bits.size, max_queries, rng=rng)
