@@ -60,24 +60,9 @@ def laplace_mechanism(value: Any, sensitivity: float, epsilon: float, *, rng: Se
 
     .. math:: M(x) = x + \\mathrm{Lap}(\\Delta f / \\varepsilon)
 
-    Parameters
-    ----------
-    value : float or array of float
-        The true answer(s). An array gets independent noise per entry.
-    sensitivity : float
-        How much one person can change ``value`` (its L1 sensitivity), > 0.
-    epsilon : float
-        Privacy loss parameter, > 0. Smaller is more private and noisier.
-    rng : numpy.random.Generator, int or None
-        Source of randomness, or a seed for reproducible draws.
+    ``value`` is a number or an array (independent noise per entry); ``sensitivity``
+    is how much one person can change it (L1).
 
-    Returns
-    -------
-    float or numpy.ndarray
-        The noisy answer, of the same shape as ``value``.
-
-    Examples
-    --------
     >>> round(laplace_mechanism(118, sensitivity=1, epsilon=1.0, rng=7), 2)
     118.29
     >>> laplace_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, rng=7).shape

@@ -43,11 +43,6 @@ def short(value: Any) -> str:
 # --------------------------------------------------------------------------
 
 
-def optional(check: Check) -> Check:
-    """None, or what ``check`` accepts."""
-    return lambda name, value: None if value is None else check(name, value)
-
-
 def function(name: str, value: Any) -> Callable | None:
     if value is not None and not callable(value):
         raise InvalidParameterError(f"{name} must be None or a function; got {value!r}.")
