@@ -91,8 +91,6 @@ NOT_YET = {
     "privlab.mpc.network.Party.send",
     "privlab.mpc.ring.decode",
     "privlab.mpc.ring.encode",
-    "privlab.randomness.SecretRandom.from_rng",
-    "privlab.randomness.secret_random",
 }
 
 
