@@ -103,7 +103,7 @@ def exact_noisy_count(true_count: Any, epsilon: Any, *, rng: Any = None) -> Any:
     epsilon : int, Fraction, str or float
         Privacy loss > 0; a float is used at its exact binary value.
     rng : None, int, random.Random or numpy.random.Generator
-        ``None`` for a real release; a seed for lessons and tests only.
+        ``None`` for a real release (see :mod:`privlab.randomness`).
 
     Examples
     --------
@@ -286,7 +286,7 @@ def discrete_gaussian_exact(sigma_squared: Any, *, size: Size = None, rng: Any =
     size : None, int or tuple of int
         None for one Python int, else the shape of an int64 array.
     rng : None, int, random.Random or numpy.random.Generator
-        ``None`` for a real release; a seed for lessons and tests only.
+        ``None`` for a real release (see :mod:`privlab.randomness`).
 
     Examples
     --------

@@ -47,6 +47,17 @@ def _histogram(name: str, value: Any) -> np.ndarray:
     return counts
 
 
+# The guard of clipped_sum and clipped_mean.
+_clipped_release = guard(
+    values=_one_per_person,
+    lower=REAL,
+    upper=REAL,
+    epsilon=POSITIVE,
+    rng=RNG,
+    where=_lower_below_upper,
+)
+
+
 @guard(values=_one_per_person, lower=REAL, upper=REAL, where=_lower_below_upper)
 def clip(values: Any, lower: float, upper: float) -> np.ndarray:
     """Move each value into ``[lower, upper]``: below becomes ``lower``, above becomes ``upper``.
@@ -57,14 +68,7 @@ def clip(values: Any, lower: float, upper: float) -> np.ndarray:
     return np.clip(values, lower, upper)
 
 
-@guard(
-    values=_one_per_person,
-    lower=REAL,
-    upper=REAL,
-    epsilon=POSITIVE,
-    rng=RNG,
-    where=_lower_below_upper,
-)
+@_clipped_release
 def clipped_sum(
     values: Any, lower: float, upper: float, epsilon: float, *, rng: Seed = None
 ) -> float:
@@ -85,14 +89,7 @@ def clipped_sum(
     return laplace_mechanism(total, max(abs(lower), abs(upper)), epsilon, rng=rng)
 
 
-@guard(
-    values=_one_per_person,
-    lower=REAL,
-    upper=REAL,
-    epsilon=POSITIVE,
-    rng=RNG,
-    where=_lower_below_upper,
-)
+@_clipped_release
 def clipped_mean(
     values: Any, lower: float, upper: float, epsilon: float, *, rng: Seed = None
 ) -> float:
