@@ -61,15 +61,12 @@ def gaussian_mechanism(
 ) -> Any:
     """Release ``value`` with normal noise of the analytic noise level.
 
-    .. math:: M(x) = x + N(0, \\sigma^2 I), \\qquad
-        \\sigma = \\texttt{analytic\\_gaussian\\_sigma}(\\Delta_2, \\varepsilon, \\delta)
+    .. math:: M(x) = x + N(0, \\sigma^2 I)
 
-    ``sensitivity`` is the L2 sensitivity of the whole ``value``.
+    with :func:`analytic_gaussian_sigma`; ``sensitivity`` is the L2 sensitivity of ``value``.
 
     >>> round(gaussian_mechanism(118, sensitivity=1, epsilon=1.0, delta=1e-6, rng=7), 2)
     118.01
-    >>> gaussian_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, delta=1e-6, rng=7).shape
-    (2,)
     """
     sigma = analytic_gaussian_sigma(sensitivity, epsilon, delta)
     noisy = value + rng.normal(loc=0.0, scale=sigma, size=value.shape)
@@ -176,8 +173,6 @@ def gaussian_delta(epsilon: Any, sensitivity: float, sigma: float) -> Any:
         - e^{\\varepsilon}\\,\\Phi\\left(-\\frac{\\Delta}{2\\sigma}
         - \\frac{\\varepsilon\\sigma}{\\Delta}\\right)
 
-    >>> round(gaussian_delta(1.0, sensitivity=1, sigma=3.0), 6)
-    0.000208
     >>> gaussian_delta([0.0, 0.5, 1.0], sensitivity=1, sigma=3.0).round(4)
     array([0.1324, 0.0124, 0.0002])
     """

@@ -65,8 +65,6 @@ def laplace_mechanism(value: Any, sensitivity: float, epsilon: float, *, rng: Se
 
     >>> round(laplace_mechanism(118, sensitivity=1, epsilon=1.0, rng=7), 2)
     118.29
-    >>> laplace_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, rng=7).shape
-    (2,)
     """
     noisy = value + rng.laplace(loc=0.0, scale=sensitivity / epsilon, size=value.shape)
     return _scalar_or_array(noisy, value.ndim == 0)
