@@ -35,7 +35,7 @@ __all__ = ["AuditResult", "audit_epsilon", "clopper_pearson", "noise_sampler", "
 
 Sampler = Callable[[Any, int, np.random.Generator], np.ndarray]
 
-MAX_THRESHOLDS = 1000  # candidate thresholds tried when the outputs are continuous
+_MAX_THRESHOLDS = 1000  # candidate thresholds tried when the outputs are continuous
 
 
 def _at_most_trials(arguments: dict[str, Any]) -> None:
@@ -212,9 +212,9 @@ def _choose_event(
 def _candidate_thresholds(outputs: np.ndarray) -> np.ndarray:
     """The distinct outputs, or evenly spaced quantiles of them when there are too many."""
     values = np.unique(outputs)
-    if values.size <= MAX_THRESHOLDS:
+    if values.size <= _MAX_THRESHOLDS:
         return values
-    ranks = np.linspace(0, outputs.size - 1, MAX_THRESHOLDS).round().astype(int)
+    ranks = np.linspace(0, outputs.size - 1, _MAX_THRESHOLDS).round().astype(int)
     return np.unique(np.sort(outputs)[ranks])
 
 

@@ -35,8 +35,8 @@ __all__ = [
 #: on a log scale. Few releases with much noise want a large order; many want one near 1.
 RDP_ORDERS = 1 + np.geomspace(0.01, 10_000, 400)
 
-RDP_CONVERSIONS = ("mironov", "improved")
-MAX_RATIO = 1e6  # sensitivity / sigma: a million standard deviations leaves no privacy
+_RDP_CONVERSIONS = ("mironov", "improved")
+_MAX_RATIO = 1e6  # sensitivity / sigma: a million standard deviations leaves no privacy
 
 
 def _epsilons(name: str, value: Any) -> np.ndarray:
@@ -104,9 +104,9 @@ def _releases(name: str, value: Any) -> np.ndarray:
 
 def _some_privacy_left(arguments: dict[str, Any]) -> None:
     sensitivity, sigma = arguments["sensitivity"], arguments["sigma"]
-    if sensitivity / sigma > MAX_RATIO:
+    if sensitivity / sigma > _MAX_RATIO:
         raise InvalidParameterError(
-            f"sensitivity / sigma must be at most {MAX_RATIO:g} (beyond it no privacy is left "
+            f"sensitivity / sigma must be at most {_MAX_RATIO:g} (beyond it no privacy is left "
             f"to measure); got sensitivity = {sensitivity:g}, sigma = {sigma:g}."
         )
 
@@ -218,7 +218,7 @@ def _rdp_epsilons(rdp: np.ndarray, orders: np.ndarray, delta: float, conversion:
     rdp_epsilons=_nonnegative_array,
     orders=_above_one("numbers > 1"),
     delta=PROBABILITY,
-    conversion=_one_of(RDP_CONVERSIONS),
+    conversion=_one_of(_RDP_CONVERSIONS),
     where=_one_per_order,
 )
 def rdp_to_dp(

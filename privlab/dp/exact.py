@@ -331,8 +331,8 @@ def _gaussian_normaliser(variance: float) -> float:
 # an output outside the set reachable from the neighbouring input gives the input away.
 
 _GRID = 2**53  # u is drawn from {1, 2, ..., 2**53} / 2**53
-MAX_FLOAT_SCALE = 1e300  # a larger float scale overflows: -scale * log(u) reaches 745 scales
-FLOAT_SCALE = positive(MAX_FLOAT_SCALE)
+_MAX_FLOAT_SCALE = 1e300  # a larger float scale overflows: -scale * log(u) reaches 745 scales
+_FLOAT_SCALE = positive(_MAX_FLOAT_SCALE)
 
 
 def _textbook_output(value: float, scale: float, sign: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -342,7 +342,7 @@ def _textbook_output(value: float, scale: float, sign: np.ndarray, index: np.nda
     return value + noise
 
 
-@guard(value=REAL, scale=FLOAT_SCALE, size=SIZE, rng=RNG)
+@guard(value=REAL, scale=_FLOAT_SCALE, size=SIZE, rng=RNG)
 def textbook_laplace(
     value: float, scale: float, *, size: Size = None, rng: np.random.Generator | int | None = None
 ) -> Any:
@@ -363,7 +363,7 @@ def textbook_laplace(
     return outputs.item() if size is None else outputs.reshape(size)
 
 
-@guard(outputs=REALS, value=REAL, scale=FLOAT_SCALE)
+@guard(outputs=REALS, value=REAL, scale=_FLOAT_SCALE)
 def could_come_from(outputs: Any, value: float, scale: float) -> np.ndarray:
     """Whether :func:`textbook_laplace` can output exactly each float from ``value``.
 
@@ -403,7 +403,7 @@ def _reachable(targets: np.ndarray, value: float, scale: float, sign: float) -> 
     return _textbook_output(value, scale, signs, low) == targets
 
 
-@guard(value_a=REAL, value_b=REAL, scale=FLOAT_SCALE, samples=whole(1, 10_000_000), rng=RNG)
+@guard(value_a=REAL, value_b=REAL, scale=_FLOAT_SCALE, samples=whole(1, 10_000_000), rng=RNG)
 def float_leak(
     value_a: float,
     value_b: float,

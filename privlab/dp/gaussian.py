@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 MAX_EPSILON = 1000.0  # e**1000: no privacy left, and beyond it the search for sigma would not end
-BISECTION_STEPS = 64  # halves a bracket to 2**-64 of its width: below float precision
+_BISECTION_STEPS = 64  # halves a bracket to 2**-64 of its width: below float precision
 _LEFT_TAIL = -30.0  # below this, log Phi(x) comes from its asymptotic series
 _erfc = np.frompyfunc(math.erfc, 1, 1)  # math.erfc on every entry of an array
 
@@ -188,7 +188,7 @@ def _epsilon_from_mu(delta: Any, mu: Any) -> np.ndarray:
     delta, mu = np.broadcast_arrays(np.asarray(delta, dtype=float), np.asarray(mu, dtype=float))
     low = np.zeros(delta.shape)
     high = mu * mu / 2 + mu * np.sqrt(2 * np.log(1 / delta))
-    for _ in range(BISECTION_STEPS):
+    for _ in range(_BISECTION_STEPS):
         middle = (low + high) / 2
         private_enough = _delta_from_mu(middle, mu) <= delta
         high = np.where(private_enough, middle, high)
@@ -242,7 +242,7 @@ def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) ->
     unsafe_mu = 2 * safe_mu
     while private_enough(unsafe_mu):
         safe_mu, unsafe_mu = unsafe_mu, 2 * unsafe_mu
-    for _ in range(BISECTION_STEPS):
+    for _ in range(_BISECTION_STEPS):
         middle = (safe_mu + unsafe_mu) / 2
         if private_enough(middle):
             safe_mu = middle
