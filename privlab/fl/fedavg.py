@@ -133,6 +133,7 @@ def fedavg(
     if private:  # DP-FedAvg: its own server step
         step = _dp_step(clip_norm, noise_multiplier, fraction * devices, rng)
     per_round = max(1, round(fraction * devices))
+    training = {"epochs": local_epochs, "learning_rate": learning_rate, "batch_size": batch_size}
     theta = initial_parameters()
     history = []
     for number in range(1, rounds + 1):
@@ -146,15 +147,7 @@ def fedavg(
         updates, examples = {}, {}
         for device in finished.tolist():  # on the device: train, send theta_k - theta
             rows = parts[device]
-            local = local_sgd(
-                theta,
-                images[rows],
-                labels[rows],
-                epochs=local_epochs,
-                learning_rate=learning_rate,
-                batch_size=batch_size,
-                rng=rng,
-            )
+            local = local_sgd(theta, images[rows], labels[rows], **training, rng=rng)
             updates[device] = clip_update(local - theta, clip_norm) if private else local - theta
             examples[device] = int(rows.size)
         if updates or private:  # on the server (DP-FedAvg releases noise even in an empty round)
