@@ -8,13 +8,12 @@ Traceback (most recent call last):
 ...
 privlab.errors.InvalidParameterError: epsilon must be a finite number > 0; got -1.
 
-A check takes the parameter's name and value and returns the value cleaned
-(a float, an array, a ``numpy.random.Generator``) or raises
-:class:`~privlab.errors.InvalidParameterError` with a message of the form
-``"<name> must be <what is allowed>; got <value>."``. The guard runs the checks
-once, at the door: when one guarded function calls another, the inner one
-skips them (its arguments come from privlab's own code, already checked), as
-scikit-learn's ``prefer_skip_nested_validation`` does.
+A check takes a parameter's name and value and returns the value cleaned (a float,
+an array, a Generator) or raises :class:`~privlab.errors.InvalidParameterError`:
+``"<name> must be <what is allowed>; got <value>."``. When one guarded function
+calls another, the inner one skips its checks (as scikit-learn's
+``prefer_skip_nested_validation`` does), so a check that converts a value (a seed
+into a Generator) does not run there: callers pass converted values.
 """
 
 from __future__ import annotations
@@ -34,15 +33,14 @@ from .errors import InvalidParameterError
 __all__ = ["InvalidParameterError", "guard"]
 
 Check = Callable[[str, Any], Any]
+Seed = np.random.Generator | int | None  # what an ``rng`` argument may be
 _inside = contextvars.ContextVar("privlab_inside_a_guarded_call", default=False)
 
 
 def guard(where: Callable[[dict[str, Any]], None] | None = None, **checks: Check) -> Callable:
-    """Check the named arguments of a function at the door, in the order given.
+    """Check the named arguments at the door, in order; then ``where(arguments)``, if given.
 
-    ``where(arguments)``, if given, runs after the checks on the dict of checked
-    arguments: it checks what ties them together (a threshold at most the number
-    of parties) and may replace a value in the dict.
+    ``where`` checks what ties the checked arguments together and may replace values.
     """
 
     def decorate(function: Callable) -> Callable:
@@ -79,13 +77,21 @@ def unguarded() -> contextvars.Token:
     return _inside.set(False)
 
 
-# --------------------------------------------------------------------------
-# What a parameter may be: the checks a guard line names
-# --------------------------------------------------------------------------
+def call_outside(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call a learner's function (a mechanism, a sampler) with its guards checking again."""
+    token = unguarded()
+    try:
+        return function(*args, **kwargs)
+    finally:
+        _inside.reset(token)
 
 
-def _rng(name: str, value: Any) -> np.random.Generator:
-    return rng(value)
+# --- What a parameter may be: the checks a guard line names ---
+
+
+def _fail(name: str, allowed: str, value: Any) -> InvalidParameterError:
+    shown = repr(value) if not isinstance(value, np.ndarray) else f"an array of shape {value.shape}"
+    return InvalidParameterError(f"{name} must be {allowed}; got {shown}.")
 
 
 def boolean(name: str, value: Any) -> bool:
@@ -110,13 +116,8 @@ def fraction(*, include_zero: bool = False, include_one: bool = False) -> Check:
     return functools.partial(unit_interval, include_zero=include_zero, include_one=include_one)
 
 
-def _fail(name: str, allowed: str, value: Any) -> InvalidParameterError:
-    shown = repr(value) if not isinstance(value, np.ndarray) else f"an array of shape {value.shape}"
-    return InvalidParameterError(f"{name} must be {allowed}; got {shown}.")
-
-
 def real_number(name: str, value: Any) -> float:
-    """Return ``value`` as a float, refusing bools, strings, NaN and infinity."""
+    """A finite real number (not a bool), as a float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise _fail(name, "a real number", value)
     value = float(value)
@@ -126,10 +127,7 @@ def real_number(name: str, value: Any) -> float:
 
 
 def positive_number(name: str, value: Any, *, high: float | None = None) -> float:
-    """A finite number strictly greater than zero (epsilon, a scale, a sensitivity).
-
-    With ``high``, also at most ``high`` (where a search for a larger value would not end).
-    """
+    """A finite number > 0 (and at most ``high``, if given), as a float."""
     allowed = "a finite number > 0" if high is None else f"a number > 0 and at most {high:g}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise _fail(name, allowed, value)
@@ -137,6 +135,14 @@ def positive_number(name: str, value: Any, *, high: float | None = None) -> floa
     if not math.isfinite(as_float) or as_float <= 0 or (high is not None and as_float > high):
         raise _fail(name, allowed, value)
     return as_float
+
+
+def nonnegative_number(name: str, value: Any) -> float:
+    """A finite number >= 0 (a noise scale that may be 0, a claimed epsilon)."""
+    number = real_number(name, value)
+    if number < 0:
+        raise InvalidParameterError(f"{name} must be a number >= 0; got {number!r}.")
+    return number
 
 
 def integer(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
@@ -165,12 +171,12 @@ MAX_ITEMS = 10**8
 
 
 def shape(name: str, value: Any) -> tuple[int, ...]:
-    """A whole number >= 0 or a tuple of them, as a shape of at most ``MAX_ITEMS`` entries."""
+    """A whole number >= 0 or a tuple of them, a shape of at most ``MAX_ITEMS`` entries."""
     return _shape(name, value, "a whole number >= 0 or a tuple of them")
 
 
 def size(name: str, value: Any) -> tuple[int, ...] | None:
-    """numpy's ``size``: ``None`` (one number) or a shape, as :func:`shape` checks it."""
+    """numpy's ``size``: ``None`` (one number) or a shape."""
     if value is None:
         return None
     return _shape(name, value, "None, a whole number >= 0 or a tuple of them")
@@ -188,7 +194,7 @@ def _shape(name: str, value: Any, allowed: str) -> tuple[int, ...]:
 
 
 def real_array(name: str, value: Any) -> np.ndarray:
-    """A number or array of finite real numbers, returned as a float array."""
+    """A number or array of finite real numbers, as a float array."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:  # ragged lists and the like
@@ -206,7 +212,7 @@ def real_array(name: str, value: Any) -> np.ndarray:
 def integer_array(
     name: str, value: Any, allowed: str = "a whole number or an array of whole numbers"
 ) -> np.ndarray:
-    """A whole number or an array of whole numbers (any sign), returned as int64."""
+    """A whole number or an array of whole numbers (any sign), as int64."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
@@ -221,7 +227,7 @@ def integer_array(
 
 
 def count_array(name: str, value: Any) -> np.ndarray:
-    """A whole number >= 0, or an array of them, returned as an int64 array."""
+    """A whole number >= 0, or an array of them, as int64."""
     array = integer_array(name, value, "a count (whole number >= 0) or an array of counts")
     if np.any(array < 0):
         raise _fail(name, "counts >= 0", value)
@@ -229,7 +235,7 @@ def count_array(name: str, value: Any) -> np.ndarray:
 
 
 def binary_array(name: str, value: Any) -> np.ndarray:
-    """A non-empty 1-d array of yes/no answers (bools or 0/1), returned as bools."""
+    """A non-empty 1-d array of yes/no answers (bools or 0/1), as bools."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
@@ -243,8 +249,7 @@ def binary_array(name: str, value: Any) -> np.ndarray:
 
 
 def rng(value: Any) -> np.random.Generator:
-    """Turn ``None``, a seed or a ``numpy.random.Generator`` into a Generator (see
-    :mod:`privlab.randomness`)."""
+    """``None``, a seed or a Generator as a Generator (see :mod:`privlab.randomness`)."""
     if value is None:
         from .randomness import unpredictable_generator
 
@@ -256,14 +261,14 @@ def rng(value: Any) -> np.random.Generator:
     raise _fail("rng", "None, a seed (whole number >= 0) or a numpy.random.Generator", value)
 
 
+def _rng(name: str, value: Any) -> np.random.Generator:
+    return rng(value)
+
+
 def unit_interval(
     name: str, value: Any, *, include_zero: bool = False, include_one: bool = False
 ) -> float:
-    """A probability or share: a number between 0 and 1, with or without the ends.
-
-    The message says which ends are allowed: "strictly between 0 and 1",
-    "from 0 to 1", "in [0, 1)" or "in (0, 1]".
-    """
+    """A number between 0 and 1, with or without the ends (the message says which)."""
     if include_zero and include_one:
         allowed = "a number from 0 to 1"
     elif not include_zero and not include_one:
@@ -273,46 +278,17 @@ def unit_interval(
     number = real_number(name, value)  # refuses bools, text, NaN and infinities first
     above_zero = number >= 0 if include_zero else number > 0
     below_one = number <= 1 if include_one else number < 1
-    if not (above_zero and below_one):  # also refuses NaN
+    if not (above_zero and below_one):
         raise _fail(name, allowed, value)
     return number
 
 
-REAL: Check = real_number
-POSITIVE: Check = positive_number
-REALS: Check = real_array
-WHOLES: Check = integer_array
-COUNTS: Check = count_array
-ANSWERS: Check = binary_array
-SHAPE: Check = shape
-SIZE: Check = size
-RNG: Check = _rng
-BOOLEAN: Check = boolean
-PROBABILITY: Check = fraction()  # strictly between 0 and 1
-SHARE: Check = fraction(include_zero=True, include_one=True)  # from 0 to 1
-
-
-# --- checks of privlab.dp ---
-
-
-def call_outside(function: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Call a learner's function (a mechanism, a sampler) with its guards checking again."""
-    token = unguarded()
-    try:
-        return function(*args, **kwargs)
-    finally:
-        _inside.reset(token)
-
-
-def nonnegative_number(name: str, value: Any) -> float:
-    """A finite number >= 0 (a noise scale that may be 0, a claimed epsilon)."""
-    number = real_number(name, value)
-    if number < 0:
-        raise InvalidParameterError(f"{name} must be a number >= 0; got {number!r}.")
-    return number
-
-
-# --- checks of privlab.lift and privlab.fl ---
+def function(name: str, value: Any, *, such_as: str = "") -> Callable:
+    """A function (``such_as`` names an example in the message)."""
+    if not callable(value):
+        example = f" such as {such_as}" if such_as else ""
+        raise InvalidParameterError(f"{name} must be a function{example}; got {value!r}.")
+    return value
 
 
 def secret_stream(name: str, value: Any) -> Any:
@@ -329,8 +305,21 @@ def label(name: str, value: Any) -> str:
     return value
 
 
+REAL: Check = real_number
+POSITIVE: Check = positive_number
+REALS: Check = real_array
+WHOLES: Check = integer_array
+COUNTS: Check = count_array
+ANSWERS: Check = binary_array
+SHAPE: Check = shape
+SIZE: Check = size
+RNG: Check = _rng
+BOOLEAN: Check = boolean
+PROBABILITY: Check = fraction()  # strictly between 0 and 1
+SHARE: Check = fraction(include_zero=True, include_one=True)  # from 0 to 1
 SECRETS: Check = secret_stream
 LABEL: Check = label
+FUNCTION: Check = function
 
 
 # --- checks of privlab.crypto ---

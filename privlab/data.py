@@ -1,13 +1,8 @@
 """Small, synthetic data sets for the lessons, made by seeded generators.
 
-Nothing here describes real people: every row is drawn from a fixed seed, so
-the lessons and their numbers are the same on every machine. Each data set is
-also written to ``data/`` as CSV (``python -m privlab.data`` rewrites them)
-for learners who want to open it in a spreadsheet.
-
-* :func:`ad_campaign` (lesson 01) and :func:`campaign_purchases` (lesson 02);
-* the Private Lift study of lesson 04 lives in :mod:`privlab.lift.study`; its
-  two tables are written to ``data/`` from here too.
+Nothing here describes real people: every row comes from a fixed seed, so the
+lessons' numbers are the same on every machine. ``python -m privlab.data``
+writes each set (and the two tables of :mod:`privlab.lift.study`) to ``data/`` as CSV.
 """
 
 from __future__ import annotations
@@ -19,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._guard import RNG, InvalidParameterError, guard, whole
+from ._guard import RNG, InvalidParameterError, Seed, guard, whole
 from .lift.study import LIFT_ADVERTISER_FILE, LIFT_PUBLISHER_FILE, lift_study
 
 __all__ = [
@@ -45,18 +40,16 @@ _POSTCODES = ("1011", "1012", "1013", "1015", "1016", "1017", "1018", "1019", "1
 
 
 @guard(rng=RNG)
-def ad_campaign(rng: np.random.Generator | int | None = 2026) -> dict[str, np.ndarray]:
+def ad_campaign(rng: Seed = 2026) -> dict[str, np.ndarray]:
     """1,500 people who clicked a bookshop's ad; exactly 118 of them bought.
 
-    One of them is Alice: the only customer aged 67 in postcode 1017, and a
-    buyer. That makes her easy to single out, which is the point of the
-    differencing attack in lesson 01.
+    One of them is Alice, the only customer aged 67 in postcode 1017, and a buyer:
+    easy to single out, the point of the differencing attack in lesson 01.
 
     Returns
     -------
     dict of str to numpy.ndarray
-        Columns ``customer_id`` (int), ``name`` (str), ``age`` (int, 18-80),
-        ``postcode`` (str) and ``bought`` (bool), 1,500 rows each.
+        Columns ``customer_id``, ``name``, ``age`` (18-80), ``postcode`` and ``bought``.
 
     Examples
     --------
@@ -105,20 +98,17 @@ _LARGE_ORDERS = (("Spring sale", 2450.00), ("Book club", 1870.00), ("Rare books"
 
 
 @guard(rng=RNG)
-def campaign_purchases(rng: np.random.Generator | int | None = 2027) -> dict[str, np.ndarray]:
+def campaign_purchases(rng: Seed = 2027) -> dict[str, np.ndarray]:
     """2,000 customers of a bookshop, the ad campaign that brought each, and what they spent.
 
-    One row per customer, so one person adds one row. Order values are skewed
-    like real shop data: most orders are €10-€60 (a log-normal with median
-    about €24), a few are hundreds, and three are thousands (a school, a
-    library and a collector). The small "Rare books" campaign brought a
-    handful of customers who spend a lot.
+    One row per customer. Order values are skewed like real shop data: most are
+    €10-€60, a few hundreds, and three thousands (a school, a library, a collector);
+    the small "Rare books" campaign brought a few customers who spend a lot.
 
     Returns
     -------
     dict of str to numpy.ndarray
-        Columns ``customer_id`` (int), ``campaign`` (str, one of :data:`CAMPAIGNS`)
-        and ``amount_eur`` (float, two decimals).
+        Columns ``customer_id``, ``campaign`` (one of :data:`CAMPAIGNS`) and ``amount_eur``.
 
     Examples
     --------
@@ -144,7 +134,6 @@ def campaign_purchases(rng: np.random.Generator | int | None = 2027) -> dict[str
 
 
 def _table(name: str, table: Any) -> dict[str, np.ndarray]:
-    """A non-empty dict of named 1-d columns of one length, as numpy arrays."""
     if not isinstance(table, dict) or not table:
         raise InvalidParameterError(
             f"{name} must be a non-empty dict of columns; got {type(table).__name__}."
@@ -170,8 +159,6 @@ def _table(name: str, table: Any) -> dict[str, np.ndarray]:
 def head(table: dict[str, np.ndarray], rows: int = 5) -> str:
     """The first ``rows`` rows of a table of columns, as aligned text.
 
-    Examples
-    --------
     >>> print(head({"name": np.array(["Alice", "Ben"]), "age": np.array([67, 30])}))
     name   age
     Alice   67
@@ -205,7 +192,6 @@ def to_csv(table: dict[str, np.ndarray]) -> str:
 
 
 def _write_data_files(folder: str) -> list[Path]:
-    """Write every generated data set into ``folder``; return the files written."""
     study = lift_study()
     tables = (
         (AD_CAMPAIGN_FILE, ad_campaign()),

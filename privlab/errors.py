@@ -1,8 +1,4 @@
-"""Exception types raised by privlab.
-
-Every error names the parameter, the value it got and what is allowed, so a
-learner can fix the call without reading a traceback.
-"""
+"""Exception types raised by privlab: each names the parameter, the value and what is allowed."""
 
 from __future__ import annotations
 
@@ -12,13 +8,8 @@ class PrivlabError(Exception):
 
 
 class InvalidParameterError(PrivlabError, ValueError, TypeError):
-    """An argument has the wrong type or a value outside what is allowed.
+    """An argument has the wrong type or value; also a ``ValueError`` and a ``TypeError``.
 
-    It is both a ``ValueError`` and a ``TypeError`` (as in scikit-learn), so
-    ``except ValueError`` catches every bad argument.
-
-    Examples
-    --------
     >>> from privlab import dp
     >>> dp.laplace_mechanism(10, sensitivity=1, epsilon=-1)
     Traceback (most recent call last):
@@ -30,8 +21,6 @@ class InvalidParameterError(PrivlabError, ValueError, TypeError):
 class BudgetExceededError(PrivlabError):
     """A release would spend more privacy budget than is left; nothing was released.
 
-    Examples
-    --------
     >>> from privlab import dp
     >>> budget = dp.PrivacyAccountant(epsilon=1.0)
     >>> budget.release("buyers", dp.noisy_count, 118, epsilon=2.0)  # doctest: +ELLIPSIS
@@ -46,13 +35,8 @@ class ReleaseConflictError(PrivlabError):
 
 
 class NotEnoughSharesError(PrivlabError):
-    """Too few shares to rebuild a secret; the message says how many were given and needed.
+    """Too few shares to rebuild a secret (and too few reveal nothing about it).
 
-    Fewer shares than needed reveal *nothing* about the secret: that is the point
-    of secret sharing, not a bug to work around.
-
-    Examples
-    --------
     >>> from privlab import mpc
     >>> shares = mpc.shamir_share(42, threshold=3, parties=5, rng=0)
     >>> mpc.shamir_reconstruct(shares[:2])
@@ -63,22 +47,12 @@ class NotEnoughSharesError(PrivlabError):
 
 
 class ProtocolAbortedError(PrivlabError):
-    """An honest party stopped a protocol: what it was sent does not add up.
-
-    In secure aggregation a device refuses to unmask when the server shows it a
-    list of survivors that fewer than ``threshold`` devices signed, or a key
-    whose signature does not check: a server that lies is stopped, not obeyed.
-    """
+    """An honest party stopped a protocol: what it was sent does not add up (a lying server)."""
 
 
 class MixedSharesError(PrivlabError):
     """Shares from different sharings were combined; they rebuild nothing meaningful.
 
-    Every sharing has an id; shares can only be put together (or added) when
-    they belong to matching sharings.
-
-    Examples
-    --------
     >>> from privlab import mpc
     >>> first = mpc.share_additive(5, parties=2, rng=0)
     >>> second = mpc.share_additive(5, parties=2, rng=1)
@@ -92,13 +66,9 @@ class MixedSharesError(PrivlabError):
 class InconsistentSharesError(PrivlabError):
     """Shares of one sharing do not lie on one polynomial: some of them were changed.
 
-    Plain reconstruction from exactly ``threshold`` shares cannot notice a changed
-    share (any ``t`` points lie on some polynomial of degree ``t - 1``); with more
-    shares, :func:`privlab.mpc.shamir_reconstruct_checked` raises this error
-    instead of returning a wrong secret.
+    With more than ``threshold`` shares, :func:`privlab.mpc.shamir_reconstruct_checked`
+    raises it instead of returning a wrong secret.
 
-    Examples
-    --------
     >>> import dataclasses
     >>> from privlab import mpc
     >>> shares = mpc.shamir_share(42, threshold=2, parties=3, prime=97, rng=0)
@@ -111,32 +81,16 @@ class InconsistentSharesError(PrivlabError):
 
 
 class DecryptionError(PrivlabError):
-    """A message or backup could not be opened; the message says why, and nothing was revealed.
+    """A message or backup could not be opened: no plaintext is returned, no state changed.
 
-    Raised for a tampered, truncated, replayed or misaddressed message, a
-    wrong key or password, or a corrupt file. No part of the plaintext is
-    ever returned with it, and the state it was opened with (a chat session,
-    a store) is left as it was, so a later genuine message still opens.
-
-    Examples
-    --------
-    >>> raise DecryptionError("message 3 was changed in transit: its tag is wrong")
-    Traceback (most recent call last):
-        ...
-    privlab.errors.DecryptionError: message 3 was changed in transit: its tag is wrong
+    Raised for a tampered, truncated, replayed or misaddressed message, a wrong key
+    or password, or a corrupt file; a later genuine message still opens.
     """
 
 
 class BackupFormatError(DecryptionError):
-    """A file is not a backup this version of privlab can read, or its header is damaged.
+    """A file is not a backup this version can read, or its header is damaged; no key was tried.
 
-    Raised *before* any key is tried: a missing or wrong magic number, a
-    header cut short, an unknown format version or key-derivation name, or
-    key-derivation costs outside the allowed range. Nothing was decrypted and
-    nothing was changed.
-
-    Examples
-    --------
     >>> from privlab.crypto import backup
     >>> backup.read_header(b"GIF89a, not a backup")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -150,10 +104,4 @@ class WrongPasswordError(DecryptionError):
 
 
 class VaultLockedError(PrivlabError):
-    """A key vault has destroyed a key after too many wrong passwords; it is gone for good.
-
-    Not even the right password opens it any more, and nobody (not the
-    vault's operator either) can bring the key back. A backup sealed with
-    that key can no longer be opened by anyone: that is the price of making
-    password guessing hopeless.
-    """
+    """A key vault destroyed a key after too many wrong passwords: gone for good, for everyone."""

@@ -1,24 +1,16 @@
 """Where privlab's randomness comes from: the three policies, named here once.
 
-* **Public draws and noise** (DP noise, simulated data, which phones train)
-  come from a ``numpy.random.Generator``, the ``rng`` argument. A seed gives
-  the same numbers on every run, as a lesson that quotes them needs.
-  ``rng=None`` gives :func:`unpredictable_generator`: numpy's interface on the
-  ChaCha20 stream cipher under a key from the operating system, never numpy's
-  default PCG64, whose state (and every later draw) can be worked out from
-  enough of its outputs. Noise an observer can predict is no noise.
+* **Public draws and noise** (DP noise, simulated data, which phones train) come
+  from a ``numpy.random.Generator``, the ``rng`` argument: a seed gives the same
+  numbers on every run; ``None`` gives :func:`unpredictable_generator`, numpy on
+  ChaCha20 under a key from the operating system (never PCG64, whose state can be
+  worked out from its outputs: noise an observer can predict is no noise).
 * **Secrets** (shares, masks, keys, nonces) come from :class:`SecretRandom`,
-  libsodium's ChaCha20 key stream under a 32-byte key: fresh from the
-  operating system for ``rng=None``, hashed from a seed for a reproducible
-  lesson. Nothing the other parties see tells them the key, but whoever knows
-  or guesses the seed can recompute every secret: seeds are for lessons and
-  tests only.
-* **The exact samplers** (:mod:`privlab.dp.exact`) need only a fair source of
-  whole numbers: :class:`secrets.SystemRandom` for ``rng=None``,
-  ``random.Random(seed)`` for a seed, or a Generator as it is.
-
-``_guard.rng`` (the ``RNG`` check) turns an ``rng`` argument into a Generator;
-:func:`secret_random` turns it into a stream of secrets.
+  ChaCha20 under a key fresh from the operating system for ``None``, or hashed
+  from a seed: whoever knows the seed recomputes every secret, so seeds are for
+  lessons and tests only.
+* **The exact samplers** (:mod:`privlab.dp.exact`) need fair whole numbers:
+  :class:`secrets.SystemRandom` for ``None``, ``random.Random(seed)`` for a seed.
 
 Examples
 --------
@@ -47,6 +39,17 @@ _KEY_BYTES = 32  # a ChaCha20 key
 _SEED_PERSON = b"privlab-secrets"  # domain separation: no other hash in privlab gives this key
 
 
+def _seed(name: str, value: Any) -> Any:
+    """What an ``rng`` for secrets may be; :meth:`SecretRandom.from_rng` turns it into a stream."""
+    seed = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0
+    if not (value is None or seed or isinstance(value, (SecretRandom, np.random.Generator))):
+        raise InvalidParameterError(
+            "rng must be None, a seed (whole number >= 0) or a numpy.random.Generator; "
+            f"got {value!r}. (None: cryptographic randomness; a seed: for lessons and tests.)"
+        )
+    return value
+
+
 def _chacha_key(name: str, value: Any) -> bytes:
     if not isinstance(value, bytes) or len(value) != _KEY_BYTES:
         shown = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
@@ -57,11 +60,9 @@ def _chacha_key(name: str, value: Any) -> bytes:
 class SecretRandom:
     """Cryptographic random bytes and numbers from ChaCha20, with a key that moves on.
 
-    Each draw of ``size`` bytes takes the first ``32 + size`` bytes of the
-    ChaCha20 stream under the current key: the first 32 become the next key,
-    the rest are the output ("fast key erasure", Bernstein 2017). So no two
-    draws share stream bytes, and whoever steals the state later cannot
-    recompute what it gave out before. Make one with :meth:`from_rng`.
+    A draw of ``size`` bytes takes the first ``32 + size`` bytes of the stream under
+    the current key: the first 32 become the next key ("fast key erasure",
+    Bernstein 2017), so stealing the state later does not give away earlier draws.
 
     Examples
     --------
@@ -80,12 +81,12 @@ class SecretRandom:
         return "SecretRandom(ChaCha20)"
 
     @classmethod
+    @guard(rng=_seed)
     def from_rng(cls, rng: Any) -> SecretRandom:
         """A stream keyed by the operating system (``None``), a seed, or a Generator.
 
-        A seed ``s`` gives the key :math:`\\mathrm{BLAKE2b}_{256}(s)`. A
-        Generator gives 32 of its bytes (the secrets are then only as safe as
-        its state); a ``SecretRandom`` is returned as it is, to be passed on.
+        A seed ``s`` gives the key :math:`\\mathrm{BLAKE2b}_{256}(s)`; a Generator 32 of
+        its bytes (only as safe as its state); a ``SecretRandom`` is returned as it is.
         """
         if rng is None:
             return cls(os.urandom(_KEY_BYTES))
@@ -93,17 +94,12 @@ class SecretRandom:
             return rng
         if isinstance(rng, np.random.Generator):
             return cls(rng.bytes(_KEY_BYTES))
-        if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
-            from nacl.encoding import RawEncoder
-            from nacl.hash import blake2b
+        from nacl.encoding import RawEncoder
+        from nacl.hash import blake2b
 
-            seed = int(rng).to_bytes(-(-int(rng).bit_length() // 8) or 1, "little")
-            key = blake2b(seed, digest_size=_KEY_BYTES, person=_SEED_PERSON, encoder=RawEncoder)
-            return cls(key)
-        raise InvalidParameterError(
-            "rng must be None, a seed (whole number >= 0) or a numpy.random.Generator; "
-            f"got {rng!r}. (None: cryptographic randomness; a seed: for lessons and tests.)"
-        )
+        seed = int(rng).to_bytes(-(-int(rng).bit_length() // 8) or 1, "little")
+        key = blake2b(seed, digest_size=_KEY_BYTES, person=_SEED_PERSON, encoder=RawEncoder)
+        return cls(key)
 
     @guard(size=whole(0, 8 * MAX_ITEMS))
     def bytes(self, size: int) -> bytes:
@@ -124,10 +120,8 @@ class SecretRandom:
     def below(self, bound: int, shape: tuple[int, ...]) -> np.ndarray:
         """Uniform whole numbers from 0 to ``bound - 1`` (``2 <= bound <= 2**63``), as ``int64``.
 
-        Keep the top :math:`L` bits of each 64-bit word, where :math:`2^{L-1} < b
-        \\le 2^L`, and draw again where the number is ``bound`` or more: every
-        accepted value is equally likely (unlike ``word % bound``), and more than
-        half are accepted.
+        The top :math:`L` bits of each word (:math:`2^{L-1} < b \\le 2^L`), drawn again
+        where ``bound`` or more: unbiased, unlike ``word % bound``.
         """
         count = math.prod(shape)
         shift = np.uint64(64 - (bound - 1).bit_length())
@@ -151,14 +145,13 @@ def _chacha_generator(key: bytes) -> np.random.Generator:
     return np.random.Generator(ChaCha(key=int.from_bytes(key, "little"), rounds=20))
 
 
+@guard(rng=_seed)
 def secret_random(rng: Any) -> SecretRandom:
-    """The stream of secrets for one public call: see :meth:`SecretRandom.from_rng`.
+    """The stream of secrets for one public call (:meth:`SecretRandom.from_rng`).
 
     Turn a seed into a stream once per call and pass the stream on: the same
     seed twice would give two parties the same secrets.
 
-    Examples
-    --------
     >>> secret_random(None)
     SecretRandom(ChaCha20)
     """
@@ -171,11 +164,8 @@ _SHARED: list[np.random.Generator] = []  # one per process, made on first use
 def unpredictable_generator() -> np.random.Generator:
     """What ``rng=None`` means for noise: numpy's Generator on ChaCha20 (20 rounds).
 
-    One generator serves the whole process; a child made by ``fork`` gets a
-    fresh key, so two processes never add the same noise.
+    One generator serves the process; a child made by ``fork`` gets a fresh key.
 
-    Examples
-    --------
     >>> unpredictable_generator() is unpredictable_generator()
     True
     >>> type(unpredictable_generator().bit_generator).__name__

@@ -1,18 +1,12 @@
 """Differential privacy: noisy answers whose noise hides any one person.
 
-A mechanism ``M`` is *epsilon-differentially private* when, for every pair of
-neighbouring data sets ``D`` and ``D'`` (they differ in one person) and every
-set of outputs ``S``,
+A mechanism ``M`` is epsilon-DP when for all neighbouring data sets ``D``, ``D'``
+(they differ in one person) and every set of outputs ``S``
 
 .. math:: \\Pr[M(D) \\in S] \\le e^{\\varepsilon} \\, \\Pr[M(D') \\in S].
 
-The mechanisms and the accountant are importable from ``privlab.dp``; the tools
-of lesson 02 through their modules: :mod:`~privlab.dp.mechanisms` (Laplace noise,
-noisy counts), :mod:`~privlab.dp.randomized_response`, :mod:`~privlab.dp.sums`
-(clipped sums, histograms), :mod:`~privlab.dp.accountant` (a budget with a hard
-stop), :mod:`~privlab.dp.exact` (exact samplers, and why floats leak),
-:mod:`~privlab.dp.gaussian`, :mod:`~privlab.dp.composition`, :mod:`~privlab.dp.audit`
-and :mod:`~privlab.dp.attacks`.
+The mechanisms and the accountant are importable from here; the tools of lesson 02
+through their modules (exact, gaussian, composition, audit, attacks).
 """
 
 from __future__ import annotations

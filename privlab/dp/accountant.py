@@ -1,21 +1,15 @@
 """A privacy accountant: a total budget, a ledger of releases, and a hard stop.
 
-Releases with privacy losses :math:`(\\varepsilon_i, \\delta_i)` about the same
-people are together :math:`(\\sum_i \\varepsilon_i, \\sum_i \\delta_i)`-DP
-(*sequential composition*). A :class:`PrivacyAccountant` keeps the books for one
-data set:
-
-* it refuses a release that would overspend, *before* any noise is drawn;
-* it records every release in a ledger (label, mechanism, ε, δ, answer);
-* a label names one release: asking again with the same label and query gives
-  back the answer already published, at no extra cost, so re-running a
-  notebook cell never spends twice by accident. Fresh noise needs a new label.
-
-:mod:`privlab.dp.composition` compares this simple sum with tighter accountants.
+Releases :math:`(\\varepsilon_i, \\delta_i)` about the same people are together
+:math:`(\\sum_i \\varepsilon_i, \\sum_i \\delta_i)`-DP (sequential composition). The
+accountant refuses a release that would overspend before any noise is drawn, and a
+label names one release: asking again with the same label and query gives back the
+published answer at no cost, so re-running a notebook cell never spends twice.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import math
@@ -25,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import POSITIVE, RNG, call_outside, fraction, guard
+from .._guard import LABEL, POSITIVE, RNG, Seed, call_outside, fraction, function, guard
 from ..errors import BudgetExceededError, InvalidParameterError, ReleaseConflictError
 
 __all__ = ["PrivacyAccountant", "Release", "budget_for"]
@@ -34,18 +28,7 @@ _TOLERANCE = 1e-12  # spending exactly the budget must not fail on rounding
 _DELTA = fraction(include_zero=True)
 
 
-def _text(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidParameterError(f"{name} must be a non-empty string; got {value!r}.")
-    return value
-
-
-def _function(name: str, value: Any) -> Callable[..., Any]:
-    if not callable(value):
-        raise InvalidParameterError(
-            f"{name} must be a function such as dp.noisy_count; got {value!r}."
-        )
-    return value
+_MECHANISM = functools.partial(function, such_as="dp.noisy_count")
 
 
 def _no_extra(name: str, value: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -72,7 +55,7 @@ class Release:
 
 
 def _fingerprint(value: Any, parameters: dict[str, Any]) -> str:
-    """A short digest of the true input and the settings, to tell one query from another."""
+    """A digest of the true input and the settings, to tell one query from another."""
     array = np.asarray(value)
     digest = hashlib.sha256(str(array.dtype).encode() + str(array.shape).encode())
     digest.update(array.tobytes() if array.dtype != object else repr(value).encode())
@@ -109,19 +92,11 @@ class PrivacyAccountant:
     """
 
     @guard(epsilon=POSITIVE, delta=_DELTA, rng=RNG)
-    def __init__(
-        self,
-        epsilon: float,
-        delta: float = 0.0,
-        *,
-        rng: np.random.Generator | int | None = None,
-    ) -> None:
+    def __init__(self, epsilon: float, delta: float = 0.0, *, rng: Seed = None) -> None:
         self.total_epsilon = epsilon
         self.total_delta = delta
         self._rng = rng
         self._ledger: list[Release] = []
-
-    # -- the books ---------------------------------------------------------
 
     @property
     def ledger(self) -> tuple[Release, ...]:
@@ -156,9 +131,7 @@ class PrivacyAccountant:
             and self.spent_delta + delta <= self.total_delta + _TOLERANCE
         )
 
-    # -- releasing ---------------------------------------------------------
-
-    @guard(label=_text, mechanism=_function, extra=_no_extra, epsilon=POSITIVE, delta=_DELTA)
+    @guard(label=LABEL, mechanism=_MECHANISM, extra=_no_extra, epsilon=POSITIVE, delta=_DELTA)
     def release(
         self,
         label: str,
@@ -169,19 +142,12 @@ class PrivacyAccountant:
         delta: float = 0.0,
         **parameters: Any,
     ) -> Any:
-        """Answer a query with a DP mechanism, if the budget allows, and record it.
+        """Answer with ``mechanism(value, epsilon=..., rng=..., **parameters)``, budget allowing.
 
-        Calls ``mechanism(value, epsilon=epsilon, rng=..., **parameters)`` (and
-        ``delta=delta`` when ``delta > 0``), for example ``dp.noisy_count`` or
-        ``dp.laplace_mechanism`` with ``sensitivity=...``.
-
-        Raises
-        ------
-        BudgetExceededError
-            The release would overspend. Nothing is drawn or recorded.
-        ReleaseConflictError
-            ``label`` was already used for a different query (other data, mechanism,
-            ε, δ or parameters). Choose a new label for a new release.
+        ``delta=delta`` is passed too when ``delta > 0``. Raises
+        :class:`~privlab.errors.BudgetExceededError` (nothing drawn or recorded) when
+        the release would overspend, :class:`~privlab.errors.ReleaseConflictError`
+        when ``label`` was used for a different query.
         """
         name = getattr(mechanism, "__name__", repr(mechanism))
         settings = {"mechanism": name, "epsilon": epsilon, "delta": delta, **parameters}
@@ -223,8 +189,6 @@ class PrivacyAccountant:
             "nothing was released."
         )
 
-    # -- showing the books -------------------------------------------------
-
     def __repr__(self) -> str:
         lines = [
             f"PrivacyAccountant: spent ε = {self.spent_epsilon:g} of {self.total_epsilon:g}"
@@ -263,22 +227,14 @@ def _short(answer: Any) -> str:
 _BUDGETS: dict[str, PrivacyAccountant] = {}
 
 
-@guard(dataset=_text, epsilon=POSITIVE, delta=_DELTA, rng=RNG)
+@guard(dataset=LABEL, epsilon=POSITIVE, delta=_DELTA, rng=RNG)
 def budget_for(
-    dataset: str,
-    epsilon: float,
-    delta: float = 0.0,
-    *,
-    rng: np.random.Generator | int | None = None,
+    dataset: str, epsilon: float, delta: float = 0.0, *, rng: Seed = None
 ) -> PrivacyAccountant:
     """The one accountant for ``dataset`` in this Python session, made on first use.
 
-    Re-running ``budget = PrivacyAccountant(...)`` in a notebook makes a *new*,
-    full budget and forgets what was spent: the classic way a notebook leaks
-    more than it should. ``budget_for`` hands back the same accountant every
-    time it is asked for the same data set, so re-running that cell is safe.
-    (A real system keeps the ledger with the data, on disk, so that restarting
-    the kernel does not reset it either.)
+    Re-running ``budget = PrivacyAccountant(...)`` makes a new, full budget;
+    ``budget_for`` hands back the same one, so re-running the cell is safe.
 
     Examples
     --------

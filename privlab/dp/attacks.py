@@ -1,16 +1,9 @@
 """Attacks that add answers up: why every release spends privacy.
 
-* :func:`averaging_attack`: ask the same noisy count again and again and
-  average; the noise shrinks like :math:`1/\\sqrt{k}` while the privacy loss
-  grows like :math:`k\\varepsilon`.
-* :func:`reconstruction_attack`: Dinur and Nissim (2003). Ask many random
-  subset-sum questions ("how many of these people have the secret bit?") and
-  solve for the bits. If the answers' noise is much smaller than
-  :math:`\\sqrt{n}`, almost every person's bit comes back; noise of order
-  :math:`\\sqrt{n}` per answer stops the attack.
-
-Dinur and Nissim used linear programming; least squares (as in later
-demonstrations on census data) is simpler and works as well for random queries.
+:func:`averaging_attack` averages one noisy count asked again and again: the noise
+shrinks like :math:`1/\\sqrt{k}` while the privacy loss grows like :math:`k\\varepsilon`.
+:func:`reconstruction_attack` (Dinur and Nissim 2003, by least squares) solves many
+noisy subset sums for everyone's secret bit: noise of order :math:`\\sqrt{n}` stops it.
 """
 
 from __future__ import annotations
@@ -20,7 +13,19 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import ANSWERS, POSITIVE, REALS, RNG, SHARE, guard, integer, nonnegative_number, whole
+from .._guard import (
+    ANSWERS,
+    POSITIVE,
+    REALS,
+    RNG,
+    SHARE,
+    TIED,
+    Seed,
+    guard,
+    integer,
+    nonnegative_number,
+    whole,
+)
 from ..errors import InvalidParameterError
 from .mechanisms import noisy_count
 
@@ -55,10 +60,6 @@ def _few_people(arguments: dict[str, Any]) -> None:
     PEOPLE("people", arguments["bits"].size)
 
 
-def _rows(name: str, value: Any) -> Any:
-    return value  # checked by _asked, which knows how many rows the matrix has
-
-
 def _asked(arguments: dict[str, Any]) -> None:
     rows = arguments["self"].matrix.shape[0]
     arguments["queries"] = integer("queries", arguments["queries"], low=1, high=rows)
@@ -66,20 +67,13 @@ def _asked(arguments: dict[str, Any]) -> None:
 
 @guard(true_count=whole(low=0), epsilon=POSITIVE, queries=whole(1, 10_000_000), rng=RNG)
 def averaging_attack(
-    true_count: int,
-    epsilon: float,
-    queries: int,
-    *,
-    rng: np.random.Generator | int | None = None,
+    true_count: int, epsilon: float, queries: int, *, rng: Seed = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ask for the same count ``queries`` times; return the answers and their running average.
 
-    Each answer is ε-DP, so the ``k`` answers together are :math:`k\\varepsilon`-DP
-    (sequential composition), and the average of :math:`k` answers is off by
-    about :math:`\\sqrt{2}/(\\varepsilon\\sqrt{k})`.
+    The ``k`` answers are :math:`k\\varepsilon`-DP; their average is off by about
+    :math:`\\sqrt{2}/(\\varepsilon\\sqrt{k})`.
 
-    Examples
-    --------
     >>> answers, averages = averaging_attack(118, epsilon=0.1, queries=1000, rng=0)
     >>> round(float(averages[0]), 1), round(float(averages[-1]), 1)
     (119.0, 118.2)
@@ -90,13 +84,9 @@ def averaging_attack(
 
 
 @guard(people=PEOPLE, share=SHARE, rng=RNG)
-def secret_bits(
-    people: int, share: float = 0.5, *, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def secret_bits(people: int, share: float = 0.5, *, rng: Seed = None) -> np.ndarray:
     """One secret yes/no per person (say "has a medical condition"), as 0/1 integers.
 
-    Examples
-    --------
     >>> secret_bits(8, rng=1)
     array([0, 0, 1, 0, 1, 1, 0, 1])
     """
@@ -104,16 +94,9 @@ def secret_bits(
 
 
 @guard(people=PEOPLE, queries=QUERIES, rng=RNG)
-def random_subset_queries(
-    people: int, queries: int, *, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def random_subset_queries(people: int, queries: int, *, rng: Seed = None) -> np.ndarray:
     """A ``queries x people`` 0/1 matrix: row ``j`` picks each person with chance 1/2.
 
-    Row ``j`` asks "how many of these people have the secret?": the answer is
-    ``A[j] @ bits``.
-
-    Examples
-    --------
     >>> random_subset_queries(4, 2, rng=0)
     array([[1, 1, 1, 0],
            [0, 0, 0, 0]])
@@ -139,23 +122,13 @@ def _least_squares_guess(matrix: np.ndarray, answers: np.ndarray) -> np.ndarray:
 
 @guard(bits=_bits, queries=QUERIES, noise_scale=nonnegative_number, rng=RNG, where=_few_people)
 def reconstruction_attack(
-    bits: Any,
-    queries: int,
-    noise_scale: float,
-    *,
-    rng: np.random.Generator | int | None = None,
+    bits: Any, queries: int, noise_scale: float, *, rng: Seed = None
 ) -> ReconstructionResult:
     """Rebuild secret bits from noisy answers to random subset-sum queries.
 
-    The curator answers each query :math:`q_j` (a random subset of people) with
-    :math:`a_j = \\sum_{i \\in q_j} x_i + \\mathrm{Lap}(b)`. The attacker solves
-    :math:`\\min_x \\lVert A x - a \\rVert^2` and rounds each :math:`x_i` to 0 or 1.
-    With :math:`m \\ge n` queries and :math:`b \\ll \\sqrt{n}` the guess is
-    almost entirely right; with :math:`b` of order :math:`\\sqrt{n}` or more, and
-    not vastly more queries than people, it falls towards a coin flip.
-
-    Each answer is :math:`(1/b)`-DP (a subset sum has sensitivity 1), so the
-    ``queries`` answers together spend :math:`\\varepsilon = m / b`.
+    The answers are :math:`a = A x + \\mathrm{Lap}(b)`; the attacker rounds the
+    least-squares :math:`x` to 0/1. With :math:`b \\ll \\sqrt{n}` almost every bit comes
+    back. Each answer is :math:`(1/b)`-DP: ``queries`` answers spend :math:`m / b`.
 
     Examples
     --------
@@ -174,31 +147,17 @@ def reconstruction_attack(
 class ReconstructionExperiment:
     """One attacker's queries and one draw of noise, reused for many settings.
 
-    The attacker's first ``m`` queries are the first ``m`` rows of one random
-    matrix, so asking more queries adds questions rather than starting over.
-    The least-squares estimate is linear in the answers,
+    The first ``m`` queries are the first ``m`` rows of one matrix, and
+    :math:`\\hat x = A^+ A x + b\\,A^+ z` is linear in the noise scale :math:`b`,
+    so one pseudo-inverse and one noise draw :math:`z` serve every scale.
 
-    .. math:: \\hat x = A^+ (A x + b z) = A^+ A x + b\\,A^+ z,
-
-    so one pseudo-inverse and one standard noise vector :math:`z` serve every
-    noise scale :math:`b`: a chart of many scales shows the effect of the scale
-    alone, not of new random draws.
-
-    Examples
-    --------
     >>> experiment = ReconstructionExperiment(secret_bits(100, rng=1), max_queries=400, rng=2)
     >>> experiment.fraction_correct(400, [0.0, 2.0, 30.0]).round(2)
     array([1.  , 0.95, 0.53])
     """
 
     @guard(bits=_bits, max_queries=QUERIES, rng=RNG, where=_few_people)
-    def __init__(
-        self,
-        bits: Any,
-        max_queries: int,
-        *,
-        rng: np.random.Generator | int | None = None,
-    ) -> None:
+    def __init__(self, bits: Any, max_queries: int, *, rng: Seed = None) -> None:
         self.bits = bits
         self.matrix = random_subset_queries(bits.size, max_queries, rng=rng)
         self.noise = rng.laplace(0.0, 1.0, max_queries)
@@ -214,13 +173,13 @@ class ReconstructionExperiment:
             )
         return self._parts[queries]
 
-    @guard(queries=_rows, noise_scale=nonnegative_number, where=_asked)
+    @guard(queries=TIED, noise_scale=nonnegative_number, where=_asked)
     def guess(self, queries: int, noise_scale: float) -> np.ndarray:
         """The attacker's 0/1 guesses from the first ``queries`` answers at this noise scale."""
         signal, wobble = self._signal_and_wobble(queries)
         return (signal + noise_scale * wobble > 0.5).astype(np.int64)
 
-    @guard(queries=_rows, noise_scales=_scales, where=_asked)
+    @guard(queries=TIED, noise_scales=_scales, where=_asked)
     def fraction_correct(self, queries: int, noise_scales: Any) -> np.ndarray:
         """Share of bits recovered at each noise scale (1/2 is a coin flip)."""
         signal, wobble = self._signal_and_wobble(queries)

@@ -1,22 +1,11 @@
 """Auditing a mechanism: a lower bound on epsilon from its outputs.
 
-A privacy guarantee cannot be *proved* by running a mechanism, but it can be
-*disproved*. If a mechanism is (epsilon, delta)-DP then for neighbouring inputs
-``a`` and ``b`` and every set of outputs ``S``
-
-.. math:: \\Pr[M(a) \\in S] \\le e^{\\varepsilon} \\Pr[M(b) \\in S] + \\delta,
-
-so any event ``S`` that is much likelier on one input than on the other shows
-that epsilon is at least :math:`\\ln\\big((P_a(S) - \\delta) / P_b(S)\\big)`.
-:func:`audit_epsilon` runs the mechanism many times on both inputs and turns that
-into a statistically valid lower bound, in the spirit of Google's stochastic
-tester, DP-Auditorium and DP-Sniper (Bichsel et al., 2021): half of the runs
-*choose* a threshold event ``output >= t`` or ``output <= t``; the other half
-*measure* it with exact Clopper-Pearson bounds (:func:`clopper_pearson`), so
-trying many events does not make the bound optimistic.
-
-A bound above the claimed epsilon means the claim is false (with the stated
-confidence); a bound below it means only that this audit found no violation.
+A run of a mechanism cannot prove a guarantee, but it can disprove one: an event
+``S`` much likelier on input ``a`` than on its neighbour ``b`` shows that epsilon is
+at least :math:`\\ln\\big((P_a(S) - \\delta) / P_b(S)\\big)`. :func:`audit_epsilon`
+chooses a threshold event on half of the runs and measures it with exact
+Clopper-Pearson bounds on the other half, in the spirit of DP-Sniper (Bichsel et
+al., 2021). A bound above the claimed epsilon disproves the claim.
 """
 
 from __future__ import annotations
@@ -29,20 +18,24 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._guard import PROBABILITY, RNG, call_outside, fraction, guard, nonnegative_number, whole
+from .._guard import (
+    FUNCTION,
+    PROBABILITY,
+    RNG,
+    Seed,
+    call_outside,
+    fraction,
+    guard,
+    nonnegative_number,
+    whole,
+)
 from ..errors import InvalidParameterError
 
 __all__ = ["AuditResult", "audit_epsilon", "clopper_pearson", "noise_sampler", "sampler_for"]
 
 Sampler = Callable[[Any, int, np.random.Generator], np.ndarray]
 
-MAX_THRESHOLDS = 1000  # candidate thresholds tried when the outputs are continuous
-
-
-def _function(name: str, value: Any) -> Callable[..., Any]:
-    if not callable(value):
-        raise InvalidParameterError(f"{name} must be a function; got {value!r}.")
-    return value
+_MAX_THRESHOLDS = 1000  # candidate thresholds tried when the outputs are continuous
 
 
 def _at_most_trials(arguments: dict[str, Any]) -> None:
@@ -51,9 +44,6 @@ def _at_most_trials(arguments: dict[str, Any]) -> None:
         raise InvalidParameterError(
             f"successes must be a whole number from 0 to trials ({trials}); got {successes!r}."
         )
-
-
-# --- The audit ---
 
 
 @dataclass(frozen=True)
@@ -76,8 +66,6 @@ class AuditResult:
     def consistent_with(self, claimed_epsilon: float) -> bool:
         """True when the audit does not disprove the claim ``epsilon <= claimed_epsilon``.
 
-        Examples
-        --------
         >>> result = AuditResult(0.93, 1.0, "output >= 1", 0.73, 0.27, 730, 270, 1000, 2000, 0.999)
         >>> result.consistent_with(1.0), result.consistent_with(0.5)
         (True, False)
@@ -108,7 +96,7 @@ class _Event(NamedTuple):
 
 
 @guard(
-    sampler=_function,
+    sampler=FUNCTION,
     trials=whole(1000, 10_000_000),
     delta=fraction(include_zero=True),
     confidence=PROBABILITY,
@@ -122,46 +110,38 @@ def audit_epsilon(
     trials: int = 100_000,
     delta: float = 0.0,
     confidence: float = 0.999,
-    rng: np.random.Generator | int | None = None,
+    rng: Seed = None,
 ) -> AuditResult:
     """A lower bound on a mechanism's epsilon, from ``trials`` runs on two neighbouring inputs.
 
-    If the mechanism is (epsilon, delta)-DP, every set of outputs ``S`` has
-
     .. math::
-        \\varepsilon \\ge \\ln \\frac{P_a(S) - \\delta}{P_b(S)}
-        \\ge \\ln \\frac{\\underline{P}_a(S) - \\delta}{\\overline{P}_b(S)}
-        = \\varepsilon_{\\text{lower}}
+        \\varepsilon \\ge \\ln \\frac{\\underline{P}_a(S) - \\delta}{\\overline{P}_b(S)}
 
-    with :math:`\\underline{P}_a`, :math:`\\overline{P}_b` the ends of Clopper-Pearson
-    intervals (:func:`clopper_pearson`), each failing with probability at most
-    :math:`(1 - \\text{confidence}) / 2`: the bound holds with probability ``confidence``.
-
-    The event ``S``, ``output >= t`` or ``output <= t`` and likelier on either
-    input, is the one whose bound looks best on the first half of the runs
-    (``t`` among the distinct outputs, or 1000 quantiles); the bound is then
-    computed on the second half, which played no part in the choice.
+    with the ends of Clopper-Pearson intervals, each failing with probability at
+    most :math:`(1 - \\text{confidence}) / 2`. The event ``S`` (``output >= t`` or
+    ``output <= t``) is the best on the first half of the runs; the bound comes
+    from the second half.
 
     Parameters
     ----------
     sampler : callable
-        ``sampler(data, size, rng)`` returns a 1-d array of ``size`` outputs of
-        the mechanism on ``data`` (see :func:`sampler_for`, :func:`noise_sampler`).
+        ``sampler(data, size, rng)`` returns ``size`` outputs of the mechanism on
+        ``data`` (see :func:`sampler_for`, :func:`noise_sampler`).
     data_a, data_b : object
-        Two neighbouring inputs: they differ in one person's data.
+        Two neighbouring inputs.
     trials : int
-        Runs of the mechanism on each input, from 1000 to 10,000,000.
+        Runs on each input, from 1000 to 10,000,000.
     delta : float
-        The delta of the claim being tested, in [0, 1).
+        The delta of the claim, in [0, 1).
     confidence : float
         Probability that the bound holds, in (0, 1).
     rng : numpy.random.Generator, int or None
-        Source of randomness, or a seed for a reproducible audit.
+        Randomness, or a seed for a reproducible audit.
 
     Returns
     -------
     AuditResult
-        The bound, the event, and the measured probabilities; ``print`` it.
+        The bound, the event and the measured probabilities; ``print`` it.
 
     Examples
     --------
@@ -190,7 +170,6 @@ def audit_epsilon(
 
 
 def _run(sampler: Sampler, data: Any, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Call the sampler and check it gave ``size`` numbers."""
     try:
         outputs = np.asarray(call_outside(sampler, data, size, rng))
     except TypeError as error:  # most often a function with the wrong arguments
@@ -233,9 +212,9 @@ def _choose_event(
 def _candidate_thresholds(outputs: np.ndarray) -> np.ndarray:
     """The distinct outputs, or evenly spaced quantiles of them when there are too many."""
     values = np.unique(outputs)
-    if values.size <= MAX_THRESHOLDS:
+    if values.size <= _MAX_THRESHOLDS:
         return values
-    ranks = np.linspace(0, outputs.size - 1, MAX_THRESHOLDS).round().astype(int)
+    ranks = np.linspace(0, outputs.size - 1, _MAX_THRESHOLDS).round().astype(int)
     return np.unique(np.sort(outputs)[ranks])
 
 
@@ -249,11 +228,9 @@ def _threshold_counts(sorted_sample: np.ndarray, thresholds: np.ndarray) -> np.n
 def _approximate_bound(
     likelier: np.ndarray, rarer: np.ndarray, n: int, delta: float, z: float
 ) -> np.ndarray:
-    """The bound each event would give, with Wilson's (1927) intervals instead of exact ones.
+    """The bound each event would give with Wilson's (1927) intervals: all events at once.
 
-    A formula, so thousands of events are scored at once. Rare events get wide
-    intervals, so the choice does not chase lucky ratios in the tails, yet an
-    event never seen on one input can still win; one with no usable bound scores -inf.
+    Rare events get wide intervals, so the choice does not chase lucky ratios in the tails.
     """
     likelier_low, _ = _wilson_interval(likelier, n, z)
     _, rarer_high = _wilson_interval(rarer, n, z)
@@ -283,7 +260,6 @@ def _result(
     delta: float,
     confidence: float,
 ) -> AuditResult:
-    """Turn the measured counts into the bound and the point estimate."""
     likelier, rarer = (count_a, count_b) if event.favours_a else (count_b, count_a)
     likelier_low, _ = clopper_pearson(likelier, measured, confidence)
     _, rarer_high = clopper_pearson(rarer, measured, confidence)
@@ -313,19 +289,10 @@ def _log_or_zero(numerator: float, denominator: float) -> float:
     return max(0.0, math.log(numerator / denominator))
 
 
-# --- Samplers: run a mechanism many times on one input ---
-
-
-@guard(mechanism=_function)
+@guard(mechanism=FUNCTION)
 def sampler_for(mechanism: Callable[..., Any], **params: Any) -> Sampler:
-    """Turn a privlab mechanism into a sampler for :func:`audit_epsilon`.
+    """A sampler for :func:`audit_epsilon` from a mechanism of an array, ``rng`` and ``params``.
 
-    The mechanism must take an array of true values (one release per entry),
-    ``rng`` and ``params``, as :func:`~privlab.dp.laplace_mechanism` does; the
-    sampler releases ``size`` copies of one input at once (yes/no as 1/0).
-
-    Examples
-    --------
     >>> from privlab import dp
     >>> sample = sampler_for(dp.randomized_response, epsilon=1.0)
     >>> sample(True, 5, np.random.default_rng(0))
@@ -339,12 +306,10 @@ def sampler_for(mechanism: Callable[..., Any], **params: Any) -> Sampler:
     return sample
 
 
-@guard(noise=_function)
+@guard(noise=FUNCTION)
 def noise_sampler(noise: Callable[..., Any], **params: Any) -> Sampler:
     """A sampler for "true value plus noise", from ``noise(size=..., rng=..., **params)``.
 
-    Examples
-    --------
     >>> from privlab import dp
     >>> sample = noise_sampler(dp.discrete_laplace_noise, epsilon=1.0)
     >>> sample(10, 5, np.random.default_rng(3))
@@ -357,26 +322,16 @@ def noise_sampler(noise: Callable[..., Any], **params: Any) -> Sampler:
     return sample
 
 
-# --- Clopper-Pearson: an exact confidence interval for a probability ---
-
-
 @guard(trials=whole(low=1), successes=whole(low=0), confidence=PROBABILITY, where=_at_most_trials)
 def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact two-sided confidence interval for a probability seen ``successes`` times in ``trials``.
-
-    The Clopper-Pearson (1934) interval :math:`[L, U]` for ``k`` successes in
-    ``n`` trials, with :math:`\\alpha = 1 - \\text{confidence}`:
+    """Exact two-sided confidence interval (Clopper-Pearson 1934) for ``successes`` in ``trials``.
 
     .. math::
-        \\Pr[X \\ge k \\mid L] = \\alpha / 2, \\qquad
-        \\Pr[X \\le k \\mid U] = \\alpha / 2, \\qquad X \\sim \\mathrm{Bin}(n, p),
+        \\Pr[X \\ge k \\mid L] = \\Pr[X \\le k \\mid U] = (1 - \\text{confidence}) / 2,
+        \\qquad X \\sim \\mathrm{Bin}(n, p)
 
-    so each end is also a one-sided bound that fails with probability at most
-    :math:`\\alpha / 2`. The binomial tail is the regularised incomplete beta
-    function :math:`I_p(k, n - k + 1)`, solved for :math:`p` by bisection.
+    Each end is found by bisection on the regularised incomplete beta function.
 
-    Examples
-    --------
     >>> low, high = clopper_pearson(5, 10)
     >>> round(low, 4), round(high, 4)
     (0.1871, 0.8129)
@@ -410,12 +365,9 @@ def _lower_end(successes: int, trials: int, tail: float) -> float:
 
 
 def _regularized_incomplete_beta(x: float, a: float, b: float) -> float:
-    """:math:`I_x(a, b)`, the Beta(a, b) distribution function at ``x``, by a continued fraction.
+    """:math:`I_x(a, b) = x^a (1 - x)^b \\mathrm{CF}(x; a, b) / (a B(a, b))`, the Beta CDF.
 
-    .. math:: I_x(a, b) = \\frac{x^a (1 - x)^b}{a \\, B(a, b)} \\cdot \\mathrm{CF}(x; a, b)
-
-    CF converges fast for :math:`x < (a + 1) / (a + b + 2)`; above that,
-    :math:`I_x(a, b) = 1 - I_{1 - x}(b, a)`.
+    CF converges fast below :math:`(a + 1) / (a + b + 2)`; above, :math:`1 - I_{1 - x}(b, a)`.
     """
     if x <= 0:
         return 0.0
@@ -429,14 +381,9 @@ def _regularized_incomplete_beta(x: float, a: float, b: float) -> float:
 
 
 def _beta_continued_fraction(x: float, a: float, b: float) -> float:
-    """Continued fraction for :math:`I_x(a, b)`, by the modified Lentz method.
+    """The continued fraction of :math:`I_x(a, b)`, by the modified Lentz method.
 
-    .. math::
-        \\mathrm{CF} = \\cfrac{1}{1 + \\cfrac{d_1}{1 + \\cfrac{d_2}{1 + \\cdots}}},
-        \\quad d_{2m} = \\frac{m (b - m) x}{(a + 2m - 1)(a + 2m)},
-        \\quad d_{2m+1} = -\\frac{(a + m)(a + b + m) x}{(a + 2m)(a + 2m + 1)}
-
-    (Press et al., *Numerical Recipes*, section 6.4).
+    (Press et al., *Numerical Recipes*, section 6.4.)
     """
     tiny = 1e-300  # keeps a denominator that happens to be 0 from dividing by 0
 

@@ -1,23 +1,11 @@
 """Composition: how much privacy is left after many noisy releases.
 
-Every release about the same people spends some privacy. An *accountant* adds
-up the spending and reports one total (epsilon, delta). They differ in how
-tightly they add:
-
-* :func:`basic_composition`: add the epsilons and the deltas. Always valid,
-  and loose for many releases.
-* :func:`advanced_composition`: the total grows like :math:`\\sqrt{k}`
-  rather than :math:`k`, at the price of a little extra delta
-  (Dwork, Rothblum and Vadhan 2010).
-* Renyi DP (:func:`gaussian_rdp`, :func:`rdp_to_dp`; Mironov 2017) and
-  zero-concentrated DP (:func:`gaussian_zcdp`, :func:`zcdp_to_dp`; Bun and
-  Steinke 2016): measure each release by a quantity that simply *adds up*
-  under composition, and convert to (epsilon, delta) once, at the end.
-
-For the Gaussian mechanism the truth is known: ``k`` releases with noise
-:math:`\\sigma` are exactly as private as one release with noise
-:math:`\\sigma / \\sqrt{k}`. :func:`composition_curves` puts every accountant
-next to that exact answer.
+:func:`basic_composition` adds the epsilons; :func:`advanced_composition` grows
+like :math:`\\sqrt{k}` (Dwork, Rothblum and Vadhan 2010); Renyi DP (Mironov 2017)
+and zero-concentrated DP (Bun and Steinke 2016) add a quantity per release and
+convert to (epsilon, delta) once. For ``k`` Gaussian releases of noise
+:math:`\\sigma` the truth is one release of noise :math:`\\sigma / \\sqrt{k}`:
+:func:`composition_curves` puts every accountant next to it.
 """
 
 from __future__ import annotations
@@ -47,8 +35,8 @@ __all__ = [
 #: on a log scale. Few releases with much noise want a large order; many want one near 1.
 RDP_ORDERS = 1 + np.geomspace(0.01, 10_000, 400)
 
-RDP_CONVERSIONS = ("mironov", "improved")
-MAX_RATIO = 1e6  # sensitivity / sigma: a million standard deviations leaves no privacy
+_RDP_CONVERSIONS = ("mironov", "improved")
+_MAX_RATIO = 1e6  # sensitivity / sigma: a million standard deviations leaves no privacy
 
 
 def _epsilons(name: str, value: Any) -> np.ndarray:
@@ -116,14 +104,11 @@ def _releases(name: str, value: Any) -> np.ndarray:
 
 def _some_privacy_left(arguments: dict[str, Any]) -> None:
     sensitivity, sigma = arguments["sensitivity"], arguments["sigma"]
-    if sensitivity / sigma > MAX_RATIO:
+    if sensitivity / sigma > _MAX_RATIO:
         raise InvalidParameterError(
-            f"sensitivity / sigma must be at most {MAX_RATIO:g} (beyond it no privacy is left "
+            f"sensitivity / sigma must be at most {_MAX_RATIO:g} (beyond it no privacy is left "
             f"to measure); got sensitivity = {sensitivity:g}, sigma = {sigma:g}."
         )
-
-
-# --- All accountants side by side ---
 
 
 @guard(
@@ -138,14 +123,9 @@ def composition_curves(
 ) -> dict[str, np.ndarray]:
     """Total epsilon after ``k`` Gaussian releases, by each accountant, for each ``k``.
 
-    ``"basic"`` adds the exact epsilons at delta/k each; ``"advanced"`` spends
-    half of delta as the slack of :func:`advanced_composition` (the raw value,
-    even when worse than basic); ``"zcdp"`` and ``"rdp"`` add rho or the Renyi DP
-    at each of :data:`RDP_ORDERS` and convert once; ``"exact"`` is one release
-    with noise :math:`\\sigma/\\sqrt{k}`, which every accountant is at or above.
+    ``"basic"``, ``"advanced"`` (half of delta as slack), ``"zcdp"``, ``"rdp"`` (at
+    :data:`RDP_ORDERS`) and ``"exact"``, which every accountant is at or above.
 
-    Examples
-    --------
     >>> curves = composition_curves([1, 10, 100], sigma=5.0, delta=1e-6)
     >>> for name, total in curves.items():
     ...     print(f"{name:>8}", total.round(2))
@@ -176,19 +156,12 @@ def composition_curves(
     }
 
 
-# --- Adding epsilons: basic and advanced composition ---
-
-
 @guard(epsilons=_epsilons, deltas=_deltas, where=_one_delta_or_one_each)
 def basic_composition(epsilons: Any, deltas: Any = 0.0) -> tuple[float, float]:
     """Total privacy of several releases, by adding up (sequential composition).
 
     .. math:: \\varepsilon = \\sum_i \\varepsilon_i, \\qquad \\delta = \\sum_i \\delta_i
 
-    ``deltas`` is one number for all releases or one per release.
-
-    Examples
-    --------
     >>> basic_composition([0.5, 0.25, 0.25])
     (1.0, 0.0)
     >>> basic_composition([1.0, 1.0], deltas=1e-6)
@@ -199,7 +172,6 @@ def basic_composition(epsilons: Any, deltas: Any = 0.0) -> tuple[float, float]:
 
 
 def _advanced_epsilon(epsilon: Any, k: Any, delta_slack: float) -> Any:
-    """The advanced-composition total epsilon (arrays broadcast)."""
     return np.sqrt(2 * k * math.log(1 / delta_slack)) * epsilon + k * epsilon * np.expm1(epsilon)
 
 
@@ -207,27 +179,17 @@ def _advanced_epsilon(epsilon: Any, k: Any, delta_slack: float) -> Any:
 def advanced_composition(
     epsilon: float, delta: float, k: int, delta_slack: float
 ) -> tuple[float, float]:
-    """Total privacy of ``k`` (epsilon, delta)-DP releases, growing like sqrt(k).
-
-    Dwork, Rothblum and Vadhan (2010): for any :math:`\\delta' > 0` the releases
-    are together :math:`(\\varepsilon', k\\delta + \\delta')`-DP with
+    """Total privacy of ``k`` (epsilon, delta)-DP releases: (epsilon', k delta + delta_slack).
 
     .. math::
         \\varepsilon' = \\sqrt{2k \\ln(1/\\delta')}\\,\\varepsilon
-        + k\\varepsilon(e^{\\varepsilon} - 1),
+        + k\\varepsilon(e^{\\varepsilon} - 1)
 
-    better than :math:`k\\varepsilon` only for small epsilon and large ``k``.
-
-    Examples
-    --------
     >>> eps, delta = advanced_composition(0.1, 0.0, k=100, delta_slack=1e-6)
     >>> round(eps, 3), delta
     (6.308, 1e-06)
     """
     return float(_advanced_epsilon(epsilon, k, delta_slack)), k * delta + delta_slack
-
-
-# --- Renyi DP and zero-concentrated DP ---
 
 
 @guard(alpha=_above_one("a number > 1"), sensitivity=POSITIVE, sigma=POSITIVE)
@@ -236,10 +198,6 @@ def gaussian_rdp(alpha: Any, sensitivity: float, sigma: float) -> Any:
 
     .. math:: \\varepsilon(\\alpha) = \\frac{\\alpha \\Delta^2}{2 \\sigma^2}
 
-    Renyi DP adds up: ``k`` releases have :math:`k\\,\\varepsilon(\\alpha)` at every order.
-
-    Examples
-    --------
     >>> gaussian_rdp(2.0, sensitivity=1, sigma=5.0)
     0.04
     >>> gaussian_rdp([2, 10], sensitivity=1, sigma=5.0)
@@ -250,7 +208,6 @@ def gaussian_rdp(alpha: Any, sensitivity: float, sigma: float) -> Any:
 
 
 def _rdp_epsilons(rdp: np.ndarray, orders: np.ndarray, delta: float, conversion: str) -> Any:
-    """(epsilon, delta)-DP from (order, rdp) pairs, one epsilon per order (arrays broadcast)."""
     if conversion == "mironov":
         return rdp + math.log(1 / delta) / (orders - 1)
     # conversion == "improved"
@@ -261,7 +218,7 @@ def _rdp_epsilons(rdp: np.ndarray, orders: np.ndarray, delta: float, conversion:
     rdp_epsilons=_nonnegative_array,
     orders=_above_one("numbers > 1"),
     delta=PROBABILITY,
-    conversion=_one_of(RDP_CONVERSIONS),
+    conversion=_one_of(_RDP_CONVERSIONS),
     where=_one_per_order,
 )
 def rdp_to_dp(
@@ -269,18 +226,14 @@ def rdp_to_dp(
 ) -> tuple[float, float]:
     """Turn Renyi DP at several orders into one (epsilon, delta): the best epsilon, and its order.
 
-    ``conversion="mironov"`` (Mironov 2017, Proposition 3) or the slightly
-    smaller ``"improved"`` (Canonne, Kamath and Steinke 2020, Proposition 12):
+    ``conversion="mironov"`` (Mironov 2017) or the smaller ``"improved"``
+    (Canonne, Kamath and Steinke 2020):
 
     .. math::
         \\varepsilon = \\varepsilon_\\alpha + \\frac{\\ln(1/\\delta)}{\\alpha - 1}
         \\quad\\text{or}\\quad
         \\varepsilon_\\alpha + \\ln\\frac{\\alpha - 1}{\\alpha}
         - \\frac{\\ln \\delta + \\ln \\alpha}{\\alpha - 1}
-
-    Examples
-    --------
-    100 releases with noise sigma = 5 (sensitivity 1):
 
     >>> orders = [2, 4, 8, 16, 32]
     >>> rdp = 100 * gaussian_rdp(orders, sensitivity=1, sigma=5.0)
@@ -302,8 +255,6 @@ def gaussian_zcdp(sensitivity: float, sigma: float) -> float:
 
     .. math:: \\rho = \\frac{\\Delta^2}{2\\sigma^2}
 
-    Examples
-    --------
     >>> gaussian_zcdp(sensitivity=1, sigma=5.0)
     0.02
     """
@@ -317,8 +268,6 @@ def zcdp_to_dp(rho: Any, delta: float) -> Any:
 
     .. math:: \\varepsilon = \\rho + 2\\sqrt{\\rho \\ln(1/\\delta)}
 
-    Examples
-    --------
     >>> round(zcdp_to_dp(100 * gaussian_zcdp(1, sigma=5.0), delta=1e-6), 2)
     12.51
     """

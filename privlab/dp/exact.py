@@ -1,28 +1,15 @@
 """Exact samplers: integer noise drawn with whole numbers and fair dice only.
 
-* The numpy samplers of :mod:`privlab.dp.mechanisms` draw floating-point
-  numbers: fast, and right for simulations and charts in a lesson.
-* The exact samplers here are for anything released about real people. They
-  use Python integers and :class:`fractions.Fraction` only, so every output
-  has *exactly* the probability that the privacy proof assumes.
+The numpy samplers of :mod:`privlab.dp.mechanisms` are right for charts; these use
+Python integers and :class:`fractions.Fraction` only, so every output has exactly
+the probability the privacy proof assumes: for anything released about real people.
+The textbook float Laplace sampler, at the end, outputs floats impossible from a
+neighbouring input, each giving the input away (Mironov, 2012).
 
-Why it matters is at the end of this module ("Why floats leak"): the textbook
-float Laplace sampler outputs numbers impossible from a neighbouring data set,
-each revealing the true input whatever epsilon promised (Mironov, 2012).
-
-The algorithms are those of Canonne, Kamath and Steinke, "The Discrete
-Gaussian for Differential Privacy" (NeurIPS 2020): :func:`bernoulli_exp`
-(their Algorithm 1), :func:`discrete_laplace_exact` (Algorithm 2) and
-:func:`discrete_gaussian_exact` (Algorithm 3); :func:`exact_noisy_count`,
-:func:`exact_gaussian_count` and :func:`exact_clipped_sum` release with them.
-
-Parameters are rational: an ``int``, a :class:`~fractions.Fraction`, a string
-such as ``"3/2"`` or ``"0.1"`` (exactly 1/10), or a float, converted *exactly*
-(the float ``0.1`` is 3602879701896397 / 2**55, a little above 1/10).
-
-The only random step is :func:`_uniform_below`, a fair integer below n, from the
-operating system's cryptographic source when ``rng=None``. A seed gives
-``random.Random(seed)``: for lessons and tests only, never a real release.
+Algorithms 1-3 of Canonne, Kamath and Steinke, "The Discrete Gaussian for
+Differential Privacy" (NeurIPS 2020). Parameters are rational: an int, a
+Fraction, a string such as ``"3/2"``, or a float (converted exactly). The
+randomness policy (``rng``) is in :mod:`privlab.randomness`.
 """
 
 from __future__ import annotations
@@ -60,9 +47,6 @@ Randomness = random.Random | np.random.Generator
 Size = int | tuple[int, ...] | None
 
 
-# --- What a parameter may be: a rational number, a source of fair dice ---
-
-
 def _rational(name: str, value: Any, *, allow_zero: bool = False) -> Fraction:
     """``value`` as an exact Fraction > 0 (>= 0 with ``allow_zero``); floats convert exactly."""
     allowed = f"a finite rational number {'>= 0' if allow_zero else '> 0'} (an int, a Fraction, "
@@ -87,7 +71,6 @@ def _rational(name: str, value: Any, *, allow_zero: bool = False) -> Fraction:
 
 
 def _randomness(rng: Any) -> Randomness:
-    """None: the system's cryptographic dice; a seed: ``random.Random``; a source: itself."""
     if rng is None:
         return secrets.SystemRandom()
     if isinstance(rng, (random.Random, np.random.Generator)):
@@ -107,17 +90,11 @@ def _source(name: str, value: Any) -> Randomness:
     return _randomness(value)
 
 
-# --- Counts and sums released with exact noise ---
-
-
 @guard(true_count=COUNTS, epsilon=_rational, rng=_source)
 def exact_noisy_count(true_count: Any, epsilon: Any, *, rng: Any = None) -> Any:
-    """Release a count (or an array of counts) with exact discrete Laplace noise.
+    """Release counts with exact discrete Laplace noise: :math:`\\tilde c = c + Z`.
 
-    The exact counterpart of :func:`privlab.dp.mechanisms.noisy_count`:
-    :math:`\\tilde c = c + Z`, :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k|}`. Every
-    whole number is possible from every true count, so no output can rule out
-    a neighbour, unlike the floating-point sampler in "Why floats leak".
+    .. math:: \\Pr[Z = k] \\propto e^{-\\varepsilon |k|}
 
     Parameters
     ----------
@@ -126,8 +103,7 @@ def exact_noisy_count(true_count: Any, epsilon: Any, *, rng: Any = None) -> Any:
     epsilon : int, Fraction, str or float
         Privacy loss > 0; a float is used at its exact binary value.
     rng : None, int, random.Random or numpy.random.Generator
-        ``None`` (cryptographic randomness) for a real release; a seed for
-        reproducible lessons and tests only.
+        ``None`` for a real release (see :mod:`privlab.randomness`).
 
     Examples
     --------
@@ -144,10 +120,6 @@ def exact_noisy_count(true_count: Any, epsilon: Any, *, rng: Any = None) -> Any:
 def exact_gaussian_count(true_count: Any, sigma_squared: Any, *, rng: Any = None) -> Any:
     """Release counts with exact discrete Gaussian noise: :math:`\\frac{1}{2\\sigma^2}`-zCDP.
 
-    .. math:: \\tilde c = c + Z, \\qquad \\Pr[Z = k] \\propto e^{-k^2 / 2\\sigma^2}
-
-    Examples
-    --------
     >>> exact_gaussian_count(118, sigma_squared=9, rng=0)
     121
     """
@@ -176,11 +148,8 @@ def _whole_per_person(name: str, value: Any) -> np.ndarray:
 def exact_clipped_sum(values: Any, lower: int, upper: int, epsilon: Any, *, rng: Any = None) -> int:
     """An epsilon-DP sum of whole numbers (cents): clip each, add up, add exact noise.
 
-    .. math:: \\tilde S = \\sum_i \\mathrm{clip}(x_i, l, u) + Z, \\qquad
-        \\Pr[Z = k] \\propto e^{-\\varepsilon |k| / \\max(|l|, |u|)}
+    .. math:: \\Pr[Z = k] \\propto e^{-\\varepsilon |k| / \\max(|l|, |u|)}
 
-    Examples
-    --------
     >>> exact_clipped_sum([1_250, 3_000, 90_000], 0, 10_000, epsilon=1, rng=0)  # true: 14,250
     20561
     """
@@ -188,8 +157,6 @@ def exact_clipped_sum(values: Any, lower: int, upper: int, epsilon: Any, *, rng:
     sensitivity = max(abs(lower), abs(upper))
     return total + discrete_laplace_exact(sensitivity / epsilon, rng=rng)
 
-
-# --- The only randomness: fair uniform integers ---
 
 _NUMPY_BITS = 62  # one numpy draw below 2**62 gives 62 fair bits
 
@@ -217,7 +184,6 @@ def _numpy_uniform_below_big(generator: np.random.Generator, n: int) -> int:
 
 
 def _bernoulli(source: Randomness, numerator: int, denominator: int) -> bool:
-    """True with probability ``numerator / denominator``: a uniform draw below the denominator."""
     return _uniform_below(source, denominator) < numerator
 
 
@@ -228,9 +194,6 @@ def _draw(draw_one: Callable[[], int], shape: tuple[int, ...] | None) -> Any:
     count = math.prod(shape)
     draws = np.fromiter((draw_one() for _ in range(count)), dtype=np.int64, count=count)
     return draws.reshape(shape)
-
-
-# --- Algorithm 1: a coin with probability exp(-gamma) ---
 
 
 def _bernoulli_exp_at_most_one(source: Randomness, numerator: int, denominator: int) -> bool:
@@ -254,13 +217,11 @@ def _bernoulli_exp(source: Randomness, numerator: int, denominator: int) -> bool
 
 @guard(gamma=_RATIONAL_OR_ZERO, rng=_source)
 def bernoulli_exp(gamma: Any, *, rng: Any = None) -> bool:
-    """A coin that lands True with probability exactly :math:`e^{-\\gamma}` (rational gamma >= 0).
+    """True with probability exactly :math:`e^{-\\gamma}` (rational gamma >= 0; Algorithm 1).
 
     Toss coins of :math:`\\gamma/1, \\gamma/2, \\dots` until one fails: the first failure
     is odd with probability :math:`1 - \\gamma + \\gamma^2/2! - \\dots = e^{-\\gamma}`.
 
-    Examples
-    --------
     >>> rng = random.Random(1)
     >>> sum(bernoulli_exp("1/2", rng=rng) for _ in range(10_000))  # about 10,000 e^-0.5
     6076
@@ -268,9 +229,6 @@ def bernoulli_exp(gamma: Any, *, rng: Any = None) -> bool:
     True
     """
     return _bernoulli_exp(rng, gamma.numerator, gamma.denominator)
-
-
-# --- Algorithm 2: discrete Laplace ---
 
 
 def _discrete_laplace(source: Randomness, s: int, t: int) -> int:
@@ -292,22 +250,14 @@ def _discrete_laplace(source: Randomness, s: int, t: int) -> int:
 
 @guard(scale=_rational, size=SIZE, rng=_source)
 def discrete_laplace_exact(scale: Any, *, size: Size = None, rng: Any = None) -> Any:
-    """Exact discrete Laplace noise, :math:`\\Pr[Z = z] \\propto e^{-|z| / t}` with scale t.
+    """Exact discrete Laplace noise, :math:`\\Pr[Z = z] \\propto e^{-|z| / t}` (Algorithm 2).
 
-    With :math:`t = n/d`: :math:`\\lfloor (U + nV)/d \\rfloor` with a fair sign, where
-    :math:`U < n` is kept with probability :math:`e^{-U/n}` and :math:`V` is geometric.
-
-    Examples
-    --------
     >>> discrete_laplace_exact(2, size=6, rng=7)
     array([ 0,  0,  0,  2, -1,  1])
     >>> isinstance(discrete_laplace_exact("3/2"), int)
     True
     """
     return _draw(lambda: _discrete_laplace(rng, scale.denominator, scale.numerator), size)
-
-
-# --- Algorithm 3: discrete Gaussian ---
 
 
 def _discrete_gaussian(source: Randomness, sigma_squared: Fraction) -> int:
@@ -324,20 +274,19 @@ def _discrete_gaussian(source: Randomness, sigma_squared: Fraction) -> int:
 
 @guard(sigma_squared=_rational, size=SIZE, rng=_source)
 def discrete_gaussian_exact(sigma_squared: Any, *, size: Size = None, rng: Any = None) -> Any:
-    """Exact discrete Gaussian noise, :math:`\\Pr[Z = z] \\propto e^{-z^2 / (2\\sigma^2)}`.
+    """Exact discrete Gaussian noise, :math:`\\Pr[Z = z] \\propto e^{-z^2 / 2\\sigma^2}`.
 
-    Draw :math:`Y` from :func:`discrete_laplace_exact` of scale
-    :math:`t = \\lfloor\\sigma\\rfloor + 1`, keep it with probability
-    :math:`\\exp(-(|Y| - \\sigma^2/t)^2 / 2\\sigma^2)`, else start again.
+    Algorithm 3: draw :math:`Y` of discrete Laplace scale :math:`t = \\lfloor\\sigma\\rfloor + 1`,
+    keep it with probability :math:`\\exp(-(|Y| - \\sigma^2/t)^2 / 2\\sigma^2)`, else again.
 
     Parameters
     ----------
     sigma_squared : int, Fraction, str or float
-        The variance parameter :math:`\\sigma^2 > 0` (the output's variance is slightly below).
+        The variance parameter :math:`\\sigma^2 > 0`.
     size : None, int or tuple of int
         None for one Python int, else the shape of an int64 array.
     rng : None, int, random.Random or numpy.random.Generator
-        ``None`` for cryptographic randomness; a seed for lessons and tests only.
+        ``None`` for a real release (see :mod:`privlab.randomness`).
 
     Examples
     --------
@@ -354,11 +303,6 @@ def discrete_gaussian_pmf(k: Any, sigma_squared: Any) -> Any:
     .. math::
         \\Pr[Z = k] = e^{-k^2 / 2\\sigma^2} \\Big/ \\sum_{j \\in \\mathbb{Z}} e^{-j^2 / 2\\sigma^2}
 
-    The sum runs over :math:`|j| \\le \\lceil 10\\sigma \\rceil + 1` (the rest is
-    below float precision), or is :math:`\\sqrt{2\\pi}\\,\\sigma` for :math:`\\sigma > 1000`.
-
-    Examples
-    --------
     >>> round(discrete_gaussian_pmf(0, sigma_squared=4), 4)
     0.1995
     >>> round(float(discrete_gaussian_pmf([-1, 0, 1], "1/2").sum()), 4)
@@ -370,7 +314,10 @@ def discrete_gaussian_pmf(k: Any, sigma_squared: Any) -> Any:
 
 
 def _gaussian_normaliser(variance: float) -> float:
-    """:math:`\\sum_j e^{-j^2/2\\sigma^2}` over :math:`|j| \\le \\lceil 10\\sigma\\rceil + 1`."""
+    """:math:`\\sum_j e^{-j^2/2\\sigma^2}` over :math:`|j| \\le \\lceil 10\\sigma\\rceil + 1`.
+
+    The rest is below float precision; beyond sigma = 1000 it is :math:`\\sqrt{2\\pi}\\sigma`.
+    """
     sigma = math.sqrt(variance)
     if sigma > 1000:
         return math.sqrt(2 * math.pi) * sigma
@@ -384,8 +331,8 @@ def _gaussian_normaliser(variance: float) -> float:
 # an output outside the set reachable from the neighbouring input gives the input away.
 
 _GRID = 2**53  # u is drawn from {1, 2, ..., 2**53} / 2**53
-MAX_FLOAT_SCALE = 1e300  # a larger float scale overflows: -scale * log(u) reaches 745 scales
-FLOAT_SCALE = positive(MAX_FLOAT_SCALE)
+_MAX_FLOAT_SCALE = 1e300  # a larger float scale overflows: -scale * log(u) reaches 745 scales
+_FLOAT_SCALE = positive(_MAX_FLOAT_SCALE)
 
 
 def _textbook_output(value: float, scale: float, sign: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -395,27 +342,19 @@ def _textbook_output(value: float, scale: float, sign: np.ndarray, index: np.nda
     return value + noise
 
 
-@guard(value=REAL, scale=FLOAT_SCALE, size=SIZE, rng=RNG)
+@guard(value=REAL, scale=_FLOAT_SCALE, size=SIZE, rng=RNG)
 def textbook_laplace(
-    value: float,
-    scale: float,
-    *,
-    size: Size = None,
-    rng: np.random.Generator | int | None = None,
+    value: float, scale: float, *, size: Size = None, rng: np.random.Generator | int | None = None
 ) -> Any:
-    """The textbook floating-point Laplace sampler, written out so its grid is visible.
+    """The textbook float Laplace sampler, :math:`x + s \\cdot (-b \\ln u)`, written out.
 
-    .. math:: \\text{output} = x + s \\cdot (-b \\ln u)
-
-    with a fair sign :math:`s`, :math:`u` on the grid :math:`\\{1, \\dots, 2^{53}\\} / 2^{53}`, in
-    float64. Which :math:`2^{54}` outputs are possible depends on :math:`x`.
+    A fair sign :math:`s` and :math:`u` on the grid :math:`\\{1, \\dots, 2^{53}\\} / 2^{53}`:
+    which :math:`2^{54}` outputs are possible depends on :math:`x`.
 
     Examples
     --------
     >>> round(textbook_laplace(0.0, 1.0, rng=7), 4)
     -0.1085
-    >>> textbook_laplace(118.0, 2.0, size=(2, 3), rng=7).shape
-    (2, 3)
     """
     count = 1 if size is None else math.prod(size)
     sign = np.where(rng.integers(0, 2, size=count) == 1, -1.0, 1.0)
@@ -424,19 +363,13 @@ def textbook_laplace(
     return outputs.item() if size is None else outputs.reshape(size)
 
 
-@guard(outputs=REALS, value=REAL, scale=FLOAT_SCALE)
+@guard(outputs=REALS, value=REAL, scale=_FLOAT_SCALE)
 def could_come_from(outputs: Any, value: float, scale: float) -> np.ndarray:
     """Whether :func:`textbook_laplace` can output exactly each float from ``value``.
 
-    For a fixed sign the output is monotone in the grid index :math:`i` (the tests
-    check numpy's ``log`` keeps that order), so a binary search over the
-    :math:`2^{53}` indices finds the first index whose output reaches the target:
-    the target is possible exactly when that output equals it. Exact, not approximate.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        Same shape as ``outputs``.
+    For a fixed sign the output is monotone in the grid index (the tests check
+    numpy's ``log`` keeps that order), so a binary search over the :math:`2^{53}`
+    indices decides it exactly.
 
     Examples
     --------
@@ -470,7 +403,7 @@ def _reachable(targets: np.ndarray, value: float, scale: float, sign: float) -> 
     return _textbook_output(value, scale, signs, low) == targets
 
 
-@guard(value_a=REAL, value_b=REAL, scale=FLOAT_SCALE, samples=whole(1, 10_000_000), rng=RNG)
+@guard(value_a=REAL, value_b=REAL, scale=_FLOAT_SCALE, samples=whole(1, 10_000_000), rng=RNG)
 def float_leak(
     value_a: float,
     value_b: float,
@@ -481,19 +414,12 @@ def float_leak(
 ) -> float:
     """Share of textbook Laplace outputs from ``value_a`` that are impossible from ``value_b``.
 
-    Each such output proves the input was ``value_a``, whatever epsilon the
-    mechanism promises (Mironov 2012): floats are very fine near zero, and where
-    the noise is large neighbouring grid points land more than one float apart.
-    For counts 0 and 1 the share is 0.6 to 0.67 at every epsilon up to 1.
+    Each such output proves the input was ``value_a``, whatever epsilon promises.
 
-    Examples
-    --------
     >>> float_leak(0.0, 1.0, scale=1.0, samples=2000, rng=0)  # epsilon = 1, counts 0 and 1
     0.6535
     >>> float_leak(100.0, 101.0, scale=0.1, samples=2000, rng=0)  # epsilon = 10
     0.871
-    >>> float_leak(0.0, 0.0, scale=1.0, rng=0)
-    0.0
     """
     outputs = textbook_laplace(value_a, scale, size=(samples,), rng=rng)
     return float(np.mean(~could_come_from(outputs, value_b, scale)))

@@ -1,22 +1,11 @@
-"""The Gaussian mechanism: normal noise sized to the L2 sensitivity.
+"""The Gaussian mechanism: normal noise sized to the L2 sensitivity, for (epsilon, delta)-DP.
 
-Adding :math:`N(0, \\sigma^2)` noise to each entry of a vector answer gives
-(epsilon, delta)-DP rather than pure epsilon-DP: with a small probability,
-about delta, the output may give a person away. In return the noise grows with
-the *L2* sensitivity of the whole vector, so many answers at once need far less
-noise than with Laplace (see :func:`l1_sensitivity` and :func:`l2_sensitivity`),
-and repeated releases add up gently (see :mod:`privlab.dp.composition`).
-
-* :func:`classic_gaussian_sigma`: the textbook noise level (Dwork and Roth 2014,
-  Theorem A.1), proven only for epsilon < 1.
-* :func:`gaussian_delta` and :func:`gaussian_epsilon`: the exact trade-off
-  between epsilon and delta for a given noise level (Balle and Wang 2018).
-* :func:`analytic_gaussian_sigma`: the least noise that gives (epsilon, delta)-DP,
-  for any epsilon (Balle and Wang's *analytic Gaussian mechanism*).
-* :func:`gaussian_mechanism`: release a value with that noise.
-
-Only the ratio :math:`\\mu = \\Delta_2 / \\sigma` of sensitivity to noise matters
-for privacy: doubling both changes nothing.
+Noise grows with the L2 sensitivity of the whole vector, so many answers at once
+need far less noise than with Laplace. :func:`classic_gaussian_sigma` is the
+textbook level (Dwork and Roth 2014), :func:`gaussian_delta` and
+:func:`gaussian_epsilon` the exact trade-off and :func:`analytic_gaussian_sigma` the
+least noise for any epsilon (Balle and Wang 2018). Only the ratio
+:math:`\\mu = \\Delta_2 / \\sigma` matters for privacy.
 """
 
 from __future__ import annotations
@@ -26,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import POSITIVE, PROBABILITY, REALS, RNG, guard, positive, real_array
+from .._guard import POSITIVE, PROBABILITY, REALS, RNG, Seed, guard, positive, real_array
 from ..errors import InvalidParameterError
 from .mechanisms import _scalar_or_array
 
@@ -41,21 +30,16 @@ __all__ = [
 ]
 
 MAX_EPSILON = 1000.0  # e**1000: no privacy left, and beyond it the search for sigma would not end
-BISECTION_STEPS = 64  # halves a bracket to 2**-64 of its width: below float precision
+_BISECTION_STEPS = 64  # halves a bracket to 2**-64 of its width: below float precision
 _LEFT_TAIL = -30.0  # below this, log Phi(x) comes from its asymptotic series
 _erfc = np.frompyfunc(math.erfc, 1, 1)  # math.erfc on every entry of an array
 
 
-# --- Argument checks shared with privlab.dp.composition ---
-
-
 def _shown(value: Any, array: np.ndarray) -> str:
-    """How an error message shows a bad argument: its repr, or the shape of an array."""
     return repr(value) if array.ndim == 0 else f"an array of shape {array.shape}"
 
 
 def _delta_array(name: str, value: Any) -> np.ndarray:
-    """A probability strictly between 0 and 1 (or an array of them), as a float array."""
     array = real_array(name, value)
     if not np.all((array > 0) & (array < 1)):
         raise InvalidParameterError(
@@ -65,52 +49,28 @@ def _delta_array(name: str, value: Any) -> np.ndarray:
 
 
 def _nonnegative_array(name: str, value: Any) -> np.ndarray:
-    """A number >= 0 (or an array of them), as a float array."""
     array = real_array(name, value)
     if np.any(array < 0):
         raise InvalidParameterError(f"{name} must be a number >= 0; got {_shown(value, array)}.")
     return array
 
 
-# --- The mechanism ---
-
-
-@guard(
-    value=REALS,
-    sensitivity=POSITIVE,
-    epsilon=positive(MAX_EPSILON),
-    delta=PROBABILITY,
-    rng=RNG,
-)
+@guard(value=REALS, sensitivity=POSITIVE, epsilon=positive(MAX_EPSILON), delta=PROBABILITY, rng=RNG)
 def gaussian_mechanism(
-    value: Any,
-    sensitivity: float,
-    epsilon: float,
-    delta: float,
-    *,
-    rng: np.random.Generator | int | None = None,
+    value: Any, sensitivity: float, epsilon: float, delta: float, *, rng: Seed = None
 ) -> Any:
     """Release ``value`` with normal noise of the analytic noise level.
 
-    .. math:: M(x) = x + N(0, \\sigma^2 I), \\qquad
-        \\sigma = \\texttt{analytic\\_gaussian\\_sigma}(\\Delta_2, \\varepsilon, \\delta)
+    .. math:: M(x) = x + N(0, \\sigma^2 I)
 
-    ``sensitivity`` is the L2 sensitivity of the *whole* ``value``; ``delta``
-    should be well below 1 / (number of people).
+    with :func:`analytic_gaussian_sigma`; ``sensitivity`` is the L2 sensitivity of ``value``.
 
-    Examples
-    --------
     >>> round(gaussian_mechanism(118, sensitivity=1, epsilon=1.0, delta=1e-6, rng=7), 2)
     118.01
-    >>> gaussian_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, delta=1e-6, rng=7).shape
-    (2,)
     """
     sigma = analytic_gaussian_sigma(sensitivity, epsilon, delta)
     noisy = value + rng.normal(loc=0.0, scale=sigma, size=value.shape)
     return _scalar_or_array(noisy, value.ndim == 0)
-
-
-# --- Sensitivity: how far one person can move a vector answer ---
 
 
 @guard(largest_change=REALS)
@@ -118,16 +78,6 @@ def l1_sensitivity(largest_change: Any) -> float:
     """L1 norm of the largest change one person can make: what Laplace noise is sized to.
 
     .. math:: \\Delta_1 = \\sum_i |f(D)_i - f(D')_i|
-
-    Parameters
-    ----------
-    largest_change : float or array of float
-        :math:`f(D) - f(D')` for the two neighbouring data sets whose answers
-        differ the most.
-
-    Examples
-    --------
-    One person who adds 1 to each of 4 bins of a histogram:
 
     >>> l1_sensitivity([1, 1, 1, 1])
     4.0
@@ -141,19 +91,10 @@ def l2_sensitivity(largest_change: Any) -> float:
 
     .. math:: \\Delta_2 = \\sqrt{\\sum_i (f(D)_i - f(D')_i)^2}
 
-    A person who changes ``k`` bins of a histogram by 1 each has
-    :math:`\\Delta_1 = k` but :math:`\\Delta_2 = \\sqrt{k}`: the more bins, the
-    bigger the saving of Gaussian over Laplace noise.
-
-    Examples
-    --------
     >>> l2_sensitivity([1, 1, 1, 1])
     2.0
     """
     return float(np.sqrt(np.sum(largest_change * largest_change)))
-
-
-# --- The classic calibration ---
 
 
 def _below_one(name: str, value: Any) -> float:
@@ -172,9 +113,8 @@ def classic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> 
 
     .. math:: \\sigma = \\frac{\\Delta_2 \\sqrt{2 \\ln(1.25 / \\delta)}}{\\varepsilon}
 
-    The proof holds only for :math:`\\varepsilon < 1`, and even there the noise
-    is more than needed: :func:`analytic_gaussian_sigma` gives the least noise,
-    for every epsilon.
+    The proof holds only for :math:`\\varepsilon < 1`; :func:`analytic_gaussian_sigma`
+    gives less noise, for every epsilon.
 
     Parameters
     ----------
@@ -193,15 +133,10 @@ def classic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> 
     return sensitivity * math.sqrt(2 * math.log(1.25 / delta)) / epsilon
 
 
-# --- The exact privacy profile (Balle and Wang 2018) ---
-
-
 def _log_normal_cdf(x: np.ndarray) -> np.ndarray:
-    """:math:`\\ln \\Phi(x)` for the standard normal CDF, accurate far into the left tail.
+    """:math:`\\ln \\Phi(x)`, accurate far into the left tail.
 
-    For x below -30, :math:`\\Phi(x)` is under 1e-197 and soon too small for a
-    float, so its logarithm comes from the asymptotic series
-    :math:`\\Phi(x) \\approx \\varphi(x)/|x| \\, (1 - x^{-2} + 3x^{-4} - 15x^{-6} + \\dots)`.
+    Below -30 from the series :math:`\\varphi(x)/|x| (1 - x^{-2} + \\dots)`.
     """
     x = np.asarray(x, dtype=float)
     result = np.empty_like(x)
@@ -230,10 +165,7 @@ def _delta_from_mu(epsilon: Any, mu: Any) -> np.ndarray:
 
 @guard(epsilon=_nonnegative_array, sensitivity=POSITIVE, sigma=POSITIVE)
 def gaussian_delta(epsilon: Any, sensitivity: float, sigma: float) -> Any:
-    """Exact delta of the Gaussian mechanism at each epsilon >= 0: its *privacy profile*.
-
-    Balle and Wang (ICML 2018, Theorem 8), computed from logarithms so that a
-    large epsilon (where :math:`e^\\varepsilon` overflows) still works:
+    """Exact delta at each epsilon >= 0 (Balle and Wang 2018), from logarithms: no overflow.
 
     .. math::
         \\delta = \\Phi\\left(\\frac{\\Delta}{2\\sigma}
@@ -241,10 +173,6 @@ def gaussian_delta(epsilon: Any, sensitivity: float, sigma: float) -> Any:
         - e^{\\varepsilon}\\,\\Phi\\left(-\\frac{\\Delta}{2\\sigma}
         - \\frac{\\varepsilon\\sigma}{\\Delta}\\right)
 
-    Examples
-    --------
-    >>> round(gaussian_delta(1.0, sensitivity=1, sigma=3.0), 6)
-    0.000208
     >>> gaussian_delta([0.0, 0.5, 1.0], sensitivity=1, sigma=3.0).round(4)
     array([0.1324, 0.0124, 0.0002])
     """
@@ -252,17 +180,15 @@ def gaussian_delta(epsilon: Any, sensitivity: float, sigma: float) -> Any:
 
 
 def _epsilon_from_mu(delta: Any, mu: Any) -> np.ndarray:
-    """Smallest epsilon with profile <= delta, for ``mu = sensitivity / sigma`` (arrays broadcast).
+    """Smallest epsilon with profile <= delta, for ``mu = sensitivity / sigma``, by bisection.
 
-    Bisection on a bracket [0, high] that surely holds the answer: the privacy
-    loss of the Gaussian mechanism is :math:`N(\\mu^2/2, \\mu^2)`, delta(eps) is at
-    most the chance that it exceeds eps, and past
-    :math:`\\mu^2/2 + \\mu\\sqrt{2\\ln(1/\\delta)}` that chance is below delta.
+    The privacy loss is :math:`N(\\mu^2/2, \\mu^2)`: past
+    :math:`\\mu^2/2 + \\mu\\sqrt{2\\ln(1/\\delta)}` it exceeds eps with chance below delta.
     """
     delta, mu = np.broadcast_arrays(np.asarray(delta, dtype=float), np.asarray(mu, dtype=float))
     low = np.zeros(delta.shape)
     high = mu * mu / 2 + mu * np.sqrt(2 * np.log(1 / delta))
-    for _ in range(BISECTION_STEPS):
+    for _ in range(_BISECTION_STEPS):
         middle = (low + high) / 2
         private_enough = _delta_from_mu(middle, mu) <= delta
         high = np.where(private_enough, middle, high)
@@ -275,10 +201,6 @@ def _epsilon_from_mu(delta: Any, mu: Any) -> np.ndarray:
 def gaussian_epsilon(delta: Any, sensitivity: float, sigma: float) -> Any:
     """Smallest epsilon at which the Gaussian mechanism is (epsilon, delta)-DP (never too small).
 
-    The inverse of :func:`gaussian_delta`, by bisection (the profile falls as epsilon grows).
-
-    Examples
-    --------
     >>> round(gaussian_epsilon(1e-5, sensitivity=1, sigma=3.0), 4)
     1.2711
     >>> round(gaussian_delta(1.2711, sensitivity=1, sigma=3.0), 7)
@@ -289,18 +211,11 @@ def gaussian_epsilon(delta: Any, sensitivity: float, sigma: float) -> Any:
 
 @guard(sensitivity=POSITIVE, epsilon=positive(MAX_EPSILON), delta=PROBABILITY)
 def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> float:
-    """Least noise that makes the Gaussian mechanism (epsilon, delta)-DP.
+    """Least noise that makes the Gaussian mechanism (epsilon, delta)-DP (Balle and Wang 2018).
 
-    Balle and Wang's *analytic Gaussian mechanism* (ICML 2018): the smallest
-    :math:`\\sigma` with :math:`\\delta_\\sigma(\\varepsilon) \\le \\delta` in
-    :func:`gaussian_delta`, found by bisection. It works for every epsilon > 0
-    and never needs more noise than :func:`classic_gaussian_sigma`.
-
-    The search runs on :math:`\\mu = \\Delta/\\sigma`. It starts from a ratio
-    that surely works, :math:`\\mu_0 = \\sqrt{z^2 + 2\\varepsilon} - z` with
-    :math:`z = \\sqrt{2 \\ln(1/\\delta)}` (then the privacy loss
-    :math:`N(\\mu^2/2, \\mu^2)` passes epsilon with probability below delta),
-    and doubles it until it fails.
+    Bisection on :math:`\\mu = \\Delta/\\sigma`, from a ratio that surely works,
+    :math:`\\sqrt{z^2 + 2\\varepsilon} - z` with :math:`z = \\sqrt{2 \\ln(1/\\delta)}`,
+    doubled until it fails.
 
     Parameters
     ----------
@@ -327,7 +242,7 @@ def analytic_gaussian_sigma(sensitivity: float, epsilon: float, delta: float) ->
     unsafe_mu = 2 * safe_mu
     while private_enough(unsafe_mu):
         safe_mu, unsafe_mu = unsafe_mu, 2 * unsafe_mu
-    for _ in range(BISECTION_STEPS):
+    for _ in range(_BISECTION_STEPS):
         middle = (safe_mu + unsafe_mu) / 2
         if private_enough(middle):
             safe_mu = middle

@@ -1,25 +1,10 @@
 """Mechanisms: noisy answers whose noise hides any one person.
 
-* :func:`laplace_mechanism`: add Laplace noise of scale ``sensitivity / epsilon``
-  (Dwork, McSherry, Nissim and Smith, 2006).
-* :func:`noisy_count`: a count released with *discrete* Laplace noise, so the
-  answer is a whole number ("118 buyers are reported as 120 or 114").
-
-The samplers here use floating-point numpy draws: fast, and right for seeing and
-measuring the distributions, but not hardened against the floating-point
-attacks of Mironov (2012). Two kinds, to tell apart:
-
-* :func:`laplace_mechanism` outputs floats: the textbook leak applies, and an
-  output's lowest bits can rule out a neighbouring input
-  (:func:`privlab.dp.exact.float_leak` measures it for the textbook sampler);
-* :func:`discrete_laplace_noise` and :func:`noisy_count` output whole numbers,
-  so that leak does not, but numpy computes each draw with floating-point
-  arithmetic: the probabilities carry rounding errors of about :math:`10^{-16}`
-  (which matter only far in the tails), and where
-  :math:`1 - e^{-\\varepsilon/\\Delta}` rounds to within one step of 1
-  (:math:`\\varepsilon/\\Delta` of 37 or more) the noise is always 0.
-
-:mod:`privlab.dp.exact` has exact samplers for real releases.
+:func:`laplace_mechanism` adds Laplace noise of scale ``sensitivity / epsilon``
+(Dwork, McSherry, Nissim and Smith, 2006); :func:`noisy_count` adds discrete
+Laplace noise, so a count stays a whole number. These numpy float samplers are
+right for charts and simulations, not hardened against the floating-point attack
+of Mironov (2012); :mod:`privlab.dp.exact` has exact samplers for real releases.
 """
 
 from __future__ import annotations
@@ -29,18 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import (
-    BOOLEAN,
-    COUNTS,
-    POSITIVE,
-    REAL,
-    REALS,
-    RNG,
-    SIZE,
-    WHOLES,
-    guard,
-    whole,
-)
+from .._guard import BOOLEAN, COUNTS, POSITIVE, REAL, REALS, RNG, SIZE, WHOLES, Seed, guard, whole
 from ..errors import InvalidParameterError
 
 __all__ = [
@@ -55,13 +29,7 @@ __all__ = [
 
 
 def _scalar_or_array(array: np.ndarray, was_scalar: bool) -> Any:
-    """Give a plain Python number back when the caller passed one."""
     return array.item() if was_scalar else array
-
-
-# --------------------------------------------------------------------------
-# The Laplace mechanism
-# --------------------------------------------------------------------------
 
 
 @guard(sensitivity=POSITIVE, epsilon=POSITIVE)
@@ -70,11 +38,6 @@ def laplace_scale(sensitivity: float, epsilon: float) -> float:
 
     .. math:: b = \\Delta f / \\varepsilon
 
-    where the sensitivity :math:`\\Delta f` is the most one person can change
-    the true answer (1 for a count).
-
-    Examples
-    --------
     >>> laplace_scale(sensitivity=1, epsilon=0.5)
     2.0
     """
@@ -85,8 +48,6 @@ def laplace_scale(sensitivity: float, epsilon: float) -> float:
 def laplace_pdf(x: Any, loc: float, scale: float) -> Any:
     """Density of the Laplace distribution, :math:`\\frac{1}{2b} e^{-|x - \\mu| / b}`.
 
-    Examples
-    --------
     >>> round(laplace_pdf(0.0, loc=0.0, scale=1.0), 3)
     0.5
     """
@@ -94,47 +55,19 @@ def laplace_pdf(x: Any, loc: float, scale: float) -> Any:
 
 
 @guard(value=REALS, sensitivity=POSITIVE, epsilon=POSITIVE, rng=RNG)
-def laplace_mechanism(
-    value: Any,
-    sensitivity: float,
-    epsilon: float,
-    *,
-    rng: np.random.Generator | int | None = None,
-) -> Any:
+def laplace_mechanism(value: Any, sensitivity: float, epsilon: float, *, rng: Seed = None) -> Any:
     """Release ``value`` with Laplace noise of scale ``sensitivity / epsilon``.
 
     .. math:: M(x) = x + \\mathrm{Lap}(\\Delta f / \\varepsilon)
 
-    Parameters
-    ----------
-    value : float or array of float
-        The true answer(s). An array gets independent noise per entry.
-    sensitivity : float
-        How much one person can change ``value`` (its L1 sensitivity), > 0.
-    epsilon : float
-        Privacy loss parameter, > 0. Smaller is more private and noisier.
-    rng : numpy.random.Generator, int or None
-        Source of randomness, or a seed for reproducible draws.
+    ``value`` is a number or an array (independent noise per entry); ``sensitivity``
+    is how much one person can change it (L1).
 
-    Returns
-    -------
-    float or numpy.ndarray
-        The noisy answer, of the same shape as ``value``.
-
-    Examples
-    --------
     >>> round(laplace_mechanism(118, sensitivity=1, epsilon=1.0, rng=7), 2)
     118.29
-    >>> laplace_mechanism([10.0, 20.0], sensitivity=1, epsilon=1.0, rng=7).shape
-    (2,)
     """
     noisy = value + rng.laplace(loc=0.0, scale=sensitivity / epsilon, size=value.shape)
     return _scalar_or_array(noisy, value.ndim == 0)
-
-
-# --------------------------------------------------------------------------
-# Counts: the discrete Laplace mechanism
-# --------------------------------------------------------------------------
 
 
 @guard(epsilon=POSITIVE, size=SIZE, sensitivity=whole(low=1), rng=RNG)
@@ -143,20 +76,15 @@ def discrete_laplace_noise(
     size: int | tuple[int, ...] | None = None,
     *,
     sensitivity: int = 1,
-    rng: np.random.Generator | int | None = None,
+    rng: Seed = None,
 ) -> Any:
     """Whole-number noise with :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k| / \\Delta}`.
 
-    This is the *discrete Laplace* (or two-sided geometric) distribution of
-    Ghosh, Roughgarden and Sundararajan (2009). A draw is the difference of two
-    independent geometric variables with success probability
-    :math:`1 - e^{-\\varepsilon / \\Delta}`, from numpy: fast, exact in
-    distribution only up to floating-point rounding in that probability and in
-    numpy's geometric sampler (see the module notes). For simulations and
-    charts; a release draws with :func:`privlab.dp.exact.discrete_laplace_exact`.
+    The two-sided geometric distribution (Ghosh, Roughgarden and Sundararajan
+    2009): the difference of two geometric draws of success
+    :math:`1 - e^{-\\varepsilon / \\Delta}`, exact only up to float rounding (for
+    :math:`\\varepsilon/\\Delta` of 37 or more the noise is always 0).
 
-    Examples
-    --------
     >>> discrete_laplace_noise(1.0, size=5, rng=3)
     array([ 0,  0,  1, -1,  0])
     """
@@ -173,8 +101,6 @@ def discrete_laplace_pmf(k: Any, loc: int, epsilon: float, *, sensitivity: int =
         \\Pr[\\tilde c = k] = \\frac{1 - a}{1 + a} \\, a^{|k - c|},
         \\qquad a = e^{-\\varepsilon / \\Delta}
 
-    Examples
-    --------
     >>> round(discrete_laplace_pmf(118, loc=118, epsilon=1.0), 4)
     0.4621
     """
@@ -184,22 +110,13 @@ def discrete_laplace_pmf(k: Any, loc: int, epsilon: float, *, sensitivity: int =
 
 
 @guard(true_count=COUNTS, epsilon=POSITIVE, rng=RNG)
-def noisy_count(
-    true_count: Any,
-    epsilon: float,
-    *,
-    rng: np.random.Generator | int | None = None,
-) -> Any:
+def noisy_count(true_count: Any, epsilon: float, *, rng: Seed = None) -> Any:
     """Release a count (or an array of counts) with discrete Laplace noise.
 
-    A count changes by at most 1 when one person joins or leaves, so its
-    sensitivity is 1 and the noisy count
-    :math:`\\tilde c = c + Z`, :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k|}`,
-    is epsilon-DP. The answer is a whole number and may be below zero when the
-    true count is small: clamping it at 0 afterwards would keep the privacy
-    (post-processing) but bias small counts upwards. The noise comes from the
-    fast :func:`discrete_laplace_noise`; for a real release use
-    :func:`privlab.dp.exact.exact_noisy_count`, the same distribution drawn exactly.
+    A count has sensitivity 1, so :math:`\\tilde c = c + Z`,
+    :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k|}`, is epsilon-DP. The answer may
+    be below zero; clamping it would keep the privacy but bias small counts up.
+    For a real release use :func:`privlab.dp.exact.exact_noisy_count`.
 
     Examples
     --------
@@ -226,13 +143,9 @@ def expected_absolute_error(
 ) -> float:
     """Average size of the noise, :math:`E|Z|`: the typical error of a release.
 
-    For Laplace noise of scale :math:`b = \\Delta/\\varepsilon` it is :math:`b`.
-    For discrete Laplace noise it is :math:`2a / (1 - a^2)` with
-    :math:`a = e^{-\\varepsilon/\\Delta}`. Neither depends on the true value: the
-    noise is absolute, not relative.
+    :math:`b = \\Delta/\\varepsilon` for Laplace noise; :math:`2a / (1 - a^2)` with
+    :math:`a = e^{-\\varepsilon/\\Delta}` for discrete Laplace noise.
 
-    Examples
-    --------
     >>> expected_absolute_error(0.5)
     2.0
     >>> round(expected_absolute_error(0.5, discrete=True), 3)

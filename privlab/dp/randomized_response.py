@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import ANSWERS, MAX_ITEMS, POSITIVE, RNG, SHARE, guard, whole
+from .._guard import ANSWERS, MAX_ITEMS, POSITIVE, RNG, SHARE, Seed, guard, whole
 
 __all__ = [
     "estimate_proportion",
@@ -29,8 +29,6 @@ def keep_probability(epsilon: float) -> float:
 
     .. math:: p = e^\\varepsilon / (1 + e^\\varepsilon)
 
-    Examples
-    --------
     >>> round(keep_probability(math.log(3)), 2)
     0.75
     """
@@ -38,21 +36,13 @@ def keep_probability(epsilon: float) -> float:
 
 
 @guard(answers=ANSWERS, epsilon=POSITIVE, rng=RNG)
-def randomized_response(
-    answers: Any,
-    epsilon: float,
-    *,
-    rng: np.random.Generator | int | None = None,
-) -> np.ndarray:
+def randomized_response(answers: Any, epsilon: float, *, rng: Seed = None) -> np.ndarray:
     """Each person reports their true yes/no answer with probability ``p``, else the opposite.
 
-    With :math:`p = e^\\varepsilon / (1 + e^\\varepsilon)` the ratio of the chances of
-    any report under a true "yes" and a true "no" is :math:`p / (1 - p) = e^\\varepsilon`,
-    so each person's report is epsilon-DP on its own: they need not trust whoever
-    collects the answers (*local* DP).
+    With :math:`p = e^\\varepsilon / (1 + e^\\varepsilon)` any report is at most
+    :math:`p / (1 - p) = e^\\varepsilon` times likelier under one true answer than
+    the other: each report is epsilon-DP on its own (local DP).
 
-    Examples
-    --------
     >>> randomized_response([True, True, False, False], epsilon=1.0, rng=0)
     array([ True,  True, False, False])
     """
@@ -64,16 +54,11 @@ def randomized_response(
 def estimate_proportion(responses: Any, epsilon: float) -> float:
     """Unbiased estimate of the true fraction of "yes" from randomized responses.
 
-    The expected fraction of reported "yes" is
-    :math:`\\lambda = p\\pi + (1 - p)(1 - \\pi)`; solving for :math:`\\pi` gives
+    .. math:: \\hat\\pi = \\frac{\\hat\\lambda - (1 - p)}{2p - 1}
 
-    .. math:: \\hat\\pi = \\frac{\\hat\\lambda - (1 - p)}{2p - 1}.
+    where :math:`\\hat\\lambda` is the share of "yes" reports; it may fall a little
+    outside [0, 1].
 
-    The estimate can fall a little outside [0, 1] by chance; that is the price
-    of being unbiased.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> truth = rng.random(10_000) < 0.3
@@ -91,8 +76,6 @@ def randomized_response_std_error(true_proportion: float, n: int, epsilon: float
 
     .. math:: \\mathrm{SE}(\\hat\\pi) = \\frac{\\sqrt{\\lambda(1 - \\lambda)/n}}{2p - 1}
 
-    Examples
-    --------
     >>> round(randomized_response_std_error(0.3, n=10_000, epsilon=1.0), 4)
     0.0106
     """
@@ -114,24 +97,14 @@ def simulate_randomized_response(
     epsilon: float,
     *,
     surveys: int = 1000,
-    rng: np.random.Generator | int | None = None,
+    rng: Seed = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run many randomized-response surveys at once; return their estimates and raw shares.
 
-    Each survey asks ``respondents`` people drawn from a population in which a
-    share ``true_proportion`` would truthfully answer "yes". The number of
-    true "yes" is binomial, and so are the numbers of truthful and flipped
-    reports, so a survey costs a few binomial draws however large it is.
+    The true, truthful and flipped "yes" are binomial: a survey costs a few
+    draws. Returns each survey's estimate (unbiased) and its raw share of "yes"
+    reports (biased towards 1/2).
 
-    Returns
-    -------
-    estimates : numpy.ndarray
-        :func:`estimate_proportion` of each survey (unbiased).
-    raw_shares : numpy.ndarray
-        The share of "yes" *reports* in each survey (biased towards 1/2).
-
-    Examples
-    --------
     >>> estimates, raw = simulate_randomized_response(1000, 0.3, epsilon=1.0, surveys=2000, rng=0)
     >>> round(float(estimates.mean()), 2), round(float(raw.mean()), 2)
     (0.3, 0.41)

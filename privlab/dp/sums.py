@@ -1,19 +1,10 @@
 """Sums, means and histograms: bound what one person can add, then add noise.
 
-A *sum* of purchase values has no natural bound: one customer can spend €10 or
-€10,000. So each value is first *clipped* into a range ``[lower, upper]`` fixed
-in advance, which caps one person's contribution (the sensitivity of the sum)
-at :math:`\\max(|\\text{lower}|, |\\text{upper}|)`. A small bound cuts large
-values (bias), a large bound needs more noise: :func:`clipping_error` gives
-both. A bound taken from the data itself is *not* allowed: it depends on one
-person, and the release stops being DP.
-
-A histogram where each person is in one category costs ε once, not ε per
-category: the categories hold disjoint people (*parallel composition*).
-
-The noise comes from numpy's fast samplers, as in :mod:`privlab.dp.mechanisms`:
-right for simulations and charts. For a real release of a sum, count in whole
-units (cents) and use :func:`privlab.dp.exact.exact_clipped_sum`.
+Each value is clipped into ``[lower, upper]``, fixed in advance (never from the
+data), which caps one person's part of a sum at :math:`\\max(|l|, |u|)`: a small
+bound cuts large values (bias), a large one needs more noise (:func:`clipping_error`).
+A histogram whose categories hold disjoint people costs ε once (parallel
+composition). For a real release of a sum use :func:`privlab.dp.exact.exact_clipped_sum`.
 """
 
 from __future__ import annotations
@@ -23,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import COUNTS, POSITIVE, REAL, REALS, RNG, guard, real_array, whole
+from .._guard import COUNTS, POSITIVE, REAL, REALS, RNG, Seed, guard, real_array, whole
 from ..errors import InvalidParameterError
 from .mechanisms import _scalar_or_array, discrete_laplace_noise, laplace_mechanism
 
@@ -56,19 +47,8 @@ def _histogram(name: str, value: Any) -> np.ndarray:
     return counts
 
 
-@guard(values=_one_per_person, lower=REAL, upper=REAL, where=_lower_below_upper)
-def clip(values: Any, lower: float, upper: float) -> np.ndarray:
-    """Move each value into ``[lower, upper]``: below becomes ``lower``, above becomes ``upper``.
-
-    Examples
-    --------
-    >>> clip([5, 80, 1200], 0, 200)
-    array([  5.,  80., 200.])
-    """
-    return np.clip(values, lower, upper)
-
-
-@guard(
+# The guard of clipped_sum and clipped_mean.
+_clipped_release = guard(
     values=_one_per_person,
     lower=REAL,
     upper=REAL,
@@ -76,13 +56,21 @@ def clip(values: Any, lower: float, upper: float) -> np.ndarray:
     rng=RNG,
     where=_lower_below_upper,
 )
+
+
+@guard(values=_one_per_person, lower=REAL, upper=REAL, where=_lower_below_upper)
+def clip(values: Any, lower: float, upper: float) -> np.ndarray:
+    """Move each value into ``[lower, upper]``: below becomes ``lower``, above becomes ``upper``.
+
+    >>> clip([5, 80, 1200], 0, 200)
+    array([  5.,  80., 200.])
+    """
+    return np.clip(values, lower, upper)
+
+
+@_clipped_release
 def clipped_sum(
-    values: Any,
-    lower: float,
-    upper: float,
-    epsilon: float,
-    *,
-    rng: np.random.Generator | int | None = None,
+    values: Any, lower: float, upper: float, epsilon: float, *, rng: Seed = None
 ) -> float:
     """An ε-DP sum: clip each value, add them up, add Laplace noise.
 
@@ -90,10 +78,7 @@ def clipped_sum(
         \\tilde S = \\sum_i \\mathrm{clip}(x_i, l, u)
         + \\mathrm{Lap}\\big(\\max(|l|, |u|) / \\varepsilon\\big)
 
-    The bounds must be fixed without looking at the data. The noise is a
-    floating-point Laplace draw, which can leak through its lowest bits
-    (Mironov 2012): for a real release of whole numbers (cents) use
-    :func:`privlab.dp.exact.exact_clipped_sum`.
+    The bounds must be fixed without looking at the data.
 
     Examples
     --------
@@ -104,31 +89,14 @@ def clipped_sum(
     return laplace_mechanism(total, max(abs(lower), abs(upper)), epsilon, rng=rng)
 
 
-@guard(
-    values=_one_per_person,
-    lower=REAL,
-    upper=REAL,
-    epsilon=POSITIVE,
-    rng=RNG,
-    where=_lower_below_upper,
-)
+@_clipped_release
 def clipped_mean(
-    values: Any,
-    lower: float,
-    upper: float,
-    epsilon: float,
-    *,
-    rng: np.random.Generator | int | None = None,
+    values: Any, lower: float, upper: float, epsilon: float, *, rng: Seed = None
 ) -> float:
     """An ε-DP mean: a noisy clipped sum over a noisy count, each with half the budget.
 
     .. math:: \\tilde\\mu = \\frac{\\tilde S_{\\varepsilon/2}}{\\max(1, \\tilde n_{\\varepsilon/2})}
 
-    The count is released too (it is not public), so the two halves of ε
-    add up to ε by sequential composition.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> values = np.random.default_rng(1).uniform(0, 100, size=5_000)
     >>> round(clipped_mean(values, 0, 100, epsilon=1.0, rng=2), 1)
@@ -157,12 +125,8 @@ def clipping_error(
         \\text{bias}(u) = \\sum_i \\mathrm{clip}(x_i, l, u) - \\sum_i x_i, \\qquad
         \\text{noise sd}(u) = \\sqrt{2}\\,\\max(|l|, |u|) / \\varepsilon
 
-    The root-mean-square error of the release is
-    :math:`\\sqrt{\\text{bias}^2 + \\text{sd}^2}`: the best bound balances the two.
-    Both have the shape of ``upper``; the bias is <= 0 when ``lower`` is 0.
+    The release's RMS error is :math:`\\sqrt{\\text{bias}^2 + \\text{sd}^2}`.
 
-    Examples
-    --------
     >>> bias, sd = clipping_error([10, 20, 500], upper=[100, 1000], epsilon=1.0)
     >>> bias.tolist(), [round(s) for s in sd]
     ([-400.0, 0.0], [141, 1414])
@@ -176,20 +140,12 @@ def clipping_error(
 
 @guard(counts=_histogram, epsilon=POSITIVE, contributions=whole(low=1), rng=RNG)
 def noisy_histogram(
-    counts: Any,
-    epsilon: float,
-    *,
-    contributions: int = 1,
-    rng: np.random.Generator | int | None = None,
+    counts: Any, epsilon: float, *, contributions: int = 1, rng: Seed = None
 ) -> np.ndarray:
     """Release a count per category with discrete Laplace noise; ε is spent once.
 
-    If each person appears in at most ``contributions`` categories (once in
-    each), one person changes the vector of counts by at most ``contributions``
-    in total (its L1 sensitivity), so each count gets noise with
-    :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k| / \\text{contributions}}`.
-    With ``contributions=1`` the whole histogram costs ε, however many
-    categories it has: parallel composition.
+    A person in at most ``contributions`` categories moves the counts by at most
+    that in total, so each gets noise :math:`\\Pr[Z = k] \\propto e^{-\\varepsilon |k| / c}`.
 
     Examples
     --------

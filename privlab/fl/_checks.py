@@ -1,9 +1,6 @@
 """What the arguments of :mod:`privlab.fl` may be: the checks its guard lines name.
 
-Each check is ``check(name, value) -> cleaned value`` (see :mod:`privlab._guard`);
-each ``where(arguments)`` checks what ties a call's arguments together. They live
-here, not beside their functions, so that FedAvg and the masks of secure
-aggregation can open their modules.
+They live here, not beside their functions, so that FedAvg and the masks open their modules.
 """
 
 from __future__ import annotations
@@ -36,16 +33,6 @@ def short(value: Any) -> str:
         return f"{len(value)} bytes"
     text = repr(value)
     return text if len(text) <= 60 else f"a value of type {type(value).__name__}"
-
-
-# --------------------------------------------------------------------------
-# FedAvg
-# --------------------------------------------------------------------------
-
-
-def optional(check: Check) -> Check:
-    """None, or what ``check`` accepts."""
-    return lambda name, value: None if value is None else check(name, value)
 
 
 def function(name: str, value: Any) -> Callable | None:
@@ -130,11 +117,6 @@ def examples_of_updates(arguments: dict[str, Any]) -> None:
     arguments["examples"] = {
         device: integer(f"examples[{device}]", n, low=1) for device, n in examples.items()
     }
-
-
-# --------------------------------------------------------------------------
-# Secure aggregation
-# --------------------------------------------------------------------------
 
 
 def key(name: str, value: Any) -> bytes:

@@ -1,23 +1,13 @@
 """What a model update gives away: rebuilding a training image from one update.
 
-For softmax regression (:mod:`privlab.fl.model`) trained on **one** example
-:math:`(x, y)`, every gradient step is :math:`\\partial L/\\partial W = g\\,x^\\top`
-and :math:`\\partial L/\\partial b = g`. Row :math:`i` of the weight part is the
-image times the number :math:`g_i`, and the bias part holds those numbers, so
+For softmax regression trained on one example, :math:`\\partial L/\\partial W = g\\,x^\\top`
+and :math:`\\partial L/\\partial b = g`, so
 
-.. math:: x = \\frac{(\\partial L/\\partial W)_i}{(\\partial L/\\partial b)_i}
-          \\quad \\text{for any } i \\text{ with } g_i \\neq 0 ,
+.. math:: x = \\frac{(\\partial L/\\partial W)_i}{(\\partial L/\\partial b)_i} \\quad (g_i \\neq 0),
 
-exactly. The label is the one digit whose bias entry has the other sign
-(:math:`g_y = p_y - 1 < 0`, every other :math:`g_k = p_k > 0`). The same holds
-for a FedAvg update :math:`\\Delta = \\theta_k - \\theta`, the sum of many such
-steps on that example times :math:`-\\eta`: the ratio is unchanged (Phong et
-al., 2017; the analytic starting point of "Deep Leakage from Gradients",
-Zhu, Liu and Han, 2019).
-
-With a batch of several images, the ratio gives a **mixture** of them,
-weighted by each image's :math:`g_i`. Clipping an update (scaling it) keeps
-the ratio, so it does not stop the attack; noise added to each entry does.
+exactly, and the label is the digit whose bias entry has the other sign. A FedAvg
+update keeps the ratio (Phong et al., 2017; Zhu, Liu and Han, 2019); a batch gives
+a mixture of its images. Clipping keeps the ratio too; only noise stops the attack.
 """
 
 from __future__ import annotations
@@ -49,8 +39,7 @@ def _flat_update(name: str, value: Any) -> np.ndarray:
 def invert_update(update: Any) -> tuple[np.ndarray, int]:
     """The image and label behind an update (or gradient) of softmax regression.
 
-    Uses the row with the largest bias entry in size (the least affected by
-    rounding or noise), and the label whose bias entry has the other sign.
+    Uses the row with the largest bias entry in size (the least affected by noise).
 
     Parameters
     ----------

@@ -1,20 +1,9 @@
 """Handwritten digits for lesson 05, and ways to spread them over devices.
 
-The data are the test set of the UCI "Optical Recognition of Handwritten
-Digits" (Alpaydin and Kaynak, 1998): 1,797 images of 8 x 8 pixels, each pixel a
-count from 0 to 16, written by 13 people; labels 0 to 9. They ship as
-``data/digits.csv.gz`` (one row per image: 64 pixels, then the label), under
-CC BY 4.0; ``data/README.md`` gives the source.
-
-Devices get the images in one of two ways:
-
-* :func:`split_iid`: shuffled and dealt out evenly, so every device sees the
-  same mix of digits (independent and identically distributed, *IID*);
-* :func:`split_dirichlet`: each digit is shared out over the devices in
-  proportions drawn from a Dirichlet distribution with concentration
-  ``alpha``. Small ``alpha`` gives devices that hold mostly one or two digits
-  (*non-IID*), as phones do: people type the words, and take the photos, that
-  they take.
+The test set of the UCI "Optical Recognition of Handwritten Digits" (Alpaydin and
+Kaynak, 1998): 1,797 images of 8 x 8 pixels (0 to 16), labels 0 to 9, shipped as
+``data/digits.csv.gz`` under CC BY 4.0. :func:`split_iid` deals them out evenly;
+:func:`split_dirichlet` gives each device a skewed mix, as phones have.
 """
 
 from __future__ import annotations
@@ -25,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import POSITIVE, PROBABILITY, RNG, WHOLES, guard, integer, integer_array
+from .._guard import POSITIVE, PROBABILITY, RNG, TIED, WHOLES, Seed, guard, integer, integer_array
 from ..errors import InvalidParameterError
 
 __all__ = [
@@ -131,12 +120,10 @@ def load_digits(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]
 
 @guard(labels=WHOLES, test_share=PROBABILITY, rng=RNG)
 def train_test_split(
-    labels: Any, test_share: float = 0.25, rng: np.random.Generator | int | None = None
+    labels: Any, test_share: float = 0.25, rng: Seed = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row numbers of a training set and a test set, drawn at random.
 
-    Examples
-    --------
     >>> train, test = train_test_split(np.arange(100), test_share=0.2, rng=0)
     >>> len(train), len(test), len(set(train) & set(test))
     (80, 20, 0)
@@ -146,16 +133,12 @@ def train_test_split(
     return np.sort(order[cut:]), np.sort(order[:cut])
 
 
-@guard(labels=WHOLES, rng=RNG, where=_devices)
-def split_iid(
-    labels: Any, devices: int, rng: np.random.Generator | int | None = None
-) -> list[np.ndarray]:
+@guard(labels=WHOLES, devices=TIED, rng=RNG, where=_devices)
+def split_iid(labels: Any, devices: int, rng: Seed = None) -> list[np.ndarray]:
     """Deal the examples out at random: every device gets the same mix of labels.
 
     Returns one array of row numbers per device; sizes differ by at most one.
 
-    Examples
-    --------
     >>> parts = split_iid(np.arange(10) % 2, devices=3, rng=0)
     >>> [len(part) for part in parts], sorted(np.concatenate(parts).tolist()) == list(range(10))
     ([4, 3, 3], True)
@@ -164,28 +147,19 @@ def split_iid(
     return [np.sort(part) for part in np.array_split(order, devices)]
 
 
-@guard(labels=WHOLES, alpha=POSITIVE, rng=RNG, where=_devices)
+@guard(labels=WHOLES, devices=TIED, alpha=POSITIVE, rng=RNG, min_size=TIED, where=_devices)
 def split_dirichlet(
-    labels: Any,
-    devices: int,
-    alpha: float,
-    rng: np.random.Generator | int | None = None,
-    *,
-    min_size: int = 1,
+    labels: Any, devices: int, alpha: float, rng: Seed = None, *, min_size: int = 1
 ) -> list[np.ndarray]:
     """Spread the examples so that each label is shared out by Dirichlet(``alpha``) weights.
 
-    For each label :math:`k`, the shares :math:`(p_{k,1}, \\dots, p_{k,D})` of the
-    ``devices`` are drawn from a symmetric Dirichlet distribution with
-    concentration :math:`\\alpha`, and the examples of label :math:`k` are dealt
-    out in those proportions (the per-label split of Yurochkin et al., 2019).
-    Large :math:`\\alpha` gives every device about the same mix (close to
-    :func:`split_iid`); small :math:`\\alpha` (0.1) gives each label to a few
-    devices only. The draw is repeated until every device has at least
-    ``min_size`` examples.
+    Each label's examples are dealt out in proportions drawn from a symmetric
+    Dirichlet(``alpha``) (Yurochkin et al., 2019): a large ``alpha`` gives every
+    device about the same mix, a small one (0.1) gives each label to a few
+    devices. Drawn again until every device has ``min_size`` examples.
 
-    ``devices`` from 1 to the number of examples, ``alpha > 0``, ``min_size >= 1``.
-
+    Examples
+    --------
     >>> labels = np.repeat(np.arange(10), 50)
     >>> skewed = split_dirichlet(labels, devices=5, alpha=0.1, rng=1)
     >>> [len(np.unique(labels[part])) for part in skewed]  # labels held by each device
@@ -214,8 +188,6 @@ def split_dirichlet(
 def label_counts(labels: Any, parts: list[np.ndarray]) -> np.ndarray:
     """How many examples of each label each device holds: shape ``(devices, 10)``.
 
-    Examples
-    --------
     >>> label_counts(np.array([0, 1, 1, 2]), [np.array([0, 1]), np.array([2, 3])])[:, :3]
     array([[1, 1, 0],
            [0, 1, 1]])

@@ -1,35 +1,12 @@
 """DP-FedAvg: federated averaging with clipping, Gaussian noise and privacy accounting.
 
-McMahan, Ramage, Talwar and Zhang (2018, "Learning Differentially Private
-Recurrent Language Models") make federated averaging differentially private
-for each *device*: whether one phone took part or not barely changes what the
-server releases. One round:
-
-1. The server picks each of its ``N`` devices independently with probability
-   ``q`` (Poisson sampling); on average ``q N`` take part.
-2. Each picked device clips its model update :math:`u_i` to L2 norm at most
-   ``C`` (:func:`clip_update`): one device moves the sum by at most ``C``.
-3. The server adds up the clipped updates and Gaussian noise
-   :math:`N(0, (zC)^2 I)`, ``z`` the *noise multiplier* (:func:`noisy_sum`),
-4. and divides by the *expected* number of devices ``q N``, not by the number
-   that came (:func:`dp_fedavg_average`): a fixed denominator leaks nothing.
-
-The privacy of many rounds is counted with Renyi DP of the *sampled Gaussian
-mechanism* (Mironov, Talwar and Zhang 2019): :func:`dp_fedavg_rdp` per round,
-:func:`dp_fedavg_epsilon` for ``rounds`` rounds as (epsilon, delta), and
-:func:`noise_multiplier_for` to pick ``z`` for a target epsilon. A device picked
-in only a fraction ``q`` of the rounds is hidden much better than one always in.
-
->>> import numpy as np
->>> rng = np.random.default_rng(0)
->>> picked = rng.random(1_000) < 0.05  # Poisson sampling of 1,000 devices, q = 0.05
->>> int(picked.sum())
-45
->>> updates = rng.normal(size=(int(picked.sum()), 3))  # one row per picked device
->>> dp_fedavg_average(
-...     updates, clip_norm=1.0, noise_multiplier=1.0, expected_devices=0.05 * 1_000, rng=1
-... ).shape
-(3,)
+McMahan, Ramage, Talwar and Zhang (2018) make FedAvg DP for each device: the
+server picks each device with probability ``q`` (Poisson sampling), each clips its
+update to L2 norm ``C`` (:func:`clip_update`), the server adds Gaussian noise
+:math:`N(0, (zC)^2 I)` to the sum (:func:`noisy_sum`) and divides by the expected
+number of devices (:func:`dp_fedavg_average`). Many rounds are counted with Renyi
+DP of the sampled Gaussian mechanism (Mironov, Talwar and Zhang 2019):
+:func:`dp_fedavg_rdp`, :func:`dp_fedavg_epsilon`, :func:`noise_multiplier_for`.
 """
 
 from __future__ import annotations
@@ -39,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import POSITIVE, PROBABILITY, RNG, fraction, guard, positive, real_array, whole
+from .._guard import POSITIVE, PROBABILITY, RNG, Seed, fraction, guard, positive, real_array, whole
 from ..dp.composition import rdp_to_dp
+from ..dp.gaussian import _shown
 from ..errors import InvalidParameterError
 
 __all__ = [
@@ -62,13 +40,7 @@ _MAX_ROUNDS = 1_000_000  # a round a minute for two years
 _RATE = fraction(include_one=True)  # a sampling rate q, 0 < q <= 1
 
 
-def _shown(value: Any, array: np.ndarray) -> str:
-    """How an error message shows a bad argument: its repr, or the shape of an array."""
-    return repr(value) if array.ndim == 0 else f"an array of shape {array.shape}"
-
-
 def _update(name: str, value: Any) -> np.ndarray:
-    """One model update: a non-empty 1-d array of finite numbers."""
     vector = real_array(name, value)
     if vector.ndim != 1 or vector.size == 0:
         raise InvalidParameterError(
@@ -78,7 +50,6 @@ def _update(name: str, value: Any) -> np.ndarray:
 
 
 def _updates(name: str, value: Any) -> np.ndarray:
-    """Several model updates, one per row, all of one length (zero rows allowed)."""
     if isinstance(value, (list, tuple)):
         lengths = sorted({int(np.size(row)) for row in value})
         if len(lengths) > 1:
@@ -96,7 +67,6 @@ def _updates(name: str, value: Any) -> np.ndarray:
 
 
 def _orders(name: str, value: Any) -> np.ndarray:
-    """Renyi orders: whole numbers >= 2 (a number or a 1-d array), as int64."""
     array = real_array(name, value)
     if array.ndim > 1 or array.size == 0 or np.any(array < 2) or np.any(array != np.round(array)):
         raise InvalidParameterError(
@@ -111,22 +81,14 @@ def _some_orders(name: str, value: Any) -> np.ndarray:
     return np.atleast_1d(_orders(name, DEFAULT_ORDERS if value is None else value))
 
 
-# --------------------------------------------------------------------------
-# One round: clip, add up, add noise, divide
-# --------------------------------------------------------------------------
-
-
 @guard(update=_update, clip_norm=POSITIVE)
 def clip_update(update: Any, clip_norm: float) -> np.ndarray:
     """Scale a model update down to L2 norm at most ``clip_norm``; shorter ones stay as they are.
 
     .. math:: \\bar u = u \\cdot \\min\\left(1, \\frac{C}{\\lVert u \\rVert_2}\\right)
 
-    Clipping bounds what one device can add to the sum (the sensitivity), which
-    the noise of :func:`noisy_sum` then hides. Clipping *alone* hides nothing:
-    it keeps the direction of the update, and with it every ratio between its
-    entries, which is all the gradient-inversion attack of lesson 05 needs to
-    rebuild an image. Only the noise protects.
+    Clipping bounds what one device adds to the sum; alone it hides nothing (the
+    direction, all the gradient-inversion attack needs, is kept): only the noise protects.
 
     Parameters
     ----------
@@ -134,11 +96,6 @@ def clip_update(update: Any, clip_norm: float) -> np.ndarray:
         The model update of one device.
     clip_norm : float
         The largest L2 norm allowed, ``C`` > 0, fixed in advance (never from the updates).
-
-    Returns
-    -------
-    numpy.ndarray
-        A new array: the same direction, norm at most ``C`` (up to the last digit).
 
     Examples
     --------
@@ -152,24 +109,15 @@ def clip_update(update: Any, clip_norm: float) -> np.ndarray:
 
 @guard(updates=_updates, clip_norm=POSITIVE, noise_multiplier=POSITIVE, rng=RNG)
 def noisy_sum(
-    updates: Any,
-    *,
-    clip_norm: float,
-    noise_multiplier: float,
-    rng: np.random.Generator | int | None = None,
+    updates: Any, *, clip_norm: float, noise_multiplier: float, rng: Seed = None
 ) -> np.ndarray:
     """Clip each update (a row) to norm ``C``, add them up, add Gaussian noise of scale ``z C``.
 
     .. math:: S = \\sum_i u_i \\min\\left(1, \\frac{C}{\\lVert u_i \\rVert_2}\\right)
         + N\\left(0, (zC)^2 I\\right)
 
-    One device moves the clipped sum by at most ``C``, so the privacy depends on
-    ``z`` alone (:func:`dp_fedavg_rdp`). A round without devices (shape
-    ``(0, d)``) still releases the noise. The noise is a numpy float draw, as in
-    Opacus and TensorFlow Privacy, with the floating-point weakness of Mironov
-    (2012) (:func:`privlab.dp.exact.float_leak`); the fix is an integer grid with
-    discrete Gaussian noise (Kairouz, Liu and Steinke, ICML 2021), which secure
-    aggregation can sum exactly, under their accounting, not this module's.
+    A round without devices (shape ``(0, d)``) still releases the noise. A float
+    draw, with the weakness of Mironov (2012), as in Opacus and TensorFlow Privacy.
 
     >>> updates = [[3.0, 4.0], [0.3, 0.4]]  # clipped to [0.6, 0.8] and [0.3, 0.4]
     >>> noisy_sum(updates, clip_norm=1.0, noise_multiplier=1e-9, rng=0).round(6)
@@ -196,14 +144,13 @@ def dp_fedavg_average(
     clip_norm: float,
     noise_multiplier: float,
     expected_devices: float,
-    rng: np.random.Generator | int | None = None,
+    rng: Seed = None,
 ) -> np.ndarray:
     """The DP-FedAvg average: the noisy sum divided by the *expected* number of devices ``q N``.
 
     .. math:: \\hat u = \\frac{1}{qN}\\left(\\sum_i \\bar u_i + N(0, (zC)^2 I)\\right)
 
-    The fixed denominator of McMahan et al. (2018): dividing by the number of
-    devices that came would reveal whether one more took part.
+    Dividing by the number of devices that came would reveal whether one more took part.
 
     >>> updates = [[3.0, 4.0], [0.3, 0.4]]
     >>> dp_fedavg_average(
@@ -213,11 +160,6 @@ def dp_fedavg_average(
     """
     total = noisy_sum(updates, clip_norm=clip_norm, noise_multiplier=noise_multiplier, rng=rng)
     return total / expected_devices
-
-
-# --------------------------------------------------------------------------
-# Privacy accounting: Renyi DP of the sampled Gaussian mechanism
-# --------------------------------------------------------------------------
 
 
 def _logsumexp(values: np.ndarray) -> float:
@@ -232,12 +174,10 @@ def _log_expm1(x: np.ndarray) -> np.ndarray:
 
 
 def _log_a(order: int, sampling_rate: float, noise_multiplier: float) -> float:
-    """:math:`\\log A_\\alpha` of the sampled Gaussian mechanism for one whole order.
+    """:math:`\\log A_\\alpha` for one whole order, from :math:`A_\\alpha - 1` to keep its digits.
 
-    The binomial weights sum to 1 and the terms ``k = 0, 1`` have exponent 0,
-    so :math:`A_\\alpha - 1` is the sum over ``k >= 2`` of the weights times
-    :math:`e^{(k^2 - k)/(2z^2)} - 1`. Summing that (in logs) keeps the digits of
-    a tiny :math:`A_\\alpha - 1` that :math:`\\log A_\\alpha` would otherwise lose.
+    The weights sum to 1 and the terms ``k = 0, 1`` have exponent 0, so
+    :math:`A_\\alpha - 1` sums over ``k >= 2`` the weights times :math:`e^{(k^2 - k)/(2z^2)} - 1`.
     """
     variance = noise_multiplier * noise_multiplier
     if sampling_rate == 1.0:  # every weight is 0 but that of k = alpha
@@ -263,9 +203,6 @@ def dp_fedavg_rdp(orders: Any, sampling_rate: float, noise_multiplier: float) ->
         \\exp\\left(\\frac{k^2 - k}{2z^2}\\right), \\qquad
         \\varepsilon(\\alpha) = \\frac{\\log A_\\alpha}{\\alpha - 1}.
 
-    For ``q = 1`` it is the Gaussian mechanism, :math:`\\alpha / (2z^2)`; ``T``
-    rounds have ``T`` times this at every order.
-
     >>> dp_fedavg_rdp(2, sampling_rate=1.0, noise_multiplier=2.0)  # 2 / (2 * 4)
     0.25
     >>> dp_fedavg_rdp([2, 8], sampling_rate=0.01, noise_multiplier=2.0)
@@ -288,22 +225,13 @@ def dp_fedavg_rdp(orders: Any, sampling_rate: float, noise_multiplier: float) ->
     orders=_some_orders,
 )
 def dp_fedavg_epsilon(
-    *,
-    rounds: int,
-    sampling_rate: float,
-    noise_multiplier: float,
-    delta: float,
-    orders: Any = None,
+    *, rounds: int, sampling_rate: float, noise_multiplier: float, delta: float, orders: Any = None
 ) -> float:
     """Epsilon of ``rounds`` DP-FedAvg rounds, for one device, at the given delta.
 
-    ``T`` rounds have :math:`T\\,\\varepsilon(\\alpha)` (:func:`dp_fedavg_rdp`), turned
-    into (epsilon, delta) by the ``"improved"`` conversion of
-    :func:`privlab.dp.composition.rdp_to_dp` at the best order:
-
-    .. math::
-        \\varepsilon = \\min_\\alpha \\; T\\,\\varepsilon(\\alpha)
-        + \\log\\frac{\\alpha - 1}{\\alpha} - \\frac{\\log\\delta + \\log\\alpha}{\\alpha - 1}.
+    ``T`` rounds have :math:`T\\,\\varepsilon(\\alpha)` (:func:`dp_fedavg_rdp`), turned into
+    (epsilon, delta) by the ``"improved"`` conversion of
+    :func:`privlab.dp.composition.rdp_to_dp` at the best order.
 
     Parameters
     ----------
@@ -314,20 +242,13 @@ def dp_fedavg_epsilon(
     noise_multiplier : float
         ``z`` > 0, the noise standard deviation in units of the clipping norm.
     delta : float
-        Target delta, 0 < delta < 1; well below 1 / (number of devices).
+        Target delta, 0 < delta < 1.
     orders : int or 1-d array of int, optional
         Renyi orders to try, whole numbers >= 2. Default :data:`DEFAULT_ORDERS`.
 
-    Returns
-    -------
-    float
-        The epsilon of all rounds together.
-
     Examples
     --------
-    The example of Abadi et al. (2016) for DP-SGD: 1% of the examples per
-    step, ``z = 4``, 10,000 steps. Their moments accountant (the same Renyi DP
-    with the weaker ``"mironov"`` conversion) reported epsilon = 1.26:
+    Abadi et al. (2016), DP-SGD: their moments accountant reported 1.26 here.
 
     >>> round(dp_fedavg_epsilon(rounds=10_000, sampling_rate=0.01, noise_multiplier=4.0,
     ...                         delta=1e-5), 3)
@@ -358,18 +279,11 @@ def _reachable(arguments: dict[str, Any]) -> None:
     where=_reachable,
 )
 def noise_multiplier_for(
-    epsilon: float,
-    *,
-    rounds: int,
-    sampling_rate: float,
-    delta: float,
-    orders: Any = None,
+    epsilon: float, *, rounds: int, sampling_rate: float, delta: float, orders: Any = None
 ) -> float:
     """The smallest noise multiplier ``z`` whose ``rounds`` rounds stay within ``epsilon``.
 
-    Epsilon falls as ``z`` grows, so bisection finds :math:`\\varepsilon(z) = \\varepsilon`
-    (:func:`dp_fedavg_epsilon`), rounded *up* to a relative precision of about
-    :math:`10^{-9}`: its epsilon is never above the target.
+    By bisection, rounded up (relative precision :math:`10^{-9}`): never above the target.
 
     >>> z = noise_multiplier_for(2.0, rounds=100, sampling_rate=0.05, delta=1e-5)
     >>> round(z, 3)

@@ -1,21 +1,14 @@
 """Federated averaging: train on every device, average the updates on the server.
 
-Federated averaging (FedAvg; McMahan, Moore, Ramage, Hampson and Agüera y
-Arcas, AISTATS 2017) repeats rounds of four steps:
-
-1. the server picks a share ``fraction`` of the devices and sends them the
-   current model :math:`\\theta`;
-2. each picked device runs ``local_epochs`` epochs of stochastic gradient
-   descent (:func:`local_sgd`) on its own examples and gets :math:`\\theta_k`;
-3. each device sends its **update** :math:`\\Delta_k = \\theta_k - \\theta`
-   and its number of examples :math:`n_k` (a device that drops out sends nothing);
-4. the server averages the updates it received, weighted by examples:
+FedAvg (McMahan, Moore, Ramage, Hampson and Agüera y Arcas, AISTATS 2017) repeats
+rounds: the server sends the model :math:`\\theta` to a share of the devices, each
+runs :func:`local_sgd` on its own examples and sends its update
+:math:`\\Delta_k = \\theta_k - \\theta` and its count :math:`n_k`, and the server steps
 
 .. math:: \\theta \\leftarrow \\theta + \\sum_k \\frac{n_k}{\\sum_j n_j} \\Delta_k .
 
-The images never leave the devices; the updates do, and
-:class:`FedAvgResult` keeps every one the server received, because lesson 05
-shows what they give away (:mod:`privlab.fl.attacks`).
+The images never leave the devices; the updates do, and :class:`FedAvgResult`
+keeps every one, because lesson 05 shows what they give away.
 """
 
 from __future__ import annotations
@@ -32,10 +25,13 @@ from .._guard import (
     REAL,
     RNG,
     SECRETS,
+    TIED,
     WHOLES,
+    Seed,
     call_outside,
     fraction,
     guard,
+    optional,
     positive,
     whole,
 )
@@ -53,6 +49,7 @@ _LEARNING_RATE = positive(check.MAX_LEARNING_RATE)
 @guard(
     images=_images,
     labels=WHOLES,
+    parts=TIED,
     rounds=whole(1, check.MAX_ROUNDS),
     fraction=fraction(include_one=True),
     local_epochs=_EPOCHS,
@@ -60,7 +57,7 @@ _LEARNING_RATE = positive(check.MAX_LEARNING_RATE)
     batch_size=whole(1),
     dropout=fraction(include_zero=True),
     test=check.test_pair,
-    clip_norm=check.optional(POSITIVE),
+    clip_norm=optional(POSITIVE),
     noise_multiplier=REAL,
     aggregate=check.function,
     progress=check.function,
@@ -83,7 +80,7 @@ def fedavg(
     noise_multiplier: float = 0.0,
     aggregate: Callable[[dict[int, np.ndarray], dict[int, int]], np.ndarray] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: Seed = None,
 ) -> FedAvgResult:
     """Train softmax regression by federated averaging over devices.
 
@@ -92,8 +89,7 @@ def fedavg(
     images, labels : array
         All examples, ``(n, 64)`` and ``(n,)``; each device sees only its rows.
     parts : sequence of arrays of int
-        Each device's row numbers (from :func:`~privlab.fl.digits.split_iid` or
-        :func:`~privlab.fl.digits.split_dirichlet`).
+        Each device's row numbers (from :mod:`privlab.fl.digits`).
     rounds : int
         Rounds of training, >= 1.
     fraction : float
@@ -101,24 +97,18 @@ def fedavg(
     local_epochs, learning_rate, batch_size
         Each device's :func:`local_sgd` settings.
     dropout : float
-        Chance that a picked device drops out before sending, in [0, 1). A
-        round in which every picked device drops leaves the model unchanged.
+        Chance that a picked device drops out before sending, in [0, 1).
     test : (images, labels), optional
         Held-out examples to measure accuracy after each round.
     clip_norm, noise_multiplier : float, optional
-        DP-FedAvg (:mod:`privlab.fl.dp`): each device clips its update to
-        ``clip_norm``, the server picks each device with probability ``fraction``
-        (Poisson sampling), adds Gaussian noise of standard deviation
-        ``noise_multiplier * clip_norm`` (``z >= 0``) to the sum and divides by
-        the expected number of devices. Its privacy: :func:`~privlab.fl.dp.dp_fedavg_epsilon`.
+        DP-FedAvg (:mod:`privlab.fl.dp`): clipped updates, Poisson sampling, and
+        Gaussian noise of standard deviation ``noise_multiplier * clip_norm`` on the sum.
     aggregate : callable, optional
-        ``aggregate(updates, examples)`` returns the server's step; the default
-        is the weighted mean. Secure aggregation and DP-FedAvg replace it.
+        ``aggregate(updates, examples)`` returns the server's step (default: the weighted mean).
     progress : callable, optional
-        Called as ``progress(round, rounds)`` after each round (for a progress bar).
+        Called as ``progress(round, rounds)`` after each round.
     rng : numpy.random.Generator, int or None
-        Picking, dropouts and shuffling. With one device, ``fraction=1`` and no
-        dropout the result is :func:`local_sgd` for ``rounds * local_epochs`` epochs.
+        Picking, dropouts and shuffling.
 
     Returns
     -------
@@ -143,6 +133,7 @@ def fedavg(
     if private:  # DP-FedAvg: its own server step
         step = _dp_step(clip_norm, noise_multiplier, fraction * devices, rng)
     per_round = max(1, round(fraction * devices))
+    training = {"epochs": local_epochs, "learning_rate": learning_rate, "batch_size": batch_size}
     theta = initial_parameters()
     history = []
     for number in range(1, rounds + 1):
@@ -156,15 +147,7 @@ def fedavg(
         updates, examples = {}, {}
         for device in finished.tolist():  # on the device: train, send theta_k - theta
             rows = parts[device]
-            local = local_sgd(
-                theta,
-                images[rows],
-                labels[rows],
-                epochs=local_epochs,
-                learning_rate=learning_rate,
-                batch_size=batch_size,
-                rng=rng,
-            )
+            local = local_sgd(theta, images[rows], labels[rows], **training, rng=rng)
             updates[device] = clip_update(local - theta, clip_norm) if private else local - theta
             examples[device] = int(rows.size)
         if updates or private:  # on the server (DP-FedAvg releases noise even in an empty round)
@@ -196,12 +179,12 @@ def local_sgd(
     epochs: int = 1,
     learning_rate: float = 0.5,
     batch_size: int = 10,
-    rng: np.random.Generator | int | None = None,
+    rng: Seed = None,
 ) -> np.ndarray:
     """Mini-batch stochastic gradient descent on one device's examples.
 
     Each epoch shuffles the examples and, batch by batch, steps
-    :math:`\\theta \\leftarrow \\theta - \\eta \\nabla L_\\text{batch}(\\theta)`.
+    :math:`\\theta \\leftarrow \\theta - \\eta \\nabla L_\\text{batch}(\\theta)` (on a copy).
 
     Parameters
     ----------
@@ -209,19 +192,10 @@ def local_sgd(
         Starting parameters (see :mod:`privlab.fl.model`).
     images, labels : array
         The device's examples, ``(n, 64)`` and ``(n,)``.
-    epochs : int
-        Passes over the examples, >= 1.
-    learning_rate : float
-        Step size :math:`\\eta`, > 0.
-    batch_size : int
-        Examples per step, >= 1 (the last batch of an epoch may be smaller).
+    epochs, learning_rate, batch_size
+        Passes over the examples, step size :math:`\\eta`, examples per step.
     rng : numpy.random.Generator, int or None
-        Shuffling; a seed for lessons and tests.
-
-    Returns
-    -------
-    numpy.ndarray
-        The trained parameters (``theta`` itself is not changed).
+        Shuffling.
 
     Examples
     --------
@@ -281,7 +255,7 @@ class FedAvgResult:
         return f"FedAvgResult({len(self.rounds)} rounds{shown})"
 
 
-@guard(updates=check.update_dict, where=check.examples_of_updates)
+@guard(updates=check.update_dict, examples=TIED, where=check.examples_of_updates)
 def weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
     """FedAvg's server step: the mean of the updates, weighted by examples.
 
@@ -297,18 +271,15 @@ def weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> n
 class SecureWeightedMean:
     """FedAvg's server step through secure aggregation (:mod:`privlab.fl.secagg`).
 
-    Each device sends :math:`n_k \\Delta_k` and :math:`n_k` in one masked
-    vector; the server learns only their sums, :math:`\\sum_k n_k \\Delta_k` and
-    :math:`\\sum_k n_k`, and divides. The result equals :func:`weighted_mean` up
-    to the fixed-point rounding (:math:`2^{-16}` per device and entry).
-    ``last_result`` keeps the last round's
-    :class:`~privlab.fl.secagg.SecAggResult` (what the server saw).
+    Each device sends :math:`n_k \\Delta_k` and :math:`n_k` in one masked vector;
+    the server learns only their sums and divides (equal to :func:`weighted_mean` up
+    to fixed-point rounding). ``last_result`` keeps the last round's
+    :class:`~privlab.fl.secagg.SecAggResult`.
 
     Parameters
     ----------
     threshold_share : float
-        The Shamir threshold as a share of the round's devices, in (0, 1]:
-        ``threshold = max(2, ceil(share * n))``. Default: a majority.
+        The Shamir threshold as a share of the round's devices, in (0, 1].
     rng : numpy.random.Generator, int or None
         Keys the protocol's secrets: a seed of its own, not the Generator that
         picks the devices (the server sees those draws).
@@ -324,9 +295,7 @@ class SecureWeightedMean:
     """
 
     @guard(threshold_share=fraction(include_one=True), rng=SECRETS)
-    def __init__(
-        self, threshold_share: float = 0.51, rng: np.random.Generator | int | None = None
-    ) -> None:
+    def __init__(self, threshold_share: float = 0.51, rng: Seed = None) -> None:
         self.threshold_share = threshold_share
         self.secrets = rng
         self.last_result: Any = None

@@ -1,30 +1,12 @@
 """A server that lies about who dropped out, and what it can read: the attack on secure aggregation.
 
-Secure aggregation (:mod:`privlab.fl.secagg`) unmasks with one list of
-survivors: shares of the self-mask seed :math:`b_u` of every device on it,
-shares of the mask key :math:`s_u` of every device off it. A server that
-holds *both* for one honest device :math:`v` removes all its masks and reads
-:math:`x_v` alone. It can try two lies, with ``c`` devices on its side (they
-hand it every share they hold, of both kinds):
-
-* **Split**: tell a group :math:`A` of honest devices that :math:`v` survived
-  (they send shares of :math:`b_v`) and a group :math:`B` that it dropped (they
-  send shares of :math:`s_v`). Each group plus the ``c`` colluders must reach
-  the threshold :math:`t`, and the groups are disjoint, so it needs
-  :math:`2(t - c) \\le n - c`, that is :math:`2t \\le n + c`; the consistency
-  round cannot stop it (each group signs its own list).
-* **Short list**: tell every device that only :math:`v` and the colluders
-  survived. Every honest device then sends shares of :math:`b_v` and of every
-  other honest device's mask key, and the "sum" over the list, minus the
-  colluders' known updates, is :math:`x_v`. The consistency round stops this:
-  a device signs only a list that holds itself and at least :math:`t`
-  devices, and only devices on the list answer. What is left is the limit of
-  any sum: a list of :math:`t` devices with :math:`t - 1` colluders.
-
-So with the consistency round the server reads one honest update exactly
-when :math:`2t \\le n + c` (split) or :math:`c \\ge t - 1` (short list). Bonawitz
-et al. choose :math:`t > 2n/3` and prove security for fewer than :math:`n/3`
-colluders: both conditions then fail, since :math:`n + c < 4n/3 < 2t`.
+A server holding both shares of the self-mask seed and of the mask key of one
+honest device unmasks it. With ``c`` colluding devices it can try two lies:
+**split** (tell one group the victim survived, another that it dropped), which
+works when :math:`2t \\le n + c` and which the consistency round cannot stop; and
+**short list** (tell everyone only the victim and the colluders survived), which
+the consistency round stops unless :math:`c \\ge t - 1`. Bonawitz et al. take
+:math:`t > 2n/3` and fewer than :math:`n/3` colluders: both lies then fail.
 
 >>> import numpy as np
 >>> updates = np.arange(18.0).reshape(9, 2) / 4
@@ -43,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import BOOLEAN, SECRETS, guard, integer
+from .._guard import BOOLEAN, SECRETS, TIED, Seed, guard, integer
 from ..errors import ProtocolAbortedError
 from ..mpc.shamir import shamir_reconstruct
 from . import _checks as check
@@ -82,20 +64,21 @@ def _lie(arguments: dict[str, Any]) -> None:
     arguments["colluders"] = integer("colluders", arguments["colluders"], low=0, high=high)
 
 
-@guard(updates=check.device_updates, consistency=BOOLEAN, rng=SECRETS, where=_lie)
+@guard(
+    updates=check.device_updates,
+    threshold=TIED,
+    colluders=TIED,
+    consistency=BOOLEAN,
+    rng=SECRETS,
+    where=_lie,
+)
 def lying_server(
-    updates: Any,
-    *,
-    threshold: int,
-    colluders: int,
-    consistency: bool = True,
-    rng: np.random.Generator | int | None = None,
+    updates: Any, *, threshold: int, colluders: int, consistency: bool = True, rng: Seed = None
 ) -> LyingServerResult:
     """Run secure aggregation against a server that lies, helped by ``colluders`` devices.
 
-    Device 0 is the victim; the last ``colluders`` devices are on the server's
-    side. No device drops out. The server tries the split lie, then the short
-    list (see the module's description).
+    Device 0 is the victim, the last ``colluders`` devices are on the server's
+    side, no device drops out; the server tries the split lie, then the short list.
 
     Parameters
     ----------
@@ -106,9 +89,8 @@ def lying_server(
     colluders : int
         :math:`c`, from 0 to :math:`n - 1` (the victim is honest).
     consistency : bool
-        Run the consistency round (signed lists of survivors, as privlab's
-        :func:`~privlab.fl.secagg.secure_aggregate` does). ``False``: the
-        protocol without it, where a device answers any list it is sent.
+        Run the consistency round (signed lists of survivors), as
+        :func:`~privlab.fl.secagg.secure_aggregate` does.
     rng : numpy.random.Generator, int or None
         Keys the stream of secrets (:mod:`privlab.randomness`).
 

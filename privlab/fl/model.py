@@ -1,23 +1,13 @@
 """Softmax regression with its gradients written out: the model every device trains.
 
-The model maps an image :math:`x` (64 pixels) to scores :math:`z = W x + b`
-for the 10 digits, and the scores to probabilities by the softmax,
-:math:`p_k = e^{z_k} / \\sum_j e^{z_j}`. Training lowers the cross-entropy
-:math:`-\\log p_y` of the true label :math:`y`. Its gradients are short:
+Scores :math:`z = W x + b` for the 10 digits, probabilities :math:`p = \\mathrm{softmax}(z)`,
+loss :math:`-\\log p_y`, and its gradients
 
-.. math::
-    g = p - \\text{onehot}(y), \\qquad
-    \\frac{\\partial L}{\\partial W} = g\\, x^\\top, \\qquad
-    \\frac{\\partial L}{\\partial b} = g ,
+.. math:: g = p - \\text{onehot}(y), \\qquad
+    \\frac{\\partial L}{\\partial W} = g\\, x^\\top, \\qquad \\frac{\\partial L}{\\partial b} = g ,
 
-averaged over a batch. Those two lines are what a device sends (as a model
-update), and what the attack of :mod:`privlab.fl.attacks` inverts: for one
-example, every row of :math:`\\partial L / \\partial W` is the image times one
-number, and :math:`\\partial L / \\partial b` holds those numbers.
-
-Parameters travel as one flat vector ``theta`` of :data:`SIZE` numbers
-(``W`` row by row, then ``b``), so that updates can be added, clipped, masked
-and noised as plain vectors.
+which :mod:`privlab.fl.attacks` inverts. Parameters travel as one flat vector
+``theta`` of :data:`SIZE` numbers (``W`` row by row, then ``b``).
 """
 
 from __future__ import annotations
@@ -33,11 +23,6 @@ from .digits import CLASSES, PIXELS
 __all__ = ["SIZE", "accuracy", "gradients", "initial_parameters", "loss", "unpack"]
 
 SIZE = CLASSES * PIXELS + CLASSES  # 650
-
-
-# --------------------------------------------------------------------------
-# What the model takes (checks that privlab.fl's other modules use too)
-# --------------------------------------------------------------------------
 
 
 def _parameters(name: str, value: Any) -> np.ndarray:
@@ -81,11 +66,6 @@ def _examples(arguments: dict[str, Any]) -> None:
     _labels_of_images(arguments["images"], arguments["labels"])
 
 
-# --------------------------------------------------------------------------
-# The model
-# --------------------------------------------------------------------------
-
-
 def initial_parameters() -> np.ndarray:
     """All zeros: every digit equally likely (a fair, reproducible start).
 
@@ -99,8 +79,6 @@ def initial_parameters() -> np.ndarray:
 def unpack(theta: Any) -> tuple[np.ndarray, np.ndarray]:
     """The weight matrix ``W`` (10 x 64) and bias ``b`` (10) inside the flat vector ``theta``.
 
-    Examples
-    --------
     >>> weights, bias = unpack(np.arange(650.0))
     >>> weights.shape, bias.tolist()[:2]
     ((10, 64), [640.0, 641.0])
@@ -132,12 +110,8 @@ def loss(theta: Any, images: Any, labels: Any) -> float:
 def gradients(theta: Any, images: Any, labels: Any) -> np.ndarray:
     """The gradient of :func:`loss`, as a flat vector like ``theta``.
 
-    With :math:`G = P - Y` (probabilities minus one-hot labels, one row per
-    example) over :math:`n` examples: :math:`\\partial L/\\partial W = G^\\top X / n`
-    and :math:`\\partial L/\\partial b = \\sum_i G_i / n`.
+    With :math:`G = P - Y` over :math:`n` examples: :math:`G^\\top X / n`, :math:`\\sum_i G_i / n`.
 
-    Examples
-    --------
     >>> image = np.zeros((1, 64)); image[0, 5] = 1.0
     >>> weights, bias = unpack(gradients(initial_parameters(), image, [3]))
     >>> bias.round(2).tolist()  # 0.1 for every digit, minus 1 for the true one

@@ -1,34 +1,16 @@
 """Secure aggregation's masks: the server learns the sum of the devices' updates, and nothing else.
 
-One update can give away the examples it was trained on (:mod:`privlab.fl.attacks`),
-but the server only needs the *sum*. Secure aggregation (Bonawitz, Ivanov,
-Kreuter, Marcedone, McMahan, Patel, Ramage, Segal and Seth, CCS 2017) lets each
-device send a masked update that looks like random numbers on its own.
+Bonawitz, Ivanov, Kreuter, Marcedone, McMahan, Patel, Ramage, Segal and Seth (CCS
+2017). Updates are first fixed-point numbers modulo :math:`2^k` (:func:`encode`).
+Each pair of devices :math:`u < v` agrees on a mask :math:`p_{uv}` by X25519
+(:func:`pairwise_mask`); :math:`u` adds it and :math:`v` subtracts it, so the pairwise
+masks cancel in the sum, and a self mask :math:`\\mathrm{PRG}(b_u)` (:func:`self_mask`)
+hides the update of a device that was slow, not gone:
 
-**Fixed point.** Masks are uniform whole numbers, so the float updates are first
-turned into whole numbers modulo :math:`2^k` (:func:`encode`, :func:`decode`,
-with :mod:`privlab.mpc.ring`'s encoder): :math:`x \\mapsto \\mathrm{round}(x \\cdot 2^{s})
-\\bmod 2^k`, :math:`k \\in \\{32, 64\\}`, :math:`s = 16`. A sum of :math:`n` encoded
-updates is the encoded sum as long as :math:`n \\cdot |\\mathrm{round}(x \\cdot 2^s)| < 2^{k-1}`.
+.. math:: y_u = x_u + \\mathrm{PRG}(b_u) + \\sum_{v > u} p_{uv} - \\sum_{v < u} p_{vu} \\bmod 2^k
 
-**Pairwise masks cancel.** Each pair of devices :math:`u < v` (in the server's
-order) agrees on a secret with X25519 Diffie-Hellman, which hashed (BLAKE2b) and
-stretched (ChaCha20) gives a vector :math:`p_{uv}` (:func:`pairwise_mask`).
-Device :math:`u` adds :math:`p_{uv}` and :math:`v` subtracts it, so in the sum
-every pairwise mask meets its negative and vanishes:
-
-.. math:: y_u = x_u + \\mathrm{PRG}(b_u) + \\sum_{v > u} p_{uv} - \\sum_{v < u} p_{vu}
-          \\bmod 2^k \\quad (:func:`mask_update`).
-
-**Self masks.** :math:`\\mathrm{PRG}(b_u)` comes from a seed :math:`b_u` of the
-device's own (:func:`self_mask`): the server removes it only for devices whose
-update is in the sum. It keeps the update of a device that was slow, not gone,
-hidden once the server has rebuilt that device's mask key.
-
-The rest of the protocol, in :mod:`privlab.fl.secagg_protocol`: keys shared
-Shamir-style so that the masks of dropped devices can be removed, signed keys, a
-consistency round, and what the server sees (:func:`secure_aggregate`, which
-this module also offers).
+The rest of the protocol (shared keys, dropouts, :func:`secure_aggregate`) is in
+:mod:`privlab.fl.secagg_protocol`.
 """
 
 from __future__ import annotations
@@ -45,7 +27,7 @@ from nacl.hash import blake2b
 from nacl.public import PrivateKey, PublicKey
 from nacl.utils import randombytes_deterministic
 
-from .._guard import MAX_ITEMS, REALS, guard, integer, whole
+from .._guard import MAX_ITEMS, REALS, TIED, guard, integer, whole
 from ..errors import InvalidParameterError
 from ..mpc import ring
 from ..mpc.ring import _UNSIGNED, _ring_bits, _ring_elements
@@ -73,7 +55,6 @@ _LENGTH = whole(1, MAX_ITEMS)
 
 
 def _own_key_at_position(arguments: dict[str, Any]) -> None:
-    """A 1-d encoded update; ``public_keys[position]`` is the device's own key."""
     arguments["encoded"] = check.ring_vector("encoded", arguments["encoded"], arguments["bits"])
     public, private = arguments["public_keys"], arguments["private_key"]
     position = integer("position", arguments["position"], low=0, high=len(public) - 1)
@@ -86,6 +67,8 @@ def _own_key_at_position(arguments: dict[str, Any]) -> None:
 
 
 @guard(
+    encoded=TIED,
+    position=TIED,
     bits=_ring_bits,
     public_keys=check.public_keys,
     private_key=check.key,
@@ -106,9 +89,6 @@ def mask_update(
     .. math:: y_u = x_u + \\mathrm{PRG}(b_u) + \\sum_{v > u} p_{uv} - \\sum_{v < u} p_{vu}
               \\bmod 2^k
 
-    Over all devices each :math:`p_{uv}` is added once and subtracted once,
-    so the pairwise masks cancel in the sum; the self masks do not (the
-    server removes them once the devices send it shares of the seeds).
     ``public_keys`` holds every device's mask public key in the server's order,
     this device's own at ``position``.
 
@@ -133,11 +113,7 @@ def mask_update(
 
 @guard(private_key=check.key, public_key=check.key, length=_LENGTH, bits=_ring_bits)
 def pairwise_mask(
-    private_key: PrivateKey | bytes,
-    public_key: PublicKey | bytes,
-    length: int,
-    *,
-    bits: int = 32,
+    private_key: PrivateKey | bytes, public_key: PublicKey | bytes, length: int, *, bits: int = 32
 ) -> np.ndarray:
     """The mask :math:`p_{uv}` that two devices agree on without ever sending it.
 
@@ -172,13 +148,7 @@ def self_mask(self_seed: bytes, length: int, *, bits: int = 32) -> np.ndarray:
 
 @guard(seed=check.key, length=_LENGTH, bits=_ring_bits)
 def expand_mask(seed: bytes, length: int, *, bits: int = 32) -> np.ndarray:
-    """A pseudo-random mask: ``length`` ring elements stretched from a 32-byte seed.
-
-    .. math:: \\mathrm{PRG}(\\mathrm{seed}) = \\text{the first } k \\cdot \\ell / 8
-              \\text{ bytes of the ChaCha20 key stream under the seed}
-
-    read as little-endian ``uint32`` or ``uint64`` (libsodium's
-    ``randombytes_buf_deterministic``): without the seed, uniform numbers.
+    """A pseudo-random mask: ``length`` ring elements from the ChaCha20 stream under a seed.
 
     >>> expand_mask(bytes(32), 3)
     array([ 311369633, 1936689104, 3532598637], dtype=uint32)
@@ -189,10 +159,7 @@ def expand_mask(seed: bytes, length: int, *, bits: int = 32) -> np.ndarray:
 
 @guard(secret=check.secret, purpose=check.one_of(*_PURPOSES))
 def mask_seed(secret: bytes, *, purpose: str) -> bytes:
-    """A 32-byte seed for a mask, hashed from a secret; the purpose keeps the two masks apart.
-
-    .. math:: \\mathrm{seed} = \\mathrm{BLAKE2b}_{256}(\\text{secret};\\;
-              \\text{key} = \\text{purpose}, \\text{person} = \\texttt{privlab-secagg})
+    """A 32-byte seed for a mask, hashed from a secret (BLAKE2b keyed by the purpose).
 
     >>> seed = mask_seed(bytes(32), purpose="self")
     >>> len(seed), seed == mask_seed(bytes(32), purpose="pairwise")
@@ -202,18 +169,13 @@ def mask_seed(secret: bytes, *, purpose: str) -> bytes:
     return blake2b(secret, digest_size=KEY_BYTES, key=key, person=_PERSON, encoder=RawEncoder)
 
 
-# --------------------------------------------------------------------------
-# Fixed point in Z_{2^k}: privlab.mpc.ring's encoder, with a sum that must fit
-# --------------------------------------------------------------------------
-
-
 def _fits_the_sum(arguments: dict[str, Any]) -> None:
     check.scale_bits(arguments)
     bits, scale, devices = arguments["bits"], arguments["scale_bits"], arguments["devices"]
     check.fits_the_sum("update", arguments["update"], bits, scale, devices)
 
 
-@guard(update=REALS, bits=_ring_bits, devices=whole(low=1), where=_fits_the_sum)
+@guard(update=REALS, bits=_ring_bits, scale_bits=TIED, devices=whole(low=1), where=_fits_the_sum)
 def encode(
     update: Any, bits: int = 32, scale_bits: int = SCALE_BITS, *, devices: int = 1
 ) -> np.ndarray:
@@ -221,8 +183,7 @@ def encode(
 
     .. math:: x \\mapsto \\mathrm{round}(x \\cdot 2^{s}) \\bmod 2^{k}
 
-    Negative numbers wrap around (two's complement): :math:`-1` is
-    :math:`2^k - 2^s`. ``devices`` updates will be added: every value must have
+    Negatives wrap around; a sum of ``devices`` updates must fit:
     ``devices * |round(x * 2**scale_bits)| < 2**(bits - 1)``.
 
     >>> encode([1.5, -1.0])
@@ -244,7 +205,7 @@ def _ring_total(arguments: dict[str, Any]) -> None:
     arguments["total"] = _ring_elements("total", arguments["total"], bits, allowed)
 
 
-@guard(bits=_ring_bits, where=_ring_total)
+@guard(total=TIED, bits=_ring_bits, scale_bits=TIED, where=_ring_total)
 def decode(total: Any, bits: int = 32, scale_bits: int = SCALE_BITS) -> np.ndarray:
     """Float values of fixed-point numbers modulo ``2**bits``; from ``2**(bits-1)`` up, negative.
 
@@ -256,8 +217,8 @@ def decode(total: Any, bits: int = 32, scale_bits: int = SCALE_BITS) -> np.ndarr
     return ring.decode(total, fixed_point=True, bits=bits, scale_bits=scale_bits)
 
 
+# The full protocol's names (secure_aggregate, ...), loaded from their modules.
 def __getattr__(name: str) -> Any:
-    """The names of the full protocol (:func:`secure_aggregate`, ...), from their modules."""
     if name in _ELSEWHERE:
         return getattr(importlib.import_module(_ELSEWHERE[name], __package__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,10 +1,7 @@
 """One phone in secure aggregation: its keys, the shares it sends and opens, what it signs.
 
-Run by :mod:`privlab.fl.secagg_protocol`. A device's secrets (its mask private
-key and self-mask seed) leave it only as Shamir shares, 32 bytes cut into 16
-chunks of 16 bits (:func:`split_secret`), each below :data:`~privlab.mpc.shamir.PRIME`
-and shared with its own polynomial by :func:`privlab.mpc.shamir.shamir_share`,
-each share encrypted for its receiver.
+Its secrets (mask key, self-mask seed) leave it only as Shamir shares of 16-bit chunks
+(:func:`split_secret`), each share encrypted for its receiver.
 """
 
 from __future__ import annotations
@@ -169,11 +166,6 @@ class _Device:
                 f"device {self.id!r} received a share that is not from device {sender} to it."
             )
         return words[2:]
-
-
-# --------------------------------------------------------------------------
-# Shamir sharing of 32-byte secrets, in 16-bit chunks
-# --------------------------------------------------------------------------
 
 
 @guard(secret=check.key)

@@ -1,29 +1,14 @@
 """Secure aggregation with dropouts: the five rounds of Bonawitz et al. (CCS 2017).
 
-The masks of :mod:`privlab.fl.secagg` cancel only if every device sends its
-masked update. So each device first Shamir-shares its mask private key and its
-self-mask seed: any ``threshold`` devices rebuild them, fewer learn nothing. All
-parties run in one process; only what a party may know is passed to it. Each
-device has an Ed25519 identity key the others know from enrolment.
-
-1. *advertise keys*: two public keys (masks, and encrypting shares), signed;
-2. *share keys*: the shares, each encrypted for its receiver (``nacl.public.Box``)
-   and relayed by the server, which cannot read them; ``dropped`` devices leave;
-3. *masked input*: every other device sends :math:`y_u`;
-4. *consistency check*: each device still there signs the server's list of
-   survivors, once, if it holds itself and at least ``threshold`` devices;
-5. *unmasking*: once ``threshold`` devices on the list signed it, each sends
-   shares of every survivor's self-mask seed and of every other device's mask
-   key: **never both kinds for one device**, which would unmask its update.
-   With fewer than ``threshold`` devices left nothing can be rebuilt.
-
-The server removes the survivors' self masks and the dropped devices' pairwise
-masks from the sum. What it sees (:class:`ServerView`) gives it the sum and no
-single update, as long as fewer than ``threshold`` devices collude with it. A
-server that lies about who dropped, with ``c`` devices on its side, reads one
-update exactly when :math:`2t \\le n + c` or :math:`c \\ge t - 1`
-(:mod:`privlab.fl.lying_server`): Bonawitz et al. take :math:`t > 2n/3`. Devices
-must send well-formed messages; a key set serves one aggregation only.
+Each device Shamir-shares its mask key and self-mask seed, so that any
+``threshold`` devices can remove the masks of those that drop out. All parties run
+in one process; only what a party may know is passed to it. The rounds:
+(1) advertise signed keys; (2) share keys, encrypted and relayed by the server;
+(3) send masked updates; (4) sign the server's list of survivors, once; (5) send
+shares of each survivor's seed and of each dropped device's mask key, never both
+kinds for one device, which would unmask it. The server sees the sum and no single
+update while fewer than ``threshold`` devices collude with it; a server that lies
+about who dropped: :mod:`privlab.fl.lying_server`. A key set serves one aggregation.
 
 >>> updates = {"ana": [0.5, -1.25], "ben": [0.25, 2.0], "chloé": [1.0, 0.5]}
 >>> result = secure_aggregate(updates, threshold=2, dropped=["ben"], rng=0)
@@ -45,7 +30,7 @@ import numpy as np
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
-from .._guard import SECRETS, guard
+from .._guard import SECRETS, TIED, Seed, guard
 from ..errors import NotEnoughSharesError, PrivlabError
 from ..mpc.ring import _ring_bits
 from ..mpc.shamir import PRIME, ShamirShare, shamir_reconstruct
@@ -65,7 +50,16 @@ from .secagg_device import (
 __all__ = ["SecAggResult", "ServerView", "secure_aggregate"]
 
 
-@guard(updates=check.device_updates, bits=_ring_bits, rng=SECRETS, where=check.protocol_run)
+@guard(
+    updates=check.device_updates,
+    threshold=TIED,
+    dropped=TIED,
+    dropped_after_sending=TIED,
+    bits=_ring_bits,
+    scale_bits=TIED,
+    rng=SECRETS,
+    where=check.protocol_run,
+)
 def secure_aggregate(
     updates: Mapping[DeviceId, Any] | Any,
     *,
@@ -74,7 +68,7 @@ def secure_aggregate(
     dropped_after_sending: Iterable[DeviceId] = (),
     bits: int = 32,
     scale_bits: int = SCALE_BITS,
-    rng: np.random.Generator | int | None = None,
+    rng: Seed = None,
 ) -> SecAggResult:
     """Sum the devices' updates with secure aggregation: the server sees only masked vectors.
 
@@ -95,10 +89,10 @@ def secure_aggregate(
     bits : {32, 64}
         Size of the ring :math:`2^k`.
     scale_bits : int
-        Fixed-point fraction bits, from 0 to ``bits - 2``. Every value must
-        have ``n * |round(x * 2**scale_bits)| < 2**(bits - 1)``.
+        Fixed-point fraction bits, from 0 to ``bits - 2``; the sum must fit
+        (``n * |round(x * 2**scale_bits)| < 2**(bits - 1)``).
     rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: reproducible, for lessons only.
+        Keys the stream of secrets (:mod:`privlab.randomness`).
 
     Returns
     -------
@@ -163,11 +157,6 @@ def secure_aggregate(
         bits=bits,
         scale_bits=scale_bits,
     )
-
-
-# --------------------------------------------------------------------------
-# The rounds, as the server runs them
-# --------------------------------------------------------------------------
 
 
 def _enrol(
@@ -268,11 +257,6 @@ def _unmasked_sum(
             # the survivor added p when the dropped device comes after it, else subtracted it
             total = total - mask if gone > survivor else total + mask
     return total
-
-
-# --------------------------------------------------------------------------
-# What the server sees, and the result
-# --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
