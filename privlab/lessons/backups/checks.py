@@ -590,22 +590,11 @@ def _open_cases() -> tuple[_OpenCase, ...]:
     """The sample, and two backups at small costs (fast to open), one with a non-ASCII password."""
     history, sample = _sample_parts()
     cases = [_OpenCase("`ex.sample_backup()`", SAMPLE_PASSWORD, history, sample)]
-    for label, password, cost, seed, texts in (
-        (
-            "a backup sealed at 1 pass over 8 KiB (password 'blåbær-42')",
-            "blåbær-42",
-            (1, 8192),
-            705,
-            ("Hei! Kommer du?", "Ja, om ti minutter."),
-        ),
-        (
-            "a backup sealed at 3 passes over 64 KiB (password 'tulip harbour 9')",
-            "tulip harbour 9",
-            (3, 65536),
-            706,
-            ("The spare key is under the pot.",),
-        ),
+    for password, cost, seed, texts in (
+        ("blåbær-42", (1, 8192), 705, ("Hei! Kommer du?", "Ja, om ti minutter.")),
+        ("tulip harbour 9", (3, 65536), 706, ("The spare key is under the pot.",)),
     ):
+        label = f"a backup sealed at {_cost_words(*cost)} (password {password!r})"
         history = _history("dave", "erin", texts)
         file = seal_backup(history, password=password, cost=cost, rng=seed)
         cases.append(_OpenCase(label, password, history, file))
@@ -620,29 +609,24 @@ class _KeyMismatch(Exception):
         self.what, self.got = what, got
 
 
-_ARGON2ID = nacl.bindings.crypto_pwhash_ALG_ARGON2ID13
-
-
 @contextlib.contextmanager
 def _watch_argon2(case: _OpenCase, calls: list[int]) -> Iterator[None]:
     """While the learner's function opens ``case``, stop Argon2id calls that cannot give its key.
 
     Every Argon2id call of PyNaCl (and of privlab) goes through
     ``nacl.bindings.crypto_pwhash_alg``. A call with another algorithm, cost,
-    salt or password than the file's can only give a wrong key, so the check
-    stops it at once and says which input differs. That also keeps the check
-    fast, and the learner's kernel alive: a cost read little-endian asks for 33
-    million passes, and PyNaCl's default cost (when none is given) for 1 GiB
-    of memory. Arguments of the wrong type go on to PyNaCl, which says what it wants.
+    salt or password than the file's can only give a wrong key: stopping it at
+    once says which input differs, and keeps the learner's kernel alive (a cost
+    read little-endian asks for 33 million passes, PyNaCl's default for 1 GiB).
+    Arguments of the wrong type go on to PyNaCl, which says what it wants.
     """
-    header = read_header(case.file)
-    sample = read_header(_sample())
+    header, sample = read_header(case.file), read_header(_sample())
     password = case.password.encode("utf-8")
     original = nacl.bindings.crypto_pwhash_alg
 
     def watched(size: Any, passwd: Any, salt: Any, opslimit: Any, memlimit: Any, alg: Any):
         calls.append(1)
-        if alg != _ARGON2ID:
+        if alg != nacl.bindings.crypto_pwhash_ALG_ARGON2ID13:
             raise _KeyMismatch("algorithm", alg)
         if salt == sample.salt != header.salt and (opslimit, memlimit) == (
             sample.opslimit,
@@ -673,11 +657,7 @@ _HEADER_READERS = frozenset({"read_header", "file_layout", "BackupHeader.describ
 
 
 def _opens_backups(code: Any) -> bool:
-    """Whether ``code`` is privlab's own code for backup keys and files (not a header reader).
-
-    That is any function of :mod:`privlab.crypto.backup` but the header
-    readers, and :meth:`~privlab.crypto.history.ChatStore.restore`.
-    """
+    """Whether ``code`` is privlab's backup code (not a header reader) or ChatStore.restore."""
     if code.co_filename == _backup_module.__file__:
         return code.co_qualname not in _HEADER_READERS
     return code.co_filename == _history_module.__file__ and code.co_qualname == "ChatStore.restore"
@@ -687,12 +667,9 @@ def _opens_backups(code: Any) -> bool:
 def _watch_privlab_backup(used: list[str]) -> Iterator[None]:
     """Note in ``used`` each function of privlab's backup code that the learner's code calls.
 
-    Exercise 2 asks for PyNaCl alone. Python's profiler hook sees every call
-    of a Python function, however its name was imported, so a call of
-    ``open_backup``, ``derive_key`` or ``ChatStore.restore`` from the
-    learner's code is noted. Reading the header (:func:`read_header`) is not
-    noted, nor privlab calling its own code (the exercise's helpers making the
-    sample, say).
+    Python's profiler hook sees every call of a Python function, however its
+    name was imported; privlab calling its own code (the exercise's helpers
+    making the sample, say) is not noted.
     """
 
     def profile(frame: Any, event: str, arg: Any) -> None:
@@ -721,44 +698,20 @@ class _Outcome:
 
 
 def _run(function: Any, case: _OpenCase, file: bytes | None = None) -> _Outcome:
-    """Call ``function(file, case.password)`` (the case's own file by default), watched.
-
-    Raises ``_NotAttempted`` for a function that returns None.
-    """
+    """Call ``function(file, case.password)`` (the case's own file by default), watched."""
     calls: list[int] = []
     used: list[str] = []
+    result, error = None, None
     with _watch_argon2(case, calls), _watch_privlab_backup(used):
         try:
             result = call_learner(function, case.file if file is None else file, case.password)
-        except LearnerCodeError as error:
-            return _Outcome(error=error, argon2_calls=len(calls), privlab_calls=tuple(used))
-    return _Outcome(result=result, argon2_calls=len(calls), privlab_calls=tuple(used))
-
-
-def _privlab_feedback(name: str, used: tuple[str, ...]) -> Feedback:
-    """Kind feedback for a function that opens the backup with privlab's own code."""
-    called = _listing([f"`{function}`" for function in dict.fromkeys(used)])  # each once
-    return Feedback(
-        name,
-        "incorrect",
-        f"Your function calls privlab's backup code ({called}): that works, but it opens the "
-        "file with the very code this exercise asks you to do without. The point is that any "
-        "program can open a backup from the public format and the password, with PyNaCl "
-        "alone: your function should derive the key and decrypt by itself (reading the header "
-        "with read_header, or your read_fields from exercise 1, is fine).",
-        "Derive the key with nacl.pwhash.argon2id.kdf(32, password.encode(), salt, "
-        "opslimit=..., memlimit=...) and decrypt with nacl.secret.Aead(key).decrypt(backup[69:], "
-        "aad=backup[:69], nonce=backup[45:69]).",
-    )
+        except LearnerCodeError as raised:
+            error = raised
+    return _Outcome(result, error, len(calls), tuple(used))
 
 
 def _tag_failure(error: LearnerCodeError) -> bool:
-    """Whether the learner's function failed because the tag did not match.
-
-    PyNaCl raises a plain CryptoError then (its TypeError and ValueError,
-    for arguments of the wrong kind or size, are subclasses); privlab's
-    open_backup a DecryptionError.
-    """
+    """Whether the function failed as the tag did not match (PyNaCl's plain CryptoError)."""
     cause = error.__cause__
     if isinstance(cause, DecryptionError):
         return not isinstance(cause, BackupFormatError)
@@ -795,11 +748,10 @@ def _xor(a: bytes, b: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class _Variant:
-    """A way to seal a file wrongly, the way one typical mistake would open it.
+    """A file sealed wrongly, the way one typical mistake would open it.
 
-    The key is the right one (a wrong key is caught as it is derived); the
-    variant changes how it is used. A function with the variant's mistake
-    opens the variant's file: if the learner's does, the check knows the mistake.
+    The key is the right one (a wrong key is caught as it is derived); if the
+    learner's function opens the variant's file, it has the variant's mistake.
     """
 
     message: str
@@ -811,8 +763,7 @@ class _Variant:
 
     def seal(self, case: _OpenCase) -> tuple[bytes, bytes]:
         """(file, what the mistaken function returns for it), with the case's header."""
-        header = case.file[:HEADER_SIZE]
-        fields = read_header(case.file)
+        header, fields = case.file[:HEADER_SIZE], read_header(case.file)
         key = argon2id.kdf(
             32,
             case.password.encode("utf-8"),
@@ -845,12 +796,16 @@ class _Variant:
         return header + filler + sealed(case.history, aad, nonce).ciphertext, case.history
 
 
+_DECRYPT = "nacl.secret.Aead(key).decrypt(backup[69:], aad=backup[:69], nonce=backup[45:69])"
+_DERIVE = "key = nacl.pwhash.argon2id.kdf(32, password.encode(), salt, opslimit=..., memlimit=...)"
 _OPEN_HINT = (
     "Take salt = backup[29:45], nonce = backup[45:69], the cost from bytes 17 to 29 "
-    "(big-endian); key = nacl.pwhash.argon2id.kdf(32, password.encode(), salt, "
-    "opslimit=..., memlimit=...); then nacl.secret.Aead(key).decrypt(backup[69:], "
+    f"(big-endian); {_DERIVE}; then nacl.secret.Aead(key).decrypt(backup[69:], "
     "aad=backup[:69], nonce=nonce)."
 )
+_NONCE_AT_45 = "The nonce is the 24 bytes from offset 45: backup[45:69]."
+_AAD_69 = "The header is 69 bytes: aad=backup[:69]."
+_AFTER_HEADER = "The ciphertext starts after the 69-byte header: backup[69:]."
 
 _VARIANTS: tuple[_Variant, ...] = (
     _Variant(
@@ -866,14 +821,10 @@ _VARIANTS: tuple[_Variant, ...] = (
         aad="none",
     ),
     _Variant(
-        "the associated data is backup[:68], one byte short of the header.",
-        "The header is 69 bytes: aad=backup[:69].",
-        aad="68",
+        "the associated data is backup[:68], one byte short of the header.", _AAD_69, aad="68"
     ),
     _Variant(
-        "the associated data is backup[:70], one byte more than the header.",
-        "The header is 69 bytes: aad=backup[:69].",
-        aad="70",
+        "the associated data is backup[:70], one byte more than the header.", _AAD_69, aad="70"
     ),
     _Variant(
         "decrypt is called without the nonce: PyNaCl then takes the first 24 bytes of the "
@@ -881,16 +832,8 @@ _VARIANTS: tuple[_Variant, ...] = (
         "Pass nonce=backup[45:69] to decrypt.",
         nonce="implicit",
     ),
-    _Variant(
-        "the nonce is backup[44:68], one byte too early.",
-        "The nonce is the 24 bytes from offset 45: backup[45:69].",
-        nonce="44",
-    ),
-    _Variant(
-        "the nonce starts at offset 29, where the salt is.",
-        "The nonce is the 24 bytes from offset 45: backup[45:69].",
-        nonce="29",
-    ),
+    _Variant("the nonce is backup[44:68], one byte too early.", _NONCE_AT_45, nonce="44"),
+    _Variant("the nonce starts at offset 29, where the salt is.", _NONCE_AT_45, nonce="29"),
     _Variant(
         "decrypt is given the whole file, header included, as the ciphertext.",
         "The ciphertext starts after the header: backup[69:].",
@@ -904,18 +847,18 @@ _VARIANTS: tuple[_Variant, ...] = (
     ),
     _Variant(
         "decrypt is given backup[68:], which starts one byte before the ciphertext.",
-        "The ciphertext starts after the 69-byte header: backup[69:].",
+        _AFTER_HEADER,
         start=68,
     ),
     _Variant(
         "decrypt is given backup[70:], which misses the first byte of the ciphertext.",
-        "The ciphertext starts after the 69-byte header: backup[69:].",
+        _AFTER_HEADER,
         start=70,
     ),
     _Variant(
         "it decrypts with nacl.secret.SecretBox (XSalsa20-Poly1305, which has no associated "
         "data); the file is sealed with nacl.secret.Aead (XChaCha20-Poly1305).",
-        "Use nacl.secret.Aead(key).decrypt(backup[69:], aad=backup[:69], nonce=backup[45:69]).",
+        f"Use {_DECRYPT}.",
         box="secretbox",
     ),
 )
@@ -934,19 +877,17 @@ def _diagnose_tag_failure(function: Any, failed: _OpenCase, outcome: _Outcome) -
         return (
             f"{where}: your function never ran Argon2id, so its key cannot be the one "
             "derived from the password.",
-            "key = nacl.pwhash.argon2id.kdf(32, password.encode(), salt, opslimit=..., "
-            "memlimit=...) with salt and cost from the header.",
+            f"{_DERIVE} with salt and cost from the header.",
         )
-    case = _open_cases()[-1]
     for index, variant in enumerate(_VARIANTS):
         file, output = _variant_file(index)
-        if _opens(function, case, file, output):
+        if _opens(function, _open_cases()[-1], file, output):
             return f"{where}: {variant.message}", variant.hint
     return (
         f"{where}. The key is right (the check watched Argon2id), so the nonce, the "
         "associated data or the ciphertext is not what sealing used: any one byte off and "
         "the tag refuses the file, without saying which.",
-        "nacl.secret.Aead(key).decrypt(backup[69:], aad=backup[:69], nonce=backup[45:69]).",
+        f"{_DECRYPT}.",
     )
 
 
@@ -963,8 +904,7 @@ def _cost_words(passes: int, memory: int) -> str:
 
 def _cost_problem(got: tuple[int, int], case: _OpenCase) -> tuple[str, str]:
     """(why, hint) for Argon2id run at another cost than the header's."""
-    header = read_header(case.file)
-    raw = case.file[17:29]
+    header, raw = read_header(case.file), case.file[17:29]
     little = (int.from_bytes(raw[:4], "little"), int.from_bytes(raw[4:], "little"))
     read_cost = "Read opslimit and memlimit from the header of the file you are given (exercise 1)."
     if got[0] == little[0] or got[1] == little[1]:
@@ -985,97 +925,90 @@ def _cost_problem(got: tuple[int, int], case: _OpenCase) -> tuple[str, str]:
             "when it is not given opslimit and memlimit.",
             read_cost,
         )
+    tails = {
+        "interactive": ", so it opens the sample but no backup sealed at another cost",
+        "moderate": " (privlab's default for derive_key)",
+    }
     for cost_name, cost in COSTS.items():
         if got == cost:
-            tail = {
-                "interactive": ", so it opens the sample but no backup sealed at another cost",
-                "moderate": " (privlab's default for derive_key)",
-            }.get(cost_name, "")
             return (
-                f"it uses the {cost_name} cost whatever the header says{tail}. The cost is part "
-                "of the file: a phone that raises it for new backups must still open the old ones.",
+                f"it uses the {cost_name} cost whatever the header says"
+                f"{tails.get(cost_name, '')}. The cost is part of the file: a phone that raises "
+                "it for new backups must still open the old ones.",
                 read_cost,
             )
-    return ("that is not the cost the header names.", read_cost)
+    return "that is not the cost the header names.", read_cost
 
 
-def _key_feedback(name: str, mismatch: _KeyMismatch, case: _OpenCase) -> Feedback:
-    """Feedback when the learner's function asked Argon2id for another key than the file's."""
-    header = read_header(case.file)
-    stopped = f"For {case.label}, your function"
+_OTHER_SALT = "The salt is the 16 bytes from offset 29: backup[29:45]."
+
+
+def _key_problem(mismatch: _KeyMismatch, case: _OpenCase) -> tuple[str, str]:
+    """(message, hint) when the function asked Argon2id for another key than the file's."""
+    stopped, got = f"For {case.label}, your function", mismatch.got
     if mismatch.what == "algorithm":
-        return Feedback(
-            name,
-            "incorrect",
+        return (
             f"{stopped} derives the key with Argon2i (nacl.pwhash.argon2i), not Argon2id: "
             "another function, another key.",
             "Use nacl.pwhash.argon2id.kdf: the file names 'argon2id'.",
         )
     if mismatch.what == "file":
-        return Feedback(
-            name,
-            "incorrect",
+        return (
             f"{stopped} derives the key of the sample backup, with its salt and cost: it does "
             "not read the file it is given.",
             "Read salt and cost from the function's own argument `backup`, not from "
             "`sample_backup()` or a variable outside the function.",
         )
     if mismatch.what == "cost":
-        why, hint = _cost_problem(mismatch.got, case)
-        return Feedback(
-            name,
-            "incorrect",
-            f"{stopped} runs Argon2id at {_cost_words(*mismatch.got)}, but the header names "
+        header = read_header(case.file)
+        why, hint = _cost_problem(got, case)
+        return (
+            f"{stopped} runs Argon2id at {_cost_words(*got)}, but the header names "
             f"{_cost_words(header.opslimit, header.memlimit)}: {why}",
             hint,
         )
     if mismatch.what == "salt":
-        salt = mismatch.got
-        start = case.file.find(salt)
-        if salt == read_header(_sample()).salt and case.file != _sample():
+        start = case.file.find(got)
+        if got == read_header(_sample()).salt and case.file != _sample():
             why = "the salt of the sample backup, not of the file it is given."
             hint = "Read the salt from the function's own argument: backup[29:45]."
         elif 0 <= start < HEADER_SIZE:
-            why = f"backup[{start}:{start + len(salt)}], {abs(start - 29)} byte"
-            why += f"{'s' * (abs(start - 29) > 1)} too {'early' if start < 29 else 'late'}."
-            hint = "The salt is the 16 bytes from offset 29: backup[29:45]."
+            off = abs(start - 29)
+            why = f"backup[{start}:{start + len(got)}], {off} byte{'s' * (off > 1)} too "
+            why += f"{'early' if start < 29 else 'late'}."
+            hint = _OTHER_SALT
         else:
-            why = "not the salt of the file."
-            hint = "The salt is the 16 bytes from offset 29: backup[29:45]."
-        return Feedback(name, "incorrect", f"{stopped} gives Argon2id a salt that is {why}", hint)
-    password = mismatch.got
-    if password == SAMPLE_PASSWORD.encode() and case.password != SAMPLE_PASSWORD:
+            why, hint = "not the salt of the file.", _OTHER_SALT
+        return f"{stopped} gives Argon2id a salt that is {why}", hint
+    if got == SAMPLE_PASSWORD.encode() and case.password != SAMPLE_PASSWORD:
         why = "the sample's password, not the `password` it is given."
         hint = "Derive the key from the function's own argument `password`."
-    elif password == case.password.encode("latin-1", errors="replace"):
+    elif got == case.password.encode("latin-1", errors="replace"):
         why = "the password encoded as Latin-1; the format encodes it as UTF-8."
         hint = "password.encode('utf-8'), or simply password.encode()."
     else:
-        why = f"{_shown(password)}, not the `password` it is given, encoded as UTF-8."
+        why = f"{_shown(got)}, not the `password` it is given, encoded as UTF-8."
         hint = "password.encode() gives the bytes Argon2id needs."
-    return Feedback(name, "incorrect", f"{stopped} gives Argon2id the password {why}", hint)
+    return f"{stopped} gives Argon2id the password {why}", hint
 
 
 def _result_problem(result: Any, case: _OpenCase, first: bytes | None) -> tuple[str, str] | None:
     """(message, hint) when the learner's function returned something else than the history."""
-    history = case.history
+    history, got = case.history, _as_bytes(result)
     if _same_history(result, history):
         return None
-    got = _as_bytes(result)
-    if isinstance(result, (dict, list)):
-        if result == json.loads(history):
-            return (
-                "open_with_pynacl returns the history parsed from JSON; return the bytes that "
-                "decrypt gives, as they are.",
-                "Return the bytes as decrypt gives them; json.loads can read them afterwards.",
-            )
+    if isinstance(result, (dict, list)) and result == json.loads(history):
+        return (
+            "open_with_pynacl returns the history parsed from JSON; return the bytes that "
+            "decrypt gives, as they are.",
+            "Return the bytes as decrypt gives them; json.loads can read them afterwards.",
+        )
     if got is None:
         return (
             f"open_with_pynacl should return the decrypted bytes; got {_shown(result)}.",
             "Return what nacl.secret.Aead(key).decrypt(...) gives.",
         )
-    header = case.file[:HEADER_SIZE]
-    if got == header + history:
+    if got == case.file[:HEADER_SIZE] + history:
         return (
             "open_with_pynacl returns the header followed by the history; return the history "
             "alone.",
@@ -1084,8 +1017,7 @@ def _result_problem(result: Any, case: _OpenCase, first: bytes | None) -> tuple[
     if got in (case.file, case.file[HEADER_SIZE:], case.file[45:]):
         return (
             "open_with_pynacl returns (part of) the file as it is, still encrypted.",
-            "Decrypt it: nacl.secret.Aead(key).decrypt(backup[69:], aad=backup[:69], "
-            "nonce=backup[45:69]).",
+            f"Decrypt it: {_DECRYPT}.",
         )
     if len(got) == 32:
         return (
@@ -1111,7 +1043,7 @@ def _error_feedback(name: str, error: LearnerCodeError, case: _OpenCase) -> Feed
     cause = error.__cause__
     text = str(cause) if cause is not None else ""
     if isinstance(cause, _KeyMismatch):
-        return _key_feedback(name, cause, case)
+        return Feedback(name, "incorrect", *_key_problem(cause, case))
     if isinstance(cause, UnicodeEncodeError):
         return Feedback(
             name,
@@ -1141,17 +1073,28 @@ def check_open_with_pynacl(open_with_pynacl: Any) -> Feedback:
     for case in _open_cases():
         outcome = _run(open_with_pynacl, case)
         if outcome.privlab_calls:
-            return _privlab_feedback(name, outcome.privlab_calls)
+            called = _listing([f"`{f}`" for f in dict.fromkeys(outcome.privlab_calls)])
+            return Feedback(
+                name,
+                "incorrect",
+                f"Your function calls privlab's backup code ({called}): that works, but it "
+                "opens the file with the very code this exercise asks you to do without. The "
+                "point is that any program can open a backup from the public format and the "
+                "password, with PyNaCl alone: your function should derive the key and decrypt "
+                "by itself (reading the header with read_header, or your read_fields from "
+                "exercise 1, is fine).",
+                "Derive the key with nacl.pwhash.argon2id.kdf(32, password.encode(), salt, "
+                f"opslimit=..., memlimit=...) and decrypt with {_DECRYPT}.",
+            )
+        if outcome.error is not None and _tag_failure(outcome.error):
+            problem = _diagnose_tag_failure(open_with_pynacl, case, outcome)
+            return Feedback(name, "incorrect", *problem)
         if outcome.error is not None:
-            if _tag_failure(outcome.error):
-                problem = _diagnose_tag_failure(open_with_pynacl, case, outcome)
-                return Feedback(name, "incorrect", *problem)
             return _error_feedback(name, outcome.error, case)
         problem = _result_problem(outcome.result, case, first)
         if problem:
             return Feedback(name, "incorrect", f"For {case.label}: {problem[0]}", problem[1])
-        if first is None:
-            first = case.history
+        first = first or case.history
     messages = len(json.loads(_open_cases()[0].history)["messages"])
     return Feedback(
         name,
