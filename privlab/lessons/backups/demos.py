@@ -1,9 +1,8 @@
 """Interactive demos for lesson 07: encrypted backups and disappearing messages.
 
-Each function returns a :class:`~privlab.lessons.kit.demo.Demo`. Every backup
-shown is a real file made by :mod:`privlab.crypto.backup`, every restore a
-real one, and every disappearing message comes from a
-:class:`~privlab.crypto.history.ChatStore` driven by a fake clock.
+Every backup shown is a real file of :mod:`privlab.crypto.backup`, every restore
+a real one, and every disappearing message comes from a
+:class:`~privlab.crypto.history.ChatStore` on a fake clock.
 """
 
 from __future__ import annotations
@@ -66,9 +65,7 @@ CHAT = (
 
 
 def bobs_phone(clock: FakeClock | None = None, *, seed: int = SEED) -> ChatStore:
-    """Bob's phone after the lesson-06 chat: each message really went through the Double Ratchet.
-
-    Messages are one hour apart from the clock's start.
+    """Bob's phone after the lesson-06 chat, each message through the Double Ratchet, an hour apart.
 
     Examples
     --------
@@ -124,6 +121,21 @@ def _changed_file(file: bytes, change: str) -> bytes:
     return file
 
 
+def _table(titles: list[str], height: int) -> dict:
+    """A table's header (bold titles, white on blue) and empty cells."""
+    header = {"values": [f"<b>{t}</b>" for t in titles], "fill_color": PALETTE["blue"]}
+    return {
+        "header": {**header, "font": {"color": "white"}, "align": "left"},
+        "cells": {"values": [[] for _ in titles], "align": "left", "height": height},
+    }
+
+
+def _table_layout(figure: go.Figure, height: int, top: int) -> None:
+    figure.update_layout(base_layout(height=height, margin={"l": 10, "r": 10, "t": top, "b": 10}))
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+
+
 def _restore_outcome(file: bytes, kind: str, change: str, key: bytes) -> tuple[list[str], str]:
     """Restore ``file`` on a new phone: (its screen, a one-line verdict)."""
     if kind == KEY_KINDS[0]:
@@ -136,14 +148,15 @@ def _restore_outcome(file: bytes, kind: str, change: str, key: bytes) -> tuple[l
     new_phone = ChatStore("Bob", clock=FakeClock(10 * HOUR))
     try:
         count = new_phone.restore(_changed_file(file, change), **secret)
-    except BackupFormatError as error:
-        return [f"[!] {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
-            "refused at the header"
-        )
-    except DecryptionError as error:
-        return [f"[!] {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
-            "refused: the tag does not match"
-        )
+    except DecryptionError as error:  # BackupFormatError is one too: refused at the header
+        at_header = isinstance(error, BackupFormatError)
+        verdict = "refused at the header" if at_header else "refused: the tag does not match"
+        return [
+            f"[!] {type(error).__name__}:",
+            str(error),
+            "",
+            "The new phone stays empty.",
+        ], verdict
     screen = [f"{m.sender}: {m.text}" for m in new_phone.messages()]
     return screen, f"all {count} messages back"
 
@@ -169,26 +182,13 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
         subplot_titles=("the file in the cloud: anyone can read these bytes", "the new phone"),
     )  # fmt: skip
     figure.add_table(
-        header={
-            "values": ["<b>bytes</b>", "<b>field</b>", "<b>first bytes (hex)</b>", "<b>says</b>"],
-            "fill_color": PALETTE["blue"],
-            "font": {"color": "white"},
-            "align": "left",
-        },
-        cells={"values": [[], [], [], []], "align": "left", "height": 24},
+        **_table(["bytes", "field", "first bytes (hex)", "says"], 24),
         columnwidth=[0.15, 0.29, 0.32, 0.24],  # room for "904-919" in the first column
         row=1,
         col=1,
     )
-    figure.add_table(
-        header={"values": ["<b>after the restore</b>"], "fill_color": PALETTE["blue"],
-                "font": {"color": "white"}, "align": "left"},
-        cells={"values": [[]], "align": "left", "height": 24},
-        row=1, col=2,
-    )  # fmt: skip
-    figure.update_layout(base_layout(height=650, margin={"l": 10, "r": 10, "t": 100, "b": 10}))
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
+    figure.add_table(**_table(["after the restore"], 24), row=1, col=2)
+    _table_layout(figure, 650, top=100)
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
         k, c = how.value, what.value
@@ -621,20 +621,9 @@ def leaks_demo(hours: float = 36, timer: str = "24 hours") -> Demo:
     pick = toggle("timer of the chat", LEAK_TIMERS, timer)
     table = {(h, t): copies_of_a_secret(h, t) for h in LEAK_HOURS for t in LEAK_TIMERS}
     figure = go.Figure(
-        go.Table(
-            header={
-                "values": ["<b>where</b>", "<b>still readable?</b>", "<b>why</b>"],
-                "fill_color": PALETTE["blue"],
-                "font": {"color": "white"},
-                "align": "left",
-            },
-            cells={"values": [[], [], []], "align": "left", "height": 26},
-            columnwidth=[0.34, 0.16, 0.5],
-        )
+        go.Table(**_table(["where", "still readable?", "why"], 26), columnwidth=[0.34, 0.16, 0.5])
     )
-    figure.update_layout(base_layout(height=550, margin={"l": 10, "r": 10, "t": 80, "b": 10}))
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
+    _table_layout(figure, 550, top=80)
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
         h, t = when.value, pick.value
