@@ -55,9 +55,7 @@ from privlab.lessons.kit.feedback import shown as _shown
 
 __all__ = [
     "CHAT_DEFAULT_TIMER",
-    "CHAT_NOW",
     "SAMPLE_PASSWORD",
-    "VAULT_ATTEMPTS",
     "check_crack_time",
     "check_open_with_pynacl",
     "check_read_fields",
@@ -204,7 +202,10 @@ def _result_or_none(function: Any, *arguments: Any) -> Any:
 )
 def check_crack_time(crack_time: Any) -> Feedback:
     """``crack_time(length, alphabet_size, guesses_per_second)`` must give A**L / 2 / r seconds."""
-    name = "Exercise 3 (time to crack)"
+
+    def wrong(message: str, hint: str) -> Feedback:
+        return Feedback("Exercise 3 (time to crack)", "incorrect", message, hint)
+
     results = [_result_or_none(crack_time, *case) for case in _CRACK_CASES]
     if all(result is None for result in results):
         raise _NotAttempted
@@ -212,25 +213,20 @@ def check_crack_time(crack_time: Any) -> Feedback:
     for (length, alphabet, rate), result in zip(_CRACK_CASES, results, strict=True):
         called = f"crack_time({length}, {alphabet}, {rate:g})"
         if result is None:
-            return Feedback(
-                name,
-                "incorrect",
+            return wrong(
                 f"{called} returns None: every path through the function needs a `return`.",
                 "Return one number, the expected seconds.",
             )
         if _number(result) is None:
-            return Feedback(
-                name,
-                "incorrect",
-                f"{called} should return a number of seconds; got {_shown(result)}.",
-                _CRACK_HINT,
+            return wrong(
+                f"{called} should return a number of seconds; got {_shown(result)}.", _CRACK_HINT
             )
         values.append(_number(result))
     times = [alphabet**length / 2 / rate for length, alphabet, rate in _CRACK_CASES]
-    wrong = [i for i, t in enumerate(times) if not _near(values[i], t, _CRACK_TOLERANCE)]
-    if not wrong:
+    missed = [i for i, t in enumerate(times) if not _near(values[i], t, _CRACK_TOLERANCE)]
+    if not missed:
         return Feedback(
-            name,
+            "Exercise 3 (time to crack)",
             "correct",
             f"A 6-digit PIN against a laptop at 80 guesses a second (Argon2id) lasts "
             f"{_seconds(times[0])} on average, {human_duration(times[0])}; 16 random keyboard "
@@ -238,24 +234,22 @@ def check_crack_time(crack_time: Any) -> Feedback:
             f"{human_duration(times[-1])}. Every extra character multiplies the time by the "
             "alphabet size, while a faster attacker only divides it: length beats speed.",
         )
-    first = wrong[0]
+    first = missed[0]
     length, alphabet, rate = _CRACK_CASES[first]
     shown = (
         f"crack_time({length}, {alphabet}, {rate:g}) returns {values[first]:.6g}, but the "
         f"expected time is {times[first]:.6g} s"
     )
     for wrong_time, message, hint in _CRACK_MISTAKES:
-        if _explains(wrong_time, values, wrong):
-            return Feedback(name, "incorrect", f"{shown}. {message}", hint)
+        if _explains(wrong_time, values, missed):
+            return wrong(f"{shown}. {message}", hint)
     if len(set(values)) == 1:
-        return Feedback(
-            name,
-            "incorrect",
+        return wrong(
             f"{shown}. crack_time returns {values[0]:.6g} whatever it is given: it does not "
             "use its arguments.",
             "Compute from the function's own length, alphabet_size and guesses_per_second.",
         )
-    return Feedback(name, "incorrect", f"{shown}.", _CRACK_HINT)
+    return wrong(f"{shown}.", _CRACK_HINT)
 
 
 # --------------------------------------------------------------------------
@@ -1113,7 +1107,7 @@ def check_open_with_pynacl(open_with_pynacl: Any) -> Feedback:
 CHAT_DEFAULT_TIMER = "7 days"
 """Exercise 5: the default timer of new chats on Alice's phone."""
 
-CHAT_NOW = (10, 12)
+_CHAT_NOW = (10, 12)
 """Exercise 5: the question is asked on day 10 at 12:00."""
 
 _CHAT_EVENTS: tuple[tuple[int, int, str, str, str], ...] = (
@@ -1134,7 +1128,7 @@ def _at(day: int, hour: int) -> float:
 
 @lru_cache(maxsize=1)
 def _survivors_on_phone() -> frozenset[int]:
-    """The numbers of the messages still on Alice's phone at :data:`CHAT_NOW`, by ChatStore."""
+    """The numbers of the messages still on Alice's phone at :data:`_CHAT_NOW`, by ChatStore."""
     clock = FakeClock()
     phone = ChatStore("Alice", clock=clock, default_timer=CHAT_DEFAULT_TIMER)
     for day, hour, who, kind, what in _CHAT_EVENTS:
@@ -1143,7 +1137,7 @@ def _survivors_on_phone() -> frozenset[int]:
             phone.set_timer("Bob", what)
         else:
             phone.add("Bob", who, what)
-    clock.advance(seconds=_at(*CHAT_NOW) - clock.now)
+    clock.advance(seconds=_at(*_CHAT_NOW) - clock.now)
     return frozenset(message.id for message in phone.messages("Bob"))
 
 
@@ -1182,7 +1176,7 @@ def _survivors(
     >>> sorted(_survivors()), sorted(_survivors(at_boundary=True))
     ([3, 5, 6], [2, 3, 5, 6])
     """
-    now = _at(*CHAT_NOW)
+    now = _at(*_CHAT_NOW)
     last = CHAT_DEFAULT_TIMER
     for *_, kind, what in _CHAT_EVENTS:
         last = what if kind == "timer" else last
@@ -1229,19 +1223,8 @@ def disappearing_chat() -> dict[str, Any]:
     >>> chat = disappearing_chat()
     >>> chat["default_timer"], chat["now"]
     ('7 days', {'day': 10, 'time': '12:00'})
-    >>> for event in chat["events"]:
-    ...     when = f"day {event['day']:2d}, {event['time']}"
-    ...     if "timer" in event:
-    ...         print(f"    {when}  {event['who']} sets the timer to {event['timer']}")
-    ...     else:
-    ...         print(f" {event['number']}  {when}  {event['sender']}: {event['text']}")
-     1  day  2, 09:00  Alice: Hi Bob, this is my new number
-     2  day  3, 12:00  Bob: Got it! Dinner at mine next week?
-     3  day  4, 18:00  Alice: Yes please. I'll bring dessert
-        day  5, 10:00  Bob sets the timer to 24 hours
-     4  day  5, 11:00  Bob: The door code is 4711
-     5  day  9, 21:00  Alice: See you tomorrow at 7
-     6  day 10, 08:00  Bob: Could you bring my salad bowl back?
+    >>> chat["events"][3]
+    {'day': 5, 'time': '10:00', 'who': 'Bob', 'timer': '24 hours'}
     """
     events: list[dict[str, Any]] = []
     number = 0
@@ -1256,7 +1239,7 @@ def disappearing_chat() -> dict[str, Any]:
         "phone": "Alice",
         "default_timer": CHAT_DEFAULT_TIMER,
         "events": events,
-        "now": {"day": CHAT_NOW[0], "time": f"{CHAT_NOW[1]:02d}:00"},
+        "now": {"day": _CHAT_NOW[0], "time": f"{_CHAT_NOW[1]:02d}:00"},
     }
 
 
@@ -1301,7 +1284,7 @@ def _survivor_numbers(value: Any) -> tuple[frozenset[int] | None, str]:
 
 
 def _why(number: int, kept: bool) -> str:
-    """Why message ``number`` is (or is not) still on the phone at :data:`CHAT_NOW`.
+    """Why message ``number`` is (or is not) still on the phone at :data:`_CHAT_NOW`.
 
     >>> print(_why(2, False))  # doctest: +NORMALIZE_WHITESPACE
     message 2 ('Got it! Dinner at mine next week?') was sent on day 3 at 12:00, when the
@@ -1416,7 +1399,7 @@ check_survivors = Exercise(
 # Exercise 4: ten guesses or ten billion
 # --------------------------------------------------------------------------
 
-VAULT_ATTEMPTS = 10
+_VAULT_ATTEMPTS = 10
 """Exercise 4: guesses the key vault allows before it destroys the key."""
 
 _PIN_SPACE = search_space(6, 10)
@@ -1485,7 +1468,7 @@ def _ten_guesses_facts() -> dict[str, Any]:
     return {
         "right_minutes": minutes,
         "seconds": minutes * 60,
-        "right_chance": vault_success_chance(_PIN_SPACE, VAULT_ATTEMPTS),
+        "right_chance": vault_success_chance(_PIN_SPACE, _VAULT_ATTEMPTS),
         "rate": rig.rate("interactive"),
         "parallel": rig.parallel(COSTS["interactive"][1]),
         "typical": TYPICAL_SECONDS["interactive"],
@@ -1560,7 +1543,7 @@ check_ten_guesses = Exercise(
             "Offline, the rig runs {parallel:,} Argon2id guesses at once, {rate:,.0f} a second, "
             "and finds the PIN after {seconds:.0f} seconds on average ({right_minutes:.2g} "
             "minutes): whoever holds a file sealed with a 6-digit PIN opens it during a coffee "
-            f"break, and nobody sees the attack. At the vault, {VAULT_ATTEMPTS} guesses find it "
+            f"break, and nobody sees the attack. At the vault, {_VAULT_ATTEMPTS} guesses find it "
             "with chance {right_chance:g} (0.001 %), and then the key is destroyed. The same PIN "
             "is strong only where something counts the guesses.",
         ),
@@ -1577,7 +1560,7 @@ check_ten_guesses = Exercise(
             "10 guesses, each a different PIN: 10 / 1,000,000.",
         ),
         _chance_is(
-            lambda a: VAULT_ATTEMPTS / (_PIN_SPACE / 2),
+            lambda a: _VAULT_ATTEMPTS / (_PIN_SPACE / 2),
             "That divides by half the PINs: the half belongs to the average time of a search "
             "that goes on until it succeeds. 10 guesses try 10 of all 1,000,000 PINs.",
             "10 / 1,000,000.",
@@ -1588,7 +1571,7 @@ check_ten_guesses = Exercise(
             "The question asks for the chance that the attacker gets in: 10 / 1,000,000.",
         ),
         _chance_is(
-            lambda a: _PIN_SPACE / VAULT_ATTEMPTS,
+            lambda a: _PIN_SPACE / _VAULT_ATTEMPTS,
             "That is upside down: 1,000,000 / 10, the odds against as a number, not a probability.",
             "10 / 1,000,000.",
         ),
