@@ -198,6 +198,7 @@ def test_read_fields_right_answers():
         (with_field("memlimit", lambda b: float(read_header(b).memlimit)), "a float"),
         (with_field("memlimit", lambda b: "64 MiB"), "should be a whole number"),
         (with_field("opslimit", lambda b: 3), "opslimit should be 2; got 3"),
+        (with_field("salt", lambda b: bytes(16)), "salt is not the 16 bytes of the salt field"),
         (lambda b: {**read_fields(b), "kdf": None}, "got None"),
         (lambda b: {k: v for k, v in read_fields(b).items() if k != "nonce"}, "no 'nonce'"),
         (lambda b: {"KDF": 1}, "no 'kdf', 'opslimit', 'memlimit', 'salt', 'nonce' (keys)"),
@@ -346,6 +347,8 @@ KEY_MISTAKES = {
     "salt 28": (mistaken_open(salt=slice(28, 44)), "sample", "backup[28:44], 1 byte too early"),
     "salt 30": (mistaken_open(salt=slice(30, 46)), "sample", "backup[30:46], 1 byte too late"),
     "argon2i": (mistaken_open(kdf=nacl.pwhash.argon2i.kdf), "sample", "with Argon2i"),
+    "other salt": (mistaken_open(salt=bytes(16)), "sample", "a salt that is not the salt of"),
+    "other cost": (mistaken_open(cost=(3, 2**20)), "sample", "not the cost the header names"),
 }
 
 

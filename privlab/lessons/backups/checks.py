@@ -1,15 +1,11 @@
 """Checks for lesson 07, "Encrypted backups and disappearing messages".
 
 Each ``check_*`` function takes the learner's answer and returns a
-:class:`~privlab.lessons.kit.feedback.Feedback`. The test cases are fixed: password
-lengths and guessing speeds, backups sealed with seeded salts and nonces at
-small Argon2id costs (so that checks run in a fraction of a second), a scripted
-chat on a :class:`~privlab.crypto.history.FakeClock`, and the round figures of
-:mod:`privlab.crypto.guessing`.
-
-Two helpers give the learner the data of an exercise: :func:`sample_backup`
-(exercises 1 and 2, sealed with :data:`SAMPLE_PASSWORD`) and
-:func:`disappearing_chat` (exercise 5).
+:class:`~privlab.lessons.kit.feedback.Feedback`. The cases are fixed: backups
+sealed with seeded salts and nonces at small Argon2id costs (so that checks run
+in a fraction of a second), a scripted chat on a fake clock, and the round
+figures of :mod:`privlab.crypto.guessing`. :func:`sample_backup` and
+:func:`disappearing_chat` give the learner an exercise's data.
 """
 
 from __future__ import annotations
@@ -44,6 +40,7 @@ from privlab.crypto.guessing import (
 )
 from privlab.crypto.history import DAY, HOUR, TIMERS, ChatStore, FakeClock
 from privlab.errors import BackupFormatError, DecryptionError
+from privlab.lessons.kit.checks import Exercise, Rule, mistake, right
 from privlab.lessons.kit.feedback import (
     Feedback,
     LearnerCodeError,
@@ -58,9 +55,7 @@ from privlab.lessons.kit.feedback import shown as _shown
 
 __all__ = [
     "CHAT_DEFAULT_TIMER",
-    "CHAT_NOW",
     "SAMPLE_PASSWORD",
-    "VAULT_ATTEMPTS",
     "check_crack_time",
     "check_open_with_pynacl",
     "check_read_fields",
@@ -75,25 +70,17 @@ def _number(value: Any) -> float | None:
     """A learner's number as a finite float, or None (also for ints too big for a float)."""
     try:
         return as_number(value)
-    except OverflowError:  # an int beyond 1.8e308
+    except OverflowError:
         return None
 
 
 def _near(value: float, target: float, tolerance: float) -> bool:
-    """Whether ``value`` is within a relative ``tolerance`` of ``target``."""
     return math.isclose(value, target, rel_tol=tolerance, abs_tol=0.0)
-
-
-def _cause(error: LearnerCodeError) -> BaseException | None:
-    """The exception the learner's code raised, behind a :class:`LearnerCodeError`."""
-    return error.__cause__
 
 
 def _as_bytes(value: Any) -> bytes | None:
     """bytes, bytearray or memoryview as bytes; None for anything else."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    return None
+    return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else None
 
 
 # --------------------------------------------------------------------------
@@ -110,21 +97,9 @@ _CRACK_CASES = (  # (length, alphabet size, guesses per second): the lesson's ex
 
 _CRACK_TOLERANCE = 1e-4  # (N + 1) / 2 guesses, the exact mean, is fine too: N >= 10^6 here
 
-
-def _crack_right(length: int, alphabet: int, rate: float) -> float:
-    return alphabet**length / 2 / rate
-
-
-def _wrapped_int64(value: int) -> int:
-    """What NumPy's 64-bit integers make of ``value``: it wraps around past 2**63 - 1.
-
-    >>> _wrapped_int64(94**16) == int(np.power(94, 16))
-    True
-    """
-    return (value + 2**63) % 2**64 - 2**63
-
-
 _YEAR = 365.25 * DAY
+
+_IN_SECONDS = "Leave out the conversion: the lesson turns seconds into words with human_duration."
 
 _CRACK_MISTAKES: tuple[tuple[Callable[[int, int, float], float], str, str], ...] = (
     (
@@ -158,17 +133,15 @@ _CRACK_MISTAKES: tuple[tuple[Callable[[int, int, float], float], str, str], ...]
         "That divides by the guessing speed twice: the result is no longer in seconds.",
         "Divide by guesses_per_second once.",
     ),
-    (
-        lambda n, a, r: a ** (n - 1) / 2 / r,
-        "That counts passwords of one character fewer than `length`: alphabet_size ** "
-        "(length - 1). A 6-digit PIN has 10 ** 6 = 1,000,000 possibilities, not 10 ** 5.",
-        "Use alphabet_size ** length.",
-    ),
-    (
-        lambda n, a, r: a ** (n + 1) / 2 / r,
-        "That counts passwords of one character more than `length`: alphabet_size ** "
-        "(length + 1). A 6-digit PIN has 10 ** 6 = 1,000,000 possibilities, not 10 ** 7.",
-        "Use alphabet_size ** length.",
+    *(
+        (
+            lambda n, a, r, off=off: a ** (n + off) / 2 / r,
+            f"That counts passwords of one character {word} than `length`: alphabet_size ** "
+            f"(length {sign} 1). A 6-digit PIN has 10 ** 6 = 1,000,000 possibilities, not 10 ** "
+            f"{6 + off}.",
+            "Use alphabet_size ** length.",
+        )
+        for off, word, sign in ((-1, "fewer", "-"), (1, "more", "+"))
     ),
     (
         lambda n, a, r: a**n / 2,
@@ -180,52 +153,21 @@ _CRACK_MISTAKES: tuple[tuple[Callable[[int, int, float], float], str, str], ...]
         "That is the number of possible passwords, not a time.",
         "On average half of them are tried: alphabet_size ** length / 2 / guesses_per_second.",
     ),
-    (
-        lambda n, a, r: a**n / 2 / r / 60,
-        "That is in minutes; the function should return seconds.",
-        "Leave out the conversion: the lesson turns seconds into words with human_duration.",
+    *(
+        (
+            lambda n, a, r, size=size: a**n / 2 / r / size,
+            f"That is in {unit}; the function should return seconds.",
+            _IN_SECONDS,
+        )
+        for unit, size in (("minutes", 60), ("hours", HOUR), ("days", DAY), ("years", _YEAR))
     ),
-    (
-        lambda n, a, r: a**n / 2 / r / HOUR,
-        "That is in hours; the function should return seconds.",
-        "Leave out the conversion: the lesson turns seconds into words with human_duration.",
-    ),
-    (
-        lambda n, a, r: a**n / 2 / r / DAY,
-        "That is in days; the function should return seconds.",
-        "Leave out the conversion: the lesson turns seconds into words with human_duration.",
-    ),
-    (
-        lambda n, a, r: a**n / 2 / r / _YEAR,
-        "That is in years; the function should return seconds.",
-        "Leave out the conversion: the lesson turns seconds into words with human_duration.",
-    ),
-    (
-        lambda n, a, r: _wrapped_int64(a**n) / 2 / r,
+    (  # what NumPy's 64-bit integers make of a**n: it wraps around past 2**63 - 1
+        lambda n, a, r: ((a**n + 2**63) % 2**64 - 2**63) / 2 / r,
         "The number of passwords overflowed: NumPy's whole numbers have 64 bits and wrap "
         "around past 9.2 × 10**18 without a warning, and 94 ** 16 is about 3.7 × 10**31.",
         "Use Python's own ** on the arguments (Python's ints have no limit), not np.power.",
     ),
 )
-
-
-def _crack_mistake(results: list[float], wrong: list[int]) -> tuple[str, str] | None:
-    """(message, hint) of the typical mistake that explains every wrong result, or None."""
-    for mistake, message, hint in _CRACK_MISTAKES:
-        matched = True
-        for index in wrong:
-            try:
-                expected = float(mistake(*_CRACK_CASES[index]))
-            except OverflowError:
-                matched = False
-                break
-            if not _near(results[index], expected, _CRACK_TOLERANCE):
-                matched = False
-                break
-        if matched:
-            return message, hint
-    return None
-
 
 _CRACK_HINT = (
     "alphabet_size ** length passwords, half of them tried on average, at guesses_per_second: "
@@ -233,9 +175,25 @@ _CRACK_HINT = (
 )
 
 
+def _explains(wrong_time: Callable[..., float], values: list[float], wrong: list[int]) -> bool:
+    """Whether the mistaken formula ``wrong_time`` gives every wrong result."""
+    try:
+        times = [float(wrong_time(*_CRACK_CASES[i])) for i in wrong]
+    except OverflowError:
+        return False
+    return all(_near(values[i], t, _CRACK_TOLERANCE) for i, t in zip(wrong, times, strict=True))
+
+
 def _seconds(value: float) -> str:
     """Seconds for a message: ``6,250 s`` or ``1.2e+20 s``."""
     return f"{value:,.0f} s" if 1 <= value < 1e9 else f"{value:.3g} s"
+
+
+def _result_or_none(function: Any, *arguments: Any) -> Any:
+    try:
+        return call_learner(function, *arguments)
+    except _NotAttempted:
+        return None
 
 
 @check(
@@ -244,69 +202,54 @@ def _seconds(value: float) -> str:
 )
 def check_crack_time(crack_time: Any) -> Feedback:
     """``crack_time(length, alphabet_size, guesses_per_second)`` must give A**L / 2 / r seconds."""
-    name = "Exercise 3 (time to crack)"
-    results: list[Any] = []
-    for case in _CRACK_CASES:
-        try:
-            results.append(call_learner(crack_time, *case))
-        except _NotAttempted:
-            results.append(None)
+
+    def wrong(message: str, hint: str) -> Feedback:
+        return Feedback("Exercise 3 (time to crack)", "incorrect", message, hint)
+
+    results = [_result_or_none(crack_time, *case) for case in _CRACK_CASES]
     if all(result is None for result in results):
         raise _NotAttempted
     values: list[float] = []
-    for case, result in zip(_CRACK_CASES, results, strict=True):
-        called = f"crack_time({case[0]}, {case[1]}, {case[2]:g})"
+    for (length, alphabet, rate), result in zip(_CRACK_CASES, results, strict=True):
+        called = f"crack_time({length}, {alphabet}, {rate:g})"
         if result is None:
-            return Feedback(
-                name,
-                "incorrect",
+            return wrong(
                 f"{called} returns None: every path through the function needs a `return`.",
                 "Return one number, the expected seconds.",
             )
-        number = _number(result)
-        if number is None:
-            return Feedback(
-                name,
-                "incorrect",
-                f"{called} should return a number of seconds; got {_shown(result)}.",
-                _CRACK_HINT,
+        if _number(result) is None:
+            return wrong(
+                f"{called} should return a number of seconds; got {_shown(result)}.", _CRACK_HINT
             )
-        values.append(number)
-    right = [_crack_right(*case) for case in _CRACK_CASES]
-    wrong = [
-        i
-        for i, (a, b) in enumerate(zip(values, right, strict=True))
-        if not _near(a, b, _CRACK_TOLERANCE)
-    ]
-    if not wrong:
-        pin, long = right[0], right[-1]
+        values.append(_number(result))
+    times = [alphabet**length / 2 / rate for length, alphabet, rate in _CRACK_CASES]
+    missed = [i for i, t in enumerate(times) if not _near(values[i], t, _CRACK_TOLERANCE)]
+    if not missed:
         return Feedback(
-            name,
+            "Exercise 3 (time to crack)",
             "correct",
             f"A 6-digit PIN against a laptop at 80 guesses a second (Argon2id) lasts "
-            f"{_seconds(pin)} on average, {human_duration(pin)}; 16 random keyboard characters "
-            f"against a GPU rig at 160 billion fast hashes a second last {human_duration(long)}. "
-            "Every extra character multiplies the time by the alphabet size, while a faster "
-            "attacker only divides it: length beats speed.",
+            f"{_seconds(times[0])} on average, {human_duration(times[0])}; 16 random keyboard "
+            f"characters against a GPU rig at 160 billion fast hashes a second last "
+            f"{human_duration(times[-1])}. Every extra character multiplies the time by the "
+            "alphabet size, while a faster attacker only divides it: length beats speed.",
         )
-    first = wrong[0]
+    first = missed[0]
     length, alphabet, rate = _CRACK_CASES[first]
     shown = (
         f"crack_time({length}, {alphabet}, {rate:g}) returns {values[first]:.6g}, but the "
-        f"expected time is {right[first]:.6g} s"
+        f"expected time is {times[first]:.6g} s"
     )
-    mistake = _crack_mistake(values, wrong)
-    if mistake:
-        return Feedback(name, "incorrect", f"{shown}. {mistake[0]}", mistake[1])
+    for wrong_time, message, hint in _CRACK_MISTAKES:
+        if _explains(wrong_time, values, missed):
+            return wrong(f"{shown}. {message}", hint)
     if len(set(values)) == 1:
-        return Feedback(
-            name,
-            "incorrect",
+        return wrong(
             f"{shown}. crack_time returns {values[0]:.6g} whatever it is given: it does not "
             "use its arguments.",
             "Compute from the function's own length, alphabet_size and guesses_per_second.",
         )
-    return Feedback(name, "incorrect", f"{shown}.", _CRACK_HINT)
+    return wrong(f"{shown}.", _CRACK_HINT)
 
 
 # --------------------------------------------------------------------------
@@ -315,8 +258,6 @@ def check_crack_time(crack_time: Any) -> Feedback:
 
 SAMPLE_PASSWORD = "482915"
 """The password of :func:`sample_backup`: a 6-digit PIN, as many phones suggest."""
-
-_SAMPLE_SEED = 701
 
 
 def _history(owner: str, other: str, texts: tuple[str, ...]) -> bytes:
@@ -335,8 +276,7 @@ def _sample_parts() -> tuple[bytes, bytes]:
     history = _history(
         "alice", "bob", ("Did the backup work?", "It did: sealed before upload.", "Good night!")
     )
-    sealed = seal_backup(history, password=SAMPLE_PASSWORD, cost="interactive", rng=_SAMPLE_SEED)
-    return history, sealed
+    return history, seal_backup(history, password=SAMPLE_PASSWORD, cost="interactive", rng=701)
 
 
 def _sample() -> bytes:
@@ -358,10 +298,8 @@ def sample_backup() -> bytes:
     Examples
     --------
     >>> backup = sample_backup()
-    >>> backup[:8], len(backup) > 69
-    (b'PLBACKUP', True)
-    >>> backup[9:17]
-    b'argon2id'
+    >>> backup[:8], len(backup) > 69, backup[9:17]
+    (b'PLBACKUP', True, b'argon2id')
     """
     return _sample()
 
@@ -382,6 +320,8 @@ _FIELDS_HINT = (
     "Each field is backup[offset : offset + size] with the offset and size of the format "
     "table; numbers are big-endian: int.from_bytes(backup[17:21], 'big')."
 )
+
+_A_DICT = "return {'kdf': ..., 'opslimit': ..., 'memlimit': ..., 'salt': ..., 'nonce': ...}"
 
 
 @lru_cache(maxsize=1)
@@ -406,21 +346,10 @@ def _header_cases() -> tuple[tuple[str, bytes], ...]:
 
 
 def _expected_fields(backup: bytes) -> dict[str, Any]:
-    header = read_header(backup)
-    return {
-        "kdf": header.kdf,
-        "opslimit": header.opslimit,
-        "memlimit": header.memlimit,
-        "salt": header.salt,
-        "nonce": header.nonce,
-    }
+    return {name: getattr(read_header(backup), name) for name in _FIELDS}
 
 
-def _big(data: bytes) -> int:
-    return int.from_bytes(data, "big")
-
-
-def _field_at(backup: bytes, name: str) -> str:
+def _slice(name: str) -> str:
     offset, size = _FIELDS[name]
     return f"backup[{offset}:{offset + size}]"
 
@@ -430,72 +359,64 @@ def _kdf_problem(value: Any, expected: str, backup: bytes) -> tuple[str, str] | 
     if isinstance(value, str) and value == expected:
         return None
     as_bytes = _as_bytes(value)
-    if as_bytes is not None:
-        if as_bytes == raw and raw != expected.encode():
+    if as_bytes is not None and as_bytes == raw and raw != expected.encode():
+        return (
+            f"kdf is {as_bytes!r}: bytes, with the zero bytes that pad the name to 8 bytes.",
+            "Strip the padding and turn the bytes into text: "
+            "backup[9:17].rstrip(b'\\x00').decode('ascii').",
+        )
+    if as_bytes is not None and as_bytes.rstrip(b"\x00") == expected.encode():
+        return (
+            f"kdf is {as_bytes!r}, bytes; the name should be text (a str).",
+            "Turn the bytes into text with .decode('ascii').",
+        )
+    if isinstance(value, str) and value.rstrip("\x00") == expected:
+        return (
+            f"kdf is {value!r}: the zero bytes that pad {expected!r} to 8 bytes are still "
+            "at its end, so it is not equal to the name.",
+            "Strip them: .rstrip('\\x00') on the text, or .rstrip(b'\\x00') before .decode().",
+        )
+    if isinstance(value, str) and value in (repr(raw), repr(raw.rstrip(b"\x00"))):
+        return (
+            f"kdf is {value!r}: str() of bytes writes them as b'...', with the b and the "
+            "quotes as part of the text.",
+            "Use .decode('ascii') to turn bytes into text, not str().",
+        )
+    for shift in (-2, -1, 1, 2):
+        nearby = backup[9 + shift : 17 + shift]
+        if isinstance(value, str) and value in {
+            nearby.decode("latin-1"),
+            nearby.rstrip(b"\x00").decode("latin-1"),
+        }:
             return (
-                f"kdf is {as_bytes!r}: bytes, with the zero bytes that pad the name to 8 bytes.",
-                "Strip the padding and turn the bytes into text: "
-                "backup[9:17].rstrip(b'\\x00').decode('ascii').",
+                f"kdf is {value!r}: the 8 bytes from offset {9 + shift}; the field starts "
+                "at offset 9.",
+                "backup[9:17] holds the name.",
             )
-        if as_bytes.rstrip(b"\x00") == expected.encode():
-            return (
-                f"kdf is {as_bytes!r}, bytes; the name should be text (a str).",
-                "Turn the bytes into text with .decode('ascii').",
-            )
-    if isinstance(value, str):
-        if value.rstrip("\x00") == expected:
-            return (
-                f"kdf is {value!r}: the zero bytes that pad {expected!r} to 8 bytes are still "
-                "at its end, so it is not equal to the name.",
-                "Strip them: .rstrip('\\x00') on the text, or .rstrip(b'\\x00') before .decode().",
-            )
-        if value in (repr(raw), repr(raw.rstrip(b"\x00"))):
-            return (
-                f"kdf is {value!r}: str() of bytes writes them as b'...', with the b and the "
-                "quotes as part of the text.",
-                "Use .decode('ascii') to turn bytes into text, not str().",
-            )
-        for shift in (-2, -1, 1, 2):
-            nearby = backup[9 + shift : 17 + shift]
-            texts = {nearby.decode("latin-1"), nearby.rstrip(b"\x00").decode("latin-1")}
-            if value in texts:
-                return (
-                    f"kdf is {value!r}: the 8 bytes from offset {9 + shift}; the field starts "
-                    "at offset 9.",
-                    "backup[9:17] holds the name.",
-                )
     return (
         f"kdf should be the name of the key derivation, {expected!r}; got {_shown(value)}.",
         "backup[9:17] holds the name, padded with zero bytes: strip them and decode.",
     )
 
 
-def _count_problem(
-    name: str, value: Any, expected: dict[str, Any], backup: bytes
-) -> tuple[str, str] | None:
+def _count_problem(name: str, value: Any, expected: dict, backup: bytes) -> tuple[str, str] | None:
     offset, size = _FIELDS[name]
-    field = backup[offset : offset + size]
-    want = expected[name]
-    if isinstance(value, np.integer):
-        value = int(value)
-    raw = _as_bytes(value)
-    if raw is not None:
+    field, want = backup[offset : offset + size], expected[name]
+    value = int(value) if isinstance(value, np.integer) else value
+    from_bytes = f"int.from_bytes({_slice(name)}, 'big')."
+    if _as_bytes(value) is not None:
         return (
-            f"{name} is still bytes, {_shown(raw)}; it should be a whole number.",
-            f"int.from_bytes({_field_at(backup, name)}, 'big').",
+            f"{name} is still bytes, {_shown(_as_bytes(value))}; it should be a whole number.",
+            from_bytes,
         )
     if isinstance(value, bool) or not isinstance(value, int):
-        number = _number(value)
-        if number is not None and number == want:
+        if _number(value) is not None and _number(value) == want:
             return (
                 f"{name} is {value!r}, a {type(value).__name__}; PyNaCl wants a whole number "
                 "(an int) here.",
                 "int.from_bytes gives an int: use it as it is.",
             )
-        return (
-            f"{name} should be a whole number (an int); got {_shown(value)}.",
-            f"int.from_bytes({_field_at(backup, name)}, 'big').",
-        )
+        return f"{name} should be a whole number (an int); got {_shown(value)}.", from_bytes
     if value == want:
         return None
     if value == int.from_bytes(field, "little"):
@@ -512,7 +433,7 @@ def _count_problem(
             "int.from_bytes of the 8 bytes from offset 21, big-endian, as it is.",
         )
     other = "memlimit" if name == "opslimit" else "opslimit"
-    if value == expected[other] and value != want:
+    if value == expected[other]:
         return (
             f"{name} is {value:,}, which is {other}: the two are swapped.",
             "opslimit (passes) is the 4 bytes from offset 17; memlimit (memory in bytes) the 8 "
@@ -520,41 +441,35 @@ def _count_problem(
         )
     for start in range(offset - 2, offset + 3):
         for length in sorted({size, 1, 2, 4, 8}):
-            if (start, length) != (offset, size) and value == _big(backup[start : start + length]):
+            read = int.from_bytes(backup[start : start + length], "big")
+            if (start, length) != (offset, size) and value == read:
                 return (
                     f"{name} is {value:,}, the {length} bytes from offset {start}, read "
                     f"big-endian. The field is the {size} bytes from offset {offset}: "
-                    f"{_field_at(backup, name)}, which is {want:,}.",
+                    f"{_slice(name)}, which is {want:,}.",
                     _FIELDS_HINT,
                 )
-    return (
-        f"{name} should be {want:,}; got {value:,}.",
-        f"int.from_bytes({_field_at(backup, name)}, 'big').",
-    )
+    return f"{name} should be {want:,}; got {value:,}.", from_bytes
 
 
-def _bytes_problem(
-    name: str, value: Any, expected: dict[str, Any], backup: bytes
-) -> tuple[str, str] | None:
+def _bytes_problem(name: str, value: Any, expected: dict, backup: bytes) -> tuple[str, str] | None:
     offset, size = _FIELDS[name]
-    want = expected[name]
-    got = _as_bytes(value)
+    want, got = expected[name], _as_bytes(value)
+    if got is None and isinstance(value, str) and value.lower() == want.hex():
+        return (
+            f"{name} is written as hex digits; it should be the bytes themselves.",
+            f"Return {_slice(name)} as it is, without .hex().",
+        )
+    if got is None and isinstance(value, str) and value == repr(want):
+        return (
+            f"{name} is str() of the bytes, text that starts with b'; it should be the "
+            "bytes themselves.",
+            f"Return {_slice(name)} as it is.",
+        )
     if got is None:
-        if isinstance(value, str):
-            if value.lower() == want.hex():
-                return (
-                    f"{name} is written as hex digits; it should be the bytes themselves.",
-                    f"Return {_field_at(backup, name)} as it is, without .hex().",
-                )
-            if value == repr(want):
-                return (
-                    f"{name} is str() of the bytes, text that starts with b'; it should be the "
-                    "bytes themselves.",
-                    f"Return {_field_at(backup, name)} as it is.",
-                )
         return (
             f"{name} should be bytes; got {_shown(value)}.",
-            f"{_field_at(backup, name)} is a bytes object already.",
+            f"{_slice(name)} is a bytes object already.",
         )
     if got == want:
         return None
@@ -570,21 +485,17 @@ def _bytes_problem(
         return (
             f"{name} has {len(got)} bytes{where}; the {name} is {size} bytes, from offset "
             f"{offset} to {offset + size}.",
-            f"{_field_at(backup, name)}.",
+            f"{_slice(name)}.",
         )
     if 0 <= start < HEADER_SIZE + 8 and start != offset:
-        side = "early" if start < offset else "late"
+        off = abs(start - offset)
         return (
-            f"{name} has the right size but starts at offset {start}, {abs(start - offset)} "
-            f"byte{'s' * (abs(start - offset) > 1)} too {side}: the field starts at offset "
-            f"{offset}.",
-            f"{_field_at(backup, name)}: the end of a slice is not included, so [a:b] holds "
-            "b - a bytes.",
+            f"{name} has the right size but starts at offset {start}, {off} "
+            f"byte{'s' * (off > 1)} too {'early' if start < offset else 'late'}: the field "
+            f"starts at offset {offset}.",
+            f"{_slice(name)}: the end of a slice is not included, so [a:b] holds b - a bytes.",
         )
-    return (
-        f"{name} is not the {size} bytes of the {name} field.",
-        f"{_field_at(backup, name)}.",
-    )
+    return f"{name} is not the {size} bytes of the {name} field.", f"{_slice(name)}."
 
 
 def _fields_problem(result: Any, backup: bytes) -> tuple[str, str] | None:
@@ -594,33 +505,24 @@ def _fields_problem(result: Any, backup: bytes) -> tuple[str, str] | None:
             return (
                 "read_fields returned the five values in a sequence; return a dict, so that "
                 "each value has its name.",
-                "return {'kdf': ..., 'opslimit': ..., 'memlimit': ..., 'salt': ..., 'nonce': ...}",
+                _A_DICT,
             )
-        return (
-            f"read_fields should return a dict; got {_shown(result)}.",
-            "return {'kdf': ..., 'opslimit': ..., 'memlimit': ..., 'salt': ..., 'nonce': ...}",
-        )
+        return f"read_fields should return a dict; got {_shown(result)}.", _A_DICT
     missing = [key for key in _FIELDS if key not in result]
     if missing:
-        keys = ", ".join(repr(key) for key in missing)
         return (
-            f"The dict has no {keys} (key{'s' * (len(missing) > 1)}); its keys are "
-            f"{_shown(list(result))}.",
+            f"The dict has no {', '.join(repr(key) for key in missing)} "
+            f"(key{'s' * (len(missing) > 1)}); its keys are {_shown(list(result))}.",
             "Use exactly the names 'kdf', 'opslimit', 'memlimit', 'salt' and 'nonce'.",
         )
     expected = _expected_fields(backup)
-    problem = _kdf_problem(result["kdf"], expected["kdf"], backup)
-    if problem:
-        return problem
-    for name in ("opslimit", "memlimit"):
-        problem = _count_problem(name, result[name], expected, backup)
-        if problem:
-            return problem
-    for name in ("salt", "nonce"):
-        problem = _bytes_problem(name, result[name], expected, backup)
-        if problem:
-            return problem
-    return None
+    return (
+        _kdf_problem(result["kdf"], expected["kdf"], backup)
+        or _count_problem("opslimit", result["opslimit"], expected, backup)
+        or _count_problem("memlimit", result["memlimit"], expected, backup)
+        or _bytes_problem("salt", result["salt"], expected, backup)
+        or _bytes_problem("nonce", result["nonce"], expected, backup)
+    )
 
 
 def _same_fields(a: Any, b: Any) -> bool:
@@ -650,8 +552,7 @@ def check_read_fields(read_fields: Any) -> Feedback:
             )
         if problem:
             return Feedback(name, "incorrect", f"For {label}: {problem[0]}", problem[1])
-        if number == 0:
-            first = result
+        first = first if number else result
     sample = _expected_fields(cases[0][1])
     return Feedback(
         name,
@@ -683,22 +584,11 @@ def _open_cases() -> tuple[_OpenCase, ...]:
     """The sample, and two backups at small costs (fast to open), one with a non-ASCII password."""
     history, sample = _sample_parts()
     cases = [_OpenCase("`ex.sample_backup()`", SAMPLE_PASSWORD, history, sample)]
-    for label, password, cost, seed, texts in (
-        (
-            "a backup sealed at 1 pass over 8 KiB (password 'blåbær-42')",
-            "blåbær-42",
-            (1, 8192),
-            705,
-            ("Hei! Kommer du?", "Ja, om ti minutter."),
-        ),
-        (
-            "a backup sealed at 3 passes over 64 KiB (password 'tulip harbour 9')",
-            "tulip harbour 9",
-            (3, 65536),
-            706,
-            ("The spare key is under the pot.",),
-        ),
+    for password, cost, seed, texts in (
+        ("blåbær-42", (1, 8192), 705, ("Hei! Kommer du?", "Ja, om ti minutter.")),
+        ("tulip harbour 9", (3, 65536), 706, ("The spare key is under the pot.",)),
     ):
+        label = f"a backup sealed at {_cost_words(*cost)} (password {password!r})"
         history = _history("dave", "erin", texts)
         file = seal_backup(history, password=password, cost=cost, rng=seed)
         cases.append(_OpenCase(label, password, history, file))
@@ -713,29 +603,24 @@ class _KeyMismatch(Exception):
         self.what, self.got = what, got
 
 
-_ARGON2ID = nacl.bindings.crypto_pwhash_ALG_ARGON2ID13
-
-
 @contextlib.contextmanager
 def _watch_argon2(case: _OpenCase, calls: list[int]) -> Iterator[None]:
     """While the learner's function opens ``case``, stop Argon2id calls that cannot give its key.
 
     Every Argon2id call of PyNaCl (and of privlab) goes through
     ``nacl.bindings.crypto_pwhash_alg``. A call with another algorithm, cost,
-    salt or password than the file's can only give a wrong key, so the check
-    stops it at once and says which input differs. That also keeps the check
-    fast, and the learner's kernel alive: a cost read little-endian asks for 33
-    million passes, and PyNaCl's default cost (when none is given) for 1 GiB
-    of memory. Arguments of the wrong type go on to PyNaCl, which says what it wants.
+    salt or password than the file's can only give a wrong key: stopping it at
+    once says which input differs, and keeps the learner's kernel alive (a cost
+    read little-endian asks for 33 million passes, PyNaCl's default for 1 GiB).
+    Arguments of the wrong type go on to PyNaCl, which says what it wants.
     """
-    header = read_header(case.file)
-    sample = read_header(_sample())
+    header, sample = read_header(case.file), read_header(_sample())
     password = case.password.encode("utf-8")
     original = nacl.bindings.crypto_pwhash_alg
 
     def watched(size: Any, passwd: Any, salt: Any, opslimit: Any, memlimit: Any, alg: Any):
         calls.append(1)
-        if alg != _ARGON2ID:
+        if alg != nacl.bindings.crypto_pwhash_ALG_ARGON2ID13:
             raise _KeyMismatch("algorithm", alg)
         if salt == sample.salt != header.salt and (opslimit, memlimit) == (
             sample.opslimit,
@@ -766,11 +651,7 @@ _HEADER_READERS = frozenset({"read_header", "file_layout", "BackupHeader.describ
 
 
 def _opens_backups(code: Any) -> bool:
-    """Whether ``code`` is privlab's own code for backup keys and files (not a header reader).
-
-    That is any function of :mod:`privlab.crypto.backup` but the header
-    readers, and :meth:`~privlab.crypto.history.ChatStore.restore`.
-    """
+    """Whether ``code`` is privlab's backup code (not a header reader) or ChatStore.restore."""
     if code.co_filename == _backup_module.__file__:
         return code.co_qualname not in _HEADER_READERS
     return code.co_filename == _history_module.__file__ and code.co_qualname == "ChatStore.restore"
@@ -780,12 +661,9 @@ def _opens_backups(code: Any) -> bool:
 def _watch_privlab_backup(used: list[str]) -> Iterator[None]:
     """Note in ``used`` each function of privlab's backup code that the learner's code calls.
 
-    Exercise 2 asks for PyNaCl alone. Python's profiler hook sees every call
-    of a Python function, however its name was imported, so a call of
-    ``open_backup``, ``derive_key`` or ``ChatStore.restore`` from the
-    learner's code is noted. Reading the header (:func:`read_header`) is not
-    noted, nor privlab calling its own code (the exercise's helpers making the
-    sample, say).
+    Python's profiler hook sees every call of a Python function, however its
+    name was imported; privlab calling its own code (the exercise's helpers
+    making the sample, say) is not noted.
     """
 
     def profile(frame: Any, event: str, arg: Any) -> None:
@@ -814,45 +692,21 @@ class _Outcome:
 
 
 def _run(function: Any, case: _OpenCase, file: bytes | None = None) -> _Outcome:
-    """Call ``function(file, case.password)`` (the case's own file by default), watched.
-
-    Raises ``_NotAttempted`` for a function that returns None.
-    """
+    """Call ``function(file, case.password)`` (the case's own file by default), watched."""
     calls: list[int] = []
     used: list[str] = []
+    result, error = None, None
     with _watch_argon2(case, calls), _watch_privlab_backup(used):
         try:
             result = call_learner(function, case.file if file is None else file, case.password)
-        except LearnerCodeError as error:
-            return _Outcome(error=error, argon2_calls=len(calls), privlab_calls=tuple(used))
-    return _Outcome(result=result, argon2_calls=len(calls), privlab_calls=tuple(used))
-
-
-def _privlab_feedback(name: str, used: tuple[str, ...]) -> Feedback:
-    """Kind feedback for a function that opens the backup with privlab's own code."""
-    called = _listing([f"`{function}`" for function in dict.fromkeys(used)])  # each once
-    return Feedback(
-        name,
-        "incorrect",
-        f"Your function calls privlab's backup code ({called}): that works, but it opens the "
-        "file with the very code this exercise asks you to do without. The point is that any "
-        "program can open a backup from the public format and the password, with PyNaCl "
-        "alone: your function should derive the key and decrypt by itself (reading the header "
-        "with read_header, or your read_fields from exercise 1, is fine).",
-        "Derive the key with nacl.pwhash.argon2id.kdf(32, password.encode(), salt, "
-        "opslimit=..., memlimit=...) and decrypt with nacl.secret.Aead(key).decrypt(backup[69:], "
-        "aad=backup[:69], nonce=backup[45:69]).",
-    )
+        except LearnerCodeError as raised:
+            error = raised
+    return _Outcome(result, error, len(calls), tuple(used))
 
 
 def _tag_failure(error: LearnerCodeError) -> bool:
-    """Whether the learner's function failed because the tag did not match.
-
-    PyNaCl raises a plain CryptoError then (its TypeError and ValueError,
-    for arguments of the wrong kind or size, are subclasses); privlab's
-    open_backup a DecryptionError.
-    """
-    cause = _cause(error)
+    """Whether the function failed as the tag did not match (PyNaCl's plain CryptoError)."""
+    cause = error.__cause__
     if isinstance(cause, DecryptionError):
         return not isinstance(cause, BackupFormatError)
     return type(cause) is CryptoError
@@ -888,11 +742,10 @@ def _xor(a: bytes, b: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class _Variant:
-    """A way to seal a file wrongly, the way one typical mistake would open it.
+    """A file sealed wrongly, the way one typical mistake would open it.
 
-    The key is the right one (a wrong key is caught as it is derived); the
-    variant changes how it is used. A function with the variant's mistake
-    opens the variant's file: if the learner's does, the check knows the mistake.
+    The key is the right one (a wrong key is caught as it is derived); if the
+    learner's function opens the variant's file, it has the variant's mistake.
     """
 
     message: str
@@ -904,8 +757,7 @@ class _Variant:
 
     def seal(self, case: _OpenCase) -> tuple[bytes, bytes]:
         """(file, what the mistaken function returns for it), with the case's header."""
-        header = case.file[:HEADER_SIZE]
-        fields = read_header(case.file)
+        header, fields = case.file[:HEADER_SIZE], read_header(case.file)
         key = argon2id.kdf(
             32,
             case.password.encode("utf-8"),
@@ -938,12 +790,16 @@ class _Variant:
         return header + filler + sealed(case.history, aad, nonce).ciphertext, case.history
 
 
+_DECRYPT = "nacl.secret.Aead(key).decrypt(backup[69:], aad=backup[:69], nonce=backup[45:69])"
+_DERIVE = "key = nacl.pwhash.argon2id.kdf(32, password.encode(), salt, opslimit=..., memlimit=...)"
 _OPEN_HINT = (
     "Take salt = backup[29:45], nonce = backup[45:69], the cost from bytes 17 to 29 "
-    "(big-endian); key = nacl.pwhash.argon2id.kdf(32, password.encode(), salt, "
-    "opslimit=..., memlimit=...); then nacl.secret.Aead(key).decrypt(backup[69:], "
+    f"(big-endian); {_DERIVE}; then nacl.secret.Aead(key).decrypt(backup[69:], "
     "aad=backup[:69], nonce=nonce)."
 )
+_NONCE_AT_45 = "The nonce is the 24 bytes from offset 45: backup[45:69]."
+_AAD_69 = "The header is 69 bytes: aad=backup[:69]."
+_AFTER_HEADER = "The ciphertext starts after the 69-byte header: backup[69:]."
 
 _VARIANTS: tuple[_Variant, ...] = (
     _Variant(
@@ -959,14 +815,10 @@ _VARIANTS: tuple[_Variant, ...] = (
         aad="none",
     ),
     _Variant(
-        "the associated data is backup[:68], one byte short of the header.",
-        "The header is 69 bytes: aad=backup[:69].",
-        aad="68",
+        "the associated data is backup[:68], one byte short of the header.", _AAD_69, aad="68"
     ),
     _Variant(
-        "the associated data is backup[:70], one byte more than the header.",
-        "The header is 69 bytes: aad=backup[:69].",
-        aad="70",
+        "the associated data is backup[:70], one byte more than the header.", _AAD_69, aad="70"
     ),
     _Variant(
         "decrypt is called without the nonce: PyNaCl then takes the first 24 bytes of the "
@@ -974,16 +826,8 @@ _VARIANTS: tuple[_Variant, ...] = (
         "Pass nonce=backup[45:69] to decrypt.",
         nonce="implicit",
     ),
-    _Variant(
-        "the nonce is backup[44:68], one byte too early.",
-        "The nonce is the 24 bytes from offset 45: backup[45:69].",
-        nonce="44",
-    ),
-    _Variant(
-        "the nonce starts at offset 29, where the salt is.",
-        "The nonce is the 24 bytes from offset 45: backup[45:69].",
-        nonce="29",
-    ),
+    _Variant("the nonce is backup[44:68], one byte too early.", _NONCE_AT_45, nonce="44"),
+    _Variant("the nonce starts at offset 29, where the salt is.", _NONCE_AT_45, nonce="29"),
     _Variant(
         "decrypt is given the whole file, header included, as the ciphertext.",
         "The ciphertext starts after the header: backup[69:].",
@@ -997,18 +841,18 @@ _VARIANTS: tuple[_Variant, ...] = (
     ),
     _Variant(
         "decrypt is given backup[68:], which starts one byte before the ciphertext.",
-        "The ciphertext starts after the 69-byte header: backup[69:].",
+        _AFTER_HEADER,
         start=68,
     ),
     _Variant(
         "decrypt is given backup[70:], which misses the first byte of the ciphertext.",
-        "The ciphertext starts after the 69-byte header: backup[69:].",
+        _AFTER_HEADER,
         start=70,
     ),
     _Variant(
         "it decrypts with nacl.secret.SecretBox (XSalsa20-Poly1305, which has no associated "
         "data); the file is sealed with nacl.secret.Aead (XChaCha20-Poly1305).",
-        "Use nacl.secret.Aead(key).decrypt(backup[69:], aad=backup[:69], nonce=backup[45:69]).",
+        f"Use {_DECRYPT}.",
         box="secretbox",
     ),
 )
@@ -1027,19 +871,17 @@ def _diagnose_tag_failure(function: Any, failed: _OpenCase, outcome: _Outcome) -
         return (
             f"{where}: your function never ran Argon2id, so its key cannot be the one "
             "derived from the password.",
-            "key = nacl.pwhash.argon2id.kdf(32, password.encode(), salt, opslimit=..., "
-            "memlimit=...) with salt and cost from the header.",
+            f"{_DERIVE} with salt and cost from the header.",
         )
-    case = _open_cases()[-1]
     for index, variant in enumerate(_VARIANTS):
         file, output = _variant_file(index)
-        if _opens(function, case, file, output):
+        if _opens(function, _open_cases()[-1], file, output):
             return f"{where}: {variant.message}", variant.hint
     return (
         f"{where}. The key is right (the check watched Argon2id), so the nonce, the "
         "associated data or the ciphertext is not what sealing used: any one byte off and "
         "the tag refuses the file, without saying which.",
-        "nacl.secret.Aead(key).decrypt(backup[69:], aad=backup[:69], nonce=backup[45:69]).",
+        f"{_DECRYPT}.",
     )
 
 
@@ -1056,8 +898,7 @@ def _cost_words(passes: int, memory: int) -> str:
 
 def _cost_problem(got: tuple[int, int], case: _OpenCase) -> tuple[str, str]:
     """(why, hint) for Argon2id run at another cost than the header's."""
-    header = read_header(case.file)
-    raw = case.file[17:29]
+    header, raw = read_header(case.file), case.file[17:29]
     little = (int.from_bytes(raw[:4], "little"), int.from_bytes(raw[4:], "little"))
     read_cost = "Read opslimit and memlimit from the header of the file you are given (exercise 1)."
     if got[0] == little[0] or got[1] == little[1]:
@@ -1078,97 +919,90 @@ def _cost_problem(got: tuple[int, int], case: _OpenCase) -> tuple[str, str]:
             "when it is not given opslimit and memlimit.",
             read_cost,
         )
+    tails = {
+        "interactive": ", so it opens the sample but no backup sealed at another cost",
+        "moderate": " (privlab's default for derive_key)",
+    }
     for cost_name, cost in COSTS.items():
         if got == cost:
-            tail = {
-                "interactive": ", so it opens the sample but no backup sealed at another cost",
-                "moderate": " (privlab's default for derive_key)",
-            }.get(cost_name, "")
             return (
-                f"it uses the {cost_name} cost whatever the header says{tail}. The cost is part "
-                "of the file: a phone that raises it for new backups must still open the old ones.",
+                f"it uses the {cost_name} cost whatever the header says"
+                f"{tails.get(cost_name, '')}. The cost is part of the file: a phone that raises "
+                "it for new backups must still open the old ones.",
                 read_cost,
             )
-    return ("that is not the cost the header names.", read_cost)
+    return "that is not the cost the header names.", read_cost
 
 
-def _key_feedback(name: str, mismatch: _KeyMismatch, case: _OpenCase) -> Feedback:
-    """Feedback when the learner's function asked Argon2id for another key than the file's."""
-    header = read_header(case.file)
-    stopped = f"For {case.label}, your function"
+_OTHER_SALT = "The salt is the 16 bytes from offset 29: backup[29:45]."
+
+
+def _key_problem(mismatch: _KeyMismatch, case: _OpenCase) -> tuple[str, str]:
+    """(message, hint) when the function asked Argon2id for another key than the file's."""
+    stopped, got = f"For {case.label}, your function", mismatch.got
     if mismatch.what == "algorithm":
-        return Feedback(
-            name,
-            "incorrect",
+        return (
             f"{stopped} derives the key with Argon2i (nacl.pwhash.argon2i), not Argon2id: "
             "another function, another key.",
             "Use nacl.pwhash.argon2id.kdf: the file names 'argon2id'.",
         )
     if mismatch.what == "file":
-        return Feedback(
-            name,
-            "incorrect",
+        return (
             f"{stopped} derives the key of the sample backup, with its salt and cost: it does "
             "not read the file it is given.",
             "Read salt and cost from the function's own argument `backup`, not from "
             "`sample_backup()` or a variable outside the function.",
         )
     if mismatch.what == "cost":
-        why, hint = _cost_problem(mismatch.got, case)
-        return Feedback(
-            name,
-            "incorrect",
-            f"{stopped} runs Argon2id at {_cost_words(*mismatch.got)}, but the header names "
+        header = read_header(case.file)
+        why, hint = _cost_problem(got, case)
+        return (
+            f"{stopped} runs Argon2id at {_cost_words(*got)}, but the header names "
             f"{_cost_words(header.opslimit, header.memlimit)}: {why}",
             hint,
         )
     if mismatch.what == "salt":
-        salt = mismatch.got
-        start = case.file.find(salt)
-        if salt == read_header(_sample()).salt and case.file != _sample():
+        start = case.file.find(got)
+        if got == read_header(_sample()).salt and case.file != _sample():
             why = "the salt of the sample backup, not of the file it is given."
             hint = "Read the salt from the function's own argument: backup[29:45]."
         elif 0 <= start < HEADER_SIZE:
-            why = f"backup[{start}:{start + len(salt)}], {abs(start - 29)} byte"
-            why += f"{'s' * (abs(start - 29) > 1)} too {'early' if start < 29 else 'late'}."
-            hint = "The salt is the 16 bytes from offset 29: backup[29:45]."
+            off = abs(start - 29)
+            why = f"backup[{start}:{start + len(got)}], {off} byte{'s' * (off > 1)} too "
+            why += f"{'early' if start < 29 else 'late'}."
+            hint = _OTHER_SALT
         else:
-            why = "not the salt of the file."
-            hint = "The salt is the 16 bytes from offset 29: backup[29:45]."
-        return Feedback(name, "incorrect", f"{stopped} gives Argon2id a salt that is {why}", hint)
-    password = mismatch.got
-    if password == SAMPLE_PASSWORD.encode() and case.password != SAMPLE_PASSWORD:
+            why, hint = "not the salt of the file.", _OTHER_SALT
+        return f"{stopped} gives Argon2id a salt that is {why}", hint
+    if got == SAMPLE_PASSWORD.encode() and case.password != SAMPLE_PASSWORD:
         why = "the sample's password, not the `password` it is given."
         hint = "Derive the key from the function's own argument `password`."
-    elif password == case.password.encode("latin-1", errors="replace"):
+    elif got == case.password.encode("latin-1", errors="replace"):
         why = "the password encoded as Latin-1; the format encodes it as UTF-8."
         hint = "password.encode('utf-8'), or simply password.encode()."
     else:
-        why = f"{_shown(password)}, not the `password` it is given, encoded as UTF-8."
+        why = f"{_shown(got)}, not the `password` it is given, encoded as UTF-8."
         hint = "password.encode() gives the bytes Argon2id needs."
-    return Feedback(name, "incorrect", f"{stopped} gives Argon2id the password {why}", hint)
+    return f"{stopped} gives Argon2id the password {why}", hint
 
 
 def _result_problem(result: Any, case: _OpenCase, first: bytes | None) -> tuple[str, str] | None:
     """(message, hint) when the learner's function returned something else than the history."""
-    history = case.history
+    history, got = case.history, _as_bytes(result)
     if _same_history(result, history):
         return None
-    got = _as_bytes(result)
-    if isinstance(result, (dict, list)):
-        if result == json.loads(history):
-            return (
-                "open_with_pynacl returns the history parsed from JSON; return the bytes that "
-                "decrypt gives, as they are.",
-                "Return the bytes as decrypt gives them; json.loads can read them afterwards.",
-            )
+    if isinstance(result, (dict, list)) and result == json.loads(history):
+        return (
+            "open_with_pynacl returns the history parsed from JSON; return the bytes that "
+            "decrypt gives, as they are.",
+            "Return the bytes as decrypt gives them; json.loads can read them afterwards.",
+        )
     if got is None:
         return (
             f"open_with_pynacl should return the decrypted bytes; got {_shown(result)}.",
             "Return what nacl.secret.Aead(key).decrypt(...) gives.",
         )
-    header = case.file[:HEADER_SIZE]
-    if got == header + history:
+    if got == case.file[:HEADER_SIZE] + history:
         return (
             "open_with_pynacl returns the header followed by the history; return the history "
             "alone.",
@@ -1177,8 +1011,7 @@ def _result_problem(result: Any, case: _OpenCase, first: bytes | None) -> tuple[
     if got in (case.file, case.file[HEADER_SIZE:], case.file[45:]):
         return (
             "open_with_pynacl returns (part of) the file as it is, still encrypted.",
-            "Decrypt it: nacl.secret.Aead(key).decrypt(backup[69:], aad=backup[:69], "
-            "nonce=backup[45:69]).",
+            f"Decrypt it: {_DECRYPT}.",
         )
     if len(got) == 32:
         return (
@@ -1201,10 +1034,10 @@ def _result_problem(result: Any, case: _OpenCase, first: bytes | None) -> tuple[
 
 def _error_feedback(name: str, error: LearnerCodeError, case: _OpenCase) -> Feedback:
     """Feedback when the learner's function raised something other than a tag failure."""
-    cause = _cause(error)
+    cause = error.__cause__
     text = str(cause) if cause is not None else ""
     if isinstance(cause, _KeyMismatch):
-        return _key_feedback(name, cause, case)
+        return Feedback(name, "incorrect", *_key_problem(cause, case))
     if isinstance(cause, UnicodeEncodeError):
         return Feedback(
             name,
@@ -1234,17 +1067,28 @@ def check_open_with_pynacl(open_with_pynacl: Any) -> Feedback:
     for case in _open_cases():
         outcome = _run(open_with_pynacl, case)
         if outcome.privlab_calls:
-            return _privlab_feedback(name, outcome.privlab_calls)
+            called = _listing([f"`{f}`" for f in dict.fromkeys(outcome.privlab_calls)])
+            return Feedback(
+                name,
+                "incorrect",
+                f"Your function calls privlab's backup code ({called}): that works, but it "
+                "opens the file with the very code this exercise asks you to do without. The "
+                "point is that any program can open a backup from the public format and the "
+                "password, with PyNaCl alone: your function should derive the key and decrypt "
+                "by itself (reading the header with read_header, or your read_fields from "
+                "exercise 1, is fine).",
+                "Derive the key with nacl.pwhash.argon2id.kdf(32, password.encode(), salt, "
+                f"opslimit=..., memlimit=...) and decrypt with {_DECRYPT}.",
+            )
+        if outcome.error is not None and _tag_failure(outcome.error):
+            problem = _diagnose_tag_failure(open_with_pynacl, case, outcome)
+            return Feedback(name, "incorrect", *problem)
         if outcome.error is not None:
-            if _tag_failure(outcome.error):
-                problem = _diagnose_tag_failure(open_with_pynacl, case, outcome)
-                return Feedback(name, "incorrect", *problem)
             return _error_feedback(name, outcome.error, case)
         problem = _result_problem(outcome.result, case, first)
         if problem:
             return Feedback(name, "incorrect", f"For {case.label}: {problem[0]}", problem[1])
-        if first is None:
-            first = case.history
+        first = first or case.history
     messages = len(json.loads(_open_cases()[0].history)["messages"])
     return Feedback(
         name,
@@ -1263,7 +1107,7 @@ def check_open_with_pynacl(open_with_pynacl: Any) -> Feedback:
 CHAT_DEFAULT_TIMER = "7 days"
 """Exercise 5: the default timer of new chats on Alice's phone."""
 
-CHAT_NOW = (10, 12)
+_CHAT_NOW = (10, 12)
 """Exercise 5: the question is asked on day 10 at 12:00."""
 
 _CHAT_EVENTS: tuple[tuple[int, int, str, str, str], ...] = (
@@ -1284,7 +1128,7 @@ def _at(day: int, hour: int) -> float:
 
 @lru_cache(maxsize=1)
 def _survivors_on_phone() -> frozenset[int]:
-    """The numbers of the messages still on Alice's phone at :data:`CHAT_NOW`, by ChatStore."""
+    """The numbers of the messages still on Alice's phone at :data:`_CHAT_NOW`, by ChatStore."""
     clock = FakeClock()
     phone = ChatStore("Alice", clock=clock, default_timer=CHAT_DEFAULT_TIMER)
     for day, hour, who, kind, what in _CHAT_EVENTS:
@@ -1293,7 +1137,7 @@ def _survivors_on_phone() -> frozenset[int]:
             phone.set_timer("Bob", what)
         else:
             phone.add("Bob", who, what)
-    clock.advance(seconds=_at(*CHAT_NOW) - clock.now)
+    clock.advance(seconds=_at(*_CHAT_NOW) - clock.now)
     return frozenset(message.id for message in phone.messages("Bob"))
 
 
@@ -1332,7 +1176,7 @@ def _survivors(
     >>> sorted(_survivors()), sorted(_survivors(at_boundary=True))
     ([3, 5, 6], [2, 3, 5, 6])
     """
-    now = _at(*CHAT_NOW)
+    now = _at(*_CHAT_NOW)
     last = CHAT_DEFAULT_TIMER
     for *_, kind, what in _CHAT_EVENTS:
         last = what if kind == "timer" else last
@@ -1379,19 +1223,8 @@ def disappearing_chat() -> dict[str, Any]:
     >>> chat = disappearing_chat()
     >>> chat["default_timer"], chat["now"]
     ('7 days', {'day': 10, 'time': '12:00'})
-    >>> for event in chat["events"]:
-    ...     when = f"day {event['day']:2d}, {event['time']}"
-    ...     if "timer" in event:
-    ...         print(f"    {when}  {event['who']} sets the timer to {event['timer']}")
-    ...     else:
-    ...         print(f" {event['number']}  {when}  {event['sender']}: {event['text']}")
-     1  day  2, 09:00  Alice: Hi Bob, this is my new number
-     2  day  3, 12:00  Bob: Got it! Dinner at mine next week?
-     3  day  4, 18:00  Alice: Yes please. I'll bring dessert
-        day  5, 10:00  Bob sets the timer to 24 hours
-     4  day  5, 11:00  Bob: The door code is 4711
-     5  day  9, 21:00  Alice: See you tomorrow at 7
-     6  day 10, 08:00  Bob: Could you bring my salad bowl back?
+    >>> chat["events"][3]
+    {'day': 5, 'time': '10:00', 'who': 'Bob', 'timer': '24 hours'}
     """
     events: list[dict[str, Any]] = []
     number = 0
@@ -1406,7 +1239,7 @@ def disappearing_chat() -> dict[str, Any]:
         "phone": "Alice",
         "default_timer": CHAT_DEFAULT_TIMER,
         "events": events,
-        "now": {"day": CHAT_NOW[0], "time": f"{CHAT_NOW[1]:02d}:00"},
+        "now": {"day": _CHAT_NOW[0], "time": f"{_CHAT_NOW[1]:02d}:00"},
     }
 
 
@@ -1451,7 +1284,7 @@ def _survivor_numbers(value: Any) -> tuple[frozenset[int] | None, str]:
 
 
 def _why(number: int, kept: bool) -> str:
-    """Why message ``number`` is (or is not) still on the phone at :data:`CHAT_NOW`.
+    """Why message ``number`` is (or is not) still on the phone at :data:`_CHAT_NOW`.
 
     >>> print(_why(2, False))  # doctest: +NORMALIZE_WHITESPACE
     message 2 ('Got it! Dinner at mine next week?') was sent on day 3 at 12:00, when the
@@ -1471,87 +1304,102 @@ def _why(number: int, kept: bool) -> str:
     )
 
 
-@check("Exercise 5 (which messages survive?)")
-def check_survivors(still_there: Any) -> Feedback:
-    """``still_there`` must be the messages on Alice's phone at :data:`CHAT_NOW`."""
-    name = "Exercise 5 (which messages survive?)"
-    right = _survivors_on_phone()
-    count = len(_messages())
-    numbers, problem = _survivor_numbers(still_there)
-    hint = (
-        "For each message: which timer did the chat have when it was sent? It expires at "
-        "sent time + that timer, and is gone from that moment on."
-    )
+def _survivors_facts() -> dict[str, Any]:
+    survivors = _survivors_on_phone()
+    return {
+        "right_numbers": survivors,
+        "count": len(_messages()),
+        "listed": _listing(sorted(survivors)),
+        "gone_2": _sentence(_why(2, False)),
+        "kept_3": _sentence(_why(3, True)),
+        "gone_1": _sentence(_why(1, False)),
+    }
+
+
+def _survivors_answers(a: dict[str, Any]) -> dict[str, Any]:
+    numbers, problem = _survivor_numbers(a["still_there"])
     if numbers is None:
-        return Feedback(name, "incorrect", problem, hint)
-    if numbers == right:
-        return Feedback(
-            name,
-            "correct",
-            f"Messages {_listing(sorted(right))}. Messages 1 to 3 kept the "
+        return {"numbers": None, "problem": problem}
+    outside = sorted(n for n in numbers if not 1 <= n <= a["count"])
+    if outside:
+        return {"numbers": numbers, "outside": _listing(outside)}
+    extra, missing = sorted(numbers - a["right_numbers"]), sorted(a["right_numbers"] - numbers)
+    reasons = [_why(n, False) for n in extra] + [_why(n, True) for n in missing]
+    return {"numbers": numbers, "outside": None, "reasons": _sentence("; ".join(reasons))}
+
+
+def _survivors_are(value: Callable[[dict], Any], says: str, hint: str) -> Rule:
+    return mistake(lambda a: a["numbers"] == value(a), says, hint)
+
+
+_SURVIVORS_HINT = (
+    "For each message: which timer did the chat have when it was sent? It expires at "
+    "sent time + that timer, and is gone from that moment on."
+)
+
+check_survivors = Exercise(
+    "Exercise 5 (which messages survive?)",
+    answers=["still_there"],
+    facts=_survivors_facts,
+    derive=_survivors_answers,
+    rules=[
+        mistake(lambda a: a["numbers"] is None, "{problem}", _SURVIVORS_HINT),
+        right(
+            lambda a: a["numbers"] == a["right_numbers"],
+            "Messages {listed}. Messages 1 to 3 kept the "
             f"{CHAT_DEFAULT_TIMER.replace(' days', '-day')} default they were sent with: Bob's "
             "new timer applies only to messages sent after it. Message 2 expired on day 10 "
             "at 12:00 exactly, so it is gone; message 3 stays until day 11. Gone from the "
             "phone does not mean gone everywhere: a screenshot, a notification preview or a "
             "backup made earlier keeps it.",
-        )
-    mistakes = (
-        (
-            _survivors(at_boundary=True),
-            f"{_sentence(_why(2, False))}. A message disappears the moment its timer runs "
-            "out, not a moment later.",
+        ),
+        _survivors_are(
+            lambda a: _survivors(at_boundary=True),
+            "{gone_2}. A message disappears the moment its timer runs out, not a moment later.",
             "A message sent at s with timer T is gone at every time t ≥ s + T.",
         ),
-        (
-            _survivors(retroactive=True),
-            f"{_sentence(_why(3, True))}. Bob's new timer applies only to messages sent "
-            "after he set it; earlier messages keep the timer they were sent with.",
+        _survivors_are(
+            lambda a: _survivors(retroactive=True),
+            "{kept_3}. Bob's new timer applies only to messages sent after he set it; earlier "
+            "messages keep the timer they were sent with.",
             "Give each message the timer the chat had when it was sent.",
         ),
-        (
-            _survivors(no_default=True),
-            "Messages 1 and 2 are gone: the chat had a timer before Bob changed it, "
-            f"Alice's default for new chats, {CHAT_DEFAULT_TIMER}. "
-            f"{_sentence(_why(1, False))}.",
+        _survivors_are(
+            lambda a: _survivors(no_default=True),
+            "Messages 1 and 2 are gone: the chat had a timer before Bob changed it, Alice's "
+            f"default for new chats, {CHAT_DEFAULT_TIMER}. " + "{gone_1}.",
             "A new chat starts with the phone's default timer.",
         ),
-        (
-            frozenset(range(1, count + 1)),
+        _survivors_are(
+            lambda a: set(range(1, a["count"] + 1)),
             "That is every message, as if nothing had expired.",
-            hint,
+            _SURVIVORS_HINT,
         ),
-        (
-            frozenset(),
+        _survivors_are(
+            lambda a: set(),
             "Some messages are still there: the timer counts from when each one was sent.",
-            hint,
+            _SURVIVORS_HINT,
         ),
-        (
-            frozenset(n - 1 for n in right),
+        _survivors_are(
+            lambda a: {n - 1 for n in a["right_numbers"]},
             "Those are the right messages counted from 0; the messages are numbered from 1.",
             "Add 1 to each number.",
         ),
-    )
-    for value, message, mistake_hint in mistakes:
-        if numbers == value:
-            return Feedback(name, "incorrect", message, mistake_hint)
-    outside = sorted(n for n in numbers if not 1 <= n <= count)
-    if outside:
-        return Feedback(
-            name,
-            "incorrect",
-            f"The messages are numbered 1 to {count}; your answer holds {_listing(outside)}.",
-            hint,
-        )
-    extra, missing = sorted(numbers - right), sorted(right - numbers)
-    reasons = [_why(n, False) for n in extra] + [_why(n, True) for n in missing]
-    return Feedback(name, "incorrect", f"{_sentence('; '.join(reasons))}.", hint)
+        mistake(
+            lambda a: a["outside"],
+            "The messages are numbered 1 to {count}; your answer holds {outside}.",
+            _SURVIVORS_HINT,
+        ),
+    ],
+    otherwise=mistake(None, "{reasons}.", _SURVIVORS_HINT),
+).checker()
 
 
 # --------------------------------------------------------------------------
 # Exercise 4: ten guesses or ten billion
 # --------------------------------------------------------------------------
 
-VAULT_ATTEMPTS = 10
+_VAULT_ATTEMPTS = 10
 """Exercise 4: guesses the key vault allows before it destroys the key."""
 
 _PIN_SPACE = search_space(6, 10)
@@ -1603,9 +1451,7 @@ def _offline_mistake(value: float) -> list[str] | None:
             for unit, size in _UNITS.items():
                 guesses = _PIN_SPACE / 2 if half else _PIN_SPACE
                 if _near(value, guesses / rate / size, _OFFLINE_TOLERANCE):
-                    parts = []
-                    if rate_text:
-                        parts.append(f"it uses {rate_text}")
+                    parts = [f"it uses {rate_text}"] if rate_text else []
                     if not half:
                         parts.append(
                             "it counts every PIN, the worst case; on average half are tried"
@@ -1613,118 +1459,127 @@ def _offline_mistake(value: float) -> list[str] | None:
                     if unit != "minutes":
                         parts.append(f"it is in {unit}, not minutes (one minute is 60 s)")
                     found.append(parts)
-    if not found:
-        return None
-    return min(found, key=len)
+    return min(found, key=len) if found else None
 
 
-def _offline_right() -> float:
+def _ten_guesses_facts() -> dict[str, Any]:
     rig = ATTACKERS[1]
-    return crack_seconds(_PIN_SPACE, rig.rate("interactive")) / 60
+    minutes = crack_seconds(_PIN_SPACE, rig.rate("interactive")) / 60
+    return {
+        "right_minutes": minutes,
+        "seconds": minutes * 60,
+        "right_chance": vault_success_chance(_PIN_SPACE, _VAULT_ATTEMPTS),
+        "rate": rig.rate("interactive"),
+        "parallel": rig.parallel(COSTS["interactive"][1]),
+        "typical": TYPICAL_SECONDS["interactive"],
+    }
 
 
-@check("Exercise 4 (ten guesses or ten billion)")
-def check_ten_guesses(offline_minutes: Any, vault_chance: Any) -> Feedback:
-    """Minutes for the GPU rig to find a 6-digit PIN (Argon2id, interactive); the vault's chance."""
-    name = "Exercise 4 (ten guesses or ten billion)"
-    minutes, chance = _number(offline_minutes), _number(vault_chance)
-    right_minutes = _offline_right()
-    right_chance = vault_success_chance(_PIN_SPACE, VAULT_ATTEMPTS)
-    rig = ATTACKERS[1]
-    rate = rig.rate("interactive")
-    offline_hint = (
-        "search_space(6, 10) PINs, half of them tried on average, at ATTACKERS[1].rate("
-        "'interactive') guesses a second: crack_seconds(space, rate) gives seconds; a minute "
-        "has 60 of them."
-    )
-    if minutes is None:
-        return Feedback(
-            name,
-            "incorrect",
-            f"offline_minutes should be a number of minutes; got {_shown(offline_minutes)}.",
-            offline_hint,
-        )
-    if not _near(minutes, right_minutes, _OFFLINE_TOLERANCE):
-        mistake = _offline_mistake(minutes)
-        shown = f"offline_minutes = {minutes:.4g}, but the rig needs {right_minutes:.4g} minutes"
-        if mistake:
-            return Feedback(
-                name,
-                "incorrect",
-                f"{shown}: {'; '.join(mistake)}.",
-                offline_hint,
-            )
-        return Feedback(
-            name,
-            "incorrect",
-            f"{shown}. (If you measured a guess with measure_kdf, use the typical "
-            f"{TYPICAL_SECONDS['interactive']:g} s instead, the default of rate(), so that the "
-            "answer is the same everywhere.)",
-            offline_hint,
-        )
-    chance_hint = (
-        "10 guesses out of 1,000,000 equally likely PINs: vault_success_chance(search_space(6, "
-        "10), 10), a probability between 0 and 1."
-    )
-    if chance is None:
-        return Feedback(
-            name,
-            "incorrect",
-            f"vault_chance should be a probability, a number between 0 and 1; got "
-            f"{_shown(vault_chance)}.",
-            chance_hint,
-        )
-    if not _near(chance, right_chance, _CHANCE_TOLERANCE):
-        mistakes = (
-            (
-                100 * right_chance,
-                "That is 10 / 10,000: the chance for a 4-digit PIN like Bob's in section 3 (or "
-                "the right chance in percent, 0.001 %). Here the PIN has 6 digits, and "
-                "vault_chance is a probability between 0 and 1.",
-                "10 guesses out of search_space(6, 10) = 1,000,000 PINs, not in percent.",
-            ),
-            (
-                1 / _PIN_SPACE,
-                "That is the chance of one guess; the vault allows 10 before it destroys the key.",
-                "10 guesses, each a different PIN: 10 / 1,000,000.",
-            ),
-            (
-                VAULT_ATTEMPTS / (_PIN_SPACE / 2),
-                "That divides by half the PINs: the half belongs to the average time of a "
-                "search that goes on until it succeeds. 10 guesses try 10 of all 1,000,000 "
-                "PINs.",
-                "10 / 1,000,000.",
-            ),
-            (
-                1 - right_chance,
-                "That is the chance that all 10 guesses fail.",
-                "The question asks for the chance that the attacker gets in: 10 / 1,000,000.",
-            ),
-            (
-                _PIN_SPACE / VAULT_ATTEMPTS,
-                "That is upside down: 1,000,000 / 10, the odds against as a number, not a "
-                "probability.",
-                "10 / 1,000,000.",
-            ),
-        )
-        for value, message, hint in mistakes:
-            if _near(chance, value, 1e-6 if value > 0.5 else _CHANCE_TOLERANCE):
-                return Feedback(name, "incorrect", f"vault_chance = {chance:g}. {message}", hint)
-        return Feedback(
-            name,
-            "incorrect",
-            f"vault_chance = {chance:g}, but 10 guesses find a 6-digit PIN with chance "
-            f"{right_chance:g}.",
-            chance_hint,
-        )
-    seconds = right_minutes * 60
-    return Feedback(
-        name,
-        "correct",
-        f"Offline, the rig runs {rig.parallel(COSTS['interactive'][1]):,} Argon2id guesses at "
-        f"once, {rate:,.0f} a second, and finds the PIN after {seconds:.0f} seconds on "
-        f"average ({right_minutes:.2g} minutes): whoever holds a file sealed with a 6-digit PIN "
-        "opens it during a coffee break, and nobody sees the attack. At the vault, "
-        f"{VAULT_ATTEMPTS} guesses find it with chance {right_chance:g} (0.001 %), and then "
-        "the key is destroyed. The same PIN is strong only where something counts the guesses.",
-    )
+def _ten_guesses_answers(a: dict[str, Any]) -> dict[str, Any]:
+    minutes = _number(a["offline_minutes"])
+    mistaken = None if minutes is None else _offline_mistake(minutes)
+    return {
+        "minutes": minutes,
+        "chance": _number(a["vault_chance"]),
+        "shown_minutes": _shown(a["offline_minutes"]),
+        "shown_chance": _shown(a["vault_chance"]),
+        "offline_mistake": "; ".join(mistaken) if mistaken else None,
+        "offline_wrong": minutes is not None
+        and not _near(minutes, a["right_minutes"], _OFFLINE_TOLERANCE),
+    }
+
+
+def _chance_is(value: Callable[[dict], float], says: str, hint: str) -> Rule:
+    """The mistake whose vault_chance is ``value(answers)``."""
+
+    def when(a: dict[str, Any]) -> bool:
+        target = value(a)
+        return _near(a["chance"], target, 1e-6 if target > 0.5 else _CHANCE_TOLERANCE)
+
+    return mistake(when, "vault_chance = {chance:g}. " + says, hint)
+
+
+_OFFLINE_HINT = (
+    "search_space(6, 10) PINs, half of them tried on average, at ATTACKERS[1].rate("
+    "'interactive') guesses a second: crack_seconds(space, rate) gives seconds; a minute "
+    "has 60 of them."
+)
+_CHANCE_HINT = (
+    "10 guesses out of 1,000,000 equally likely PINs: vault_success_chance(search_space(6, "
+    "10), 10), a probability between 0 and 1."
+)
+_OFFLINE_WRONG = "offline_minutes = {minutes:.4g}, but the rig needs {right_minutes:.4g} minutes"
+
+check_ten_guesses = Exercise(
+    "Exercise 4 (ten guesses or ten billion)",
+    answers=["offline_minutes", "vault_chance"],
+    facts=_ten_guesses_facts,
+    derive=_ten_guesses_answers,
+    rules=[
+        mistake(
+            lambda a: a["minutes"] is None,
+            "offline_minutes should be a number of minutes; got {shown_minutes}.",
+            _OFFLINE_HINT,
+        ),
+        mistake(
+            lambda a: a["offline_wrong"] and a["offline_mistake"],
+            _OFFLINE_WRONG + ": {offline_mistake}.",
+            _OFFLINE_HINT,
+        ),
+        mistake(
+            lambda a: a["offline_wrong"],
+            _OFFLINE_WRONG + ". (If you measured a guess with measure_kdf, use the typical "
+            "{typical:g} s instead, the default of rate(), so that the answer is the same "
+            "everywhere.)",
+            _OFFLINE_HINT,
+        ),
+        mistake(
+            lambda a: a["chance"] is None,
+            "vault_chance should be a probability, a number between 0 and 1; got {shown_chance}.",
+            _CHANCE_HINT,
+        ),
+        right(
+            lambda a: _near(a["chance"], a["right_chance"], _CHANCE_TOLERANCE),
+            "Offline, the rig runs {parallel:,} Argon2id guesses at once, {rate:,.0f} a second, "
+            "and finds the PIN after {seconds:.0f} seconds on average ({right_minutes:.2g} "
+            "minutes): whoever holds a file sealed with a 6-digit PIN opens it during a coffee "
+            f"break, and nobody sees the attack. At the vault, {_VAULT_ATTEMPTS} guesses find it "
+            "with chance {right_chance:g} (0.001 %), and then the key is destroyed. The same PIN "
+            "is strong only where something counts the guesses.",
+        ),
+        _chance_is(
+            lambda a: 100 * a["right_chance"],
+            "That is 10 / 10,000: the chance for a 4-digit PIN like Bob's in section 3 (or the "
+            "right chance in percent, 0.001 %). Here the PIN has 6 digits, and vault_chance is a "
+            "probability between 0 and 1.",
+            "10 guesses out of search_space(6, 10) = 1,000,000 PINs, not in percent.",
+        ),
+        _chance_is(
+            lambda a: 1 / _PIN_SPACE,
+            "That is the chance of one guess; the vault allows 10 before it destroys the key.",
+            "10 guesses, each a different PIN: 10 / 1,000,000.",
+        ),
+        _chance_is(
+            lambda a: _VAULT_ATTEMPTS / (_PIN_SPACE / 2),
+            "That divides by half the PINs: the half belongs to the average time of a search "
+            "that goes on until it succeeds. 10 guesses try 10 of all 1,000,000 PINs.",
+            "10 / 1,000,000.",
+        ),
+        _chance_is(
+            lambda a: 1 - a["right_chance"],
+            "That is the chance that all 10 guesses fail.",
+            "The question asks for the chance that the attacker gets in: 10 / 1,000,000.",
+        ),
+        _chance_is(
+            lambda a: _PIN_SPACE / _VAULT_ATTEMPTS,
+            "That is upside down: 1,000,000 / 10, the odds against as a number, not a probability.",
+            "10 / 1,000,000.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "vault_chance = {chance:g}, but 10 guesses find a 6-digit PIN with chance "
+        "{right_chance:g}.",
+        _CHANCE_HINT,
+    ),
+).checker()

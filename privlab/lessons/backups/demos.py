@@ -1,9 +1,8 @@
 """Interactive demos for lesson 07: encrypted backups and disappearing messages.
 
-Each function returns a :class:`~privlab.lessons.kit.demo.Demo`. Every backup
-shown is a real file made by :mod:`privlab.crypto.backup`, every restore a
-real one, and every disappearing message comes from a
-:class:`~privlab.crypto.history.ChatStore` driven by a fake clock.
+Every backup shown is a real file of :mod:`privlab.crypto.backup`, every restore
+a real one, and every disappearing message comes from a
+:class:`~privlab.crypto.history.ChatStore` on a fake clock.
 """
 
 from __future__ import annotations
@@ -49,13 +48,13 @@ from privlab.lessons.kit.demo import (
 )
 from privlab.lessons.kit.style import PALETTE, base_layout
 
-SEED = 7
-LESSON_COST = "interactive"
-PASSWORD = "tulip-harbour-42"
-MISTYPED_PASSWORD = "tulip-harbor-42"
+_SEED = 7
+_LESSON_COST = "interactive"
+_PASSWORD = "tulip-harbour-42"
+_MISTYPED_PASSWORD = "tulip-harbor-42"
 
 # The chat of lesson 06, as Bob's phone keeps it once each message is decrypted.
-CHAT = (
+_CHAT = (
     ("Alice", "Hello Bob, it's Alice."),
     ("Bob", "Hi Alice!"),
     ("Alice", "Dinner on Friday?"),
@@ -65,21 +64,19 @@ CHAT = (
 )
 
 
-def bobs_phone(clock: FakeClock | None = None, *, seed: int = SEED) -> ChatStore:
-    """Bob's phone after the lesson-06 chat: each message really went through the Double Ratchet.
-
-    Messages are one hour apart from the clock's start.
+def _bobs_phone(clock: FakeClock | None = None, *, seed: int = _SEED) -> ChatStore:
+    """Bob's phone after the lesson-06 chat, each message through the Double Ratchet, an hour apart.
 
     Examples
     --------
-    >>> [m.text for m in bobs_phone().messages()][:2]
+    >>> [m.text for m in _bobs_phone().messages()][:2]
     ["Hello Bob, it's Alice.", 'Hi Alice!']
     """
     clock = FakeClock() if clock is None else clock
     alice, bob = Identity("Alice", rng=seed), Identity("Bob", rng=seed + 1)
     sessions = dict(zip(("Alice", "Bob"), start_chat(alice, bob, rng=seed + 2), strict=True))
     phone = ChatStore("Bob", clock=clock)
-    for sender, text in CHAT:
+    for sender, text in _CHAT:
         receiver = "Bob" if sender == "Alice" else "Alice"
         wire = sessions[sender].encrypt(text.encode()).to_bytes()
         received = sessions[receiver].decrypt(wire).decode()
@@ -92,8 +89,8 @@ def bobs_phone(clock: FakeClock | None = None, *, seed: int = SEED) -> ChatStore
 # 1. A backup, its bytes, and a restore on a new phone
 # --------------------------------------------------------------------------
 
-KEY_KINDS = ("64-digit key", "password")
-CHANGES = (
+_KEY_KINDS = ("64-digit key", "password")
+_CHANGES = (
     "nothing",
     "a mistyped key or password",
     "the format version",
@@ -124,43 +121,59 @@ def _changed_file(file: bytes, change: str) -> bytes:
     return file
 
 
+def _table(titles: list[str], height: int) -> dict:
+    """A table's header (bold titles, white on blue) and empty cells."""
+    header = {"values": [f"<b>{t}</b>" for t in titles], "fill_color": PALETTE["blue"]}
+    return {
+        "header": {**header, "font": {"color": "white"}, "align": "left"},
+        "cells": {"values": [[] for _ in titles], "align": "left", "height": height},
+    }
+
+
+def _table_layout(figure: go.Figure, height: int, top: int) -> None:
+    figure.update_layout(base_layout(height=height, margin={"l": 10, "r": 10, "t": top, "b": 10}))
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+
+
 def _restore_outcome(file: bytes, kind: str, change: str, key: bytes) -> tuple[list[str], str]:
     """Restore ``file`` on a new phone: (its screen, a one-line verdict)."""
-    if kind == KEY_KINDS[0]:
+    if kind == _KEY_KINDS[0]:
         digits = format_backup_key(key)
-        if change == CHANGES[1]:
+        if change == _CHANGES[1]:
             digits = digits[:-1] + ("0" if digits[-1] != "0" else "1")
         secret = {"key": digits}
     else:
-        secret = {"password": MISTYPED_PASSWORD if change == CHANGES[1] else PASSWORD}
+        secret = {"password": _MISTYPED_PASSWORD if change == _CHANGES[1] else _PASSWORD}
     new_phone = ChatStore("Bob", clock=FakeClock(10 * HOUR))
     try:
         count = new_phone.restore(_changed_file(file, change), **secret)
-    except BackupFormatError as error:
-        return [f"[!] {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
-            "refused at the header"
-        )
-    except DecryptionError as error:
-        return [f"[!] {type(error).__name__}:", str(error), "", "The new phone stays empty."], (
-            "refused: the tag does not match"
-        )
+    except DecryptionError as error:  # BackupFormatError is one too: refused at the header
+        at_header = isinstance(error, BackupFormatError)
+        verdict = "refused at the header" if at_header else "refused: the tag does not match"
+        return [
+            f"[!] {type(error).__name__}:",
+            str(error),
+            "",
+            "The new phone stays empty.",
+        ], verdict
     screen = [f"{m.sender}: {m.text}" for m in new_phone.messages()]
     return screen, f"all {count} messages back"
 
 
 def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
     """Back up Bob's chat, look at the file, change it on its way, restore on a new phone."""
-    one_of("change", change, CHANGES)
-    one_of("kind", kind, KEY_KINDS)
-    what = choice_list("change on the way", CHANGES, change)
-    how = toggle("the key", KEY_KINDS, kind)
-    key = new_backup_key(rng=SEED)
-    phone = bobs_phone()
+    one_of("change", change, _CHANGES)
+    one_of("kind", kind, _KEY_KINDS)
+    what = choice_list("change on the way", _CHANGES, change)
+    how = toggle("the key", _KEY_KINDS, kind)
+    key = new_backup_key(rng=_SEED)
+    phone = _bobs_phone()
     files = {
-        KEY_KINDS[0]: phone.backup(key=key, rng=SEED),
-        KEY_KINDS[1]: phone.backup(password=PASSWORD, cost=LESSON_COST, rng=SEED + 10),
+        _KEY_KINDS[0]: phone.backup(key=key, rng=_SEED),
+        _KEY_KINDS[1]: phone.backup(password=_PASSWORD, cost=_LESSON_COST, rng=_SEED + 10),
     }
-    outcomes = {(k, c): _restore_outcome(files[k], k, c, key) for k in KEY_KINDS for c in CHANGES}
+    outcomes = {(k, c): _restore_outcome(files[k], k, c, key) for k in _KEY_KINDS for c in _CHANGES}
     from plotly.subplots import make_subplots
 
     figure = make_subplots(
@@ -169,33 +182,20 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
         subplot_titles=("the file in the cloud: anyone can read these bytes", "the new phone"),
     )  # fmt: skip
     figure.add_table(
-        header={
-            "values": ["<b>bytes</b>", "<b>field</b>", "<b>first bytes (hex)</b>", "<b>says</b>"],
-            "fill_color": PALETTE["blue"],
-            "font": {"color": "white"},
-            "align": "left",
-        },
-        cells={"values": [[], [], [], []], "align": "left", "height": 24},
+        **_table(["bytes", "field", "first bytes (hex)", "says"], 24),
         columnwidth=[0.15, 0.29, 0.32, 0.24],  # room for "904-919" in the first column
         row=1,
         col=1,
     )
-    figure.add_table(
-        header={"values": ["<b>after the restore</b>"], "fill_color": PALETTE["blue"],
-                "font": {"color": "white"}, "align": "left"},
-        cells={"values": [[]], "align": "left", "height": 24},
-        row=1, col=2,
-    )  # fmt: skip
-    figure.update_layout(base_layout(height=650, margin={"l": 10, "r": 10, "t": 100, "b": 10}))
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
+    figure.add_table(**_table(["after the restore"], 24), row=1, col=2)
+    _table_layout(figure, 650, top=100)
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
         k, c = how.value, what.value
         file = _changed_file(files[k], c)
         rows = file_layout(file, preview=8)
         touched = _CHANGED_FIELD.get(c, (None,))[0]
-        if c == CHANGES[-1]:
+        if c == _CHANGES[-1]:
             touched = "authentication tag"
         fill = [PALETTE["vermillion"] if r["field"] == touched else "white" for r in rows]
         font = ["white" if r["field"] == touched else "black" for r in rows]
@@ -209,7 +209,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
         figure.layout.title.text = (
             f"A backup with a {k}, {len(file):,} bytes<br><sup>changed: {c}; {outcome}</sup>"
         )
-        secret = "the 64-digit key" if k == KEY_KINDS[0] else "the password (Argon2id)"
+        secret = "the 64-digit key" if k == _KEY_KINDS[0] else "the password (Argon2id)"
         start = (
             f"The file is {len(file):,} bytes: a {HEADER_SIZE}-byte header anyone can read "
             f"(it says how to derive the key, not the key), the encrypted chat, and a 16-byte "
@@ -222,7 +222,7 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
                 "the header no longer makes sense (an unknown version, or Argon2id fields in a "
                 "random-key backup, which has none), so it is refused before any key is tried"
             )
-        elif c == CHANGES[1]:
+        elif c == _CHANGES[1]:
             why = "a wrong key or password gives a wrong key, and the tag does not match"
         else:
             why = "the tag covers every header byte and every byte of the history"
@@ -239,20 +239,20 @@ def backup_demo(change: str = "nothing", kind: str = "64-digit key") -> Demo:
 # 2. How long to guess it? Passwords, Argon2id, attackers, the key and the vault
 # --------------------------------------------------------------------------
 
-SOURCES = {
+_SOURCES = {
     **{f"{name} ({size})": size for name, size in ALPHABETS.items()},
     f"diceware words ({WORDLIST_SIZE:,})": WORDLIST_SIZE,
 }
-CRACK_COSTS = ("none (one fast hash)", *COSTS)
+_CRACK_COSTS = ("none (one fast hash)", *COSTS)
 # Slider readouts show about 20 characters: the sources and costs by shorter names there.
-SOURCE_LABELS = {
+_SOURCE_LABELS = {
     "lower-case letters (26)": "lower-case (26)",
     "letters and digits (62)": "letters, digits (62)",
     "every keyboard character (94)": "keyboard (94)",
     f"diceware words ({WORDLIST_SIZE:,})": f"diceware ({WORDLIST_SIZE:,})",
 }
-COST_LABELS = {CRACK_COSTS[0]: "none (fast hash)"}
-CRACK_SLIDER_WIDTH = "520px"
+_COST_LABELS = {_CRACK_COSTS[0]: "none (fast hash)"}
+_CRACK_SLIDER_WIDTH = "520px"
 _TICKS = [
     (1, "1 second"),
     (DAY, "1 day"),
@@ -272,16 +272,16 @@ def crack_demo(
 ) -> Demo:
     """Expected time to guess a random password, for three attackers; the key and vault beside."""
     one_of("length", length, tuple(range(1, 21)))
-    one_of("source", source, tuple(SOURCES))
-    one_of("cost", cost, CRACK_COSTS)
+    one_of("source", source, tuple(_SOURCES))
+    one_of("cost", cost, _CRACK_COSTS)
     size = selection_slider("length (characters or words)", tuple(range(1, 21)), length)
-    drawn = choice_slider("each drawn at random from", tuple(SOURCES), source)
-    drawn.options = [(SOURCE_LABELS.get(name, name), name) for name in SOURCES]
-    stretch = choice_slider("Argon2id cost of one guess", CRACK_COSTS, cost)
-    stretch.options = [(COST_LABELS.get(name, name), name) for name in CRACK_COSTS]
+    drawn = choice_slider("each drawn at random from", tuple(_SOURCES), source)
+    drawn.options = [(_SOURCE_LABELS.get(name, name), name) for name in _SOURCES]
+    stretch = choice_slider("Argon2id cost of one guess", _CRACK_COSTS, cost)
+    stretch.options = [(_COST_LABELS.get(name, name), name) for name in _CRACK_COSTS]
     drawn.value, stretch.value = source, cost  # setting the options moved them
     for slider in (size, drawn, stretch):
-        slider.layout.width = CRACK_SLIDER_WIDTH
+        slider.layout.width = _CRACK_SLIDER_WIDTH
     measure = widgets.Button(
         description="Time one guess here", icon="stopwatch", layout={"width": "auto"}
     )
@@ -321,7 +321,7 @@ def crack_demo(
         if trigger is measure and argon is not None:
             seconds[argon] = measure_kdf(argon, repeats=1 if argon == "sensitive" else 3)
             measured.add(argon)
-        space = search_space(size.value, SOURCES[drawn.value])
+        space = search_space(size.value, _SOURCES[drawn.value])
         rates = [a.rate(argon or "none", seconds.get(argon or "", None)) for a in ATTACKERS]
         times = [crack_seconds(space, r) for r in rates]
         times.append(crack_seconds(KEY_SPACE, ATTACKERS[2].fast_hash_rate))
@@ -376,7 +376,7 @@ def _memory(cost: str) -> str:
 # 3. Disappearing messages on a timeline
 # --------------------------------------------------------------------------
 
-TIMELINE = (
+_TIMELINE = (
     (0.0, "Alice", "Hi! Are we still on for Friday?"),
     (0.3, "Bob", "Yes, 8 pm."),
     (0.9, "Alice", "The door code is 4711."),
@@ -389,13 +389,13 @@ TIMELINE = (
     (45.0, "Bob", "Are you around next week?"),
     (85.0, "Alice", "Moving flat on Saturday."),
 )
-DAYS = (0, 0.5, 1, 2, 3, 5, 7, 8, 10, 14, 30, 60, 90, 91, 100)
-WHEN_SET = ("before the first message", "on day 4")
+_DAYS = (0, 0.5, 1, 2, 3, 5, 7, 8, 10, 14, 30, 60, 90, 91, 100)
+_WHEN_SET = ("before the first message", "on day 4")
 _SET_ON_DAY = 4.0
 
 
-def timeline(timer: str, when_set: str, now_day: float) -> list[tuple[float, float | None, str]]:
-    """The chat of :data:`TIMELINE` on a real :class:`ChatStore` at ``now_day``.
+def _timeline(timer: str, when_set: str, now_day: float) -> list[tuple[float, float | None, str]]:
+    """The chat of :data:`_TIMELINE` on a real :class:`ChatStore` at ``now_day``.
 
     One row per message: (day sent, day it disappears or ``None``, state),
     where the state is ``"on the phone"``, ``"gone"`` or ``"not sent yet"``.
@@ -403,16 +403,16 @@ def timeline(timer: str, when_set: str, now_day: float) -> list[tuple[float, flo
 
     Examples
     --------
-    >>> [state for *_, state in timeline("7 days", "before the first message", 8)][:8]
+    >>> [state for *_, state in _timeline("7 days", "before the first message", 8)][:8]
     ['gone', 'gone', 'gone', 'on the phone', 'on the phone', 'on the phone', 'on the phone', \
 'not sent yet']
     """
     clock = FakeClock()
     phone = ChatStore("Bob", clock=clock)
-    set_early = when_set == WHEN_SET[0]
+    set_early = when_set == _WHEN_SET[0]
     phone.open_chat("Alice", timer if set_early else "off")
     sent = []
-    for day, sender, text in TIMELINE:
+    for day, sender, text in _TIMELINE:
         if day > now_day:
             break
         if not set_early and day >= _SET_ON_DAY and phone.timer("Alice") != timer:
@@ -430,7 +430,7 @@ def timeline(timer: str, when_set: str, now_day: float) -> list[tuple[float, flo
         )
         for m in sent
     ]
-    rows += [(day, None, "not sent yet") for day, *_ in TIMELINE[len(sent) :]]
+    rows += [(day, None, "not sent yet") for day, *_ in _TIMELINE[len(sent) :]]
     return rows
 
 
@@ -438,13 +438,13 @@ def timeline_demo(
     now_day: float = 8, timer: str = "7 days", when_set: str = "before the first message"
 ) -> Demo:
     """A chat with disappearing messages: pick the timer, fast-forward, watch messages go."""
-    one_of("now_day", now_day, DAYS)
+    one_of("now_day", now_day, _DAYS)
     one_of("timer", timer, tuple(TIMERS))
-    one_of("when_set", when_set, WHEN_SET)
-    now = selection_slider("fast-forward to day", DAYS, now_day)
+    one_of("when_set", when_set, _WHEN_SET)
+    now = selection_slider("fast-forward to day", _DAYS, now_day)
     pick = choice_slider("disappearing-message timer", tuple(TIMERS), timer)
-    when = toggle("timer switched on", WHEN_SET, when_set)
-    labels = [f"{n}. {sender}: {text}" for n, (_, sender, text) in enumerate(TIMELINE, start=1)]
+    when = toggle("timer switched on", _WHEN_SET, when_set)
+    labels = [f"{n}. {sender}: {text}" for n, (_, sender, text) in enumerate(_TIMELINE, start=1)]
     figure = go.Figure()
     styles = (
         ("on the phone", PALETTE["blue"], "solid", "circle"),
@@ -467,7 +467,7 @@ def timeline_demo(
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
         day, t, w = now.value, pick.value, when.value
-        rows = timeline(t, w, day)
+        rows = _timeline(t, w, day)
         groups: dict[str, tuple[list, list]] = {name: ([], []) for name, *_ in styles}
         for (sent, expires, state), label in zip(rows, labels, strict=True):
             xs, ys = groups[state]
@@ -492,7 +492,7 @@ def timeline_demo(
         )
         if t == "off":
             rule = "With the timer off nothing disappears: every message stays until deleted."
-        elif w == WHEN_SET[1]:
+        elif w == _WHEN_SET[1]:
             rule = (
                 f"The timer ({t}) was switched on on day 4: it applies to messages sent after "
                 "that, so the first messages stay for good."
@@ -514,12 +514,12 @@ def timeline_demo(
 # 4. What a timer cannot stop
 # --------------------------------------------------------------------------
 
-LEAK_HOURS = (0, 12, 23, 24, 36, 72, 24 * 7, 24 * 8, 24 * 30)
-LEAK_TIMERS = ("24 hours", "7 days")
-SECRET = "The door code is 4711."
+_LEAK_HOURS = (0, 12, 23, 24, 36, 72, 24 * 7, 24 * 8, 24 * 30)
+_LEAK_TIMERS = ("24 hours", "7 days")
+_SECRET = "The door code is 4711."
 
 
-def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
+def _copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
     """Where Alice's message lives ``hours`` after she sent it: (place, still there, why).
 
     Bob's phone is a real :class:`ChatStore`. Alice sends at hour 0; the phone
@@ -531,15 +531,15 @@ def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
 
     Examples
     --------
-    >>> [there for _, there, _ in copies_of_a_secret(36, "24 hours")]
+    >>> [there for _, there, _ in _copies_of_a_secret(36, "24 hours")]
     [False, True, True, False, True, True, True, False]
     """
-    one_of("timer", timer, LEAK_TIMERS)
+    one_of("timer", timer, _LEAK_TIMERS)
     clock = FakeClock()
     phone = ChatStore("Bob", clock=clock)
     phone.open_chat("Alice", timer)
     phone.open_chat("Carol", "off")
-    original = phone.add("Alice", "Alice", SECRET)
+    original = phone.add("Alice", "Alice", _SECRET)
     events: dict[str, object] = {}
     for at, action in ((1, "screenshot"), (2, "forward"), (3, "backup"), (20, "reply")):
         if at > hours:
@@ -552,7 +552,7 @@ def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
         elif action == "forward":
             events["forward"] = phone.forward(original.id, "Carol")
         elif action == "backup":
-            events["backup"] = phone.backup(key=bytes(32), rng=SEED)
+            events["backup"] = phone.backup(key=bytes(32), rng=_SEED)
         elif original.id in {m.id for m in phone.messages("Alice")}:
             events["reply"] = phone.add("Alice", "Bob", "Thanks, noted!", quote=original.id)
     clock.advance(seconds=hours * HOUR - clock.now)
@@ -561,7 +561,7 @@ def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
     in_file = restored = False
     if isinstance(backup, bytes):
         history = json.loads(open_backup(backup, key=bytes(32)))  # what the file holds
-        in_file = any(m["text"] == SECRET for m in history["messages"])
+        in_file = any(m["text"] == _SECRET for m in history["messages"])
         new_phone = ChatStore("Bob", clock=clock)
         new_phone.restore(backup, key=bytes(32))
         restored = original.id in {m.id for m in new_phone.messages()}
@@ -581,7 +581,7 @@ def copies_of_a_secret(hours: float, timer: str) -> list[tuple[str, bool, str]]:
         ),
         (
             "the lock-screen preview",
-            any(SECRET in n for n in phone.notifications),
+            any(_SECRET in n for n in phone.notifications),
             "the system shows it until Bob opens the chat (hour 1); the chat's timer cannot",
         ),
         (
@@ -615,26 +615,15 @@ def _count(n: int, unit: str) -> str:
 
 def leaks_demo(hours: float = 36, timer: str = "24 hours") -> Demo:
     """Alice's secret after its timer ran out: the copies that cryptography cannot reach."""
-    one_of("hours", hours, LEAK_HOURS)
-    one_of("timer", timer, LEAK_TIMERS)
-    when = selection_slider("hours after Alice sent it", LEAK_HOURS, hours, fmt="{:g}")
-    pick = toggle("timer of the chat", LEAK_TIMERS, timer)
-    table = {(h, t): copies_of_a_secret(h, t) for h in LEAK_HOURS for t in LEAK_TIMERS}
+    one_of("hours", hours, _LEAK_HOURS)
+    one_of("timer", timer, _LEAK_TIMERS)
+    when = selection_slider("hours after Alice sent it", _LEAK_HOURS, hours, fmt="{:g}")
+    pick = toggle("timer of the chat", _LEAK_TIMERS, timer)
+    table = {(h, t): _copies_of_a_secret(h, t) for h in _LEAK_HOURS for t in _LEAK_TIMERS}
     figure = go.Figure(
-        go.Table(
-            header={
-                "values": ["<b>where</b>", "<b>still readable?</b>", "<b>why</b>"],
-                "fill_color": PALETTE["blue"],
-                "font": {"color": "white"},
-                "align": "left",
-            },
-            cells={"values": [[], [], []], "align": "left", "height": 26},
-            columnwidth=[0.34, 0.16, 0.5],
-        )
+        go.Table(**_table(["where", "still readable?", "why"], 26), columnwidth=[0.34, 0.16, 0.5])
     )
-    figure.update_layout(base_layout(height=550, margin={"l": 10, "r": 10, "t": 80, "b": 10}))
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
+    _table_layout(figure, 550, top=80)
 
     def redraw(figure: go.Figure, _trigger: widgets.Widget | None) -> str:
         h, t = when.value, pick.value
@@ -651,7 +640,7 @@ def leaks_demo(hours: float = 36, timer: str = "24 hours") -> Demo:
         )
         left = [place for place, there, _ in rows if there]
         figure.layout.title.text = (
-            f"{h:g} hours after “{SECRET}”: readable in {len(left)} of {len(rows)} places"
+            f"{h:g} hours after “{_SECRET}”: readable in {len(left)} of {len(rows)} places"
             f"<br><sup>a chat with a {_adjective(t)} timer</sup>"
         )
         expired = not rows[0][1]
