@@ -97,10 +97,6 @@ def _euros(cents: float) -> str:
     return f"{'−' if cents < 0 else ''}€{shown}"
 
 
-def _shown_result(seen: dict[str, Any]) -> dict[str, str]:
-    return {"shown": _shown(seen["result"])}
-
-
 def _guessed(answer: Any) -> dict[str, Any]:
     """An answer that should be one number: as ``guess``, as ``cents`` and as ``shown``."""
     guess = as_number(answer)
@@ -243,7 +239,10 @@ _check_lift = FunctionExercise(
     same=_lift_agrees,
     bad_output=mistake(
         None,
-        Worked("lift_from_totals should return one number; got {shown}.", _shown_result),
+        Worked(
+            "lift_from_totals should return one number; got {shown}.",
+            lambda a: {"shown": _shown(a["result"])},
+        ),
         "Return test rate / control rate − 1, a float.",
     ),
     rules=[
@@ -696,6 +695,12 @@ _TERMS_HINT = (
 )
 _FIRST_CONDITION = "The first condition is o < e + g: a = e + g − o."
 
+_NOT_TERMS = mistake(  # also what the check says when the output is not a pair of numbers
+    lambda a: bool(_terms_problem(a["result"], a["o"].shape)),
+    Worked("{problem}", lambda a: {"problem": _terms_problem(a["result"], a["o"].shape)}),
+    "Return a tuple: `return a, C`.",
+)
+
 _check_terms = FunctionExercise(
     "Exercise 3 (attribution in one comparison)",
     cases=_term_cases,
@@ -703,17 +708,9 @@ _check_terms = FunctionExercise(
     oracle=lambda o, e, window, grace: (e + grace - o, window + grace + 1),
     output=lambda result: None if _terms_problem(result, None) else result,
     same=_same_terms,
-    bad_output=mistake(
-        None,
-        Worked("{problem}", lambda a: {"problem": _terms_problem(a["result"], a["o"].shape)}),
-        "Return a tuple: `return a, C`.",
-    ),
+    bad_output=_NOT_TERMS,
     rules=[
-        mistake(
-            lambda a: bool(_terms_problem(a["got"], a["o"].shape)),
-            Worked("{problem}", lambda a: {"problem": _terms_problem(a["got"], a["o"].shape)}),
-            "Return a tuple: `return a, C`.",
-        ),
+        _NOT_TERMS,
         _terms_rule(
             lambda a, c, o, e, w, g: _a_right(a, o, e, g) and np.all(c == w + g),
             "C = window + grace is off by one {where}: C − a > 0 then means e < o + w, so a "
