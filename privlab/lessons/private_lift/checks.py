@@ -52,10 +52,10 @@ __all__ = [
 # --------------------------------------------------------------------------
 
 
-class Worked(str):
+class _Worked(str):
     """A rule's text with fields worked out, when it is said, from what the rule sees."""
 
-    def __new__(cls, text: str, derive: Callable[[dict[str, Any]], dict[str, Any]]) -> Worked:
+    def __new__(cls, text: str, derive: Callable[[dict[str, Any]], dict[str, Any]]) -> _Worked:
         worked = super().__new__(cls, text)
         worked.derive = derive
         return worked
@@ -64,7 +64,7 @@ class Worked(str):
         return str.format(self, **{**seen, **self.derive(seen)})
 
 
-def on_copies(function: Any) -> Any:
+def _on_copies(function: Any) -> Any:
     """The learner's function, given deep copies of its arguments: it cannot change the cases."""
     if not callable(function):
         return function
@@ -105,6 +105,15 @@ def _guessed(answer: Any) -> dict[str, Any]:
         "cents": "" if guess is None else _cents(guess),
         "shown": _shown(answer),
     }
+
+
+def _no_number(answer: str, hint: str) -> Any:
+    """The rule for an ``answer`` of cents that is not one number."""
+    return mistake(
+        lambda a: a["guess"] is None,
+        f"{answer} should be one number of cents; got {{shown}}.",
+        hint,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -239,7 +248,7 @@ _check_lift = FunctionExercise(
     same=_lift_agrees,
     bad_output=mistake(
         None,
-        Worked(
+        _Worked(
             "lift_from_totals should return one number; got {shown}.",
             lambda a: {"shown": _shown(a["result"])},
         ),
@@ -272,7 +281,7 @@ _check_lift = FunctionExercise(
         ),
         mistake(
             lambda a: close(a["got"], a["expected"], 5e-3),
-            Worked(
+            _Worked(
                 "For {totals} you return {got!r}, close to the lift {expected!r} but {off:.2g} "
                 "off, and not the lift rounded to some number of decimals.",
                 lambda a: {"off": abs(a["got"] - a["expected"])},
@@ -311,7 +320,7 @@ _check_lift = FunctionExercise(
 
 def check_lift(lift_from_totals: Any) -> Feedback:
     """``lift_from_totals(metrics)`` must give the lift, full or rounded to 3 decimals or more."""
-    return _check_lift(on_copies(lift_from_totals))
+    return _check_lift(_on_copies(lift_from_totals))
 
 
 # --------------------------------------------------------------------------
@@ -463,9 +472,9 @@ def _rows_problem(seen: dict[str, Any]) -> dict[str, str]:
     return {"problem": problem, "fix": hint or _ROWS_HINT}
 
 
-def _said(text: str) -> Worked:
+def _said(text: str) -> _Worked:
     """``text`` after "On <the case>, shared_rows returns <the rows>"."""
-    return Worked(
+    return _Worked(
         "On {what}, shared_rows returns {rows}" + text,
         lambda a: {"rows": _shown(a["got"].tolist())},
     )
@@ -499,7 +508,7 @@ _SHARED_ROWS = FunctionExercise(
     oracle=_shared,
     output=lambda result: _row_numbers(result)[0],
     same=lambda got, expected: got.tolist() == expected,
-    bad_output=mistake(None, Worked("{problem}", _rows_problem), Worked("{fix}", _rows_problem)),
+    bad_output=mistake(None, _Worked("{problem}", _rows_problem), _Worked("{fix}", _rows_problem)),
     rules=[  # check_shared_rows puts the order by points second
         mistake(
             lambda a: _right_rows(a) and a["got"].size > len(set(a["got"].tolist())),
@@ -544,7 +553,7 @@ _SHARED_ROWS = FunctionExercise(
 
 def check_shared_rows(shared_rows: Any) -> Feedback:
     """``shared_rows`` must give, sorted, the rows of ``mine_by_both`` in ``theirs_by_both``."""
-    learner = on_copies(shared_rows)
+    learner = _on_copies(shared_rows)
     by_point = mistake(  # this rule calls the learner's function on the other cases
         lambda a: _right_rows(a) and _sorts_by_point(learner),
         _said(
@@ -697,7 +706,7 @@ _FIRST_CONDITION = "The first condition is o < e + g: a = e + g − o."
 
 _NOT_TERMS = mistake(  # also what the check says when the output is not a pair of numbers
     lambda a: bool(_terms_problem(a["result"], a["o"].shape)),
-    Worked("{problem}", lambda a: {"problem": _terms_problem(a["result"], a["o"].shape)}),
+    _Worked("{problem}", lambda a: {"problem": _terms_problem(a["result"], a["o"].shape)}),
     "Return a tuple: `return a, C`.",
 )
 
@@ -765,7 +774,7 @@ _check_terms = FunctionExercise(
         ),
         mistake(
             lambda a: bool(_first_wrong_decision(a)),
-            Worked(
+            _Worked(
                 "With window = {window:,} s and grace = {grace} s, a purchase at e − o = "
                 "{gap:,} s {said}, but a·(C − a) > 0 says the opposite (your a = {a}, C = {c}).",
                 _first_wrong_decision,
@@ -788,7 +797,7 @@ _check_terms = FunctionExercise(
 
 def check_attribution_terms(attribution_terms: Any) -> Feedback:
     """``(a, C)`` must be ``(e + g - o, w + g + 1)``: ``a * (C - a) > 0`` is then the rule."""
-    feedback = _check_terms(on_copies(attribution_terms))
+    feedback = _check_terms(_on_copies(attribution_terms))
     if feedback.status == "error" and "truth value of an array" in feedback.message:
         return Feedback(
             feedback.exercise,
@@ -928,11 +937,7 @@ check_differencing = Exercise(
     facts=_differencing_facts,
     derive=lambda a: _guessed(a["bob_value"]),
     rules=[
-        mistake(
-            lambda a: a["guess"] is None,
-            "bob_value should be one number of cents; got {shown}.",
-            _BOB_HINT,
-        ),
+        _no_number("bob_value", _BOB_HINT),
         right(
             _guess_is(lambda a: a["value"]),
             "Bob's attributed purchases were worth {value:,} cents ({euros}). The "
@@ -997,11 +1002,7 @@ check_value_noise = Exercise(
     facts=_noise_facts,
     derive=lambda a: _guessed(a["value_noise_scale"]),
     rules=[
-        mistake(
-            lambda a: a["guess"] is None,
-            "value_noise_scale should be one number of cents; got {shown}.",
-            _SCALE_HINT,
-        ),
+        _no_number("value_noise_scale", _SCALE_HINT),
         right(
             lambda a: _near(a["guess"], a["scale"], 1e-4),
             "b = {sensitivity:,} / {share:g} = {scale:,.0f} cents ({scale_euros}): the noise "
