@@ -76,11 +76,6 @@ def _on_copies(function: Any) -> Any:
     return on_copies
 
 
-# --------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------
-
-
 def _near(value: float, target: float, tolerance: float = 1e-3) -> bool:
     """Whether ``value`` is ``target`` to a relative ``tolerance`` (exact for a target of 0)."""
     return math.isclose(value, target, rel_tol=tolerance, abs_tol=0.0)
@@ -201,9 +196,8 @@ _RATES = "test rate = test converters / test population, and the same for contro
 _LIFT_MISTAKES = (  # (the wrong lift, from the test and control totals; what it is; hint)
     (
         lambda t, c: t["converters"] / c["converters"] - 1,
-        "That is the ratio of the converters alone, c_t / c_c − 1: it ignores that the "
-        "groups differ in size. A group twice as large has twice as many buyers without "
-        "any ad.",
+        "That is the ratio of the converters alone, c_t / c_c − 1: it ignores that the groups "
+        "differ in size. A group twice as large has twice as many buyers without any ad.",
         f"Compare rates, not counts: {_RATES}.",
     ),
     (
@@ -698,9 +692,8 @@ def _a_right(a: np.ndarray, o: np.ndarray, e: np.ndarray, g: int) -> bool:
 
 
 _TERMS_HINT = (
-    "A purchase counts when o < e + g and e ≤ o + w. Make a > 0 say the first and C − a > 0 "
-    "the second: a = e + g − o, and, since times are whole seconds, e ≤ o + w means "
-    "e < o + w + 1."
+    "A purchase counts when o < e + g and e ≤ o + w. Make a > 0 say the first and C − a > 0 the "
+    "second: a = e + g − o, and, since times are whole seconds, e ≤ o + w means e < o + w + 1."
 )
 _FIRST_CONDITION = "The first condition is o < e + g: a = e + g − o."
 

@@ -129,15 +129,12 @@ def lift_lab_demo(
     choose_population = selection_slider("users (re-runs PSI)", POPULATIONS, population, fmt="{:,}")
     choose_overlap = selection_slider("overlap (re-runs PSI)", OVERLAPS, overlap, fmt="{:.0%}")
     choose_lift = selection_slider("true lift (re-runs PSI)", LIFTS, lift, fmt="{:+.0%}")
-    for slider in (
-        choose_epsilon,
-        choose_threshold,
-        choose_window,
-        choose_population,
-        choose_overlap,
-        choose_lift,
-    ):
-        slider.layout.width = CARD_SLIDER_WIDTH  # two to a row, so the demo fits the screen
+    # The order of the lesson's "Try this", two to a row, so that the demo fits the screen.
+    controls = [choose_epsilon, choose_threshold, choose_window, gate_on]
+    controls += [choose_population, choose_overlap, choose_lift]
+    for slider in controls:
+        if slider is not gate_on:
+            slider.layout.width = CARD_SLIDER_WIDTH
     runs = _LiftRuns()
 
     def card() -> tuple[dict[str, Any], LiftResult]:
@@ -181,20 +178,7 @@ def lift_lab_demo(
             max_purchases=MAX_PURCHASES,
         )
 
-    demo = Demo(
-        [  # the order of the lesson's "Try this", two to a row
-            choose_epsilon,
-            choose_threshold,
-            choose_window,
-            gate_on,
-            choose_population,
-            choose_overlap,
-            choose_lift,
-        ],
-        figure,
-        redraw,
-        title="The lift report card",
-    )
+    demo = Demo(controls, figure, redraw, title="The lift report card")
     demo.slow_controls = (choose_population, choose_overlap, choose_lift)
     return demo
 

@@ -376,6 +376,7 @@ def report_card_figure(card: dict[str, Any]) -> go.Figure:
     )
     fig.update_layout(base_layout(height=CARD_HEIGHT, margin={"l": 140, "r": 20, "t": 50, "b": 5}))
     fig.update_yaxes(
+        title_text="stage",
         categoryorder="array",
         categoryarray=[CARD_LABELS[name] for name in reversed(CARD_ROWS)],
         row=1,
@@ -388,7 +389,6 @@ def report_card_figure(card: dict[str, Any]) -> go.Figure:
         row=1,
         col=1,
     )
-    fig.update_yaxes(title_text="stage", row=1, col=1)
     update_report_card(fig, card)
     return fig
 
