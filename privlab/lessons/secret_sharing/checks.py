@@ -8,6 +8,7 @@ of 6 standard errors.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -133,22 +134,10 @@ def _columns(sharings: np.ndarray) -> list[_Column]:
     """Every share, and the difference and the XOR of every two, over the sharings (rows)."""
     parties = sharings.shape[1]
     columns = [_Column(f"share {j + 1}", "share", (j + 1,), sharings[:, j]) for j in range(parties)]
-    for j in range(parties):
-        for k in range(j + 1, parties):
-            pair = (j + 1, k + 1)
-            columns.append(
-                _Column(
-                    f"share {j + 1} − share {k + 1}",
-                    "difference",
-                    pair,
-                    sharings[:, j] - sharings[:, k],
-                )
-            )
-            columns.append(
-                _Column(
-                    f"share {j + 1} XOR share {k + 1}", "xor", pair, sharings[:, j] ^ sharings[:, k]
-                )
-            )
+    for j, k in itertools.combinations(range(parties), 2):
+        pair, one, other = (j + 1, k + 1), sharings[:, j], sharings[:, k]
+        columns.append(_Column(f"share {j + 1} − share {k + 1}", "difference", pair, one - other))
+        columns.append(_Column(f"share {j + 1} XOR share {k + 1}", "xor", pair, one ^ other))
     return columns
 
 

@@ -179,22 +179,30 @@ def shares_caption(secret: int, parties: int, snapshot: dict[str, np.ndarray]) -
 TABLE_COLUMNS = ("round", "from", "to", "what", "value")
 
 
-def transcript_figure(rows: list[dict], title: str) -> go.Figure:
-    """A table of messages (one row each): round, sender, receiver, label, value."""
+def _table_figure(
+    columns: tuple[str, ...], cells: dict, widths: list[float], *, height: int
+) -> go.Figure:
+    """A chart of one table, its header ``columns``, its cells left-aligned; no axes."""
     fig = go.Figure()
     fig.add_table(
         header={
-            "values": [f"<b>{c}</b>" for c in TABLE_COLUMNS],
+            "values": [f"<b>{c}</b>" for c in columns],
             "fill_color": PALETTE["blue"],
             "font": {"color": "white"},
             "align": "left",
         },
-        cells={"align": "left", "height": 24},
-        columnwidth=[0.6, 0.9, 0.9, 2.0, 2.2],
+        cells={"align": "left", **cells},
+        columnwidth=widths,
     )
-    fig.update_layout(base_layout(height=430, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
+    fig.update_layout(base_layout(height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
     fig.update_xaxes(visible=False)  # a table has no axes
     fig.update_yaxes(visible=False)
+    return fig
+
+
+def transcript_figure(rows: list[dict], title: str) -> go.Figure:
+    """A table of messages (one row each): round, sender, receiver, label, value."""
+    fig = _table_figure(TABLE_COLUMNS, {"height": 24}, [0.6, 0.9, 0.9, 2.0, 2.2], height=430)
     update_transcript(fig, rows, title)
     return fig
 
@@ -202,9 +210,7 @@ def transcript_figure(rows: list[dict], title: str) -> go.Figure:
 def update_transcript(fig: go.Figure, rows: list[dict], title: str) -> None:
     """Redraw :func:`transcript_figure` with other messages."""
     columns = [[row[c] for row in rows] for c in TABLE_COLUMNS]
-    shading = [
-        "#f2f2f2" if row["round"] % 2 else "white" for row in rows
-    ]  # alternate rounds, for reading
+    shading = ["#f2f2f2" if row["round"] % 2 else "white" for row in rows]  # alternate rounds
     fig.data[0].update(cells={"values": columns, "fill_color": [shading] * len(TABLE_COLUMNS)})
     fig.layout.title.text = title
 
@@ -508,21 +514,9 @@ BEAVER_COLUMNS = ("value", "party 1", "party 2", "whole", "who knows the whole v
 
 def beaver_figure(rows: list[dict[str, object]], step: int) -> go.Figure:
     """A table of the Beaver rows up to ``step``; the rows of this step are highlighted."""
-    fig = go.Figure()
-    fig.add_table(
-        header={
-            "values": [f"<b>{c}</b>" for c in BEAVER_COLUMNS],
-            "fill_color": PALETTE["blue"],
-            "font": {"color": "white"},
-            "align": "left",
-        },
-        cells={"align": "left", "height": 26, "font": {"size": 11}},
-        columnwidth=[1.3, 2.0, 2.0, 2.0, 1.4],
-    )
+    cells = {"height": 26, "font": {"size": 11}}
     # Tall enough for all ten rows at step 4, so the product shows without scrolling.
-    fig.update_layout(base_layout(height=630, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
-    fig.update_xaxes(visible=False)  # a table has no axes
-    fig.update_yaxes(visible=False)
+    fig = _table_figure(BEAVER_COLUMNS, cells, [1.3, 2.0, 2.0, 2.0, 1.4], height=630)
     update_beaver(fig, rows, step)
     return fig
 
