@@ -374,3 +374,33 @@ def test_attribution_with_if_on_arrays_gets_a_tailored_error():
 
 def test_value_noise_feedback_for_twice_the_scale():
     assert "parallel composition" in ex.check_value_noise(600_000).message
+
+
+def test_a_function_that_changes_its_arguments_spoils_no_case():
+    def spoils_totals(metrics):
+        metrics["test"]["converters"] = 1
+        return good_lift(metrics)
+
+    def spoils_lists(mine_by_both, theirs_by_both):
+        mine_by_both.clear()
+        return []
+
+    def spoils_times(opportunity_ts, event_ts, window, grace):
+        opportunity_ts[0] = 0
+        return good_terms(opportunity_ts, event_ts, window, grace)
+
+    for check, spoils, good in (
+        (ex.check_lift, spoils_totals, good_lift),
+        (ex.check_shared_rows, spoils_lists, good_rows),
+        (ex.check_attribution_terms, spoils_times, good_terms),
+    ):
+        assert check(spoils).status == "incorrect"
+        assert check(good)
+
+
+def test_shared_rows_feedback_for_rows_that_are_not_whole_numbers():
+    feedback = ex.check_shared_rows(lambda m, t: [0.5])
+    assert_incorrect(feedback, "row numbers are whole numbers; got [0.5]")
+    assert_incorrect(
+        ex.check_attribution_terms(lambda o, e, w, g: (e + g - o, w + 1)), "leaves out the grace"
+    )

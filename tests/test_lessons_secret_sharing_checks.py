@@ -211,8 +211,11 @@ def test_beaver():
     assert "every party added" in everyone.message
     nobody = ex.check_beaver(lambda d, e, a, b, c, first: c + d * b + e * a)
     assert "nobody added it" in nobody.message
-    assert ex.check_beaver(lambda d, e, a, b, c, first: a * b).status == "incorrect"
-    assert ex.check_beaver(lambda d, e, a, b, c, first: "z").status == "incorrect"
+    assert_incorrect(ex.check_beaver(lambda d, e, a, b, c, first: a * b), "read as a signed")
+    assert_incorrect(
+        ex.check_beaver(lambda d, e, a, b, c, first: "z"), "returned 'z', not a number"
+    )
+    assert ex.check_beaver(lambda d, e, a, b, c: c).status == "error"
 
 
 def test_messages():

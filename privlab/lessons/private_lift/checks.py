@@ -12,21 +12,16 @@ Two helpers give the learner the data of an exercise: :func:`psi_views`
 from __future__ import annotations
 
 import copy
+import functools
 import math
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from privlab.lessons.kit.feedback import (
-    Feedback,
-    LearnerCodeError,
-    as_number,
-    call_learner,
-    check,
-    close,
-)
+from privlab.lessons.kit.checks import Exercise, FunctionExercise, mistake, right
+from privlab.lessons.kit.feedback import Feedback, as_number, call_learner, close
 from privlab.lessons.kit.feedback import shown as _shown
 from privlab.lift.metrics import (
     DEFAULT_ATTRIBUTION_WINDOW,
@@ -52,6 +47,34 @@ __all__ = [
     "psi_views",
 ]
 
+# --------------------------------------------------------------------------
+# Could move to the kit:
+# --------------------------------------------------------------------------
+
+
+class _Worked(str):
+    """A rule's text with fields worked out, when it is said, from what the rule sees."""
+
+    def __new__(cls, text: str, derive: Callable[[dict[str, Any]], dict[str, Any]]) -> _Worked:
+        worked = super().__new__(cls, text)
+        worked.derive = derive
+        return worked
+
+    def format(self, /, **seen: Any) -> str:
+        return str.format(self, **{**seen, **self.derive(seen)})
+
+
+def _on_copies(function: Any) -> Any:
+    """The learner's function, given deep copies of its arguments: it cannot change the cases."""
+    if not callable(function):
+        return function
+
+    @functools.wraps(function)
+    def on_copies(*arguments: Any) -> Any:
+        return function(*copy.deepcopy(arguments))
+
+    return on_copies
+
 
 def _near(value: float, target: float, tolerance: float = 1e-3) -> bool:
     """Whether ``value`` is ``target`` to a relative ``tolerance`` (exact for a target of 0)."""
@@ -69,102 +92,67 @@ def _euros(cents: float) -> str:
     return f"{'−' if cents < 0 else ''}€{shown}"
 
 
+def _guessed(answer: Any) -> dict[str, Any]:
+    """An answer that should be one number: as ``guess``, as ``cents`` and as ``shown``."""
+    guess = as_number(answer)
+    return {
+        "guess": guess,
+        "cents": "" if guess is None else _cents(guess),
+        "shown": _shown(answer),
+    }
+
+
+def _no_number(answer: str, hint: str) -> Any:
+    """The rule for an ``answer`` of cents that is not one number."""
+    return mistake(
+        lambda a: a["guess"] is None,
+        f"{answer} should be one number of cents; got {{shown}}.",
+        hint,
+    )
+
+
 # --------------------------------------------------------------------------
 # Exercise 1: the lift from the totals
 # --------------------------------------------------------------------------
 
-_LIFT_TOTALS: tuple[dict[str, dict[str, int]], ...] = (
+_COLUMNS = ("population", "matched", "converters", "conversions", "value")
+_LIFT_TOTALS = (  # (test, control) totals, in the order of _COLUMNS
     # Groups of different sizes: the converters alone would give the wrong lift.
-    {
-        "test": {
-            "population": 8_000,
-            "matched": 3_000,
-            "converters": 400,
-            "conversions": 700,
-            "value": 2_450_000,
-        },
-        "control": {
-            "population": 2_000,
-            "matched": 900,
-            "converters": 80,
-            "conversions": 100,
-            "value": 390_000,
-        },
-    },
+    ((8_000, 3_000, 400, 700, 2_450_000), (2_000, 900, 80, 100, 390_000)),
     # A smaller test group, and an ad that put people off.
-    {
-        "test": {
-            "population": 1_500,
-            "matched": 700,
-            "converters": 30,
-            "conversions": 41,
-            "value": 120_000,
-        },
-        "control": {
-            "population": 6_000,
-            "matched": 2_900,
-            "converters": 150,
-            "conversions": 190,
-            "value": 640_000,
-        },
-    },
+    ((1_500, 700, 30, 41, 120_000), (6_000, 2_900, 150, 190, 640_000)),
 )
 
 
-def _lift_cases() -> list[dict[str, dict[str, int]]]:
+def _lift_cases() -> list[dict[str, Any]]:
     """The totals exercise 1 tries, the shipped study's second (its groups are almost equal)."""
-    first, *others = _LIFT_TOTALS
-    return [first, _differencing()[1], *others]
-
-
-def _lift_mistakes(metrics: dict[str, dict[str, int]]) -> list[tuple[float, str, str]]:
-    """(value, what it is, hint) for each typical wrong lift on ``metrics``."""
-    test, control = metrics["test"], metrics["control"]
-    p_t = test["converters"] / test["population"]
-    p_c = control["converters"] / control["population"]
-    rates = "test rate = test converters / test population, and the same for control"
+    first, *others = (
+        {
+            "test": dict(zip(_COLUMNS, test, strict=True)),
+            "control": dict(zip(_COLUMNS, control, strict=True)),
+        }
+        for test, control in _LIFT_TOTALS
+    )
+    totals = [first, _differencing()[1], *others]
+    lifts = [lift_estimate(metrics)["lift"] for metrics in totals]
     return [
-        (
-            test["converters"] / control["converters"] - 1,
-            "That is the ratio of the converters alone, c_t / c_c − 1: it ignores that the "
-            "groups differ in size. A group twice as large has twice as many buyers without "
-            "any ad.",
-            f"Compare rates, not counts: {rates}.",
-        ),
-        (
-            p_t - p_c,
-            "That is the difference of the rates, p_t − p_c: how many more buyers per user, in "
-            "percentage points. The lift is relative: how many times more, minus 1.",
-            "Divide the rates instead of subtracting them, then subtract 1.",
-        ),
-        (
-            p_t / p_c,
-            "That is the ratio of the rates, p_t / p_c, without the − 1: an ad that changes "
-            "nothing would have a lift of 1 instead of 0.",
-            "Subtract 1 from the ratio of the rates.",
-        ),
-        (
-            (test["converters"] / test["matched"]) / (control["converters"] / control["matched"])
-            - 1,
-            "That uses `matched` instead of `population`. `matched` counts only the users "
-            "found in the advertiser's sales log; a buying rate is per user of the group, "
-            "whether they are customers or not.",
-            "Divide each group's converters by its `population`.",
-        ),
-        (
-            (test["conversions"] / test["population"])
-            / (control["conversions"] / control["population"])
-            - 1,
-            "That uses `conversions` (purchases) instead of `converters` (buyers): the lift in "
-            "purchases, not in buyers.",
-            "Count buyers: use each group's `converters`.",
-        ),
-        (
-            p_c / p_t - 1,
-            "Test and control are swapped: that is p_c / p_t − 1.",
-            "The test group's rate goes on top: p_t / p_c − 1.",
-        ),
+        {
+            "metrics": metrics,
+            "totals": _shown_totals(metrics),
+            "study": lifts[1],
+            "earlier": lifts[:i],
+            "percent": 100 * lifts[i],
+        }
+        for i, metrics in enumerate(totals)
     ]
+
+
+def _shown_totals(metrics: dict[str, dict[str, int]]) -> str:
+    test, control = metrics["test"], metrics["control"]
+    return (
+        f"test {test['converters']:,} converters of {test['population']:,} and control "
+        f"{control['converters']:,} of {control['population']:,}"
+    )
 
 
 _ROUNDED_ENOUGH = 3
@@ -190,111 +178,143 @@ def _rounded_to(got: float, right: float) -> int | None:
     return None
 
 
-@check("Exercise 1 (lift from totals)", "Make lift_from_totals(metrics) return one number.")
-def check_lift(lift_from_totals: Any) -> Feedback:
-    """``lift_from_totals(metrics)`` must give ``lift_estimate(metrics)["lift"]``.
+def _lift_agrees(got: float, lift: float) -> bool:
+    """The lift, or the lift rounded to 3 decimals or more."""
+    return close(got, lift, 1e-9) or (_rounded_to(got, lift) or 0) >= _ROUNDED_ENOUGH
 
-    A lift rounded to 3 or more decimals is right too; rounded to fewer, the
-    check says so.
-    """
-    name = "Exercise 1 (lift from totals)"
-    answers = set()
-    for metrics in _lift_cases():
-        result = call_learner(lift_from_totals, copy.deepcopy(metrics))
-        got = as_number(result)
-        if got is None:
-            return Feedback(
-                name,
-                "incorrect",
-                f"lift_from_totals should return one number; got {_shown(result)}.",
-                "Return test rate / control rate − 1, a float.",
-            )
-        answers.add(got)
-        right = lift_estimate(metrics)["lift"]
-        if close(got, right, 1e-9):
-            continue
-        shown = _shown_totals(metrics)
-        study_lift = lift_estimate(_lift_cases()[1])["lift"]
-        if close(got, study_lift, 1e-3) and not close(right, study_lift, 1e-3):
-            return Feedback(
-                name,
-                "incorrect",
-                f"For {shown} you return {got:.4g}, the lift of the lesson's study, not of "
-                "these totals: the function does not use its `metrics` argument.",
-                'Read the totals from `metrics`, e.g. `metrics["test"]["converters"]`.',
-            )
-        if len(answers) == 1 and len(_lift_cases()) > 1 and not _first_case(metrics):
-            return Feedback(
-                name,
-                "incorrect",
-                f"Your function returns {got:.4g} for different totals: it does not use its "
-                "`metrics` argument.",
-                'Read the totals from `metrics`, e.g. `metrics["test"]["converters"]`, not '
-                "from a variable outside the function.",
-            )
-        decimals = _rounded_to(got, right)
-        if decimals is not None and decimals >= _ROUNDED_ENOUGH:
-            continue  # rounded to 3 decimals or more: at most 0.0005 off, far from any mistake
-        if decimals is not None:
-            places = "a whole number" if decimals == 0 else f"{decimals} decimal"
-            places += "s" * (decimals > 1)
-            return Feedback(
-                name,
-                "incorrect",
-                f"For {shown} you return {got!r}: that is the lift, {right!r}, rounded to "
-                f"{places}, which is too coarse to tell lifts apart.",
+
+def _as_percentage(seen: dict[str, Any]) -> bool:
+    percent = _rounded_to(seen["got"] / 100, seen["expected"])
+    return _near(seen["got"], 100 * seen["expected"], 1e-6) or (percent or 0) >= _ROUNDED_ENOUGH
+
+
+def _rate(group: dict[str, int], count: str = "converters", per: str = "population") -> float:
+    return group[count] / group[per]
+
+
+_RATES = "test rate = test converters / test population, and the same for control"
+_LIFT_MISTAKES = (  # (the wrong lift, from the test and control totals; what it is; hint)
+    (
+        lambda t, c: t["converters"] / c["converters"] - 1,
+        "That is the ratio of the converters alone, c_t / c_c − 1: it ignores that the groups "
+        "differ in size. A group twice as large has twice as many buyers without any ad.",
+        f"Compare rates, not counts: {_RATES}.",
+    ),
+    (
+        lambda t, c: _rate(t) - _rate(c),
+        "That is the difference of the rates, p_t − p_c: how many more buyers per user, in "
+        "percentage points. The lift is relative: how many times more, minus 1.",
+        "Divide the rates instead of subtracting them, then subtract 1.",
+    ),
+    (
+        lambda t, c: _rate(t) / _rate(c),
+        "That is the ratio of the rates, p_t / p_c, without the − 1: an ad that changes "
+        "nothing would have a lift of 1 instead of 0.",
+        "Subtract 1 from the ratio of the rates.",
+    ),
+    (
+        lambda t, c: _rate(t, per="matched") / _rate(c, per="matched") - 1,
+        "That uses `matched` instead of `population`. `matched` counts only the users "
+        "found in the advertiser's sales log; a buying rate is per user of the group, "
+        "whether they are customers or not.",
+        "Divide each group's converters by its `population`.",
+    ),
+    (
+        lambda t, c: _rate(t, "conversions") / _rate(c, "conversions") - 1,
+        "That uses `conversions` (purchases) instead of `converters` (buyers): the lift in "
+        "purchases, not in buyers.",
+        "Count buyers: use each group's `converters`.",
+    ),
+    (
+        lambda t, c: _rate(c) / _rate(t) - 1,
+        "Test and control are swapped: that is p_c / p_t − 1.",
+        "The test group's rate goes on top: p_t / p_c − 1.",
+    ),
+)
+_USE_METRICS = 'Read the totals from `metrics`, e.g. `metrics["test"]["converters"]`'
+
+_check_lift = FunctionExercise(
+    "Exercise 1 (lift from totals)",
+    cases=_lift_cases,
+    arguments=["metrics"],
+    oracle=lambda metrics: lift_estimate(metrics)["lift"],
+    output=as_number,
+    same=_lift_agrees,
+    bad_output=mistake(
+        None,
+        _Worked(
+            "lift_from_totals should return one number; got {shown}.",
+            lambda a: {"shown": _shown(a["result"])},
+        ),
+        "Return test rate / control rate − 1, a float.",
+    ),
+    rules=[
+        mistake(
+            lambda a: (
+                close(a["got"], a["study"], 1e-3) and not close(a["expected"], a["study"], 1e-3)
+            ),
+            "For {totals} you return {got:.4g}, the lift of the lesson's study, not of these "
+            "totals: the function does not use its `metrics` argument.",
+            f"{_USE_METRICS}.",
+        ),
+        mistake(  # the same answer as for every case before, which it got right
+            lambda a: a["earlier"] and all(_lift_agrees(a["got"], lift) for lift in a["earlier"]),
+            "Your function returns {got:.4g} for different totals: it does not use its "
+            "`metrics` argument.",
+            f"{_USE_METRICS}, not from a variable outside the function.",
+        ),
+        *(
+            mistake(
+                lambda a, d=decimals: _rounded_to(a["got"], a["expected"]) == d,
+                "For {totals} you return {got!r}: that is the lift, {expected!r}, rounded to "
+                + places
+                + ", which is too coarse to tell lifts apart.",
                 "Return the full number, or round it to 3 decimals or more.",
             )
-        if close(got, right, 5e-3):
-            return Feedback(
-                name,
-                "incorrect",
-                f"For {shown} you return {got!r}, close to the lift {right!r} but "
-                f"{abs(got - right):.2g} off, and not the lift rounded to some number of "
-                "decimals.",
-                "Compute from the totals without rounding on the way (rounded rates give a "
-                "slightly wrong lift); round only the result, if at all.",
+            for decimals, places in enumerate(("a whole number", "1 decimal", "2 decimals"))
+        ),
+        mistake(
+            lambda a: close(a["got"], a["expected"], 5e-3),
+            _Worked(
+                "For {totals} you return {got!r}, close to the lift {expected!r} but {off:.2g} "
+                "off, and not the lift rounded to some number of decimals.",
+                lambda a: {"off": abs(a["got"] - a["expected"])},
+            ),
+            "Compute from the totals without rounding on the way (rounded rates give a "
+            "slightly wrong lift); round only the result, if at all.",
+        ),
+        mistake(
+            _as_percentage,
+            "For {totals} you return {got:.4g}, the lift as a percentage. Return it as a "
+            "fraction, {expected:.4g} (which reads as {percent:.4g}%).",
+            "Do not multiply by 100.",
+        ),
+        *(
+            mistake(
+                lambda a, wrong=wrong: close(
+                    a["got"], wrong(a["metrics"]["test"], a["metrics"]["control"]), 1e-9
+                ),
+                "For {totals} you return {got:.4g}. " + what,
+                hint,
             )
-        percent = _rounded_to(got / 100, right)
-        if _near(got, 100 * right, 1e-6) or (percent is not None and percent >= _ROUNDED_ENOUGH):
-            return Feedback(
-                name,
-                "incorrect",
-                f"For {shown} you return {got:.4g}, the lift as a percentage. Return it as a "
-                f"fraction, {right:.4g} (which reads as {100 * right:.4g}%).",
-                "Do not multiply by 100.",
-            )
-        for value, message, hint in _lift_mistakes(metrics):
-            if close(got, value, 1e-9):
-                return Feedback(
-                    name, "incorrect", f"For {shown} you return {got:.4g}. {message}", hint
-                )
-        return Feedback(
-            name,
-            "incorrect",
-            f"For {shown} you return {got:.4g}, but the lift is {right:.4g}.",
-            "rate = converters / population for each group; lift = test rate / control rate − 1.",
-        )
-    return Feedback(
-        name,
-        "correct",
-        "You compare the buying rates, not the counts, so groups of different sizes do not "
-        "fool you: the lift says how much more often the people shown the ad bought than those "
-        "held out (0.25 means 25% more buyers).",
-    )
+            for wrong, what, hint in _LIFT_MISTAKES
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "For {totals} you return {got:.4g}, but the lift is {expected:.4g}.",
+        "rate = converters / population for each group; lift = test rate / control rate − 1.",
+    ),
+    correct="You compare the buying rates, not the counts, so groups of different sizes do not "
+    "fool you: the lift says how much more often the people shown the ad bought than those "
+    "held out (0.25 means 25% more buyers).",
+    hint_on_error="Make lift_from_totals(metrics) return one number.",
+).checker("lift_from_totals")
 
 
-def _first_case(metrics: dict[str, dict[str, int]]) -> bool:
-    """Whether ``metrics`` is the first case checked (a constant answer cannot show there)."""
-    return metrics == _lift_cases()[0]
-
-
-def _shown_totals(metrics: dict[str, dict[str, int]]) -> str:
-    test, control = metrics["test"], metrics["control"]
-    return (
-        f"test {test['converters']:,} converters of {test['population']:,} and control "
-        f"{control['converters']:,} of {control['population']:,}"
-    )
+def check_lift(lift_from_totals: Any) -> Feedback:
+    """``lift_from_totals(metrics)`` must give the lift, full or rounded to 3 decimals or more."""
+    return _check_lift(_on_copies(lift_from_totals))
 
 
 # --------------------------------------------------------------------------
@@ -348,8 +368,15 @@ def psi_views() -> dict[str, list]:
     return {"my_ids": list(_PSI_PUBLISHER), "mine_by_both": mine, "theirs_by_both": theirs}
 
 
-def _psi_cases() -> list[tuple[str, list[bytes], list[bytes]]]:
-    """(description, mine_by_both, theirs_by_both) for the check, the lesson's example first."""
+def _shared(mine: Sequence[bytes], theirs: Sequence[bytes]) -> list[int]:
+    """The rows of ``mine`` whose point ``theirs`` holds too, in increasing order."""
+    theirs_set = set(theirs)
+    return [row for row, point in enumerate(mine) if point in theirs_set]
+
+
+@functools.cache
+def _psi_cases() -> list[dict[str, Any]]:
+    """The lists exercise 2 tries, the lesson's example first."""
     generator = np.random.default_rng(44)
     people = [f"u{number:07d}" for number in generator.choice(10**7, size=120, replace=False)]
     views = psi_views()
@@ -367,10 +394,19 @@ def _psi_cases() -> list[tuple[str, list[bytes], list[bytes]]]:
     ]
     for seed, (what, mine, theirs) in enumerate(lists, start=45):
         cases.append((what, *_double_blinded(mine, theirs, seed)))
-    return cases
+    return [
+        {
+            "what": what,
+            "mine": mine,
+            "theirs": theirs,
+            "positions": _shared(theirs, mine),
+            "others": sorted(set(range(len(mine))) - set(_shared(mine, theirs))),
+        }
+        for what, mine, theirs in cases
+    ]
 
 
-def _row_numbers(result: Any, rows: int) -> tuple[np.ndarray | None, str, str]:
+def _row_numbers(result: Any, rows: int = 0) -> tuple[np.ndarray | None, str, str]:
     """The learner's rows as a 1-d int array, or (None, why not, hint)."""
     if isinstance(result, (bytes, str)) or (
         isinstance(result, (list, tuple, np.ndarray))
@@ -419,106 +455,111 @@ def _row_numbers(result: Any, rows: int) -> tuple[np.ndarray | None, str, str]:
     return array.astype(np.int64) if array.size else np.zeros(0, dtype=np.int64), "", ""
 
 
-def _sorts_by_point(shared_rows: Any, cases: list[tuple[str, list[bytes], list[bytes]]]) -> bool:
+_ROWS_HINT = (
+    "Put theirs_by_both in a set; keep each row of mine_by_both whose point is in it, "
+    "in increasing order."
+)
+
+
+def _rows_problem(seen: dict[str, Any]) -> dict[str, str]:
+    _, problem, hint = _row_numbers(seen["result"], len(seen["mine"]))
+    return {"problem": problem, "fix": hint or _ROWS_HINT}
+
+
+def _said(text: str) -> _Worked:
+    """``text`` after "On <the case>, shared_rows returns <the rows>"."""
+    return _Worked(
+        "On {what}, shared_rows returns {rows}" + text,
+        lambda a: {"rows": _shown(a["got"].tolist())},
+    )
+
+
+def _right_rows(seen: dict[str, Any]) -> bool:
+    return set(seen["got"].tolist()) == set(seen["expected"])
+
+
+def _sorts_by_point(shared_rows: Any) -> bool:
     """Whether ``shared_rows`` lists the shared rows by their double-blinded points.
 
     Only cases with three shared rows or more tell that order from others
     (two rows sorted by point may just be two rows in reverse).
     """
-    for _, mine, theirs in cases:
-        theirs_set = set(theirs)
-        right = [row for row, point in enumerate(mine) if point in theirs_set]
-        if len(right) < 3:
+    for case in _psi_cases():
+        mine, theirs = case["mine"], case["theirs"]
+        right_rows = _shared(mine, theirs)
+        if len(right_rows) < 3:
             continue
-        got, _, _ = _row_numbers(call_learner(shared_rows, list(mine), list(theirs)), len(mine))
-        if got is None or got.tolist() != sorted(right, key=mine.__getitem__):
+        got, _, _ = _row_numbers(call_learner(shared_rows, mine, theirs), len(mine))
+        if got is None or got.tolist() != sorted(right_rows, key=mine.__getitem__):
             return False
     return True
 
 
-@check("Exercise 2 (shared rows)", "Make shared_rows(mine_by_both, theirs_by_both) return a list.")
+_SHARED_ROWS = FunctionExercise(
+    "Exercise 2 (shared rows)",
+    cases=_psi_cases,
+    arguments=["mine", "theirs"],
+    oracle=_shared,
+    output=lambda result: _row_numbers(result)[0],
+    same=lambda got, expected: got.tolist() == expected,
+    bad_output=mistake(None, _Worked("{problem}", _rows_problem), _Worked("{fix}", _rows_problem)),
+    rules=[  # check_shared_rows puts the order by points second
+        mistake(
+            lambda a: _right_rows(a) and a["got"].size > len(set(a["got"].tolist())),
+            _said(": the right rows, but some more than once."),
+            "Each of your rows is shared or not: list each one once.",
+        ),
+        mistake(
+            _right_rows,
+            _said(": the right rows, but not in increasing order."),
+            "Go through mine_by_both in order, or sort the rows at the end.",
+        ),
+        mistake(
+            lambda a: set(a["got"].tolist()) == set(a["positions"]),
+            _said(
+                ": positions in the other party's list, theirs_by_both. The rows asked for are "
+                "your own: positions in mine_by_both."
+            ),
+            "Loop over enumerate(mine_by_both), not over theirs_by_both.",
+        ),
+        mistake(
+            lambda a: set(a["got"].tolist()) == set(a["others"]),
+            _said(
+                ": the rows that are not shared. You want the rows whose point the other party "
+                "has too."
+            ),
+            "Keep a row when its point is in theirs_by_both, not when it is missing.",
+        ),
+        mistake(
+            lambda a: a["got"].tolist() == [row + 1 for row in a["expected"]],
+            _said(": counted from 1. Python numbers rows from 0."),
+            "enumerate(mine_by_both) gives the row numbers, starting at 0.",
+        ),
+    ],
+    otherwise=mistake(None, _said(", but the shared rows are {expected}."), _ROWS_HINT),
+    correct="You found the shared rows from random-looking points alone: a shared id gives the "
+    "same point H(x)^αβ on both sides, and the other party's other points cannot be linked "
+    "to any id. `private_intersection` then sorts these rows by their point, so that both "
+    "parties list the shared customers in the same order.",
+    hint_on_error="Make shared_rows(mine_by_both, theirs_by_both) return a list.",
+)
+
+
 def check_shared_rows(shared_rows: Any) -> Feedback:
     """``shared_rows`` must give, sorted, the rows of ``mine_by_both`` in ``theirs_by_both``."""
-    name = "Exercise 2 (shared rows)"
-    hint = (
-        "Put theirs_by_both in a set; keep each row of mine_by_both whose point is in it, "
-        "in increasing order."
+    learner = _on_copies(shared_rows)
+    by_point = mistake(  # this rule calls the learner's function on the other cases
+        lambda a: _right_rows(a) and _sorts_by_point(learner),
+        _said(
+            ": the right rows, sorted by their double-blinded points. That is the order "
+            "`private_intersection` uses to line up both parties' rows, but here the rows "
+            "should be in increasing order."
+        ),
+        "Sort the row numbers themselves: sorted(rows).",
     )
-    cases = _psi_cases()
-    for what, mine, theirs in cases:
-        result = call_learner(shared_rows, list(mine), list(theirs))
-        got, problem, problem_hint = _row_numbers(result, len(mine))
-        if got is None:
-            return Feedback(name, "incorrect", problem, problem_hint or hint)
-        theirs_set = set(theirs)
-        right = [row for row, point in enumerate(mine) if point in theirs_set]
-        if got.tolist() == right:
-            continue
-        rows = got.tolist()
-        shown = f"On {what}, shared_rows returns {_shown(rows)}"
-        if set(rows) == set(right):
-            if len(rows) > len(set(rows)):
-                return Feedback(
-                    name,
-                    "incorrect",
-                    f"{shown}: the right rows, but some more than once.",
-                    "Each of your rows is shared or not: list each one once.",
-                )
-            if _sorts_by_point(shared_rows, cases):
-                return Feedback(
-                    name,
-                    "incorrect",
-                    f"{shown}: the right rows, sorted by their double-blinded points. That is the "
-                    "order `private_intersection` uses to line up both parties' rows, but here "
-                    "the rows should be in increasing order.",
-                    "Sort the row numbers themselves: sorted(rows).",
-                )
-            return Feedback(
-                name,
-                "incorrect",
-                f"{shown}: the right rows, but not in increasing order.",
-                "Go through mine_by_both in order, or sort the rows at the end.",
-            )
-        mine_set = set(mine)
-        positions = sorted(place for place, point in enumerate(theirs) if point in mine_set)
-        if set(rows) == set(positions):
-            return Feedback(
-                name,
-                "incorrect",
-                f"{shown}: positions in the other party's list, theirs_by_both. The rows asked "
-                "for are your own: positions in mine_by_both.",
-                "Loop over enumerate(mine_by_both), not over theirs_by_both.",
-            )
-        others = [row for row in range(len(mine)) if row not in right]
-        if set(rows) == set(others):
-            return Feedback(
-                name,
-                "incorrect",
-                f"{shown}: the rows that are not shared. You want the rows whose point the other "
-                "party has too.",
-                "Keep a row when its point is in theirs_by_both, not when it is missing.",
-            )
-        if rows == [row + 1 for row in right]:
-            return Feedback(
-                name,
-                "incorrect",
-                f"{shown}: counted from 1. Python numbers rows from 0.",
-                "enumerate(mine_by_both) gives the row numbers, starting at 0.",
-            )
-        return Feedback(
-            name,
-            "incorrect",
-            f"{shown}, but the shared rows are {right}.",
-            hint,
-        )
-    return Feedback(
-        name,
-        "correct",
-        "You found the shared rows from random-looking points alone: a shared id gives the "
-        "same point H(x)^αβ on both sides, and the other party's other points cannot be linked "
-        "to any id. `private_intersection` then sorts these rows by their point, so that both "
-        "parties list the shared customers in the same order.",
-    )
+    rules = list(_SHARED_ROWS.rules)
+    rules.insert(1, by_point)
+    return replace(_SHARED_ROWS, rules=rules).checker("shared_rows")(learner)
 
 
 # --------------------------------------------------------------------------
@@ -526,15 +567,13 @@ def check_shared_rows(shared_rows: Any) -> Feedback:
 # --------------------------------------------------------------------------
 
 _DAY = 86_400
-_BOUNDARIES = (  # (event_ts - opportunity_ts as a function of window w and grace g, name)
-    (lambda w, g: -g - 1, "{g + 1} s before the opportunity"),
-    (lambda w, g: -g, "exactly {g} s before the opportunity"),
-    (lambda w, g: -g + 1, "{g - 1} s before the opportunity"),
-    (lambda w, g: 0, "at the moment of the opportunity"),
-    (lambda w, g: 1, "1 s after the opportunity"),
-    (lambda w, g: w, "exactly at the end of the window"),
-    (lambda w, g: w + 1, "1 s after the end of the window"),
-)
+
+
+def _edges(w: int, g: int) -> tuple[int, ...]:
+    """event_ts − opportunity_ts at the edges of window ``w`` with grace ``g``."""
+    return (-g - 1, -g, -g + 1, 0, 1, w, w + 1)
+
+
 _TERM_CASES = ((DEFAULT_ATTRIBUTION_WINDOW, GRACE), (3_600, 0), (_DAY, 30), (60, 5))
 
 
@@ -545,7 +584,7 @@ def _attribution_cases() -> list[tuple[np.ndarray, np.ndarray, int, int]]:
     for window, grace in _TERM_CASES:
         # the edges, each at two opportunities
         starts = CAMPAIGN_START + generator.integers(0, 30 * _DAY, 2)
-        offsets = np.array([edge(window, grace) for edge, _ in _BOUNDARIES])
+        offsets = np.array(_edges(window, grace))
         opportunity = np.repeat(starts, offsets.size)
         event = opportunity + np.tile(offsets, starts.size)
         cases.append((opportunity.astype(np.int64), event.astype(np.int64), window, grace))
@@ -556,39 +595,63 @@ def _attribution_cases() -> list[tuple[np.ndarray, np.ndarray, int, int]]:
     return cases
 
 
-def _terms(result: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, np.ndarray | None, str]:
-    """The learner's ``(a, C)`` as float arrays of ``shape``, or (None, None, why not)."""
+def _term_cases() -> list[dict[str, Any]]:
+    return [
+        {
+            "o": o,
+            "e": e,
+            "window": window,
+            "grace": grace,
+            "where": f"(window = {window:,} s, grace = {grace} s)",
+            "missed": grace + 1,
+            "right_c": window + grace + 1,
+        }
+        for o, e, window, grace in _attribution_cases()
+    ]
+
+
+def _terms_problem(result: Any, shape: tuple[int, ...] | None) -> str:
+    """Why ``result`` is not a pair (a, C) of numbers, each one or one per purchase; "" if it is.
+
+    With ``shape`` None, any shapes do.
+    """
     if isinstance(result, np.ndarray) and result.dtype == bool and result.shape == shape:
         return (
-            None,
-            None,
             "attribution_terms returned the decision itself (True/False per purchase); "
-            "return the two numbers a and C instead.",
+            "return the two numbers a and C instead."
         )
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        return (
-            None,
-            None,
-            f"attribution_terms should return a pair (a, C); got {_shown(result)}.",
-        )
-    arrays = []
+        return f"attribution_terms should return a pair (a, C); got {_shown(result)}."
     for which, value in zip(("a", "C"), result, strict=True):
         try:
             array = np.asarray(value)
         except (TypeError, ValueError):
             array = np.asarray(None)
         if array.dtype.kind not in "iuf" or not np.all(np.isfinite(array)):
-            return None, None, f"{which} should be whole numbers; got {_shown(value)}."
+            return f"{which} should be whole numbers; got {_shown(value)}."
+        if shape is None:
+            continue
         try:
-            arrays.append(np.broadcast_to(array, shape).astype(float))
+            np.broadcast_to(array, shape)
         except ValueError:
             return (
-                None,
-                None,
                 f"{which} should have one entry per purchase (shape {shape}) or be a single "
-                f"number; got shape {array.shape}.",
+                f"number; got shape {array.shape}."
             )
-    return arrays[0], arrays[1], ""
+    return ""
+
+
+def _one_per_purchase(terms: Any, shape: tuple[int, ...]) -> list[np.ndarray]:
+    """A valid pair (a, C) as float arrays of ``shape``."""
+    return [np.broadcast_to(np.asarray(value), shape).astype(float) for value in terms]
+
+
+def _same_terms(got: Any, expected: tuple[np.ndarray, int]) -> bool:
+    shape = expected[0].shape
+    if _terms_problem(got, shape):
+        return False
+    a, c = _one_per_purchase(got, shape)
+    return np.array_equal(a, expected[0]) and bool(np.all(c == expected[1]))
 
 
 def _in_window(a: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -597,133 +660,147 @@ def _in_window(a: np.ndarray, c: np.ndarray) -> np.ndarray:
     return ((a > 0) & (rest > 0)) | ((a < 0) & (rest < 0))
 
 
+def _terms_rule(test: Callable[..., Any], says: str, hint: str) -> Any:
+    """A mistake in the learner's a and C: ``test(a, C, o, e, w, g)`` holds."""
+
+    def holds(seen: dict[str, Any]) -> bool:
+        a, c = _one_per_purchase(seen["got"], seen["o"].shape)
+        return bool(test(a, c, seen["o"], seen["e"], seen["window"], seen["grace"]))
+
+    return mistake(holds, says, hint)
+
+
+def _first_wrong_decision(seen: dict[str, Any]) -> dict[str, Any]:
+    """The first purchase that a·(C − a) > 0 decides wrongly, for the message (or nothing)."""
+    o, e, window, grace = seen["o"], seen["e"], seen["window"], seen["grace"]
+    a, c = _one_per_purchase(seen["got"], o.shape)
+    expected = is_attributed(o, e, attribution_window=window, grace=grace)
+    wrong = np.flatnonzero(_in_window(a, c) != expected)
+    if not wrong.size:
+        return {}
+    row = int(wrong[0])
+    return {
+        "gap": int(e[row] - o[row]),
+        "said": "counts" if expected[row] else "does not count",
+        "a": _cents(a[row]),
+        "c": _cents(c[row]),
+    }
+
+
+def _a_right(a: np.ndarray, o: np.ndarray, e: np.ndarray, g: int) -> bool:
+    return np.array_equal(a, e + g - o)
+
+
 _TERMS_HINT = (
-    "A purchase counts when o < e + g and e ≤ o + w. Make a > 0 say the first and C − a > 0 "
-    "the second: a = e + g − o, and, since times are whole seconds, e ≤ o + w means "
-    "e < o + w + 1."
+    "A purchase counts when o < e + g and e ≤ o + w. Make a > 0 say the first and C − a > 0 the "
+    "second: a = e + g − o, and, since times are whole seconds, e ≤ o + w means e < o + w + 1."
+)
+_FIRST_CONDITION = "The first condition is o < e + g: a = e + g − o."
+
+_NOT_TERMS = mistake(  # also what the check says when the output is not a pair of numbers
+    lambda a: bool(_terms_problem(a["result"], a["o"].shape)),
+    _Worked("{problem}", lambda a: {"problem": _terms_problem(a["result"], a["o"].shape)}),
+    "Return a tuple: `return a, C`.",
 )
 
-
-@check("Exercise 3 (attribution in one comparison)", _TERMS_HINT)
-def check_attribution_terms(attribution_terms: Any) -> Feedback:
-    """``(a, C)`` must be ``(e + g - o, w + g + 1)``: ``a * (C - a) > 0`` is then the rule."""
-    name = "Exercise 3 (attribution in one comparison)"
-    for o, e, window, grace in _attribution_cases():
-        try:
-            result = call_learner(attribution_terms, o.copy(), e.copy(), window, grace)
-        except LearnerCodeError as error:
-            if "truth value of an array" not in str(error):
-                raise
-            return Feedback(
-                name,
-                "error",
-                "Your function used `if` (or `and`, `or`) on a NumPy array of times, which "
-                "Python cannot turn into one True or False.",
-                "No decisions are needed: compute a and C with + and − from the arrays and "
-                "the numbers window and grace.",
-            )
-        a, c, problem = _terms(result, o.shape)
-        if a is None or c is None:
-            return Feedback(name, "incorrect", problem, "Return a tuple: `return a, C`.")
-        right_a, right_c = e + grace - o, window + grace + 1
-        a_right, c_right = np.array_equal(a, right_a), bool(np.all(c == right_c))
-        if a_right and c_right:
-            continue
-        mistake = _terms_mistake(a, c, o, e, window, grace, a_right)
-        if mistake:
-            return Feedback(name, "incorrect", *mistake)
-        expected = is_attributed(o, e, attribution_window=window, grace=grace)
-        wrong = np.flatnonzero(_in_window(a, c) != expected)
-        if wrong.size:
-            row = int(wrong[0])
-            said = "counts" if expected[row] else "does not count"
-            return Feedback(
-                name,
-                "incorrect",
-                f"With window = {window:,} s and grace = {grace} s, a purchase at e − o = "
-                f"{int(e[row] - o[row]):,} s {said}, but a·(C − a) > 0 says the opposite "
-                f"(your a = {_cents(a[row])}, C = {_cents(c[row])}).",
-                _TERMS_HINT,
-            )
-        return Feedback(
-            name,
-            "incorrect",
-            f"a·(C − a) > 0 gives the right decisions, but a and C are not the ones asked for "
-            f"(with window = {window:,} s and grace = {grace} s, C should be {right_c:,}).",
-            "Return a = e + g − o and C = w + g + 1: `secure_lift` relies on their sizes.",
-        )
-    return Feedback(
-        name,
-        "correct",
-        "a > 0 means o < e + g, and C − a > 0 means e ≤ o + w. The two add up to C > 0, so "
-        "they are never both negative, and a·(C − a) > 0 checks both at once: one secure "
-        "comparison of a product instead of two comparisons, about half the work.",
-    )
-
-
-def _terms_mistake(
-    a: np.ndarray,
-    c: np.ndarray,
-    o: np.ndarray,
-    e: np.ndarray,
-    window: int,
-    grace: int,
-    a_right: bool,
-) -> tuple[str, str] | None:
-    """(message, hint) for a typical wrong ``(a, C)``, or None."""
-    where = f"(window = {window:,} s, grace = {grace} s)"
-    if a_right:
-        if np.all(c == window + grace):
-            return (
-                f"C = window + grace is off by one {where}: C − a > 0 then means e < o + w, so a "
-                "purchase exactly at the end of the window is missed.",
-                "Times are whole seconds: e ≤ o + w is the same as e < o + w + 1.",
-            )
-        if np.all(c == window + 1) and grace:
-            return (
-                f"C leaves out the grace {where}: with a = e + g − o, C − a > 0 then means "
-                f"e ≤ o + w − g, so purchases in the last {grace} s of the window are missed.",
-                "a includes + g, so C must include it too: C = w + g + 1.",
-            )
-        if np.all(c == window) and grace:
-            return (
-                f"C = window leaves out both the grace and the + 1 {where}: purchases in the "
-                f"last {grace + 1} s of the window are missed.",
-                "C − a > 0 must mean e ≤ o + w: C = w + g + 1.",
-            )
-        if (window, grace) != (DEFAULT_ATTRIBUTION_WINDOW, GRACE) and np.all(
-            c == DEFAULT_ATTRIBUTION_WINDOW + GRACE + 1
-        ):
-            return (
-                f"C does not change with the arguments {where}: it uses the lesson's 7 days and "
-                "10 s.",
-                "Compute C from `window` and `grace`.",
-            )
-        return None
-    if grace and np.array_equal(a, e - o):
-        return (
-            f"a = e − o forgets the grace {where}: a > 0 then means o < e, so purchases in the "
-            f"{grace} s before the opportunity (clocks that disagree a little) are missed.",
-            "The first condition is o < e + g: a = e + g − o.",
-        )
-    if any(np.array_equal(a, wrong) for wrong in (o - e - grace, o - e, o - e + grace)):
-        return (
-            f"a has the wrong sign {where}: with a = o − e (and the grace), a > 0 means the "
+_check_terms = FunctionExercise(
+    "Exercise 3 (attribution in one comparison)",
+    cases=_term_cases,
+    arguments=["o", "e", "window", "grace"],
+    oracle=lambda o, e, window, grace: (e + grace - o, window + grace + 1),
+    output=lambda result: None if _terms_problem(result, None) else result,
+    same=_same_terms,
+    bad_output=_NOT_TERMS,
+    rules=[
+        _NOT_TERMS,
+        _terms_rule(
+            lambda a, c, o, e, w, g: _a_right(a, o, e, g) and np.all(c == w + g),
+            "C = window + grace is off by one {where}: C − a > 0 then means e < o + w, so a "
+            "purchase exactly at the end of the window is missed.",
+            "Times are whole seconds: e ≤ o + w is the same as e < o + w + 1.",
+        ),
+        _terms_rule(
+            lambda a, c, o, e, w, g: _a_right(a, o, e, g) and np.all(c == w + 1) and g,
+            "C leaves out the grace {where}: with a = e + g − o, C − a > 0 then means "
+            "e ≤ o + w − g, so purchases in the last {grace} s of the window are missed.",
+            "a includes + g, so C must include it too: C = w + g + 1.",
+        ),
+        _terms_rule(
+            lambda a, c, o, e, w, g: _a_right(a, o, e, g) and np.all(c == w) and g,
+            "C = window leaves out both the grace and the + 1 {where}: purchases in the last "
+            "{missed} s of the window are missed.",
+            "C − a > 0 must mean e ≤ o + w: C = w + g + 1.",
+        ),
+        _terms_rule(
+            lambda a, c, o, e, w, g: (
+                _a_right(a, o, e, g)
+                and (w, g) != (DEFAULT_ATTRIBUTION_WINDOW, GRACE)
+                and np.all(c == DEFAULT_ATTRIBUTION_WINDOW + GRACE + 1)
+            ),
+            "C does not change with the arguments {where}: it uses the lesson's 7 days and 10 s.",
+            "Compute C from `window` and `grace`.",
+        ),
+        _terms_rule(
+            lambda a, c, o, e, w, g: g and np.array_equal(a, e - o),
+            "a = e − o forgets the grace {where}: a > 0 then means o < e, so purchases in the "
+            "{grace} s before the opportunity (clocks that disagree a little) are missed.",
+            _FIRST_CONDITION,
+        ),
+        _terms_rule(
+            lambda a, c, o, e, w, g: any(
+                np.array_equal(a, wrong) for wrong in (o - e - g, o - e, o - e + g)
+            ),
+            "a has the wrong sign {where}: with a = o − e (and the grace), a > 0 means the "
             "purchase came before the opportunity, which the ad cannot have caused.",
             "a > 0 must mean o < e + g: a = e + g − o.",
-        )
-    if grace and np.array_equal(a, e - grace - o):
-        return (
-            f"a subtracts the grace instead of adding it {where}: purchases up to {grace} s "
+        ),
+        _terms_rule(
+            lambda a, c, o, e, w, g: g and np.array_equal(a, e - g - o),
+            "a subtracts the grace instead of adding it {where}: purchases up to {grace} s "
             "after the opportunity are missed, and none of the grace before it is allowed.",
-            "The first condition is o < e + g: a = e + g − o.",
-        )
-    if grace != GRACE and np.array_equal(a, e + GRACE - o):
-        return (
-            f"a does not change with the argument `grace` {where}: it uses the lesson's 10 s.",
+            _FIRST_CONDITION,
+        ),
+        _terms_rule(
+            lambda a, c, o, e, w, g: g != GRACE and np.array_equal(a, e + GRACE - o),
+            "a does not change with the argument `grace` {where}: it uses the lesson's 10 s.",
             "Compute a from the arguments: a = event_ts + grace − opportunity_ts.",
+        ),
+        mistake(
+            lambda a: bool(_first_wrong_decision(a)),
+            _Worked(
+                "With window = {window:,} s and grace = {grace} s, a purchase at e − o = "
+                "{gap:,} s {said}, but a·(C − a) > 0 says the opposite (your a = {a}, C = {c}).",
+                _first_wrong_decision,
+            ),
+            _TERMS_HINT,
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "a·(C − a) > 0 gives the right decisions, but a and C are not the ones asked for "
+        "(with window = {window:,} s and grace = {grace} s, C should be {right_c:,}).",
+        "Return a = e + g − o and C = w + g + 1: `secure_lift` relies on their sizes.",
+    ),
+    correct="a > 0 means o < e + g, and C − a > 0 means e ≤ o + w. The two add up to C > 0, so "
+    "they are never both negative, and a·(C − a) > 0 checks both at once: one secure "
+    "comparison of a product instead of two comparisons, about half the work.",
+    hint_on_error=_TERMS_HINT,
+).checker("attribution_terms")
+
+
+def check_attribution_terms(attribution_terms: Any) -> Feedback:
+    """``(a, C)`` must be ``(e + g - o, w + g + 1)``: ``a * (C - a) > 0`` is then the rule."""
+    feedback = _check_terms(_on_copies(attribution_terms))
+    if feedback.status == "error" and "truth value of an array" in feedback.message:
+        return Feedback(
+            feedback.exercise,
+            "error",
+            "Your function used `if` (or `and`, `or`) on a NumPy array of times, which "
+            "Python cannot turn into one True or False.",
+            "No decisions are needed: compute a and C with + and − from the arrays and "
+            "the numbers window and grace.",
         )
-    return None
+    return feedback
 
 
 # --------------------------------------------------------------------------
@@ -731,7 +808,7 @@ def _terms_mistake(
 # --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
+@functools.cache
 def _differencing() -> tuple[dict[str, Any], dict[str, Any], str, int]:
     """Monday's and Tuesday's exact reports, Bob's id and his attributed value (cents).
 
@@ -784,71 +861,90 @@ def differencing_reports() -> dict[str, Any]:
     return {"monday": copy.deepcopy(monday), "tuesday": copy.deepcopy(tuesday), "bob": bob}
 
 
-@check("Exercise 4 (differencing attack)")
-def check_differencing(bob_value: Any) -> Feedback:
-    """Tuesday's test-group value total minus Monday's: Bob's attributed purchases, in cents."""
-    name = "Exercise 4 (differencing attack)"
+def _differencing_facts() -> dict[str, Any]:
     monday, tuesday, _, value = _differencing()
-    guess = as_number(bob_value)
-    hint = (
-        "Which of the totals would Bob's purchases change, and in which group? "
-        "Subtract Monday's from Tuesday's."
-    )
-    if guess is None:
-        return Feedback(
-            name,
-            "incorrect",
-            f"bob_value should be one number of cents; got {_shown(bob_value)}.",
-            hint,
-        )
-    if _near(guess, value, 1e-9):
-        gates = [audience_gate(report) for report in (monday, tuesday)]
-        return Feedback(
-            name,
-            "correct",
-            f"Bob's attributed purchases were worth {value:,} cents ({_euros(value)}). The "
-            f"minimum-audience rule let both reports through ({gates[0].converters} and "
-            f"{gates[1].converters} converters, {gates[0].needed} needed): a threshold on exact "
+    return {
+        "value": value,
+        "euros": _euros(value),
+        "gates": [audience_gate(report) for report in (monday, tuesday)],
+        "change": {
+            metric: tuesday["test"][metric] - monday["test"][metric] for metric in tuesday["test"]
+        },
+        "monday": monday["test"]["value"],
+        "tuesday": tuesday["test"]["value"],
+    }
+
+
+def _guess_is(target: Callable[[dict[str, Any]], float]) -> Callable[[dict[str, Any]], bool]:
+    """The guess is ``target`` exactly (to a relative 1e-9)."""
+    return lambda a: _near(a["guess"], target(a), 1e-9)
+
+
+_BOB_HINT = (
+    "Which of the totals would Bob's purchases change, and in which group? "
+    "Subtract Monday's from Tuesday's."
+)
+
+_BOB_MISTAKES = (  # (when, what the guess is), all with the same hint
+    (
+        _guess_is(lambda a: -a["value"]),
+        "{cents} has the sign flipped: Bob was added on Tuesday, so Tuesday's total is the larger.",
+    ),
+    (
+        _guess_is(lambda a: a["value"] / 100),
+        "{cents} is in euros; the totals are in cents, and so is bob_value ({cents} euros "
+        "is {value:,} cents).",
+    ),
+    (
+        lambda a: a["guess"] == a["change"]["converters"],
+        "{cents} is the difference in converters (or in matched people): it says that Bob "
+        "bought, not how much he spent.",
+    ),
+    (
+        lambda a: a["guess"] == a["change"]["conversions"],
+        "{cents} is the difference in conversions: how many purchases Bob made, not what "
+        "they were worth.",
+    ),
+    (
+        lambda a: a["guess"] == a["change"]["value_squared"],
+        "{cents} is the difference in `value_squared`: Bob's value, squared.",
+    ),
+    (
+        lambda a: a["guess"] == 0,
+        "0 is the difference of the control group's totals: Bob is in the test group, so "
+        "the control totals are the same on both days.",
+    ),
+    (
+        lambda a: a["guess"] == a["tuesday"],
+        "{cents} is Tuesday's total value of the test group, not the difference.",
+    ),
+    (
+        lambda a: a["guess"] == a["monday"],
+        "{cents} is Monday's total value of the test group, not the difference.",
+    ),
+)
+
+check_differencing = Exercise(
+    "Exercise 4 (differencing attack)",
+    answers=["bob_value"],
+    facts=_differencing_facts,
+    derive=lambda a: _guessed(a["bob_value"]),
+    rules=[
+        _no_number("bob_value", _BOB_HINT),
+        right(
+            _guess_is(lambda a: a["value"]),
+            "Bob's attributed purchases were worth {value:,} cents ({euros}). The "
+            "minimum-audience rule let both reports through ({gates[0].converters} and "
+            "{gates[1].converters} converters, {gates[0].needed} needed): a threshold on exact "
             "totals is not privacy, since two reports that differ in one person give that "
             "person away. Noise on every released total (differential privacy) is the defence.",
-        )
-    differences = {
-        metric: {group: tuesday[group][metric] - monday[group][metric] for group in tuesday}
-        for metric in tuesday["test"]
-    }
-    if _near(guess, -value, 1e-9):
-        message = (
-            f"{_cents(guess)} has the sign flipped: Bob was added on Tuesday, so "
-            "Tuesday's total is the larger."
-        )
-    elif _near(guess, value / 100, 1e-9):
-        message = (
-            f"{_cents(guess)} is in euros; the totals are in cents, and so is bob_value "
-            f"({_cents(guess)} euros is {value:,} cents)."
-        )
-    elif guess == differences["converters"]["test"]:
-        message = (
-            f"{_cents(guess)} is the difference in converters (or in matched people): it says "
-            "that Bob bought, not how much he spent."
-        )
-    elif guess == differences["conversions"]["test"]:
-        message = (
-            f"{_cents(guess)} is the difference in conversions: how many purchases Bob made, "
-            "not what they were worth."
-        )
-    elif guess == differences["value_squared"]["test"]:
-        message = f"{_cents(guess)} is the difference in `value_squared`: Bob's value, squared."
-    elif guess == 0:
-        message = (
-            "0 is the difference of the control group's totals: Bob is in the test group, so "
-            "the control totals are the same on both days."
-        )
-    elif guess in (tuesday["test"]["value"], monday["test"]["value"]):
-        day = "Tuesday" if guess == tuesday["test"]["value"] else "Monday"
-        message = f"{_cents(guess)} is {day}'s total value of the test group, not the difference."
-    else:
-        message = f"{_cents(guess)} cents is not the value of Bob's attributed purchases."
-    return Feedback(name, "incorrect", message, hint)
+        ),
+        *(mistake(when, says, _BOB_HINT) for when, says in _BOB_MISTAKES),
+    ],
+    otherwise=mistake(
+        None, "{cents} cents is not the value of Bob's attributed purchases.", _BOB_HINT
+    ),
+).checker()
 
 
 # --------------------------------------------------------------------------
@@ -865,90 +961,93 @@ NOISE_VALUE_CAP = 20_000
 """Cents counted per purchase in exercise 5 (€200)."""
 
 
-@check("Exercise 5 (noise on the value total)")
-def check_value_noise(value_noise_scale: Any) -> Feedback:
-    """The Laplace scale of the value total: sensitivity / (epsilon / 3), in cents."""
-    name = "Exercise 5 (noise on the value total)"
+def _noise_facts() -> dict[str, Any]:
     sensitivity = lift_sensitivities(NOISE_MAX_PURCHASES, NOISE_VALUE_CAP)["value"]
     share = NOISE_EPSILON / len(RELEASED_METRICS)
-    scale = sensitivity / share
-    hint = (
-        "b = Δ / ε_share: Δ = max_purchases × value_cap, and ε_share is the value total's "
-        f"share of ε, split equally over the {len(RELEASED_METRICS)} released metrics."
-    )
-    guess = as_number(value_noise_scale)
-    if guess is None:
-        return Feedback(
-            name,
-            "incorrect",
-            f"value_noise_scale should be one number of cents; got {_shown(value_noise_scale)}.",
-            hint,
-        )
-    if _near(guess, scale, 1e-4):
-        _, tuesday, _, bob = _differencing()
-        return Feedback(
-            name,
-            "correct",
-            f"b = {sensitivity:,} / {share:g} = {scale:,.0f} cents ({_euros(scale)}): the noise "
-            f"on each group's value total is typically {_euros(scale)} either way, so Bob's "
-            f"{_euros(bob)} is lost in it, and Monday's and Tuesday's reports look alike. The "
-            "price is accuracy: the test group's total is only about "
-            f"€{round(tuesday['test']['value'] / 100, -2):,.0f}.",
-        )
-    mistakes = [
-        (
-            NOISE_MAX_PURCHASES * NOISE_VALUE_CAP / NOISE_EPSILON,
-            f"{_cents(guess)} cents is a third of the scale: either ε was not split (Δ / ε = "
-            f"{sensitivity:,} / {NOISE_EPSILON:g}), or max_purchases was forgotten (value_cap / "
-            f"ε_share = {NOISE_VALUE_CAP:,} / {share:g}).",
-        ),
-        (
-            2 * scale,
-            f"{_cents(guess)} cents is twice the scale: either ε was split over the two groups "
-            "as well (one person is in one group only, so one share of ε covers both groups: "
-            "parallel composition), or max_purchases = 6 from the lesson's report was used "
-            f"instead of this exercise's {NOISE_MAX_PURCHASES}.",
-        ),
-        (
-            NOISE_VALUE_CAP / NOISE_EPSILON,
-            f"{_cents(guess)} cents forgets both that one person can make "
-            f"{NOISE_MAX_PURCHASES} purchases and that ε is split over "
-            f"{len(RELEASED_METRICS)} metrics.",
-        ),
-        (
-            scale / 100,
-            f"{_cents(guess)} is the scale in euros; the totals, and value_noise_scale, are in "
-            "cents.",
-        ),
-        (
-            sensitivity,
-            f"{_cents(guess)} cents is the sensitivity Δ, how much one person can change the "
-            "total; the scale is Δ divided by the ε the total gets.",
-        ),
-        (
-            math.sqrt(2) * scale,
-            f"{_cents(guess)} cents is the standard deviation of the noise, √2 · b; the "
-            "question asks for the scale b.",
-        ),
-        (
-            share / sensitivity,
-            f"{_cents(guess)} is ε / Δ, upside down: the scale is Δ / ε.",
-        ),
-    ]
-    for target, message in mistakes:
-        if _near(guess, target):
-            return Feedback(name, "incorrect", message, hint)
-    products = {
-        delta * eps for delta in (sensitivity, NOISE_VALUE_CAP) for eps in (share, NOISE_EPSILON)
+    _, tuesday, _, bob = _differencing()
+    return {
+        "sensitivity": sensitivity,
+        "share": share,
+        "scale": sensitivity / share,
+        "scale_euros": _euros(sensitivity / share),
+        "bob_euros": _euros(bob),
+        "test_total": round(tuesday["test"]["value"] / 100, -2),
+        "epsilon": NOISE_EPSILON,
+        "purchases": NOISE_MAX_PURCHASES,
+        "cap": NOISE_VALUE_CAP,
+        "metrics": len(RELEASED_METRICS),
     }
-    if any(_near(guess, product) for product in products):
-        return Feedback(
-            name,
-            "incorrect",
-            f"{_cents(guess)} cents multiplies by ε; the scale divides by it: less budget, "
-            "more noise.",
-            hint,
-        )
-    return Feedback(
-        name, "incorrect", f"{_cents(guess)} cents is not the scale of the noise.", hint
-    )
+
+
+def _scale_mistake(target: Callable[[dict[str, Any]], float], says: str) -> Any:
+    """A guess that is ``target`` (to 0.1%) is the mistake that ``says`` names."""
+    return mistake(lambda a: _near(a["guess"], target(a)), says, _SCALE_HINT)
+
+
+_SCALE_HINT = (
+    "b = Δ / ε_share: Δ = max_purchases × value_cap, and ε_share is the value total's "
+    "share of ε, split equally over the {metrics} released metrics."
+)
+
+check_value_noise = Exercise(
+    "Exercise 5 (noise on the value total)",
+    answers=["value_noise_scale"],
+    facts=_noise_facts,
+    derive=lambda a: _guessed(a["value_noise_scale"]),
+    rules=[
+        _no_number("value_noise_scale", _SCALE_HINT),
+        right(
+            lambda a: _near(a["guess"], a["scale"], 1e-4),
+            "b = {sensitivity:,} / {share:g} = {scale:,.0f} cents ({scale_euros}): the noise "
+            "on each group's value total is typically {scale_euros} either way, so Bob's "
+            "{bob_euros} is lost in it, and Monday's and Tuesday's reports look alike. The "
+            "price is accuracy: the test group's total is only about €{test_total:,.0f}.",
+        ),
+        _scale_mistake(
+            lambda a: a["purchases"] * a["cap"] / a["epsilon"],
+            "{cents} cents is a third of the scale: either ε was not split (Δ / ε = "
+            "{sensitivity:,} / {epsilon:g}), or max_purchases was forgotten (value_cap / "
+            "ε_share = {cap:,} / {share:g}).",
+        ),
+        _scale_mistake(
+            lambda a: 2 * a["scale"],
+            "{cents} cents is twice the scale: either ε was split over the two groups as well "
+            "(one person is in one group only, so one share of ε covers both groups: parallel "
+            "composition), or max_purchases = 6 from the lesson's report was used instead of "
+            "this exercise's {purchases}.",
+        ),
+        _scale_mistake(
+            lambda a: a["cap"] / a["epsilon"],
+            "{cents} cents forgets both that one person can make {purchases} purchases and "
+            "that ε is split over {metrics} metrics.",
+        ),
+        _scale_mistake(
+            lambda a: a["scale"] / 100,
+            "{cents} is the scale in euros; the totals, and value_noise_scale, are in cents.",
+        ),
+        _scale_mistake(
+            lambda a: a["sensitivity"],
+            "{cents} cents is the sensitivity Δ, how much one person can change the total; "
+            "the scale is Δ divided by the ε the total gets.",
+        ),
+        _scale_mistake(
+            lambda a: math.sqrt(2) * a["scale"],
+            "{cents} cents is the standard deviation of the noise, √2 · b; the question asks "
+            "for the scale b.",
+        ),
+        _scale_mistake(
+            lambda a: a["share"] / a["sensitivity"],
+            "{cents} is ε / Δ, upside down: the scale is Δ / ε.",
+        ),
+        mistake(
+            lambda a: any(
+                _near(a["guess"], delta * eps)
+                for delta in (a["sensitivity"], a["cap"])
+                for eps in (a["share"], a["epsilon"])
+            ),
+            "{cents} cents multiplies by ε; the scale divides by it: less budget, more noise.",
+            _SCALE_HINT,
+        ),
+    ],
+    otherwise=mistake(None, "{cents} cents is not the scale of the noise.", _SCALE_HINT),
+).checker()

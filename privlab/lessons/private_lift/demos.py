@@ -1,13 +1,7 @@
-"""Interactive demos for lesson 04: Private Lift.
+"""Interactive demos for lesson 04, Private Lift: each function returns a Demo.
 
-Each function returns a :class:`~privlab.lessons.kit.demo.Demo`: display it as
-the last line of a cell. The charts come from :mod:`privlab.lessons.private_lift.figures`.
-
-The matching (private set intersection) is the slow stage: about 0.3 s per
-1,000 users. The demos run it once per study and keep the result, so moving
-any control that does not change the study redraws at once. In
-:func:`lift_lab_demo`, the controls that do change it (population, overlap,
-true lift) are listed in ``demo.slow_controls``.
+The matching (PSI, about 0.3 s per 1,000 users) runs once per study and is kept;
+in :func:`lift_lab_demo` the controls that change the study are ``demo.slow_controls``.
 """
 
 from __future__ import annotations
@@ -42,11 +36,7 @@ CARD_SLIDER_WIDTH = "330px"
 
 
 def clipped(advertiser: dict[str, np.ndarray], value_cap: int = VALUE_CAP) -> dict[str, np.ndarray]:
-    """The advertiser's table with each purchase value clipped to ``value_cap`` cents.
-
-    The advertiser does this alone, before the computation: the DP release
-    needs a bound on what one purchase can add.
-    """
+    """The advertiser's table, each purchase clipped to ``value_cap`` cents (for the DP bound)."""
     return {**advertiser, "value": np.minimum(advertiser["value"], value_cap)}
 
 
@@ -83,13 +73,7 @@ def party_view_demo(party: str = "publisher", protocol: str = "Private Lift") ->
 
 
 class _LiftRuns:
-    """Studies, matchings and secure runs, each computed once and kept.
-
-    The key of a study is ``(population, overlap, lift)``. Its matching runs
-    when the study is first needed, with the secure computation for every
-    attribution window of :data:`WINDOW_DAYS` (a few milliseconds each once
-    the matching is done).
-    """
+    """Studies by (population, overlap, lift), each matched once, with a run per window."""
 
     def __init__(self) -> None:
         self._studies: dict[tuple, dict[str, Any]] = {}
@@ -145,15 +129,12 @@ def lift_lab_demo(
     choose_population = selection_slider("users (re-runs PSI)", POPULATIONS, population, fmt="{:,}")
     choose_overlap = selection_slider("overlap (re-runs PSI)", OVERLAPS, overlap, fmt="{:.0%}")
     choose_lift = selection_slider("true lift (re-runs PSI)", LIFTS, lift, fmt="{:+.0%}")
-    for slider in (
-        choose_epsilon,
-        choose_threshold,
-        choose_window,
-        choose_population,
-        choose_overlap,
-        choose_lift,
-    ):
-        slider.layout.width = CARD_SLIDER_WIDTH  # two to a row, so the demo fits the screen
+    # The order of the lesson's "Try this", two to a row, so that the demo fits the screen.
+    controls = [choose_epsilon, choose_threshold, choose_window, gate_on]
+    controls += [choose_population, choose_overlap, choose_lift]
+    for slider in controls:
+        if slider is not gate_on:
+            slider.layout.width = CARD_SLIDER_WIDTH
     runs = _LiftRuns()
 
     def card() -> tuple[dict[str, Any], LiftResult]:
@@ -197,20 +178,7 @@ def lift_lab_demo(
             max_purchases=MAX_PURCHASES,
         )
 
-    demo = Demo(
-        [  # the order of the lesson's "Try this", two to a row
-            choose_epsilon,
-            choose_threshold,
-            choose_window,
-            gate_on,
-            choose_population,
-            choose_overlap,
-            choose_lift,
-        ],
-        figure,
-        redraw,
-        title="The lift report card",
-    )
+    demo = Demo(controls, figure, redraw, title="The lift report card")
     demo.slow_controls = (choose_population, choose_overlap, choose_lift)
     return demo
 
@@ -224,10 +192,7 @@ RELEASES = (math.inf, 10.0, 3.0, 1.0, 0.3, 0.1)
 
 
 def bob_of(study: LiftStudy, *, value_cap: int = VALUE_CAP) -> dict[str, Any]:
-    """The study's first test-group user with exactly two attributed purchases, and their totals.
-
-    ``value`` is in cents, with each purchase clipped to ``value_cap``.
-    """
+    """The study's first test user with two attributed purchases, and their totals (cents)."""
     publisher, advertiser = study.publisher, study.advertiser
     row_of = {identifier: row for row, identifier in enumerate(publisher["id"].tolist())}
     rows = np.array([row_of.get(identifier, -1) for identifier in advertiser["id"].tolist()])

@@ -1,19 +1,6 @@
-"""Charts for lesson 04: Private Lift.
-
-Three charts, each as ``x_figure(...)`` (a skeleton plus one call of the
-update function), ``update_x(fig, ...)`` (changes data and text only) and
-``x_caption(...)`` (what the chart shows, in words):
-
-1. **What each party received** (:func:`party_view_figure`): every message of
-   a :func:`privlab.lift.secure_lift` run that reached one party, grouped by
-   kind, or the rows the naive join would have handed it instead.
-2. **The report card** (:func:`report_card_figure`): the lift and its
-   interval as the generator set it, as a trusted join computes it, as the
-   secure computation opens it, and as the differentially private release
-   shows it; with the totals behind them and the minimum-audience rule.
-3. **The differencing attack** (:func:`differencing_figure`): two releases
-   that differ in one buyer, subtracted, many times over: exact totals give
-   the buyer away, noisy ones do not.
+"""Charts for lesson 04, Private Lift: what each party received, the report card, the
+differencing attack. Each is ``x_figure(...)`` (skeleton, then one update),
+``update_x(fig, ...)`` (data and text only) and ``x_caption(...)`` (in words).
 """
 
 from __future__ import annotations
@@ -81,13 +68,8 @@ def _first_number(payload: np.ndarray) -> str:
 
 
 def party_rows(result: LiftResult, party: str) -> list[dict[str, Any]]:
-    """What ``party`` received in a :func:`~privlab.lift.secure_lift` run, one row per kind.
+    """What ``party`` received in a secure_lift run, one row per kind (a curve point counts once).
 
-    Rows follow the order of first arrival; ``numbers`` counts the values
-    received (a curve point counts once), ``first number`` shows the first one.
-
-    Examples
-    --------
     >>> from privlab.lift import lift_study, secure_lift
     >>> study = lift_study(population=100, rng=1)
     >>> result = secure_lift(study.publisher, study.advertiser, rng=1)
@@ -120,16 +102,9 @@ def party_rows(result: LiftResult, party: str) -> list[dict[str, Any]]:
 
 
 def naive_view(study: LiftStudy, party: str) -> dict[str, Any]:
-    """What ``party`` would receive in the naive join: the other party's whole table.
+    """The counts of the other party's table a naive join would hand ``party``, and sample rows.
 
-    Returns the counts (``rows``, ``people``, ``strangers``: people not on the
-    receiver's own list, and their ``stranger_rows``) and up to
-    :data:`NAIVE_SAMPLE` sample rows, strangers and shared people mixed as
-    in the table.
-
-    Examples
-    --------
-    >>> from privlab.lift import lift_study, secure_lift
+    >>> from privlab.lift import lift_study
     >>> view = naive_view(lift_study(population=100, rng=1), "advertiser")
     >>> view["rows"], view["people"], view["strangers"]
     (100, 100, 43)
@@ -165,14 +140,7 @@ def naive_view(study: LiftStudy, party: str) -> dict[str, Any]:
 def party_view_figure(
     party: str, protocol: str, rows: list[dict[str, Any]], naive: dict[str, Any]
 ) -> go.Figure:
-    """A table of what one party received, under Private Lift or the naive join.
-
-    Examples
-    --------
-    >>> empty = {"rows": 0, "people": 0, "strangers": 0, "stranger_rows": 0, "sample": []}
-    >>> party_view_figure("dealer", "Private Lift", [], empty).data[0].type
-    'table'
-    """
+    """A table of what one party received, under Private Lift or the naive join."""
     fig = go.Figure()
     # 12 px cells: a first number of 20 digits fits its column in a 700 px chart.
     fig.add_table(header=HEADER, cells={"align": "left", "height": 24, "font": {"size": 12}})
@@ -317,13 +285,7 @@ def report_card(
     report: DPLiftReport,
     gate: Gate,
 ) -> dict[str, Any]:
-    """The numbers of the report card, from the totals of each stage.
-
-    ``oracle`` and ``secure`` are :func:`~privlab.lift.metrics.lift_metrics`-style
-    totals; ``report`` the DP release of ``secure``; ``gate`` the
-    minimum-audience decision. When the gate withholds, the secure and DP rows
-    are withheld; the trusted join is shown for comparison only.
-    """
+    """The numbers of the report card; a closed gate withholds the secure and DP rows."""
     withheld = f"withheld: {gate.converters:,} converters, fewer than {gate.needed:,}"
     rows = {
         "truth": {"lift": 100 * true_lift, "interval": None, "note": ""},
@@ -363,6 +325,16 @@ def _safe_estimate(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
     return lift_estimate(metrics)
 
 
+def _lift_text(row: dict[str, Any]) -> str:
+    """A row's lift with its interval, "12% (3% to 21%)", or why there is none."""
+    if row["lift"] is None:
+        return row["note"]
+    if row["interval"] is None:
+        return f"{row['lift']:.0f}%"
+    low, high = row["interval"]
+    return f"{row['lift']:.0f}% ({low:.0f}% to {high:.0f}%)"
+
+
 def _cell(metrics: Mapping[str, Any], group: str, metric: str, shown: bool) -> str:
     if not shown:
         return "withheld"
@@ -371,22 +343,7 @@ def _cell(metrics: Mapping[str, Any], group: str, metric: str, shown: bool) -> s
 
 
 def report_card_figure(card: dict[str, Any]) -> go.Figure:
-    """The lift at each stage with its interval (top) and the totals behind it (below).
-
-    Examples
-    --------
-    >>> from privlab.dp import PrivacyAccountant
-    >>> from privlab.lift.study import lift_metrics, lift_study
-    >>> from privlab.lift.report import audience_gate, dp_lift_report
-    >>> study = lift_study()
-    >>> metrics = lift_metrics(study.publisher, study.advertiser)
-    >>> report = dp_lift_report(metrics, accountant=PrivacyAccountant(1.0, rng=1), epsilon=1.0,
-    ...                         max_purchases=4, value_cap=10**6)
-    >>> card = report_card(true_lift=0.2, oracle=metrics, secure=metrics, report=report,
-    ...                    gate=audience_gate(metrics))
-    >>> [trace.type for trace in report_card_figure(card).data]
-    ['scatter', 'scatter', 'scatter', 'scatter', 'table']
-    """
+    """The lift at each stage with its interval (top) and the totals behind it (below)."""
     # Compact, so that the controls, the card and its caption fit on a laptop screen.
     fig = make_subplots(
         rows=2,
@@ -419,6 +376,7 @@ def report_card_figure(card: dict[str, Any]) -> go.Figure:
     )
     fig.update_layout(base_layout(height=CARD_HEIGHT, margin={"l": 140, "r": 20, "t": 50, "b": 5}))
     fig.update_yaxes(
+        title_text="stage",
         categoryorder="array",
         categoryarray=[CARD_LABELS[name] for name in reversed(CARD_ROWS)],
         row=1,
@@ -431,7 +389,6 @@ def report_card_figure(card: dict[str, Any]) -> go.Figure:
         row=1,
         col=1,
     )
-    fig.update_yaxes(title_text="stage", row=1, col=1)
     update_report_card(fig, card)
     return fig
 
@@ -450,7 +407,7 @@ def update_report_card(fig: go.Figure, card: dict[str, Any]) -> None:
             )
             continue
         low, high = row["interval"] if row["interval"] else (row["lift"], row["lift"])
-        text = f"{row['lift']:.0f}%" + (f" ({low:.0f}% to {high:.0f}%)" if row["interval"] else "")
+        text = _lift_text(row)
         trace.update(
             x=[row["lift"]],
             y=[CARD_LABELS[name]],
@@ -462,7 +419,7 @@ def update_report_card(fig: go.Figure, card: dict[str, Any]) -> None:
     labels, oracle, secure, noisy = [], [], [], []
     for metric in TABLE_METRICS:
         for group in ("test", "control"):
-            labels.append(f"{group} {metric if metric != 'value' else 'value'}")
+            labels.append(f"{group} {metric}")
             oracle.append(_cell(card["metrics"]["oracle"], group, metric, True))
             secure.append(_cell(card["metrics"]["mpc"], group, metric, shown))
             noisy.append(_cell(card["metrics"]["dp"], group, metric, shown))
@@ -501,13 +458,7 @@ def report_card_caption(
     rows, gate = card["rows"], card["gate"]
 
     def said(name: str) -> str:
-        row = rows[name]
-        if row["lift"] is None:
-            return row["note"]
-        if row["interval"] is None:
-            return f"{row['lift']:.0f}%"
-        low, high = row["interval"]
-        return f"{row['lift']:.0f}% ({low:.0f}% to {high:.0f}%)"
+        return _lift_text(rows[name])
 
     if gate.passed and rows["dp"]["lift"] is None:
         released = (
@@ -557,20 +508,11 @@ def differences(
     value_cap: int,
     seed: int = 4,
 ) -> dict[str, np.ndarray]:
-    """Tuesday's minus Monday's test-group totals, over :data:`DIFFERENCE_RUNS` release pairs.
+    """Tuesday's minus Monday's test totals over many release pairs: exact, or noisy at ``epsilon``.
 
-    ``bob`` holds the one buyer's ``converters`` (1), ``conversions`` and
-    ``value`` (cents): exactly what the two studies differ by. With
-    ``epsilon=None`` the totals are released exactly; otherwise each release
-    gets the discrete Laplace noise of :func:`~privlab.lift.report.dp_lift_report`
-    (``epsilon / 3`` per metric). This is a simulation of 16,000 draws per
-    setting, so it uses the fast numpy sampler
-    (:func:`~privlab.dp.mechanisms.discrete_laplace_noise`): the same
-    distribution up to floating-point rounding, in under a millisecond, where
-    the exact sampler the report itself uses takes 0.3 to 1 s per setting.
+    The noise is dp_lift_report's (ε / 3 per metric), drawn by the fast numpy
+    sampler: the exact one would take up to 1 s per setting.
 
-    Examples
-    --------
     >>> bob = {"converters": 1, "conversions": 2, "value": 8_150}
     >>> set(differences(bob, None, max_purchases=4, value_cap=20_000)["value"].tolist())
     {8150}
@@ -594,10 +536,7 @@ def differences(
 
 
 def binned(values: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
-    """Bar centres, counts and bar width of a histogram of ``values``.
-
-    Whole numbers that span fewer than ``bins`` values get one bar each;
-    anything else gets ``bins`` equal bins.
+    """Bar centres, counts and width of a histogram: one bar per whole number if few, else ``bins``.
 
     >>> binned(np.array([1, 1, 2, 4]))
     (array([1, 2, 3, 4]), array([2, 1, 0, 1]), 0.9)
@@ -614,15 +553,7 @@ def binned(values: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray, 
 def differencing_figure(
     bob: Mapping[str, int], diffs: dict[str, np.ndarray], label: str
 ) -> go.Figure:
-    """Histograms of the differences in converters (left) and value (right), with Bob's truth.
-
-    Examples
-    --------
-    >>> bob = {"converters": 1, "conversions": 2, "value": 8_150}
-    >>> diffs = differences(bob, 1.0, max_purchases=4, value_cap=20_000)
-    >>> len(differencing_figure(bob, diffs, "ε = 1").data)
-    3
-    """
+    """Histograms of the differences in converters (left) and value (right), with Bob's truth."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08)
     for col, colour in ((1, PALETTE["blue"]), (2, PALETTE["orange"])):
         fig.add_bar(  # a histogram binned here: 40 bars reach the page, not 4,000 samples

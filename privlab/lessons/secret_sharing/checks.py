@@ -8,6 +8,7 @@ of 6 standard errors.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -133,22 +134,10 @@ def _columns(sharings: np.ndarray) -> list[_Column]:
     """Every share, and the difference and the XOR of every two, over the sharings (rows)."""
     parties = sharings.shape[1]
     columns = [_Column(f"share {j + 1}", "share", (j + 1,), sharings[:, j]) for j in range(parties)]
-    for j in range(parties):
-        for k in range(j + 1, parties):
-            pair = (j + 1, k + 1)
-            columns.append(
-                _Column(
-                    f"share {j + 1} − share {k + 1}",
-                    "difference",
-                    pair,
-                    sharings[:, j] - sharings[:, k],
-                )
-            )
-            columns.append(
-                _Column(
-                    f"share {j + 1} XOR share {k + 1}", "xor", pair, sharings[:, j] ^ sharings[:, k]
-                )
-            )
+    for j, k in itertools.combinations(range(parties), 2):
+        pair, one, other = (j + 1, k + 1), sharings[:, j], sharings[:, k]
+        columns.append(_Column(f"share {j + 1} − share {k + 1}", "difference", pair, one - other))
+        columns.append(_Column(f"share {j + 1} XOR share {k + 1}", "xor", pair, one ^ other))
     return columns
 
 
@@ -554,69 +543,72 @@ check_lagrange = Exercise(
 # --------------------------------------------------------------------------
 
 
-@check("Exercise 4 (Beaver's last step)", "Return c_share + d * b_share + e * a_share (+ d * e).")
-def check_beaver(beaver_share: Any) -> Feedback:
-    """The learner's z_i, summed over parties, must give x * y modulo 2**64."""
-    name = "Exercise 4 (Beaver's last step)"
-    with np.errstate(over="ignore"):  # single np.uint64 numbers warn when they wrap round
-        return _check_beaver(name, beaver_share)
-
-
-def _check_beaver(name: str, beaver_share: Any) -> Feedback:
+def _first_wrong_product(answers: dict[str, Any]) -> dict[str, Any]:
+    """The first of 40 random products whose z shares do not add up to x·y (nothing if none)."""
     rng = np.random.default_rng(4)
-    for parties in (2, 3):
-        for _ in range(20):
-            x, y = (int(v) for v in rng.integers(-1000, 1000, size=2))
-            a, b = rng.integers(0, RING, size=2, dtype=np.uint64)
-            c = a * b
-            shares = {
-                key: _split(value, parties, rng) for key, value in (("a", a), ("b", b), ("c", c))
-            }
-            d = np.uint64(x % RING) - a
-            e = np.uint64(y % RING) - b
-            zs = []
-            for i in range(parties):
-                z = call_learner(
-                    beaver_share, d, e, shares["a"][i], shares["b"][i], shares["c"][i], i == 0
-                )
-                try:
-                    zs.append(int(z) % RING)
-                except (TypeError, ValueError):
-                    return Feedback(
-                        name, "incorrect", f"beaver_share returned {z!r}, not a number.", ""
+    with np.errstate(over="ignore"):  # single np.uint64 numbers warn when they wrap round
+        for parties in (2, 3):
+            for _ in range(20):
+                x, y = (int(v) for v in rng.integers(-1000, 1000, size=2))
+                a, b = rng.integers(0, RING, size=2, dtype=np.uint64)
+                shares = [_split(value, parties, rng) for value in (a, b, a * b)]
+                d, e = np.uint64(x % RING) - a, np.uint64(y % RING) - b
+                zs = []
+                for i in range(parties):
+                    z = call_learner(
+                        answers["beaver_share"], d, e, *(share[i] for share in shares), i == 0
                     )
-            total = sum(zs) % RING
-            if total == (x * y) % RING:
-                continue
-            extra = (total - x * y) % RING
-            if extra == (int(d) * int(e) * (parties - 1)) % RING:
-                return Feedback(
-                    name,
-                    "incorrect",
-                    f"With {parties} parties the product comes out off by {parties - 1} × d·e: "
-                    "every party added d·e.",
-                    "Only the first party (first_party=True) adds d * e.",
-                )
-            if extra == (-int(d) * int(e)) % RING:
-                return Feedback(
-                    name,
-                    "incorrect",
-                    "The product comes out off by d·e: nobody added it.",
-                    "The first party (first_party=True) adds d * e once.",
-                )
-            return Feedback(
-                name,
-                "incorrect",
-                f"For x = {x}, y = {y} with {parties} parties the shares add up to "
-                f"{_signed(total):,} (read as a signed number), not x·y = {x * y}.",
-                "z = c_share + d * b_share + e * a_share; the first party also adds d * e.",
-            )
-    return Feedback(
-        name,
-        "correct",
-        "The z shares add up to x·y for 40 random products with 2 and 3 parties: "
-        "c + d·b + e·a + d·e = xy, and d·e is added once.",
-    )
+                    try:
+                        zs.append(int(z) % RING)
+                    except (TypeError, ValueError):
+                        return {"wrong": "form", "z": z}
+                total = sum(zs) % RING
+                if total != (x * y) % RING:
+                    return {
+                        "wrong": "product",
+                        "x": x,
+                        "y": y,
+                        "product": x * y,
+                        "parties": parties,
+                        "others": parties - 1,
+                        "total": _signed(total),
+                        "extra": (total - x * y) % RING,
+                        "de": int(d) * int(e),
+                    }
+    return {"wrong": ""}
+
+
+check_beaver = Exercise(
+    "Exercise 4 (Beaver's last step)",
+    answers=["beaver_share"],
+    derive=_first_wrong_product,
+    rules=[
+        mistake(lambda a: a["wrong"] == "form", "beaver_share returned {z!r}, not a number.", ""),
+        right(
+            lambda a: not a["wrong"],
+            "The z shares add up to x·y for 40 random products with 2 and 3 parties: "
+            "c + d·b + e·a + d·e = xy, and d·e is added once.",
+        ),
+        mistake(
+            lambda a: a["extra"] == (a["de"] * a["others"]) % RING,
+            "With {parties} parties the product comes out off by {others} × d·e: every party "
+            "added d·e.",
+            "Only the first party (first_party=True) adds d * e.",
+        ),
+        mistake(
+            lambda a: a["extra"] == (-a["de"]) % RING,
+            "The product comes out off by d·e: nobody added it.",
+            "The first party (first_party=True) adds d * e once.",
+        ),
+    ],
+    otherwise=mistake(
+        None,
+        "For x = {x}, y = {y} with {parties} parties the shares add up to {total:,} (read as a "
+        "signed number), not x·y = {product}.",
+        "z = c_share + d * b_share + e * a_share; the first party also adds d * e.",
+    ),
+    hint_on_error="Return c_share + d * b_share + e * a_share (+ d * e).",
+).checker()
 
 
 def _signed(ring_value: int) -> int:

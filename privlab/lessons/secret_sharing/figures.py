@@ -50,23 +50,7 @@ BINS = 20
 
 
 def sharing_snapshot(secret: int, parties: int, *, seed: int = 1) -> dict[str, np.ndarray]:
-    """One sharing of ``secret`` to show, and every party's share over many sharings.
-
-    Returns the shares of one sharing (as ring elements, Python ints); the
-    histograms (``BINS`` equal bins over the ring) of each party's share over
-    :data:`SHARINGS` sharings of ``secret`` (one row per party; the last
-    party's share is the one computed from the secret); and the histogram of
-    the last share when the secret is 0. Each secret gets its own random draws,
-    as a real sharing would.
-
-    Examples
-    --------
-    >>> snap = sharing_snapshot(42, 3)
-    >>> sum(snap["shares"]) % 2**64
-    42
-    >>> snap["histograms"].shape, int(snap["histograms"][-1].sum())
-    ((3, 20), 5000)
-    """
+    """One sharing of ``secret`` to show, and every party's share over many sharings."""
     secret = integer("secret", secret, low=mpc.MIN_INTEGER, high=mpc.MAX_INTEGER)
     parties = integer("parties", parties, low=2, high=len(PARTY_COLOURS))
     generator = np.random.default_rng([seed, secret % 2**32, parties])  # fresh for each secret
@@ -90,14 +74,7 @@ LEGEND_RIGHT = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yan
 
 
 def shares_figure(secret: int, parties: int, snapshot: dict[str, np.ndarray]) -> go.Figure:
-    """Left: the shares of one sharing. Right: each party's share over many sharings.
-
-    Examples
-    --------
-    >>> fig = shares_figure(42, 3, sharing_snapshot(42, 3))
-    >>> [trace.name for trace in fig.data][:3]
-    ['shares of this sharing', 'party 1', 'party 2']
-    """
+    """Left: the shares of one sharing. Right: each party's share over many sharings."""
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -202,29 +179,30 @@ def shares_caption(secret: int, parties: int, snapshot: dict[str, np.ndarray]) -
 TABLE_COLUMNS = ("round", "from", "to", "what", "value")
 
 
-def transcript_figure(rows: list[dict], title: str) -> go.Figure:
-    """A table of messages (one row each): round, sender, receiver, label, value.
-
-    Examples
-    --------
-    >>> row = {"round": 1, "from": "Ana", "to": "Ben", "what": "share", "value": "€1.2e+13"}
-    >>> transcript_figure([row], "What Ben received").data[0].type
-    'table'
-    """
+def _table_figure(
+    columns: tuple[str, ...], cells: dict, widths: list[float], *, height: int
+) -> go.Figure:
+    """A chart of one table, its header ``columns``, its cells left-aligned; no axes."""
     fig = go.Figure()
     fig.add_table(
         header={
-            "values": [f"<b>{c}</b>" for c in TABLE_COLUMNS],
+            "values": [f"<b>{c}</b>" for c in columns],
             "fill_color": PALETTE["blue"],
             "font": {"color": "white"},
             "align": "left",
         },
-        cells={"align": "left", "height": 24},
-        columnwidth=[0.6, 0.9, 0.9, 2.0, 2.2],
+        cells={"align": "left", **cells},
+        columnwidth=widths,
     )
-    fig.update_layout(base_layout(height=430, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
+    fig.update_layout(base_layout(height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
     fig.update_xaxes(visible=False)  # a table has no axes
     fig.update_yaxes(visible=False)
+    return fig
+
+
+def transcript_figure(rows: list[dict], title: str) -> go.Figure:
+    """A table of messages (one row each): round, sender, receiver, label, value."""
+    fig = _table_figure(TABLE_COLUMNS, {"height": 24}, [0.6, 0.9, 0.9, 2.0, 2.2], height=430)
     update_transcript(fig, rows, title)
     return fig
 
@@ -232,9 +210,7 @@ def transcript_figure(rows: list[dict], title: str) -> go.Figure:
 def update_transcript(fig: go.Figure, rows: list[dict], title: str) -> None:
     """Redraw :func:`transcript_figure` with other messages."""
     columns = [[row[c] for row in rows] for c in TABLE_COLUMNS]
-    shading = [
-        "#f2f2f2" if row["round"] % 2 else "white" for row in rows
-    ]  # alternate rounds, for reading
+    shading = ["#f2f2f2" if row["round"] % 2 else "white" for row in rows]  # alternate rounds
     fig.data[0].update(cells={"values": columns, "fill_color": [shading] * len(TABLE_COLUMNS)})
     fig.layout.title.text = title
 
@@ -248,16 +224,7 @@ SHAMIR_PARTIES = 5
 
 
 def picture_polynomial(secret: float, threshold: int, *, seed: int = 3) -> np.ndarray:
-    """Coefficients of a polynomial over ordinary numbers, for the picture (not for security).
-
-    Degree ``threshold - 1``, value ``secret`` at 0, other coefficients small
-    whole numbers so the curve fits a chart.
-
-    Examples
-    --------
-    >>> picture_polynomial(40, 3)
-    array([ 40. , -12. ,   1.2])
-    """
+    """Coefficients of a polynomial over ordinary numbers, for the picture (not for security)."""
     generator = np.random.default_rng(seed + 10 * threshold)
     rest = generator.integers(1, 7, size=threshold - 1) * generator.choice([-1, 1], threshold - 1)
     # Scale term k so that it moves the curve by at most about 60 over x = 0..5.
@@ -278,13 +245,7 @@ def _through(points: list[tuple[float, float]], xs: np.ndarray) -> np.ndarray:
 
 
 def field_points(secret: int, threshold: int) -> list[tuple[int, int]]:
-    """The five parties' Shamir shares ``(x, y)`` of ``secret`` modulo :data:`SMALL_PRIME`.
-
-    Examples
-    --------
-    >>> len(field_points(40, 3))
-    5
-    """
+    """The five parties' Shamir shares ``(x, y)`` of ``secret`` modulo :data:`SMALL_PRIME`."""
     shares = mpc.shamir_share(
         np.array([secret]), threshold, SHAMIR_PARTIES, prime=SMALL_PRIME, rng=7
     )
@@ -292,14 +253,7 @@ def field_points(secret: int, threshold: int) -> list[tuple[int, int]]:
 
 
 def shamir_figure(secret: int, threshold: int, colluders: int) -> go.Figure:
-    """Left: the idea over ordinary numbers. Right: what colluders learn modulo a prime.
-
-    Examples
-    --------
-    >>> fig = shamir_figure(40, 3, 2)
-    >>> [trace.name for trace in fig.data][:3]
-    ['the sharing polynomial', 'other secrets that fit', 'shares of colluders']
-    """
+    """Left: the idea over ordinary numbers. Right: what colluders learn modulo a prime."""
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -310,47 +264,30 @@ def shamir_figure(secret: int, threshold: int, colluders: int) -> go.Figure:
             f"The real thing, modulo {SMALL_PRIME}",
         ),
     )
-    fig.add_scatter(
-        name="the sharing polynomial",
-        mode="lines",
-        line={"color": PALETTE["blue"], "width": 3},
-        row=1,
-        col=1,
-    )
-    fig.add_scatter(
-        name="other secrets that fit",
-        mode="lines",
-        line={"color": PALETTE["grey"], "width": 1.5, "dash": "dot"},
-        row=1,
-        col=1,
-    )
-    fig.add_scatter(
-        name="shares of colluders",
-        mode="markers",
-        marker={"color": PALETTE["vermillion"], "size": 13, "symbol": "circle"},
-        row=1,
-        col=1,
-    )
-    fig.add_scatter(
-        name="other parties' shares",
-        mode="markers",
-        marker={
-            "color": PALETTE["blue"],
-            "size": 11,
-            "symbol": "circle-open",
-            "line": {"width": 2},
-        },
-        row=1,
-        col=1,
-    )
-    fig.add_scatter(
-        name="the secret (x = 0)",
-        mode="markers+text",
-        marker={"color": PALETTE["black"], "size": 14, "symbol": "star"},
-        textposition="middle right",
-        row=1,
-        col=1,
-    )
+    blue, grey, red, black = (PALETTE[c] for c in ("blue", "grey", "vermillion", "black"))
+    for name, mode, style in (
+        ("the sharing polynomial", "lines", {"line": {"color": blue, "width": 3}}),
+        ("other secrets that fit", "lines", {"line": {"color": grey, "width": 1.5, "dash": "dot"}}),
+        (
+            "shares of colluders",
+            "markers",
+            {"marker": {"color": red, "size": 13, "symbol": "circle"}},
+        ),
+        (
+            "other parties' shares",
+            "markers",
+            {"marker": {"color": blue, "size": 11, "symbol": "circle-open", "line": {"width": 2}}},
+        ),
+        (
+            "the secret (x = 0)",
+            "markers+text",
+            {
+                "marker": {"color": black, "size": 14, "symbol": "star"},
+                "textposition": "middle right",
+            },
+        ),
+    ):
+        fig.add_scatter(name=name, mode=mode, **style, row=1, col=1)
     fig.add_bar(
         name="chance of each secret, given the colluders' shares",
         marker_color=PALETTE["vermillion"],
@@ -463,14 +400,7 @@ def _data_size(nbytes: float) -> str:
 
 
 def cost_figure(parties: int, values: int) -> go.Figure:
-    """Messages, rounds and data sent by each protocol, for ``parties`` and ``values``.
-
-    Examples
-    --------
-    >>> fig = cost_figure(3, 1000)
-    >>> len(fig.data)
-    3
-    """
+    """Messages, rounds and data sent by each protocol, for ``parties`` and ``values``."""
     fig = make_subplots(
         rows=1,
         cols=3,
@@ -532,16 +462,7 @@ BEAVER_STEPS = {
 
 
 def beaver_walkthrough(x: int, y: int, *, seed: int = 0) -> list[dict[str, object]]:
-    """The rows of the Beaver table: each value, both parties' shares, who knows it, and its step.
-
-    Ring elements are shown as signed whole numbers (how :func:`~privlab.mpc.decode` reads them).
-
-    Examples
-    --------
-    >>> rows = beaver_walkthrough(6, 7)
-    >>> rows[-1]["value"], rows[-1]["whole"]
-    ('z = x·y', '42')
-    """
+    """The rows of the Beaver table: each value, both parties' shares, who knows it, its step."""
     x = integer("x", x, low=-(2**31), high=2**31)
     y = integer("y", y, low=-(2**31), high=2**31)
     generator = np.random.default_rng(seed)
@@ -592,28 +513,10 @@ BEAVER_COLUMNS = ("value", "party 1", "party 2", "whole", "who knows the whole v
 
 
 def beaver_figure(rows: list[dict[str, object]], step: int) -> go.Figure:
-    """A table of the Beaver rows up to ``step``; the rows of this step are highlighted.
-
-    Examples
-    --------
-    >>> beaver_figure(beaver_walkthrough(6, 7), 2).data[0].type
-    'table'
-    """
-    fig = go.Figure()
-    fig.add_table(
-        header={
-            "values": [f"<b>{c}</b>" for c in BEAVER_COLUMNS],
-            "fill_color": PALETTE["blue"],
-            "font": {"color": "white"},
-            "align": "left",
-        },
-        cells={"align": "left", "height": 26, "font": {"size": 11}},
-        columnwidth=[1.3, 2.0, 2.0, 2.0, 1.4],
-    )
+    """A table of the Beaver rows up to ``step``; the rows of this step are highlighted."""
+    cells = {"height": 26, "font": {"size": 11}}
     # Tall enough for all ten rows at step 4, so the product shows without scrolling.
-    fig.update_layout(base_layout(height=630, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
-    fig.update_xaxes(visible=False)  # a table has no axes
-    fig.update_yaxes(visible=False)
+    fig = _table_figure(BEAVER_COLUMNS, cells, [1.3, 2.0, 2.0, 2.0, 1.4], height=630)
     update_beaver(fig, rows, step)
     return fig
 
@@ -635,13 +538,7 @@ def update_beaver(fig: go.Figure, rows: list[dict[str, object]], step: int) -> N
 def beaver_caption(
     rows: list[dict[str, object]], step: int, x: int, y: int, *, triple: int = 1
 ) -> str:
-    """What the Beaver table shows at ``step``, in words; ``triple`` counts the triples dealt.
-
-    Examples
-    --------
-    >>> beaver_caption(beaver_walkthrough(6, 7), 4, 6, 7, triple=2)[:42]
-    'Triple no. 2, dealt fresh for x = 6, y = 7'
-    """
+    """What the Beaver table shows at ``step``, in words; ``triple`` counts the triples dealt."""
     step = integer("step", step, low=1, high=len(BEAVER_STEPS))
     dealt = (
         f"Triple no. {triple}, dealt fresh for x = {x}, y = {y} (a triple is used once: new "
