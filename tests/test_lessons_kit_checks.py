@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from notebook_tools import JUNK
 
@@ -81,3 +82,36 @@ def test_stubs_and_errors_become_feedback():
 def test_junk_gets_feedback_never_an_exception(answer):
     assert HALF(answer).status in {"correct", "incorrect", "not attempted", "error"}
     assert DIFFERENCE(answer).status in {"incorrect", "not attempted", "error"}
+
+
+def total(values):
+    return float(sum(values))
+
+
+TOTAL = FunctionExercise(
+    "Total",
+    cases=lambda: [{"values": np.array([1.0, 2.0, 3.0])}, {"values": np.array([4.0, -1.0])}],
+    arguments=["values"],
+    oracle=total,
+    output=number_of,
+    same=near,
+    bad_output=mistake(None, "It returned {result!r}.", "Return a number."),
+    rules=[],
+    otherwise=mistake(None, "It gave {got:g}, not {expected:g}.", "Add them up."),
+    correct="It adds them up.",
+).checker("total")
+
+
+def test_a_function_that_changes_its_arguments_is_graded_against_the_case_as_given():
+    def total_then_zero(values):
+        result = float(sum(values))
+        values[:] = 0  # the oracle must not see this
+        return result
+
+    def one_off_then_zero(values):
+        result = float(sum(values)) - 1
+        values[:] = 0
+        return result
+
+    assert TOTAL(total_then_zero)
+    assert TOTAL(one_off_then_zero).message == "It gave 5, not 6."

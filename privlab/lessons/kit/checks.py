@@ -124,7 +124,10 @@ class FunctionExercise:
             for case in _cases(self.cases):
                 arguments = [_fresh(case[name]) for name in self.arguments]
                 result = call_learner(function, *arguments)
-                got, expected = self.output(result), self.oracle(*arguments)
+                # The oracle gets copies of its own: a function that changes its arguments
+                # is still graded against the case as it was given.
+                got = self.output(result)
+                expected = self.oracle(*[_fresh(case[name]) for name in self.arguments])
                 seen = {**case, "got": got, "expected": expected, "result": result}
                 if got is None:
                     return _feedback(self.name, self.bad_output, seen)
