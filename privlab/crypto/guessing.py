@@ -28,10 +28,12 @@ import math
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import nacl.utils
 
 from .. import _guard as check
+from .._guard import POSITIVE, guard, optional, whole
 from ..errors import InvalidParameterError
 from ._kdf import COSTS, KEY_DIGITS, SALT_BYTES, _cost
 from .backup import derive_key
@@ -70,6 +72,42 @@ _GIB = 2**30
 _SECONDS_PER_YEAR = 365.25 * 24 * 3600
 
 
+def _cost_or_none(name: str, cost: Any) -> Any:
+    """``"none"`` or an Argon2id cost (checked, returned as given)."""
+    if isinstance(cost, str) and cost == "none":
+        return cost
+    _cost(name, cost)
+    return cost
+
+
+def _typical_known(arguments: dict[str, Any]) -> None:
+    cost = arguments["cost"]
+    if arguments["seconds_per_guess"] is None and not isinstance(cost, str):
+        raise InvalidParameterError(
+            f"seconds_per_guess must be given for cost={cost!r}; typical figures "
+            f"exist only for {list(TYPICAL_SECONDS)}."
+        )
+
+
+def _space(name: str, space: Any) -> float:
+    """A search space as a float; beyond a float's range (about 1e308) it is refused."""
+    try:
+        value = float(space) if isinstance(space, int) and not isinstance(space, bool) else space
+    except OverflowError:
+        raise InvalidParameterError(
+            f"{name} must be at most about 1e308 possibilities (a float's range); got a number "
+            f"with {len(str(space))} digits."
+        ) from None
+    return check.positive_number(name, value)
+
+
+def _duration(name: str, seconds: Any) -> float:
+    number = check.real_number(name, seconds)
+    if number < 0:
+        raise InvalidParameterError(f"{name} must be ≥ 0; got {seconds!r}.")
+    return number
+
+
 @dataclass(frozen=True)
 class Attacker:
     """Someone guessing passwords, described by round figures.
@@ -95,11 +133,12 @@ class Attacker:
     core_speed: float
     fast_hash_rate: float
 
+    @guard(memory_per_guess=whole(low=1))
     def parallel(self, memory_per_guess: int) -> int:
         """Guesses at once: :math:`\\min(c, \\lfloor M / m \\rfloor)`, at least 1."""
-        m = check.integer("memory_per_guess", memory_per_guess, low=1)
-        return max(1, min(self.cores, self.memory_bytes // m))
+        return max(1, min(self.cores, self.memory_bytes // memory_per_guess))
 
+    @guard(cost=_cost_or_none, seconds_per_guess=optional(POSITIVE), where=_typical_known)
     def rate(self, cost: str, seconds_per_guess: float | None = None) -> float:
         """Guesses per second against a password stretched at ``cost`` (or ``"none"``).
 
@@ -120,15 +159,8 @@ class Attacker:
         """
         if cost == "none":
             return self.fast_hash_rate
-        _, memory = _cost("cost", cost)
-        if seconds_per_guess is None:
-            if not isinstance(cost, str):
-                raise InvalidParameterError(
-                    f"seconds_per_guess must be given for cost={cost!r}; typical figures "
-                    f"exist only for {list(TYPICAL_SECONDS)}."
-                )
-            seconds_per_guess = TYPICAL_SECONDS[cost]
-        seconds = check.positive_number("seconds_per_guess", seconds_per_guess)
+        _, memory = COSTS[cost] if isinstance(cost, str) else cost
+        seconds = TYPICAL_SECONDS[cost] if seconds_per_guess is None else seconds_per_guess
         return self.parallel(memory) * self.core_speed / seconds
 
 
@@ -156,6 +188,7 @@ little advantage), and about 20 billion fast hashes per second per card; a
 botnet of 100,000 home computers with 4 cores and 8 GiB each."""
 
 
+@guard(length=whole(1, 100), symbols=whole(2, 1_000_000))
 def search_space(length: int, symbols: int) -> int:
     """Possible secrets of ``length`` symbols, each drawn at random from ``symbols``: :math:`A^L`.
 
@@ -173,11 +206,10 @@ def search_space(length: int, symbols: int) -> int:
     >>> search_space(4, WORDLIST_SIZE)  # four diceware words
     3656158440062976
     """
-    n = check.integer("length", length, low=1, high=100)
-    a = check.integer("symbols", symbols, low=2, high=1_000_000)
-    return a**n
+    return symbols**length
 
 
+@guard(space=_space, rate=POSITIVE)
 def crack_seconds(space: int | float, rate: float) -> float:
     """Expected seconds to find a secret drawn at random from ``space``: :math:`N / (2r)`.
 
@@ -186,11 +218,10 @@ def crack_seconds(space: int | float, rate: float) -> float:
     >>> crack_seconds(search_space(6, 10), rate=80.0)  # a 6-digit PIN, Argon2id, a laptop
     6250.0
     """
-    n = _space(space)
-    r = check.positive_number("rate", rate)
-    return n / (2 * r)
+    return space / (2 * rate)
 
 
+@guard(space=_space, attempts=whole(low=0))
 def vault_success_chance(space: int | float, attempts: int) -> float:
     """Chance that ``attempts`` guesses find a secret drawn at random from ``space``: :math:`a/N`.
 
@@ -199,11 +230,10 @@ def vault_success_chance(space: int | float, attempts: int) -> float:
     >>> vault_success_chance(search_space(6, 10), attempts=10)
     1e-05
     """
-    n = _space(space)
-    a = check.integer("attempts", attempts, low=0)
-    return min(1.0, a / n)
+    return min(1.0, attempts / space)
 
 
+@guard(cost=_cost, repeats=whole(1, 20))
 def measure_kdf(cost: str = "interactive", repeats: int = 3) -> float:
     """Seconds for one Argon2id key derivation at ``cost`` here (median of ``repeats`` runs).
 
@@ -216,17 +246,16 @@ def measure_kdf(cost: str = "interactive", repeats: int = 3) -> float:
     >>> 0 < measure_kdf((1, 8192), repeats=1) < 1
     True
     """
-    chosen = _cost("cost", cost)
-    count = check.integer("repeats", repeats, low=1, high=20)
     times = []
-    for _ in range(count):
+    for _ in range(repeats):
         salt = nacl.utils.random(SALT_BYTES)
         start = time.perf_counter()
-        derive_key("a guess", salt, chosen)
+        derive_key("a guess", salt, cost)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
+@guard(seconds=_duration)
 def human_duration(seconds: float) -> str:
     """A duration in words, from "instantly" to "10^60 years".
 
@@ -237,9 +266,7 @@ def human_duration(seconds: float) -> str:
     >>> human_duration(4e9 * 365.25 * 86400), human_duration(1e70 * 365.25 * 86400)
     ('4 billion years', '10^70 years')
     """
-    s = check.real_number("seconds", seconds)
-    if s < 0:
-        raise InvalidParameterError(f"seconds must be ≥ 0; got {seconds!r}.")
+    s = seconds
     if s < 1:
         return "instantly"
     years = s / _SECONDS_PER_YEAR
@@ -253,18 +280,6 @@ def human_duration(seconds: float) -> str:
         if shown < 1e3:
             return f"{shown:g} {word} years"
     return f"10^{max(15, math.floor(math.log10(years)))} years"  # from 999.5 trillion: 10^15
-
-
-def _space(space: int | float) -> float:
-    """A search space as a float; beyond a float's range (about 1e308) it is refused."""
-    try:
-        value = float(space) if isinstance(space, int) and not isinstance(space, bool) else space
-    except OverflowError:
-        raise InvalidParameterError(
-            "space must be at most about 1e308 possibilities (a float's range); got a number "
-            f"with {len(str(space))} digits."
-        ) from None
-    return check.positive_number("space", value)
 
 
 def _count(n: int, unit: str) -> str:

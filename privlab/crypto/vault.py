@@ -1,31 +1,17 @@
 """A key vault: it releases a backup key for the right password, destroys it after 10 wrong ones.
 
-A backup sealed with a password alone (:mod:`privlab.crypto.backup`) can be
-attacked *offline*: whoever holds the file tries passwords on their own
-machines as fast as Argon2id lets them, without limit. A key vault changes
-the game. The backup is sealed with a *random* key, which nobody can guess;
-that key is kept in the vault, a hardware device run by the provider, which:
+A backup sealed with a password alone can be attacked *offline*, as fast as
+Argon2id allows. A vault changes that: the backup is sealed with a *random*
+key, kept in the vault, which releases it only for the right password and
+destroys it after too many wrong ones. An attacker, the provider included,
+gets 10 guesses instead of billions: with a 6-digit PIN, a chance of
+:math:`10 / 10^6 = 0.001\\%`.
 
-1. releases the key only to someone who proves they know the password;
-2. counts wrong passwords, and
-3. after a limit (10 here, by default) destroys the key for good.
-
-So an attacker, the provider included, gets 10 guesses in all instead of
-billions. With a 6-digit PIN that is a chance of
-:math:`10 / 10^6 = 0.001\\%` of getting in.
-
-What this simulation leaves out
--------------------------------
-:class:`KeyVault` is a Python object; its protection is only as good as the
-promise that nobody reads its memory. Real systems (WhatsApp's end-to-end
-encrypted backups, for one) keep the keys in **hardware security modules**
-(HSMs) spread over several data centres, built so that not even their
-operators can read a key or reset a counter. And the password never reaches
-the vault: the phone and the vault run **OPAQUE**, a password-authenticated
-key-exchange protocol, so the vault learns only whether the password was
-right. Here :meth:`KeyVault.release` is handed the password itself, checks it
-against an Argon2id hash (``nacl.pwhash.argon2id.str``), and trusts whoever
-calls it: there is no network, no rate limit over time, and no replication.
+What this simulation leaves out: real vaults (WhatsApp's encrypted backups,
+for one) are hardware security modules that not even their operators can
+read or reset, and the password never reaches them (the phone runs OPAQUE, a
+password-authenticated key exchange). Here :meth:`KeyVault.release` is handed
+the password itself and checks it against an Argon2id hash.
 """
 
 from __future__ import annotations
@@ -35,7 +21,7 @@ from typing import Any
 
 import nacl.pwhash.argon2id as argon2id
 
-from .._guard import guard, whole
+from .._guard import LABEL, guard, whole
 from ..errors import InvalidParameterError, VaultLockedError, WrongPasswordError
 from ._kdf import _cost, _key_bytes, _password
 
@@ -52,10 +38,12 @@ class _Entry:
     failures: int = 0
 
 
-def _user(name: str, user: Any) -> str:
-    if not isinstance(user, str) or not user.strip():
-        raise InvalidParameterError(f"user must be a non-empty string; got {user!r}.")
-    return user
+def _guess(name: str, password: Any) -> Any:
+    """A password as bytes; anything else is passed on as it is, to count as a wrong attempt."""
+    try:
+        return _password(name, password)
+    except InvalidParameterError:
+        return password
 
 
 class KeyVault:
@@ -103,7 +91,7 @@ class KeyVault:
     def __repr__(self) -> str:
         return f"KeyVault(users={sorted(self._entries)}, attempts={self.attempts})"
 
-    @guard(user=_user, password=_password, key=_key_bytes)
+    @guard(user=LABEL, password=_password, key=_key_bytes)
     def store(self, user: str, password: str | bytes, key: bytes | str) -> None:
         """Keep ``key`` for ``user``, released later for ``password``.
 
@@ -116,7 +104,7 @@ class KeyVault:
         hashed = argon2id.str(password, opslimit=self._passes, memlimit=self._memory)
         self._entries[user] = _Entry(hashed, key)
 
-    @guard(user=_user)  # a bad password is not refused at the door: it counts as an attempt
+    @guard(user=LABEL, password=_guess)  # not a password: not refused, it counts as a guess
     def release(self, user: str, password: str | bytes) -> bytes:
         """The key of ``user``, if ``password`` is right.
 
@@ -130,10 +118,7 @@ class KeyVault:
         entry = self._entry(user)
         if entry.key is None:
             raise self._locked(user)
-        try:
-            secret: bytes | None = _password("password", password)
-        except InvalidParameterError:
-            secret = None  # not a password at all: still an attempt, so it counts
+        secret = password if isinstance(password, bytes) and password else None
         if secret is not None and _verify(entry.password_hash, secret):
             entry.failures = 0
             return entry.key
@@ -152,13 +137,13 @@ class KeyVault:
             "before the key is destroyed."
         )
 
-    @guard(user=_user)
+    @guard(user=LABEL)
     def attempts_left(self, user: str) -> int:
         """Wrong passwords ``user`` may still give before the key is destroyed (0 once it is)."""
         entry = self._entry(user)
         return 0 if entry.key is None else self.attempts - entry.failures
 
-    @guard(user=_user)
+    @guard(user=LABEL)
     def is_locked(self, user: str) -> bool:
         """True once the key of ``user`` has been destroyed."""
         return self._entry(user).key is None
