@@ -1,25 +1,14 @@
 """How long guessing a password (or a key) takes: the arithmetic behind a brute-force calculator.
 
-A secret chosen at random from :math:`N` possibilities is found, on average,
-after :math:`N/2` guesses. At :math:`r` guesses per second that takes
-
-.. math:: t = \\frac{N}{2r}.
-
-:math:`N` comes from how the secret was chosen (:func:`search_space`): a
-password of :math:`L` characters drawn at random from an alphabet of
-:math:`A` symbols gives :math:`A^L`; a passphrase of :math:`W` words drawn at
-random from a list of 7,776 (five dice per word) gives :math:`7776^W`; the
-backup key gives :math:`16^{64} = 2^{256}`. Passwords people *make up* are far
-easier to guess than these numbers say: attackers try common passwords first.
-
-:math:`r` comes from the attacker and from the cost of each guess. Against
-a fast hash an attacker's graphics cards try billions of guesses a second.
-Against Argon2id each guess takes :math:`s` seconds and :math:`m` bytes of
-memory, so an attacker with :math:`c` cores and :math:`M` bytes of memory runs
-:math:`\\min(c, \\lfloor M/m \\rfloor)` guesses at once (:meth:`Attacker.rate`):
-memory, not just speed, limits them. The attackers in :data:`ATTACKERS` are
-round, stated assumptions, not measurements; the lesson measures :math:`s` on
-the learner's own machine (:func:`measure_kdf`).
+A secret drawn at random from :math:`N` possibilities is found, on average,
+after :math:`N/2` guesses: at :math:`r` guesses a second, :math:`t = N / (2r)`.
+:math:`N` is :math:`A^L` for :math:`L` characters from an alphabet of
+:math:`A` (:func:`search_space`), :math:`7776^W` for :math:`W` diceware words,
+:math:`2^{256}` for the backup key; passwords people *make up* fall far sooner.
+Against Argon2id each guess takes :math:`s` seconds and :math:`m` bytes, so an
+attacker with :math:`c` cores and :math:`M` bytes runs :math:`\\min(c, \\lfloor
+M/m \\rfloor)` at once (:meth:`Attacker.rate`): memory limits them too. The
+:data:`ATTACKERS` are round assumptions; :func:`measure_kdf` measures :math:`s` here.
 """
 
 from __future__ import annotations
@@ -110,21 +99,11 @@ def _duration(name: str, seconds: Any) -> float:
 
 @dataclass(frozen=True)
 class Attacker:
-    """Someone guessing passwords, described by round figures.
+    """Someone guessing passwords, in round figures.
 
-    Attributes
-    ----------
-    name : str
-        For charts ("a GPU rig").
-    cores : int
-        Argon2id guesses it can compute at once, when memory allows.
-    memory_bytes : int
-        Memory for those guesses.
-    core_speed : float
-        Speed of one of its cores at Argon2id, relative to one core of the
-        learner's machine.
-    fast_hash_rate : float
-        Guesses per second against a password that is hashed once, not stretched.
+    ``cores`` Argon2id guesses at once (memory allowing) in ``memory_bytes``,
+    each core ``core_speed`` times as fast as one of the learner's, and
+    ``fast_hash_rate`` guesses a second against a password hashed once.
     """
 
     name: str
@@ -142,17 +121,10 @@ class Attacker:
     def rate(self, cost: str, seconds_per_guess: float | None = None) -> float:
         """Guesses per second against a password stretched at ``cost`` (or ``"none"``).
 
-        Parameters
-        ----------
-        cost : str
-            ``"none"`` (one fast hash) or an Argon2id cost: ``"interactive"``,
-            ``"moderate"``, ``"sensitive"``.
-        seconds_per_guess : float, optional
-            One guess on one core of the learner's machine; a typical figure
-            (:data:`TYPICAL_SECONDS`) when ``None``.
+        ``cost`` is ``"none"`` (one fast hash) or an Argon2id cost;
+        ``seconds_per_guess`` is one guess on one core of the learner's
+        machine, :data:`TYPICAL_SECONDS` when ``None``.
 
-        Examples
-        --------
         >>> laptop = ATTACKERS[0]
         >>> laptop.rate("interactive", seconds_per_guess=0.1)  # 8 cores, 10 guesses a second each
         80.0
@@ -192,15 +164,6 @@ botnet of 100,000 home computers with 4 cores and 8 GiB each."""
 def search_space(length: int, symbols: int) -> int:
     """Possible secrets of ``length`` symbols, each drawn at random from ``symbols``: :math:`A^L`.
 
-    Parameters
-    ----------
-    length : int
-        Characters (or words), 1-100.
-    symbols : int
-        The alphabet's size (or the word list's), 2-1,000,000.
-
-    Examples
-    --------
     >>> search_space(6, 10)  # a 6-digit PIN
     1000000
     >>> search_space(4, WORDLIST_SIZE)  # four diceware words
@@ -213,8 +176,6 @@ def search_space(length: int, symbols: int) -> int:
 def crack_seconds(space: int | float, rate: float) -> float:
     """Expected seconds to find a secret drawn at random from ``space``: :math:`N / (2r)`.
 
-    Examples
-    --------
     >>> crack_seconds(search_space(6, 10), rate=80.0)  # a 6-digit PIN, Argon2id, a laptop
     6250.0
     """
@@ -225,8 +186,6 @@ def crack_seconds(space: int | float, rate: float) -> float:
 def vault_success_chance(space: int | float, attempts: int) -> float:
     """Chance that ``attempts`` guesses find a secret drawn at random from ``space``: :math:`a/N`.
 
-    Examples
-    --------
     >>> vault_success_chance(search_space(6, 10), attempts=10)
     1e-05
     """
@@ -237,12 +196,9 @@ def vault_success_chance(space: int | float, attempts: int) -> float:
 def measure_kdf(cost: str = "interactive", repeats: int = 3) -> float:
     """Seconds for one Argon2id key derivation at ``cost`` here (median of ``repeats`` runs).
 
-    This is what one password guess costs an attacker with one core like
-    yours. It takes ``repeats`` times a tenth of a second (``"interactive"``)
-    to a few seconds (``"sensitive"``, which also needs 1 GiB of memory).
+    What one guess costs an attacker with one core like yours: a tenth of a
+    second (``"interactive"``) to a few seconds (``"sensitive"``, and 1 GiB).
 
-    Examples
-    --------
     >>> 0 < measure_kdf((1, 8192), repeats=1) < 1
     True
     """
@@ -259,8 +215,6 @@ def measure_kdf(cost: str = "interactive", repeats: int = 3) -> float:
 def human_duration(seconds: float) -> str:
     """A duration in words, from "instantly" to "10^60 years".
 
-    Examples
-    --------
     >>> human_duration(0.2), human_duration(90), human_duration(3 * 86400)
     ('instantly', '2 minutes', '3 days')
     >>> human_duration(4e9 * 365.25 * 86400), human_duration(1e70 * 365.25 * 86400)

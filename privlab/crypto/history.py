@@ -35,14 +35,7 @@ from ..errors import BackupFormatError, InvalidParameterError
 from . import backup as _backup
 from ._kdf import _one_of
 
-__all__ = [
-    "DAY",
-    "HOUR",
-    "TIMERS",
-    "ChatStore",
-    "FakeClock",
-    "StoredMessage",
-]
+__all__ = ["DAY", "HOUR", "TIMERS", "ChatStore", "FakeClock", "StoredMessage"]
 
 HOUR = 3600.0
 """Seconds in an hour."""
@@ -114,16 +107,12 @@ def _step_forward(why: str) -> Callable[[dict[str, Any]], None]:
     return where
 
 
+_STEP = {"days": REAL, "hours": REAL, "seconds": REAL}
+
+
 class FakeClock:
-    """A clock for lessons and tests: it reads what it was set to and moves only when told.
+    """A clock for lessons and tests: it reads ``start`` (seconds) and moves only when told.
 
-    Parameters
-    ----------
-    start : float, default 0
-        The time it reads at first, in seconds.
-
-    Examples
-    --------
     >>> clock = FakeClock()
     >>> clock.advance(days=7, hours=1)
     >>> clock(), clock.now / DAY
@@ -140,17 +129,12 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
-    @guard(days=REAL, hours=REAL, seconds=REAL, where=_step_forward("a clock only moves forward"))
+    @guard(**_STEP, where=_step_forward("a clock only moves forward"))
     def advance(self, *, days: float = 0, hours: float = 0, seconds: float = 0) -> None:
         """Move time forward (never back: time does not run backwards)."""
         self.now += _seconds(days, hours, seconds)
 
-    @guard(
-        days=REAL,
-        hours=REAL,
-        seconds=REAL,
-        where=_step_forward("set_back takes how far back to set the clock"),
-    )
+    @guard(**_STEP, where=_step_forward("set_back takes how far back to set the clock"))
     def set_back(self, *, days: float = 0, hours: float = 0, seconds: float = 0) -> None:
         """Set the clock back, as a phone's holder can in its settings (time itself goes on)."""
         self.now -= _seconds(days, hours, seconds)
@@ -201,24 +185,11 @@ _ID = whole(low=1)
 class ChatStore:
     """The chats on one phone: messages, disappearing timers, backup and restore.
 
-    Parameters
-    ----------
-    owner : str
-        Whose phone it is; messages from anyone else leave a notification preview.
-    clock : callable, optional
-        The phone's clock, in seconds; ``time.time`` by default. Pass a
-        :class:`FakeClock` to fast-forward (or to set it back: see :meth:`now`).
-    default_timer : str, default "off"
-        The timer of new chats: a key of :data:`TIMERS`.
+    ``clock`` is the phone's clock in seconds (``time.time`` by default; a
+    :class:`FakeClock` to fast-forward or set it back); ``default_timer`` the
+    timer of new chats. ``notifications`` are the previews the phone's system
+    showed: they belong to the operating system, and nothing here deletes them.
 
-    Attributes
-    ----------
-    notifications : list of str
-        The previews the phone's system showed ("bob: see you at 8"). They
-        belong to the operating system: nothing here deletes them.
-
-    Examples
-    --------
     >>> clock = FakeClock()
     >>> phone = ChatStore("alice", clock=clock, default_timer="24 hours")
     >>> first = phone.add("bob", "bob", "the door code is 4711")
@@ -256,15 +227,11 @@ class ChatStore:
     def now(self) -> float:
         """The store's time, in seconds: the clock's, except that it never runs backwards.
 
-        When the clock reads less than last time (set back), the store counts
-        the difference as how far the clock is behind and carries on from
-        where it was. A clock set forward is followed, and that jump stays:
-        messages then go early, the safe direction. Time that passes between
-        a step back and the store's next look is lost to it. (A real phone
-        would measure steps with its monotonic clock, which its holder cannot set.)
+        A step back of the clock is counted as how far it is behind; a step
+        forward is followed, and stays (messages then go early, the safe
+        direction). Time that passes between a step back and the store's next
+        look is lost to it. (A real phone would use its monotonic clock.)
 
-        Examples
-        --------
         >>> clock = FakeClock(10 * DAY)
         >>> store = ChatStore("alice", clock=clock)
         >>> store.now() / DAY
@@ -325,21 +292,9 @@ class ChatStore:
     def add(self, chat: str, sender: str, text: str, *, quote: int | None = None) -> StoredMessage:
         """Keep a message sent or received now in ``chat`` (opened with the default timer if new).
 
-        Parameters
-        ----------
-        chat : str
-            The chat's name (the other person, or a group).
-        sender : str
-            Who wrote it: the owner, or someone else (then a notification preview is shown).
-        text : str
-            The message.
-        quote : int, optional
-            The id of a message this one replies to; its text is copied into the reply.
-
-        Returns
-        -------
-        StoredMessage
-            With ``expires_at = sent_at + timer`` when the chat has a timer.
+        A ``sender`` other than the owner leaves a notification preview;
+        ``quote`` is the id of a message this one replies to (its text is
+        copied in). ``expires_at = sent_at + timer`` when the chat has a timer.
         """
         quoted = None if quote is None else self._find("quote", quote).text
         self.open_chat(chat)  # only once everything is checked
@@ -437,39 +392,15 @@ class ChatStore:
         password: str | None = None,
         server_time: float | None = None,
     ) -> int:
-        """Replace this phone's history by a backup's; all or nothing.
+        """Replace this phone's history by a backup's (give its key or password); all or nothing.
 
-        The backup is opened and checked completely first; only then is the
-        store changed. Its time moves forward to the latest of its own, the
-        backup's ``saved_at`` and ``server_time``, and every message expired
-        by then is dropped.
+        The file is opened and checked completely first (a wrong key, a
+        damaged file or another owner's backup raises and changes nothing).
+        The store's time then moves forward to the latest of its own, the
+        backup's ``saved_at`` and ``server_time`` (a time the server vouches
+        for), and every message expired by then is dropped. Returns how many
+        messages were restored.
 
-        Parameters
-        ----------
-        backup : bytes
-            The file, as :meth:`backup` made it.
-        key, password : optional
-            Its key or its password (give exactly one).
-        server_time : float, optional
-            A time in seconds that the server vouches for (a real app checks
-            its signature). Without it, a phone whose clock was set back is
-            held only to its own time or the backup's ``saved_at``.
-
-        Returns
-        -------
-        int
-            How many messages were restored.
-
-        Raises
-        ------
-        DecryptionError, BackupFormatError
-            For a wrong key or password, or a damaged file; the store is unchanged.
-        InvalidParameterError
-            If the backup is another owner's, or ``server_time`` is not a
-            finite number; the store is unchanged.
-
-        Examples
-        --------
         >>> clock = FakeClock()
         >>> phone = ChatStore("bob", clock=clock, default_timer="24 hours")
         >>> _ = phone.add("alice", "alice", "the door code is 4711")

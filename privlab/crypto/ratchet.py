@@ -1,30 +1,21 @@
 """The Double Ratchet: a fresh key for every message, and healing after a theft.
 
-After X3DH (:mod:`privlab.crypto.x3dh`) Alice and Bob share a 32-byte key
-:math:`SK`, the first root key. :meth:`RatchetSession.decrypt` below is the
-whole idea, in Signal's terms:
+After X3DH (:mod:`privlab.crypto.x3dh`) both sides share :math:`SK`, the first
+root key. :meth:`RatchetSession.decrypt` is the whole idea, in Signal's terms:
 
-* **The DH ratchet step.** A message that carries a new ratchet public key
-  mixes a new Diffie-Hellman value into the root key,
-  :math:`(RK, CK) = \\mathrm{KDF\\_RK}(RK, \\mathrm{DH}(\\ldots))` (:func:`kdf_root`),
-  and our reply comes from a new ratchet key pair: a thief who copied the
-  state earlier is locked out again (healing, post-compromise security).
-* **The symmetric step.** Each message moves its chain one step,
-  :math:`MK = \\mathrm{HMAC}(CK, \\mathtt{0x01})`, :math:`CK' = \\mathrm{HMAC}(CK, \\mathtt{0x02})`
-  (:func:`kdf_chain`). HMAC does not run backwards and every message key is
-  deleted once used: a thief cannot read earlier messages (forward secrecy),
-  but for keys kept for messages still on their way (at most ``max_skip``).
+* **The DH ratchet step.** A message with a new ratchet public key mixes a new
+  Diffie-Hellman value into the root key (:func:`kdf_root`), and our reply
+  comes from a new key pair: a thief who copied the state is locked out again
+  (healing, post-compromise security).
+* **The symmetric step.** Each message moves its chain one step (:func:`kdf_chain`).
+  HMAC does not run backwards and each message key is deleted once used: a
+  thief cannot read earlier messages (forward secrecy), but for keys kept for
+  messages still on their way (at most ``max_skip``).
 
-**Bounded work per message.** A header that claims a number far ahead would
-make the receiver derive every key in between before it can tell the message
-is forged: a skip of more than ``max_skip`` in a chain, or :data:`MAX_JUMP` in
-all, is refused before any key is derived.
-
-**Rejected messages change nothing.** Every step returns a new immutable
-:class:`RatchetState`; :meth:`~RatchetSession.decrypt` keeps it only once the
-tag checks out. A tampered, cut, replayed or misaddressed message raises
-:class:`~privlab.errors.DecryptionError`, returns no plaintext, and a later
-genuine message still opens. Message format: :mod:`privlab.crypto.wire`.
+A header that claims a number far ahead is refused before any key is derived
+(more than ``max_skip`` in a chain, :data:`MAX_JUMP` in all). Every step makes
+a new immutable :class:`RatchetState`, kept only once the tag checks out: a
+rejected message changes nothing. Message format: :mod:`privlab.crypto.wire`.
 """
 
 from __future__ import annotations
@@ -165,29 +156,13 @@ class RatchetSession:
 
     @guard(plaintext=_plaintext)
     def encrypt(self, plaintext: bytes) -> Message:
-        """Encrypt one message with the next key of the sending chain, then delete that key.
+        """Encrypt one message (bytes) with the next key of the sending chain, then delete that key.
 
         :math:`(CK_s, MK) = \\mathrm{KDF\\_CK}(CK_s)`; header
         :math:`(\\text{our ratchet public key}, PN, N_s)`; ciphertext
         :math:`= \\mathrm{AEAD}(MK, \\mathit{plaintext}, AD \\| \\mathrm{header})`.
+        The responder cannot send before a message has arrived (PrivlabError).
 
-        Parameters
-        ----------
-        plaintext : bytes
-            The message (any length, empty included). Encode text first: ``"hi".encode()``.
-
-        Returns
-        -------
-        Message
-
-        Raises
-        ------
-        PrivlabError
-            If this is the responder and no message has arrived yet (it has no
-            sending chain: it does not know the other side's ratchet key).
-
-        Examples
-        --------
         >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
         >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
         >>> first, second = alice_chat.encrypt(b"same"), alice_chat.encrypt(b"same")
@@ -239,11 +214,7 @@ class RatchetSession:
         max_skip : int
             Most message keys kept for late messages (0 to 100000; default 100).
         rng : numpy.random.Generator, int or None
-            For new ratchet key pairs; ``None`` for cryptographic randomness.
-
-        Returns
-        -------
-        RatchetSession
+            For new ratchet key pairs (see :mod:`privlab.randomness`).
 
         Examples
         --------
@@ -322,9 +293,6 @@ class RatchetSession:
 
     def state_summary(self) -> dict[str, Any]:
         """What this side holds, for teaching: chain numbers and counts, no secrets.
-
-        Public keys are shown by their first 8 hex digits; ``skipped_message_keys``
-        lists (ratchet key, N) of the messages still awaited.
 
         >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
         >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)

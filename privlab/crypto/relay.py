@@ -35,23 +35,9 @@ def pad(plaintext: bytes, block: int = DEFAULT_BLOCK) -> bytes:
     """Lengthen ``plaintext`` to the next multiple of ``block`` bytes (ISO/IEC 7816-4).
 
     Append one byte ``0x80``, then zero bytes up to a multiple of ``block``
-    (libsodium's ``sodium_pad``). The ``0x80`` is always added, so a plaintext
-    that fills whole blocks gains a full block.
+    (1 to 1,048,576), with libsodium's ``sodium_pad``. The ``0x80`` is always
+    added, so a plaintext that fills whole blocks gains a full block.
 
-    Parameters
-    ----------
-    plaintext : bytes
-        The message, before encryption.
-    block : int, default 256
-        Block size in bytes, from 1 to 1,048,576.
-
-    Returns
-    -------
-    bytes
-        ``plaintext``, ``0x80`` and zero bytes; a multiple of ``block`` long.
-
-    Examples
-    --------
     >>> pad(b"yes", block=8)
     b'yes\\x80\\x00\\x00\\x00\\x00'
     >>> len(pad(b"yes")), len(pad(b"x" * 200)), len(pad(b"x" * 256))
@@ -160,15 +146,10 @@ def _deliverable(arguments: dict[str, Any]) -> None:
 class RelayServer:
     """A store-and-forward server: prekey bundles, message queues and a log of what it sees.
 
-    A user publishes a bundle (:meth:`publish_bundle`), which makes them known;
-    a sender fetches the recipient's (:meth:`fetch_bundle`), then sends bytes
-    (:meth:`send`); the recipient collects them (:meth:`fetch`). Bundles are
-    opaque: the server stores whatever object it is given. ``clock`` is called
-    for each message's time; by default a counter (1, 2, 3, ...), the same on
-    every run. ``log`` keeps every message, after delivery too.
+    Publishing a bundle (any object: the server does not look inside) makes a
+    user known, to send and receive. ``clock`` gives each message's time (by
+    default 1, 2, 3, ...); ``log`` keeps every message, after delivery too.
 
-    Examples
-    --------
     >>> server = RelayServer()
     >>> server.publish_bundle("alice", "alice's keys")
     >>> server.publish_bundle("bob", "bob's keys")

@@ -49,18 +49,10 @@ def _guess(name: str, password: Any) -> Any:
 class KeyVault:
     """Holds backup keys; releases one only for its password; destroys it after too many failures.
 
-    Parameters
-    ----------
-    attempts : int, default 10
-        Wrong passwords in a row allowed per user (1-1,000). A right password
-        resets the count.
-    cost : str or (int, int), default "interactive"
-        Argon2id cost of the stored password hash (see
-        :func:`privlab.crypto.backup.derive_key`). The vault is online and
-        counts attempts, so its hash need not be as slow as a backup's.
+    ``attempts`` wrong passwords in a row (1-1,000) destroy a key; a right one
+    resets the count. ``cost`` is the Argon2id cost of the stored password
+    hash: the vault counts attempts, so it need not be as slow as a backup's.
 
-    Examples
-    --------
     >>> vault = KeyVault(attempts=3, cost=(1, 8192))
     >>> vault.store("alice", "tulip-7", bytes(32))
     >>> vault.release("alice", "tulip-7") == bytes(32)
@@ -93,13 +85,10 @@ class KeyVault:
 
     @guard(user=LABEL, password=_password, key=_key_bytes)
     def store(self, user: str, password: str | bytes, key: bytes | str) -> None:
-        """Keep ``key`` for ``user``, released later for ``password``.
+        """Keep ``key`` for ``user``, released later for ``password``: a new enrolment.
 
-        Only the account's owner may store (the service checks who is signed in
-        before it forwards the call). Storing replaces the earlier key, its
-        password and its count of wrong attempts: a new enrolment. It does not
-        lift a lock on the old key, which stays destroyed; it starts over with
-        a new one.
+        It replaces the earlier key, password and count (the service checks
+        who is signed in first); a destroyed key stays destroyed.
         """
         hashed = argon2id.str(password, opslimit=self._passes, memlimit=self._memory)
         self._entries[user] = _Entry(hashed, key)
@@ -108,12 +97,8 @@ class KeyVault:
     def release(self, user: str, password: str | bytes) -> bytes:
         """The key of ``user``, if ``password`` is right.
 
-        Raises
-        ------
-        WrongPasswordError
-            For a wrong password; the message says how many attempts are left.
-        VaultLockedError
-            If the key was destroyed (this attempt may be the one that did it).
+        A wrong one raises WrongPasswordError (saying how many attempts are
+        left), or VaultLockedError once the key is destroyed (by this attempt, maybe).
         """
         entry = self._entry(user)
         if entry.key is None:
