@@ -156,34 +156,12 @@ def open_backup(
     """Check and open a backup file (give its key or its password); all of it or nothing.
 
     Read the header (:func:`read_header`); derive the key from the password
-    with the header's salt and cost, or take the given key; check the tag over
-    header and ciphertext; only then decrypt.
+    with the header's salt and cost, or take the given key (32 bytes or 64
+    digits); check the tag over header and ciphertext; only then decrypt. A
+    wrong key or password, or a changed or cut file, raises DecryptionError
+    and returns nothing; a key for a password backup (or the other way round)
+    raises BackupFormatError.
 
-    Parameters
-    ----------
-    backup : bytes
-        The file, as :func:`seal_backup` made it.
-    key : bytes or str, optional
-        The 32-byte key or its 64 digits, for a random-key backup.
-    password : str or bytes, optional
-        The password, for a password backup.
-
-    Returns
-    -------
-    bytes
-        The history, exactly as it was sealed.
-
-    Raises
-    ------
-    BackupFormatError
-        If the header is not that of a readable backup (see :func:`read_header`),
-        or a key was given for a password backup or the other way round.
-    DecryptionError
-        If the tag does not match: a wrong key or password, or a file that
-        was changed or cut short. No part of the history is returned.
-
-    Examples
-    --------
     >>> sealed = seal_backup(b"chat", password="hunter2", cost=(1, 8192), rng=0)
     >>> open_backup(sealed, password="hunter2")
     b'chat'

@@ -43,27 +43,12 @@ def start_chat(
 ) -> tuple[RatchetSession, RatchetSession]:
     """Set up a chat between two identities: X3DH, then a Double Ratchet on each side.
 
-    This plays both phones in one call (the header comes straight from
-    Alice's side, so Bob deletes the one-time prekey at once); a first message
-    that arrives over the network goes through :func:`accept_chat`. Alice writes first.
+    Both phones in one call: the header comes straight from Alice's side, so
+    Bob deletes the one-time prekey (if ``one_time_prekey``) at once; a first
+    message that arrives over the network goes through :func:`accept_chat`.
+    Alice writes first. ``max_skip``: most message keys kept for late
+    messages, on each side; ``rng``: for every key (see :mod:`privlab.randomness`).
 
-    Parameters
-    ----------
-    alice, bob : Identity
-        The initiator and the responder.
-    one_time_prekey : bool
-        Use one of Bob's one-time prekeys if he has any left (default ``True``).
-    max_skip : int
-        Most message keys kept for late messages, on each side (default 100).
-    rng : numpy.random.Generator, int or None
-        For every key drawn (see :mod:`privlab.randomness`).
-
-    Returns
-    -------
-    alice_session, bob_session : RatchetSession
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
     >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
     >>> bob_chat.decrypt(alice_chat.encrypt(b"hello")), bob.one_time_prekeys
@@ -96,38 +81,11 @@ def accept_chat(
 ) -> tuple[RatchetSession, bytes]:
     """Bob receives a first message: X3DH, his Double Ratchet, and the one-time prekey's deletion.
 
-    Only if the first message authenticates under :math:`SK` does Bob delete
-    the one-time prekey (X3DH, section 3.4): a forged first message uses up
-    nothing, and a replayed one names a prekey that is gone.
+    Returns Bob's session and the first message's text. Only if that message
+    authenticates under :math:`SK` does Bob delete the one-time prekey (X3DH,
+    section 3.4): a forged first message raises DecryptionError and uses up
+    nothing; a replayed one names a prekey that is gone.
 
-    Parameters
-    ----------
-    bob : Identity
-        The responder, holding the private prekeys.
-    header : X3DHHeader
-        The X3DH header that came with the first message.
-    first_message : Message or bytes
-        Alice's first Double Ratchet message (or its wire bytes).
-    max_skip : int
-        Most message keys kept for late messages (default 100).
-    rng : numpy.random.Generator, int or None
-        For Bob's ratchet key pairs (see :mod:`privlab.randomness`).
-
-    Returns
-    -------
-    session : RatchetSession
-        Bob's side of the chat, ready to reply.
-    plaintext : bytes
-        The first message.
-
-    Raises
-    ------
-    DecryptionError
-        If the header is refused or the first message does not authenticate;
-        Bob's one-time prekeys are unchanged then.
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
     >>> bundle = bob.prekey_bundle()
     >>> key, header = x3dh_initiate(alice, bundle, rng=3)

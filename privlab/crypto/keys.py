@@ -232,31 +232,13 @@ class PrekeyBundle:
 class Identity:
     """One user's device: a name, an identity key, a signed prekey and one-time prekeys.
 
-    Key generation draws 32 bytes for the Ed25519 signing key, 32 for the
-    signed prekey and 32 for each one-time prekey (key ids 1, 2, ...); the
-    X25519 identity key is derived from the signing key.
+    ``signing_key`` (Ed25519, secret) is drawn first, then the signed prekey,
+    then ``one_time_prekeys`` one-time prekeys (0 to 1000; key ids 1, 2, ...),
+    32 bytes each from ``rng`` (see :mod:`privlab.randomness`). The X25519
+    ``identity_private_key`` is derived from the signing key. The dict
+    ``one_time_prekeys`` holds those left: each goes once a first message
+    that used it has authenticated.
 
-    Parameters
-    ----------
-    name : str
-        A display name, such as ``"Alice"``.
-    one_time_prekeys : int
-        How many one-time prekeys to make (0 to 1000; default 10).
-    rng : numpy.random.Generator, int or None
-        For the keys (see :mod:`privlab.randomness`).
-
-    Attributes
-    ----------
-    signing_key : nacl.signing.SigningKey
-        The Ed25519 identity key (secret).
-    identity_private_key : nacl.public.PrivateKey
-        Its X25519 form (secret), used in X3DH.
-    signed_prekey : SignedPrekey
-    one_time_prekeys : dict of int to nacl.public.PrivateKey
-        Those still held, by key id; each goes once a first message that used it authenticated.
-
-    Examples
-    --------
     >>> alice = Identity("Alice", one_time_prekeys=3, rng=1)
     >>> alice
     Identity('Alice', identity key 25499fe9…, 3 one-time prekeys)

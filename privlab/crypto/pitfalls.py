@@ -170,27 +170,13 @@ def forge(ciphertext: bytes, known: bytes, wanted: bytes, offset: int = 0) -> by
 
 @guard(key=KEY, plaintext=BYTES, aad=BYTES)
 def aead_encrypt(key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
-    """Encrypt and authenticate with XChaCha20-Poly1305 (``nacl.secret.Aead``).
+    """Encrypt and authenticate with XChaCha20-Poly1305: ``nonce || ciphertext || tag``.
 
     A fresh random 24-byte nonce for every message; the 16-byte Poly1305 tag
-    covers the associated data ``aad`` and the ciphertext.
+    covers the associated data ``aad`` (authenticated, not encrypted: the
+    recipient passes the same bytes) and the ciphertext. The format is
+    ``nacl.secret.Aead``'s.
 
-    Parameters
-    ----------
-    key : bytes
-        32 bytes, shared by sender and recipient.
-    plaintext : bytes
-        The message.
-    aad : bytes, default b""
-        Associated data: authenticated but not encrypted; the recipient passes the same bytes.
-
-    Returns
-    -------
-    bytes
-        ``nonce || ciphertext || tag``, the format of ``nacl.secret.Aead``.
-
-    Examples
-    --------
     >>> import nacl.utils
     >>> key = nacl.utils.random(KEY_SIZE)
     >>> sealed = aead_encrypt(key, b"pay 100", aad=b"to: bob")

@@ -89,8 +89,7 @@ def kdf_chain(chain_key: bytes) -> tuple[bytes, bytes]:
     return _hmac(chain_key, b"\x02"), _hmac(chain_key, b"\x01")
 
 
-def _ratchet_state(name: str, value: Any) -> RatchetState:
-    return instance(RatchetState, "a RatchetState")(name, value)
+_ratchet_state = instance(RatchetState, "a RatchetState")
 
 
 class RatchetSession:
@@ -117,9 +116,8 @@ class RatchetSession:
     def decrypt(self, message: Message | bytes) -> bytes:
         """Open one message (or its wire bytes); its key is deleted afterwards.
 
-        Raises :class:`~privlab.errors.DecryptionError` if the message was changed,
-        cut, replayed, belongs to another chat or skips too far; no plaintext is
-        returned and the session is unchanged.
+        A message changed, cut, replayed, of another chat or skipping too far
+        raises DecryptionError: no plaintext, and the session is unchanged.
 
         >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
         >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
@@ -201,23 +199,11 @@ class RatchetSession:
         """Alice's session: she knows Bob's first ratchet key (his signed prekey) and sends first.
 
         :math:`(RK, CK_s) = \\mathrm{KDF\\_RK}(SK, \\mathrm{DH}(\\text{ours}, \\text{theirs}))`
-        with a new ratchet key pair of ours.
+        with a new ratchet key pair of ours. ``shared_key`` is :math:`SK` and
+        ``associated_data`` :math:`AD = IK_A \\| IK_B`, from X3DH; ``max_skip``
+        (0 to 100000) the most message keys kept for late messages; ``rng`` for
+        new ratchet key pairs (see :mod:`privlab.randomness`).
 
-        Parameters
-        ----------
-        shared_key : bytes
-            :math:`SK` from X3DH (32 bytes).
-        their_ratchet_public : bytes
-            Bob's first ratchet public key: his signed prekey from the bundle.
-        associated_data : bytes
-            :math:`AD = IK_A \\| IK_B` from X3DH.
-        max_skip : int
-            Most message keys kept for late messages (0 to 100000; default 100).
-        rng : numpy.random.Generator, int or None
-            For new ratchet key pairs (see :mod:`privlab.randomness`).
-
-        Examples
-        --------
         >>> from privlab.crypto.keys import new_private_key, public_key_of
         >>> bob_ratchet = new_private_key(rng=2)
         >>> alice = RatchetSession.initiator(bytes(32), public_key_of(bob_ratchet), b"AD", rng=1)

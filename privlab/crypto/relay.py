@@ -184,25 +184,13 @@ class RelayServer:
 
     @guard(name=LABEL, bundle=_bundle)
     def publish_bundle(self, name: str, bundle: Any) -> None:
-        """Store ``bundle`` (anything but ``None``) as ``name``'s; ``name`` may then send, receive.
-
-        >>> server = RelayServer()
-        >>> server.publish_bundle("alice", {"identity": b"..."})
-        >>> server.users
-        ['alice']
-        """
+        """Store ``bundle`` (not ``None``) as ``name``'s; ``name`` may then send and receive."""
         self._bundles[name] = bundle
         self._queues.setdefault(name, [])
 
     @guard(name=LABEL, where=_known("name"))
     def fetch_bundle(self, name: str) -> Any:
-        """The bundle handed out for ``name``: the one published, unless :meth:`replace_bundle`.
-
-        >>> server = RelayServer()
-        >>> server.publish_bundle("bob", "bob's keys")
-        >>> server.fetch_bundle("bob")
-        "bob's keys"
-        """
+        """The bundle handed out for ``name``: the one published, unless :meth:`replace_bundle`."""
         return self._replaced.get(name, self._bundles[name])
 
     @guard(name=LABEL, bundle=_bundle, where=_known("name"))

@@ -136,33 +136,10 @@ def x3dh_initiate(
 ) -> tuple[bytes, X3DHHeader]:
     """Alice's half of X3DH: the shared key :math:`SK` and the header for her first message.
 
-    Check the signed prekey's signature; make an ephemeral key pair; compute
-    :math:`DH_1 \\dots DH_4` and :math:`SK`; forget the ephemeral private key.
+    Check the signed prekey's signature (a prekey its owner did not sign, or
+    an unusable key, raises InvalidParameterError); make an ephemeral key pair
+    from ``rng``; compute :math:`DH_1 \\dots DH_4` and :math:`SK`; forget the rest.
 
-    Parameters
-    ----------
-    alice : Identity
-        The initiator.
-    bundle : PrekeyBundle
-        The responder's bundle, as the server handed it out.
-    rng : numpy.random.Generator, int or None
-        For the ephemeral key (see :mod:`privlab.randomness`).
-
-    Returns
-    -------
-    shared_key : bytes
-        :math:`SK`, 32 bytes: the first root key of the Double Ratchet.
-    header : X3DHHeader
-        What Bob needs to compute :math:`SK` too.
-
-    Raises
-    ------
-    InvalidParameterError
-        If the signed prekey's signature does not verify (the server handed
-        out a prekey its owner did not sign), or a bundle key is unusable.
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
     >>> key, header = x3dh_initiate(alice, bob.prekey_bundle(), rng=3)
     >>> key == x3dh_respond(bob, header), len(key)
@@ -202,30 +179,11 @@ def x3dh_initiate(
 def x3dh_respond(bob: Identity, header: X3DHHeader) -> bytes:
     """Bob's half of X3DH: the same :math:`SK`, from his private keys and Alice's header.
 
-    :math:`DH_1 = \\mathrm{DH}(SPK_B, IK_A)`, :math:`DH_2 = \\mathrm{DH}(IK_B, EK_A)`, and
-    so on: the other halves of each pair. Nothing is deleted yet (the header
-    may be forged; see :func:`x3dh_complete`).
+    :math:`DH_1 = \\mathrm{DH}(SPK_B, IK_A)`, and so on: the other half of each
+    pair. A header for another identity, or naming a prekey Bob does not hold
+    (a used one: a replay), raises DecryptionError. Nothing is deleted yet
+    (the header may be forged; see :func:`x3dh_complete`).
 
-    Parameters
-    ----------
-    bob : Identity
-        The responder, holding the private prekeys.
-    header : X3DHHeader
-        From Alice's first message.
-
-    Returns
-    -------
-    bytes
-        :math:`SK`, 32 bytes.
-
-    Raises
-    ------
-    DecryptionError
-        If the header was meant for another identity, names a prekey Bob does
-        not hold (a used one: a replay), or holds an unusable key.
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
     >>> key, header = x3dh_initiate(alice, bob.prekey_bundle(), rng=3)
     >>> x3dh_respond(bob, header) == key, sorted(bob.one_time_prekeys)
