@@ -45,7 +45,7 @@ import numpy as np
 from nacl.exceptions import CryptoError
 from nacl.secret import Aead
 
-from .._guard import guard, optional, whole
+from .._guard import BYTES, guard, optional, whole
 from ..errors import BackupFormatError, DecryptionError
 from ._kdf import (
     COSTS,
@@ -58,7 +58,6 @@ from ._kdf import (
     MIN_OPSLIMIT,
     SALT_BYTES,
     _cost,
-    _file,
     _key_bytes,
     _key_text,
     _one_of,
@@ -111,7 +110,7 @@ _SEALING = {
 }  # the arguments of sealing, checked the same way by ChatStore.backup
 
 
-@guard(history=_file, **_SEALING, where=_one_of)
+@guard(history=BYTES, **_SEALING, where=_one_of)
 def seal_backup(
     history: bytes,
     *,
@@ -171,7 +170,7 @@ def open_backup(
     privlab.errors.DecryptionError: the backup does not open: wrong password, or ...
     """
     _one_of({"key": key, "password": password})
-    backup = _file("backup", backup)
+    backup = BYTES("backup", backup)
     key, password = optional(_key_bytes)("key", key), optional(_password)("password", password)
     header = read_header(backup)
     if password is not None:
@@ -299,7 +298,7 @@ class BackupHeader:
         }
 
 
-@guard(backup=_file)
+@guard(backup=BYTES)
 def read_header(backup: bytes) -> BackupHeader:
     """Read and check a backup's header (its first 69 bytes), without any key.
 
@@ -359,7 +358,7 @@ def _check_kdf_fields(kdf: str, passes: int, memory: int, salt: bytes) -> None:
         )
 
 
-@guard(backup=_file, preview=whole(2, 64))
+@guard(backup=BYTES, preview=whole(2, 64))
 def file_layout(backup: bytes, preview: int = 12) -> list[dict[str, str]]:
     """The fields of a backup file as anyone holding it sees them, unchecked: one row each.
 

@@ -14,9 +14,8 @@ from typing import Any
 from nacl import exceptions as nacl_errors
 from nacl.public import Box, PrivateKey, PublicKey, SealedBox
 
-from .._guard import guard
+from .._guard import BYTES, guard
 from ..errors import DecryptionError, InvalidParameterError
-from ._kdf import _file
 
 __all__ = ["box_decrypt", "box_encrypt", "seal", "unseal"]
 
@@ -39,7 +38,7 @@ def _nacl_key(kind: type) -> Any:
 _private, _public = _nacl_key(PrivateKey), _nacl_key(PublicKey)
 
 
-@guard(sender_private=_private, recipient_public=_public, plaintext=_file)
+@guard(sender_private=_private, recipient_public=_public, plaintext=BYTES)
 def box_encrypt(sender_private: Any, recipient_public: Any, plaintext: bytes) -> bytes:
     """Encrypt for one recipient, authenticated as from the sender: nonce, ciphertext and tag.
 
@@ -51,7 +50,7 @@ def box_encrypt(sender_private: Any, recipient_public: Any, plaintext: bytes) ->
     return bytes(Box(sender_private, recipient_public).encrypt(plaintext))
 
 
-@guard(recipient_private=_private, sender_public=_public, message=_file)
+@guard(recipient_private=_private, sender_public=_public, message=BYTES)
 def box_decrypt(recipient_private: Any, sender_public: Any, message: bytes) -> bytes:
     """Open a :func:`box_encrypt` message; a wrong key or a changed byte raises DecryptionError."""
     box = Box(recipient_private, sender_public)
@@ -68,7 +67,7 @@ def box_decrypt(recipient_private: Any, sender_public: Any, message: bytes) -> b
         ) from None
 
 
-@guard(recipient_public=_public, plaintext=_file)
+@guard(recipient_public=_public, plaintext=BYTES)
 def seal(recipient_public: Any, plaintext: bytes) -> bytes:
     """Encrypt anonymously for one recipient (``SealedBox``): 48 bytes longer than the text.
 
@@ -80,7 +79,7 @@ def seal(recipient_public: Any, plaintext: bytes) -> bytes:
     return bytes(SealedBox(recipient_public).encrypt(plaintext))
 
 
-@guard(recipient_private=_private, message=_file)
+@guard(recipient_private=_private, message=BYTES)
 def unseal(recipient_private: Any, message: bytes) -> bytes:
     """Open a :func:`seal` message; a wrong key or a changed byte raises DecryptionError."""
     try:

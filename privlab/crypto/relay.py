@@ -197,10 +197,6 @@ class RelayServer:
     def replace_bundle(self, name: str, bundle: Any) -> None:
         """Play a malicious server: hand out ``bundle`` as ``name``'s, until :meth:`restore_bundle`.
 
-        To sit fully in the middle, the server also takes the messages out of
-        ``name``'s queue (:meth:`fetch`) and puts re-encrypted ones back
-        (:meth:`send`, under any sender's name).
-
         >>> server = RelayServer()
         >>> server.publish_bundle("bob", "bob's keys")
         >>> server.replace_bundle("bob", "the server's keys")

@@ -128,25 +128,9 @@ def safety_number(
 ) -> str:
     """The 60-digit safety number of a conversation, the same on both phones.
 
-    Each party's 30-digit :func:`fingerprint`, the smaller first.
-
-    Parameters
-    ----------
-    key_a, key_b : bytes or PyNaCl public key
-        The two identity public keys: 32 bytes, 33 bytes starting with ``0x05``,
-        or a ``nacl.public.PublicKey`` / ``nacl.signing.VerifyKey``.
-    id_a, id_b : str
-        The two stable ids (phone numbers, user names).
-    iterations : int, default 5200
-        SHA-512 rounds per fingerprint, as Signal.
-
-    Returns
-    -------
-    str
-        60 digits; :func:`format_safety_number` lays them out as a phone does.
-
-    Examples
-    --------
+    Each party's 30-digit :func:`fingerprint` of its identity public key (32
+    bytes, 33 starting with ``0x05``, or a PyNaCl key) and stable id (a phone
+    number), the smaller first; :func:`format_safety_number` lays it out.
     The published example of libsignal:
 
     >>> alice = bytes.fromhex(

@@ -14,15 +14,11 @@ makes an ephemeral key pair :math:`EK_A` and computes
 
 :math:`DH_1` and :math:`DH_2` tie the key to both identities; :math:`DH_3`
 and :math:`DH_4` add fresh keys, so a later theft of the identity keys does
-not reveal :math:`SK`. Bob recomputes the same values from Alice's
-:class:`X3DHHeader`. Every message then authenticates :math:`AD = IK_A \\| IK_B`.
-
-**When the one-time prekey goes** (specification, section 3.4): the header is
-not authenticated, so Bob deletes a one-time prekey only once the first
-message has authenticated under :math:`SK` (:func:`x3dh_complete`). A forged
-first message uses up nothing; a replayed one names a prekey that is gone.
-A first message without one can be replayed and is accepted again (sections
-4.2 and 4.3); Bob's replies still come from a fresh ratchet key pair.
+not reveal :math:`SK`. The header is not authenticated, so Bob deletes the
+one-time prekey only once the first message has authenticated under
+:math:`SK` (:func:`x3dh_complete`; specification, section 3.4). A first
+message without one can be replayed (sections 4.2 and 4.3); Bob's replies
+still come from a fresh ratchet key pair.
 """
 
 from __future__ import annotations
