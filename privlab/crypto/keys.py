@@ -150,12 +150,7 @@ def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int
 
 @dataclass(frozen=True)
 class SignedPrekey:
-    """A medium-term X25519 key pair (the private half not in ``repr``), signed by the identity.
-
-    >>> prekey = Identity("Bob", rng=2).signed_prekey
-    >>> prekey.key_id, len(prekey.public_key), len(prekey.signature)
-    (1, 32, 64)
-    """
+    """A medium-term X25519 key pair (the private half not in ``repr``), signed by the identity."""
 
     key_id: int
     private_key: PrivateKey = field(repr=False)
@@ -176,10 +171,6 @@ class PrekeyBundle:
     ``one_time_prekey`` (:math:`OPK`) and its id are ``None`` when they ran out.
     A bad signature is not refused here (a bundle may be forged):
     :func:`~privlab.crypto.x3dh.x3dh_initiate` refuses it.
-
-    >>> bundle = Identity("Bob", one_time_prekeys=2, rng=2).prekey_bundle()
-    >>> bundle.owner, bundle.one_time_prekey_id, bundle.signature_is_valid()
-    ('Bob', 1, True)
     """
 
     owner: str

@@ -160,12 +160,6 @@ class RatchetSession:
         :math:`(\\text{our ratchet public key}, PN, N_s)`; ciphertext
         :math:`= \\mathrm{AEAD}(MK, \\mathit{plaintext}, AD \\| \\mathrm{header})`.
         The responder cannot send before a message has arrived (PrivlabError).
-
-        >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
-        >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
-        >>> first, second = alice_chat.encrypt(b"same"), alice_chat.encrypt(b"same")
-        >>> first.header.number, second.header.number, first.ciphertext != second.ciphertext
-        (0, 1, True)
         """
         state = self._state
         if state.sending_chain_key is None:
@@ -268,13 +262,7 @@ class RatchetSession:
         return cls(state, rng=rng)
 
     def export_state(self) -> RatchetState:
-        """A copy of the whole state, secrets included: what stealing the device gives.
-
-        >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
-        >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
-        >>> bob_chat.export_state()
-        RatchetState(sent 0 in chain 0, received 0 in chain 0, 0 skipped keys, secrets hidden)
-        """
+        """A copy of the whole state, secrets included: what stealing the device gives."""
         return replace(self._state)
 
     def state_summary(self) -> dict[str, Any]:

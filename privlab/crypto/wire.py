@@ -65,8 +65,7 @@ OVERHEAD_BYTES = 1 + HEADER_BYTES + TAG_BYTES
 MESSAGE_KEY_INFO = b"privlab message key"
 _NONCE_BYTES = 24
 _MAX_COUNTER = 2**32 - 1  # N and PN travel as 4-byte numbers
-_MAX_MAX_SKIP = 100_000
-_SKIP_LIMIT = whole(0, _MAX_MAX_SKIP)
+_SKIP_LIMIT = whole(0, 100_000)
 
 MAX_SKIP = 100
 """Default cap on message keys kept for messages that have not arrived yet."""
