@@ -45,7 +45,7 @@ import numpy as np
 from nacl.exceptions import CryptoError
 from nacl.secret import Aead
 
-from .._guard import BYTES, guard, optional, whole
+from .._guard import BYTES, SECRETS, guard, optional, whole
 from ..errors import BackupFormatError, DecryptionError
 from ._kdf import (
     COSTS,
@@ -65,7 +65,6 @@ from ._kdf import (
     _password,
     _salt,
 )
-from .keys import _secret_rng
 
 __all__ = [
     "COSTS",
@@ -106,7 +105,7 @@ _SEALING = {
     "key": optional(_key_bytes),
     "password": optional(_password),
     "cost": _cost,
-    "rng": _secret_rng,
+    "rng": SECRETS,
 }  # the arguments of sealing, checked the same way by ChatStore.backup
 
 
@@ -201,7 +200,7 @@ def open_backup(
         ) from None
 
 
-@guard(rng=_secret_rng)
+@guard(rng=SECRETS)
 def new_backup_key(rng: np.random.Generator | int | None = None) -> bytes:
     """A random 256-bit backup key.
 

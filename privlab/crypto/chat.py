@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import BOOLEAN, guard, instance
-from .keys import _IDENTITY, Identity, _secret_rng
+from .._guard import BOOLEAN, SECRETS, guard, instance
+from .keys import _IDENTITY, Identity
 from .ratchet import _SKIP_LIMIT, MAX_SKIP, RatchetSession
 from .wire import Message, _message
 from .x3dh import X3DHHeader, x3dh_complete, x3dh_initiate, x3dh_respond
@@ -31,7 +31,7 @@ def _bobs_session(bob: Identity, header: X3DHHeader, max_skip: int, rng: Any) ->
     bob=_IDENTITY,
     one_time_prekey=BOOLEAN,
     max_skip=_SKIP_LIMIT,
-    rng=_secret_rng,
+    rng=SECRETS,
 )
 def start_chat(
     alice: Identity,
@@ -69,7 +69,7 @@ def start_chat(
     header=instance(X3DHHeader, "an X3DHHeader"),
     first_message=_message,
     max_skip=_SKIP_LIMIT,
-    rng=_secret_rng,
+    rng=SECRETS,
 )
 def accept_chat(
     bob: Identity,

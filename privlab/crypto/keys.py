@@ -25,12 +25,12 @@ from nacl.public import PrivateKey
 from nacl.signing import SigningKey, VerifyKey
 
 from .. import _guard as check
-from .._guard import BOOLEAN, guard, instance, whole
+from .._guard import BOOLEAN, LABEL, SECRETS, guard, instance, whole
 from .._guard import byte_string as _bytes
 from .._guard import key_bytes as _key_bytes
 from .._guard import shown as _shown
 from ..errors import InvalidParameterError
-from ..randomness import SecretRandom, secret_random
+from ..randomness import SecretRandom
 
 __all__ = [
     "KEY_BYTES",
@@ -54,11 +54,6 @@ _MAX_ONE_TIME_PREKEYS = 1_000
 _MAX_KEY_ID = 2**32 - 1  # key ids travel as 4-byte numbers
 
 
-def _secret_rng(name: str, value: Any) -> SecretRandom:
-    """An ``rng`` that draws secret keys, as a :class:`~privlab.randomness.SecretRandom`."""
-    return secret_random(value)
-
-
 def _random_secret(generator: SecretRandom) -> bytes:
     """32 secret bytes from the stream."""
     return generator.bytes(KEY_BYTES)
@@ -75,13 +70,7 @@ def _private_bytes(name: str, value: Any) -> bytes:
     return bytes(value)
 
 
-def _name(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidParameterError(f"{name} must be a non-empty string; got {_shown(value)}.")
-    return value
-
-
-@guard(rng=_secret_rng)
+@guard(rng=SECRETS)
 def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
     """A fresh X25519 private key (32 random bytes; X25519 clamps them when it uses them).
 
@@ -183,7 +172,7 @@ class PrekeyBundle:
     one_time_prekey_id: int | None = None
 
     def __post_init__(self) -> None:
-        _name("owner", self.owner)
+        LABEL("owner", self.owner)
         _key_bytes("identity_key", self.identity_key)
         _key_bytes("verify_key", self.verify_key)
         _key_bytes("signed_prekey", self.signed_prekey)
@@ -237,7 +226,7 @@ class Identity:
     (32, 32, [1, 2, 3])
     """
 
-    @guard(name=_name, one_time_prekeys=whole(0, _MAX_ONE_TIME_PREKEYS), rng=_secret_rng)
+    @guard(name=LABEL, one_time_prekeys=whole(0, _MAX_ONE_TIME_PREKEYS), rng=SECRETS)
     def __init__(
         self,
         name: str,

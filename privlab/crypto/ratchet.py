@@ -30,14 +30,13 @@ import nacl.bindings
 import numpy as np
 from nacl.public import PrivateKey
 
-from .._guard import BYTES, KEY, guard, instance
+from .._guard import BYTES, KEY, SECRETS, guard, instance
 from ..errors import DecryptionError, InvalidParameterError, PrivlabError
 from .keys import (
     KEY_BYTES,
     Identity,  # noqa: F401  (for the examples)
     _private_bytes,
     _random_secret,
-    _secret_rng,
     hkdf_sha256,
     x25519,
 )
@@ -107,7 +106,7 @@ class RatchetSession:
     b'Yes!'
     """
 
-    @guard(state=_ratchet_state, rng=_secret_rng)
+    @guard(state=_ratchet_state, rng=SECRETS)
     def __init__(self, state: RatchetState, *, rng: np.random.Generator | int | None = None):
         self._state = replace(state)
         self._generator = rng
@@ -179,7 +178,7 @@ class RatchetSession:
         their_ratchet_public=KEY,
         associated_data=BYTES,
         max_skip=_SKIP_LIMIT,
-        rng=_secret_rng,
+        rng=SECRETS,
     )
     def initiator(
         cls,
@@ -223,7 +222,7 @@ class RatchetSession:
         our_ratchet_keypair=_private_bytes,
         associated_data=BYTES,
         max_skip=_SKIP_LIMIT,
-        rng=_secret_rng,
+        rng=SECRETS,
     )
     def responder(
         cls,
@@ -247,7 +246,7 @@ class RatchetSession:
         return cls(state, rng=rng)
 
     @classmethod
-    @guard(state=_ratchet_state, rng=_secret_rng)
+    @guard(state=_ratchet_state, rng=SECRETS)
     def from_state(
         cls, state: RatchetState, *, rng: np.random.Generator | int | None = None
     ) -> RatchetSession:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from nacl.public import PrivateKey
 
-from .._guard import BYTES, guard, instance
+from .._guard import BYTES, SECRETS, guard, instance
 from ..errors import DecryptionError, InvalidParameterError
 from .keys import (
     _IDENTITY,
@@ -38,7 +38,6 @@ from .keys import (
     PrekeyBundle,
     _key_bytes,
     _key_id,
-    _secret_rng,
     hkdf_sha256,
     new_private_key,
     public_key_of,
@@ -123,7 +122,7 @@ class X3DHHeader:
 _HEADER = instance(X3DHHeader, "an X3DHHeader")
 
 
-@guard(alice=_IDENTITY, bundle=instance(PrekeyBundle, "a PrekeyBundle"), rng=_secret_rng)
+@guard(alice=_IDENTITY, bundle=instance(PrekeyBundle, "a PrekeyBundle"), rng=SECRETS)
 def x3dh_initiate(
     alice: Identity,
     bundle: PrekeyBundle,
