@@ -227,10 +227,8 @@ class ChatStore:
     def now(self) -> float:
         """The store's time, in seconds: the clock's, except that it never runs backwards.
 
-        A step back of the clock is counted as how far it is behind; a step
-        forward is followed, and stays (messages then go early, the safe
-        direction). Time that passes between a step back and the store's next
-        look is lost to it. (A real phone would use its monotonic clock.)
+        A step back of the clock is ignored (counted as how far it is behind); a
+        step forward is followed, and stays (messages then go early, the safe way).
 
         >>> clock = FakeClock(10 * DAY)
         >>> store = ChatStore("alice", clock=clock)

@@ -196,13 +196,6 @@ class RatchetSession:
         ``associated_data`` :math:`AD = IK_A \\| IK_B`, from X3DH; ``max_skip``
         (0 to 100000) the most message keys kept for late messages; ``rng`` for
         new ratchet key pairs (see :mod:`privlab.randomness`).
-
-        >>> from privlab.crypto.keys import new_private_key, public_key_of
-        >>> bob_ratchet = new_private_key(rng=2)
-        >>> alice = RatchetSession.initiator(bytes(32), public_key_of(bob_ratchet), b"AD", rng=1)
-        >>> bob = RatchetSession.responder(bytes(32), bob_ratchet, b"AD", rng=3)
-        >>> bob.decrypt(alice.encrypt(b"hello"))
-        b'hello'
         """
         private = _random_secret(rng)
         state = _first_state(shared_key, private, associated_data, max_skip)

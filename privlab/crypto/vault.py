@@ -1,17 +1,12 @@
 """A key vault: it releases a backup key for the right password, destroys it after 10 wrong ones.
 
-A backup sealed with a password alone can be attacked *offline*, as fast as
-Argon2id allows. A vault changes that: the backup is sealed with a *random*
-key, kept in the vault, which releases it only for the right password and
-destroys it after too many wrong ones. An attacker, the provider included,
-gets 10 guesses instead of billions: with a 6-digit PIN, a chance of
-:math:`10 / 10^6 = 0.001\\%`.
-
-What this simulation leaves out: real vaults (WhatsApp's encrypted backups,
-for one) are hardware security modules that not even their operators can
-read or reset, and the password never reaches them (the phone runs OPAQUE, a
-password-authenticated key exchange). Here :meth:`KeyVault.release` is handed
-the password itself and checks it against an Argon2id hash.
+A backup sealed with a password can be attacked *offline*, as fast as Argon2id
+allows. Sealed with a *random* key kept in a vault, it gets 10 guesses instead
+of billions: with a 6-digit PIN, a chance of :math:`10 / 10^6 = 0.001\\%`.
+Real vaults (WhatsApp's encrypted backups, for one) are hardware security
+modules that not even their operators can read or reset, and the password
+never reaches them (the phone runs OPAQUE); this one is a Python object, handed
+the password itself, which it checks against an Argon2id hash.
 """
 
 from __future__ import annotations

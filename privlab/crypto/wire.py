@@ -107,19 +107,7 @@ class Header:
 
 @dataclass(frozen=True)
 class Message:
-    """One encrypted message: a header and the ciphertext (with its 16-byte tag).
-
-    >>> from privlab.crypto.keys import Identity
-    >>> from privlab.crypto.ratchet import start_chat
-    >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
-    >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
-    >>> message = alice_chat.encrypt(b"hi Bob")
-    >>> message
-    Message(Header(ratchet_public=…, previous_chain_length=0, number=0), 22 bytes of ciphertext)
-    >>> wire = message.to_bytes()
-    >>> len(wire) == OVERHEAD_BYTES + len(b"hi Bob"), Message.from_bytes(wire) == message
-    (True, True)
-    """
+    """One encrypted message: a header and the ciphertext (with its 16-byte tag)."""
 
     header: Header
     ciphertext: bytes
