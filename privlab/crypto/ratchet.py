@@ -42,11 +42,8 @@ from .keys import (
 )
 from .wire import (
     _SKIP_LIMIT,
-    FORMAT_VERSION,
-    HEADER_BYTES,
     MAX_SKIP,
     OVERHEAD_BYTES,
-    TAG_BYTES,
     Header,
     Message,
     RatchetState,
@@ -406,12 +403,9 @@ def _short(key: bytes | None) -> str | None:
 from .chat import accept_chat, start_chat  # noqa: E402  (chat builds on the session)
 
 __all__ = [
-    "FORMAT_VERSION",
-    "HEADER_BYTES",
     "MAX_JUMP",
     "MAX_SKIP",
     "OVERHEAD_BYTES",
-    "TAG_BYTES",
     "Header",
     "Message",
     "RatchetSession",
