@@ -53,8 +53,6 @@ def xor_bytes(a: bytes, b: bytes) -> bytes:
 
     .. math:: (a \\oplus b)_i = a_i \\oplus b_i, \\qquad i < \\min(|a|, |b|).
 
-    Examples
-    --------
     >>> xor_bytes(b"\\x0f\\xf0", b"\\xff\\xff\\x00")
     b'\\xf0\\x0f'
     >>> xor_bytes(xor_bytes(b"secret", b"keykey"), b"keykey")  # XOR undoes itself

@@ -82,8 +82,6 @@ def thief_reads(senders: Sequence[str], stolen_after: int, *, seed: int = 606) -
     the copy is made right after message ``stolen_after`` (0: before the
     first); ``seed`` makes the chat's keys.
 
-    Examples
-    --------
     >>> chat = ["Alice", "Alice", "Bob", "Alice", "Bob", "Bob", "Alice", "Alice", "Bob",
     ...         "Alice", "Bob", "Alice"]
     >>> sorted(thief_reads(chat, 7))
