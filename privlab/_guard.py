@@ -369,6 +369,30 @@ def optional(check: Check) -> Check:
     return lambda name, value: None if value is None else check(name, value)
 
 
+def exact_bytes(size: int) -> Check:
+    """Exactly ``size`` bytes (a nonce), returned as bytes."""
+
+    def check(name: str, value: Any) -> bytes:
+        if not isinstance(value, (bytes, bytearray)) or len(value) != size:
+            raise InvalidParameterError(f"{name} must be exactly {size} bytes; got {shown(value)}.")
+        return bytes(value)
+
+    return check
+
+
+def clock(name: str, value: Any) -> Any:
+    """``None`` or a function of no arguments that returns the time in seconds."""
+    if value is not None and not callable(value):
+        raise InvalidParameterError(
+            f"{name} must be None or a function of no arguments returning the time; "
+            f"got {shown(value)}."
+        )
+    return value
+
+
+CLOCK: Check = clock
+
+
 # --- checks of privlab.mpc ---
 
 

@@ -95,12 +95,6 @@ def _cost(name: str, cost: Any) -> tuple[int, int]:
     return passes, memory
 
 
-def _file(name: str, data: Any) -> bytes:
-    if not isinstance(data, (bytes, bytearray)):
-        raise InvalidParameterError(f"{name} must be bytes; got {type(data).__name__}.")
-    return bytes(data)
-
-
 def _parse_digits(key: str) -> bytes:
     digits = "".join(ch for ch in key.lower() if ch not in " -\t\n")
     for position, ch in enumerate(digits, start=1):

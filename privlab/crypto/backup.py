@@ -45,7 +45,7 @@ import numpy as np
 from nacl.exceptions import CryptoError
 from nacl.secret import Aead
 
-from .._guard import guard, optional, whole
+from .._guard import BYTES, SECRETS, guard, optional, whole
 from ..errors import BackupFormatError, DecryptionError
 from ._kdf import (
     COSTS,
@@ -58,7 +58,6 @@ from ._kdf import (
     MIN_OPSLIMIT,
     SALT_BYTES,
     _cost,
-    _file,
     _key_bytes,
     _key_text,
     _one_of,
@@ -66,7 +65,6 @@ from ._kdf import (
     _password,
     _salt,
 )
-from .keys import _secret_rng
 
 __all__ = [
     "COSTS",
@@ -92,8 +90,8 @@ MAGIC = b"PLBACKUP"
 FORMAT_VERSION = 1
 """The only format version this module writes and reads."""
 
-NONCE_BYTES = Aead.NONCE_SIZE  # 24
-TAG_BYTES = Aead.MACBYTES  # 16
+_NONCE_BYTES = Aead.NONCE_SIZE  # 24
+_TAG_BYTES = Aead.MACBYTES  # 16
 
 _HEADER = struct.Struct(">8sB8sIQ16s24s")
 HEADER_SIZE = _HEADER.size
@@ -103,14 +101,15 @@ _PASSWORD_KDF = "argon2id"
 _RANDOM_KEY = "rawkey"
 
 
-@guard(
-    history=_file,
-    key=optional(_key_bytes),
-    password=optional(_password),
-    cost=_cost,
-    rng=_secret_rng,
-    where=_one_of,
-)
+_SEALING = {
+    "key": optional(_key_bytes),
+    "password": optional(_password),
+    "cost": _cost,
+    "rng": SECRETS,
+}  # the arguments of sealing, checked the same way by ChatStore.backup
+
+
+@guard(history=BYTES, **_SEALING, where=_one_of)
 def seal_backup(
     history: bytes,
     *,
@@ -139,7 +138,7 @@ def seal_backup(
     else:
         secret = key
         passes, memory, salt, kdf = 0, 0, bytes(SALT_BYTES), _RANDOM_KEY
-    nonce = rng.bytes(NONCE_BYTES)
+    nonce = rng.bytes(_NONCE_BYTES)
     header = BackupHeader(FORMAT_VERSION, kdf, passes, memory, salt, nonce).to_bytes()
     return header + Aead(secret).encrypt(history, header, nonce).ciphertext
 
@@ -154,35 +153,13 @@ def open_backup(
 ) -> bytes:
     """Check and open a backup file (give its key or its password); all of it or nothing.
 
-    Read and check the header (:func:`read_header`); derive the key from the
-    password with the header's salt and cost, or take the given key; check the
-    tag over header and ciphertext; only then decrypt.
+    Read the header (:func:`read_header`); derive the key from the password
+    with the header's salt and cost, or take the given key (32 bytes or 64
+    digits); check the tag over header and ciphertext; only then decrypt. A
+    wrong key or password, or a changed or cut file, raises DecryptionError
+    and returns nothing; a key for a password backup (or the other way round)
+    raises BackupFormatError.
 
-    Parameters
-    ----------
-    backup : bytes
-        The file, as :func:`seal_backup` made it.
-    key : bytes or str, optional
-        The 32-byte key or its 64 digits, for a random-key backup.
-    password : str or bytes, optional
-        The password, for a password backup.
-
-    Returns
-    -------
-    bytes
-        The history, exactly as it was sealed.
-
-    Raises
-    ------
-    BackupFormatError
-        If the header is not that of a readable backup (see :func:`read_header`),
-        or a key was given for a password backup or the other way round.
-    DecryptionError
-        If the tag does not match: a wrong key or password, or a file that
-        was changed or cut short. No part of the history is returned.
-
-    Examples
-    --------
     >>> sealed = seal_backup(b"chat", password="hunter2", cost=(1, 8192), rng=0)
     >>> open_backup(sealed, password="hunter2")
     b'chat'
@@ -192,7 +169,7 @@ def open_backup(
     privlab.errors.DecryptionError: the backup does not open: wrong password, or ...
     """
     _one_of({"key": key, "password": password})
-    backup = _file("backup", backup)
+    backup = BYTES("backup", backup)
     key, password = optional(_key_bytes)("key", key), optional(_password)("password", password)
     header = read_header(backup)
     if password is not None:
@@ -209,9 +186,9 @@ def open_backup(
             )
         secret = key
         what = "key"
-    if len(backup) < HEADER_SIZE + TAG_BYTES:
+    if len(backup) < HEADER_SIZE + _TAG_BYTES:
         raise DecryptionError(
-            f"the backup is cut short: it needs at least {HEADER_SIZE + TAG_BYTES} bytes "
+            f"the backup is cut short: it needs at least {HEADER_SIZE + _TAG_BYTES} bytes "
             f"(header and tag); got {len(backup)} bytes."
         )
     try:
@@ -223,12 +200,10 @@ def open_backup(
         ) from None
 
 
-@guard(rng=_secret_rng)
+@guard(rng=SECRETS)
 def new_backup_key(rng: np.random.Generator | int | None = None) -> bytes:
     """A random 256-bit backup key.
 
-    Examples
-    --------
     >>> key = new_backup_key(rng=7)
     >>> len(key), key == new_backup_key(rng=7)
     (32, True)
@@ -240,21 +215,8 @@ def new_backup_key(rng: np.random.Generator | int | None = None) -> bytes:
 def format_backup_key(key: bytes) -> str:
     """A 32-byte key as 64 hexadecimal digits in 16 groups of four, for writing down.
 
-    Each digit holds 4 bits, so 64 digits hold exactly the 256 bits of the key:
-    there are :math:`16^{64} = 2^{256} \\approx 1.2 \\times 10^{77}` possible keys.
+    Each digit holds 4 bits: :math:`16^{64} = 2^{256}` possible keys.
 
-    Parameters
-    ----------
-    key : bytes
-        32 bytes.
-
-    Returns
-    -------
-    str
-        ``"xxxx xxxx ... xxxx"``: 16 groups of 4 digits separated by spaces.
-
-    Examples
-    --------
     >>> format_backup_key(bytes(range(32)))
     '0001 0203 0405 0607 0809 0a0b 0c0d 0e0f 1011 1213 1415 1617 1819 1a1b 1c1d 1e1f'
     """
@@ -266,8 +228,6 @@ def format_backup_key(key: bytes) -> str:
 def parse_backup_key(key: str) -> bytes:
     """Read a key written as 64 hexadecimal digits; spaces, dashes and capitals are fine.
 
-    Examples
-    --------
     >>> key = parse_backup_key("0001 0203-0405 0607 0809 0A0B 0C0D 0E0F " * 2)
     >>> key[:4].hex()
     '00010203'
@@ -284,15 +244,10 @@ def derive_key(
     salt: bytes,
     cost: str | tuple[int, int] = DEFAULT_COST,
 ) -> bytes:
-    """Stretch a password into a 32-byte key with Argon2id.
+    """Stretch a password into a 32-byte key with Argon2id, ``t`` passes over ``m`` bytes.
 
-    :math:`K = \\mathrm{Argon2id}(\\text{password}, \\text{salt}; t, m)`, with
-    ``t`` passes over ``m`` bytes of memory. The salt makes the same password
-    give different keys in different files, so an attacker cannot reuse work
-    across files; the cost makes each guess as slow for an attacker as for the owner.
+    .. math:: K = \\mathrm{Argon2id}(\\text{password}, \\text{salt}; t, m)
 
-    Examples
-    --------
     >>> tiny = (1, 8192)  # far too cheap for real use; fast for an example
     >>> key = derive_key("correct horse", bytes(16), cost=tiny)
     >>> len(key), key == derive_key("correct horse", bytes(16), cost=tiny)
@@ -305,21 +260,7 @@ def derive_key(
 
 @dataclass(frozen=True)
 class BackupHeader:
-    """The readable start of a backup file: what it takes to open it, but no secret.
-
-    Attributes
-    ----------
-    version : int
-        Format version (1).
-    kdf : str
-        ``"argon2id"`` (a password) or ``"rawkey"`` (a random 64-digit key).
-    opslimit, memlimit : int
-        Argon2id passes and memory in bytes; 0 for a random key.
-    salt : bytes
-        16 bytes (zero for a random key).
-    nonce : bytes
-        24 bytes.
-    """
+    """The readable start of a backup file (the fields of the format table): no secret."""
 
     version: int
     kdf: str
@@ -356,28 +297,14 @@ class BackupHeader:
         }
 
 
-@guard(backup=_file)
+@guard(backup=BYTES)
 def read_header(backup: bytes) -> BackupHeader:
-    """Read and check a backup's header, without any key.
+    """Read and check a backup's header (its first 69 bytes), without any key.
 
-    Parameters
-    ----------
-    backup : bytes
-        A whole backup file (or at least its first 69 bytes).
+    Raises :class:`~privlab.errors.BackupFormatError` for a file that is short,
+    not ``PLBACKUP``, of another version or key derivation, or that names
+    Argon2id costs outside 1-16 passes and 8 KiB-1 GiB.
 
-    Returns
-    -------
-    BackupHeader
-
-    Raises
-    ------
-    BackupFormatError
-        If the file is shorter than a header, does not start with ``PLBACKUP``,
-        has another format version or key derivation, or names Argon2id costs
-        outside the limits this module accepts (1-16 passes, 8 KiB-1 GiB).
-
-    Examples
-    --------
     >>> sealed = seal_backup(b"{}", key=bytes(32), rng=0)
     >>> read_header(sealed).kdf
     'rawkey'
@@ -430,28 +357,13 @@ def _check_kdf_fields(kdf: str, passes: int, memory: int, salt: bytes) -> None:
         )
 
 
-@guard(backup=_file, preview=whole(2, 64))
+@guard(backup=BYTES, preview=whole(2, 64))
 def file_layout(backup: bytes, preview: int = 12) -> list[dict[str, str]]:
-    """The fields of a backup file, as anyone holding it can see them: one row per field.
+    """The fields of a backup file as anyone holding it sees them, unchecked: one row each.
 
-    It reads the bytes at the offsets of the format table without checking
-    them, so it also shows a damaged file as it is.
+    Each row has ``"bytes"`` (the offsets), ``"field"``, ``"hex"`` (the first
+    ``preview`` bytes, 2-64) and ``"reads as"`` (what the bytes say).
 
-    Parameters
-    ----------
-    backup : bytes
-        A backup file (or any bytes).
-    preview : int, default 12
-        Bytes of each field shown in hexadecimal (2-64).
-
-    Returns
-    -------
-    list of dict
-        Keys ``"bytes"`` (the offsets), ``"field"``, ``"hex"`` (the first bytes)
-        and ``"reads as"`` (what the bytes say, or that they cannot be read).
-
-    Examples
-    --------
     >>> rows = file_layout(seal_backup(b"hello", key=bytes(32), rng=0))
     >>> [(row["field"], row["reads as"]) for row in rows[:3]]
     [('magic number', 'PLBACKUP'), ('format version', '1'), ('key derivation', 'rawkey')]
@@ -465,8 +377,8 @@ def file_layout(backup: bytes, preview: int = 12) -> list[dict[str, str]]:
         ("Argon2id memory", 21, 29),
         ("salt", 29, 45),
         ("nonce", 45, 69),
-        ("encrypted history", 69, max(69, len(data) - TAG_BYTES)),
-        ("authentication tag", max(69, len(data) - TAG_BYTES), len(data)),
+        ("encrypted history", 69, max(69, len(data) - _TAG_BYTES)),
+        ("authentication tag", max(69, len(data) - _TAG_BYTES), len(data)),
     ]
     rows = []
     for name, start, end in fields:

@@ -1,18 +1,10 @@
 """Public-key encryption with PyNaCl's ``Box`` and ``SealedBox``, with clear errors.
 
-* :func:`box_encrypt` / :func:`box_decrypt`: ``nacl.public.Box``. X25519
-  between the sender's private key and the recipient's public key gives a
-  shared key; XSalsa20-Poly1305 encrypts and authenticates. A random 24-byte
-  nonce is drawn for every message and sent in front of it. The recipient
-  knows who sent it (only the two of them have the shared key).
-* :func:`seal` / :func:`unseal`: ``nacl.public.SealedBox``. The sender uses a
-  fresh key pair of its own for each message, so the recipient cannot tell
-  who sent it: the box is anonymous.
-
-The byte formats are PyNaCl's own, so a message from these functions opens
-with plain PyNaCl given the keys, and the other way round. A wrong key or a
-changed byte raises :class:`~privlab.errors.DecryptionError` and returns no
-plaintext at all.
+``Box`` (:func:`box_encrypt`): X25519 between the sender's private key and the
+recipient's public key gives a shared key; XSalsa20-Poly1305 encrypts and
+authenticates, under a fresh random nonce sent in front. The recipient knows
+who sent it. ``SealedBox`` (:func:`seal`): a fresh sender key pair for every
+message, so the box is anonymous. The byte formats are PyNaCl's own.
 """
 
 from __future__ import annotations
@@ -22,41 +14,34 @@ from typing import Any
 from nacl import exceptions as nacl_errors
 from nacl.public import Box, PrivateKey, PublicKey, SealedBox
 
-from .._guard import guard
+from .._guard import BYTES, guard
 from ..errors import DecryptionError, InvalidParameterError
-from ._kdf import _file
 
 __all__ = ["box_decrypt", "box_encrypt", "seal", "unseal"]
 
 
-def _private(name: str, key: Any) -> PrivateKey:
-    if isinstance(key, PrivateKey):
-        return key
-    if isinstance(key, bytes) and len(key) == 32:
-        return PrivateKey(key)
-    raise InvalidParameterError(
-        f"{name} must be a nacl.public.PrivateKey or 32 bytes; got {type(key).__name__}."
-    )
+def _nacl_key(kind: type) -> Any:
+    """A ``nacl.public`` key of ``kind``, or its 32 bytes."""
+
+    def check(name: str, key: Any) -> Any:
+        if isinstance(key, kind):
+            return key
+        if isinstance(key, bytes) and len(key) == 32:
+            return kind(key)
+        raise InvalidParameterError(
+            f"{name} must be a nacl.public.{kind.__name__} or 32 bytes; got {type(key).__name__}."
+        )
+
+    return check
 
 
-def _public(name: str, key: Any) -> PublicKey:
-    if isinstance(key, PublicKey):
-        return key
-    if isinstance(key, bytes) and len(key) == 32:
-        return PublicKey(key)
-    raise InvalidParameterError(
-        f"{name} must be a nacl.public.PublicKey or 32 bytes; got {type(key).__name__}."
-    )
+_private, _public = _nacl_key(PrivateKey), _nacl_key(PublicKey)
 
 
-@guard(sender_private=_private, recipient_public=_public, plaintext=_file)
+@guard(sender_private=_private, recipient_public=_public, plaintext=BYTES)
 def box_encrypt(sender_private: Any, recipient_public: Any, plaintext: bytes) -> bytes:
-    """Encrypt for one recipient, authenticated as coming from the sender (``Box``).
+    """Encrypt for one recipient, authenticated as from the sender: nonce, ciphertext and tag.
 
-    Returns nonce (24 bytes), ciphertext and tag (16 bytes), as ``Box.encrypt`` does.
-
-    Examples
-    --------
     >>> alice, bob = PrivateKey(bytes([1] * 32)), PrivateKey(bytes([2] * 32))
     >>> sealed = box_encrypt(alice, bob.public_key, b"hi Bob")
     >>> len(sealed), box_decrypt(bob, alice.public_key, sealed)
@@ -65,7 +50,7 @@ def box_encrypt(sender_private: Any, recipient_public: Any, plaintext: bytes) ->
     return bytes(Box(sender_private, recipient_public).encrypt(plaintext))
 
 
-@guard(recipient_private=_private, sender_public=_public, message=_file)
+@guard(recipient_private=_private, sender_public=_public, message=BYTES)
 def box_decrypt(recipient_private: Any, sender_public: Any, message: bytes) -> bytes:
     """Open a :func:`box_encrypt` message; a wrong key or a changed byte raises DecryptionError."""
     box = Box(recipient_private, sender_public)
@@ -82,12 +67,10 @@ def box_decrypt(recipient_private: Any, sender_public: Any, message: bytes) -> b
         ) from None
 
 
-@guard(recipient_public=_public, plaintext=_file)
+@guard(recipient_public=_public, plaintext=BYTES)
 def seal(recipient_public: Any, plaintext: bytes) -> bytes:
     """Encrypt anonymously for one recipient (``SealedBox``): 48 bytes longer than the text.
 
-    Examples
-    --------
     >>> bob = PrivateKey(bytes([2] * 32))
     >>> sealed = seal(bob.public_key, b"who sent this?")
     >>> len(sealed), unseal(bob, sealed)
@@ -96,7 +79,7 @@ def seal(recipient_public: Any, plaintext: bytes) -> bytes:
     return bytes(SealedBox(recipient_public).encrypt(plaintext))
 
 
-@guard(recipient_private=_private, message=_file)
+@guard(recipient_private=_private, message=BYTES)
 def unseal(recipient_private: Any, message: bytes) -> bytes:
     """Open a :func:`seal` message; a wrong key or a changed byte raises DecryptionError."""
     try:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .._guard import BOOLEAN, guard, instance
-from .keys import _IDENTITY, Identity, _secret_rng
+from .._guard import BOOLEAN, SECRETS, guard, instance
+from .keys import _IDENTITY, Identity
 from .ratchet import _SKIP_LIMIT, MAX_SKIP, RatchetSession
 from .wire import Message, _message
 from .x3dh import X3DHHeader, x3dh_complete, x3dh_initiate, x3dh_respond
@@ -13,12 +15,23 @@ from .x3dh import X3DHHeader, x3dh_complete, x3dh_initiate, x3dh_respond
 __all__ = ["accept_chat", "start_chat"]
 
 
+def _bobs_session(bob: Identity, header: X3DHHeader, max_skip: int, rng: Any) -> RatchetSession:
+    """Bob's side: the X3DH key, his signed prekey as his first ratchet key pair."""
+    return RatchetSession.responder(
+        x3dh_respond(bob, header),
+        bob.signed_prekey.private_key.encode(),
+        header.associated_data,
+        max_skip=max_skip,
+        rng=rng,
+    )
+
+
 @guard(
     alice=_IDENTITY,
     bob=_IDENTITY,
     one_time_prekey=BOOLEAN,
     max_skip=_SKIP_LIMIT,
-    rng=_secret_rng,
+    rng=SECRETS,
 )
 def start_chat(
     alice: Identity,
@@ -30,33 +43,12 @@ def start_chat(
 ) -> tuple[RatchetSession, RatchetSession]:
     """Set up a chat between two identities: X3DH, then a Double Ratchet on each side.
 
-    Alice's session starts from Bob's signed prekey as his ratchet key, Bob's
-    from its private key; Alice writes first. This plays both phones in one
-    call: the X3DH header comes straight from Alice's side, so it cannot be
-    forged, and Bob deletes the one-time prekey at once. A first message that
-    arrives over the network goes through :func:`accept_chat`.
+    Both phones in one call: the header comes straight from Alice's side, so
+    Bob deletes the one-time prekey (if ``one_time_prekey``) at once; a first
+    message that arrives over the network goes through :func:`accept_chat`.
+    Alice writes first. ``max_skip``: most message keys kept for late
+    messages, on each side; ``rng``: for every key (see :mod:`privlab.randomness`).
 
-    Parameters
-    ----------
-    alice : Identity
-        The initiator.
-    bob : Identity
-        The responder (he may be offline: only his bundle is needed for Alice's side).
-    one_time_prekey : bool
-        Use one of Bob's one-time prekeys if he has any left (default ``True``).
-    max_skip : int
-        Most message keys kept for late messages, on each side (default 100).
-        One message may still skip at most :data:`~privlab.crypto.ratchet.MAX_JUMP` in all.
-    rng : numpy.random.Generator, int or None
-        For every key drawn (X3DH ephemeral key, ratchet key pairs). ``None``
-        (default): cryptographic randomness; a seed for lessons and tests only.
-
-    Returns
-    -------
-    alice_session, bob_session : RatchetSession
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
     >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
     >>> bob_chat.decrypt(alice_chat.encrypt(b"hello")), bob.one_time_prekeys
@@ -67,13 +59,7 @@ def start_chat(
     alice_session = RatchetSession.initiator(
         shared_key, bundle.signed_prekey, header.associated_data, max_skip=max_skip, rng=rng
     )
-    bob_session = RatchetSession.responder(
-        x3dh_respond(bob, header),
-        bob.signed_prekey.private_key.encode(),
-        header.associated_data,
-        max_skip=max_skip,
-        rng=rng,
-    )
+    bob_session = _bobs_session(bob, header, max_skip, rng)
     x3dh_complete(bob, header)  # the header is Alice's own: nothing to authenticate
     return alice_session, bob_session
 
@@ -83,7 +69,7 @@ def start_chat(
     header=instance(X3DHHeader, "an X3DHHeader"),
     first_message=_message,
     max_skip=_SKIP_LIMIT,
-    rng=_secret_rng,
+    rng=SECRETS,
 )
 def accept_chat(
     bob: Identity,
@@ -95,43 +81,11 @@ def accept_chat(
 ) -> tuple[RatchetSession, bytes]:
     """Bob receives a first message: X3DH, his Double Ratchet, and the one-time prekey's deletion.
 
-    Bob derives :math:`SK` from the header, starts his session and opens the
-    first message. Only if it authenticates does he delete the one-time prekey
-    the header named (X3DH, section 3.4). So a forged first message uses up
-    nothing, and a replayed one names a prekey that is gone and is refused.
-    A first message that used no one-time prekey is accepted again if replayed
-    (section 4.2); Bob's replies still come from a fresh ratchet key pair.
+    Returns Bob's session and the first message's text. Only if that message
+    authenticates under :math:`SK` does Bob delete the one-time prekey (X3DH,
+    section 3.4): a forged first message raises DecryptionError and uses up
+    nothing; a replayed one names a prekey that is gone.
 
-    Parameters
-    ----------
-    bob : Identity
-        The responder, holding the private prekeys.
-    header : X3DHHeader
-        The X3DH header that came with the first message.
-    first_message : Message or bytes
-        Alice's first Double Ratchet message (or its wire bytes).
-    max_skip : int
-        Most message keys kept for late messages (default 100).
-    rng : numpy.random.Generator, int or None
-        For Bob's ratchet key pairs. ``None`` (default): cryptographic
-        randomness; a seed for lessons and tests only.
-
-    Returns
-    -------
-    session : RatchetSession
-        Bob's side of the chat, ready to reply.
-    plaintext : bytes
-        The first message.
-
-    Raises
-    ------
-    DecryptionError
-        If the header is refused (another identity's, an unknown or used
-        prekey) or the first message does not authenticate under :math:`SK`.
-        Bob's one-time prekeys are unchanged then.
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
     >>> bundle = bob.prekey_bundle()
     >>> key, header = x3dh_initiate(alice, bundle, rng=3)
@@ -149,13 +103,7 @@ def accept_chat(
     >>> text, bob.one_time_prekeys
     (b'hi Bob', {})
     """
-    session = RatchetSession.responder(
-        x3dh_respond(bob, header),
-        bob.signed_prekey.private_key.encode(),
-        header.associated_data,
-        max_skip=max_skip,
-        rng=rng,
-    )
+    session = _bobs_session(bob, header, max_skip, rng)
     plaintext = session.decrypt(first_message)  # raises if forged: nothing is deleted
     x3dh_complete(bob, header)
     return session, plaintext

@@ -1,25 +1,14 @@
 """How long guessing a password (or a key) takes: the arithmetic behind a brute-force calculator.
 
-A secret chosen at random from :math:`N` possibilities is found, on average,
-after :math:`N/2` guesses. At :math:`r` guesses per second that takes
-
-.. math:: t = \\frac{N}{2r}.
-
-:math:`N` comes from how the secret was chosen (:func:`search_space`): a
-password of :math:`L` characters drawn at random from an alphabet of
-:math:`A` symbols gives :math:`A^L`; a passphrase of :math:`W` words drawn at
-random from a list of 7,776 (five dice per word) gives :math:`7776^W`; the
-backup key gives :math:`16^{64} = 2^{256}`. Passwords people *make up* are far
-easier to guess than these numbers say: attackers try common passwords first.
-
-:math:`r` comes from the attacker and from the cost of each guess. Against
-a fast hash an attacker's graphics cards try billions of guesses a second.
-Against Argon2id each guess takes :math:`s` seconds and :math:`m` bytes of
-memory, so an attacker with :math:`c` cores and :math:`M` bytes of memory runs
-:math:`\\min(c, \\lfloor M/m \\rfloor)` guesses at once (:meth:`Attacker.rate`):
-memory, not just speed, limits them. The attackers in :data:`ATTACKERS` are
-round, stated assumptions, not measurements; the lesson measures :math:`s` on
-the learner's own machine (:func:`measure_kdf`).
+A secret drawn at random from :math:`N` possibilities is found, on average,
+after :math:`N/2` guesses: at :math:`r` guesses a second, :math:`t = N / (2r)`.
+:math:`N` is :math:`A^L` for :math:`L` characters from an alphabet of
+:math:`A` (:func:`search_space`), :math:`7776^W` for :math:`W` diceware words,
+:math:`2^{256}` for the backup key; passwords people *make up* fall far sooner.
+Against Argon2id each guess takes :math:`s` seconds and :math:`m` bytes, so an
+attacker with :math:`c` cores and :math:`M` bytes runs :math:`\\min(c, \\lfloor
+M/m \\rfloor)` at once (:meth:`Attacker.rate`): memory limits them too. The
+:data:`ATTACKERS` are round assumptions; :func:`measure_kdf` measures :math:`s` here.
 """
 
 from __future__ import annotations
@@ -28,10 +17,12 @@ import math
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import nacl.utils
 
 from .. import _guard as check
+from .._guard import POSITIVE, guard, optional, whole
 from ..errors import InvalidParameterError
 from ._kdf import COSTS, KEY_DIGITS, SALT_BYTES, _cost
 from .backup import derive_key
@@ -70,23 +61,49 @@ _GIB = 2**30
 _SECONDS_PER_YEAR = 365.25 * 24 * 3600
 
 
+def _cost_or_none(name: str, cost: Any) -> Any:
+    """``"none"`` or an Argon2id cost (checked, returned as given)."""
+    if isinstance(cost, str) and cost == "none":
+        return cost
+    _cost(name, cost)
+    return cost
+
+
+def _typical_known(arguments: dict[str, Any]) -> None:
+    cost = arguments["cost"]
+    if arguments["seconds_per_guess"] is None and not isinstance(cost, str):
+        raise InvalidParameterError(
+            f"seconds_per_guess must be given for cost={cost!r}; typical figures "
+            f"exist only for {list(TYPICAL_SECONDS)}."
+        )
+
+
+def _space(name: str, space: Any) -> float:
+    """A search space as a float; beyond a float's range (about 1e308) it is refused."""
+    try:
+        value = float(space) if isinstance(space, int) and not isinstance(space, bool) else space
+    except OverflowError:
+        raise InvalidParameterError(
+            f"{name} must be at most about 1e308 possibilities (a float's range); got a number "
+            f"with {len(str(space))} digits."
+        ) from None
+    return check.positive_number(name, value)
+
+
+def _duration(name: str, seconds: Any) -> float:
+    number = check.real_number(name, seconds)
+    if number < 0:
+        raise InvalidParameterError(f"{name} must be ≥ 0; got {seconds!r}.")
+    return number
+
+
 @dataclass(frozen=True)
 class Attacker:
-    """Someone guessing passwords, described by round figures.
+    """Someone guessing passwords, in round figures.
 
-    Attributes
-    ----------
-    name : str
-        For charts ("a GPU rig").
-    cores : int
-        Argon2id guesses it can compute at once, when memory allows.
-    memory_bytes : int
-        Memory for those guesses.
-    core_speed : float
-        Speed of one of its cores at Argon2id, relative to one core of the
-        learner's machine.
-    fast_hash_rate : float
-        Guesses per second against a password that is hashed once, not stretched.
+    ``cores`` Argon2id guesses at once (memory allowing) in ``memory_bytes``,
+    each core ``core_speed`` times as fast as one of the learner's, and
+    ``fast_hash_rate`` guesses a second against a password hashed once.
     """
 
     name: str
@@ -95,40 +112,27 @@ class Attacker:
     core_speed: float
     fast_hash_rate: float
 
+    @guard(memory_per_guess=whole(low=1))
     def parallel(self, memory_per_guess: int) -> int:
         """Guesses at once: :math:`\\min(c, \\lfloor M / m \\rfloor)`, at least 1."""
-        m = check.integer("memory_per_guess", memory_per_guess, low=1)
-        return max(1, min(self.cores, self.memory_bytes // m))
+        return max(1, min(self.cores, self.memory_bytes // memory_per_guess))
 
+    @guard(cost=_cost_or_none, seconds_per_guess=optional(POSITIVE), where=_typical_known)
     def rate(self, cost: str, seconds_per_guess: float | None = None) -> float:
         """Guesses per second against a password stretched at ``cost`` (or ``"none"``).
 
-        Parameters
-        ----------
-        cost : str
-            ``"none"`` (one fast hash) or an Argon2id cost: ``"interactive"``,
-            ``"moderate"``, ``"sensitive"``.
-        seconds_per_guess : float, optional
-            One guess on one core of the learner's machine; a typical figure
-            (:data:`TYPICAL_SECONDS`) when ``None``.
+        ``cost`` is ``"none"`` (one fast hash) or an Argon2id cost;
+        ``seconds_per_guess`` is one guess on one core of the learner's
+        machine, :data:`TYPICAL_SECONDS` when ``None``.
 
-        Examples
-        --------
         >>> laptop = ATTACKERS[0]
         >>> laptop.rate("interactive", seconds_per_guess=0.1)  # 8 cores, 10 guesses a second each
         80.0
         """
         if cost == "none":
             return self.fast_hash_rate
-        _, memory = _cost("cost", cost)
-        if seconds_per_guess is None:
-            if not isinstance(cost, str):
-                raise InvalidParameterError(
-                    f"seconds_per_guess must be given for cost={cost!r}; typical figures "
-                    f"exist only for {list(TYPICAL_SECONDS)}."
-                )
-            seconds_per_guess = TYPICAL_SECONDS[cost]
-        seconds = check.positive_number("seconds_per_guess", seconds_per_guess)
+        _, memory = COSTS[cost] if isinstance(cost, str) else cost
+        seconds = TYPICAL_SECONDS[cost] if seconds_per_guess is None else seconds_per_guess
         return self.parallel(memory) * self.core_speed / seconds
 
 
@@ -156,90 +160,67 @@ little advantage), and about 20 billion fast hashes per second per card; a
 botnet of 100,000 home computers with 4 cores and 8 GiB each."""
 
 
+@guard(length=whole(1, 100), symbols=whole(2, 1_000_000))
 def search_space(length: int, symbols: int) -> int:
     """Possible secrets of ``length`` symbols, each drawn at random from ``symbols``: :math:`A^L`.
 
-    Parameters
-    ----------
-    length : int
-        Characters (or words), 1-100.
-    symbols : int
-        The alphabet's size (or the word list's), 2-1,000,000.
-
-    Examples
-    --------
     >>> search_space(6, 10)  # a 6-digit PIN
     1000000
     >>> search_space(4, WORDLIST_SIZE)  # four diceware words
     3656158440062976
     """
-    n = check.integer("length", length, low=1, high=100)
-    a = check.integer("symbols", symbols, low=2, high=1_000_000)
-    return a**n
+    return symbols**length
 
 
+@guard(space=_space, rate=POSITIVE)
 def crack_seconds(space: int | float, rate: float) -> float:
     """Expected seconds to find a secret drawn at random from ``space``: :math:`N / (2r)`.
 
-    Examples
-    --------
     >>> crack_seconds(search_space(6, 10), rate=80.0)  # a 6-digit PIN, Argon2id, a laptop
     6250.0
     """
-    n = _space(space)
-    r = check.positive_number("rate", rate)
-    return n / (2 * r)
+    return space / (2 * rate)
 
 
+@guard(space=_space, attempts=whole(low=0))
 def vault_success_chance(space: int | float, attempts: int) -> float:
     """Chance that ``attempts`` guesses find a secret drawn at random from ``space``: :math:`a/N`.
 
-    Examples
-    --------
     >>> vault_success_chance(search_space(6, 10), attempts=10)
     1e-05
     """
-    n = _space(space)
-    a = check.integer("attempts", attempts, low=0)
-    return min(1.0, a / n)
+    return min(1.0, attempts / space)
 
 
+@guard(cost=_cost, repeats=whole(1, 20))
 def measure_kdf(cost: str = "interactive", repeats: int = 3) -> float:
     """Seconds for one Argon2id key derivation at ``cost`` here (median of ``repeats`` runs).
 
-    This is what one password guess costs an attacker with one core like
-    yours. It takes ``repeats`` times a tenth of a second (``"interactive"``)
-    to a few seconds (``"sensitive"``, which also needs 1 GiB of memory).
+    What one guess costs an attacker with one core like yours: a tenth of a
+    second (``"interactive"``) to a few seconds (``"sensitive"``, and 1 GiB).
 
-    Examples
-    --------
     >>> 0 < measure_kdf((1, 8192), repeats=1) < 1
     True
     """
-    chosen = _cost("cost", cost)
-    count = check.integer("repeats", repeats, low=1, high=20)
     times = []
-    for _ in range(count):
+    for _ in range(repeats):
         salt = nacl.utils.random(SALT_BYTES)
         start = time.perf_counter()
-        derive_key("a guess", salt, chosen)
+        derive_key("a guess", salt, cost)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
+@guard(seconds=_duration)
 def human_duration(seconds: float) -> str:
     """A duration in words, from "instantly" to "10^60 years".
 
-    Examples
-    --------
     >>> human_duration(0.2), human_duration(90), human_duration(3 * 86400)
     ('instantly', '2 minutes', '3 days')
     >>> human_duration(4e9 * 365.25 * 86400), human_duration(1e70 * 365.25 * 86400)
     ('4 billion years', '10^70 years')
     """
-    s = check.real_number("seconds", seconds)
-    if s < 0:
-        raise InvalidParameterError(f"seconds must be ≥ 0; got {seconds!r}.")
+    s = seconds
     if s < 1:
         return "instantly"
     years = s / _SECONDS_PER_YEAR
@@ -253,18 +234,6 @@ def human_duration(seconds: float) -> str:
         if shown < 1e3:
             return f"{shown:g} {word} years"
     return f"10^{max(15, math.floor(math.log10(years)))} years"  # from 999.5 trillion: 10^15
-
-
-def _space(space: int | float) -> float:
-    """A search space as a float; beyond a float's range (about 1e308) it is refused."""
-    try:
-        value = float(space) if isinstance(space, int) and not isinstance(space, bool) else space
-    except OverflowError:
-        raise InvalidParameterError(
-            "space must be at most about 1e308 possibilities (a float's range); got a number "
-            f"with {len(str(space))} digits."
-        ) from None
-    return check.positive_number("space", value)
 
 
 def _count(n: int, unit: str) -> str:

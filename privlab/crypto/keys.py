@@ -1,30 +1,13 @@
 """Identities, prekeys and key derivation for end-to-end encrypted chats.
 
-Every user of a Signal-style messenger holds, on their own device:
-
-* an **identity key**: long-term, the key that safety numbers are made from.
-  Here it is one Ed25519 signing key (``signing_key``) whose X25519 form
-  (``identity_private_key``, public part ``identity_key``) is used for
-  Diffie-Hellman. libsodium converts between the two forms
-  (``crypto_sign_ed25519_sk_to_curve25519``); Signal does the same thing the
-  other way round (XEdDSA signs with the X25519 key). One secret, two uses:
-  safe for this pair of schemes, but not a habit to copy to others.
-* a **signed prekey**: a medium-term X25519 key pair whose public key is signed
-  by the identity key, so that a server cannot swap in a key of its own.
-* **one-time prekeys**: X25519 key pairs, each used for one chat set-up and
-  deleted once that chat's first message has authenticated.
-
-The public halves go to the server as a :class:`PrekeyBundle`; anyone can
-fetch it and start a chat while the owner is offline (:mod:`privlab.crypto.x3dh`).
-
-Two building blocks live here too: :func:`x25519` (Diffie-Hellman) and
-:func:`hkdf_sha256` (RFC 5869), which turn shared secrets into keys.
-
-Randomness: every secret key comes from the ChaCha20 key stream
-(:class:`~privlab.randomness.SecretRandom`) under a key from the operating
-system (``rng=None``, the default) or hashed from a seed. A seed gives the
-same keys on every run: for lessons and tests only, since anyone who knows
-the seed knows every secret key.
+Every user holds, on their own device, an **identity key** (one Ed25519
+signing key, whose X25519 form is used for Diffie-Hellman: one secret, two
+uses, as libsodium converts them), a **signed prekey** (an X25519 key pair
+signed by the identity key, so a server cannot swap in its own) and
+**one-time prekeys** (each used for one chat set-up, then deleted). The public
+halves go to the server as a :class:`PrekeyBundle`. :func:`x25519` and
+:func:`hkdf_sha256` (RFC 5869) turn shared secrets into keys. Randomness: see
+:mod:`privlab.randomness`.
 """
 
 from __future__ import annotations
@@ -42,12 +25,12 @@ from nacl.public import PrivateKey
 from nacl.signing import SigningKey, VerifyKey
 
 from .. import _guard as check
-from .._guard import BOOLEAN, guard, instance, whole
+from .._guard import BOOLEAN, LABEL, SECRETS, guard, instance, whole
 from .._guard import byte_string as _bytes
 from .._guard import key_bytes as _key_bytes
 from .._guard import shown as _shown
 from ..errors import InvalidParameterError
-from ..randomness import SecretRandom, secret_random
+from ..randomness import SecretRandom
 
 __all__ = [
     "KEY_BYTES",
@@ -71,21 +54,6 @@ _MAX_ONE_TIME_PREKEYS = 1_000
 _MAX_KEY_ID = 2**32 - 1  # key ids travel as 4-byte numbers
 
 
-# --------------------------------------------------------------------------
-# Randomness, Diffie-Hellman and key derivation
-# --------------------------------------------------------------------------
-
-
-def _randomness(rng: Any) -> SecretRandom:
-    """The stream of secrets for one public call (:mod:`privlab.randomness`)."""
-    return secret_random(rng)
-
-
-def _secret_rng(name: str, value: Any) -> SecretRandom:
-    """An ``rng`` that draws secret keys, as a :class:`~privlab.randomness.SecretRandom`."""
-    return secret_random(value)
-
-
 def _random_secret(generator: SecretRandom) -> bytes:
     """32 secret bytes from the stream."""
     return generator.bytes(KEY_BYTES)
@@ -102,18 +70,10 @@ def _private_bytes(name: str, value: Any) -> bytes:
     return bytes(value)
 
 
-def _name(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidParameterError(f"{name} must be a non-empty string; got {_shown(value)}.")
-    return value
-
-
-@guard(rng=_secret_rng)
+@guard(rng=SECRETS)
 def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
     """A fresh X25519 private key (32 random bytes; X25519 clamps them when it uses them).
 
-    Examples
-    --------
     >>> key = new_private_key(rng=7)
     >>> len(bytes(key.public_key)), key.encode() == new_private_key(rng=7).encode()
     (32, True)
@@ -125,8 +85,6 @@ def new_private_key(rng: np.random.Generator | int | None = None) -> PrivateKey:
 def public_key_of(private_key: PrivateKey | bytes) -> bytes:
     """The 32-byte X25519 public key of a private key: :math:`A = a \\cdot G`.
 
-    Examples
-    --------
     >>> key = new_private_key(rng=1)
     >>> public_key_of(key) == bytes(key.public_key) == public_key_of(key.encode())
     True
@@ -138,13 +96,9 @@ def public_key_of(private_key: PrivateKey | bytes) -> bytes:
 def x25519(private_key: PrivateKey | bytes, public_key: bytes) -> bytes:
     """Diffie-Hellman on Curve25519: :math:`\\mathrm{DH}(a, B) = a \\cdot B = ab \\cdot G`.
 
-    Both sides get the same 32 bytes: :math:`a \\cdot (b G) = b \\cdot (a G)`.
-    An eavesdropper who sees only :math:`aG` and :math:`bG` cannot compute it.
-    A public key of small order (which would make the result all zeros,
-    whatever the private key) is refused.
+    Both sides get the same 32 bytes: :math:`a \\cdot (b G) = b \\cdot (a G)`. A public
+    key of small order (an all-zero result, whatever the private key) is refused.
 
-    Examples
-    --------
     >>> alice, bob = new_private_key(rng=1), new_private_key(rng=2)
     >>> x25519(alice, public_key_of(bob)) == x25519(bob, public_key_of(alice))
     True
@@ -162,24 +116,15 @@ def x25519(private_key: PrivateKey | bytes, public_key: bytes) -> bytes:
 def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int = 32) -> bytes:
     """HKDF with HMAC-SHA256 (RFC 5869): turn a shared secret into keys.
 
-    Two steps:
-
     .. math::
 
-        \\mathrm{PRK} &= \\mathrm{HMAC}(\\mathit{salt}, \\mathit{ikm})
-            \\qquad \\text{(extract; an empty salt means 32 zero bytes)} \\\\
-        T_i &= \\mathrm{HMAC}(\\mathrm{PRK}, T_{i-1} \\,\\|\\, \\mathit{info} \\,\\|\\, i),
-            \\quad T_0 = \\text{empty}
-            \\qquad \\text{(expand)}
+        \\mathrm{PRK} = \\mathrm{HMAC}(\\mathit{salt}, \\mathit{ikm}), \\qquad
+        T_i = \\mathrm{HMAC}(\\mathrm{PRK}, T_{i-1} \\,\\|\\, \\mathit{info} \\,\\|\\, i),
 
-    and the output is the first ``length`` bytes of :math:`T_1 \\| T_2 \\| \\dots`.
-    Different ``info`` strings give independent keys from one secret.
+    with :math:`T_0` empty and an empty salt meaning 32 zero bytes; the output
+    is the first ``length`` bytes of :math:`T_1 \\| T_2 \\| \\dots`.
 
-    Examples
-    --------
-    RFC 5869, test case 1:
-
-    >>> okm = hkdf_sha256(bytes([0x0B] * 22), salt=bytes(range(13)),
+    >>> okm = hkdf_sha256(bytes([0x0B] * 22), salt=bytes(range(13)),  # RFC 5869, test 1
     ...                   info=bytes(range(0xF0, 0xFA)), length=42)
     >>> okm.hex()[:32]
     '3cb25f25faacd57a90434f64d0362f2a'
@@ -192,31 +137,9 @@ def hkdf_sha256(ikm: bytes, *, salt: bytes = b"", info: bytes = b"", length: int
     return output[:length]
 
 
-# --------------------------------------------------------------------------
-# Keys on the owner's device
-# --------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class SignedPrekey:
-    """A medium-term X25519 key pair, its public key signed by the owner's identity key.
-
-    Parameters
-    ----------
-    key_id : int
-        Names the key in bundles and first messages (a whole number from 1).
-    private_key : nacl.public.PrivateKey
-        The secret half; it never leaves the device. Not shown in ``repr``.
-    signature : bytes
-        Ed25519 signature, by the identity's signing key, over the 32 bytes of the public key.
-
-    Examples
-    --------
-    >>> bob = Identity("Bob", rng=2)
-    >>> prekey = bob.signed_prekey
-    >>> prekey.key_id, len(prekey.public_key), len(prekey.signature)
-    (1, 32, 64)
-    """
+    """A medium-term X25519 key pair (the private half not in ``repr``), signed by the identity."""
 
     key_id: int
     private_key: PrivateKey = field(repr=False)
@@ -232,40 +155,11 @@ class SignedPrekey:
 class PrekeyBundle:
     """What the server hands out to anyone who wants to start a chat: public keys only.
 
-    Parameters
-    ----------
-    owner : str
-        Whose bundle this claims to be (a display name; the keys are what counts).
-    identity_key : bytes
-        The owner's X25519 identity public key, :math:`IK`.
-    verify_key : bytes
-        The owner's Ed25519 public key. Its X25519 form must be ``identity_key``:
-        one identity, two forms.
-    signed_prekey : bytes
-        The X25519 signed prekey, :math:`SPK`.
-    signed_prekey_id : int
-        Its key id.
-    signed_prekey_signature : bytes
-        Ed25519 signature by ``verify_key`` over ``signed_prekey``. Checked by
-        :func:`~privlab.crypto.x3dh.x3dh_initiate` (see :meth:`signature_is_valid`).
-    one_time_prekey : bytes or None
-        One X25519 one-time prekey, :math:`OPK`, or ``None`` when they have run out.
-    one_time_prekey_id : int or None
-        Its key id, or ``None`` along with ``one_time_prekey``.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a field has the wrong type or length, or ``identity_key`` is not the
-        X25519 form of ``verify_key``. (A bad signature is not refused here:
-        a bundle may be forged, and :func:`~privlab.crypto.x3dh.x3dh_initiate` refuses it.)
-
-    Examples
-    --------
-    >>> bob = Identity("Bob", one_time_prekeys=2, rng=2)
-    >>> bundle = bob.prekey_bundle()
-    >>> bundle.owner, bundle.one_time_prekey_id, bundle.signature_is_valid()
-    ('Bob', 1, True)
+    ``identity_key`` (:math:`IK`) must be the X25519 form of ``verify_key``
+    (Ed25519); ``signed_prekey`` (:math:`SPK`) comes with its id and signature;
+    ``one_time_prekey`` (:math:`OPK`) and its id are ``None`` when they ran out.
+    A bad signature is not refused here (a bundle may be forged):
+    :func:`~privlab.crypto.x3dh.x3dh_initiate` refuses it.
     """
 
     owner: str
@@ -278,7 +172,7 @@ class PrekeyBundle:
     one_time_prekey_id: int | None = None
 
     def __post_init__(self) -> None:
-        _name("owner", self.owner)
+        LABEL("owner", self.owner)
         _key_bytes("identity_key", self.identity_key)
         _key_bytes("verify_key", self.verify_key)
         _key_bytes("signed_prekey", self.signed_prekey)
@@ -302,13 +196,6 @@ class PrekeyBundle:
     def signature_is_valid(self) -> bool:
         """Whether ``signed_prekey_signature`` is the identity key's signature on ``signed_prekey``.
 
-        Returns
-        -------
-        bool
-            ``True`` if the Ed25519 signature verifies under ``verify_key``.
-
-        Examples
-        --------
         >>> from dataclasses import replace
         >>> bundle = Identity("Bob", rng=2).prekey_bundle()
         >>> forged = replace(bundle, signed_prekey=public_key_of(new_private_key(rng=666)))
@@ -325,35 +212,13 @@ class PrekeyBundle:
 class Identity:
     """One user's device: a name, an identity key, a signed prekey and one-time prekeys.
 
-    Key generation draws, in this order, 32 bytes for the Ed25519 signing key
-    (its seed), 32 for the signed prekey, and 32 for each one-time prekey.
-    The X25519 identity key is *derived* from the signing key
-    (``SigningKey.to_curve25519_private_key``), so one secret is the whole identity.
+    ``signing_key`` (Ed25519, secret) is drawn first, then the signed prekey,
+    then ``one_time_prekeys`` one-time prekeys (0 to 1000; key ids 1, 2, ...),
+    32 bytes each from ``rng`` (see :mod:`privlab.randomness`). The X25519
+    ``identity_private_key`` is derived from the signing key. The dict
+    ``one_time_prekeys`` holds those left: each goes once a first message
+    that used it has authenticated.
 
-    Parameters
-    ----------
-    name : str
-        A display name, such as ``"Alice"``.
-    one_time_prekeys : int
-        How many one-time prekeys to make (0 to 1000; default 10). Their key ids are 1, 2, ...
-    rng : numpy.random.Generator, int or None
-        ``None`` (default): cryptographic randomness. A seed or Generator: the
-        same keys on every run, for lessons and tests only.
-
-    Attributes
-    ----------
-    name : str
-    signing_key : nacl.signing.SigningKey
-        The Ed25519 identity key (secret).
-    identity_private_key : nacl.public.PrivateKey
-        Its X25519 form (secret), used in X3DH.
-    signed_prekey : SignedPrekey
-    one_time_prekeys : dict of int to nacl.public.PrivateKey
-        The one-time prekeys still held, by key id; X3DH deletes each one once
-        a first message that used it has authenticated.
-
-    Examples
-    --------
     >>> alice = Identity("Alice", one_time_prekeys=3, rng=1)
     >>> alice
     Identity('Alice', identity key 25499fe9…, 3 one-time prekeys)
@@ -361,7 +226,7 @@ class Identity:
     (32, 32, [1, 2, 3])
     """
 
-    @guard(name=_name, one_time_prekeys=whole(0, _MAX_ONE_TIME_PREKEYS), rng=_secret_rng)
+    @guard(name=LABEL, one_time_prekeys=whole(0, _MAX_ONE_TIME_PREKEYS), rng=SECRETS)
     def __init__(
         self,
         name: str,
@@ -394,28 +259,13 @@ class Identity:
     def prekey_bundle(self, *, one_time_prekey: bool = True) -> PrekeyBundle:
         """The public keys the server hands to someone who wants to write to this identity.
 
-        The server gives each one-time prekey away only once, so every call
-        offers one not offered before (the lowest key id left), or none when
-        all have been offered: the signed prekey is then the last resort, and
-        X3DH runs with three Diffie-Hellman steps instead of four, so a chat
-        can always start.
+        Each call offers a one-time prekey not offered before (the lowest id
+        left), or none once all were (``one_time_prekey=False`` leaves it out
+        too): X3DH then runs on the signed prekey alone, so a chat can always start.
 
-        Parameters
-        ----------
-        one_time_prekey : bool
-            ``False`` leaves the one-time prekey out. Default ``True``.
-
-        Returns
-        -------
-        PrekeyBundle
-
-        Examples
-        --------
         >>> bob = Identity("Bob", one_time_prekeys=2, rng=2)
         >>> [bob.prekey_bundle().one_time_prekey_id for _ in range(3)]
         [1, 2, None]
-        >>> bob.prekey_bundle(one_time_prekey=False).one_time_prekey is None
-        True
         """
         offered = [key_id for key_id in self.one_time_prekeys if key_id not in self._handed_out]
         key_id = min(offered) if one_time_prekey and offered else None
@@ -439,11 +289,6 @@ class Identity:
             f"Identity({self.name!r}, identity key {self.identity_key.hex()[:8]}…, "
             f"{len(self.one_time_prekeys)} one-time prekeys)"
         )
-
-
-# --------------------------------------------------------------------------
-# Argument checks
-# --------------------------------------------------------------------------
 
 
 def _signature_bytes(name: str, value: Any) -> bytes:

@@ -1,30 +1,21 @@
 """The Double Ratchet: a fresh key for every message, and healing after a theft.
 
-After X3DH (:mod:`privlab.crypto.x3dh`) Alice and Bob share a 32-byte key
-:math:`SK`, the first root key. :meth:`RatchetSession.decrypt` below is the
-whole idea, in Signal's terms:
+After X3DH (:mod:`privlab.crypto.x3dh`) both sides share :math:`SK`, the first
+root key. :meth:`RatchetSession.decrypt` is the whole idea, in Signal's terms:
 
-* **The DH ratchet step.** A message that carries a new ratchet public key
-  mixes a new Diffie-Hellman value into the root key,
-  :math:`(RK, CK) = \\mathrm{KDF\\_RK}(RK, \\mathrm{DH}(\\ldots))` (:func:`kdf_root`),
-  and our reply comes from a new ratchet key pair: a thief who copied the
-  state earlier is locked out again (healing, post-compromise security).
-* **The symmetric step.** Each message moves its chain one step,
-  :math:`MK = \\mathrm{HMAC}(CK, \\mathtt{0x01})`, :math:`CK' = \\mathrm{HMAC}(CK, \\mathtt{0x02})`
-  (:func:`kdf_chain`). HMAC does not run backwards and every message key is
-  deleted once used: a thief cannot read earlier messages (forward secrecy),
-  but for keys kept for messages still on their way (at most ``max_skip``).
+* **The DH ratchet step.** A message with a new ratchet public key mixes a new
+  Diffie-Hellman value into the root key (:func:`kdf_root`), and our reply
+  comes from a new key pair: a thief who copied the state is locked out again
+  (healing, post-compromise security).
+* **The symmetric step.** Each message moves its chain one step (:func:`kdf_chain`).
+  HMAC does not run backwards and each message key is deleted once used: a
+  thief cannot read earlier messages (forward secrecy), but for keys kept for
+  messages still on their way (at most ``max_skip``).
 
-**Bounded work per message.** A header that claims a number far ahead would
-make the receiver derive every key in between before it can tell the message
-is forged: a skip of more than ``max_skip`` in a chain, or :data:`MAX_JUMP` in
-all, is refused before any key is derived.
-
-**Rejected messages change nothing.** Every step returns a new immutable
-:class:`RatchetState`; :meth:`~RatchetSession.decrypt` keeps it only once the
-tag checks out. A tampered, cut, replayed or misaddressed message raises
-:class:`~privlab.errors.DecryptionError`, returns no plaintext, and a later
-genuine message still opens. Message format: :mod:`privlab.crypto.wire`.
+A header that claims a number far ahead is refused before any key is derived
+(more than ``max_skip`` in a chain, :data:`MAX_JUMP` in all). Every step makes
+a new immutable :class:`RatchetState`, kept only once the tag checks out: a
+rejected message changes nothing. Message format: :mod:`privlab.crypto.wire`.
 """
 
 from __future__ import annotations
@@ -39,24 +30,20 @@ import nacl.bindings
 import numpy as np
 from nacl.public import PrivateKey
 
-from .._guard import BYTES, KEY, guard, instance
+from .._guard import BYTES, KEY, SECRETS, guard, instance
 from ..errors import DecryptionError, InvalidParameterError, PrivlabError
 from .keys import (
     KEY_BYTES,
     Identity,  # noqa: F401  (for the examples)
     _private_bytes,
     _random_secret,
-    _secret_rng,
     hkdf_sha256,
     x25519,
 )
 from .wire import (
     _SKIP_LIMIT,
-    FORMAT_VERSION,
-    HEADER_BYTES,
     MAX_SKIP,
     OVERHEAD_BYTES,
-    TAG_BYTES,
     Header,
     Message,
     RatchetState,
@@ -98,8 +85,7 @@ def kdf_chain(chain_key: bytes) -> tuple[bytes, bytes]:
     return _hmac(chain_key, b"\x02"), _hmac(chain_key, b"\x01")
 
 
-def _ratchet_state(name: str, value: Any) -> RatchetState:
-    return instance(RatchetState, "a RatchetState")(name, value)
+_ratchet_state = instance(RatchetState, "a RatchetState")
 
 
 class RatchetSession:
@@ -117,7 +103,7 @@ class RatchetSession:
     b'Yes!'
     """
 
-    @guard(state=_ratchet_state, rng=_secret_rng)
+    @guard(state=_ratchet_state, rng=SECRETS)
     def __init__(self, state: RatchetState, *, rng: np.random.Generator | int | None = None):
         self._state = replace(state)
         self._generator = rng
@@ -126,9 +112,8 @@ class RatchetSession:
     def decrypt(self, message: Message | bytes) -> bytes:
         """Open one message (or its wire bytes); its key is deleted afterwards.
 
-        Raises :class:`~privlab.errors.DecryptionError` if the message was changed,
-        cut, replayed, belongs to another chat or skips too far; no plaintext is
-        returned and the session is unchanged.
+        A message changed, cut, replayed, of another chat or skipping too far
+        raises DecryptionError: no plaintext, and the session is unchanged.
 
         >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
         >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
@@ -165,34 +150,12 @@ class RatchetSession:
 
     @guard(plaintext=_plaintext)
     def encrypt(self, plaintext: bytes) -> Message:
-        """Encrypt one message with the next key of the sending chain, then delete that key.
+        """Encrypt one message (bytes) with the next key of the sending chain, then delete that key.
 
         :math:`(CK_s, MK) = \\mathrm{KDF\\_CK}(CK_s)`; header
         :math:`(\\text{our ratchet public key}, PN, N_s)`; ciphertext
         :math:`= \\mathrm{AEAD}(MK, \\mathit{plaintext}, AD \\| \\mathrm{header})`.
-
-        Parameters
-        ----------
-        plaintext : bytes
-            The message (any length, empty included). Encode text first: ``"hi".encode()``.
-
-        Returns
-        -------
-        Message
-
-        Raises
-        ------
-        PrivlabError
-            If this is the responder and no message has arrived yet (it has no
-            sending chain: it does not know the other side's ratchet key).
-
-        Examples
-        --------
-        >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
-        >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
-        >>> first, second = alice_chat.encrypt(b"same"), alice_chat.encrypt(b"same")
-        >>> first.header.number, second.header.number, first.ciphertext != second.ciphertext
-        (0, 1, True)
+        The responder cannot send before a message has arrived (PrivlabError).
         """
         state = self._state
         if state.sending_chain_key is None:
@@ -212,7 +175,7 @@ class RatchetSession:
         their_ratchet_public=KEY,
         associated_data=BYTES,
         max_skip=_SKIP_LIMIT,
-        rng=_secret_rng,
+        rng=SECRETS,
     )
     def initiator(
         cls,
@@ -226,33 +189,10 @@ class RatchetSession:
         """Alice's session: she knows Bob's first ratchet key (his signed prekey) and sends first.
 
         :math:`(RK, CK_s) = \\mathrm{KDF\\_RK}(SK, \\mathrm{DH}(\\text{ours}, \\text{theirs}))`
-        with a new ratchet key pair of ours.
-
-        Parameters
-        ----------
-        shared_key : bytes
-            :math:`SK` from X3DH (32 bytes).
-        their_ratchet_public : bytes
-            Bob's first ratchet public key: his signed prekey from the bundle.
-        associated_data : bytes
-            :math:`AD = IK_A \\| IK_B` from X3DH.
-        max_skip : int
-            Most message keys kept for late messages (0 to 100000; default 100).
-        rng : numpy.random.Generator, int or None
-            For new ratchet key pairs; ``None`` for cryptographic randomness.
-
-        Returns
-        -------
-        RatchetSession
-
-        Examples
-        --------
-        >>> from privlab.crypto.keys import new_private_key, public_key_of
-        >>> bob_ratchet = new_private_key(rng=2)
-        >>> alice = RatchetSession.initiator(bytes(32), public_key_of(bob_ratchet), b"AD", rng=1)
-        >>> bob = RatchetSession.responder(bytes(32), bob_ratchet, b"AD", rng=3)
-        >>> bob.decrypt(alice.encrypt(b"hello"))
-        b'hello'
+        with a new ratchet key pair of ours. ``shared_key`` is :math:`SK` and
+        ``associated_data`` :math:`AD = IK_A \\| IK_B`, from X3DH; ``max_skip``
+        (0 to 100000) the most message keys kept for late messages; ``rng`` for
+        new ratchet key pairs (see :mod:`privlab.randomness`).
         """
         private = _random_secret(rng)
         state = _first_state(shared_key, private, associated_data, max_skip)
@@ -272,7 +212,7 @@ class RatchetSession:
         our_ratchet_keypair=_private_bytes,
         associated_data=BYTES,
         max_skip=_SKIP_LIMIT,
-        rng=_secret_rng,
+        rng=SECRETS,
     )
     def responder(
         cls,
@@ -296,7 +236,7 @@ class RatchetSession:
         return cls(state, rng=rng)
 
     @classmethod
-    @guard(state=_ratchet_state, rng=_secret_rng)
+    @guard(state=_ratchet_state, rng=SECRETS)
     def from_state(
         cls, state: RatchetState, *, rng: np.random.Generator | int | None = None
     ) -> RatchetSession:
@@ -311,20 +251,11 @@ class RatchetSession:
         return cls(state, rng=rng)
 
     def export_state(self) -> RatchetState:
-        """A copy of the whole state, secrets included: what stealing the device gives.
-
-        >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
-        >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
-        >>> bob_chat.export_state()
-        RatchetState(sent 0 in chain 0, received 0 in chain 0, 0 skipped keys, secrets hidden)
-        """
+        """A copy of the whole state, secrets included: what stealing the device gives."""
         return replace(self._state)
 
     def state_summary(self) -> dict[str, Any]:
         """What this side holds, for teaching: chain numbers and counts, no secrets.
-
-        Public keys are shown by their first 8 hex digits; ``skipped_message_keys``
-        lists (ratchet key, N) of the messages still awaited.
 
         >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
         >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
@@ -472,12 +403,9 @@ def _short(key: bytes | None) -> str | None:
 from .chat import accept_chat, start_chat  # noqa: E402  (chat builds on the session)
 
 __all__ = [
-    "FORMAT_VERSION",
-    "HEADER_BYTES",
     "MAX_JUMP",
     "MAX_SKIP",
     "OVERHEAD_BYTES",
-    "TAG_BYTES",
     "Header",
     "Message",
     "RatchetSession",

@@ -1,36 +1,13 @@
 """Safety numbers: 60 digits that two people compare to catch a man in the middle.
 
-End-to-end encryption protects a message only if it is encrypted to the right
-key. The server hands out the keys, so a dishonest server could hand Alice its
-own key instead of Bob's and read everything (and the chat would still
-"work"). A safety number is computed from *both* parties' public identity keys;
-Alice and Bob each compute it on their own phone and compare it in person or
-over a call. If the server swapped a key, the two numbers differ.
-
-This module follows Signal's numeric fingerprint (libsignal's
-``NumericFingerprintGenerator``, iteration format version 0):
-
-1. For each party, hash its public key and a stable id (a phone number, say)
-   over and over with SHA-512, 5,200 times in total. The first round hashes
-   ``0x0000 || public key || stable id || public key``, and every later round
-   hashes ``previous hash || public key``. The repetitions make finding a
-   second key with the same digits (for a forger) about 5,200 times slower.
-2. Read the first 30 bytes of the final hash as six 5-byte big-endian
-   numbers, take each modulo 100,000 and print it with 5 digits: a 30-digit
-   *fingerprint* of one party.
-3. Put the two parties' fingerprints in order (the smaller first) and join
-   them: the 60-digit *safety number*, the same on both phones.
-
-**Keys.** Signal writes a Curve25519 public key as 33 bytes: a type byte
-``0x05`` and the 32 bytes of the key, and the fingerprint hashes those 33
-bytes. A 32-byte key (an X25519 or Ed25519 public key from PyNaCl) gets the
-``0x05`` prefix added here, so the same key gives the same digits whichever
-form is passed.
-
-**Order.** Both fingerprints are 30 digits long, so comparing them as text,
-as the byte strings of their digits or as numbers gives the same order; the
-smaller is written first, as libsignal's ``DisplayableFingerprint`` does. Who
-computes the number does not matter.
+The server hands out the keys, so a dishonest one could hand Alice its own key
+instead of Bob's. A safety number is computed from *both* identity keys; Alice
+and Bob compare it in person, and a swapped key changes it. This follows
+Signal's numeric fingerprint (libsignal's ``NumericFingerprintGenerator``,
+version 0): each party's key and stable id hashed 5,200 times with SHA-512
+give 30 digits (:func:`fingerprint`); the two halves, smaller first, make the
+number (:func:`safety_number`). A 32-byte key gets Signal's type byte ``0x05``
+in front, so both forms of a key give the same digits.
 """
 
 from __future__ import annotations
@@ -41,20 +18,9 @@ from typing import Any
 from .._guard import guard, whole
 from ..errors import InvalidParameterError
 
-__all__ = [
-    "DEFAULT_ITERATIONS",
-    "KEY_TYPE_BYTE",
-    "fingerprint",
-    "format_safety_number",
-    "safety_number",
-]
+__all__ = ["fingerprint", "format_safety_number", "safety_number"]
 
-DEFAULT_ITERATIONS = 5200
-MAX_ITERATIONS = 100_000  # at about 1 microsecond each, a tenth of a second
-"""SHA-512 rounds per fingerprint in Signal's safety numbers."""
-
-KEY_TYPE_BYTE = b"\x05"
-"""Signal's type byte for a Curve25519 public key (written before its 32 bytes)."""
+_KEY_TYPE_BYTE = b"\x05"  # Signal's type byte for a Curve25519 public key
 
 _VERSION = b"\x00\x00"  # iteration format version 0, two bytes
 _CHUNKS = 6  # 5-byte pieces of the hash, 5 digits each
@@ -64,12 +30,7 @@ _SAFETY_NUMBER_DIGITS = 2 * _FINGERPRINT_DIGITS
 
 
 def _public_key(name: str, public_key: Any) -> bytes:
-    """The 33 bytes that get hashed: ``0x05`` and the 32 bytes of the key.
-
-    Accepts 32 bytes (the prefix is added), 33 bytes starting with ``0x05``,
-    or a PyNaCl public key object (``nacl.public.PublicKey`` or
-    ``nacl.signing.VerifyKey``).
-    """
+    """The 33 bytes that get hashed: ``0x05`` and the 32 bytes of the key (or a PyNaCl key)."""
     if not isinstance(public_key, (bytes, bytearray)):
         from nacl.public import PublicKey  # loaded on first use only
         from nacl.signing import VerifyKey
@@ -84,8 +45,8 @@ def _public_key(name: str, public_key: Any) -> bytes:
         raise InvalidParameterError(f"{name} must be {allowed}; got {public_key!r}.")
     key = bytes(public_key)
     if len(key) == 32:
-        return KEY_TYPE_BYTE + key
-    if len(key) == 33 and key[:1] == KEY_TYPE_BYTE:
+        return _KEY_TYPE_BYTE + key
+    if len(key) == 33 and key[:1] == _KEY_TYPE_BYTE:
         return key
     start = f"starting with 0x{key[:1].hex()}" if key else "(empty)"
     raise InvalidParameterError(f"{name} must be {allowed}; got {len(key)} bytes {start}.")
@@ -116,7 +77,7 @@ def _safety_digits(name: str, number: Any) -> str:
     return digits
 
 
-_ITERATIONS = whole(1, MAX_ITERATIONS)
+_ITERATIONS = whole(1, 100_000)  # at about 1 microsecond each, a tenth of a second
 
 
 def _digits(hashed: bytes) -> str:
@@ -129,51 +90,21 @@ def _digits(hashed: bytes) -> str:
 
 
 @guard(public_key=_public_key, stable_id=_stable_id, iterations=_ITERATIONS)
-def fingerprint(
-    public_key: bytes | Any, stable_id: str, iterations: int = DEFAULT_ITERATIONS
-) -> str:
-    """One party's half of a safety number: 30 digits from its key and its id.
+def fingerprint(public_key: bytes | Any, stable_id: str, iterations: int = 5200) -> str:
+    """One party's half of a safety number: 30 digits from its key :math:`K` and its id.
 
     .. math::
 
         h_1 = \\mathrm{SHA512}(\\texttt{0x0000} \\,\\|\\, K \\,\\|\\, \\mathit{id} \\,\\|\\, K),
         \\qquad h_{i+1} = \\mathrm{SHA512}(h_i \\,\\|\\, K),
 
-    for :math:`i = 1, \\dots, n - 1` with :math:`n` = ``iterations``; then the
-    first 30 bytes of :math:`h_n` are read as six 5-byte big-endian numbers,
-    each taken modulo 100,000 and printed with 5 digits.
+    up to :math:`h_n` (``iterations``); its first 30 bytes, as six 5-byte
+    big-endian numbers, each modulo 100,000, give 5 digits each.
 
-    Parameters
-    ----------
-    public_key : bytes or PyNaCl public key
-        The identity public key :math:`K`: 32 bytes (Signal's type byte
-        ``0x05`` is put in front), 33 bytes starting with ``0x05`` (hashed as
-        given), or a ``nacl.public.PublicKey`` / ``nacl.signing.VerifyKey``.
-    stable_id : str
-        What the app shows as the contact (a phone number, a user name),
-        hashed as UTF-8.
-    iterations : int, default 5200
-        SHA-512 rounds in total (>= 1). Signal uses 5,200.
-
-    Returns
-    -------
-    str
-        30 decimal digits.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a key has the wrong length or type byte, ``stable_id`` is not a
-        non-empty string, or ``iterations`` is not a whole number from 1 to 100,000.
-
-    Examples
-    --------
     >>> alice = bytes.fromhex(
     ...     "0506863bc66d02b40d27b8d49ca7c09e9239236f9d7d25d6fcca5ce13c7064d868")
-    >>> fingerprint(alice, "+14152222222")
-    '300354477692869396892869876765'
-    >>> fingerprint(alice[1:], "+14152222222")  # the same key without its type byte
-    '300354477692869396892869876765'
+    >>> fingerprint(alice, "+14152222222") == fingerprint(alice[1:], "+14152222222")
+    True
     """
     hashed = _VERSION + public_key + stable_id.encode("utf-8")
     for _ in range(iterations):
@@ -193,37 +124,14 @@ def safety_number(
     id_a: str,
     key_b: bytes | Any,
     id_b: str,
-    iterations: int = DEFAULT_ITERATIONS,
+    iterations: int = 5200,
 ) -> str:
     """The 60-digit safety number of a conversation, the same on both phones.
 
-    Steps: compute each party's 30-digit :func:`fingerprint`, put the smaller
-    one first and join them. Since the order does not depend on who computes
-    it, ``safety_number(a, ..., b, ...) == safety_number(b, ..., a, ...)``.
-
-    Parameters
-    ----------
-    key_a, key_b : bytes or PyNaCl public key
-        The two identity public keys (see :func:`fingerprint`).
-    id_a, id_b : str
-        The two stable ids (phone numbers, user names).
-    iterations : int, default 5200
-        SHA-512 rounds per fingerprint (>= 1).
-
-    Returns
-    -------
-    str
-        60 decimal digits; :func:`format_safety_number` lays them out as a
-        phone shows them.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a key, an id or ``iterations`` is not allowed (the message names which).
-
-    Examples
-    --------
-    The published example of libsignal (33-byte keys with their type byte):
+    Each party's 30-digit :func:`fingerprint` of its identity public key (32
+    bytes, 33 starting with ``0x05``, or a PyNaCl key) and stable id (a phone
+    number), the smaller first; :func:`format_safety_number` lays it out.
+    The published example of libsignal:
 
     >>> alice = bytes.fromhex(
     ...     "0506863bc66d02b40d27b8d49ca7c09e9239236f9d7d25d6fcca5ce13c7064d868")
@@ -240,28 +148,8 @@ def safety_number(
 
 @guard(number=_safety_digits)
 def format_safety_number(number: str) -> str:
-    """Lay out a safety number as phones show it: 12 groups of 5 digits on 3 lines.
+    """Lay out a safety number (60 digits; spaces ignored) as phones do: 12 groups on 3 lines.
 
-    Spaces and line breaks in ``number`` are ignored, so an already formatted
-    number can be passed again.
-
-    Parameters
-    ----------
-    number : str
-        60 decimal digits, as :func:`safety_number` returns them.
-
-    Returns
-    -------
-    str
-        Three lines of four 5-digit groups, separated by single spaces.
-
-    Raises
-    ------
-    InvalidParameterError
-        If ``number`` is not a string of 60 digits.
-
-    Examples
-    --------
     >>> print(format_safety_number(
     ...     "300354477692869396892869876765458257569162576843440918079131"))
     30035 44776 92869 39689

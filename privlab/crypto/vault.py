@@ -1,31 +1,12 @@
 """A key vault: it releases a backup key for the right password, destroys it after 10 wrong ones.
 
-A backup sealed with a password alone (:mod:`privlab.crypto.backup`) can be
-attacked *offline*: whoever holds the file tries passwords on their own
-machines as fast as Argon2id lets them, without limit. A key vault changes
-the game. The backup is sealed with a *random* key, which nobody can guess;
-that key is kept in the vault, a hardware device run by the provider, which:
-
-1. releases the key only to someone who proves they know the password;
-2. counts wrong passwords, and
-3. after a limit (10 here, by default) destroys the key for good.
-
-So an attacker, the provider included, gets 10 guesses in all instead of
-billions. With a 6-digit PIN that is a chance of
-:math:`10 / 10^6 = 0.001\\%` of getting in.
-
-What this simulation leaves out
--------------------------------
-:class:`KeyVault` is a Python object; its protection is only as good as the
-promise that nobody reads its memory. Real systems (WhatsApp's end-to-end
-encrypted backups, for one) keep the keys in **hardware security modules**
-(HSMs) spread over several data centres, built so that not even their
-operators can read a key or reset a counter. And the password never reaches
-the vault: the phone and the vault run **OPAQUE**, a password-authenticated
-key-exchange protocol, so the vault learns only whether the password was
-right. Here :meth:`KeyVault.release` is handed the password itself, checks it
-against an Argon2id hash (``nacl.pwhash.argon2id.str``), and trusts whoever
-calls it: there is no network, no rate limit over time, and no replication.
+A backup sealed with a password can be attacked *offline*, as fast as Argon2id
+allows. Sealed with a *random* key kept in a vault, it gets 10 guesses instead
+of billions: with a 6-digit PIN, a chance of :math:`10 / 10^6 = 0.001\\%`.
+Real vaults (WhatsApp's encrypted backups, for one) are hardware security
+modules that not even their operators can read or reset, and the password
+never reaches them (the phone runs OPAQUE); this one is a Python object, handed
+the password itself, which it checks against an Argon2id hash.
 """
 
 from __future__ import annotations
@@ -35,7 +16,7 @@ from typing import Any
 
 import nacl.pwhash.argon2id as argon2id
 
-from .._guard import guard, whole
+from .._guard import LABEL, guard, whole
 from ..errors import InvalidParameterError, VaultLockedError, WrongPasswordError
 from ._kdf import _cost, _key_bytes, _password
 
@@ -52,46 +33,33 @@ class _Entry:
     failures: int = 0
 
 
-def _user(name: str, user: Any) -> str:
-    if not isinstance(user, str) or not user.strip():
-        raise InvalidParameterError(f"user must be a non-empty string; got {user!r}.")
-    return user
+def _guess(name: str, password: Any) -> Any:
+    """A password as bytes; anything else is passed on as it is, to count as a wrong attempt."""
+    try:
+        return _password(name, password)
+    except InvalidParameterError:
+        return password
 
 
 class KeyVault:
     """Holds backup keys; releases one only for its password; destroys it after too many failures.
 
-    Parameters
-    ----------
-    attempts : int, default 10
-        Wrong passwords in a row allowed per user (1-1,000). A right password
-        resets the count.
-    cost : str or (int, int), default "interactive"
-        Argon2id cost of the stored password hash (see
-        :func:`privlab.crypto.backup.derive_key`). The vault is online and
-        counts attempts, so its hash need not be as slow as a backup's.
+    ``attempts`` wrong passwords in a row (1-1,000) destroy a key; a right one
+    resets the count. ``cost`` is the Argon2id cost of the stored password
+    hash: the vault counts attempts, so it need not be as slow as a backup's.
 
-    Examples
-    --------
-    >>> vault = KeyVault(attempts=3, cost=(1, 8192))
+    >>> vault = KeyVault(attempts=2, cost=(1, 8192))
     >>> vault.store("alice", "tulip-7", bytes(32))
     >>> vault.release("alice", "tulip-7") == bytes(32)
     True
     >>> vault.release("alice", "tulip-8")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
-    privlab.errors.WrongPasswordError: wrong password for 'alice': 2 attempts left before ...
-    >>> for guess in ["rose-1", "rose-2"]:
-    ...     try:
-    ...         vault.release("alice", guess)
-    ...     except Exception as error:
-    ...         print(type(error).__name__)
-    WrongPasswordError
-    VaultLockedError
-    >>> vault.release("alice", "tulip-7")  # doctest: +ELLIPSIS
+    privlab.errors.WrongPasswordError: wrong password for 'alice': 1 attempt left before ...
+    >>> vault.release("alice", "rose-1")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
-    privlab.errors.VaultLockedError: the key of 'alice' was destroyed after 3 wrong passwords; ...
+    privlab.errors.VaultLockedError: the key of 'alice' was destroyed after 2 wrong passwords; ...
     """
 
     @guard(attempts=whole(1, 1_000), cost=_cost)
@@ -103,37 +71,27 @@ class KeyVault:
     def __repr__(self) -> str:
         return f"KeyVault(users={sorted(self._entries)}, attempts={self.attempts})"
 
-    @guard(user=_user, password=_password, key=_key_bytes)
+    @guard(user=LABEL, password=_password, key=_key_bytes)
     def store(self, user: str, password: str | bytes, key: bytes | str) -> None:
-        """Keep ``key`` for ``user``, released later for ``password``.
+        """Keep ``key`` for ``user``, released later for ``password``: a new enrolment.
 
-        Only the account's owner may store (the service checks who is signed in
-        before it forwards the call). Storing replaces the earlier key, its
-        password and its count of wrong attempts: a new enrolment. It does not
-        lift a lock on the old key, which stays destroyed; it starts over with
-        a new one.
+        It replaces the earlier key, password and count (the service checks
+        who is signed in first); a destroyed key stays destroyed.
         """
         hashed = argon2id.str(password, opslimit=self._passes, memlimit=self._memory)
         self._entries[user] = _Entry(hashed, key)
 
-    @guard(user=_user)  # a bad password is not refused at the door: it counts as an attempt
+    @guard(user=LABEL, password=_guess)  # not a password: not refused, it counts as a guess
     def release(self, user: str, password: str | bytes) -> bytes:
         """The key of ``user``, if ``password`` is right.
 
-        Raises
-        ------
-        WrongPasswordError
-            For a wrong password; the message says how many attempts are left.
-        VaultLockedError
-            If the key was destroyed (this attempt may be the one that did it).
+        A wrong one raises WrongPasswordError (saying how many attempts are
+        left), or VaultLockedError once the key is destroyed (by this attempt, maybe).
         """
         entry = self._entry(user)
         if entry.key is None:
             raise self._locked(user)
-        try:
-            secret: bytes | None = _password("password", password)
-        except InvalidParameterError:
-            secret = None  # not a password at all: still an attempt, so it counts
+        secret = password if isinstance(password, bytes) and password else None
         if secret is not None and _verify(entry.password_hash, secret):
             entry.failures = 0
             return entry.key
@@ -152,13 +110,13 @@ class KeyVault:
             "before the key is destroyed."
         )
 
-    @guard(user=_user)
+    @guard(user=LABEL)
     def attempts_left(self, user: str) -> int:
         """Wrong passwords ``user`` may still give before the key is destroyed (0 once it is)."""
         entry = self._entry(user)
         return 0 if entry.key is None else self.attempts - entry.failures
 
-    @guard(user=_user)
+    @guard(user=LABEL)
     def is_locked(self, user: str) -> bool:
         """True once the key of ``user`` has been destroyed."""
         return self._entry(user).key is None

@@ -65,8 +65,7 @@ OVERHEAD_BYTES = 1 + HEADER_BYTES + TAG_BYTES
 MESSAGE_KEY_INFO = b"privlab message key"
 _NONCE_BYTES = 24
 _MAX_COUNTER = 2**32 - 1  # N and PN travel as 4-byte numbers
-_MAX_MAX_SKIP = 100_000
-_SKIP_LIMIT = whole(0, _MAX_MAX_SKIP)
+_SKIP_LIMIT = whole(0, 100_000)
 
 MAX_SKIP = 100
 """Default cap on message keys kept for messages that have not arrived yet."""
@@ -75,14 +74,8 @@ _HEADER_FORMAT = ">32sII"
 
 @dataclass(frozen=True)
 class Header:
-    """The unencrypted (but authenticated) part of a message.
+    """The unencrypted (but authenticated) part of a message: the sender's ratchet key, PN, N.
 
-    ``ratchet_public`` is the sender's ratchet public key (a new one starts a
-    new chain), ``previous_chain_length`` PN (messages in the sender's previous
-    sending chain), ``number`` N (the message's number in its chain, from 0).
-
-    Examples
-    --------
     >>> header = Header(bytes(32), previous_chain_length=2, number=5)
     >>> header
     Header(ratchet_public=00000000…, previous_chain_length=2, number=5)
@@ -114,21 +107,7 @@ class Header:
 
 @dataclass(frozen=True)
 class Message:
-    """One encrypted message: a header and the ciphertext (with its 16-byte tag).
-
-    Examples
-    --------
-    >>> from privlab.crypto.keys import Identity
-    >>> from privlab.crypto.ratchet import start_chat
-    >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
-    >>> alice_chat, bob_chat = start_chat(alice, bob, rng=3)
-    >>> message = alice_chat.encrypt(b"hi Bob")
-    >>> message
-    Message(Header(ratchet_public=…, previous_chain_length=0, number=0), 22 bytes of ciphertext)
-    >>> wire = message.to_bytes()
-    >>> len(wire) == OVERHEAD_BYTES + len(b"hi Bob"), Message.from_bytes(wire) == message
-    (True, True)
-    """
+    """One encrypted message: a header and the ciphertext (with its 16-byte tag)."""
 
     header: Header
     ciphertext: bytes
@@ -146,8 +125,6 @@ class Message:
     def from_bytes(cls, data: bytes) -> Message:
         """Read a message in the format of :meth:`to_bytes`; only the layout is checked here.
 
-        Examples
-        --------
         >>> Message.from_bytes(b"\\x01 too short")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
             ...
@@ -227,36 +204,15 @@ def _open(message_key: bytes, associated_data: bytes, message: Message) -> bytes
 class RatchetState:
     """Everything one side of a chat holds: what a thief gets by copying the device.
 
-    Immutable: each step of the ratchet makes a new state, so a session can
-    try a message on a copy and keep it only if the message is genuine.
-    The names follow Signal's specification (in brackets). ``repr`` hides the secrets.
-
-    Parameters
-    ----------
-    associated_data : bytes
-        :math:`AD = IK_A \\| IK_B` from X3DH, authenticated with every message.
-    root_key : bytes
-        The root key (RK).
-    our_ratchet_private, our_ratchet_public : bytes
-        Our current ratchet key pair (DHs).
-    their_ratchet_public : bytes or None
-        Their current ratchet public key (DHr); ``None`` until Bob hears from Alice.
-    sending_chain_key, receiving_chain_key : bytes or None
-        The chain keys (CKs, CKr); ``None`` while that chain has not started.
-    sent_count, received_count : int
-        Messages sent and received in the current chains (Ns, Nr).
-    previous_chain_length : int
-        Messages in our previous sending chain (PN), sent in every header.
-    skipped_keys : Mapping of (bytes, int) to bytes
-        Message keys of messages not yet arrived (MKSKIPPED), by (ratchet public key, N),
-        oldest first.
-    max_skip : int
-        At most this many skipped keys are kept (MAX_SKIP), and no message may
-        skip more than this many in one chain.
-    sending_chains, receiving_chains : int
-        How many sending and receiving chains there have been (for teaching only).
-    retired_ratchet_keys : tuple of bytes
-        Their last few ratchet public keys, to name replays of old chains clearly.
+    Immutable: each ratchet step makes a new state, so a session can try a
+    message on a copy and keep it only if the message is genuine. The names
+    follow Signal's specification: ``root_key`` (RK), our ratchet key pair
+    (DHs), ``their_ratchet_public`` (DHr; ``None`` until Bob hears from Alice),
+    the chain keys (CKs, CKr; ``None`` until that chain starts), the counts
+    (Ns, Nr, PN), ``skipped_keys`` (MKSKIPPED, by (ratchet public key, N),
+    oldest first, at most ``max_skip``). ``associated_data`` is :math:`AD` from
+    X3DH; the chain counts and retired keys are for teaching and clear errors.
+    ``repr`` hides the secrets.
     """
 
     associated_data: bytes

@@ -1,8 +1,7 @@
 """Starting a chat with someone who is offline: X3DH, Signal's key agreement.
 
-Alice fetches Bob's :class:`~privlab.crypto.keys.PrekeyBundle` from the
-server, checks the signature on his signed prekey, makes an *ephemeral* key
-pair :math:`EK_A` and computes up to four Diffie-Hellman values:
+Alice fetches Bob's prekey bundle, checks the signature on his signed prekey,
+makes an ephemeral key pair :math:`EK_A` and computes
 
 .. math::
 
@@ -13,34 +12,13 @@ pair :math:`EK_A` and computes up to four Diffie-Hellman values:
     \\,[\\|\\, DH_4],\\ \\mathit{salt} = \\mathtt{0x00}^{32},\\
     \\mathit{info} = \\texttt{"privlab X3DH"})
 
-:math:`DH_1` and :math:`DH_2` tie the key to both identities (mutual
-authentication); :math:`DH_3` and :math:`DH_4` add fresh keys, so that a
-later theft of the identity keys does not reveal :math:`SK`. Alice sends
-Bob an :class:`X3DHHeader` (her identity key, her ephemeral public key and
-which of his prekeys she used) with her first message; Bob recomputes the
-same four values with his private keys (:func:`x3dh_respond`).
-
-Both sides then authenticate every message together with the associated data
-:math:`AD = IK_A \\,\\|\\, IK_B` (:attr:`X3DHHeader.associated_data`), and hand
-:math:`SK` to the Double Ratchet (:mod:`privlab.crypto.ratchet`).
-
-**When the one-time prekey goes** (the X3DH specification, section 3.4). The
-header is not authenticated: anyone can send one naming Alice's identity
-key and any of Bob's one-time prekeys. So Bob deletes a one-time prekey only
-once the first message has *authenticated* under :math:`SK`
-(:func:`x3dh_complete`, called by :func:`~privlab.crypto.ratchet.accept_chat`).
-A forged first message fails authentication and leaves the prekey in place;
-a replay of a genuine one names a prekey that is gone and is refused. When
-all one-time prekeys have been handed out, bundles carry none and the signed
-prekey is the last resort: X3DH runs with three Diffie-Hellman values, so a
-first message is never refused for want of one-time prekeys.
-
-**A known property: replay without a one-time prekey** (sections 4.2 and
-4.3). A first message that used no one-time prekey can be replayed, and Bob
-accepts it again and derives the same :math:`SK`. The Double Ratchet limits
-the damage: Bob's replies come from a fresh ratchet key pair, so his replies
-in a replayed chat never reuse a key of the genuine one; Bob (or the server)
-could also remember the first messages seen recently and refuse repeats.
+:math:`DH_1` and :math:`DH_2` tie the key to both identities; :math:`DH_3`
+and :math:`DH_4` add fresh keys, so a later theft of the identity keys does
+not reveal :math:`SK`. The header is not authenticated, so Bob deletes the
+one-time prekey only once the first message has authenticated under
+:math:`SK` (:func:`x3dh_complete`; specification, section 3.4). A first
+message without one can be replayed (sections 4.2 and 4.3); Bob's replies
+still come from a fresh ratchet key pair.
 """
 
 from __future__ import annotations
@@ -51,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from nacl.public import PrivateKey
 
-from .._guard import BYTES, guard, instance
+from .._guard import BYTES, SECRETS, guard, instance
 from ..errors import DecryptionError, InvalidParameterError
 from .keys import (
     _IDENTITY,
@@ -60,20 +38,13 @@ from .keys import (
     PrekeyBundle,
     _key_bytes,
     _key_id,
-    _secret_rng,
     hkdf_sha256,
     new_private_key,
     public_key_of,
     x25519,
 )
 
-__all__ = [
-    "X3DH_INFO",
-    "X3DHHeader",
-    "x3dh_complete",
-    "x3dh_initiate",
-    "x3dh_respond",
-]
+__all__ = ["X3DH_INFO", "X3DHHeader", "x3dh_complete", "x3dh_initiate", "x3dh_respond"]
 
 X3DH_INFO = b"privlab X3DH"
 """The HKDF ``info`` string: it names this application, so its keys differ from any other's."""
@@ -86,26 +57,10 @@ _HEADER_FORMAT = ">B32s32s32sII"  # version, IK_A, IK_B, EK_A, SPK id, OPK id (0
 
 @dataclass(frozen=True)
 class X3DHHeader:
-    """What Alice sends Bob with her first message so that he can compute the same key.
+    """What Alice sends Bob with her first message: her identity and ephemeral keys, his prekeys.
 
-    Only public values: an eavesdropper or the server learns who talks to
-    whom (the identity keys), but not the key.
+    Only public values: an eavesdropper learns who talks to whom, not the key.
 
-    Parameters
-    ----------
-    initiator_identity_key : bytes
-        Alice's X25519 identity public key, :math:`IK_A`.
-    responder_identity_key : bytes
-        Bob's, :math:`IK_B`, as the bundle gave it: Bob checks it is his.
-    ephemeral_key : bytes
-        Alice's ephemeral public key, :math:`EK_A`.
-    signed_prekey_id : int
-        Which of Bob's signed prekeys was used.
-    one_time_prekey_id : int or None
-        Which one-time prekey was used, or ``None``.
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
     >>> key, header = x3dh_initiate(alice, bob.prekey_bundle(), rng=3)
     >>> header.associated_data == alice.identity_key + bob.identity_key
@@ -135,11 +90,7 @@ class X3DHHeader:
         return self.initiator_identity_key + self.responder_identity_key
 
     def to_bytes(self) -> bytes:
-        """The wire format, 105 bytes.
-
-        ``version (1 byte, 1) | IK_A (32) | IK_B (32) | EK_A (32) |
-        signed prekey id (4, big-endian) | one-time prekey id (4, big-endian; 0 = none)``.
-        """
+        """``version (1) | IK_A (32) | IK_B (32) | EK_A (32) | SPK id (4) | OPK id (4; 0: none)``"""
         return struct.pack(
             _HEADER_FORMAT,
             _HEADER_VERSION,
@@ -153,15 +104,7 @@ class X3DHHeader:
     @classmethod
     @guard(data=BYTES)
     def from_bytes(cls, data: bytes) -> X3DHHeader:
-        """Read a header in the format of :meth:`to_bytes`.
-
-        Raises
-        ------
-        InvalidParameterError
-            If ``data`` is not bytes.
-        DecryptionError
-            If ``data`` is not a header: wrong length, unknown version, or a zero signed prekey id.
-        """
+        """Read a header in the format of :meth:`to_bytes`; a bad one raises DecryptionError."""
         size = struct.calcsize(_HEADER_FORMAT)
         if len(data) != size:
             raise DecryptionError(
@@ -179,47 +122,19 @@ class X3DHHeader:
 _HEADER = instance(X3DHHeader, "an X3DHHeader")
 
 
-@guard(alice=_IDENTITY, bundle=instance(PrekeyBundle, "a PrekeyBundle"), rng=_secret_rng)
+@guard(alice=_IDENTITY, bundle=instance(PrekeyBundle, "a PrekeyBundle"), rng=SECRETS)
 def x3dh_initiate(
     alice: Identity,
     bundle: PrekeyBundle,
     *,
     rng: np.random.Generator | int | None = None,
 ) -> tuple[bytes, X3DHHeader]:
-    """Alice's half of X3DH: the shared key and the header for her first message.
+    """Alice's half of X3DH: the shared key :math:`SK` and the header for her first message.
 
-    Steps: check the signature on the signed prekey; make an ephemeral key
-    pair :math:`EK_A`; compute :math:`DH_1, DH_2, DH_3` (and :math:`DH_4`
-    with a one-time prekey); derive
-    :math:`SK = \\mathrm{HKDF}(\\mathtt{0xFF}^{32} \\| DH_1 \\| DH_2 \\| DH_3 [\\| DH_4])`;
-    forget the ephemeral private key and the DH values.
+    Check the signed prekey's signature (a prekey its owner did not sign, or
+    an unusable key, raises InvalidParameterError); make an ephemeral key pair
+    from ``rng``; compute :math:`DH_1 \\dots DH_4` and :math:`SK`; forget the rest.
 
-    Parameters
-    ----------
-    alice : Identity
-        The initiator (her identity key is used).
-    bundle : PrekeyBundle
-        The responder's bundle, as the server handed it out.
-    rng : numpy.random.Generator, int or None
-        For the ephemeral key. ``None`` (default): cryptographic randomness;
-        a seed for lessons and tests only.
-
-    Returns
-    -------
-    shared_key : bytes
-        :math:`SK`, 32 bytes: the first root key of the Double Ratchet.
-    header : X3DHHeader
-        What Bob needs to compute :math:`SK` too.
-
-    Raises
-    ------
-    InvalidParameterError
-        If ``alice`` is not an Identity or ``bundle`` not a PrekeyBundle, or
-        the signed prekey's signature does not verify (the server handed out
-        a prekey that the owner's identity key did not sign), or a bundle key is unusable.
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", rng=2)
     >>> key, header = x3dh_initiate(alice, bob.prekey_bundle(), rng=3)
     >>> key == x3dh_respond(bob, header), len(key)
@@ -257,38 +172,13 @@ def x3dh_initiate(
 
 @guard(bob=_IDENTITY, header=_HEADER)
 def x3dh_respond(bob: Identity, header: X3DHHeader) -> bytes:
-    """Bob's half of X3DH: the same shared key, from his private keys and Alice's header.
+    """Bob's half of X3DH: the same :math:`SK`, from his private keys and Alice's header.
 
-    Bob computes :math:`DH_1 = \\mathrm{DH}(SPK_B, IK_A)`,
-    :math:`DH_2 = \\mathrm{DH}(IK_B, EK_A)`, :math:`DH_3 = \\mathrm{DH}(SPK_B, EK_A)`
-    and :math:`DH_4 = \\mathrm{DH}(OPK_B, EK_A)`: the same values as Alice, from the
-    other halves of each pair. Nothing is deleted yet: the header may be
-    forged, so the one-time prekey stays until Alice's first message has
-    authenticated under the key (then :func:`x3dh_complete` deletes it).
+    :math:`DH_1 = \\mathrm{DH}(SPK_B, IK_A)`, and so on: the other half of each
+    pair. A header for another identity, or naming a prekey Bob does not hold
+    (a used one: a replay), raises DecryptionError. Nothing is deleted yet
+    (the header may be forged; see :func:`x3dh_complete`).
 
-    Parameters
-    ----------
-    bob : Identity
-        The responder, holding the private prekeys.
-    header : X3DHHeader
-        From Alice's first message.
-
-    Returns
-    -------
-    bytes
-        :math:`SK`, 32 bytes.
-
-    Raises
-    ------
-    InvalidParameterError
-        If ``bob`` is not an Identity or ``header`` not an X3DHHeader.
-    DecryptionError
-        If the header was meant for another identity, names a signed prekey
-        Bob does not have, names a one-time prekey already used (a replayed
-        first message) or never made, or holds an unusable key.
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
     >>> key, header = x3dh_initiate(alice, bob.prekey_bundle(), rng=3)
     >>> x3dh_respond(bob, header) == key, sorted(bob.one_time_prekeys)
@@ -314,36 +204,11 @@ def x3dh_respond(bob: Identity, header: X3DHHeader) -> bytes:
 
 @guard(bob=_IDENTITY, header=_HEADER)
 def x3dh_complete(bob: Identity, header: X3DHHeader) -> None:
-    """Bob's last step: delete the one-time prekey, once the first message has authenticated.
+    """Bob's last step, once the first message has authenticated: delete the one-time prekey.
 
-    The X3DH specification (section 3.4): if the initial ciphertext decrypts,
-    the protocol is complete and Bob deletes the one-time prekey it used, for
-    forward secrecy; if it does not, he deletes :math:`SK` and keeps the
-    prekey. Call this only after the first message opened under the key from
-    :func:`x3dh_respond` (:func:`~privlab.crypto.ratchet.accept_chat` does).
-    A replay of that message then names a prekey that is gone, and is refused.
-    A header without a one-time prekey deletes nothing: its replay is accepted
-    again (section 4.2; see the module docstring).
-
-    Parameters
-    ----------
-    bob : Identity
-        The responder.
-    header : X3DHHeader
-        From the first message, which has authenticated.
-
-    Raises
-    ------
-    InvalidParameterError
-        If ``bob`` is not an Identity or ``header`` not an X3DHHeader.
-
-    Examples
-    --------
     >>> alice, bob = Identity("Alice", rng=1), Identity("Bob", one_time_prekeys=1, rng=2)
     >>> key, header = x3dh_initiate(alice, bob.prekey_bundle(), rng=3)
-    >>> key == x3dh_respond(bob, header)  # ... and Alice's first message opened
-    True
-    >>> x3dh_complete(bob, header)
+    >>> x3dh_complete(bob, header)  # ... once Alice's first message opened
     >>> x3dh_respond(bob, header)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
