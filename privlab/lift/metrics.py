@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab._guard import PROBABILITY, WHOLES, guard
+from privlab._guard import PROBABILITY, TIED, WHOLES, guard
 from privlab.lift._checks import (
     ADVERTISER,
     BUYERS,
@@ -248,7 +248,7 @@ def lift_estimate(
     }
 
 
-@guard(metric=METRIC, confidence=PROBABILITY, where=per_user_sums)
+@guard(metric=METRIC, confidence=PROBABILITY, metrics=TIED, where=per_user_sums)
 def per_user_lift(
     metrics: Mapping[str, Mapping[str, int]], metric: str = "value", confidence: float = 0.95
 ) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab._guard import COUNTS, LABEL, POSITIVE, PROBABILITY, RNG, SECRETS, guard, whole
+from privlab._guard import COUNTS, LABEL, POSITIVE, PROBABILITY, RNG, SECRETS, TIED, guard, whole
 from privlab.dp.accountant import PrivacyAccountant
 from privlab.dp.exact import discrete_laplace_exact
 from privlab.errors import BudgetExceededError, InvalidParameterError
@@ -199,6 +199,7 @@ def noisy_total(
     confidence=PROBABILITY,
     draws=whole(1, 2),
     label=LABEL,
+    metrics=TIED,
     where=released_totals,
 )
 def dp_lift_report(

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab._guard import PROBABILITY, RNG, guard, real_number, unit_interval, whole
+from privlab._guard import PROBABILITY, RNG, TIED, guard, real_number, unit_interval, whole
 from privlab.errors import InvalidParameterError
 from privlab.lift.metrics import DAY, DEFAULT_ATTRIBUTION_WINDOW, HOUR, lift_metrics
 
@@ -130,6 +130,8 @@ def _a_possible_study(arguments: dict[str, Any]) -> None:
     mean_value=whole(100, 1_000_000),
     attribution_window=whole(1, _CAMPAIGN_DAYS * DAY),
     rng=RNG,
+    overlap=TIED,
+    lift=TIED,
     where=_a_possible_study,
 )
 def lift_study(

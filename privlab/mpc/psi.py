@@ -381,7 +381,9 @@ def _send_own_ids_blinded(party: Party, other: Party, network: Network) -> None:
     blinded = blind(points, party.memory["secret scalar"])
     rows_in_sent_order = sorted(range(len(blinded)), key=blinded.__getitem__)
     party.memory["row of each point sent"] = rows_in_sent_order
-    party.send(network, other, _as_payload([blinded[row] for row in rows_in_sent_order]), MY_IDS)
+    party.send(
+        network, other.name, _as_payload([blinded[row] for row in rows_in_sent_order]), MY_IDS
+    )
 
 
 def _send_back_blinded_by_both(party: Party, other: Party, network: Network) -> None:
@@ -389,7 +391,7 @@ def _send_back_blinded_by_both(party: Party, other: Party, network: Network) -> 
     (their_points,) = party.received(MY_IDS)
     blinded_by_both = blind(_as_points(their_points), party.memory["secret scalar"])
     party.memory["their ids, blinded by both"] = set(blinded_by_both)
-    party.send(network, other, _as_payload(blinded_by_both), YOUR_IDS)
+    party.send(network, other.name, _as_payload(blinded_by_both), YOUR_IDS)
 
 
 def _shared_rows(party: Party) -> np.ndarray:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import BOOLEAN, guard, integer
+from .._guard import BOOLEAN, TIED, guard, integer
 from ..errors import InvalidParameterError
 
 __all__ = [
@@ -205,7 +205,7 @@ def _encodable(arguments: dict[str, Any]) -> None:
     arguments["values"] = _numbers("values", arguments["values"], fixed_point, bits, scale_bits)
 
 
-@guard(fixed_point=BOOLEAN, bits=_ring_bits, where=_encodable)
+@guard(fixed_point=BOOLEAN, bits=_ring_bits, values=TIED, scale_bits=TIED, where=_encodable)
 def encode(
     values: Any,
     *,
@@ -263,7 +263,7 @@ def _decodable(arguments: dict[str, Any]) -> None:
     )
 
 
-@guard(fixed_point=BOOLEAN, bits=_ring_bits, where=_decodable)
+@guard(fixed_point=BOOLEAN, bits=_ring_bits, ring_values=TIED, scale_bits=TIED, where=_decodable)
 def decode(
     ring_values: Any,
     *,
