@@ -1,40 +1,14 @@
 """Secure multi-party computation: computing on data that nobody gets to see.
 
-Several parties each hold a private number (a salary, a count, a vector) and
-want a result computed from all of them (a total, a mean, a product) without
-showing their numbers to each other, or to anyone else. The trick is secret
-sharing: each number is split into random-looking *shares*, one per party;
-any incomplete set of shares reveals nothing, and the parties compute on the
-shares by sending each other messages.
+Each party splits its private number into random-looking *shares*, one per
+party; an incomplete set of shares reveals nothing, and the parties compute on
+shares by sending each other messages. One module per idea: ``ring``
+(numbers modulo 2^64, fixed point), ``additive`` and ``shamir``
+(sharing), ``robust`` (catching changed shares), ``network`` (the
+recorded messages), ``beaver`` (products), ``protocols`` (sum, mean,
+products, costs), ``compare`` (is x > y?) and ``psi`` (private set
+intersection). Randomness: see :mod:`privlab.randomness`.
 
-The package is split into small modules, each readable on its own:
-
-* :mod:`~privlab.mpc.ring`: the ring of whole numbers modulo 2^64 (numpy
-  ``uint64``), negative numbers in two's complement, decimals in fixed point.
-* :mod:`~privlab.mpc.additive`: additive secret sharing: n random shares
-  that add up to the secret; shares add up locally.
-* :mod:`~privlab.mpc.shamir`: Shamir's t-of-n sharing with polynomials
-  modulo a prime: any t shares rebuild the secret, t - 1 reveal nothing.
-* :mod:`~privlab.mpc.robust`: more than t shares catch a changed one
-  (:func:`shamir_reconstruct_checked`); :func:`consistent_secrets` counts why
-  t - 1 reveal nothing.
-* :mod:`~privlab.mpc.network`: parties that talk only through a network that
-  records every message, so a lesson can show each party's view and the cost.
-* :mod:`~privlab.mpc.beaver`: multiplying shared numbers with Beaver triples
-  from a trusted dealer.
-* :mod:`~privlab.mpc.protocols`: secure sum and mean, products, dot products,
-  and their costs.
-* :mod:`~privlab.mpc.psi`: private set intersection: which ids two parties
-  share, found by comparing Diffie-Hellman blinded points.
-* :mod:`~privlab.mpc.compare`: secure comparison of shared numbers (is x > y?),
-  with the dealer's random bits and a bit-by-bit subtraction circuit.
-
-Randomness is cryptographic (from the operating system) unless a seed is given; seeds are
-for lessons and tests only, since anyone who knows the seed can recompute
-every share.
-
-Examples
---------
 >>> from privlab import mpc
 >>> result = mpc.secure_sum({"alice": 30, "bob": 12, "carol": -2})
 >>> result.output, result.stats

@@ -133,12 +133,9 @@ def _not_the_dealer(arguments: dict[str, Any]) -> None:
 class Dealer:
     """A trusted third party that hands out Beaver triples before the inputs are known.
 
-    The dealer draws random :math:`a` and :math:`b`, computes :math:`c = ab`
-    modulo :math:`2^{64}` and sends each party additive shares of all three.
-    **The trust assumption**: the dealer knows :math:`a` and :math:`b`, so with
-    the opened :math:`d` and :math:`e` it could recover :math:`x` and :math:`y`.
-    It must be honest and collude with no party; its messages go through the
-    network (sender ``"dealer"``) so that the assumption shows in the transcript.
+    **The trust assumption**: the dealer knows :math:`a` and :math:`b`, so with the
+    opened :math:`d` and :math:`e` it could recover :math:`x` and :math:`y`. It must
+    collude with no party; its messages go through the network, so the transcript shows it.
 
     Examples
     --------
@@ -170,10 +167,8 @@ class Dealer:
         network: Network | None = None,
         rng: np.random.Generator | int | None = None,
     ) -> list[BeaverTriple]:
-        """Beaver triples of ``shape``, shared among ``parties`` (a number, or their names).
-
-        With a ``network``, each party's shares of ``a``, ``b`` and ``c`` are sent
-        through it (three messages per party, in the current round).
+        """Beaver triples of ``shape``, shared among ``parties`` (a number, or their names);
+        with a ``network``, sent through it (three messages per party, this round).
 
         >>> [type(t).__name__ for t in Dealer().triples(3, parties=2, rng=0)]
         ['BeaverTriple', 'BeaverTriple']
