@@ -1,23 +1,16 @@
 """Publishing a lift study: the minimum-audience rule and a differentially private report.
 
-* :func:`audience_gate`: Meta's rule, withhold all metrics below 100 converters.
-  A threshold is *not* a privacy guarantee: the totals it lets through are exact,
-  so two studies that differ in one buyer still differ in their answers.
-* :func:`secure_dp_lift` (noise added inside the secure computation) and
-  :func:`dp_lift_report` (noise added to opened totals): exact discrete Laplace
-  noise (:mod:`privlab.dp.exact`), spending budget from a
-  :class:`~privlab.dp.PrivacyAccountant`, as in lesson 02.
-
-One person is one row of the publisher's list, in one group; the list and the
-groups are the publisher's own, so each ``population`` is released as it is.
-The noise hides one person's *purchases*: with at most ``max_purchases`` each
-(the padding), clipped to ``value_cap`` cents *before* the totals, one person
-changes ``converters`` by 1, ``conversions`` by ``max_purchases`` and ``value``
-by ``max_purchases * value_cap`` (:func:`lift_sensitivities`). ``epsilon`` is
-split equally over these three; each is released for both groups at once, and
-one person is in one group only, so the pair costs its share once (*parallel
-composition*). ``matched`` and the squared sums are never released: a square per
-person has sensitivity ``(max_purchases * value_cap) ** 2``.
+:func:`audience_gate` is Meta's rule (no metrics below 100 converters): a
+threshold, *not* a privacy guarantee. :func:`secure_dp_lift` (noise added inside
+the secure computation) and :func:`dp_lift_report` (noise added to opened
+totals) add exact discrete Laplace noise, spending from a
+:class:`~privlab.dp.PrivacyAccountant`. With at most ``max_purchases`` per person
+clipped to ``value_cap`` cents, one person changes ``converters`` by 1,
+``conversions`` by ``max_purchases`` and ``value`` by ``max_purchases *
+value_cap`` (:func:`lift_sensitivities`). ``epsilon`` is split over these three;
+a person is in one group only, so both groups cost one share (*parallel
+composition*). Each ``population`` is the publisher's own and released as it
+is; ``matched`` and the squared sums are never released.
 """
 
 from __future__ import annotations

@@ -18,108 +18,35 @@ intersection). Randomness: see :mod:`privlab.randomness`.
 from __future__ import annotations
 
 from . import additive, beaver, compare, network, protocols, psi, ring, robust, shamir
-from .additive import AdditiveShare, reconstruct_additive, share_additive
-from .beaver import BeaverTriple, Dealer, beaver_multiply, open_shares
-from .compare import secure_greater_than, secure_is_positive
-from .network import Message, Network, Party
-from .protocols import (
-    ProtocolResult,
-    protocol_cost,
-    secure_dot_product,
-    secure_mean,
-    secure_product,
-    secure_sum,
-)
-from .psi import (
-    NaiveJoin,
-    PSIResult,
-    blind,
-    hash_to_point,
-    naive_join,
-    private_intersection,
-    random_scalar,
-)
-from .ring import (
-    FRACTION_BITS,
-    MAX_FIXED,
-    MAX_INTEGER,
-    MIN_INTEGER,
-    RING_BITS,
-    RING_SIZE,
-    SCALE,
-    decode,
-    encode,
-    ring_add,
-    ring_multiply,
-    ring_subtract,
-    ring_sum,
-)
-from .robust import consistent_secrets, shamir_reconstruct_checked
-from .shamir import (
-    PRIME,
-    ShamirShare,
-    evaluate_polynomial,
-    lagrange_coefficients,
-    random_polynomial,
-    shamir_reconstruct,
-    shamir_share,
-)
+
+# each module's __all__ names what it exports
+from .additive import *  # noqa: F403
+from .beaver import *  # noqa: F403
+from .compare import *  # noqa: F403
+from .network import *  # noqa: F403
+from .protocols import *  # noqa: F403
+from .psi import *  # noqa: F403
+from .ring import *  # noqa: F403
+from .robust import *  # noqa: F403
+from .shamir import *  # noqa: F403
 
 __all__ = [
-    "FRACTION_BITS",
-    "MAX_FIXED",
-    "MAX_INTEGER",
-    "MIN_INTEGER",
-    "PRIME",
-    "RING_BITS",
-    "RING_SIZE",
-    "SCALE",
-    "AdditiveShare",
-    "BeaverTriple",
-    "Dealer",
-    "Message",
-    "NaiveJoin",
-    "Network",
-    "PSIResult",
-    "Party",
-    "ProtocolResult",
-    "ShamirShare",
     "additive",
     "beaver",
-    "beaver_multiply",
-    "blind",
     "compare",
-    "consistent_secrets",
-    "decode",
-    "encode",
-    "evaluate_polynomial",
-    "hash_to_point",
-    "lagrange_coefficients",
-    "naive_join",
     "network",
-    "open_shares",
-    "private_intersection",
-    "protocol_cost",
     "protocols",
     "psi",
-    "random_polynomial",
-    "random_scalar",
-    "reconstruct_additive",
     "ring",
-    "ring_add",
-    "ring_multiply",
-    "ring_subtract",
-    "ring_sum",
     "robust",
-    "secure_dot_product",
-    "secure_greater_than",
-    "secure_is_positive",
-    "secure_mean",
-    "secure_product",
-    "secure_sum",
     "shamir",
-    "shamir_reconstruct",
-    "shamir_reconstruct_checked",
-    "shamir_share",
-    "share_additive",
+    *additive.__all__,
+    *beaver.__all__,
+    *compare.__all__,
+    *network.__all__,
+    *protocols.__all__,
+    *psi.__all__,
+    *ring.__all__,
+    *robust.__all__,
+    *shamir.__all__,
 ]

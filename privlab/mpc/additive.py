@@ -44,16 +44,21 @@ def _ring_secrets(name: str, secrets: Any) -> np.ndarray:
     return _encode(name, secrets, fixed_point=False)
 
 
-def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
-    """Check that ``shares`` is one full sharing; return it sorted by party."""
+def _list_of(name: str, shares: Any, kind: type) -> None:
+    """A non-empty list (or tuple) of ``kind`` shares."""
     if (
         not isinstance(shares, (list, tuple))
         or not shares
-        or not all(isinstance(share, AdditiveShare) for share in shares)
+        or not all(isinstance(share, kind) for share in shares)
     ):
         raise InvalidParameterError(
-            f"{name} must be a non-empty list of AdditiveShare objects; got {_shown(shares)}."
+            f"{name} must be a non-empty list of {kind.__name__} objects; got {_shown(shares)}."
         )
+
+
+def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
+    """Check that ``shares`` is one full sharing; return it sorted by party."""
+    _list_of(name, shares, AdditiveShare)
     sharing_ids = sorted({share.sharing_id for share in shares})
     party_counts = sorted({share.parties for share in shares})
     if len(sharing_ids) > 1 or len(party_counts) > 1:

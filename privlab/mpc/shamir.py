@@ -35,6 +35,7 @@ from .additive import (
     _derived_id,
     _fits_share,
     _frozen,
+    _list_of,
     _new_sharing_id,
 )
 from .ring import _short_value, _shown
@@ -134,14 +135,7 @@ def shamir_share(
 
 def _one_sharing(name: str, shares: Any) -> list[ShamirShare]:
     """Shares of one sharing at different points, and at least ``threshold`` of them."""
-    if (
-        not isinstance(shares, (list, tuple))
-        or not shares
-        or not all(isinstance(share, ShamirShare) for share in shares)
-    ):
-        raise InvalidParameterError(
-            f"{name} must be a non-empty list of ShamirShare objects; got {_shown(shares)}."
-        )
+    _list_of(name, shares, ShamirShare)
     kinds = {(s.sharing_id, s.prime, s.threshold, s.shape) for s in shares}
     if len(kinds) > 1:
         described = "; ".join(
