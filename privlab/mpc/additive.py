@@ -249,10 +249,7 @@ class AdditiveShare:
     def __post_init__(self) -> None:
         parties = check.integer("parties", self.parties, low=2)
         party = check.integer("party", self.party, low=0, high=parties - 1)
-        if not isinstance(self.sharing_id, str) or not self.sharing_id:
-            raise InvalidParameterError(
-                f"sharing_id must be a non-empty string; got {self.sharing_id!r}."
-            )
+        check.label("sharing_id", self.sharing_id)
         value = _ring_elements("value", self.value)
         if value.flags.writeable:  # keep a private copy nobody else can change
             value = _frozen(value.copy())

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import _guard as check
-from .._guard import SECRETS, SHAPE, TIED, guard
+from .._guard import LABEL, SECRETS, SHAPE, TIED, guard
 from ..errors import InvalidParameterError
 from .additive import MAX_PARTIES, AdditiveShare, _complete_sharing, _random_ring, share_additive
 from .network import Network, _name, _network
@@ -191,17 +191,11 @@ class Dealer:
         return f"Dealer({self.name!r})"
 
 
-def _label(name: str, label: Any) -> str:
-    if not isinstance(label, str) or not label.strip():
-        raise InvalidParameterError(f"{name} must be a non-empty string; got {label!r}.")
-    return label
-
-
 def _one_name_each(arguments: dict[str, Any]) -> None:
     _names_of(arguments, len(arguments["shares"]))
 
 
-@guard(shares=_complete_sharing, network=_network, label=_label, names=TIED, where=_one_name_each)
+@guard(shares=_complete_sharing, network=_network, label=LABEL, names=TIED, where=_one_name_each)
 def open_shares(
     shares: Sequence[AdditiveShare],
     network: Network,

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import BOOLEAN, SECRETS, TIED, guard, whole
+from .._guard import BOOLEAN, LABEL, SECRETS, TIED, guard, whole
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom
 from .additive import MAX_PARTIES, AdditiveShare, share_additive
-from .beaver import Dealer, _label, _party_names, beaver_multiply, open_shares
+from .beaver import Dealer, _party_names, beaver_multiply, open_shares
 from .network import Network, Party, _name
 from .ring import _encode, _shown, decode, encode, ring_add, ring_sum
 
@@ -62,7 +62,7 @@ def _inputs_and_tamper(arguments: dict[str, Any]) -> None:
     inputs=TIED,
     fixed_point=BOOLEAN,
     rng=SECRETS,
-    label=_label,
+    label=LABEL,
     tamper=TIED,
     where=_inputs_and_tamper,
 )
@@ -159,7 +159,7 @@ def _tampering(tamper: Any, names: list[str], fixed_point: bool) -> dict[str, np
     return {name: encode(amount, fixed_point=fixed_point) for name, amount in tamper.items()}
 
 
-@guard(inputs=TIED, fixed_point=BOOLEAN, rng=SECRETS, label=_label, where=_inputs_and_tamper)
+@guard(inputs=TIED, fixed_point=BOOLEAN, rng=SECRETS, label=LABEL, where=_inputs_and_tamper)
 def secure_mean(
     inputs: dict[str, Any],
     *,

@@ -164,21 +164,15 @@ def _identifiers(name: str, ids: Any) -> list[str]:
             raise InvalidParameterError(
                 f"{name} must hold only strings; got {_shown(identifier)} at position {position}."
             )
-    if len(set(ids)) < len(ids):
-        raise InvalidParameterError(
-            f"{name} must hold each id once (keep one row per id first, for example "
-            f"with list(dict.fromkeys({name}))); got {_first_repeat(ids)!r} more than once."
-        )
-    return ids
-
-
-def _first_repeat(ids: list[str]) -> str:
     seen: set[str] = set()
     for identifier in ids:
         if identifier in seen:
-            return identifier
+            raise InvalidParameterError(
+                f"{name} must hold each id once (keep one row per id first, for example "
+                f"with list(dict.fromkeys({name}))); got {identifier!r} more than once."
+            )
         seen.add(identifier)
-    raise AssertionError("no repeated id")  # pragma: no cover
+    return ids
 
 
 def _two_names(name: str, names: Any) -> tuple[str, str]:

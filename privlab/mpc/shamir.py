@@ -339,10 +339,7 @@ class ShamirShare:
         prime = _prime("prime", self.prime)
         x = check.integer("x", self.x, low=1, high=prime - 1)
         threshold = check.integer("threshold", self.threshold, low=1)
-        if not isinstance(self.sharing_id, str) or not self.sharing_id:
-            raise InvalidParameterError(
-                f"sharing_id must be a non-empty string; got {self.sharing_id!r}."
-            )
+        check.label("sharing_id", self.sharing_id)
         y = _field_elements("y", self.y, prime)  # a fresh copy nobody else can change
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "threshold", threshold)
