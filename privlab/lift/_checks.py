@@ -1,10 +1,5 @@
-"""The checks of :mod:`privlab.lift`: the two tables and the per-group totals.
-
-Each check is ``check(name, value) -> cleaned value`` for a ``@guard`` line (as
-in :mod:`privlab._guard`), or a ``where=`` function of the checked arguments.
-The tables are described in :mod:`privlab.lift.metrics`; every error names the
-column or the total.
-"""
+"""The checks of :mod:`privlab.lift` for its ``@guard`` lines: the two tables (described in
+:mod:`privlab.lift.metrics`) and the per-group totals; every error names the column or total."""
 
 from __future__ import annotations
 

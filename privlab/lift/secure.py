@@ -291,6 +291,8 @@ def secure_lift(
     >>> result.metrics["test"]
     {'population': 2, 'matched': 2, 'converters': 2, 'conversions': 2, 'value': 500,
      'value_squared': 130000, 'conversions_squared': 2}
+    >>> [row["label"] for row in result.network.table("publisher")][:3]
+    ['share of event_ts', 'share of value', 'share of present']
     >>> result.network.stats()["rounds"]  # the same for any data
     139
     """

@@ -263,6 +263,8 @@ def private_intersection(
     >>> result = private_intersection(publisher, advertiser, rng=7)
     >>> result.size, result.stats
     (2, {'rounds': 2, 'messages': 4, 'bytes': 448})
+    >>> sorted(publisher[row] for row in result.matched_a)
+    ['ana', 'dan']
     >>> [publisher[row] for row in result.matched_a]  # the order is random, the same on both sides
     ['dan', 'ana']
     >>> [advertiser[row] for row in result.matched_b]

@@ -215,6 +215,8 @@ def encode(
     array([18446744073709551615,                    2], dtype=uint64)
     >>> encode(1.5, fixed_point=True)  # 1.5 * 2**16
     array(98304, dtype=uint64)
+    >>> encode([1.5, -1.0], fixed_point=True, bits=32)
+    array([     98304, 4294901760], dtype=uint32)
     """
     if fixed_point:
         values = np.rint(np.asarray(values, dtype=np.float64) * 2.0**scale_bits)

@@ -204,6 +204,8 @@ def consistent_secrets(points: Any, threshold: int, *, prime: int = PRIME) -> np
     >>> two = [(share.x, int(share.y)) for share in shares[:2]]
     >>> consistent_secrets(two, threshold=3, prime=7)  # one polynomial for every secret
     array([1, 1, 1, 1, 1, 1, 1])
+    >>> consistent_secrets([], threshold=3, prime=7)
+    array([49, 49, 49, 49, 49, 49, 49])
     >>> three = [(share.x, int(share.y)) for share in shares[:3]]
     >>> consistent_secrets(three, threshold=3, prime=7)  # the secret, 4, is pinned down
     array([0, 0, 0, 0, 1, 0, 0])
