@@ -1,19 +1,10 @@
 """Private Lift: how much an ad campaign raised sales, without the two sides showing their data.
 
-A publisher knows who saw the ad (a *test* group) and who was held out
-(*control*); an advertiser knows who bought what, when. Four steps, one module each:
+A publisher knows who saw the ad (*test*) and who was held out (*control*); an
+advertiser knows who bought what, when. ``study`` makes lesson 04's tables,
+``metrics`` gives the answer in the clear (the *oracle*), ``secure`` the same
+totals by secure computation, and ``report`` what may be released.
 
-* :mod:`~privlab.lift.study`: the two parties' tables, made by a seeded generator
-  so that the true lift is known (lesson 04's data).
-* :mod:`~privlab.lift.metrics`: the answer in the clear: the attribution rule,
-  the per-group totals and the lift with its confidence interval (the *oracle*).
-* :mod:`~privlab.lift.secure`: the same totals by secure computation: private
-  set intersection, secret sharing, secure comparison and Beaver products.
-* :mod:`~privlab.lift.report`: what may be released: the minimum-audience rule
-  and differentially private totals.
-
-Examples
---------
 >>> from privlab import lift
 >>> study = lift.lift_study(population=2_000, rng=1)
 >>> result = lift.secure_lift(study.publisher, study.advertiser, rng=1)

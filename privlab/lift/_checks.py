@@ -1,10 +1,5 @@
-"""The checks of :mod:`privlab.lift`: the two tables and the per-group totals.
-
-Each check is ``check(name, value) -> cleaned value`` for a ``@guard`` line (as
-in :mod:`privlab._guard`), or a ``where=`` function of the checked arguments.
-The tables are described in :mod:`privlab.lift.metrics`; every error names the
-column or the total.
-"""
+"""The checks of :mod:`privlab.lift` for its ``@guard`` lines: the two tables (described in
+:mod:`privlab.lift.metrics`) and the per-group totals; every error names the column or total."""
 
 from __future__ import annotations
 
@@ -138,11 +133,11 @@ def _shown(array: np.ndarray) -> str:
 # --- the totals per group ------------------------------------------------------------
 
 
-def _group(metrics: Any, group: str) -> Mapping[str, Any]:
+def _group(metrics: Any, group: str, name: str = "metrics") -> Mapping[str, Any]:
     if not isinstance(metrics, Mapping) or not isinstance(metrics.get(group), Mapping):
         raise InvalidParameterError(
-            f"metrics must be a dict with 'test' and 'control' totals (from lift_metrics); "
-            f"got {type(metrics).__name__} without {group!r}."
+            f"{name} must be a dict with 'test' and 'control' totals (from secure_lift or "
+            f"lift_metrics); got {type(metrics).__name__} without {group!r}."
         )
     return metrics[group]
 
@@ -187,11 +182,7 @@ def per_user_sums(arguments: dict[str, Any]) -> None:
 def _totals(name: str, metrics: Any, keys: tuple[str, ...], low: int | None) -> dict:
     """The ``keys`` of each group as whole numbers >= ``low``; errors name what is missing."""
     for group in GROUPS:
-        if not isinstance(metrics, Mapping) or not isinstance(metrics.get(group), Mapping):
-            raise InvalidParameterError(
-                f"{name} must be a dict with 'test' and 'control' totals (from secure_lift "
-                f"or lift_metrics); got {type(metrics).__name__} without {group!r}."
-            )
+        _group(metrics, group, name)
     totals = {}
     for group in GROUPS:
         totals[group] = {}

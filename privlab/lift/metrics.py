@@ -1,20 +1,14 @@
 """Private Lift in the clear: the attribution rule and the answer a trusted party would give.
 
-Joining the publisher's and the advertiser's tables (:mod:`privlab.lift.study`)
-in the clear gives the *oracle*: the per-group totals a secure computation
-(:mod:`privlab.lift.secure`) must reproduce without anybody seeing both tables.
-
-* :func:`is_attributed`: the attribution rule (which purchases the ad may have caused).
-* :func:`lift_metrics`: the oracle's per-group totals (Meta's Private Lift outputs).
-* :func:`lift_estimate`: the lift in buyers with a confidence interval.
-* :func:`per_user_lift`: the lift in sales per user, with an interval from the squared sums.
+Joining the two tables in the clear gives the *oracle*, :func:`lift_metrics`: the
+per-group totals a secure computation (:mod:`privlab.lift.secure`) must reproduce
+without anybody seeing both tables. :func:`lift_estimate` and
+:func:`per_user_lift` turn totals into a lift with a confidence interval.
 
 The publisher's table needs ``id`` (strings, each once), ``test_flag``
 (True/False or 1/0) and ``opportunity_ts`` (whole seconds >= 0), and may have
-``num_impressions`` (whole numbers >= 0). The advertiser's has one row per
-purchase: ``id`` (one person may have several rows), ``event_ts`` (whole
-seconds >= 0) and ``value`` (whole cents >= 1). Other columns are kept as they
-are, and every error names the column.
+``num_impressions``. The advertiser's has one row per purchase: ``id``,
+``event_ts`` (whole seconds >= 0) and ``value`` (whole cents >= 1).
 """
 
 from __future__ import annotations
@@ -26,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab._guard import PROBABILITY, WHOLES, guard
+from privlab._guard import PROBABILITY, TIED, WHOLES, guard
 from privlab.lift._checks import (
     ADVERTISER,
     BUYERS,
@@ -69,15 +63,11 @@ def is_attributed(
     attribution_window: int = DEFAULT_ATTRIBUTION_WINDOW,
     grace: int = GRACE,
 ) -> np.ndarray:
-    """Whether a purchase at ``event_ts`` counts for a person with ``opportunity_ts``.
+    """Whether a purchase at ``event_ts`` counts: after the opportunity (with a ``grace`` of
+    10 s for clocks that disagree) and within the ``attribution_window`` (Meta's rule).
 
     .. math:: o < e + g \\quad\\text{and}\\quad e \\le o + w
 
-    After the opportunity (Meta's rule, with a ``grace`` of 10 s for clocks that
-    disagree a little) and within the ``attribution_window``.
-
-    Examples
-    --------
     >>> is_attributed(1000, [900, 995, 1000, 1500, 1000 + 7 * 86_400 + 1])
     array([False,  True,  True,  True, False])
     """
@@ -95,39 +85,24 @@ def lift_metrics(
     """The oracle: join both tables in the clear and total each group (what MPC must match).
 
     Purchases are joined to the publisher's users by ``id`` and kept if
-    :func:`is_attributed`; purchases by people not on the publisher's list are
-    ignored. For each group (``"test"`` and ``"control"``):
-
-    * ``population``: the group's users on the publisher's list;
-    * ``matched``: those of them with at least one purchase in the advertiser's
-      table, attributed or not (Meta's MatchCount);
-    * ``converters``: people with at least one attributed purchase;
-    * ``conversions``: attributed purchases;
-    * ``value``: their total value in cents;
-    * ``value_squared``: the sum over people of (each person's attributed value)²;
-    * ``conversions_squared``: the sum over people of (each person's attributed purchases)².
-
-    The squares are per person, not per purchase: they give the variance of a
-    person's value, which a confidence interval needs. Meta's system also hides
-    every metric when test plus control converters are fewer than 100; this
-    oracle does not.
+    :func:`is_attributed`. Per group: ``population``; ``matched``, users with a
+    purchase at all (Meta's MatchCount); ``converters``, users with an attributed
+    purchase; ``conversions``, attributed purchases; ``value``, their total in
+    cents; and ``value_squared`` and ``conversions_squared``, sums over people of
+    each person's value or purchases squared (for the variance an interval needs).
 
     Parameters
     ----------
     publisher, advertiser : dict of str to array
         The two tables (see the module notes).
-    attribution_window : int
-        Seconds after the opportunity in which a purchase counts (>= 0).
-    grace : int
-        Seconds a purchase may precede the opportunity and still count (>= 0).
+    attribution_window, grace : int
+        Seconds after the opportunity in which a purchase counts, and before it (>= 0).
 
     Returns
     -------
     dict
-        ``{"test": {...}, "control": {...}}``, each with the seven counts above (ints).
+        ``{"test": {...}, "control": {...}}``, each with the seven counts (ints).
 
-    Examples
-    --------
     >>> publisher = {"id": ["ann", "bob", "cy"], "test_flag": [True, True, False],
     ...              "opportunity_ts": [1000, 1000, 1000]}
     >>> advertiser = {"id": ["ann", "ann", "bob", "cy", "dee"],
@@ -189,19 +164,14 @@ def lift_estimate(
 ) -> dict[str, Any]:
     """The lift in buyers, with a confidence interval, from :func:`lift_metrics` totals.
 
-    With :math:`c` converters out of :math:`n` users per group, the rates are
-    :math:`p = c / n` and the lift is :math:`p_t / p_c - 1`. The log of the
-    ratio is close to normal, with standard error (delta method)
+    With rates :math:`p = c / n` the lift is :math:`p_t / p_c - 1`; the log of the
+    ratio has standard error (delta method)
 
     .. math:: se = \\sqrt{(1 - p_t) / c_t + (1 - p_c) / c_c},
 
-    so the interval is :math:`\\exp(\\log(p_t / p_c) \\pm z \\cdot se) - 1`
-    (:math:`z = 1.96` for 95%). It never goes below -1 and is wider above the
-    estimate than below, as a ratio should be.
-
-    The incremental converters are the test buyers the control rate does not
-    explain: :math:`c_t - p_c n_t`, with a normal interval from the variance
-    :math:`n_t p_t (1 - p_t) + n_t^2 p_c (1 - p_c) / n_c`.
+    so the interval is :math:`\\exp(\\log(p_t / p_c) \\pm z \\cdot se) - 1`. The
+    incremental converters :math:`c_t - p_c n_t` get a normal interval from the
+    variance :math:`n_t p_t (1 - p_t) + n_t^2 p_c (1 - p_c) / n_c`.
 
     Parameters
     ----------
@@ -213,12 +183,9 @@ def lift_estimate(
     Returns
     -------
     dict
-        ``test_rate``, ``control_rate``, ``lift``, ``interval`` (low, high),
-        ``log_standard_error``, ``incremental_converters`` and
-        ``incremental_interval`` (floats).
+        ``test_rate``, ``control_rate``, ``lift``, ``interval``,
+        ``log_standard_error``, ``incremental_converters``, ``incremental_interval``.
 
-    Examples
-    --------
     >>> result = lift_estimate({"test": {"population": 5000, "converters": 300},
     ...                         "control": {"population": 5000, "converters": 250}})
     >>> round(result["lift"], 3), [round(end, 3) for end in result["interval"]]
@@ -248,38 +215,25 @@ def lift_estimate(
     }
 
 
-@guard(metric=METRIC, confidence=PROBABILITY, where=per_user_sums)
+@guard(metric=METRIC, confidence=PROBABILITY, metrics=TIED, where=per_user_sums)
 def per_user_lift(
     metrics: Mapping[str, Mapping[str, int]], metric: str = "value", confidence: float = 0.95
 ) -> dict[str, Any]:
     """The lift in sales value (or purchases) per user, with an interval from the squared sums.
 
-    Per group, with total :math:`S` of ``metric`` over :math:`n` users and the
-    sum over users of its square :math:`Q` (``value_squared`` or
-    ``conversions_squared``), the mean and variance per user are
+    Per group, with total :math:`S` over :math:`n` users and sum of squares :math:`Q`:
 
-    .. math:: \\mu = S / n, \\qquad s^2 = \\frac{Q - S^2 / n}{n - 1} .
+    .. math:: \\mu = S / n, \\qquad s^2 = \\frac{Q - S^2 / n}{n - 1}, \\qquad
+              se = \\sqrt{\\frac{s_t^2}{n_t \\mu_t^2} + \\frac{s_c^2}{n_c \\mu_c^2}}
 
-    The lift is :math:`\\mu_t / \\mu_c - 1`, and the log of the ratio has
-    standard error (delta method)
-
-    .. math:: se = \\sqrt{\\frac{s_t^2}{n_t \\mu_t^2} + \\frac{s_c^2}{n_c \\mu_c^2}},
-
-    so the interval is :math:`\\exp(\\log(\\mu_t / \\mu_c) \\pm z \\cdot se) - 1`.
-    This is why Private Lift opens the squared sums: the totals alone give the
-    estimate but not its uncertainty, which depends on how unevenly the
-    purchases are spread over people. For a 0/1 metric (converters) the formula
-    is that of :func:`lift_estimate`, up to a factor :math:`n / (n - 1)`.
-
-    The incremental total is what the test group bought beyond what the control
-    group's mean predicts, :math:`S_t - \\mu_c n_t`, with a normal interval.
+    for the log of :math:`\\mu_t / \\mu_c`: the squared sums give the uncertainty,
+    which the totals alone do not. The incremental total is :math:`S_t - \\mu_c n_t`.
 
     Parameters
     ----------
     metrics : dict
         ``{"test": ..., "control": ...}``, each with ``population``, ``metric``
-        and its squared sum (from :func:`lift_metrics` or
-        :func:`privlab.lift.secure_lift`).
+        and its squared sum.
     metric : {"value", "conversions"}
         Sales value (cents) or attributed purchases.
     confidence : float
@@ -288,11 +242,9 @@ def per_user_lift(
     Returns
     -------
     dict
-        ``test_mean``, ``control_mean``, ``lift``, ``interval`` (low, high),
+        ``test_mean``, ``control_mean``, ``lift``, ``interval``,
         ``log_standard_error``, ``incremental`` and ``incremental_interval``.
 
-    Examples
-    --------
     >>> from privlab.lift import lift_study
     >>> study = lift_study()
     >>> result = per_user_lift(study.truth.metrics, "value")

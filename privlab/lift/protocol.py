@@ -19,9 +19,9 @@ from privlab.dp.exact import discrete_laplace_exact
 from privlab.lift._checks import GROUPS
 from privlab.lift.metrics import LIFT_METRICS
 from privlab.mpc.additive import AdditiveShare, _derived_id
+from privlab.mpc.beaver import Dealer, beaver_multiply, open_shares
 from privlab.mpc.compare import _share_input, secure_is_positive
 from privlab.mpc.network import Network
-from privlab.mpc.protocols import Dealer, beaver_multiply, open_shares
 from privlab.randomness import SecretRandom
 
 __all__ = ["PARTIES"]

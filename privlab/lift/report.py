@@ -1,23 +1,16 @@
 """Publishing a lift study: the minimum-audience rule and a differentially private report.
 
-* :func:`audience_gate`: Meta's rule, withhold all metrics below 100 converters.
-  A threshold is *not* a privacy guarantee: the totals it lets through are exact,
-  so two studies that differ in one buyer still differ in their answers.
-* :func:`secure_dp_lift` (noise added inside the secure computation) and
-  :func:`dp_lift_report` (noise added to opened totals): exact discrete Laplace
-  noise (:mod:`privlab.dp.exact`), spending budget from a
-  :class:`~privlab.dp.PrivacyAccountant`, as in lesson 02.
-
-One person is one row of the publisher's list, in one group; the list and the
-groups are the publisher's own, so each ``population`` is released as it is.
-The noise hides one person's *purchases*: with at most ``max_purchases`` each
-(the padding), clipped to ``value_cap`` cents *before* the totals, one person
-changes ``converters`` by 1, ``conversions`` by ``max_purchases`` and ``value``
-by ``max_purchases * value_cap`` (:func:`lift_sensitivities`). ``epsilon`` is
-split equally over these three; each is released for both groups at once, and
-one person is in one group only, so the pair costs its share once (*parallel
-composition*). ``matched`` and the squared sums are never released: a square per
-person has sensitivity ``(max_purchases * value_cap) ** 2``.
+:func:`audience_gate` is Meta's rule (no metrics below 100 converters): a
+threshold, *not* a privacy guarantee. :func:`secure_dp_lift` (noise added inside
+the secure computation) and :func:`dp_lift_report` (noise added to opened
+totals) add exact discrete Laplace noise, spending from a
+:class:`~privlab.dp.PrivacyAccountant`. With at most ``max_purchases`` per person
+clipped to ``value_cap`` cents, one person changes ``converters`` by 1,
+``conversions`` by ``max_purchases`` and ``value`` by ``max_purchases *
+value_cap`` (:func:`lift_sensitivities`). ``epsilon`` is split over these three;
+a person is in one group only, so both groups cost one share (*parallel
+composition*). Each ``population`` is the publisher's own and released as it
+is; ``matched`` and the squared sums are never released.
 """
 
 from __future__ import annotations
@@ -32,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab._guard import COUNTS, LABEL, POSITIVE, PROBABILITY, RNG, SECRETS, guard, whole
+from privlab._guard import COUNTS, LABEL, POSITIVE, PROBABILITY, RNG, SECRETS, TIED, guard, whole
 from privlab.dp.accountant import PrivacyAccountant
 from privlab.dp.exact import discrete_laplace_exact
 from privlab.errors import BudgetExceededError, InvalidParameterError
@@ -81,26 +74,22 @@ class Gate:
 def audience_gate(metrics: Mapping[str, Any], *, min_converters: int = 100) -> Gate:
     """Meta's minimum-audience rule: withhold every metric below ``min_converters`` converters.
 
-    The rule counts the converters of both groups together. Applied to the
-    true totals it is a k-anonymity-style threshold, not differential
-    privacy. Applied to the noisy converters of a :class:`DPLiftReport` it is
-    post-processing and costs no budget; noisy counts may be negative, so any
-    whole number is accepted here.
+    Both groups' converters count together. On true totals it is a threshold, not
+    differential privacy; on the noisy converters of a :class:`DPLiftReport` it is
+    post-processing (noisy counts may be negative: any whole number is accepted).
 
     Parameters
     ----------
     metrics : dict
         ``{"test": {...}, "control": {...}}``, each with ``converters``.
-    min_converters : int
-        Converters needed to show the metrics, a whole number >= 0 (default 100).
+    min_converters : int, default 100
+        Converters needed to show the metrics, >= 0.
 
     Returns
     -------
     Gate
         ``passed``, the ``converters`` counted, the number ``needed`` and a ``reason``.
 
-    Examples
-    --------
     >>> gate = audience_gate({"test": {"converters": 60}, "control": {"converters": 39}})
     >>> gate.passed, gate.reason
     (False, 'withheld: 99 converters in test and control together, fewer than the 100 needed')
@@ -124,14 +113,10 @@ def audience_gate(metrics: Mapping[str, Any], *, min_converters: int = 100) -> G
 class DPLiftReport:
     """What :func:`secure_dp_lift` and :func:`dp_lift_report` release.
 
-    ``metrics`` holds each group's exact ``population`` and noisy
-    ``converters``, ``conversions`` and ``value`` (whole numbers, maybe below 0);
-    ``epsilon`` is the budget of the whole report, ``epsilon_per_metric`` each
-    metric's share and ``sensitivities`` what one person can change. ``lift``
-    and its ``interval`` (at ``confidence``, widened for the noise) come from the
-    noisy converters; None when a noisy count is below 1 or above its
-    population. ``secure`` is the run of :func:`secure_dp_lift` that drew the
-    noise (its ``network`` and each party's ``noise``), or None.
+    ``metrics``: each group's exact ``population`` and noisy ``converters``,
+    ``conversions`` and ``value``. ``lift`` and its ``interval`` (widened for the
+    noise) come from the noisy converters, None when one is below 1 or above its
+    population. ``secure`` is the run of :func:`secure_dp_lift`, or None.
     """
 
     metrics: dict[str, dict[str, int]]
@@ -175,10 +160,7 @@ def noisy_total(
 
     .. math:: \\Pr[Z = k] \\propto e^{-\\varepsilon |k| / \\Delta}
 
-    epsilon-DP when one person changes the total (or the array, summed over
-    entries) by at most :math:`\\Delta`; the scale :math:`\\Delta / \\varepsilon`
-    is a fraction, so the bound holds exactly, not up to rounding. ``draws=2``
-    adds two independent draws, as when each of two parties adds its own.
+    ``draws=2`` adds two independent draws, as when each of two parties adds its own.
 
     Examples
     --------
@@ -199,6 +181,7 @@ def noisy_total(
     confidence=PROBABILITY,
     draws=whole(1, 2),
     label=LABEL,
+    metrics=TIED,
     where=released_totals,
 )
 def dp_lift_report(
@@ -214,16 +197,10 @@ def dp_lift_report(
 ) -> DPLiftReport:
     """Release opened per-group totals with differential privacy, spending ``epsilon``.
 
-    One ledger line per metric (``"<label>: converters"`` and so on), each
-    costing ``epsilon / 3`` for both groups; the accountant's generator draws the
-    noise (``draws=2``: the numbers :func:`secure_dp_lift` would open). Values
-    must have been clipped to ``value_cap`` before the totals. The interval adds
-    the noise to the sampling error: on the log scale its variance is that of
-    :func:`~privlab.lift.metrics.lift_estimate` plus
-
-    .. math:: v / \\tilde c_t^2 + v / \\tilde c_c^2
-
-    for the variance :math:`v` of the noise.
+    One ledger line per metric, each costing ``epsilon / 3`` for both groups;
+    values must have been clipped to ``value_cap`` before the totals. On the log
+    scale the interval's variance is :func:`~privlab.lift.metrics.lift_estimate`'s
+    plus :math:`v / \\tilde c_t^2 + v / \\tilde c_c^2` for the noise variance :math:`v`.
 
     Examples
     --------
@@ -293,19 +270,12 @@ def secure_dp_lift(
 ) -> DPLiftReport:
     """A DP lift report whose noise is added *inside* the secure computation.
 
-    :func:`dp_lift_report` adds noise to totals that :func:`privlab.lift.secure_lift`
-    has already opened: the readers are protected, but both parties saw the exact
-    totals first and could run a differencing attack. Here nobody ever sees one:
-    the advertiser clips every value to ``value_cap``; the secure computation runs
-    up to the shares of the totals; each party adds its **own** discrete Laplace
-    draw to its share of each released total (``epsilon / 3`` per metric, the
-    sensitivities of :func:`lift_sensitivities`); and only the noisy
-    ``converters``, ``conversions`` and ``value`` are opened.
-
-    A party knows its own draw, so it faces the other's alone: the release is
-    ``epsilon``-DP against each party and any reader, at twice the noise
-    variance. Three ledger lines; a re-run with the same tables and settings is
-    answered from the ledger, without computing anything.
+    :func:`dp_lift_report` noises totals that both parties already saw (they could
+    run a differencing attack). Here the advertiser clips values to ``value_cap``,
+    each party adds its **own** discrete Laplace draw to its share of each released
+    total (``epsilon / 3`` per metric), and only the noisy totals are opened. A
+    party knows its own draw, so it faces the other's alone: ``epsilon``-DP against
+    each party and any reader. A re-run is answered from the ledger.
 
     Parameters
     ----------
@@ -316,24 +286,19 @@ def secure_dp_lift(
     epsilon : float
         Budget of the whole report, > 0.
     max_purchases, value_cap : int
-        Purchase slots per person (the padding) and most cents counted per purchase, >= 1.
-    attribution_window : int
-        Seconds after the opportunity in which a purchase counts.
-    matching : PSIResult or None
-        An earlier matching of the same ids, to reuse (see ``secure_lift``).
+        Purchase slots per person and most cents counted per purchase, >= 1.
+    attribution_window, matching, rng
+        As for :func:`privlab.lift.secure_lift`.
     label : str
         Start of the ledger labels.
     confidence : float
         Coverage of the lift interval, strictly between 0 and 1.
-    rng : numpy.random.Generator, int or None
-        The parties' randomness (shares and noise); ``None``: cryptographic. A
-        seed: reproducible, for lessons and tests only.
 
     Returns
     -------
     DPLiftReport
-        With ``secure``, the run (its ``network`` and each party's ``noise``).
-        :class:`~privlab.errors.BudgetExceededError` if it would overspend.
+        With ``secure``, the run; :class:`~privlab.errors.BudgetExceededError` if
+        it would overspend.
 
     Examples
     --------
@@ -384,10 +349,8 @@ def secure_dp_lift(
 
 
 def _spend(accountant: PrivacyAccountant, epsilon: float, label: str) -> tuple[float, dict]:
-    """Each metric's share of ``epsilon`` and ledger label, once the whole report fits.
-
-    Labels already in the ledger are re-runs: they give back their answer for free.
-    """
+    """Each metric's share of ``epsilon`` and ledger label, once the whole report fits
+    (labels already in the ledger are re-runs, answered for free)."""
     share = epsilon / len(RELEASED_METRICS)
     labels = {metric: f"{label}: {metric}" for metric in RELEASED_METRICS}
     released_before = {release.label for release in accountant.ledger}

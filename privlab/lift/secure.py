@@ -4,39 +4,23 @@
 of an ad study while each sees only its own table, random-looking shares and
 the opened totals: Meta's Private Lift at teaching scale, in five stages.
 
-1. **Padding** (:func:`pad_purchases`, the advertiser alone): exactly
-   ``max_purchases`` slots per person, so the shares do not tell who bought how often.
-2. **Matching** (:func:`~privlab.mpc.psi.private_intersection`): both parties
-   line up the rows of the people they share, in the same order.
-3. **Sharing**: the publisher secret-shares ``test_flag`` and ``opportunity_ts``,
-   the advertiser ``event_ts``, ``value`` and ``present`` (modulo :math:`2^{64}`).
-4. **Attribution**: with :math:`a = e + g - o` and :math:`C = w + g + 1`, a purchase
-   counts if :math:`a > 0` and :math:`C - a > 0`. The two add up to :math:`C > 0`,
-   so they cannot both be negative, and **one** comparison does it:
-
-   .. math:: [\\text{in window}] = [\\, a \\, (C - a) > 0 \\,].
-
-   A comparison costs 64 rounds, a product one: this about halves the work. The
-   product fits 64 bits when timestamps and ``window + grace`` are at most
-   :data:`MAX_TIMESTAMP` (:math:`2^{31} - 1`, 19 January 2038).
-5. **Totals**: per person, the attributed purchases :math:`k` and value :math:`v`,
-   the converter bit :math:`[k > 0]` (a comparison), :math:`k^2` and :math:`v^2`.
-   Test totals sum :math:`t \\cdot q` for the shared flag :math:`t`; control totals
-   :math:`q - t \\, q` need no protocol. The 12 totals are opened in one round.
+1. **Padding** (:func:`pad_purchases`): ``max_purchases`` slots per person, so
+   the shares do not tell who bought how often.
+2. **Matching** (:func:`~privlab.mpc.psi.private_intersection`): both line up
+   the rows of the people they share, in one order.
+3. **Sharing**: the publisher shares ``test_flag`` and ``opportunity_ts``, the
+   advertiser ``event_ts``, ``value`` and ``present``.
+4. **Attribution**: with :math:`a = e + g - o` and :math:`C = w + g + 1`, a
+   purchase counts if :math:`a > 0` and :math:`C - a > 0`; the two add up to
+   :math:`C > 0`, so they cannot both be negative, and **one** comparison does
+   it: :math:`[\\text{in window}] = [a (C - a) > 0]` (this halves the work).
+5. **Totals**: per person the attributed purchases :math:`k` and value :math:`v`,
+   :math:`[k > 0]`, :math:`k^2` and :math:`v^2`; test totals sum :math:`t q` for
+   the shared flag :math:`t`, control totals :math:`q - t q` need no protocol.
 
 Each party learns which of its own ids matched, the length of the other's list
-and the 12 totals. Semi-honest parties; a trusted dealer makes the Beaver
-triples and comparison masks. 139 rounds after the matching, whatever the data.
-
-Examples
---------
->>> from privlab.lift import lift_metrics, lift_study
->>> study = lift_study(population=300, rng=1)
->>> result = secure_lift(study.publisher, study.advertiser, max_purchases=6, rng=2)
->>> result.dropped_purchases, result.metrics == lift_metrics(study.publisher, study.advertiser)
-(0, True)
->>> result.network.stats()["rounds"]  # the same for any data
-139
+and the 12 totals. Semi-honest parties and a trusted dealer; 139 rounds after
+the matching, whatever the data.
 """
 
 from __future__ import annotations
@@ -64,8 +48,7 @@ __all__ = [
     "secure_lift",
 ]
 
-MAX_TIMESTAMP = 2**31 - 1
-"""The latest timestamp accepted (19 January 2038), so that the attribution product fits 64 bits."""
+MAX_TIMESTAMP = 2**31 - 1  # 19 January 2038: the attribution product fits 64 bits
 
 
 # --------------------------------------------------------------------------
@@ -91,7 +74,6 @@ class PaddedPurchases:
 
     @property
     def max_purchases(self) -> int:
-        """Slots per person."""
         return self.event_ts.shape[1]
 
     def __repr__(self) -> str:
@@ -105,11 +87,9 @@ class PaddedPurchases:
 def pad_purchases(advertiser: Mapping[str, Any], max_purchases: int = 4) -> PaddedPurchases:
     """Group the advertiser's purchases by person, into exactly ``max_purchases`` slots each.
 
-    Meta's Private Lift pads every person to the same number of purchases, so
-    that the shared arrays do not reveal how many purchases anyone made. Each
-    person keeps their ``max_purchases`` earliest purchases; later ones are
-    dropped and counted in ``dropped``. Choose the cap above the largest count
-    to keep everything (at the price of more slots to compute on).
+    As Meta's Private Lift does, so that the shared arrays do not reveal how many
+    purchases anyone made. Each person keeps the ``max_purchases`` earliest; later
+    ones are dropped and counted.
 
     Parameters
     ----------
@@ -123,8 +103,6 @@ def pad_purchases(advertiser: Mapping[str, Any], max_purchases: int = 4) -> Padd
     PaddedPurchases
         Ids in sorted order, ``(n, max_purchases)`` arrays, and the number dropped.
 
-    Examples
-    --------
     >>> padded = pad_purchases({"id": ["bo", "al", "bo", "bo"], "event_ts": [9, 5, 7, 8],
     ...                         "value": [300, 100, 200, 250]}, max_purchases=2)
     >>> padded
@@ -148,10 +126,7 @@ def pad_purchases(advertiser: Mapping[str, Any], max_purchases: int = 4) -> Padd
 
 
 def _refuse_wrapping_values(padded: PaddedPurchases) -> None:
-    """The advertiser checks alone that no total can wrap around 2^64.
-
-    Every total is at most the sum over people of (each person's total value)².
-    """
+    """The advertiser checks alone that no total (at most the sum of squares) wraps 2^64."""
     bound = sum(int(total) ** 2 for total in padded.value.sum(axis=1))
     if bound >= 2**64:
         raise InvalidParameterError(
@@ -198,8 +173,7 @@ def _noise_settings(name: str, noise: Any) -> dict[str, tuple[float, int]] | Non
 
 
 def _fits_the_protocol(arguments: dict[str, Any]) -> None:
-    """Timestamps and window + grace small enough for the attribution product; a reused
-    matching must pair up equal ids of these very tables."""
+    """Times small enough for the attribution product; a reused matching of these tables."""
     publisher, advertiser = arguments["publisher"], arguments["advertiser"]
     for name, column in (("publisher", "opportunity_ts"), ("advertiser", "event_ts")):
         table = arguments[name]
@@ -251,7 +225,7 @@ class LiftResult:
 
     @property
     def stats(self) -> dict[str, int]:
-        """Rounds, messages and bytes of both stages: ``psi.stats`` plus ``network.stats()``."""
+        """Rounds, messages and bytes of both stages."""
         psi, mpc = self.psi.stats, self.network.stats()
         return {key: psi[key] + mpc[key] for key in psi}
 
@@ -280,30 +254,26 @@ def secure_lift(
 ) -> LiftResult:
     """The per-group totals of an ad study, computed without joining the two tables.
 
-    Runs the five stages of the module notes. The result equals
-    :func:`~privlab.lift.metrics.lift_metrics` on the purchases :func:`pad_purchases`
-    kept: exactly, when nobody has more than ``max_purchases``.
+    The five stages of the module notes; the result equals
+    :func:`~privlab.lift.metrics.lift_metrics` on the purchases :func:`pad_purchases` kept.
 
     Parameters
     ----------
     publisher, advertiser : dict of str to array
         The two tables (see :mod:`privlab.lift.metrics`).
     attribution_window, grace : int
-        Seconds after the opportunity in which a purchase counts, and seconds it
-        may come before and still count (>= 0).
+        Seconds after the opportunity in which a purchase counts, and before it (>= 0).
     max_purchases : int, default 4
         Purchase slots per person (see :func:`pad_purchases`).
     matching : PSIResult or None
-        The ``psi`` of an earlier run on the same two id lists, to run the later
-        stages again (with another ``attribution_window``, say) without it.
+        The ``psi`` of an earlier run on the same two id lists, to skip stage 2.
     noise_before_opening : dict or None
         ``{metric: (epsilon, sensitivity)}`` for some of ``converters``,
         ``conversions`` and ``value``: open only these, each party first adding
-        its own exact discrete Laplace draw to its share, so that neither ever
-        sees an exact total (:func:`privlab.lift.report.secure_dp_lift`).
-        ``None`` (default): open all 12 totals.
+        its own discrete Laplace draw to its share
+        (:func:`privlab.lift.report.secure_dp_lift`). ``None``: open all 12 totals.
     rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
+        ``None``: cryptographic. A seed: for lessons and tests only.
 
     Returns
     -------
@@ -323,6 +293,8 @@ def secure_lift(
      'value_squared': 130000, 'conversions_squared': 2}
     >>> [row["label"] for row in result.network.table("publisher")][:3]
     ['share of event_ts', 'share of value', 'share of present']
+    >>> result.network.stats()["rounds"]  # the same for any data
+    139
     """
     padded = pad_purchases(advertiser, max_purchases)
     _refuse_wrapping_values(padded)

@@ -1,28 +1,12 @@
 """The two parties' tables for lesson 04, "Private Lift", and the answer they should give.
 
-A publisher shows an ad to a *test* group and holds out a *control* group; an
-advertiser knows who bought, when, and for how much. :func:`lift_study` makes
-both tables with a seeded generator, so that the true lift is known, and
-computes the oracle's answer (:func:`privlab.lift.metrics.lift_metrics`) that
-a secure computation must reproduce.
-
-The columns follow Meta's Private Lift (open source as ``fbpcs``), renamed to
-plain words:
-
-=========================  =======================  ==========================================
-Meta's column              here                     meaning
-=========================  =======================  ==========================================
-``id_``                    ``id``                   who (here ``"u"`` and 7 digits)
-``test_flag``              ``test_flag``            ``True`` in the test group
-``opportunity_timestamp``  ``opportunity_ts``       when the ad was (or would have been) shown
-``num_impressions``        ``num_impressions``      ads seen (0 in the control group)
-``event_timestamps``       ``event_ts``             when a purchase happened
-``values``                 ``value``                what it was worth, in cents
-=========================  =======================  ==========================================
-
-Timestamps are Unix seconds (UTC). Meta's advertiser file has one row per
-person with arrays of purchases; here it has one row per purchase, as a shop's
-sales log would.
+:func:`lift_study` makes a publisher's table (who saw the ad: a *test* group and
+a held-out *control* group) and an advertiser's sales log with a seeded
+generator, so that the true lift is known, and the oracle's answer
+(:func:`privlab.lift.metrics.lift_metrics`). The columns are Meta's Private Lift
+ones (``fbpcs``) in plain words: ``id_`` is ``id``, ``opportunity_timestamp``
+``opportunity_ts``, ``event_timestamps`` ``event_ts``, ``values`` ``value`` (in
+cents). Timestamps are Unix seconds; the advertiser has one row per purchase.
 """
 
 from __future__ import annotations
@@ -33,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab._guard import PROBABILITY, RNG, guard, real_number, unit_interval, whole
+from privlab._guard import PROBABILITY, RNG, TIED, guard, real_number, unit_interval, whole
 from privlab.errors import InvalidParameterError
 from privlab.lift.metrics import DAY, DEFAULT_ATTRIBUTION_WINDOW, HOUR, lift_metrics
 
@@ -63,14 +47,9 @@ _ID_DIGITS = 7
 
 @dataclass(frozen=True)
 class LiftTruth:
-    """What the generator knows and the two parties must estimate.
-
-    The arguments :func:`lift_study` was called with; ``test_rate``, the chance
-    that a test user buys in the window (``base_rate * (1 + lift)``);
-    ``incremental_converters``, the test users who bought *because* of the ad
-    in this sample (negative if the ad put people off); and ``metrics``, the
-    oracle's :func:`~privlab.lift.metrics.lift_metrics` with the study's window.
-    """
+    """What the generator knows: the arguments of :func:`lift_study`, ``test_rate``, the
+    ``incremental_converters`` (test users who bought *because* of the ad) and the
+    oracle's ``metrics``."""
 
     population: int
     overlap: float
@@ -86,12 +65,7 @@ class LiftTruth:
 
 @dataclass(frozen=True, eq=False)
 class LiftStudy:
-    """The publisher's table, the advertiser's table and the truth behind them.
-
-    ``publisher`` has one row per person on its list (``id``, ``test_flag``,
-    ``opportunity_ts``, ``num_impressions``), ``advertiser`` one row per
-    purchase (``id``, ``event_ts``, ``value`` in cents), both in time order.
-    """
+    """The ``publisher``'s and the ``advertiser``'s tables (in time order), and the ``truth``."""
 
     publisher: dict[str, np.ndarray] = field(repr=False)
     advertiser: dict[str, np.ndarray] = field(repr=False)
@@ -130,6 +104,8 @@ def _a_possible_study(arguments: dict[str, Any]) -> None:
     mean_value=whole(100, 1_000_000),
     attribution_window=whole(1, _CAMPAIGN_DAYS * DAY),
     rng=RNG,
+    overlap=TIED,
+    lift=TIED,
     where=_a_possible_study,
 )
 def lift_study(
@@ -144,38 +120,31 @@ def lift_study(
 ) -> LiftStudy:
     """A synthetic ad study: the publisher's users, the advertiser's sales and the true lift.
 
-    ``population`` people are on the publisher's list, each in the test group
-    with probability ``test_share``, each with an *opportunity* in the 30-day
-    campaign when the ad was (test group, 1 or more impressions) or would have
-    been shown (control group). A control user buys in the ``attribution_window``
-    after it with probability ``base_rate``, a test user with ``base_rate * (1 +
-    lift)``; a buyer makes 1 to 3 purchases (60%, 30%, 10%). Other customers (the
-    same chance in both groups) buy more than an hour before their opportunity or
-    after their window, so that a share ``overlap`` of the publisher's users is in
-    the sales log; the advertiser also has customers the publisher never reached
-    (30% as many), who buy at any time. Values are log-normal with mean
-    ``mean_value`` cents (sigma 0.8, at least 1 cent); the log runs from 30 days
-    before the campaign to ``attribution_window`` after its end.
+    Each user has an *opportunity* in the 30-day campaign when the ad was (test)
+    or would have been shown (control). A control user buys in the window after
+    it with probability ``base_rate``, a test user with ``base_rate * (1 + lift)``;
+    a buyer makes 1 to 3 purchases (60%, 30%, 10%). Other customers buy away from
+    their window, so that a share ``overlap`` of the users is in the sales log,
+    and the advertiser has 30% more customers the publisher never reached.
+    Values are log-normal with mean ``mean_value`` cents (sigma 0.8).
 
     Parameters
     ----------
     population : int
         People on the publisher's list, 10 to 1,000,000.
     overlap : float
-        Share of the publisher's users in the advertiser's sales log, 0 to 1;
-        at least the share who buy in their window (every buyer is in the log).
+        Share of the publisher's users in the sales log, at least the share who buy.
     test_share : float
-        Share of the publisher's users in the test group, strictly between 0 and 1.
+        Share of the users in the test group, strictly between 0 and 1.
     base_rate : float
         Chance that a control user buys in the window, strictly between 0 and 1.
     lift : float
         Relative increase of that chance in the test group, > -1, with
-        ``base_rate * (1 + lift) <= 1``. Negative if the ad puts people off.
+        ``base_rate * (1 + lift) <= 1``.
     mean_value : int
         Mean purchase value in cents, 100 to 1,000,000.
     attribution_window : int
-        Seconds after the opportunity in which a purchase counts, 1 to 30 days
-        (2,592,000). Default 7 days.
+        Seconds after the opportunity in which a purchase counts, up to 30 days.
     rng : numpy.random.Generator, int or None
         A seed or a generator; the default seed gives the shipped CSV files.
 

@@ -1,20 +1,11 @@
 """Additive secret sharing over the ring :math:`\\mathbb{Z}_{2^{64}}`.
 
-To share a secret :math:`s` among :math:`n` parties, draw :math:`n - 1` shares
-uniformly at random and choose the last so that they all add up to :math:`s`.
-Any :math:`n - 1` shares are independent and uniform whatever the secret (for the
-last, :math:`s - u` with :math:`u` uniform is uniform too), so they reveal
-nothing; all :math:`n` together give the secret back.
-
-Each party adds its shares of two secrets locally, and the results are shares
-of the sum. A public number is added by party 0 alone and multiplied by every
-party; multiplying two *shared* numbers needs a protocol
-(:func:`privlab.mpc.beaver.beaver_multiply`).
-
-The only random step is :func:`_random_ring`: the ChaCha20 key stream
-(:class:`~privlab.randomness.SecretRandom`) under a key from the operating
-system (``rng=None``) or hashed from a seed. Anyone who knows the seed can
-recompute every share, so a seeded sharing is for lessons and tests only.
+Draw :math:`n - 1` shares uniformly and choose the last so that all add up to the
+secret :math:`s`. Any :math:`n - 1` shares are uniform whatever the secret, so
+they reveal nothing. Shares of two secrets add up locally to shares of the sum;
+a public number is added by party 0 alone and multiplied by every party;
+multiplying two shared numbers needs :func:`privlab.mpc.beaver.beaver_multiply`.
+Randomness: see :mod:`privlab.randomness`.
 """
 
 from __future__ import annotations
@@ -29,7 +20,7 @@ import numpy as np
 from .. import _guard as check
 from .._guard import SECRETS, guard, whole
 from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
-from ..randomness import SecretRandom, secret_random
+from ..randomness import SecretRandom
 from .ring import (
     _encode,
     _ring_elements,
@@ -53,16 +44,21 @@ def _ring_secrets(name: str, secrets: Any) -> np.ndarray:
     return _encode(name, secrets, fixed_point=False)
 
 
-def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
-    """Check that ``shares`` is one full sharing; return it sorted by party."""
+def _list_of(name: str, shares: Any, kind: type) -> None:
+    """A non-empty list (or tuple) of ``kind`` shares."""
     if (
         not isinstance(shares, (list, tuple))
         or not shares
-        or not all(isinstance(share, AdditiveShare) for share in shares)
+        or not all(isinstance(share, kind) for share in shares)
     ):
         raise InvalidParameterError(
-            f"{name} must be a non-empty list of AdditiveShare objects; got {_shown(shares)}."
+            f"{name} must be a non-empty list of {kind.__name__} objects; got {_shown(shares)}."
         )
+
+
+def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
+    """Check that ``shares`` is one full sharing; return it sorted by party."""
+    _list_of(name, shares, AdditiveShare)
     sharing_ids = sorted({share.sharing_id for share in shares})
     party_counts = sorted({share.parties for share in shares})
     if len(sharing_ids) > 1 or len(party_counts) > 1:
@@ -106,24 +102,19 @@ def share_additive(
     Parameters
     ----------
     secrets : int, array-like or numpy.ndarray of uint64
-        A ``uint64`` array (or numpy ``uint64`` number) is taken as ring
-        elements, as :func:`~privlab.mpc.ring.encode` returns them (use that for
-        fixed-point decimals). Anything else must be whole numbers from
-        ``MIN_INTEGER`` to ``MAX_INTEGER`` and is encoded for you.
+        ``uint64`` values are ring elements, as :func:`~privlab.mpc.ring.encode`
+        returns them (use it for decimals); whole numbers are encoded for you.
         An array shares each element separately.
     parties : int
         Number of shares, >= 2.
     rng : numpy.random.Generator, int or None
-        ``None`` (default): cryptographic randomness from the operating system.
-        A seed or Generator: reproducible shares, for lessons and tests only.
+        ``None``: cryptographic. A seed: for lessons and tests only.
 
     Returns
     -------
     list of AdditiveShare
-        Share ``i`` is for party ``i``; each has the shape of ``secrets``.
+        Share ``i`` is for party ``i``.
 
-    Examples
-    --------
     >>> from privlab.mpc import decode
     >>> shares = share_additive(42, parties=3, rng=0)
     >>> [int(share.value) for share in shares]  # each looks like a random number
@@ -152,24 +143,18 @@ def reconstruct_additive(shares: Any) -> np.ndarray:
     Parameters
     ----------
     shares : list of AdditiveShare
-        One share from each of the ``parties`` parties, all of one sharing, in any order.
+        Every party's share of one sharing, in any order.
 
     Returns
     -------
     numpy.ndarray
-        The ``uint64`` ring elements; :func:`~privlab.mpc.ring.decode` reads them as numbers.
+        ``uint64`` ring elements; :func:`~privlab.mpc.ring.decode` reads them.
 
     Raises
     ------
-    NotEnoughSharesError
-        A share is missing: additive sharing needs every party's share.
-    MixedSharesError
-        The shares come from different sharings.
-    InvalidParameterError
-        Not a list of shares, or two shares from the same party.
+    NotEnoughSharesError, MixedSharesError, InvalidParameterError
+        A share missing, shares of different sharings, or two of one party.
 
-    Examples
-    --------
     >>> from privlab.mpc import decode, encode
     >>> shares = share_additive(encode(-3.75, fixed_point=True), parties=4, rng=5)
     >>> decode(reconstruct_additive(shares), fixed_point=True)
@@ -179,33 +164,20 @@ def reconstruct_additive(shares: Any) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------
-# The only randomness, and sharing ids
+# Randomness and sharing ids
 # --------------------------------------------------------------------------
 
 
-def _randomness(rng: Any) -> SecretRandom:
-    """The stream of secrets for one public call (:mod:`privlab.randomness`).
-
-    Turn a seed into a stream *once* per public call and pass the stream on:
-    using the same seed twice would give two parties the same random shares.
-    """
-    return secret_random(rng)
-
-
 def _random_ring(shape: tuple[int, ...], rng: SecretRandom) -> np.ndarray:
-    """Uniform ring elements of the given shape: the only random step of :mod:`privlab.mpc`.
+    """Uniform ring elements: the only random step of :mod:`privlab.mpc`.
 
-    ``8 * count`` bytes of the ChaCha20 key stream (libsodium's
-    ``randombytes_buf_deterministic``, through PyNaCl) under a key from the
-    operating system, or hashed from a seed: cryptographic either way, and
-    faster than reading the operating system's source for the megabytes a
-    large sharing needs.
+    ``rng`` is the one stream of the public call (the guard made it from the
+    seed once): the same seed twice would give two parties the same shares.
     """
     return rng.uint64(shape)
 
 
 def _check_same_shape(shape: tuple[int, ...], other: tuple[int, ...]) -> None:
-    """Shares combine element by element, so two shares must have one shape."""
     if other != shape:
         raise InvalidParameterError(
             f"shares must have the same shape to be combined; got {shape} and {other}."
@@ -213,7 +185,6 @@ def _check_same_shape(shape: tuple[int, ...], other: tuple[int, ...]) -> None:
 
 
 def _fits_share(public: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """A public value combines with a share if it broadcasts to the share's shape."""
     if np.broadcast_shapes(public.shape, shape) != shape:
         raise InvalidParameterError(
             f"public value must have the shape of the share {shape} or fewer "
@@ -228,11 +199,7 @@ def _new_sharing_id() -> str:
 
 
 def _derived_id(operation: str, *parts: str | np.ndarray) -> str:
-    """The label of a result computed from shares: the same for every party.
-
-    Every party applies the same operation to the same sharing ids (and the
-    same public values), so every party derives the same label.
-    """
+    """The label of a result computed from shares: every party derives the same one."""
     digest = hashlib.sha256(operation.encode())
     for part in parts:
         if isinstance(part, str):
@@ -257,21 +224,10 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class AdditiveShare:
-    """The share that one party holds of one additively shared secret (or array of secrets).
+    """Party ``party``'s share (``uint64`` ``value``) of a secret shared among ``parties``.
 
-    Parameters
-    ----------
-    party : int
-        Which party holds it, from 0 to ``parties - 1``.
-    parties : int
-        How many parties the secret was shared among (>= 2).
-    value : numpy.ndarray
-        The share: ``uint64`` ring elements, one per secret.
-    sharing_id : str
-        Label of the sharing; shares of different sharings do not go together.
+    Shares of different ``sharing_id`` do not go together.
 
-    Examples
-    --------
     >>> from privlab.mpc import decode
     >>> x = share_additive(20, parties=3, rng=1)
     >>> y = share_additive(22, parties=3, rng=2)
@@ -293,10 +249,7 @@ class AdditiveShare:
     def __post_init__(self) -> None:
         parties = check.integer("parties", self.parties, low=2)
         party = check.integer("party", self.party, low=0, high=parties - 1)
-        if not isinstance(self.sharing_id, str) or not self.sharing_id:
-            raise InvalidParameterError(
-                f"sharing_id must be a non-empty string; got {self.sharing_id!r}."
-            )
+        check.label("sharing_id", self.sharing_id)
         value = _ring_elements("value", self.value)
         if value.flags.writeable:  # keep a private copy nobody else can change
             value = _frozen(value.copy())
@@ -306,7 +259,6 @@ class AdditiveShare:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """Shape of the shared secret (``()`` for one number)."""
         return self.value.shape
 
     # -- local operations: no messages needed ------------------------------
@@ -354,10 +306,9 @@ class AdditiveShare:
     def sum(self) -> AdditiveShare:
         """This party's share of the sum of all the shared secrets (a local step).
 
-        >>> from privlab.mpc import decode
         >>> shares = share_additive([1, 2, 3, 4], parties=2, rng=0)
-        >>> decode(reconstruct_additive([share.sum() for share in shares]))
-        array(10)
+        >>> int(reconstruct_additive([share.sum() for share in shares]))
+        10
         """
         total = np.sum(self.value, dtype=np.uint64)  # uint64 sums wrap around: mod 2**64
         return self._with(np.asarray(total), "sum")
@@ -383,12 +334,7 @@ class AdditiveShare:
         _check_same_shape(self.shape, other.shape)
 
     def _public(self, value: Any) -> np.ndarray:
-        """A public number as ring elements: ``uint64`` as it is, whole numbers encoded."""
-        if isinstance(value, (np.ndarray, np.generic)) and value.dtype == np.uint64:
-            public = np.asarray(value)
-        else:
-            public = _encode("public value", value, fixed_point=False)
-        return _fits_share(public, self.shape)
+        return _fits_share(_ring_secrets("public value", value), self.shape)
 
     def __repr__(self) -> str:
         return (

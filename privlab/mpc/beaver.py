@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import _guard as check
-from .._guard import SECRETS, SHAPE, TIED, guard
+from .._guard import LABEL, SECRETS, SHAPE, TIED, guard
 from ..errors import InvalidParameterError
 from .additive import MAX_PARTIES, AdditiveShare, _complete_sharing, _random_ring, share_additive
 from .network import Network, _name, _network
@@ -133,12 +133,9 @@ def _not_the_dealer(arguments: dict[str, Any]) -> None:
 class Dealer:
     """A trusted third party that hands out Beaver triples before the inputs are known.
 
-    The dealer draws random :math:`a` and :math:`b`, computes :math:`c = ab`
-    modulo :math:`2^{64}` and sends each party additive shares of all three.
-    **The trust assumption**: the dealer knows :math:`a` and :math:`b`, so with
-    the opened :math:`d` and :math:`e` it could recover :math:`x` and :math:`y`.
-    It must be honest and collude with no party; its messages go through the
-    network (sender ``"dealer"``) so that the assumption shows in the transcript.
+    **The trust assumption**: the dealer knows :math:`a` and :math:`b`, so with the
+    opened :math:`d` and :math:`e` it could recover :math:`x` and :math:`y`. It must
+    collude with no party; its messages go through the network, so the transcript shows it.
 
     Examples
     --------
@@ -170,10 +167,8 @@ class Dealer:
         network: Network | None = None,
         rng: np.random.Generator | int | None = None,
     ) -> list[BeaverTriple]:
-        """Beaver triples of ``shape``, shared among ``parties`` (a number, or their names).
-
-        With a ``network``, each party's shares of ``a``, ``b`` and ``c`` are sent
-        through it (three messages per party, in the current round).
+        """Beaver triples of ``shape``, shared among ``parties`` (a number, or their names);
+        with a ``network``, sent through it (three messages per party, this round).
 
         >>> [type(t).__name__ for t in Dealer().triples(3, parties=2, rng=0)]
         ['BeaverTriple', 'BeaverTriple']
@@ -196,17 +191,11 @@ class Dealer:
         return f"Dealer({self.name!r})"
 
 
-def _label(name: str, label: Any) -> str:
-    if not isinstance(label, str) or not label.strip():
-        raise InvalidParameterError(f"{name} must be a non-empty string; got {label!r}.")
-    return label
-
-
 def _one_name_each(arguments: dict[str, Any]) -> None:
     _names_of(arguments, len(arguments["shares"]))
 
 
-@guard(shares=_complete_sharing, network=_network, label=_label, names=TIED, where=_one_name_each)
+@guard(shares=_complete_sharing, network=_network, label=LABEL, names=TIED, where=_one_name_each)
 def open_shares(
     shares: Sequence[AdditiveShare],
     network: Network,

@@ -1,10 +1,8 @@
 """Secure comparison of two parties' numbers, with the help of a trusted dealer.
 
-Adding shared numbers is free and multiplying them costs one round, but
-*comparing* them is hard: "is :math:`d > 0`?" depends on the sign bit of
-:math:`d`, which is not a sum of the parties' shares. :func:`secure_is_positive`
-turns two parties' additive shares of :math:`d` into additive shares of
-:math:`[d > 0]`, with a trusted dealer (as for Beaver triples):
+"Is :math:`d > 0`?" depends on the sign bit of :math:`d`, which is not a sum of
+the parties' shares. :func:`secure_is_positive` turns two parties' additive
+shares of :math:`d` into shares of :math:`[d > 0]`:
 
 1. the dealer sends additive shares of a random :math:`r`, XOR shares of its
    bits, AND triples and a random bit;
@@ -14,23 +12,9 @@ turns two parties' additive shares of :math:`d` into additive shares of
    0 exactly when :math:`d > 0`;
 4. they turn :math:`s` into additive shares (one round): :math:`[d > 0] = 1 - s`.
 
-Costs for two parties and :math:`m` comparisons (bits travel as one byte each):
-
-==========================  ======  ========  ================
-step                        rounds  messages  bytes
-==========================  ======  ========  ================
-inputs (greater-than)       (1)     2         :math:`16m`
-dealer                      1       14        :math:`98m`
-open :math:`c`              1       2         :math:`16m`
-AND gates (62)              62      248       :math:`248m`
-open :math:`s \\oplus r_b`   1       2         :math:`2m`
-open the result             1       2         :math:`16m`
-==========================  ======  ========  ================
-
-:func:`secure_is_positive` alone: 65 rounds, 266 messages, :math:`364m` bytes.
-:func:`secure_greater_than` (the inputs travel with the dealer's round, and
-the result is opened): 66 rounds, 270 messages, :math:`396m` bytes.
-
+For two parties and :math:`m` comparisons (bits travel as one byte each),
+:func:`secure_is_positive` costs 65 rounds, 266 messages and :math:`364m` bytes;
+:func:`secure_greater_than` 66 rounds, 270 messages and :math:`396m` bytes.
 """
 
 from __future__ import annotations
@@ -48,20 +32,16 @@ from .additive import (
     _complete_sharing,
     _new_sharing_id,
     _random_ring,
-    share_additive,
 )
 from .beaver import Dealer, _dealer, _party_names, open_shares
 from .network import Network, _network
-from .protocols import ProtocolResult, _same_shape, _scalar_or_array
+from .protocols import ProtocolResult, _same_shape, _scalar_or_array, _share_input
 from .ring import _encode, _short_number, decode, ring_multiply, ring_subtract
 
-__all__ = ["MAX_COMPARED", "secure_greater_than", "secure_is_positive"]
+__all__ = ["secure_greater_than", "secure_is_positive"]
 
-MAX_COMPARED = 2**62
-"""Inputs of :func:`secure_greater_than` must satisfy ``|x| < 2**62``, so ``x - y`` fits 64 bits."""
-
-SIGN_BIT = 63
-"""Position of the sign bit in a 64-bit two's-complement number."""
+_MAX_COMPARED = 2**62  # |x| < 2**62, so that x - y fits 64 bits
+_SIGN_BIT = 63  # in a 64-bit two's-complement number
 
 _ONE = np.uint64(1)
 
@@ -207,15 +187,15 @@ def _sign_of_difference(
     """
     r_bits = [_bit(held[party]["r bits"], 0) for party in (0, 1)]
     borrow = [~_bit(c, 0) & r_bits[party] for party in (0, 1)]  # w_1: no AND needed
-    for position in range(1, SIGN_BIT):
+    for position in range(1, _SIGN_BIT):
         r_bits = [_bit(held[party]["r bits"], position) for party in (0, 1)]
         triple = {key: [_bit(held[party][key], position) for party in (0, 1)] for key in "uvw"}
         both = _and_gate(r_bits, borrow, triple, network, names, position)
         c_is_zero = ~_bit(c, position)
         borrow = [(c_is_zero & (r_bits[party] ^ borrow[party])) ^ both[party] for party in (0, 1)]
-    r_sign = [_bit(held[party]["r bits"], SIGN_BIT) for party in (0, 1)]
+    r_sign = [_bit(held[party]["r bits"], _SIGN_BIT) for party in (0, 1)]
     sign = [r_sign[party] ^ borrow[party] for party in (0, 1)]
-    sign[0] = sign[0] ^ _bit(c, SIGN_BIT)  # a public bit is added by party 0 only
+    sign[0] = sign[0] ^ _bit(c, _SIGN_BIT)  # a public bit is added by party 0 only
     return sign
 
 
@@ -264,10 +244,10 @@ def _compared(name: str, values: Any) -> np.ndarray:
     """Whole numbers with ``|value| < 2**62`` as ring elements, or a clear error."""
     ring = _encode(name, values, fixed_point=False)
     signed = decode(ring)
-    outside = np.abs(signed) >= MAX_COMPARED
+    outside = np.abs(signed) >= _MAX_COMPARED
     if np.any(outside):
         raise InvalidParameterError(
-            f"{name} must be whole numbers with |value| < 2**62 = {MAX_COMPARED} (so that "
+            f"{name} must be whole numbers with |value| < 2**62 = {_MAX_COMPARED} (so that "
             f"x - y fits 64 bits); got {_short_number(signed[outside][0])}."
         )
     return ring
@@ -291,34 +271,10 @@ def secure_is_positive(
 ) -> list[AdditiveShare]:
     """Two parties' additive shares of the bit :math:`[d > 0]`, from their shares of :math:`d`.
 
-    The dealer's messages go in the network's current round (they do not
-    depend on :math:`d`); then one round opens :math:`c = d - 1 + r`, 62
-    rounds run the borrow chain, and one round converts the sign bit to
-    additive shares: 64 rounds after the dealer's (see the module docstring).
+    The dealer's messages go in the current round (they do not depend on
+    :math:`d`), then 64 rounds. :math:`d` must not be :math:`-2^{63}`, which
+    nobody can check, since nobody sees :math:`d`.
 
-    Parameters
-    ----------
-    d_shares : list of AdditiveShare
-        One full sharing among exactly 2 parties. Each element of :math:`d`,
-        read as a signed 64-bit number, must not be ``MIN_INTEGER``
-        (:math:`-2^{63}`): every other value is compared correctly. This
-        cannot be checked, since nobody sees :math:`d`.
-    dealer : Dealer
-        Who sends the masks, the AND triples and the random bits (trusted).
-    network : Network
-        Where the messages go.
-    rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: for lessons and tests only.
-    names : sequence of str, optional
-        The two parties' names (default ``"party 0"``, ``"party 1"``).
-
-    Returns
-    -------
-    list of AdditiveShare
-        Party ``i``'s share of :math:`[d > 0]` (1 or 0 in the ring) at index ``i``.
-
-    Examples
-    --------
     >>> from privlab.mpc import reconstruct_additive, share_additive
     >>> network = Network()
     >>> d = share_additive([-4, 0, 1, 9], parties=2, rng=1)
@@ -343,56 +299,21 @@ def secure_greater_than(
 ) -> ProtocolResult:
     """Is the publisher's ``x`` greater than the advertiser's ``y``? Only the answer is revealed.
 
-    * **Round 1.** The publisher shares :math:`x`, the advertiser shares
-      :math:`y`; the dealer sends its randomness.
-    * **Rounds 2 to 65.** :func:`secure_is_positive` on the shares of
-      :math:`d = x - y` (a local subtraction).
-    * **Round 66.** Both announce their share of :math:`[x > y]`.
+    Whole numbers with :math:`|x|, |y| < 2^{62}`, element by element: both share
+    their input (round 1, with the dealer's), :func:`secure_is_positive` on
+    :math:`d = x - y`, then both announce their share of :math:`[x > y]` (round 66).
 
-    Parameters
-    ----------
-    x, y : int or array-like
-        Whole numbers of one shape with :math:`|x|, |y| < 2^{62}`, compared
-        element by element.
-    rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
-
-    Returns
-    -------
-    ProtocolResult
-        ``output`` is ``x > y``: a bool array (a Python bool for single
-        numbers); parties ``("publisher", "advertiser")``.
-
-    Raises
-    ------
-    InvalidParameterError
-        ``x`` or ``y`` is not whole numbers with ``|value| < 2**62``, or
-        their shapes differ.
-
-    Examples
-    --------
     >>> result = secure_greater_than(1_700_000_010, 1_700_000_000, rng=0)
     >>> result.output
     True
     >>> [row["label"] for row in result.network.table("advertiser") if row["round"] in (2, 3)]
     ['c = d − 1 + r (opened)', 'x ⊕ u at bit 1 (opened)', 'y ⊕ v at bit 1 (opened)']
     """
-    x_ring, y_ring, generator = x, y, rng
     network = Network()
     names = ("publisher", "advertiser")
-    x_shares = _share_input(x_ring, 0, names, network, "share of x", generator)
-    y_shares = _share_input(y_ring, 1, names, network, "share of y", generator)
+    x_shares = _share_input(x, 0, names, network, "share of x", rng)
+    y_shares = _share_input(y, 1, names, network, "share of y", rng)
     d_shares = [x_i - y_i for x_i, y_i in zip(x_shares, y_shares, strict=True)]
-    bits = secure_is_positive(d_shares, Dealer(), network, rng=generator, names=names)
+    bits = secure_is_positive(d_shares, Dealer(), network, rng=rng, names=names)
     opened = open_shares(bits, network, "[x > y] (opened)", names=names).astype(bool)
-    return ProtocolResult(_scalar_or_array(opened, x_ring.ndim == 0), network, names)
-
-
-def _share_input(
-    value: np.ndarray, owner: int, names: Sequence[str], network: Network, label: str, rng: Any
-) -> list[AdditiveShare]:
-    """Party ``owner`` shares ``value``: it keeps its own share and sends the other party's."""
-    shares = share_additive(value, 2, rng=rng)
-    other = 1 - owner
-    network.send(names[owner], names[other], shares[other].value, label)
-    return shares
+    return ProtocolResult(_scalar_or_array(opened, x.ndim == 0), network, names)

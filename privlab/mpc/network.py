@@ -1,23 +1,13 @@
 """Parties that talk only through a network that records every message.
 
-A protocol's security is a statement about *what each party sees*: its own
-input, its randomness, and the messages it receives (its **view**). To make
-that visible, every protocol in :mod:`privlab.mpc.protocols` runs its parties
-on a :class:`Network` that keeps a transcript:
-
-* :meth:`Network.send` and :meth:`Network.broadcast` record each message
-  (round, sender, receiver, label, a copy of the payload, its size in bytes)
-  and drop it in the receiver's inbox;
-* :meth:`Network.view` lists exactly the messages one party received;
-* :meth:`Network.stats` counts rounds, messages and bytes: the cost of the
-  protocol, which :func:`privlab.mpc.protocols.protocol_cost` predicts;
-* :meth:`Network.table` gives rows for a lesson table.
-
-**Rounds.** Messages sent in the same round travel at the same time, so a
-message may depend only on what its sender received in *earlier* rounds.
-Protocols call :meth:`Network.next_round` between steps. The number of rounds
-is what makes a protocol slow over a real network (each round waits for the
-slowest message), more than the number of bytes.
+A protocol's security is a statement about what each party sees: its input, its
+randomness and the messages it receives (its **view**). Every protocol of
+:mod:`privlab.mpc` runs on a :class:`Network` that keeps the transcript:
+:meth:`Network.view` lists what one party received, :meth:`Network.stats` counts
+rounds, messages and bytes (the cost :func:`~privlab.mpc.protocols.protocol_cost`
+predicts). Messages of one round travel at the same time, so a message may depend
+only on what its sender received in earlier rounds; the number of rounds is what
+makes a protocol slow over a real network.
 """
 
 from __future__ import annotations
@@ -28,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _guard as check
+from .._guard import LABEL, guard, optional, whole
 from ..errors import InvalidParameterError
 from .ring import _short_value, _shown
 
@@ -37,21 +27,7 @@ __all__ = ["Message", "Network", "Party"]
 
 @dataclass(frozen=True, eq=False)
 class Message:
-    """One message on the network.
-
-    Parameters
-    ----------
-    round : int
-        The round it was sent in (from 1).
-    sender, receiver : str
-        Party names.
-    label : str
-        What it is, for people reading the transcript (e.g. ``"share of salary"``).
-    payload : numpy.ndarray
-        A read-only copy of what was sent.
-    nbytes : int
-        Size of the payload in bytes (8 per 64-bit number).
-    """
+    """One message: its round (from 1), sender, receiver, label, read-only payload and size."""
 
     round: int
     sender: str
@@ -67,29 +43,109 @@ class Message:
         )
 
 
+# --------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------
+
+
+def _name(name: str, value: Any) -> str:
+    """A party name: a non-empty string, or a Party (its name)."""
+    if isinstance(value, Party):
+        return value.name
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(
+            f"{name} must be a party name (a non-empty string) or a Party; got {value!r}."
+        )
+    return value
+
+
+def _names(name: str, value: Any) -> list[str]:
+    if isinstance(value, (str, Party)) or not isinstance(value, Iterable):
+        raise InvalidParameterError(f"{name} must be a list of party names; got {value!r}.")
+    return [_name(f"{name}[{i}]", receiver) for i, receiver in enumerate(value)]
+
+
+def _string(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidParameterError(f"{name} must be a string; got {_shown(value)}.")
+    return value
+
+
+def _payload(name: str, payload: Any) -> Any:
+    """A number or an array of numbers (copied when sent)."""
+    try:
+        kind = np.array(payload).dtype.kind
+    except (TypeError, ValueError) as error:
+        raise InvalidParameterError(
+            f"{name} must be a number or an array of numbers; got {_shown(payload)}."
+        ) from error
+    if kind not in "biuf":
+        raise InvalidParameterError(
+            f"{name} must be a number or an array of numbers; got {_shown(payload)}."
+        )
+    return payload
+
+
+def _to_another_party(arguments: dict[str, Any]) -> None:
+    sender = arguments["sender"] if "sender" in arguments else arguments["self"].name
+    if arguments["receiver"] == sender:
+        raise InvalidParameterError(
+            f"receiver must be another party than the sender; got {sender!r} for both."
+        )
+
+
+def _addressed_to_me(arguments: dict[str, Any]) -> None:
+    me, receiver = arguments["self"].name, arguments["message"].receiver
+    if receiver != me:
+        raise InvalidParameterError(
+            f"message must be addressed to {me!r}; got one for {receiver!r}."
+        )
+
+
+def _new_name(name: str, party: Party, taken: Iterable[str]) -> None:
+    if party.name in taken:
+        raise InvalidParameterError(
+            f"{name} must have a name not yet on the network; got {party.name!r} again."
+        )
+
+
+def _parties(name: str, value: Any) -> list[Party]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidParameterError(f"{name} must be a list of Party; got {value!r:.60}.")
+    parties = [_party("party", party) for party in value]
+    for i, party in enumerate(parties):
+        _new_name("party", party, [other.name for other in parties[:i]])
+    return parties
+
+
+def _joins(arguments: dict[str, Any]) -> None:
+    _new_name("party", arguments["party"], arguments["self"]._parties)
+
+
+def _party(name: str, value: Any) -> Party:
+    if not isinstance(value, Party):
+        raise InvalidParameterError(f"{name} must be a Party; got {value!r}.")
+    return value
+
+
+def _message(name: str, value: Any) -> Message:
+    if not isinstance(value, Message):
+        raise InvalidParameterError(f"{name} must be a Message; got {value!r:.60}.")
+    return value
+
+
+def _network(name: str, network: Any) -> Network:
+    if not isinstance(network, Network):
+        raise InvalidParameterError(f"{name} must be a Network; got {network!r:.60}.")
+    return network
+
+
 class Party:
-    """A participant: a name, a private input, and an inbox the network fills.
+    """A participant: a name, a private input, an ``inbox`` the network fills and a ``memory``.
 
-    Protocols only let a party use its own ``input``, its own ``memory`` and
-    the messages in its ``inbox``; everything else it learns must come as a
-    message through the :class:`Network`, where the transcript shows it.
+    A protocol lets a party use only its own input, memory and inbox: everything
+    else it learns comes as a message, where the transcript shows it.
 
-    Parameters
-    ----------
-    name : str
-        The party's name on the network.
-    input : object, optional
-        Its private data. It never leaves the party except as shares.
-
-    Attributes
-    ----------
-    inbox : list of Message
-        What the party has received, filled by the network.
-    memory : dict
-        What the party has worked out locally (for example the share it kept).
-
-    Examples
-    --------
     >>> network = Network()
     >>> alice, bob = network.join(Party("alice", 30)), network.join(Party("bob", 12))
     >>> alice.send(network, "bob", 7, "a number")
@@ -99,38 +155,44 @@ class Party:
     Party('bob', input hidden, 1 message(s) received)
     """
 
+    @guard(name=_name)
     def __init__(self, name: str, input: Any = None) -> None:
-        self.name = _name("name", name)
+        self.name = name
         self.input = input
         self.inbox: list[Message] = []
         self.memory: dict[str, Any] = {}
 
+    @guard(
+        network=_network,
+        receiver=_name,
+        label=LABEL,
+        payload=_payload,
+        where=_to_another_party,
+    )
     def send(self, network: Network, receiver: str | Party, payload: Any, label: str) -> None:
         """Send ``payload`` to one party through ``network``."""
-        _network("network", network).send(self, receiver, payload, label)
+        network.send(self.name, receiver, payload, label)
 
+    @guard(
+        network=_network,
+        receivers=_names,
+        label=LABEL,
+        payload=_payload,
+    )
     def broadcast(
         self, network: Network, receivers: Iterable[str | Party], payload: Any, label: str
     ) -> None:
-        """Send the same ``payload`` to every party in ``receivers`` (except itself)."""
-        _network("network", network).broadcast(self, receivers, payload, label)
+        """Send the same ``payload`` to every party in ``receivers`` but itself."""
+        network.broadcast(self.name, receivers, payload, label)
 
+    @guard(message=_message, where=_addressed_to_me)
     def receive(self, message: Message) -> None:
-        """Put a message in the inbox (called by the network)."""
-        if not isinstance(message, Message):
-            raise InvalidParameterError(f"message must be a Message; got {message!r:.60}.")
-        if message.receiver != self.name:
-            raise InvalidParameterError(
-                f"message must be addressed to {self.name!r}; got one for {message.receiver!r}."
-            )
+        """Put a message in the inbox (the network calls it)."""
         self.inbox.append(message)
 
+    @guard(label=_string, round=optional(whole(1)))
     def received(self, label: str, *, round: int | None = None) -> list[np.ndarray]:
         """Payloads of the messages in the inbox with this label (and round), oldest first."""
-        if not isinstance(label, str):
-            raise InvalidParameterError(f"label must be a string; got {label!r:.60}.")
-        if round is not None:
-            round = check.integer("round", round, low=1)
         return [
             message.payload
             for message in self.inbox
@@ -144,14 +206,8 @@ class Party:
 class Network:
     """A network that delivers messages between parties and records every one of them.
 
-    Parameters
-    ----------
-    parties : iterable of Party, optional
-        Parties whose inboxes it fills (more can :meth:`join` later). Messages
-        to a name that has not joined are recorded but delivered to no inbox.
+    Messages to a name that has not joined are recorded but delivered to no inbox.
 
-    Examples
-    --------
     >>> network = Network()
     >>> network.broadcast("alice", ["alice", "bob", "carol"], [1, 2], "share of salary")
     >>> network.next_round()
@@ -165,27 +221,17 @@ class Network:
     [{'round': 1, 'from': 'alice', 'to': 'carol', 'label': 'share of salary', 'value': '[1, 2]'}]
     """
 
+    @guard(parties=_parties)
     def __init__(self, parties: Iterable[Party] = ()) -> None:
         self._messages: list[Message] = []
-        self._parties: dict[str, Party] = {}
+        self._parties = {party.name: party for party in parties}
         self._round = 1
-        if isinstance(parties, (str, bytes)) or not isinstance(parties, Iterable):
-            raise InvalidParameterError(f"parties must be a list of Party; got {parties!r:.60}.")
-        for party in parties:
-            self.join(party)
 
+    @guard(party=_party, where=_joins)
     def join(self, party: Party) -> Party:
         """Connect a party, so that its inbox receives its messages; returns the party."""
-        if not isinstance(party, Party):
-            raise InvalidParameterError(f"party must be a Party; got {party!r}.")
-        if party.name in self._parties:
-            raise InvalidParameterError(
-                f"party must have a name not yet on the network; got {party.name!r} again."
-            )
         self._parties[party.name] = party
         return party
-
-    # -- sending -----------------------------------------------------------
 
     @property
     def current_round(self) -> int:
@@ -193,47 +239,29 @@ class Network:
         return self._round
 
     def next_round(self) -> int:
-        """Start a new round and return its number.
-
-        Does nothing if nothing was sent in the current round, so no round is empty.
-        """
+        """Start a new round (unless nothing was sent in this one) and return its number."""
         if any(message.round == self._round for message in self._messages[-1:]):
             self._round += 1
         return self._round
 
+    @guard(sender=_name, receiver=_name, label=LABEL, payload=_payload, where=_to_another_party)
     def send(self, sender: str | Party, receiver: str | Party, payload: Any, label: str) -> None:
-        """Record a message from ``sender`` to ``receiver`` and deliver it.
-
-        The payload is copied (and made read-only): changing the original later
-        does not change what was sent.
-        """
-        sender, receiver = _name("sender", sender), _name("receiver", receiver)
-        if sender == receiver:
-            raise InvalidParameterError(
-                f"receiver must be another party than the sender; got {receiver!r} for both."
-            )
-        if not isinstance(label, str) or not label.strip():
-            raise InvalidParameterError(f"label must be a non-empty string; got {label!r}.")
-        copy = _payload(payload)
+        """Record a message and deliver it; the payload is copied, read-only, as it was sent."""
+        copy = np.array(payload)
+        copy.flags.writeable = False
         message = Message(self._round, sender, receiver, label, copy, int(copy.nbytes))
         self._messages.append(message)
         if receiver in self._parties:
             self._parties[receiver].receive(message)
 
+    @guard(sender=_name, receivers=_names, label=LABEL, payload=_payload)
     def broadcast(
         self, sender: str | Party, receivers: Iterable[str | Party], payload: Any, label: str
     ) -> None:
-        """Send the same payload to every receiver except the sender itself (one message each)."""
-        if isinstance(receivers, (str, Party)) or not isinstance(receivers, Iterable):
-            raise InvalidParameterError(
-                f"receivers must be a list of party names; got {receivers!r}."
-            )
-        sender_name = _name("sender", sender)
-        for i, receiver in enumerate(receivers):
-            if _name(f"receivers[{i}]", receiver) != sender_name:
-                self.send(sender_name, receiver, payload, label)
-
-    # -- reading the transcript ------------------------------------------
+        """Send the same payload to every receiver but the sender (one message each)."""
+        for receiver in receivers:
+            if receiver != sender:
+                self.send(sender, receiver, payload, label)
 
     @property
     def messages(self) -> tuple[Message, ...]:
@@ -247,28 +275,25 @@ class Network:
 
     @property
     def message_count(self) -> int:
-        """Number of messages sent."""
         return len(self._messages)
 
     @property
     def bytes_sent(self) -> int:
-        """Total size of all payloads, in bytes."""
         return sum(message.nbytes for message in self._messages)
 
-    def view(self, party_name: str | Party) -> tuple[Message, ...]:
-        """Exactly the messages ``party_name`` received: what the network showed that party."""
-        name = _name("party_name", party_name)
-        return tuple(message for message in self._messages if message.receiver == name)
-
     def stats(self) -> dict[str, int]:
-        """Cost of everything sent so far: ``{"rounds": ..., "messages": ..., "bytes": ...}``."""
+        """Cost so far: ``{"rounds": ..., "messages": ..., "bytes": ...}``."""
         return {"rounds": self.rounds, "messages": self.message_count, "bytes": self.bytes_sent}
 
-    def table(self, party_name: str | Party | None = None) -> list[dict[str, Any]]:
-        """Rows for a lesson table: round, from, to, label, value (shortened).
+    @guard(party_name=_name)
+    def view(self, party_name: str | Party) -> tuple[Message, ...]:
+        """Exactly the messages ``party_name`` received: what the network showed that party."""
+        return tuple(message for message in self._messages if message.receiver == party_name)
 
-        With ``party_name``, only the messages that party received (its view).
-        """
+    @guard(party_name=optional(_name))
+    def table(self, party_name: str | Party | None = None) -> list[dict[str, Any]]:
+        """Rows for a lesson table (round, from, to, label, short value); with ``party_name``,
+        its view only."""
         shown = self._messages if party_name is None else self.view(party_name)
         return [
             {
@@ -287,36 +312,3 @@ class Network:
             f"Network({stats['rounds']} round(s), {stats['messages']} message(s), "
             f"{stats['bytes']} bytes)"
         )
-
-
-def _network(name: str, network: Any) -> Network:
-    if not isinstance(network, Network):
-        raise InvalidParameterError(f"{name} must be a Network; got {network!r:.60}.")
-    return network
-
-
-def _name(name: str, value: Any) -> str:
-    """A party name: a non-empty string, or a Party (its name)."""
-    if isinstance(value, Party):
-        return value.name
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidParameterError(
-            f"{name} must be a party name (a non-empty string) or a Party; got {value!r}."
-        )
-    return value
-
-
-def _payload(payload: Any) -> np.ndarray:
-    """A read-only copy of a numeric payload."""
-    try:
-        copy = np.array(payload)
-    except (TypeError, ValueError) as error:
-        raise InvalidParameterError(
-            f"payload must be a number or an array of numbers; got {_shown(payload)}."
-        ) from error
-    if copy.dtype.kind not in "biuf":
-        raise InvalidParameterError(
-            f"payload must be a number or an array of numbers; got {_shown(payload)}."
-        )
-    copy.flags.writeable = False
-    return copy

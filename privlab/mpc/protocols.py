@@ -1,19 +1,8 @@
 """Protocols on additive shares: secure sum and mean, products and dot products, their costs.
 
 Every protocol runs its parties on a recording :class:`~privlab.mpc.network.Network`
-and returns a :class:`ProtocolResult`: the output, plus the network with every
-message, so a lesson can show who sent what to whom, and what each party saw.
-Multiplication uses Beaver triples (:mod:`privlab.mpc.beaver`).
-
-With :math:`n` parties and :math:`m` numbers per message, the costs are:
-
-==============  ======  =============================  ==========================================
-protocol        rounds  messages                       bytes
-==============  ======  =============================  ==========================================
-sum, mean       2       :math:`2n(n-1)`                :math:`8m \\cdot 2n(n-1)`
-product         3       :math:`3n(n-1) + 2(n-1) + 3n`  :math:`8m` times the messages
-dot (length m)  3       :math:`3n(n-1) + 2(n-1) + 3n`  :math:`8m(2n(n-1) + 2(n-1) + 3n) + 8n(n-1)`
-==============  ======  =============================  ==========================================
+and returns a :class:`ProtocolResult`: the output, and the network with every
+message, to show who sent what to whom and what each party saw.
 """
 
 from __future__ import annotations
@@ -24,20 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import BOOLEAN, SECRETS, TIED, guard, whole
+from .._guard import BOOLEAN, LABEL, SECRETS, TIED, guard, whole
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom
 from .additive import MAX_PARTIES, AdditiveShare, share_additive
-from .beaver import BeaverTriple, Dealer, _label, _party_names, beaver_multiply, open_shares
+from .beaver import Dealer, _party_names, beaver_multiply, open_shares
 from .network import Network, Party, _name
 from .ring import _encode, _shown, decode, encode, ring_add, ring_sum
 
 __all__ = [
-    "BeaverTriple",  # re-exported from beaver, where they live
-    "Dealer",
     "ProtocolResult",
-    "beaver_multiply",
-    "open_shares",
     "protocol_cost",
     "secure_dot_product",
     "secure_mean",
@@ -50,17 +35,7 @@ _WORD = 8  # bytes per ring element
 
 @dataclass(frozen=True, eq=False)
 class ProtocolResult:
-    """What a protocol run produced.
-
-    Parameters
-    ----------
-    output : int, float or numpy.ndarray
-        The result every party learns (a Python number for a single value).
-    network : Network
-        The network, with every message that was sent.
-    parties : tuple of str
-        The parties' names, in order (party ``i`` holds share ``i``).
-    """
+    """The ``output`` every party learns, the ``network`` with every message, the ``parties``."""
 
     output: Any
     network: Network
@@ -87,7 +62,7 @@ def _inputs_and_tamper(arguments: dict[str, Any]) -> None:
     inputs=TIED,
     fixed_point=BOOLEAN,
     rng=SECRETS,
-    label=_label,
+    label=LABEL,
     tamper=TIED,
     where=_inputs_and_tamper,
 )
@@ -109,34 +84,30 @@ def secure_sum(
     3. **Round 2.** Each party announces :math:`p_i`; everyone computes
        :math:`\\sum_i p_i = \\sum_j x_j`.
 
-    Every share a party receives is uniformly random whatever the inputs, so
-    its view reveals nothing beyond the total (which the partial sums add up to).
+    Every share a party receives is uniform whatever the inputs, so its view
+    reveals nothing beyond the total.
 
     Parameters
     ----------
     inputs : dict of str to number or array-like
-        Each party's name and private input, all of one shape; arrays are
-        summed element by element. Whole numbers, or decimals with ``fixed_point=True``.
+        Each party's name and private input, all of one shape (summed element
+        by element): whole numbers, or decimals with ``fixed_point=True``.
     fixed_point : bool, default False
         Encode decimals in fixed point (16 fraction bits).
     rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
+        ``None``: cryptographic. A seed: for lessons and tests only.
     label : str, default "input"
         What the inputs are, for the message labels (``"share of <label>"``).
     tamper : dict of str to number, optional
-        For showing the protocol's limits: amounts that the named parties
-        secretly add to the partial sum they announce, as a *malicious* party
-        would. Nobody notices, and the output is off by the total: this protocol
-        is secure only against parties that follow it (semi-honest).
+        Amounts the named parties secretly add to the partial sum they announce,
+        as a *malicious* party would: nobody notices, the output is off. The
+        protocol is secure only against parties that follow it (semi-honest).
 
     Returns
     -------
     ProtocolResult
-        ``output`` is the sum. It must fit the range of :func:`~privlab.mpc.ring.encode`,
-        or it wraps around modulo 2^64.
+        ``output`` is the sum (it wraps around modulo 2^64 if it does not fit).
 
-    Examples
-    --------
     >>> result = secure_sum({"alice": 30, "bob": 12, "carol": -2}, rng=0)
     >>> result.output
     40
@@ -147,7 +118,6 @@ def secure_sum(
      ('bob', 'partial sum'), ('carol', 'partial sum')]
     """
     names, ring_inputs, was_scalar = _check_inputs(inputs, fixed_point)  # encoded
-    generator = rng
     network = Network()
     parties = [network.join(Party(name, inputs[name])) for name in names]
     for party, ring_input in zip(parties, ring_inputs, strict=True):
@@ -155,7 +125,7 @@ def secure_sum(
 
     # Round 1: each party shares its input among all parties.
     for party in parties:
-        _share_own_input(party, names, network, generator, f"share of {label}")
+        _share_own_input(party, names, network, rng, f"share of {label}")
     network.next_round()
     # Local: each party adds the shares it holds, one of every input.
     for party in parties:
@@ -189,7 +159,7 @@ def _tampering(tamper: Any, names: list[str], fixed_point: bool) -> dict[str, np
     return {name: encode(amount, fixed_point=fixed_point) for name, amount in tamper.items()}
 
 
-@guard(inputs=TIED, fixed_point=BOOLEAN, rng=SECRETS, label=_label, where=_inputs_and_tamper)
+@guard(inputs=TIED, fixed_point=BOOLEAN, rng=SECRETS, label=LABEL, where=_inputs_and_tamper)
 def secure_mean(
     inputs: dict[str, Any],
     *,
@@ -201,31 +171,21 @@ def secure_mean(
 
     .. math:: \\bar{x} = \\frac{1}{n} \\sum_{j=1}^{n} x_j
 
-    The class-average example: each student's salary stays private, the
-    average is learnt by all. The number of parties :math:`n` is public (everyone
-    knows who takes part), so dividing by it reveals nothing new. Salaries in
-    euros with cents are decimals, hence ``fixed_point=True`` by default: each
-    input is rounded to a multiple of :math:`2^{-16}` before it is shared.
+    The number of parties :math:`n` is public, so dividing by it reveals nothing
+    new. Decimals by default: each input is rounded to a multiple of :math:`2^{-16}`.
 
     Parameters
     ----------
-    inputs : dict of str to number or array-like
+    inputs, rng, label
         As for :func:`secure_sum`.
     fixed_point : bool, default True
         Encode the inputs in fixed point (``False`` for whole numbers only).
-    rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
-    label : str, default "input"
-        What the inputs are, for the message labels.
 
     Returns
     -------
     ProtocolResult
-        ``output`` is the mean (a float, or an array of floats); the network
-        is that of the secure sum.
+        ``output`` is the mean (a float, or an array of floats).
 
-    Examples
-    --------
     >>> salaries = {"ana": 3150.25, "ben": 2890.50, "chloé": 4020.75}
     >>> result = secure_mean(salaries, rng=0, label="salary")
     >>> round(result.output, 2)
@@ -280,33 +240,11 @@ def secure_product(
     parties: int = 2,
     rng: np.random.Generator | int | None = None,
 ) -> ProtocolResult:
-    """Multiply party 0's private ``x`` by party 1's private ``y``, with a Beaver triple.
+    """Multiply party 0's private ``x`` by party 1's ``y`` (element by element, mod 2^64).
 
-    * **Round 1.** Party 0 shares :math:`x`, party 1 shares :math:`y` among
-      all parties; the dealer sends the triple's shares.
-    * **Round 2.** The opening of :math:`d = x - a` and :math:`e = y - b`
-      (:func:`beaver_multiply`).
-    * **Round 3.** Everyone announces its share of :math:`xy` (:func:`open_shares`).
+    Round 1: both share their input and the dealer sends a triple; round 2: the
+    openings of :func:`beaver_multiply`; round 3: :func:`open_shares` of :math:`xy`.
 
-    Parameters
-    ----------
-    x, y : int or array-like
-        Whole numbers of one shape (multiplied element by element). The
-        product is computed modulo :math:`2^{64}`: it is exact when it fits
-        the signed 64-bit range, and wraps around otherwise.
-    parties : int, default 2
-        Number of parties (>= 2): ``"party 0"`` owns ``x``, ``"party 1"``
-        owns ``y``, any others only help.
-    rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
-
-    Returns
-    -------
-    ProtocolResult
-        ``output`` is ``x * y``; the network records every step.
-
-    Examples
-    --------
     >>> result = secure_product(6, -7, rng=0)
     >>> result.output
     -42
@@ -315,11 +253,9 @@ def secure_product(
     >>> sorted({row["label"] for row in result.network.table() if row["round"] == 2})
     ['d = x − a (opened)', 'e = y − b (opened)']
     """
-    x_ring, y_ring = x, y
-    network, names, x_shares, y_shares, generator = _share_two_inputs(x_ring, y_ring, parties, rng)
-    z_shares = beaver_multiply(x_shares, y_shares, Dealer(), network, rng=generator, names=names)
+    network, names, z_shares = _beaver_product(x, y, parties, rng)
     product = decode(open_shares(z_shares, network, "x·y (opened)", names=names))
-    return ProtocolResult(_scalar_or_array(product, x_ring.ndim == 0), network, tuple(names))
+    return ProtocolResult(_scalar_or_array(product, x.ndim == 0), network, tuple(names))
 
 
 def _vector(name: str, value: Any) -> np.ndarray:
@@ -355,62 +291,45 @@ def secure_dot_product(
 ) -> ProtocolResult:
     """The dot product :math:`\\sum_k x_k y_k` of party 0's and party 1's private vectors.
 
-    All the elementwise products are computed at once with :func:`beaver_multiply`
-    (one round of openings for the whole vector); each party then adds up its
-    shares of the products (a local step), and only the sum is opened.
+    The elementwise products in one :func:`beaver_multiply`; each party adds up its
+    shares of them (a local step), and only the sum is opened.
 
-    Parameters
-    ----------
-    x_vector, y_vector : array-like
-        1-d arrays of whole numbers, of the same length. The result is
-        computed modulo :math:`2^{64}` (exact when it fits the signed 64-bit range).
-    parties : int, default 2
-        Number of parties (>= 2).
-    rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
-
-    Returns
-    -------
-    ProtocolResult
-        ``output`` is the dot product, a Python int.
-
-    Examples
-    --------
     >>> result = secure_dot_product([1, 2, 3], [4, -5, 6], rng=0)
     >>> result.output
     12
     >>> result.stats
     {'rounds': 3, 'messages': 14, 'bytes': 304}
     """
-    x_ring, y_ring = x_vector, y_vector
-    network, names, x_shares, y_shares, generator = _share_two_inputs(x_ring, y_ring, parties, rng)
-    z_shares = beaver_multiply(x_shares, y_shares, Dealer(), network, rng=generator, names=names)
+    network, names, z_shares = _beaver_product(x_vector, y_vector, parties, rng)
     sums = [z.sum() for z in z_shares]  # local: each party adds its shares of the products
     dot = decode(open_shares(sums, network, "x·y (opened)", names=names))
     return ProtocolResult(dot.item(), network, tuple(names))
 
 
-def _share_two_inputs(
-    x_ring: np.ndarray, y_ring: np.ndarray, parties: int, rng: Any
-) -> tuple[Network, list[str], list[AdditiveShare], list[AdditiveShare], Any]:
-    """Round 1 of a product: party 0 shares x, party 1 shares y (the round stays open).
-
-    ``x_shares[i]`` is what party ``i`` then holds: party 0 kept its share of
-    x, the others received theirs.
-    """
-    generator = rng
+def _beaver_product(
+    x: np.ndarray, y: np.ndarray, parties: int, rng: SecretRandom
+) -> tuple[Network, list[str], list[AdditiveShare]]:
+    """Party 0 shares x, party 1 shares y (round 1, with the dealer's triple); then the
+    shares of x * y by :func:`beaver_multiply`."""
     names = _party_names(parties)
     network = Network()
-    inputs = [x_ring, y_ring] + [None] * (parties - 2)
-    members = [network.join(Party(name, value)) for name, value in zip(names, inputs, strict=True)]
-    held = []
-    for owner, label in ((members[0], "share of x"), (members[1], "share of y")):
-        shares = share_additive(owner.input, parties, rng=generator)
-        for receiver, share in zip(names, shares, strict=True):
-            if receiver != owner.name:
-                owner.send(network, receiver, share.value, label)
-        held.append(shares)
-    return network, names, held[0], held[1], generator
+    for name, value in zip(names, [x, y] + [None] * (parties - 2), strict=True):
+        network.join(Party(name, value))
+    x_shares = _share_input(x, 0, names, network, "share of x", rng)
+    y_shares = _share_input(y, 1, names, network, "share of y", rng)
+    z_shares = beaver_multiply(x_shares, y_shares, Dealer(), network, rng=rng, names=names)
+    return network, names, z_shares
+
+
+def _share_input(
+    value: np.ndarray, owner: int, names: Sequence[str], network: Network, label: str, rng: Any
+) -> list[AdditiveShare]:
+    """Party ``owner`` shares ``value``: it keeps its own share and sends the others theirs."""
+    shares = share_additive(value, len(names), rng=rng)
+    for receiver, share in zip(names, shares, strict=True):
+        if receiver != names[owner]:
+            network.send(names[owner], receiver, share.value, label)
+    return shares
 
 
 # --------------------------------------------------------------------------
@@ -430,38 +349,15 @@ def _protocol(name: str, value: Any) -> str:
 
 @guard(protocol=_protocol, parties=whole(2), values=whole(1))
 def protocol_cost(protocol: str, parties: int, values: int) -> dict[str, int]:
-    """Rounds, messages and bytes a protocol sends, in closed form.
+    """Rounds, messages and bytes a protocol sends, in closed form: what the Network records.
 
-    With :math:`n` parties, :math:`P = n(n-1)` ordered pairs, and :math:`m`
-    values (8 bytes each) per message:
+    With :math:`n` parties, :math:`P = n(n-1)` ordered pairs and :math:`m` values
+    (8 bytes each) per message: ``"sum"`` and ``"mean"`` take 2 rounds and
+    :math:`2P` messages (shares, partial sums); ``"product"`` 3 rounds and
+    :math:`2(n-1) + 3n + 2P + P` messages (inputs, dealer, openings of
+    :math:`d, e`, of the product), each of :math:`m` values; ``"dot"`` the same,
+    with one value in the final opening.
 
-    * ``"sum"`` and ``"mean"``: 2 rounds; shares (:math:`P`) and partial sums
-      (:math:`P`): :math:`2P` messages, :math:`16 m P` bytes.
-    * ``"product"``: 3 rounds; input shares :math:`2(n-1)`, the dealer's
-      :math:`3n`, openings of :math:`d, e` :math:`2P`, opening of the product
-      :math:`P`; every message carries :math:`m` values.
-    * ``"dot"`` (vectors of length :math:`m`): the same messages, but the
-      final opening carries one value.
-
-    These are exactly the counts :class:`~privlab.mpc.network.Network` records
-    when the protocols run.
-
-    Parameters
-    ----------
-    protocol : {"sum", "mean", "product", "dot"}
-        Which protocol.
-    parties : int
-        Number of parties, >= 2.
-    values : int
-        Numbers per input (the vector length for ``"dot"``), >= 1.
-
-    Returns
-    -------
-    dict
-        ``{"rounds": ..., "messages": ..., "bytes": ...}``.
-
-    Examples
-    --------
     >>> protocol_cost("sum", parties=5, values=1)
     {'rounds': 2, 'messages': 40, 'bytes': 320}
     >>> protocol_cost("dot", parties=2, values=10)

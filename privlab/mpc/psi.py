@@ -1,43 +1,18 @@
 """Private set intersection: which customers two parties share, and nothing more.
 
-A publisher and an advertiser each hold a list of customer ids. They want the
-ids they have in common, and their matching rows lined up, but neither should
-see the other's other customers. Exchanging the lists (:func:`naive_join`)
-would show everything. The Diffie-Hellman protocol of
-:func:`private_intersection` shows only random-looking curve points instead
-(Meadows 1986; Huberman, Franklin and Hogg 1999; the matching step of Google's
-Private Join and Compute).
+Exchanging the lists (:func:`naive_join`) would show everything; the
+Diffie-Hellman protocol of :func:`private_intersection` shows only
+random-looking curve points (Meadows 1986; Huberman, Franklin and Hogg 1999;
+the matching step of Google's Private Join and Compute). Each id :math:`x`
+becomes a point :math:`H(x)` of edwards25519 (:func:`hash_to_point`), and each
+party raises points to its own secret scalar (:func:`blind`). Blinding commutes:
 
-**Blinding commutes.** Each id :math:`x` becomes a point :math:`H(x)` of a
-group where the discrete logarithm is hard (:func:`hash_to_point`). Each party
-raises points to its own secret scalar (:func:`random_scalar`, :func:`blind`),
-:math:`\\alpha` for the first and :math:`\\beta` for the second:
+.. math:: \\left(H(x)^{\\alpha}\\right)^{\\beta} = \\left(H(x)^{\\beta}\\right)^{\\alpha}
 
-.. math:: \\left(H(x)^{\\alpha}\\right)^{\\beta} = H(x)^{\\alpha\\beta}
-          = \\left(H(x)^{\\beta}\\right)^{\\alpha}
-
-So the double-blinded values of a shared id are equal on both sides, while a
-point blinded by the *other* party's secret cannot be linked to any id (the
-decisional Diffie-Hellman assumption). On edwards25519 (libsodium, through
-PyNaCl) "raising to :math:`\\alpha`" is scalar multiplication; points and
-scalars are 32 bytes.
-
-Two rounds, four messages, :math:`64\\,(n_a + n_b)` bytes. Each party learns
-which of *its own* ids are shared, and the length of the other's list; nothing
-about the other's ids that are not shared. Both sort their matched rows by the
-double-blinded value, so row :math:`k` is the same customer on both sides.
-Semi-honest parties only; and a party can test any id by putting it in its list.
-
-Examples
---------
->>> from privlab.mpc.psi import private_intersection
->>> publisher = ["ana", "ben", "chloé", "dan"]
->>> advertiser = ["dan", "eve", "ana"]
->>> result = private_intersection(publisher, advertiser, rng=7)
->>> result
-PSIResult(2 shared ids between 'publisher' and 'advertiser'; 2 rounds, 4 messages, 448 bytes)
->>> [publisher[row] for row in result.matched_a] == [advertiser[row] for row in result.matched_b]
-True
+so a shared id blinds to the same value on both sides, while a point blinded by
+the other's secret cannot be linked to any id (decisional Diffie-Hellman). Each
+party learns which of its own ids are shared and the length of the other's
+list. Semi-honest parties only; a party can test any id by putting it in its list.
 """
 
 from __future__ import annotations
@@ -53,13 +28,10 @@ from nacl import exceptions as nacl_errors
 
 from .._guard import SECRETS, guard
 from ..errors import InvalidParameterError
-from .network import Network, Party, _name
+from .network import Network, Party, _name, _string
 from .ring import _shown
 
 __all__ = [
-    "HASH_PERSON",
-    "POINT_BYTES",
-    "SCALAR_BYTES",
     "NaiveJoin",
     "PSIResult",
     "blind",
@@ -69,22 +41,13 @@ __all__ = [
     "random_scalar",
 ]
 
-POINT_BYTES = 32
-"""Size of a curve point (an edwards25519 point in compressed form)."""
+_POINT_BYTES = 32  # an edwards25519 point, compressed
+_SCALAR_BYTES = 32  # a number modulo the group order, little-endian
+_HASH_PERSON = b"privlab-psi-v1"  # domain separation: no other use of BLAKE2b gives these hashes
+_MY_IDS = "my ids, blinded by me"  # the labels of rounds 1 and 2
+_YOUR_IDS = "your ids, blinded by both of us"
 
-SCALAR_BYTES = 32
-"""Size of a secret scalar (a number modulo the order of the group, little-endian)."""
-
-HASH_PERSON = b"privlab-psi-v1"
-"""Domain separation for :func:`hash_to_point`: no other use of BLAKE2b gives the same hashes."""
-
-MY_IDS = "my ids, blinded by me"
-"""Label of the round-1 messages."""
-
-YOUR_IDS = "your ids, blinded by both of us"
-"""Label of the round-2 messages."""
-
-_ZERO_SCALAR = bytes(SCALAR_BYTES)
+_ZERO_SCALAR = bytes(_SCALAR_BYTES)
 
 
 # --------------------------------------------------------------------------
@@ -92,20 +55,13 @@ _ZERO_SCALAR = bytes(SCALAR_BYTES)
 # --------------------------------------------------------------------------
 
 
-def _string(name: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise InvalidParameterError(f"{name} must be a string; got {_shown(value)}.")
-    return value
-
-
 @guard(identifier=_string)
 def hash_to_point(identifier: str) -> bytes:
     """Map an id to a point of the curve, the same point for everyone: :math:`H(x)`.
 
-    BLAKE2b (personalised with :data:`HASH_PERSON`) of the id's UTF-8 bytes,
-    then Elligator 2 into the prime-order group of edwards25519 (one map: a
-    teaching choice, not RFC 9380's hash-to-curve). Nobody knows the point's
-    discrete logarithm. Ids are compared exactly as strings: clean them first.
+    BLAKE2b of the id's UTF-8 bytes, then Elligator 2 into the prime-order group
+    (a teaching choice, not RFC 9380's hash-to-curve): nobody knows the point's
+    discrete logarithm. Ids are compared exactly as strings.
 
     >>> point = hash_to_point("customer 42")
     >>> len(point), point == hash_to_point("customer 42"), point == hash_to_point("customer 43")
@@ -115,10 +71,10 @@ def hash_to_point(identifier: str) -> bytes:
 
 
 def _point_of(identifier: str) -> bytes:
-    """:math:`H(x)` for a string already checked (the protocol checks whole lists at once)."""
+    """:math:`H(x)` for a string already checked."""
     # "surrogatepass": even a string holding a lone surrogate has UTF-8 bytes.
     data = identifier.encode("utf-8", "surrogatepass")
-    digest = hashlib.blake2b(data, digest_size=32, person=HASH_PERSON).digest()
+    digest = hashlib.blake2b(data, digest_size=32, person=_HASH_PERSON).digest()
     return bindings.crypto_core_ed25519_from_uniform(digest)
 
 
@@ -126,8 +82,8 @@ def _point_of(identifier: str) -> bytes:
 def random_scalar(rng: np.random.Generator | int | None = None) -> bytes:
     """A secret scalar: a random nonzero number modulo the group order :math:`\\ell`.
 
-    64 random bytes reduced modulo :math:`\\ell \\approx 2^{252}`, so every scalar is
-    almost exactly equally likely; zero is drawn again. A seed is for lessons only.
+    64 random bytes reduced modulo :math:`\\ell \\approx 2^{252}`: almost exactly
+    uniform; zero is drawn again.
 
     >>> random_scalar(rng=3) == random_scalar(rng=3)
     True
@@ -139,9 +95,9 @@ def random_scalar(rng: np.random.Generator | int | None = None) -> bytes:
 
 
 def _check_scalar(name: str, scalar: Any) -> bytes:
-    if not isinstance(scalar, bytes) or len(scalar) != SCALAR_BYTES:
+    if not isinstance(scalar, bytes) or len(scalar) != _SCALAR_BYTES:
         raise InvalidParameterError(
-            f"{name} must be {SCALAR_BYTES} bytes (from random_scalar); got {_shown(scalar)}."
+            f"{name} must be {_SCALAR_BYTES} bytes (from random_scalar); got {_shown(scalar)}."
         )
     reduced = bindings.crypto_core_ed25519_scalar_reduce(scalar + bytes(32))
     if scalar == _ZERO_SCALAR or reduced != scalar:
@@ -155,12 +111,12 @@ def _check_scalar(name: str, scalar: Any) -> bytes:
 def _check_points(name: str, points: Any) -> list[bytes]:
     if isinstance(points, (str, bytes)) or not isinstance(points, Sequence):
         raise InvalidParameterError(
-            f"{name} must be a list of {POINT_BYTES}-byte points; got {_shown(points)}."
+            f"{name} must be a list of {_POINT_BYTES}-byte points; got {_shown(points)}."
         )
     for position, point in enumerate(points):
-        if not isinstance(point, bytes) or len(point) != POINT_BYTES:
+        if not isinstance(point, bytes) or len(point) != _POINT_BYTES:
             raise InvalidParameterError(
-                f"{name} must be a list of {POINT_BYTES}-byte points; "
+                f"{name} must be a list of {_POINT_BYTES}-byte points; "
                 f"got {_shown(point)} at position {position}."
             )
     return list(points)
@@ -169,9 +125,6 @@ def _check_points(name: str, points: Any) -> list[bytes]:
 @guard(scalar=_check_scalar, points=_check_points)
 def blind(points: Sequence[bytes], scalar: bytes) -> list[bytes]:
     """Raise every point to a secret scalar: :math:`P \\mapsto P^{s}` (scalar multiplication).
-
-    Blinding with :math:`s` then :math:`t` gives the points blinding with :math:`t`
-    then :math:`s` gives; distinct points stay distinct.
 
     >>> alpha, beta = random_scalar(), random_scalar()
     >>> point = [hash_to_point("ana")]
@@ -190,16 +143,11 @@ def blind(points: Sequence[bytes], scalar: bytes) -> list[bytes]:
 
 
 def _first_invalid(points: list[bytes]) -> int:
-    """Position of the first point that is not in the prime-order group (0 if none is found)."""
+    """Position of the first point not in the prime-order group (0 if none is found)."""
     for position, point in enumerate(points):
         if not bindings.crypto_core_ed25519_is_valid_point(point):
             return position
     return 0
-
-
-# --------------------------------------------------------------------------
-# Argument checks
-# --------------------------------------------------------------------------
 
 
 def _identifiers(name: str, ids: Any) -> list[str]:
@@ -216,21 +164,15 @@ def _identifiers(name: str, ids: Any) -> list[str]:
             raise InvalidParameterError(
                 f"{name} must hold only strings; got {_shown(identifier)} at position {position}."
             )
-    if len(set(ids)) < len(ids):
-        raise InvalidParameterError(
-            f"{name} must hold each id once (keep one row per id first, for example "
-            f"with list(dict.fromkeys({name}))); got {_first_repeat(ids)!r} more than once."
-        )
-    return ids
-
-
-def _first_repeat(ids: list[str]) -> str:
     seen: set[str] = set()
     for identifier in ids:
         if identifier in seen:
-            return identifier
+            raise InvalidParameterError(
+                f"{name} must hold each id once (keep one row per id first, for example "
+                f"with list(dict.fromkeys({name}))); got {identifier!r} more than once."
+            )
         seen.add(identifier)
-    raise AssertionError("no repeated id")  # pragma: no cover
+    return ids
 
 
 def _two_names(name: str, names: Any) -> tuple[str, str]:
@@ -255,9 +197,8 @@ def _two_names(name: str, names: Any) -> tuple[str, str]:
 
 @dataclass(frozen=True, eq=False)
 class PSIResult:
-    """The outcome of :func:`private_intersection`.
+    """The outcome of :func:`private_intersection`: ``ids_a[matched_a[k]] == ids_b[matched_b[k]]``.
 
-    ``ids_a[matched_a[k]] == ids_b[matched_b[k]]`` for every ``k`` (read-only arrays).
     Each party works out only its own half; the ``network`` shows what each received.
     """
 
@@ -268,12 +209,10 @@ class PSIResult:
 
     @property
     def size(self) -> int:
-        """How many ids the two lists share."""
         return len(self.matched_a)
 
     @property
     def stats(self) -> dict[str, int]:
-        """Rounds, messages and bytes sent: ``network.stats()``."""
         return self.network.stats()
 
     def __repr__(self) -> str:
@@ -295,50 +234,30 @@ def private_intersection(
 ) -> PSIResult:
     """Find the ids two parties share, showing each only random-looking points.
 
-    Party A holds ``ids_a`` and a secret scalar :math:`\\alpha`, party B holds
-    ``ids_b`` and :math:`\\beta`.
-
-    1. **Round 1.** A sends :math:`\\{H(a)^{\\alpha}\\}` for its ids :math:`a`,
-       sorted (so the order says nothing about the rows); B sends
-       :math:`\\{H(b)^{\\beta}\\}` likewise. Label: ``"my ids, blinded by me"``.
+    1. **Round 1.** A sends :math:`\\{H(a)^{\\alpha}\\}` for its ids, sorted (the
+       order says nothing about the rows); B sends :math:`\\{H(b)^{\\beta}\\}`.
     2. **Round 2.** Each blinds the points it received with its own scalar and
-       sends them back in the order received: A gets :math:`H(a)^{\\alpha\\beta}`
-       for each of its own ids, B gets :math:`H(b)^{\\beta\\alpha}`. Label:
-       ``"your ids, blinded by both of us"``.
-    3. **Local.** Each party now knows the double-blinded value of its own ids
-       (sent back to it) and of the other's ids (blinded by itself in round 2).
-       Its ids whose values appear on both sides are the shared ones. It sorts
-       them by that value, which is the same for a shared id on both sides, so
-       both parties list the shared customers in the same order.
+       sends them back in the order received.
+    3. **Local.** Each party knows the double-blinded values of its own ids and
+       of the other's: its ids whose values appear on both sides are shared. Both
+       sort them by that value, so both list the shared customers in one order.
 
     Parameters
     ----------
     ids_a, ids_b : sequence of str
-        Each party's ids (a list, tuple or 1-d numpy array of strings), each id
-        once. May be empty. A table with one row per purchase must be reduced
-        to one row per customer first (for example ``list(dict.fromkeys(ids))``):
-        repeated ids would be an error here, because equal ids blind to equal
-        points and the other party would see how often each one repeats.
+        Each party's ids (a list, tuple or 1-d array of strings), each once
+        (equal ids blind to equal points: the other would see the repeats).
     names : pair of str, default ("publisher", "advertiser")
         The parties' names on the network: the holder of ``ids_a`` first.
     rng : numpy.random.Generator, int or None
-        ``None`` (default): cryptographic randomness. A seed or Generator:
-        reproducible scalars, for lessons and tests only.
+        ``None``: cryptographic. A seed: for lessons and tests only.
 
     Returns
     -------
     PSIResult
-        ``matched_a`` and ``matched_b``, the positions of the shared ids in
-        each list, in the common order; ``size``; the ``network`` with every message.
+        ``matched_a`` and ``matched_b``, the positions of the shared ids in each
+        list, in the common order; ``size``; the ``network``.
 
-    Raises
-    ------
-    InvalidParameterError
-        An id list that is not a sequence of strings, or holds an id twice; bad
-        ``names`` or ``rng``.
-
-    Examples
-    --------
     >>> publisher = ["ana", "ben", "chloé", "dan"]
     >>> advertiser = ["dan", "eve", "ana"]
     >>> result = private_intersection(publisher, advertiser, rng=7)
@@ -354,12 +273,11 @@ def private_intersection(
     [('advertiser', 'my ids, blinded by me'), ('advertiser', 'your ids, blinded by both of us')]
     """
     name_a, name_b = names
-    generator = rng
     network = Network()
     first = network.join(Party(name_a, ids_a))
     second = network.join(Party(name_b, ids_b))
     for party in (first, second):
-        party.memory["secret scalar"] = random_scalar(generator)
+        party.memory["secret scalar"] = random_scalar(rng)
 
     # Round 1: each party sends its own ids, blinded by itself, sorted.
     _send_own_ids_blinded(first, second, network)
@@ -381,20 +299,22 @@ def _send_own_ids_blinded(party: Party, other: Party, network: Network) -> None:
     blinded = blind(points, party.memory["secret scalar"])
     rows_in_sent_order = sorted(range(len(blinded)), key=blinded.__getitem__)
     party.memory["row of each point sent"] = rows_in_sent_order
-    party.send(network, other, _as_payload([blinded[row] for row in rows_in_sent_order]), MY_IDS)
+    party.send(
+        network, other.name, _as_payload([blinded[row] for row in rows_in_sent_order]), _MY_IDS
+    )
 
 
 def _send_back_blinded_by_both(party: Party, other: Party, network: Network) -> None:
     """Round 2: blind the other party's points with the party's own scalar; send them back."""
-    (their_points,) = party.received(MY_IDS)
+    (their_points,) = party.received(_MY_IDS)
     blinded_by_both = blind(_as_points(their_points), party.memory["secret scalar"])
     party.memory["their ids, blinded by both"] = set(blinded_by_both)
-    party.send(network, other, _as_payload(blinded_by_both), YOUR_IDS)
+    party.send(network, other.name, _as_payload(blinded_by_both), _YOUR_IDS)
 
 
 def _shared_rows(party: Party) -> np.ndarray:
     """The party's rows whose double-blinded value the other party has too, sorted by that value."""
-    (my_points,) = party.received(YOUR_IDS)
+    (my_points,) = party.received(_YOUR_IDS)
     theirs = party.memory["their ids, blinded by both"]
     rows = party.memory["row of each point sent"]
     shared = sorted(
@@ -408,14 +328,14 @@ def _shared_rows(party: Party) -> np.ndarray:
 
 
 def _as_payload(points: list[bytes]) -> np.ndarray:
-    """Points as a message: one row of :data:`POINT_BYTES` bytes (``uint8``) per point."""
-    return np.frombuffer(b"".join(points), dtype=np.uint8).reshape(len(points), POINT_BYTES)
+    """Points as a message: one row of :data:`_POINT_BYTES` bytes (``uint8``) per point."""
+    return np.frombuffer(b"".join(points), dtype=np.uint8).reshape(len(points), _POINT_BYTES)
 
 
 def _as_points(payload: np.ndarray) -> list[bytes]:
     """A received message back as a list of points."""
     raw = payload.tobytes()
-    return [raw[start : start + POINT_BYTES] for start in range(0, len(raw), POINT_BYTES)]
+    return [raw[start : start + _POINT_BYTES] for start in range(0, len(raw), _POINT_BYTES)]
 
 
 # --------------------------------------------------------------------------
@@ -425,17 +345,8 @@ def _as_points(payload: np.ndarray) -> list[bytes]:
 
 @dataclass(frozen=True, eq=False)
 class NaiveJoin:
-    """What each party would learn by simply sending its list to the other.
-
-    Parameters
-    ----------
-    shared : frozenset of str
-        The ids both lists hold: all the parties wanted to know.
-    seen : dict of str to frozenset of str
-        For each party (by name), the ids it receives: the other's whole list.
-    leaked : dict of str to frozenset of str
-        For each party, the ids it receives that are not shared: what it should not have seen.
-    """
+    """What each party learns by sending its list: the ``shared`` ids, and by party name the
+    ids it has ``seen`` (the other's list) and ``leaked`` (those not shared)."""
 
     shared: frozenset[str]
     seen: dict[str, frozenset[str]]
@@ -455,25 +366,19 @@ def naive_join(
 ) -> NaiveJoin:
     """The baseline without privacy: the parties exchange their lists and intersect them.
 
-    Both get the intersection, and each also sees every id of the other
-    that is *not* shared: the publisher's users who never bought, the
-    advertiser's customers who never saw the campaign.
-    :func:`private_intersection` gives the same intersection without that.
+    Each also sees every id of the other that is *not* shared: the publisher's
+    users who never bought, the advertiser's customers who never saw the campaign.
 
     Parameters
     ----------
-    ids_a, ids_b : sequence of str
-        Each party's ids, each id once, as for :func:`private_intersection`.
-    names : pair of str, default ("publisher", "advertiser")
-        The parties' names: the holder of ``ids_a`` first.
+    ids_a, ids_b, names
+        As for :func:`private_intersection`.
 
     Returns
     -------
     NaiveJoin
         ``shared``, and what each party ``seen`` and ``leaked``, by name.
 
-    Examples
-    --------
     >>> join = naive_join(["ana", "ben", "chloé", "dan"], ["dan", "eve", "ana"])
     >>> join
     NaiveJoin(2 shared ids; publisher sees 1 more, advertiser sees 2 more)

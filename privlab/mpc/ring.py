@@ -1,26 +1,12 @@
 """Whole numbers modulo :math:`2^{64}` (or :math:`2^{32}`), and fixed point: privlab's one encoder.
 
-Secret sharing and secure aggregation compute in a ring where adding and
-multiplying wrap around: :math:`a + b` means :math:`(a + b) \\bmod 2^{k}`. A
-computer does this for free: numpy ``uint64`` (``uint32``) arrays wrap around
-silently, which is exactly arithmetic modulo :math:`2^{64}` (:math:`2^{32}`).
-:mod:`privlab.mpc` uses :math:`k = 64`; secure aggregation
-(:mod:`privlab.fl.secagg`) lets a lesson pick ``bits=32`` or 64.
-
-* **Negative numbers** use two's complement, as every CPU does: :math:`-x` is
-  stored as :math:`2^{k} - x`. Reading the same bits as a signed integer
-  (``.view(np.int64)``) gives the negative number back. Whole numbers from
-  :data:`MIN_INTEGER` to :data:`MAX_INTEGER` fit 64 bits, and sums and products
-  come out right as long as the true result fits too.
-* **Decimals** use fixed point, as CrypTen does: :math:`x` is stored as the
-  whole number :math:`\\mathrm{round}(x \\cdot 2^{s})`, ``s = scale_bits`` (16
-  by default, a step of :math:`2^{-16} \\approx 0.000015`). A sum of
-  fixed-point numbers is the fixed-point number of the sum; a product would need
-  rescaling, which this package leaves out (products here are of whole numbers).
-
-Only numpy *arrays* wrap silently: numpy *scalars* warn on overflow. The
-helpers :func:`ring_add`, :func:`ring_subtract`, :func:`ring_multiply` and
-:func:`ring_sum` therefore always hand back arrays (0-d for a single number).
+numpy ``uint64`` (``uint32``) arrays wrap around silently, which is exactly
+arithmetic modulo :math:`2^{k}`. Negative numbers use two's complement
+(:math:`-x` is stored as :math:`2^{k} - x`); decimals use fixed point, as CrypTen
+does: :math:`x` is stored as :math:`\\mathrm{round}(x \\cdot 2^{16})`. A sum of
+fixed-point numbers is the fixed-point number of the sum; products here are of
+whole numbers. numpy *scalars* warn on overflow, so the ``ring_*`` helpers
+always hand back arrays (0-d for one number).
 """
 
 from __future__ import annotations
@@ -31,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import BOOLEAN, guard, integer
+from .._guard import BOOLEAN, TIED, guard, integer
 from ..errors import InvalidParameterError
 
 __all__ = [
@@ -50,26 +36,13 @@ __all__ = [
     "ring_sum",
 ]
 
-RING_BITS = 64
-"""Bits of a ring element of :mod:`privlab.mpc`: the ring is the whole numbers modulo ``2**64``."""
-
+RING_BITS = 64  # privlab.mpc computes modulo 2**64; secure aggregation may pick 32
 RING_SIZE = 2**RING_BITS
-"""Number of ring elements, ``2**64``."""
-
-FRACTION_BITS = 16
-"""Bits after the binary point in fixed point (CrypTen's default)."""
-
-SCALE = 2**FRACTION_BITS
-"""Fixed-point scale: a decimal ``x`` is stored as ``round(x * SCALE)``."""
-
-MAX_INTEGER = 2**63 - 1
-"""Largest whole number that fits (signed 64-bit)."""
-
+FRACTION_BITS = 16  # bits after the binary point in fixed point (CrypTen's default)
+SCALE = 2**FRACTION_BITS  # a decimal x is stored as round(x * SCALE)
+MAX_INTEGER = 2**63 - 1  # the signed 64-bit range
 MIN_INTEGER = -(2**63)
-"""Smallest whole number that fits (signed 64-bit)."""
-
-MAX_FIXED = 2**47
-"""Decimals must satisfy ``|x| < 2**47``, so that ``x * 2**16`` fits the signed range."""
+MAX_FIXED = 2**47  # decimals need |x| < 2**47, so that x * 2**16 fits the signed range
 
 _UNSIGNED = {32: np.dtype(np.uint32), 64: np.dtype(np.uint64)}
 _SIGNED = {32: np.dtype(np.int32), 64: np.dtype(np.int64)}
@@ -79,7 +52,6 @@ _SIGNED = {32: np.dtype(np.int32), 64: np.dtype(np.int64)}
 # What a ring element is, and what can be encoded (the checks)
 # --------------------------------------------------------------------------
 def _ring_bits(name: str, value: Any) -> int:
-    """``bits``: 32 or 64, the rings numpy computes in."""
     if isinstance(value, bool) or value not in _UNSIGNED:
         raise InvalidParameterError(f"{name} must be 32 or 64; got {value!r}.")
     return int(value)
@@ -92,7 +64,6 @@ def _scale_bits(arguments: dict[str, Any]) -> None:
 
 
 def _numbers(name: str, values: Any, fixed_point: bool, bits: int, scale_bits: int) -> np.ndarray:
-    """What :func:`encode` accepts: whole numbers, or decimals with ``fixed_point``."""
     if fixed_point:
         return _fixed_point_numbers(name, values, bits, scale_bits)
     return _whole_numbers(name, values, bits)
@@ -205,7 +176,7 @@ def _encodable(arguments: dict[str, Any]) -> None:
     arguments["values"] = _numbers("values", arguments["values"], fixed_point, bits, scale_bits)
 
 
-@guard(fixed_point=BOOLEAN, bits=_ring_bits, where=_encodable)
+@guard(fixed_point=BOOLEAN, bits=_ring_bits, values=TIED, scale_bits=TIED, where=_encodable)
 def encode(
     values: Any,
     *,
@@ -224,23 +195,20 @@ def encode(
     Parameters
     ----------
     values : int, float or array-like
-        Whole numbers that fit ``bits`` signed bits (``MIN_INTEGER`` to
-        ``MAX_INTEGER`` for 64); with ``fixed_point=True``, finite numbers with
-        ``|x| < 2**(bits - 1 - scale_bits)`` (``2**47`` by default).
+        Whole numbers that fit ``bits`` signed bits; with ``fixed_point``, finite
+        numbers with ``|x| < 2**(bits - 1 - scale_bits)`` (``2**47`` by default).
     fixed_point : bool, default False
         Store decimals as ``round(x * 2**scale_bits)``.
     bits : {64, 32}
         :math:`k`, the size of the ring.
     scale_bits : int, default 16
-        :math:`s`, bits after the binary point, from 0 to ``bits - 2``.
+        :math:`s`, from 0 to ``bits - 2``.
 
     Returns
     -------
     numpy.ndarray
-        ``uint64`` (or ``uint32``) ring elements, the shape of ``values`` (0-d for one number).
+        ``uint64`` (``uint32``) ring elements, the shape of ``values``.
 
-    Examples
-    --------
     >>> encode(5)
     array(5, dtype=uint64)
     >>> encode([-1, 2])  # -1 is 2**64 - 1: two's complement
@@ -263,7 +231,7 @@ def _decodable(arguments: dict[str, Any]) -> None:
     )
 
 
-@guard(fixed_point=BOOLEAN, bits=_ring_bits, where=_decodable)
+@guard(fixed_point=BOOLEAN, bits=_ring_bits, ring_values=TIED, scale_bits=TIED, where=_decodable)
 def decode(
     ring_values: Any,
     *,
@@ -283,21 +251,17 @@ def decode(
     Parameters
     ----------
     ring_values : array-like
-        Ring elements (whole numbers from 0 to ``2**bits - 1``).
+        Ring elements, whole numbers from 0 to ``2**bits - 1``.
     fixed_point : bool, default False
         Divide by ``2**scale_bits`` and return floats.
-    bits : {64, 32}
-        :math:`k`, the size of the ring.
-    scale_bits : int, default 16
-        :math:`s`, bits after the binary point, from 0 to ``bits - 2``.
+    bits, scale_bits : int
+        As for :func:`encode`.
 
     Returns
     -------
     numpy.ndarray
-        ``int64`` (``int32``) values, or ``float64`` with ``fixed_point=True``.
+        ``int64`` (``int32``) values, or ``float64`` with ``fixed_point``.
 
-    Examples
-    --------
     >>> decode(encode([-7, 7]))
     array([-7,  7])
     >>> decode(encode(-2.25, fixed_point=True), fixed_point=True)

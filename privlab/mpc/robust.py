@@ -51,25 +51,12 @@ def _correctable(arguments: dict[str, Any]) -> None:
 def shamir_reconstruct_checked(shares: Any, *, correct: int = 0) -> np.ndarray:
     """Rebuild the secrets from more than ``threshold`` shares, refusing shares that were changed.
 
-    The :math:`n` shares of a sharing with threshold :math:`t` lie on one
-    polynomial of degree :math:`t - 1`: they are a Reed-Solomon codeword
-    (McEliece and Sarwate, "On sharing secrets and Reed-Solomon codes",
-    Communications of the ACM 24(9), 1981). A changed share leaves that
-    polynomial, so checking needs :math:`n \\ge t + 1`. The limits are exact:
-
-    * ``correct=0``: every share must lie on the polynomial through the first
-      :math:`t`; up to :math:`n - t` changed shares are always **detected**.
-    * ``correct=e`` with :math:`n \\ge t + 2e`: up to :math:`e` changed shares
-      are found and **corrected** (the Berlekamp-Welch algorithm: Welch and
-      Berlekamp, US patent 4,633,470, 1986), and up to :math:`n - t - e`
-      detected. So :math:`\\lfloor (n - t)/2 \\rfloor` at most are corrected.
-    * Among exactly :math:`t` shares a change cannot be detected at all (any
-      :math:`t` points lie on some polynomial of degree :math:`t - 1`), and more
-      changed shares than the limits allow can be made to look consistent.
-
-    Each secret of an array is checked, and corrected, on its own. The check
-    runs on all of them at once; correcting runs in Python, once per secret
-    whose shares disagree.
+    The :math:`n` shares lie on one polynomial of degree :math:`t - 1`: a
+    Reed-Solomon codeword (McEliece and Sarwate, 1981). With ``correct=0`` up to
+    :math:`n - t` changed shares are **detected**; with ``correct=e`` and
+    :math:`n \\ge t + 2e`, up to :math:`e` are **corrected** (Berlekamp-Welch)
+    and up to :math:`n - t - e` detected. Among exactly :math:`t` shares nothing
+    can be detected. Each secret of an array is checked on its own.
 
     Parameters
     ----------
@@ -86,15 +73,10 @@ def shamir_reconstruct_checked(shares: Any, *, correct: int = 0) -> np.ndarray:
     Raises
     ------
     InconsistentSharesError
-        The shares do not lie on one polynomial of degree ``threshold - 1``,
-        even with ``correct`` of them changed back.
-    NotEnoughSharesError
-        ``threshold`` shares or fewer: they always look consistent.
-    MixedSharesError, InvalidParameterError
-        Not shares of one sharing at different points, or ``correct`` too large.
+        The shares do not lie on one polynomial, even with ``correct`` changed back.
+    NotEnoughSharesError, MixedSharesError, InvalidParameterError
+        ``threshold`` shares or fewer, not one sharing, or ``correct`` too large.
 
-    Examples
-    --------
     >>> import dataclasses
     >>> from privlab.mpc import shamir_reconstruct, shamir_share
     >>> shares = shamir_share(42, threshold=2, parties=4, prime=97, rng=0)
@@ -210,40 +192,13 @@ def _countable(arguments: dict[str, Any]) -> None:
 def consistent_secrets(points: Any, threshold: int, *, prime: int = PRIME) -> np.ndarray:
     """For each candidate secret, how many sharing polynomials pass through the colluders' points.
 
-    A polynomial of degree below :math:`t` is its :math:`t` coefficients. Each
-    known point :math:`f(x_i) = y_i` is one linear equation in them, and the
-    candidate secret :math:`f(0) = s` is one more. A consistent system of
-    :math:`r` independent equations in :math:`t` unknowns modulo :math:`p`
-    has exactly :math:`p^{t - r}` solutions. Row reduction (Gaussian
-    elimination modulo :math:`p`) finds :math:`r`, and whether the equation
-    :math:`f(0) = s` is already implied by the points:
+    Each point :math:`f(x_i) = y_i` is a linear equation in the :math:`t`
+    coefficients, and :math:`r` independent ones leave :math:`p^{t - r}`
+    polynomials. With :math:`k < t` points every secret keeps
+    :math:`p^{t - 1 - k}` of them (the colluders learn nothing); with :math:`t`
+    points one secret has one and the others none. Returns an ``int64`` array of
+    length ``prime`` (a prime below 10,000).
 
-    * with fewer than :math:`t` points, it is not: every secret has
-      :math:`p^{t - 1 - k}` polynomials (:math:`k` points). All secrets are
-      equally likely, so the colluders learn nothing;
-    * with :math:`t` or more points, it is: one secret has one polynomial,
-      all others none.
-
-    Parameters
-    ----------
-    points : sequence of (x, y) pairs
-        The colluders' shares: different ``x`` from 0 to ``prime - 1``
-        (``x = 0`` would be the secret itself), ``y`` from 0 to ``prime - 1``.
-    threshold : int
-        ``t >= 1``, the threshold of the sharing.
-    prime : int
-        The field size: a prime below 10,000 (the answer lists every candidate
-        secret), with ``prime ** (threshold - 1)`` small enough to count in int64.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``int64`` array of length ``prime``: entry ``s`` counts the polynomials
-        with ``f(0) = s`` through all the points (all zero if no polynomial
-        passes through them).
-
-    Examples
-    --------
     >>> from privlab.mpc import shamir_share
     >>> shares = shamir_share(4, threshold=3, parties=5, prime=7, rng=0)
     >>> two = [(share.x, int(share.y)) for share in shares[:2]]
@@ -274,10 +229,8 @@ def consistent_secrets(points: Any, threshold: int, *, prime: int = PRIME) -> np
 def _row_reduce(
     rows: list[list[int]], unknowns: int, prime: int
 ) -> tuple[list[list[int]], list[int]]:
-    """Reduced row echelon form modulo ``prime`` (the last column is the right-hand side).
-
-    Returns the reduced rows and the pivot column of each of the first ``len(pivots)`` rows.
-    """
+    """Reduced row echelon form modulo ``prime`` (last column: the right-hand side), and the
+    pivot column of each of the first ``len(pivots)`` rows."""
     rows = [row[:] for row in rows]
     pivots: list[int] = []
     for column in range(unknowns):

@@ -1,25 +1,18 @@
 """Shamir's t-of-n secret sharing over a prime field.
 
-To share a secret :math:`s` so that any :math:`t` of :math:`n` parties can
-rebuild it, but :math:`t - 1` of them learn nothing, draw a random polynomial
-of degree :math:`t - 1` whose constant term is the secret, and give party
-:math:`i` the point :math:`(i, f(i))`:
+Draw a random polynomial of degree :math:`t - 1` whose constant term is the
+secret, and give party :math:`i` the point :math:`(i, f(i))`:
 
 .. math::
 
     f(X) = s + a_1 X + \\dots + a_{t-1} X^{t-1} \\bmod p,
-    \\qquad a_1, \\dots, a_{t-1} \\sim \\mathrm{Uniform}\\{0, \\dots, p - 1\\}.
+    \\qquad a_k \\sim \\mathrm{Uniform}\\{0, \\dots, p - 1\\}.
 
 Any :math:`t` points fix the polynomial, and Lagrange interpolation gives
-:math:`s = f(0) = \\sum_i \\lambda_i f(x_i)`; :math:`t - 1` points leave every
-secret equally likely (:func:`~privlab.mpc.robust.consistent_secrets` counts
-why). Shares at the same point add up to a share of the sum. More than
-:math:`t` shares catch a changed one: :mod:`privlab.mpc.robust`.
-
-Arithmetic is modulo the prime :data:`PRIME` :math:`= 2^{31} - 1`: a product of
-two values plus a third stays below :math:`2^{62}`, and the code reduces
-modulo :math:`p` before multiplying again, so ``int64`` never overflows. A
-lesson can pass a small prime such as 97 to draw pictures.
+:math:`s = f(0)`; :math:`t - 1` points leave every secret equally likely. Shares
+at the same point add up to a share of the sum. Arithmetic is modulo
+:data:`PRIME` :math:`= 2^{31} - 1`, so products fit ``int64``; a lesson can pass
+a small prime such as 97. Randomness: see :mod:`privlab.randomness`.
 """
 
 from __future__ import annotations
@@ -42,6 +35,7 @@ from .additive import (
     _derived_id,
     _fits_share,
     _frozen,
+    _list_of,
     _new_sharing_id,
 )
 from .ring import _short_value, _shown
@@ -56,17 +50,13 @@ __all__ = [
     "shamir_share",
 ]
 
-PRIME = 2**31 - 1
-"""The default field size: a Mersenne prime, the largest prime whose products fit int64."""
-
-_LARGEST_PRIME = PRIME  # (p - 1)**2 must stay below 2**63
+PRIME = 2**31 - 1  # a Mersenne prime, the largest prime whose products fit int64
 
 
 def _prime(name: str, value: Any) -> int:
-    """A prime from 2 to 2**31 - 1, so that products fit int64."""
     allowed = "a prime number from 2 to 2**31 - 1 (so that products fit int64)"
     prime = check.integer(name, value)
-    if not 2 <= prime <= _LARGEST_PRIME or not _is_prime(prime):
+    if not 2 <= prime <= PRIME or not _is_prime(prime):
         raise InvalidParameterError(f"{name} must be {allowed}; got {prime}.")
     return prime
 
@@ -114,23 +104,21 @@ def shamir_share(
     Parameters
     ----------
     secrets : int or array-like
-        Whole numbers from 0 to ``prime - 1``; an array shares each element separately.
+        Whole numbers from 0 to ``prime - 1``, each shared separately.
     threshold : int
-        ``t``, from 1 to ``parties``. ``t = 1`` gives every party the secret itself.
+        ``t``, from 1 to ``parties`` (1 gives every party the secret itself).
     parties : int
         ``n >= 1``, below ``prime`` (each party needs its own nonzero point).
     prime : int, default PRIME
         The field size, a prime up to ``2**31 - 1``.
     rng : numpy.random.Generator, int or None
-        ``None``: cryptographic randomness. A seed: reproducible, for lessons and tests only.
+        ``None``: cryptographic. A seed: for lessons and tests only.
 
     Returns
     -------
     list of ShamirShare
         Share ``i - 1`` is the point ``x = i``.
 
-    Examples
-    --------
     >>> shares = shamir_share(42, threshold=2, parties=3, prime=97, rng=0)
     >>> [(share.x, int(share.y)) for share in shares]  # points of f(X) = 42 + 85 X mod 97
     [(1, 30), (2, 18), (3, 6)]
@@ -147,14 +135,7 @@ def shamir_share(
 
 def _one_sharing(name: str, shares: Any) -> list[ShamirShare]:
     """Shares of one sharing at different points, and at least ``threshold`` of them."""
-    if (
-        not isinstance(shares, (list, tuple))
-        or not shares
-        or not all(isinstance(share, ShamirShare) for share in shares)
-    ):
-        raise InvalidParameterError(
-            f"{name} must be a non-empty list of ShamirShare objects; got {_shown(shares)}."
-        )
+    _list_of(name, shares, ShamirShare)
     kinds = {(s.sharing_id, s.prime, s.threshold, s.shape) for s in shares}
     if len(kinds) > 1:
         described = "; ".join(
@@ -185,9 +166,8 @@ def shamir_reconstruct(shares: Any) -> np.ndarray:
     Parameters
     ----------
     shares : list of ShamirShare
-        At least ``threshold`` shares of one sharing, at different points, in
-        any order. Exactly the first ``threshold`` of them are used; any such
-        subset gives the same secret.
+        At least ``threshold`` shares of one sharing at different points; the
+        first ``threshold`` are used (any such subset gives the same secret).
 
     Returns
     -------
@@ -196,15 +176,9 @@ def shamir_reconstruct(shares: Any) -> np.ndarray:
 
     Raises
     ------
-    NotEnoughSharesError
-        Fewer shares than the threshold.
-    MixedSharesError
-        The shares come from different sharings.
-    InvalidParameterError
-        Not a list of shares, or two shares at the same point.
+    NotEnoughSharesError, MixedSharesError, InvalidParameterError
+        Fewer shares than the threshold, shares of different sharings, or two at one point.
 
-    Examples
-    --------
     >>> shares = shamir_share([7, 8, 9], threshold=3, parties=5, rng=0)
     >>> shamir_reconstruct([shares[4], shares[0], shares[2]])
     array([7, 8, 9])
@@ -225,13 +199,13 @@ def lagrange_coefficients(xs: Any, *, at: int = 0, prime: int = PRIME) -> list[i
     .. math:: \\lambda_i = \\prod_{j \\ne i} \\frac{at - x_j}{x_i - x_j} \\bmod p,
               \\qquad f(at) = \\sum_i \\lambda_i f(x_i)
 
-    for every polynomial :math:`f` of degree below ``len(xs)``. Division is
+    for every polynomial :math:`f` of degree below ``len(xs)``; division is
     multiplication by the modular inverse, ``pow(d, -1, p)``.
 
     Parameters
     ----------
     xs : sequence of int
-        Different points, each from 0 to ``prime - 1``.
+        Different points from 0 to ``prime - 1``.
     at : int, default 0
         Where to evaluate (0: the secret).
     prime : int, default PRIME
@@ -240,10 +214,8 @@ def lagrange_coefficients(xs: Any, *, at: int = 0, prime: int = PRIME) -> list[i
     Returns
     -------
     list of int
-        Python integers from 0 to ``prime - 1``, one per point.
+        One weight per point, from 0 to ``prime - 1``.
 
-    Examples
-    --------
     >>> lagrange_coefficients([1, 2], prime=97)  # f(0) = 2 f(1) - f(2)
     [2, 96]
     """
@@ -341,10 +313,7 @@ def _horner(coefficients: np.ndarray, x: int, prime: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class ShamirShare:
-    """The point ``(x, f(x))`` that one party holds of a Shamir sharing.
-
-    ``x`` runs from 1 to ``prime - 1``; ``y`` holds ``f(x) mod prime`` as ``int64``, one
-    value per secret; shares of different ``sharing_id`` do not go together.
+    """The point ``(x, f(x))`` one party holds (``y`` as ``int64``, one value per secret).
 
     Examples
     --------
@@ -370,10 +339,7 @@ class ShamirShare:
         prime = _prime("prime", self.prime)
         x = check.integer("x", self.x, low=1, high=prime - 1)
         threshold = check.integer("threshold", self.threshold, low=1)
-        if not isinstance(self.sharing_id, str) or not self.sharing_id:
-            raise InvalidParameterError(
-                f"sharing_id must be a non-empty string; got {self.sharing_id!r}."
-            )
+        check.label("sharing_id", self.sharing_id)
         y = _field_elements("y", self.y, prime)  # a fresh copy nobody else can change
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "threshold", threshold)
@@ -382,14 +348,12 @@ class ShamirShare:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """Shape of the shared secret (``()`` for one number)."""
         return self.y.shape
 
     def __add__(self, other: Any) -> ShamirShare:
-        """This party's share of ``s + r`` (another share at the same x) or ``s + c`` (public).
+        """This party's share of ``s + r`` (a share at the same x) or ``s + c`` (public).
 
-        Unlike additive sharing, *every* party adds a public number: the constant
-        term of every party's polynomial moves by ``c``.
+        Unlike additive sharing, *every* party adds a public number.
         """
         if isinstance(other, ShamirShare):
             self._check_partner(other)
@@ -400,7 +364,7 @@ class ShamirShare:
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> ShamirShare:
-        """This party's share of ``s - r`` (another share at the same x) or ``s - c`` (public)."""
+        """This party's share of ``s - r`` or ``s - c``."""
         if isinstance(other, ShamirShare):
             self._check_partner(other)
             return self._with((self.y - other.y) % self.prime, "-", other.sharing_id)
@@ -446,7 +410,6 @@ class ShamirShare:
         _check_same_shape(self.shape, other.shape)
 
     def _public(self, value: Any) -> np.ndarray:
-        """A public whole number (or array) reduced modulo the prime."""
         public = np.asarray(check.integer_array("public value", value) % self.prime)
         return _fits_share(public, self.shape)
 
@@ -458,14 +421,9 @@ class ShamirShare:
         )
 
 
-# --------------------------------------------------------------------------
-# Checks
-# --------------------------------------------------------------------------
-
-
 @lru_cache(maxsize=64)
 def _is_prime(n: int) -> bool:
-    """Trial division by 2 and odd numbers up to the square root (fast below 2**31)."""
+    """Trial division up to the square root (fast below 2**31)."""
     if n < 2:
         return False
     if n % 2 == 0:
