@@ -226,6 +226,70 @@ def bench_backup() -> list[Row]:
     return rows
 
 
+def _speed_cases() -> list[tuple[str, float, object]]:
+    """(what, budget in seconds, a function of no arguments): speeds a learner waits for."""
+    import numpy as np
+
+    from privlab import dp, mpc
+    from privlab.crypto.safety import safety_number
+    from privlab.dp.audit import audit_epsilon, clopper_pearson, sampler_for
+    from privlab.dp.composition import composition_curves
+    from privlab.lift.study import lift_study
+
+    x, y = np.random.default_rng(10).integers(-(2**20), 2**20, size=(2, 10_000))
+    secrets = np.arange(1_000_000, dtype=np.int64)
+    queries = np.linspace(1, 1000, 50).astype(int)
+    keys = bytes(range(32)), bytes(range(32, 64))
+    laplace = sampler_for(dp.laplace_mechanism, sensitivity=1, epsilon=0.5)
+    return [
+        (
+            "privacy audit of 200,000 trials (Laplace)",
+            0.5,
+            lambda: audit_epsilon(laplace, 100.0, 101.0, trials=200_000, rng=1),
+        ),
+        (
+            "Clopper-Pearson interval for 10,000,000 trials",
+            0.05,
+            lambda: clopper_pearson(5_000_000, 10_000_000, 0.95),
+        ),
+        (
+            "composition curves at 50 release counts (one chart update)",
+            0.02,
+            lambda: composition_curves(queries, sigma=5.0),
+        ),
+        ("10,000 secure comparisons", 0.1, lambda: mpc.secure_greater_than(x, y)),
+        (
+            "additive sharing of 1,000,000 secrets among 3, and back",
+            0.2,
+            lambda: mpc.reconstruct_additive(mpc.share_additive(secrets, 3)),
+        ),
+        (
+            "Shamir 3-of-5 sharing of 1,000,000 secrets, and back",
+            0.5,
+            lambda: mpc.shamir_reconstruct(mpc.shamir_share(secrets, 3, 5)[2:]),
+        ),
+        ("a lift study of 100,000 people", 1.0, lambda: lift_study(population=100_000)),
+        ("a safety number", 0.02, lambda: safety_number(keys[0], "alice", keys[1], "bob")),
+    ]
+
+
+def bench_speeds() -> list[Row]:
+    """Each case's best of 3 runs (after one warm-up) against its budget."""
+    rows: list[Row] = []
+    for what, budget, run in _speed_cases():
+        run()
+        times = []
+        for _ in range(3):
+            start = perf_counter()
+            run()
+            times.append(perf_counter() - start)
+        best = min(times)
+        rows.append(
+            (what, f"best of 3 {best * 1000:.1f} ms", f"< {budget * 1000:g} ms", best < budget)
+        )
+    return rows
+
+
 def bench_notebook(path: Path) -> list[Row]:
     import nbformat
     from nbclient import NotebookClient
@@ -402,6 +466,7 @@ def main() -> int:
         + bench_fedavg()
         + bench_ratchet()
         + bench_backup()
+        + bench_speeds()
     )
     table = markdown(rows)
     sizes = code_size_table()
