@@ -78,11 +78,6 @@ def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
     return sorted(shares, key=lambda share: share.party)
 
 
-# --------------------------------------------------------------------------
-# Sharing and reconstructing
-# --------------------------------------------------------------------------
-
-
 @guard(parties=whole(2, MAX_PARTIES), rng=SECRETS, secrets=_ring_secrets)
 def share_additive(
     secrets: Any, parties: int, *, rng: np.random.Generator | int | None = None
@@ -156,11 +151,6 @@ def reconstruct_additive(shares: Any) -> np.ndarray:
     array(-3.75)
     """
     return ring_sum([share.value for share in shares])
-
-
-# --------------------------------------------------------------------------
-# Randomness, sharing ids, and what every share does locally
-# --------------------------------------------------------------------------
 
 
 def _random_ring(shape: tuple[int, ...], rng: SecretRandom) -> np.ndarray:

@@ -46,11 +46,6 @@ _SIGN_BIT = 63  # in a 64-bit two's-complement number
 _ONE = np.uint64(1)
 
 
-# --------------------------------------------------------------------------
-# What the dealer hands out
-# --------------------------------------------------------------------------
-
-
 def _xor_share(words: np.ndarray, rng: SecretRandom) -> list[np.ndarray]:
     """Split 64-bit words into two XOR shares: ``share_0 ^ share_1 == words``."""
     mask = _random_ring(words.shape, rng)
@@ -109,11 +104,6 @@ def _deal(
         for party, held in enumerate(received):
             held[key] = AdditiveShare(party, 2, held[key], sharing_id)
     return received
-
-
-# --------------------------------------------------------------------------
-# Gates on XOR-shared bits
-# --------------------------------------------------------------------------
 
 
 def _bit(words: np.ndarray, position: int) -> np.ndarray:
@@ -214,11 +204,6 @@ def _bit_to_additive(
     network.next_round()
     one_minus_two_t = ring_subtract(_ONE, ring_multiply(np.uint64(2), t))
     return [held[party]["bit additive"] * one_minus_two_t + t for party in (0, 1)]
-
-
-# --------------------------------------------------------------------------
-# The protocols
-# --------------------------------------------------------------------------
 
 
 def _two_parties(name: str, shares: Any) -> list[AdditiveShare]:

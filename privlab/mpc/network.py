@@ -43,11 +43,6 @@ class Message:
         )
 
 
-# --------------------------------------------------------------------------
-# The checks
-# --------------------------------------------------------------------------
-
-
 def _name(name: str, value: Any) -> str:
     """A party name: a non-empty string, or a Party (its name)."""
     if isinstance(value, Party):

@@ -50,11 +50,6 @@ _YOUR_IDS = "your ids, blinded by both of us"
 _ZERO_SCALAR = bytes(_SCALAR_BYTES)
 
 
-# --------------------------------------------------------------------------
-# The building blocks: hashing to the curve, secret scalars, blinding
-# --------------------------------------------------------------------------
-
-
 @guard(identifier=_string)
 def hash_to_point(identifier: str) -> bytes:
     """Map an id to a point of the curve, the same point for everyone: :math:`H(x)`.
@@ -188,11 +183,6 @@ def _two_names(name: str, names: Any) -> tuple[str, str]:
             f"{name} must be two different party names; got {first!r} twice."
         )
     return first, second
-
-
-# --------------------------------------------------------------------------
-# The protocol
-# --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
@@ -336,11 +326,6 @@ def _as_points(payload: np.ndarray) -> list[bytes]:
     """A received message back as a list of points."""
     raw = payload.tobytes()
     return [raw[start : start + _POINT_BYTES] for start in range(0, len(raw), _POINT_BYTES)]
-
-
-# --------------------------------------------------------------------------
-# The baseline: exchanging the lists
-# --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
