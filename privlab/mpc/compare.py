@@ -34,7 +34,7 @@ from .additive import (
     _random_ring,
 )
 from .beaver import Dealer, _dealer, _party_names, open_shares
-from .network import Network, _network
+from .network import Network, _network, _this_round
 from .protocols import ProtocolResult, _same_shape, _scalar_or_array, _share_input
 from .ring import _encode, _short_number, decode, ring_multiply, ring_subtract
 
@@ -111,16 +111,6 @@ def _bit(words: np.ndarray, position: int) -> np.ndarray:
     return ((words >> np.uint64(position)) & _ONE).astype(bool)
 
 
-def _received(network: Network, name: str, label: str) -> np.ndarray:
-    """The payload ``name`` received with this label in the current round (from the other party)."""
-    (payload,) = [
-        message.payload
-        for message in network.view(name)
-        if message.label == label and message.round == network.current_round
-    ]
-    return payload
-
-
 def _open_bits(
     own: list[np.ndarray], network: Network, names: Sequence[str], label: str
 ) -> list[np.ndarray]:
@@ -130,7 +120,7 @@ def _open_bits(
     """
     for party, name in enumerate(names):
         network.send(name, names[1 - party], own[party], label)
-    return [own[party] ^ _received(network, name, label) for party, name in enumerate(names)]
+    return [own[party] ^ _this_round(network, name, label)[0] for party, name in enumerate(names)]
 
 
 def _and_gate(

@@ -135,6 +135,15 @@ def _network(name: str, network: Any) -> Network:
     return network
 
 
+def _this_round(network: Network, name: str, label: str) -> list[np.ndarray]:
+    """The payloads ``name`` received with this label in the network's current round."""
+    return [
+        message.payload
+        for message in network.view(name)
+        if message.label == label and message.round == network.current_round
+    ]
+
+
 class Party:
     """A participant: a name, a private input, an ``inbox`` the network fills and a ``memory``.
 
