@@ -28,7 +28,6 @@ import numpy as np
 from .. import _guard as check
 from .._guard import SECRETS, TIED, guard, whole
 from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
-from ..randomness import SecretRandom
 from .additive import MAX_PARTIES, _frozen, _list_of, _new_sharing_id, _repeated, _Share
 from .ring import _short_value, _shown
 
@@ -117,10 +116,12 @@ def shamir_share(
     >>> shamir_reconstruct([shares[0], shares[2]])
     array(42)
     """
-    coefficients = _random_polynomial(secrets, threshold, prime, rng)
+    coefficients = random_polynomial(secrets, threshold, prime=prime, rng=rng)
     sharing_id = _new_sharing_id()
     return [
-        ShamirShare(x, _frozen(_horner(coefficients, x, prime)), threshold, prime, sharing_id)
+        ShamirShare(
+            x, evaluate_polynomial(coefficients, x, prime=prime), threshold, prime, sharing_id
+        )
         for x in range(1, parties + 1)
     ]
 
@@ -258,7 +259,10 @@ def random_polynomial(
     >>> random_polynomial(5, threshold=3, prime=97, rng=0)
     array([ 5, 85, 87])
     """
-    return _random_polynomial(secrets, threshold, prime, rng)
+    coefficients = np.empty((threshold, *secrets.shape), dtype=np.int64)
+    coefficients[0] = secrets
+    coefficients[1:] = rng.below(prime, (threshold - 1, *secrets.shape))  # uniform, unbiased
+    return coefficients
 
 
 def _coefficients_and_x(arguments: dict[str, Any]) -> None:
@@ -282,19 +286,6 @@ def evaluate_polynomial(coefficients: Any, x: int, *, prime: int = PRIME) -> np.
     >>> evaluate_polynomial([5, 81, 34], 2, prime=97)  # 5 + 81*2 + 34*4 = 303 = 12 mod 97
     array(12)
     """
-    return _horner(coefficients, x, prime)
-
-
-def _random_polynomial(
-    secrets: np.ndarray, threshold: int, prime: int, rng: SecretRandom
-) -> np.ndarray:
-    coefficients = np.empty((threshold, *secrets.shape), dtype=np.int64)
-    coefficients[0] = secrets
-    coefficients[1:] = rng.below(prime, (threshold - 1, *secrets.shape))  # uniform, unbiased
-    return coefficients
-
-
-def _horner(coefficients: np.ndarray, x: int, prime: int) -> np.ndarray:
     value = coefficients[-1].copy()
     for coefficient in coefficients[-2::-1]:
         # value * x + coefficient < p**2 < 2**62: fits int64; reduce before the next multiply
