@@ -116,10 +116,7 @@ class BeaverTriple:
     c: AdditiveShare
 
 
-def _optional_network(name: str, value: Any) -> Network | None:
-    if value is not None and not isinstance(value, Network):
-        raise InvalidParameterError(f"{name} must be None or a Network; got {value!r:.60}.")
-    return value
+_optional_network = check.optional(check.instance(Network, "None or a Network"))
 
 
 def _not_the_dealer(arguments: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import LABEL, guard, optional, whole
+from .._guard import LABEL, guard, instance, optional, whole
 from ..errors import InvalidParameterError
 from .ring import _short_value, _shown
 
@@ -117,16 +117,7 @@ def _joins(arguments: dict[str, Any]) -> None:
     _new_name("party", arguments["party"], arguments["self"]._parties)
 
 
-def _party(name: str, value: Any) -> Party:
-    if not isinstance(value, Party):
-        raise InvalidParameterError(f"{name} must be a Party; got {value!r}.")
-    return value
-
-
-def _message(name: str, value: Any) -> Message:
-    if not isinstance(value, Message):
-        raise InvalidParameterError(f"{name} must be a Message; got {value!r:.60}.")
-    return value
+_message = instance(Message, "a Message")
 
 
 def _network(name: str, network: Any) -> Network:
@@ -205,6 +196,9 @@ class Party:
 
     def __repr__(self) -> str:
         return f"Party({self.name!r}, input hidden, {len(self.inbox)} message(s) received)"
+
+
+_party = instance(Party, "a Party")
 
 
 class Network:
