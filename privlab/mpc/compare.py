@@ -65,17 +65,10 @@ def _deal(
     network: Network,
     rng: SecretRandom,
 ) -> list[dict[str, Any]]:
-    """Everything the dealer sends, for every number: one dict per party.
-
-    * ``"r"``: an additive share of the mask :math:`r`;
-    * ``"r bits"``: a XOR share of the bits of :math:`r` (a 64-bit word);
-    * ``"u"``, ``"v"``, ``"w"``: XOR shares of AND triples, one per bit
-      position (bit :math:`i` of each word is the triple for position :math:`i`),
-      with :math:`w = u \\wedge v` (Beaver's :math:`a, b, c`, renamed so as not
-      to clash with the opened :math:`c`);
-    * ``"bit xor"``, ``"bit additive"``: a random bit :math:`r_b`, XOR-shared
-      and additively shared.
-    """
+    """Everything the dealer sends (this round), one dict per party: additive shares of a mask
+    ``"r"``; XOR shares of its bits ``"r bits"``; XOR shares of AND triples ``"u"``, ``"v"``,
+    ``"w" = u AND v`` (bit ``i`` of each word serves position ``i``); a random bit, XOR-shared
+    (``"bit xor"``) and additively shared (``"bit additive"``)."""
     r = _random_ring(shape, rng)
     u, v = _random_ring(shape, rng), _random_ring(shape, rng)
     random_bit = _random_ring(shape, rng) & _ONE
