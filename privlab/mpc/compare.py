@@ -27,12 +27,7 @@ import numpy as np
 from .._guard import SECRETS, TIED, guard
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom
-from .additive import (
-    AdditiveShare,
-    _complete_sharing,
-    _new_sharing_id,
-    _random_ring,
-)
+from .additive import AdditiveShare, _complete_sharing, _new_sharing_id, _random_ring
 from .beaver import Dealer, _dealer, _party_names, open_shares
 from .network import Network, _network, _this_round
 from .protocols import ProtocolResult, _same_shape, _scalar_or_array, _share_input

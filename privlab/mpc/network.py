@@ -157,23 +157,12 @@ class Party:
         self.inbox: list[Message] = []
         self.memory: dict[str, Any] = {}
 
-    @guard(
-        network=_network,
-        receiver=_name,
-        label=LABEL,
-        payload=_payload,
-        where=_to_another_party,
-    )
+    @guard(network=_network, receiver=_name, label=LABEL, payload=_payload, where=_to_another_party)
     def send(self, network: Network, receiver: str | Party, payload: Any, label: str) -> None:
         """Send ``payload`` to one party through ``network``."""
         network.send(self.name, receiver, payload, label)
 
-    @guard(
-        network=_network,
-        receivers=_names,
-        label=LABEL,
-        payload=_payload,
-    )
+    @guard(network=_network, receivers=_names, label=LABEL, payload=_payload)
     def broadcast(
         self, network: Network, receivers: Iterable[str | Party], payload: Any, label: str
     ) -> None:

@@ -210,11 +210,7 @@ def _same_shape(arguments: dict[str, Any]) -> None:
 
 @guard(parties=whole(2, MAX_PARTIES), x=_whole, y=_whole, rng=SECRETS, where=_same_shape)
 def secure_product(
-    x: Any,
-    y: Any,
-    *,
-    parties: int = 2,
-    rng: np.random.Generator | int | None = None,
+    x: Any, y: Any, *, parties: int = 2, rng: np.random.Generator | int | None = None
 ) -> ProtocolResult:
     """Multiply party 0's private ``x`` by party 1's ``y`` (element by element, mod 2^64).
 
@@ -259,11 +255,7 @@ def _same_length(arguments: dict[str, Any]) -> None:
     where=_same_length,
 )
 def secure_dot_product(
-    x_vector: Any,
-    y_vector: Any,
-    *,
-    parties: int = 2,
-    rng: np.random.Generator | int | None = None,
+    x_vector: Any, y_vector: Any, *, parties: int = 2, rng: np.random.Generator | int | None = None
 ) -> ProtocolResult:
     """The dot product :math:`\\sum_k x_k y_k` of party 0's and party 1's private vectors.
 
