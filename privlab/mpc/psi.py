@@ -62,11 +62,6 @@ def hash_to_point(identifier: str) -> bytes:
     >>> len(point), point == hash_to_point("customer 42"), point == hash_to_point("customer 43")
     (32, True, False)
     """
-    return _point_of(identifier)
-
-
-def _point_of(identifier: str) -> bytes:
-    """:math:`H(x)` for a string already checked."""
     # "surrogatepass": even a string holding a lone surrogate has UTF-8 bytes.
     data = identifier.encode("utf-8", "surrogatepass")
     digest = hashlib.blake2b(data, digest_size=32, person=_HASH_PERSON).digest()
@@ -285,7 +280,7 @@ def private_intersection(
 
 def _send_own_ids_blinded(party: Party, other: Party, network: Network) -> None:
     """Round 1: send ``{H(x)^s}`` for the party's ids, sorted; remember each point's row."""
-    points = [_point_of(identifier) for identifier in party.input]
+    points = [hash_to_point(identifier) for identifier in party.input]
     blinded = blind(points, party.memory["secret scalar"])
     rows_in_sent_order = sorted(range(len(blinded)), key=blinded.__getitem__)
     party.memory["row of each point sent"] = rows_in_sent_order
