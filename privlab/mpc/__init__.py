@@ -30,23 +30,8 @@ from .ring import *  # noqa: F403
 from .robust import *  # noqa: F403
 from .shamir import *  # noqa: F403
 
+_MODULES = (additive, beaver, compare, network, protocols, psi, ring, robust, shamir)
 __all__ = [
-    "additive",
-    "beaver",
-    "compare",
-    "network",
-    "protocols",
-    "psi",
-    "ring",
-    "robust",
-    "shamir",
-    *additive.__all__,
-    *beaver.__all__,
-    *compare.__all__,
-    *network.__all__,
-    *protocols.__all__,
-    *psi.__all__,
-    *ring.__all__,
-    *robust.__all__,
-    *shamir.__all__,
+    *(module.__name__.rsplit(".", 1)[1] for module in _MODULES),
+    *(name for module in _MODULES for name in module.__all__),
 ]

@@ -10,6 +10,7 @@ Randomness: see :mod:`privlab.randomness`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass
@@ -21,16 +22,7 @@ from .. import _guard as check
 from .._guard import SECRETS, guard, whole
 from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
 from ..randomness import SecretRandom
-from .ring import (
-    _encode,
-    _ring_elements,
-    _short_value,
-    _shown,
-    ring_add,
-    ring_multiply,
-    ring_subtract,
-    ring_sum,
-)
+from .ring import _encode, _ring_elements, _short_value, _shown, ring_subtract, ring_sum
 
 __all__ = ["AdditiveShare", "reconstruct_additive", "share_additive"]
 
@@ -56,6 +48,11 @@ def _list_of(name: str, shares: Any, kind: type) -> None:
         )
 
 
+def _repeated(values: list[Any]) -> Any:
+    """The first value that comes again, or None."""
+    return next((value for i, value in enumerate(values) if value in values[:i]), None)
+
+
 def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
     """Check that ``shares`` is one full sharing; return it sorted by party."""
     _list_of(name, shares, AdditiveShare)
@@ -67,13 +64,11 @@ def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
             f"sharings ({', '.join(sharing_ids)}) among {' and '.join(map(str, party_counts))} "
             "parties."
         )
-    seen: set[int] = set()
-    for share in shares:
-        if share.party in seen:
-            raise InvalidParameterError(
-                f"{name} must come from different parties; got party {share.party} twice."
-            )
-        seen.add(share.party)
+    repeated = _repeated([share.party for share in shares])
+    if repeated is not None:
+        raise InvalidParameterError(
+            f"{name} must come from different parties; got party {repeated} twice."
+        )
     needed = shares[0].parties
     if len(shares) < needed:
         raise NotEnoughSharesError(
@@ -81,11 +76,6 @@ def _complete_sharing(name: str, shares: Any) -> list[AdditiveShare]:
             "(additive sharing needs every party's share)."
         )
     return sorted(shares, key=lambda share: share.party)
-
-
-# --------------------------------------------------------------------------
-# Sharing and reconstructing
-# --------------------------------------------------------------------------
 
 
 @guard(parties=whole(2, MAX_PARTIES), rng=SECRETS, secrets=_ring_secrets)
@@ -163,34 +153,9 @@ def reconstruct_additive(shares: Any) -> np.ndarray:
     return ring_sum([share.value for share in shares])
 
 
-# --------------------------------------------------------------------------
-# Randomness and sharing ids
-# --------------------------------------------------------------------------
-
-
 def _random_ring(shape: tuple[int, ...], rng: SecretRandom) -> np.ndarray:
-    """Uniform ring elements: the only random step of :mod:`privlab.mpc`.
-
-    ``rng`` is the one stream of the public call (the guard made it from the
-    seed once): the same seed twice would give two parties the same shares.
-    """
+    """Uniform ring elements from the call's one secret stream: the only random step here."""
     return rng.uint64(shape)
-
-
-def _check_same_shape(shape: tuple[int, ...], other: tuple[int, ...]) -> None:
-    if other != shape:
-        raise InvalidParameterError(
-            f"shares must have the same shape to be combined; got {shape} and {other}."
-        )
-
-
-def _fits_share(public: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    if np.broadcast_shapes(public.shape, shape) != shape:
-        raise InvalidParameterError(
-            f"public value must have the shape of the share {shape} or fewer "
-            f"dimensions; got {_shown(public)}."
-        )
-    return public
 
 
 def _new_sharing_id() -> str:
@@ -217,13 +182,85 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
-# --------------------------------------------------------------------------
-# One party's share
-# --------------------------------------------------------------------------
+class _Share:
+    """The local steps of a share (additive or Shamir): ``+``, ``-``, negation, public ``*``.
+
+    A subclass names its number field (``_field``), says how numbers combine
+    (``_apply``), who adds a public number (``_adds_public``), which shares go
+    together (``_check_partner``) and what a public number is (``_encoded``).
+    """
+
+    _field = "value"
+    __array_ufunc__ = None  # numpy arrays on the left (array + share) hand over to the share
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return getattr(self, self._field).shape
+
+    def __add__(self, other: Any) -> Any:
+        """This party's share of ``x + y`` (another share) or ``x + c`` (a public number)."""
+        return self._combine(other, "+", np.add)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        """This party's share of ``x - y`` (another share) or ``x - c`` (a public number)."""
+        return self._combine(other, "-", np.subtract)
+
+    def __rsub__(self, other: Any) -> Any:
+        """This party's share of ``c - x`` for a public number ``c``."""
+        return -self + other
+
+    def __neg__(self) -> Any:
+        """This party's share of ``-x``: every party negates its share."""
+        mine = getattr(self, self._field)
+        return self._with(self._apply(np.subtract, np.zeros_like(mine), mine), "negate")
+
+    def __mul__(self, other: Any) -> Any:
+        """This party's share of ``c * x`` for a public whole number ``c`` (every party)."""
+        if isinstance(other, _Share):
+            raise InvalidParameterError(
+                "other must be a public whole number: multiplying two shared values needs a "
+                f"protocol (beaver_multiply, for additive shares); got another "
+                f"{type(other).__name__}."
+            )
+        public = self._public(other)
+        value = self._apply(np.multiply, getattr(self, self._field), public)
+        return self._with(value, "* public", public)
+
+    __rmul__ = __mul__
+
+    def _combine(self, other: Any, sign: str, operation: np.ufunc) -> Any:
+        mine = getattr(self, self._field)
+        if isinstance(other, type(self)):
+            self._check_partner(other)
+            if other.shape != self.shape:
+                raise InvalidParameterError(
+                    "shares must have the same shape to be combined; "
+                    f"got {self.shape} and {other.shape}."
+                )
+            theirs = getattr(other, other._field)
+            return self._with(self._apply(operation, mine, theirs), sign, other.sharing_id)
+        public = self._public(other)
+        value = self._apply(operation, mine, public) if self._adds_public else mine
+        return self._with(value, f"{sign} public", public)
+
+    def _public(self, value: Any) -> np.ndarray:
+        public = self._encoded(value)
+        if np.broadcast_shapes(public.shape, self.shape) != self.shape:
+            raise InvalidParameterError(
+                f"public value must have the shape of the share {self.shape} or fewer "
+                f"dimensions; got {_shown(public)}."
+            )
+        return public
+
+    def _with(self, value: np.ndarray, operation: str, *parts: str | np.ndarray) -> Any:
+        new_id = _derived_id(operation, self.sharing_id, *parts)
+        return dataclasses.replace(self, **{self._field: _frozen(value)}, sharing_id=new_id)
 
 
 @dataclass(frozen=True, eq=False)
-class AdditiveShare:
+class AdditiveShare(_Share):
     """Party ``party``'s share (``uint64`` ``value``) of a secret shared among ``parties``.
 
     Shares of different ``sharing_id`` do not go together.
@@ -234,7 +271,7 @@ class AdditiveShare:
     >>> total = [x_i + y_i for x_i, y_i in zip(x, y)]  # each party adds its own shares
     >>> decode(reconstruct_additive(total))
     array(42)
-    >>> decode(reconstruct_additive([3 * x_i + 100 for x_i in x]))  # public numbers
+    >>> decode(reconstruct_additive([3 * x_i + 100 for x_i in x]))  # party 0 alone adds 100
     array(160)
     """
 
@@ -242,9 +279,6 @@ class AdditiveShare:
     parties: int
     value: np.ndarray
     sharing_id: str
-
-    # numpy arrays on the left (array + share) hand the operation over to the share
-    __array_ufunc__ = None
 
     def __post_init__(self) -> None:
         parties = check.integer("parties", self.parties, low=2)
@@ -257,52 +291,6 @@ class AdditiveShare:
         object.__setattr__(self, "parties", parties)
         object.__setattr__(self, "value", value)
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.value.shape
-
-    # -- local operations: no messages needed ------------------------------
-
-    def __add__(self, other: Any) -> AdditiveShare:
-        """This party's share of ``x + y`` (another share) or ``x + c`` (a public number)."""
-        if isinstance(other, AdditiveShare):
-            self._check_partner(other)
-            return self._with(ring_add(self.value, other.value), "+", other.sharing_id)
-        public = self._public(other)
-        value = ring_add(self.value, public) if self.party == 0 else self.value
-        return self._with(value, "+ public", public)
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Any) -> AdditiveShare:
-        """This party's share of ``x - y`` (another share) or ``x - c`` (a public number)."""
-        if isinstance(other, AdditiveShare):
-            self._check_partner(other)
-            return self._with(ring_subtract(self.value, other.value), "-", other.sharing_id)
-        public = self._public(other)
-        value = ring_subtract(self.value, public) if self.party == 0 else self.value
-        return self._with(value, "- public", public)
-
-    def __rsub__(self, other: Any) -> AdditiveShare:
-        """This party's share of ``c - x`` for a public number ``c``."""
-        return -self + other
-
-    def __neg__(self) -> AdditiveShare:
-        """This party's share of ``-x``: every party negates its share."""
-        return self._with(ring_subtract(np.uint64(0), self.value), "negate")
-
-    def __mul__(self, other: Any) -> AdditiveShare:
-        """This party's share of ``c * x`` for a public whole number ``c``; all parties multiply."""
-        if isinstance(other, AdditiveShare):
-            raise InvalidParameterError(
-                "other must be a public whole number: multiplying two shared values "
-                "needs a protocol (see beaver_multiply); got another AdditiveShare."
-            )
-        public = self._public(other)
-        return self._with(ring_multiply(self.value, public), "* public", public)
-
-    __rmul__ = __mul__
-
     def sum(self) -> AdditiveShare:
         """This party's share of the sum of all the shared secrets (a local step).
 
@@ -310,14 +298,18 @@ class AdditiveShare:
         >>> int(reconstruct_additive([share.sum() for share in shares]))
         10
         """
-        total = np.sum(self.value, dtype=np.uint64)  # uint64 sums wrap around: mod 2**64
-        return self._with(np.asarray(total), "sum")
+        return self._with(np.sum(self.value, dtype=np.uint64), "sum")  # uint64 wraps: mod 2**64
 
-    # -- helpers -----------------------------------------------------------
+    @property
+    def _adds_public(self) -> bool:
+        return self.party == 0  # a public number is added once, by party 0
 
-    def _with(self, value: np.ndarray, operation: str, *parts: str | np.ndarray) -> AdditiveShare:
-        new_id = _derived_id(operation, self.sharing_id, *parts)
-        return AdditiveShare(self.party, self.parties, _frozen(value), new_id)
+    @staticmethod
+    def _apply(operation: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(operation(a, b))  # uint64 arrays wrap around: modulo 2**64
+
+    def _encoded(self, value: Any) -> np.ndarray:
+        return _ring_secrets("public value", value)
 
     def _check_partner(self, other: AdditiveShare) -> None:
         if other.parties != self.parties:
@@ -331,14 +323,9 @@ class AdditiveShare:
                 f"{self.party} and a share of party {other.party} (parties count from 0). To "
                 "get the secret back from all parties' shares, use reconstruct_additive(shares)."
             )
-        _check_same_shape(self.shape, other.shape)
-
-    def _public(self, value: Any) -> np.ndarray:
-        return _fits_share(_ring_secrets("public value", value), self.shape)
 
     def __repr__(self) -> str:
         return (
             f"AdditiveShare(party {self.party} of {self.parties}, "
-            f"value={_short_value(self.value)}, "
-            f"sharing {self.sharing_id})"
+            f"value={_short_value(self.value)}, sharing {self.sharing_id})"
         )

@@ -19,7 +19,7 @@ from .. import _guard as check
 from .._guard import LABEL, SECRETS, SHAPE, TIED, guard
 from ..errors import InvalidParameterError
 from .additive import MAX_PARTIES, AdditiveShare, _complete_sharing, _random_ring, share_additive
-from .network import Network, _name, _network
+from .network import Network, _name, _network, _this_round
 from .ring import ring_multiply, ring_sum
 
 __all__ = ["BeaverTriple", "Dealer", "beaver_multiply", "open_shares"]
@@ -116,10 +116,7 @@ class BeaverTriple:
     c: AdditiveShare
 
 
-def _optional_network(name: str, value: Any) -> Network | None:
-    if value is not None and not isinstance(value, Network):
-        raise InvalidParameterError(f"{name} must be None or a Network; got {value!r:.60}.")
-    return value
+_optional_network = check.optional(check.instance(Network, "None or a Network"))
 
 
 def _not_the_dealer(arguments: dict[str, Any]) -> None:
@@ -231,12 +228,7 @@ def _announce(
 
 def _opened_by(name: str, own: AdditiveShare, network: Network, label: str) -> np.ndarray:
     """What one party computes: its own share plus the shares it received this round."""
-    received = [
-        message.payload
-        for message in network.view(name)
-        if message.label == label and message.round == network.current_round
-    ]
-    return ring_sum([own.value, *received])
+    return ring_sum([own.value, *_this_round(network, name, label)])
 
 
 def _names_of(arguments: dict[str, Any], count: int) -> None:

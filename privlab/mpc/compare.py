@@ -27,14 +27,9 @@ import numpy as np
 from .._guard import SECRETS, TIED, guard
 from ..errors import InvalidParameterError
 from ..randomness import SecretRandom
-from .additive import (
-    AdditiveShare,
-    _complete_sharing,
-    _new_sharing_id,
-    _random_ring,
-)
+from .additive import AdditiveShare, _complete_sharing, _new_sharing_id, _random_ring
 from .beaver import Dealer, _dealer, _party_names, open_shares
-from .network import Network, _network
+from .network import Network, _network, _this_round
 from .protocols import ProtocolResult, _same_shape, _scalar_or_array, _share_input
 from .ring import _encode, _short_number, decode, ring_multiply, ring_subtract
 
@@ -44,11 +39,6 @@ _MAX_COMPARED = 2**62  # |x| < 2**62, so that x - y fits 64 bits
 _SIGN_BIT = 63  # in a 64-bit two's-complement number
 
 _ONE = np.uint64(1)
-
-
-# --------------------------------------------------------------------------
-# What the dealer hands out
-# --------------------------------------------------------------------------
 
 
 def _xor_share(words: np.ndarray, rng: SecretRandom) -> list[np.ndarray]:
@@ -70,17 +60,10 @@ def _deal(
     network: Network,
     rng: SecretRandom,
 ) -> list[dict[str, Any]]:
-    """Everything the dealer sends, for every number: one dict per party.
-
-    * ``"r"``: an additive share of the mask :math:`r`;
-    * ``"r bits"``: a XOR share of the bits of :math:`r` (a 64-bit word);
-    * ``"u"``, ``"v"``, ``"w"``: XOR shares of AND triples, one per bit
-      position (bit :math:`i` of each word is the triple for position :math:`i`),
-      with :math:`w = u \\wedge v` (Beaver's :math:`a, b, c`, renamed so as not
-      to clash with the opened :math:`c`);
-    * ``"bit xor"``, ``"bit additive"``: a random bit :math:`r_b`, XOR-shared
-      and additively shared.
-    """
+    """Everything the dealer sends (this round), one dict per party: additive shares of a mask
+    ``"r"``; XOR shares of its bits ``"r bits"``; XOR shares of AND triples ``"u"``, ``"v"``,
+    ``"w" = u AND v`` (bit ``i`` of each word serves position ``i``); a random bit, XOR-shared
+    (``"bit xor"``) and additively shared (``"bit additive"``)."""
     r = _random_ring(shape, rng)
     u, v = _random_ring(shape, rng), _random_ring(shape, rng)
     random_bit = _random_ring(shape, rng) & _ONE
@@ -111,24 +94,9 @@ def _deal(
     return received
 
 
-# --------------------------------------------------------------------------
-# Gates on XOR-shared bits
-# --------------------------------------------------------------------------
-
-
 def _bit(words: np.ndarray, position: int) -> np.ndarray:
     """Bit ``position`` of each 64-bit word, as a bool array."""
     return ((words >> np.uint64(position)) & _ONE).astype(bool)
-
-
-def _received(network: Network, name: str, label: str) -> np.ndarray:
-    """The payload ``name`` received with this label in the current round (from the other party)."""
-    (payload,) = [
-        message.payload
-        for message in network.view(name)
-        if message.label == label and message.round == network.current_round
-    ]
-    return payload
 
 
 def _open_bits(
@@ -140,7 +108,7 @@ def _open_bits(
     """
     for party, name in enumerate(names):
         network.send(name, names[1 - party], own[party], label)
-    return [own[party] ^ _received(network, name, label) for party, name in enumerate(names)]
+    return [own[party] ^ _this_round(network, name, label)[0] for party, name in enumerate(names)]
 
 
 def _and_gate(
@@ -214,11 +182,6 @@ def _bit_to_additive(
     network.next_round()
     one_minus_two_t = ring_subtract(_ONE, ring_multiply(np.uint64(2), t))
     return [held[party]["bit additive"] * one_minus_two_t + t for party in (0, 1)]
-
-
-# --------------------------------------------------------------------------
-# The protocols
-# --------------------------------------------------------------------------
 
 
 def _two_parties(name: str, shares: Any) -> list[AdditiveShare]:

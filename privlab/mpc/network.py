@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import LABEL, guard, optional, whole
+from .._guard import LABEL, guard, instance, optional, whole
 from ..errors import InvalidParameterError
 from .ring import _short_value, _shown
 
@@ -41,11 +41,6 @@ class Message:
             f"Message(round {self.round}: {self.sender} -> {self.receiver}, {self.label!r}, "
             f"{_short_value(self.payload)}, {self.nbytes} bytes)"
         )
-
-
-# --------------------------------------------------------------------------
-# The checks
-# --------------------------------------------------------------------------
 
 
 def _name(name: str, value: Any) -> str:
@@ -122,22 +117,22 @@ def _joins(arguments: dict[str, Any]) -> None:
     _new_name("party", arguments["party"], arguments["self"]._parties)
 
 
-def _party(name: str, value: Any) -> Party:
-    if not isinstance(value, Party):
-        raise InvalidParameterError(f"{name} must be a Party; got {value!r}.")
-    return value
-
-
-def _message(name: str, value: Any) -> Message:
-    if not isinstance(value, Message):
-        raise InvalidParameterError(f"{name} must be a Message; got {value!r:.60}.")
-    return value
+_message = instance(Message, "a Message")
 
 
 def _network(name: str, network: Any) -> Network:
     if not isinstance(network, Network):
         raise InvalidParameterError(f"{name} must be a Network; got {network!r:.60}.")
     return network
+
+
+def _this_round(network: Network, name: str, label: str) -> list[np.ndarray]:
+    """The payloads ``name`` received with this label in the network's current round."""
+    return [
+        message.payload
+        for message in network.view(name)
+        if message.label == label and message.round == network.current_round
+    ]
 
 
 class Party:
@@ -162,23 +157,12 @@ class Party:
         self.inbox: list[Message] = []
         self.memory: dict[str, Any] = {}
 
-    @guard(
-        network=_network,
-        receiver=_name,
-        label=LABEL,
-        payload=_payload,
-        where=_to_another_party,
-    )
+    @guard(network=_network, receiver=_name, label=LABEL, payload=_payload, where=_to_another_party)
     def send(self, network: Network, receiver: str | Party, payload: Any, label: str) -> None:
         """Send ``payload`` to one party through ``network``."""
         network.send(self.name, receiver, payload, label)
 
-    @guard(
-        network=_network,
-        receivers=_names,
-        label=LABEL,
-        payload=_payload,
-    )
+    @guard(network=_network, receivers=_names, label=LABEL, payload=_payload)
     def broadcast(
         self, network: Network, receivers: Iterable[str | Party], payload: Any, label: str
     ) -> None:
@@ -201,6 +185,9 @@ class Party:
 
     def __repr__(self) -> str:
         return f"Party({self.name!r}, input hidden, {len(self.inbox)} message(s) received)"
+
+
+_party = instance(Party, "a Party")
 
 
 class Network:

@@ -47,11 +47,6 @@ class ProtocolResult:
         return self.network.stats()
 
 
-# --------------------------------------------------------------------------
-# Secure sum and mean
-# --------------------------------------------------------------------------
-
-
 def _inputs_and_tamper(arguments: dict[str, Any]) -> None:
     names = _check_inputs(arguments["inputs"], arguments["fixed_point"])[0]
     if "tamper" in arguments:
@@ -124,8 +119,10 @@ def secure_sum(
         party.memory["input in the ring"] = ring_input
 
     # Round 1: each party shares its input among all parties.
-    for party in parties:
-        _share_own_input(party, names, network, rng, f"share of {label}")
+    for owner, party in enumerate(parties):
+        ring_input = party.memory["input in the ring"]
+        shares = _share_input(ring_input, owner, names, network, f"share of {label}", rng)
+        party.memory["own share"] = shares[owner].value  # it keeps its own, sends the rest
     network.next_round()
     # Local: each party adds the shares it holds, one of every input.
     for party in parties:
@@ -199,27 +196,6 @@ def secure_mean(
     return ProtocolResult(output, summed.network, summed.parties)
 
 
-def _share_own_input(
-    party: Party,
-    names: Sequence[str],
-    network: Network,
-    rng: SecretRandom,
-    label: str,
-) -> None:
-    """One party splits its (encoded) input into shares, keeps its own and sends the rest."""
-    shares = share_additive(party.memory["input in the ring"], len(names), rng=rng)
-    for receiver, share in zip(names, shares, strict=True):
-        if receiver == party.name:
-            party.memory["own share"] = share.value
-        else:
-            party.send(network, receiver, share.value, label)
-
-
-# --------------------------------------------------------------------------
-# Products and dot products, from private inputs to the opened result
-# --------------------------------------------------------------------------
-
-
 def _whole(name: str, value: Any) -> np.ndarray:
     return _encode(name, value, False)
 
@@ -234,11 +210,7 @@ def _same_shape(arguments: dict[str, Any]) -> None:
 
 @guard(parties=whole(2, MAX_PARTIES), x=_whole, y=_whole, rng=SECRETS, where=_same_shape)
 def secure_product(
-    x: Any,
-    y: Any,
-    *,
-    parties: int = 2,
-    rng: np.random.Generator | int | None = None,
+    x: Any, y: Any, *, parties: int = 2, rng: np.random.Generator | int | None = None
 ) -> ProtocolResult:
     """Multiply party 0's private ``x`` by party 1's ``y`` (element by element, mod 2^64).
 
@@ -283,11 +255,7 @@ def _same_length(arguments: dict[str, Any]) -> None:
     where=_same_length,
 )
 def secure_dot_product(
-    x_vector: Any,
-    y_vector: Any,
-    *,
-    parties: int = 2,
-    rng: np.random.Generator | int | None = None,
+    x_vector: Any, y_vector: Any, *, parties: int = 2, rng: np.random.Generator | int | None = None
 ) -> ProtocolResult:
     """The dot product :math:`\\sum_k x_k y_k` of party 0's and party 1's private vectors.
 
@@ -332,10 +300,6 @@ def _share_input(
     return shares
 
 
-# --------------------------------------------------------------------------
-# Costs in closed form
-# --------------------------------------------------------------------------
-
 PROTOCOLS = ("sum", "mean", "product", "dot")
 
 
@@ -374,11 +338,6 @@ def protocol_cost(protocol: str, parties: int, values: int) -> dict[str, int]:
         "messages": before_output + pairs,
         "bytes": _WORD * (m * before_output + output_values * pairs),
     }
-
-
-# --------------------------------------------------------------------------
-# Checks
-# --------------------------------------------------------------------------
 
 
 def _check_inputs(inputs: Any, fixed_point: bool) -> tuple[list[str], list[np.ndarray], bool]:

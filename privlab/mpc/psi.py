@@ -50,11 +50,6 @@ _YOUR_IDS = "your ids, blinded by both of us"
 _ZERO_SCALAR = bytes(_SCALAR_BYTES)
 
 
-# --------------------------------------------------------------------------
-# The building blocks: hashing to the curve, secret scalars, blinding
-# --------------------------------------------------------------------------
-
-
 @guard(identifier=_string)
 def hash_to_point(identifier: str) -> bytes:
     """Map an id to a point of the curve, the same point for everyone: :math:`H(x)`.
@@ -67,11 +62,6 @@ def hash_to_point(identifier: str) -> bytes:
     >>> len(point), point == hash_to_point("customer 42"), point == hash_to_point("customer 43")
     (32, True, False)
     """
-    return _point_of(identifier)
-
-
-def _point_of(identifier: str) -> bytes:
-    """:math:`H(x)` for a string already checked."""
     # "surrogatepass": even a string holding a lone surrogate has UTF-8 bytes.
     data = identifier.encode("utf-8", "surrogatepass")
     digest = hashlib.blake2b(data, digest_size=32, person=_HASH_PERSON).digest()
@@ -190,11 +180,6 @@ def _two_names(name: str, names: Any) -> tuple[str, str]:
     return first, second
 
 
-# --------------------------------------------------------------------------
-# The protocol
-# --------------------------------------------------------------------------
-
-
 @dataclass(frozen=True, eq=False)
 class PSIResult:
     """The outcome of :func:`private_intersection`: ``ids_a[matched_a[k]] == ids_b[matched_b[k]]``.
@@ -295,7 +280,7 @@ def private_intersection(
 
 def _send_own_ids_blinded(party: Party, other: Party, network: Network) -> None:
     """Round 1: send ``{H(x)^s}`` for the party's ids, sorted; remember each point's row."""
-    points = [_point_of(identifier) for identifier in party.input]
+    points = [hash_to_point(identifier) for identifier in party.input]
     blinded = blind(points, party.memory["secret scalar"])
     rows_in_sent_order = sorted(range(len(blinded)), key=blinded.__getitem__)
     party.memory["row of each point sent"] = rows_in_sent_order
@@ -336,11 +321,6 @@ def _as_points(payload: np.ndarray) -> list[bytes]:
     """A received message back as a list of points."""
     raw = payload.tobytes()
     return [raw[start : start + _POINT_BYTES] for start in range(0, len(raw), _POINT_BYTES)]
-
-
-# --------------------------------------------------------------------------
-# The baseline: exchanging the lists
-# --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)

@@ -48,9 +48,6 @@ _UNSIGNED = {32: np.dtype(np.uint32), 64: np.dtype(np.uint64)}
 _SIGNED = {32: np.dtype(np.int32), 64: np.dtype(np.int64)}
 
 
-# --------------------------------------------------------------------------
-# What a ring element is, and what can be encoded (the checks)
-# --------------------------------------------------------------------------
 def _ring_bits(name: str, value: Any) -> int:
     if isinstance(value, bool) or value not in _UNSIGNED:
         raise InvalidParameterError(f"{name} must be 32 or 64; got {value!r}.")
@@ -64,9 +61,13 @@ def _scale_bits(arguments: dict[str, Any]) -> None:
 
 
 def _numbers(name: str, values: Any, fixed_point: bool, bits: int, scale_bits: int) -> np.ndarray:
+    """What :func:`encode` accepts: signed ``bits``-bit whole numbers, or decimals that fit."""
     if fixed_point:
         return _fixed_point_numbers(name, values, bits, scale_bits)
-    return _whole_numbers(name, values, bits)
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    allowed = f"whole numbers from {low} to {high} (signed {bits}-bit)"
+    hint = " (for decimals, use fixed_point=True)"
+    return _whole_numbers(name, values, low, high, np.int64, allowed, hint)
 
 
 def _shown(value: Any) -> str:
@@ -96,28 +97,21 @@ def _as_array(name: str, values: Any, allowed: str) -> np.ndarray:
     raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(values)}.")
 
 
-def _whole_numbers(name: str, values: Any, bits: int = RING_BITS) -> np.ndarray:
-    """Signed whole numbers that fit ``bits`` bits, as ``int64``; anything out of range refused."""
-    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    allowed = f"whole numbers from {low} to {high} (signed {bits}-bit)"
+def _whole_numbers(
+    name: str, values: Any, low: int, high: int, dtype: Any, allowed: str, hint: str = ""
+) -> np.ndarray:
+    """Whole numbers from ``low`` to ``high`` as ``dtype``: numpy integers checked at once, the
+    rest (floats, Python ints beyond int64, which numpy cannot hold exactly) one by one."""
     array = _as_array(name, values, allowed)
-    if array.dtype.kind in "iu":
-        outside = (array > high) | (array < low) if array.dtype != np.uint64 else array > high
-        if np.any(outside):
-            raise _out_of_range(name, allowed, array[outside][0])
-        return array.astype(np.int64)
-    # A float or object array: decimals, or Python ints beyond int64 that numpy
-    # could not store exactly. Look at the numbers themselves.
-    exact = np.asarray(values, dtype=object)
-    for value in exact.flat:
-        if not isinstance(value, numbers.Integral):
-            raise InvalidParameterError(
-                f"{name} must be {allowed}; got {_shown(value)} "
-                "(for decimals, use fixed_point=True)."
-            )
-        if not low <= int(value) <= high:
-            raise _out_of_range(name, allowed, value)
-    return np.array([int(value) for value in exact.flat], dtype=np.int64).reshape(exact.shape)
+    if array.dtype.kind not in "iu":
+        array = np.asarray(values, dtype=object)
+        for value in array.flat:
+            if not isinstance(value, numbers.Integral):
+                raise InvalidParameterError(f"{name} must be {allowed}; got {_shown(value)}{hint}.")
+    outside = np.asarray((array < low) | (array > high), dtype=bool)  # exact, even for uint64
+    if np.any(outside):
+        raise _out_of_range(name, allowed, array[outside][0])
+    return array.astype(dtype)
 
 
 def _fixed_point_numbers(name: str, values: Any, bits: int, scale_bits: int) -> np.ndarray:
@@ -146,28 +140,11 @@ def _ring_elements(
     if isinstance(values, np.ndarray) and values.dtype == _UNSIGNED[bits]:
         return values
     allowed = allowed or f"ring elements (whole numbers from 0 to 2**{bits} - 1 = {2**bits - 1})"
-    array = _as_array(name, values, allowed)
-    if array.dtype.kind in "iu":
-        outside = array < 0 if array.dtype.kind == "i" else np.zeros(array.shape, bool)
-        if array.dtype.itemsize * 8 > bits:
-            outside |= array.astype(np.uint64) >> np.uint64(bits) > 0
-        if np.any(outside):
-            raise _out_of_range(name, allowed, array[outside][0])
-        return array.astype(_UNSIGNED[bits])
-    exact = np.asarray(values, dtype=object)
-    for value in exact.flat:
-        if not isinstance(value, numbers.Integral) or not 0 <= int(value) < 2**bits:
-            raise _out_of_range(name, allowed, value)
-    return np.array([int(v) for v in exact.flat], dtype=_UNSIGNED[bits]).reshape(exact.shape)
+    return _whole_numbers(name, values, 0, 2**bits - 1, _UNSIGNED[bits], allowed)
 
 
 def _out_of_range(name: str, allowed: str, value: Any) -> InvalidParameterError:
     return InvalidParameterError(f"{name} must be {allowed}; got {_shown(value)}.")
-
-
-# --------------------------------------------------------------------------
-# Encoding: numbers to ring elements and back
-# --------------------------------------------------------------------------
 
 
 def _encodable(arguments: dict[str, Any]) -> None:
@@ -186,11 +163,8 @@ def encode(
 ) -> np.ndarray:
     """Turn whole numbers (or decimals, in fixed point) into ring elements.
 
-    .. math::
-
-        \\mathrm{encode}(x) = x \\bmod 2^{k}
-        \\qquad
-        \\mathrm{encode}_{\\mathrm{fixed}}(x) = \\mathrm{round}(x \\cdot 2^{s}) \\bmod 2^{k}
+    .. math:: \\mathrm{encode}(x) = x \\bmod 2^{k}, \\qquad
+              \\mathrm{encode}_{\\mathrm{fixed}}(x) = \\mathrm{round}(x \\cdot 2^{s}) \\bmod 2^{k}
 
     Parameters
     ----------
@@ -226,9 +200,8 @@ def encode(
 
 def _decodable(arguments: dict[str, Any]) -> None:
     _scale_bits(arguments)
-    arguments["ring_values"] = _ring_elements(
-        "ring_values", arguments["ring_values"], arguments["bits"]
-    )
+    values, bits = arguments["ring_values"], arguments["bits"]
+    arguments["ring_values"] = _ring_elements("ring_values", values, bits)
 
 
 @guard(fixed_point=BOOLEAN, bits=_ring_bits, ring_values=TIED, scale_bits=TIED, where=_decodable)
@@ -241,12 +214,8 @@ def decode(
 ) -> np.ndarray:
     """Read ring elements as signed whole numbers (or as fixed-point decimals).
 
-    .. math::
-
-        \\mathrm{decode}(r) = \\begin{cases} r & r < 2^{k-1} \\\\ r - 2^{k} & r \\ge 2^{k-1}
-        \\end{cases}
-        \\qquad
-        \\mathrm{decode}_{\\mathrm{fixed}}(r) = \\mathrm{decode}(r) / 2^{s}
+    .. math:: \\mathrm{decode}(r) = r \\text{ if } r < 2^{k-1}, \\text{ else } r - 2^{k};
+              \\qquad \\mathrm{decode}_{\\mathrm{fixed}}(r) = \\mathrm{decode}(r) / 2^{s}
 
     Parameters
     ----------
@@ -269,11 +238,6 @@ def decode(
     """
     signed = np.asarray(ring_values).astype(_UNSIGNED[bits], copy=False).view(_SIGNED[bits])
     return np.asarray(signed / 2.0**scale_bits) if fixed_point else signed
-
-
-# --------------------------------------------------------------------------
-# Arithmetic modulo 2**64
-# --------------------------------------------------------------------------
 
 
 def _ring(value: Any) -> np.ndarray:
@@ -328,22 +292,10 @@ def ring_sum(arrays: Any) -> np.ndarray:
     return np.asarray(reduce(np.add, [_ring(array) for array in arrays]))
 
 
-# --------------------------------------------------------------------------
-# For the other modules of privlab.mpc and privlab.fl.secagg
-# --------------------------------------------------------------------------
-
-
-def _encode(
-    name: str,
-    values: Any,
-    fixed_point: bool,
-    bits: int = RING_BITS,
-    scale_bits: int = FRACTION_BITS,
-) -> np.ndarray:
-    """:func:`encode`, with error messages naming the caller's parameter."""
-    fixed_point = BOOLEAN("fixed_point", fixed_point)
-    checked = _numbers(name, values, fixed_point, bits, scale_bits)
-    return encode(checked, fixed_point=fixed_point, bits=bits, scale_bits=scale_bits)
+def _encode(name: str, values: Any, fixed_point: bool) -> np.ndarray:
+    """:func:`encode` (64 bits), with error messages naming the caller's parameter."""
+    checked = _numbers(name, values, fixed_point, RING_BITS, FRACTION_BITS)
+    return encode(checked, fixed_point=fixed_point)
 
 
 def _short_number(number: Any) -> str:

@@ -161,11 +161,6 @@ def _inconsistent(shares: list[ShamirShare], correct: int, index: tuple[int, ...
     )
 
 
-# --------------------------------------------------------------------------
-# What colluders learn: counting the polynomials they cannot rule out
-# --------------------------------------------------------------------------
-
-
 def _counting_prime(name: str, value: Any) -> int:
     prime = _prime(name, value)
     if prime >= _COUNTING_PRIME_LIMIT:

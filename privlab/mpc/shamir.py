@@ -28,16 +28,7 @@ import numpy as np
 from .. import _guard as check
 from .._guard import SECRETS, TIED, guard, whole
 from ..errors import InvalidParameterError, MixedSharesError, NotEnoughSharesError
-from ..randomness import SecretRandom
-from .additive import (
-    MAX_PARTIES,
-    _check_same_shape,
-    _derived_id,
-    _fits_share,
-    _frozen,
-    _list_of,
-    _new_sharing_id,
-)
+from .additive import MAX_PARTIES, _frozen, _list_of, _new_sharing_id, _repeated, _Share
 from .ring import _short_value, _shown
 
 __all__ = [
@@ -125,10 +116,12 @@ def shamir_share(
     >>> shamir_reconstruct([shares[0], shares[2]])
     array(42)
     """
-    coefficients = _random_polynomial(secrets, threshold, prime, rng)
+    coefficients = random_polynomial(secrets, threshold, prime=prime, rng=rng)
     sharing_id = _new_sharing_id()
     return [
-        ShamirShare(x, _frozen(_horner(coefficients, x, prime)), threshold, prime, sharing_id)
+        ShamirShare(
+            x, evaluate_polynomial(coefficients, x, prime=prime), threshold, prime, sharing_id
+        )
         for x in range(1, parties + 1)
     ]
 
@@ -143,8 +136,7 @@ def _one_sharing(name: str, shares: Any) -> list[ShamirShare]:
             for sid, p, t, shape in sorted(kinds)
         )
         raise MixedSharesError(f"{name} must all come from one sharing; got {described}.")
-    xs = [share.x for share in shares]
-    repeated = next((x for i, x in enumerate(xs) if x in xs[:i]), None)
+    repeated = _repeated([share.x for share in shares])
     if repeated is not None:
         raise InvalidParameterError(
             f"{name} must be at different points x; got x = {repeated} twice."
@@ -267,7 +259,10 @@ def random_polynomial(
     >>> random_polynomial(5, threshold=3, prime=97, rng=0)
     array([ 5, 85, 87])
     """
-    return _random_polynomial(secrets, threshold, prime, rng)
+    coefficients = np.empty((threshold, *secrets.shape), dtype=np.int64)
+    coefficients[0] = secrets
+    coefficients[1:] = rng.below(prime, (threshold - 1, *secrets.shape))  # uniform, unbiased
+    return coefficients
 
 
 def _coefficients_and_x(arguments: dict[str, Any]) -> None:
@@ -291,19 +286,6 @@ def evaluate_polynomial(coefficients: Any, x: int, *, prime: int = PRIME) -> np.
     >>> evaluate_polynomial([5, 81, 34], 2, prime=97)  # 5 + 81*2 + 34*4 = 303 = 12 mod 97
     array(12)
     """
-    return _horner(coefficients, x, prime)
-
-
-def _random_polynomial(
-    secrets: np.ndarray, threshold: int, prime: int, rng: SecretRandom
-) -> np.ndarray:
-    coefficients = np.empty((threshold, *secrets.shape), dtype=np.int64)
-    coefficients[0] = secrets
-    coefficients[1:] = rng.below(prime, (threshold - 1, *secrets.shape))  # uniform, unbiased
-    return coefficients
-
-
-def _horner(coefficients: np.ndarray, x: int, prime: int) -> np.ndarray:
     value = coefficients[-1].copy()
     for coefficient in coefficients[-2::-1]:
         # value * x + coefficient < p**2 < 2**62: fits int64; reduce before the next multiply
@@ -312,11 +294,11 @@ def _horner(coefficients: np.ndarray, x: int, prime: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class ShamirShare:
+class ShamirShare(_Share):
     """The point ``(x, f(x))`` one party holds (``y`` as ``int64``, one value per secret).
 
-    Examples
-    --------
+    Unlike additive sharing, *every* party adds a public number to its point.
+
     >>> a = shamir_share(20, threshold=2, parties=3, rng=1)
     >>> b = shamir_share(22, threshold=2, parties=3, rng=2)
     >>> total = [a_i + b_i for a_i, b_i in zip(a, b, strict=True)]  # each party adds its own shares
@@ -332,8 +314,8 @@ class ShamirShare:
     prime: int
     sharing_id: str
 
-    # numpy arrays on the left (array + share) hand the operation over to the share
-    __array_ufunc__ = None
+    _field = "y"
+    _adds_public = True
 
     def __post_init__(self) -> None:
         prime = _prime("prime", self.prime)
@@ -346,54 +328,11 @@ class ShamirShare:
         object.__setattr__(self, "prime", prime)
         object.__setattr__(self, "y", _frozen(y))
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.y.shape
+    def _apply(self, operation: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(operation(a, b) % self.prime)  # a * b < p**2 < 2**62: fits int64
 
-    def __add__(self, other: Any) -> ShamirShare:
-        """This party's share of ``s + r`` (a share at the same x) or ``s + c`` (public).
-
-        Unlike additive sharing, *every* party adds a public number.
-        """
-        if isinstance(other, ShamirShare):
-            self._check_partner(other)
-            return self._with((self.y + other.y) % self.prime, "+", other.sharing_id)
-        public = self._public(other)
-        return self._with((self.y + public) % self.prime, "+ public", public)
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Any) -> ShamirShare:
-        """This party's share of ``s - r`` or ``s - c``."""
-        if isinstance(other, ShamirShare):
-            self._check_partner(other)
-            return self._with((self.y - other.y) % self.prime, "-", other.sharing_id)
-        public = self._public(other)
-        return self._with((self.y - public) % self.prime, "- public", public)
-
-    def __rsub__(self, other: Any) -> ShamirShare:
-        """This party's share of ``c - s`` for a public number ``c``."""
-        return -self + other
-
-    def __neg__(self) -> ShamirShare:
-        """This party's share of ``-s`` (every party negates its point)."""
-        return self._with((-self.y) % self.prime, "negate")
-
-    def __mul__(self, other: Any) -> ShamirShare:
-        """This party's share of ``c * s`` for a public whole number ``c`` (taken mod prime)."""
-        if isinstance(other, ShamirShare):
-            raise InvalidParameterError(
-                "other must be a public whole number: multiplying two shared values "
-                "needs a protocol; got another ShamirShare."
-            )
-        public = self._public(other)
-        return self._with((self.y * public) % self.prime, "* public", public)
-
-    __rmul__ = __mul__
-
-    def _with(self, y: np.ndarray, operation: str, *parts: str | np.ndarray) -> ShamirShare:
-        new_id = _derived_id(operation, self.sharing_id, *parts)
-        return ShamirShare(self.x, _frozen(np.asarray(y)), self.threshold, self.prime, new_id)
+    def _encoded(self, value: Any) -> np.ndarray:
+        return np.asarray(check.integer_array("public value", value) % self.prime)
 
     def _check_partner(self, other: ShamirShare) -> None:
         if (other.prime, other.threshold) != (self.prime, self.threshold):
@@ -407,17 +346,11 @@ class ShamirShare:
                 "a party can only combine its own shares (the same point x); got "
                 f"x = {self.x} and x = {other.x}."
             )
-        _check_same_shape(self.shape, other.shape)
-
-    def _public(self, value: Any) -> np.ndarray:
-        public = np.asarray(check.integer_array("public value", value) % self.prime)
-        return _fits_share(public, self.shape)
 
     def __repr__(self) -> str:
         return (
-            f"ShamirShare(x={self.x}, y={_short_value(self.y)}, "
-            f"threshold {self.threshold}, mod {self.prime}, "
-            f"sharing {self.sharing_id})"
+            f"ShamirShare(x={self.x}, y={_short_value(self.y)}, threshold {self.threshold}, "
+            f"mod {self.prime}, sharing {self.sharing_id})"
         )
 
 
@@ -449,7 +382,7 @@ def _distinct_points(name: str, xs: Any, prime: int) -> list[int]:
     if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
         raise InvalidParameterError(f"{name} must be a list of different points; got {xs!r}.")
     points = [check.integer(f"each of {name}", x, low=0, high=prime - 1) for x in xs]
-    repeated = next((x for i, x in enumerate(points) if x in points[:i]), None)
+    repeated = _repeated(points)
     if repeated is not None:
         raise InvalidParameterError(f"{name} must be different points; got x = {repeated} twice.")
     return points
