@@ -65,7 +65,7 @@ def _lie(arguments: dict[str, Any]) -> None:
 
 
 @guard(
-    updates=check.device_updates,
+    updates=check.device_updates(),
     threshold=TIED,
     colluders=TIED,
     consistency=BOOLEAN,
@@ -149,14 +149,12 @@ def _ask(
             except ProtocolAbortedError:
                 refusing.add(device.position)
                 continue
-            _file(seed_shares, seeds, device.position, run.threshold, "self-mask seed")
-            _file(key_shares, keys, device.position, run.threshold, "mask key")
+            _file(seed_shares, key_shares, seeds, keys, device.position, run.threshold)
     for colluder in side:  # hands over both kinds of every share it holds
         for owner in range(len(run.directory)):
             share = colluder.open_share(owner, run)
             seeds, keys = {owner: share[_CHUNKS:]}, {owner: share[:_CHUNKS]}
-            _file(seed_shares, seeds, colluder.position, run.threshold, "self-mask seed")
-            _file(key_shares, keys, colluder.position, run.threshold, "mask key")
+            _file(seed_shares, key_shares, seeds, keys, colluder.position, run.threshold)
     return seed_shares, key_shares, tuple(sorted(refusing))
 
 
