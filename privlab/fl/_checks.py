@@ -13,7 +13,7 @@ from nacl.public import PrivateKey, PublicKey
 from .._guard import Check, integer, integer_array, real_array, shown
 from ..errors import InvalidParameterError
 from ..mpc.ring import _ring_elements
-from .digits import device_rows
+from .digits import _device_rows
 from .model import _images, _labels_of_images
 
 MAX_ROUNDS = 10_000
@@ -43,7 +43,7 @@ def fedavg_options(arguments: dict[str, Any]) -> None:
     """``where`` of :func:`~privlab.fl.fedavg.fedavg`: the examples, parts and DP options."""
     images, labels = arguments["images"], arguments["labels"]
     _labels_of_images(images, labels)
-    arguments["parts"] = device_rows("parts", arguments["parts"], labels.size)
+    arguments["parts"] = _device_rows("parts", arguments["parts"], labels.size)
     noise = arguments["noise_multiplier"]
     if arguments["clip_norm"] is not None and arguments["aggregate"] is not None:
         raise InvalidParameterError(

@@ -70,7 +70,7 @@ def _digit_labels(name: str, value: Any) -> np.ndarray:
     return labels
 
 
-def device_rows(name: str, parts: Any, examples: int, *, empty: bool = False) -> list[np.ndarray]:
+def _device_rows(name: str, parts: Any, examples: int, *, empty: bool = False) -> list[np.ndarray]:
     """Each device's row numbers: a non-empty list of 1-d arrays of rows that exist."""
     if isinstance(parts, (str, bytes)) or not isinstance(parts, (list, tuple)) or not parts:
         raise InvalidParameterError(
@@ -94,7 +94,7 @@ def device_rows(name: str, parts: Any, examples: int, *, empty: bool = False) ->
 
 def _parts_of_labels(arguments: dict[str, Any]) -> None:
     size = arguments["labels"].size
-    arguments["parts"] = device_rows("parts", arguments["parts"], size, empty=True)
+    arguments["parts"] = _device_rows("parts", arguments["parts"], size, empty=True)
 
 
 @guard(path=_digits_file)
