@@ -28,7 +28,7 @@ import numpy as np
 from privlab._guard import COUNTS, LABEL, POSITIVE, PROBABILITY, RNG, SECRETS, TIED, guard, whole
 from privlab.dp.accountant import PrivacyAccountant
 from privlab.dp.exact import discrete_laplace_exact
-from privlab.errors import BudgetExceededError, InvalidParameterError
+from privlab.errors import BudgetExceededError
 from privlab.lift._checks import (
     ACCOUNTANT,
     ADVERTISER,
@@ -100,10 +100,9 @@ def audience_gate(metrics: Mapping[str, Any], *, min_converters: int = 100) -> G
     together = f"{converters} converters in test and control together"
     if converters < min_converters:
         reason = f"withheld: {together}, fewer than the {min_converters} needed"
-        return Gate(False, converters, min_converters, reason)
-    return Gate(
-        True, converters, min_converters, f"shown: {together}, at least {min_converters} needed"
-    )
+    else:
+        reason = f"shown: {together}, at least {min_converters} needed"
+    return Gate(converters >= min_converters, converters, min_converters, reason)
 
 
 # --- the differentially private report -----------------------------------------------
@@ -365,11 +364,10 @@ def _spend(accountant: PrivacyAccountant, epsilon: float, label: str) -> tuple[f
 
 
 def _opened_totals(result: Any, metric: str) -> Any:
-    """The ledger's mechanism: the noisy totals the parties opened (noise added before)."""
+    """The ledger's mechanism: the noisy totals the parties opened (a re-run, with no
+    ``result``, is answered from the ledger and never calls it)."""
 
     def noise_added_before_opening(_query: str, **_settings: Any) -> np.ndarray:
-        if result is None:  # cannot happen: a re-run is answered from the ledger
-            raise InvalidParameterError("the secure computation did not run")
         return np.array([result.metrics[group][metric] for group in GROUPS])
 
     return noise_added_before_opening
