@@ -78,18 +78,6 @@ def audience_gate(metrics: Mapping[str, Any], *, min_converters: int = 100) -> G
     differential privacy; on the noisy converters of a :class:`DPLiftReport` it is
     post-processing (noisy counts may be negative: any whole number is accepted).
 
-    Parameters
-    ----------
-    metrics : dict
-        ``{"test": {...}, "control": {...}}``, each with ``converters``.
-    min_converters : int, default 100
-        Converters needed to show the metrics, >= 0.
-
-    Returns
-    -------
-    Gate
-        ``passed``, the ``converters`` counted, the number ``needed`` and a ``reason``.
-
     >>> gate = audience_gate({"test": {"converters": 60}, "control": {"converters": 39}})
     >>> gate.passed, gate.reason
     (False, 'withheld: 99 converters in test and control together, fewer than the 100 needed')
@@ -276,28 +264,9 @@ def secure_dp_lift(
     party knows its own draw, so it faces the other's alone: ``epsilon``-DP against
     each party and any reader. A re-run is answered from the ledger.
 
-    Parameters
-    ----------
-    publisher, advertiser : dict of str to array
-        The two tables, as for :func:`privlab.lift.secure_lift`.
-    accountant : PrivacyAccountant
-        The budget to spend from.
-    epsilon : float
-        Budget of the whole report, > 0.
-    max_purchases, value_cap : int
-        Purchase slots per person and most cents counted per purchase, >= 1.
-    attribution_window, matching, rng
-        As for :func:`privlab.lift.secure_lift`.
-    label : str
-        Start of the ledger labels.
-    confidence : float
-        Coverage of the lift interval, strictly between 0 and 1.
-
-    Returns
-    -------
-    DPLiftReport
-        With ``secure``, the run; :class:`~privlab.errors.BudgetExceededError` if
-        it would overspend.
+    ``max_purchases`` and ``value_cap``: purchase slots per person and most cents counted
+    per purchase; the other arguments as for :func:`privlab.lift.secure_lift` and
+    :func:`dp_lift_report`. :class:`~privlab.errors.BudgetExceededError` if it would overspend.
 
     Examples
     --------
