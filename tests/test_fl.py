@@ -274,3 +274,29 @@ def test_secure_aggregation_needs_two_devices_a_round():
     with pytest.raises(InvalidParameterError, match="at least 2 devices"):
         fedavg(IMAGES, LABELS, split_iid(LABELS, 10, rng=1), rounds=1, fraction=0.1,
                aggregate=SecureWeightedMean(rng=1), rng=1)  # fmt: skip
+
+
+# --- validation at the door only -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("options", [{}, {"clip_norm": 0.5, "noise_multiplier": 1.0}])
+def test_fedavg_checks_its_arguments_once_and_its_inner_calls_never(monkeypatch, options):
+    from privlab.fl import dp, model
+    from privlab.fl import fedavg as fedavg_module
+
+    inner = [
+        fedavg_module.local_sgd, fedavg_module.weighted_mean, model.gradients, model.accuracy,
+        dp.clip_update, dp.dp_fedavg_average, dp.noisy_sum,
+    ]  # fmt: skip
+    seen = []
+    for function in [fedavg, *inner]:
+        for name, check in list(function.checks.items()):
+
+            def counted(parameter, value, check=check, where=function.__name__):
+                seen.append(where)
+                return check(parameter, value)
+
+            monkeypatch.setitem(function.checks, name, counted)
+    parts = split_iid(LABELS, 10, rng=1)
+    fedavg(IMAGES, LABELS, parts, rounds=3, fraction=0.5, test=(IMAGES, LABELS), rng=1, **options)
+    assert seen == ["fedavg"] * len(fedavg.checks)

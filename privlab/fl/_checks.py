@@ -1,20 +1,19 @@
-"""What the arguments of :mod:`privlab.fl` may be: the checks its guard lines name.
-
-They live here, not beside their functions, so that FedAvg and the masks open their modules.
-"""
+"""The checks that the guard lines of :mod:`privlab.fl` name (here, so that FedAvg and the
+masks open their modules)."""
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from nacl.public import PrivateKey, PublicKey
 
-from .._guard import Check, integer, integer_array, real_array
+from .._guard import Check, integer, integer_array, real_array, shown
 from ..errors import InvalidParameterError
 from ..mpc.ring import _ring_elements
+from .digits import _device_rows
 from .model import _images, _labels_of_images
 
 MAX_ROUNDS = 10_000
@@ -26,19 +25,8 @@ CHUNKS = KEY_BYTES * 8 // CHUNK_BITS
 
 
 def short(value: Any) -> str:
-    """A value for an error message: arrays and long values by their shape or type."""
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    if isinstance(value, bytes):
-        return f"{len(value)} bytes"
-    text = repr(value)
-    return text if len(text) <= 60 else f"a value of type {type(value).__name__}"
-
-
-def function(name: str, value: Any) -> Callable | None:
-    if value is not None and not callable(value):
-        raise InvalidParameterError(f"{name} must be None or a function; got {value!r}.")
-    return value
+    """A value for an error message: an array by its shape, bytes by length, else its repr."""
+    return f"an array of shape {value.shape}" if isinstance(value, np.ndarray) else shown(value)
 
 
 def test_pair(name: str, value: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -51,38 +39,12 @@ def test_pair(name: str, value: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return images, _labels_of_images(images, integer_array("labels", value[1]))
 
 
-def device_rows(parts: Any, examples: int) -> list[np.ndarray]:
-    """Each device's row numbers: a non-empty list of non-empty arrays of rows that exist."""
-    if isinstance(parts, (str, bytes)) or not isinstance(parts, Sequence) or not parts:
-        raise InvalidParameterError(
-            "parts must be a non-empty list of row-number arrays, one per device; "
-            f"got {type(parts).__name__}."
-        )
-    checked = []
-    for device, part in enumerate(parts):
-        rows = integer_array(f"parts[{device}]", part)
-        if rows.ndim != 1 or rows.size == 0:
-            raise InvalidParameterError(
-                f"parts[{device}] must be a non-empty 1-d array of row numbers; got shape "
-                f"{rows.shape}."
-            )
-        if rows.min() < 0 or rows.max() >= examples:
-            raise InvalidParameterError(
-                f"parts[{device}] must hold row numbers from 0 to {examples - 1}; got "
-                f"{int(rows.min())} to {int(rows.max())}."
-            )
-        checked.append(rows)
-    return checked
-
-
 def fedavg_options(arguments: dict[str, Any]) -> None:
     """``where`` of :func:`~privlab.fl.fedavg.fedavg`: the examples, parts and DP options."""
     images, labels = arguments["images"], arguments["labels"]
     _labels_of_images(images, labels)
-    arguments["parts"] = device_rows(arguments["parts"], labels.size)
+    arguments["parts"] = _device_rows("parts", arguments["parts"], labels.size)
     noise = arguments["noise_multiplier"]
-    if noise < 0:
-        raise InvalidParameterError(f"noise_multiplier must be a number >= 0; got {noise!r}.")
     if arguments["clip_norm"] is not None and arguments["aggregate"] is not None:
         raise InvalidParameterError(
             "aggregate must be None with clip_norm: DP-FedAvg has its own server step."
@@ -92,18 +54,6 @@ def fedavg_options(arguments: dict[str, Any]) -> None:
             f"noise_multiplier needs clip_norm (noise is scaled to it); got {noise!r} "
             "without clip_norm."
         )
-
-
-def update_dict(name: str, value: Any) -> dict[Any, np.ndarray]:
-    """Device -> update, a non-empty dict of arrays of one shape."""
-    if not isinstance(value, dict) or not value:
-        raise InvalidParameterError(
-            f"{name} must be a non-empty dict of device -> update; got {value!r:.60}."
-        )
-    arrays = {device: real_array(f"{name}[{device}]", u) for device, u in value.items()}
-    if len({a.shape for a in arrays.values()}) != 1:
-        raise InvalidParameterError(f"{name} must all have one shape.")
-    return arrays
 
 
 def examples_of_updates(arguments: dict[str, Any]) -> None:
@@ -198,49 +148,50 @@ def _device_id(key: Any) -> int | str:
     )
 
 
-def device_updates(name: str, value: Any) -> dict[int | str, np.ndarray]:
-    """Device id -> float update, all of one length, at least 2 devices; or a 2-d array."""
-    if isinstance(value, Mapping):
-        rows = {_device_id(i): real_array(f"{name}[{i!r}]", row) for i, row in value.items()}
-        for device, row in rows.items():
-            if row.ndim != 1 or row.size == 0:
+def device_updates(least: int = 2) -> Check:
+    """Device id -> float update, all of one length, from ``least`` devices; or a 2-d array."""
+
+    def check(name: str, value: Any) -> dict[int | str, np.ndarray]:
+        if isinstance(value, Mapping):
+            rows = {_device_id(i): real_array(f"{name}[{i!r}]", row) for i, row in value.items()}
+            for device, row in rows.items():
+                if row.ndim != 1 or row.size == 0:
+                    raise InvalidParameterError(
+                        f"{name}[{device!r}] must be a non-empty 1-d array; got {short(row)}."
+                    )
+        else:
+            array = real_array(name, value)
+            if array.ndim != 2 or array.shape[1] == 0:
                 raise InvalidParameterError(
-                    f"{name}[{device!r}] must be a non-empty 1-d array; got {short(row)}."
+                    f"{name} must be a dict {{device id: 1-d array}} or a 2-d array (one row "
+                    f"per device); got {short(value)}."
                 )
-    else:
-        array = real_array(name, value)
-        if array.ndim != 2 or array.shape[1] == 0:
+            rows = dict(enumerate(array))
+        ids = list(rows)
+        if len(ids) < least:
             raise InvalidParameterError(
-                f"{name} must be a dict {{device id: 1-d array}} or a 2-d array (one row per "
-                f"device); got {short(value)}."
+                f"{name} must come from at least {least} devices; got {len(ids)}."
             )
-        rows = dict(enumerate(array))
-    ids = list(rows)
-    if len(ids) < 2:
-        raise InvalidParameterError(
-            f"{name} must come from at least 2 devices (a sum of one update is the update); "
-            f"got {len(ids)}."
-        )
-    first = rows[ids[0]].size
-    odd = next((i for i in ids if rows[i].size != first), None)
-    if odd is not None:
-        raise InvalidParameterError(
-            f"{name} must all have the same length; got length {first} for device "
-            f"{ids[0]!r} and {rows[odd].size} for device {odd!r}."
-        )
-    return rows
+        odd = next((i for i in ids if rows[i].size != rows[ids[0]].size), None)
+        if odd is not None:
+            raise InvalidParameterError(
+                f"{name} must all have the same length; got length {rows[ids[0]].size} for "
+                f"device {ids[0]!r} and {rows[odd].size} for device {odd!r}."
+            )
+        return rows
+
+    return check
 
 
 def threshold(value: Any, n: int) -> int:
     """From 2 to the number of devices."""
-    good = not isinstance(value, bool) and isinstance(value, numbers.Integral) and 2 <= value <= n
-    if not good:
+    try:
+        return integer("threshold", value, low=2, high=n)
+    except InvalidParameterError as error:
         raise InvalidParameterError(
-            f"threshold must be a whole number from 2 to the number of devices ({n}); got "
-            f"{value!r}. (Against a server that lies about who dropped out, helped by c "
-            "devices, 2 * threshold must exceed the number of devices plus c.)"
-        )
-    return int(value)
+            f"{error} (Against a server that lies about who dropped out, helped by c devices, "
+            "2 * threshold must exceed the number of devices plus c.)"
+        ) from None
 
 
 def _positions(name: str, chosen: Any, ids: list[int | str]) -> frozenset[int]:

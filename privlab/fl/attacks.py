@@ -16,20 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from .._guard import REALS, guard, real_array
+from .._guard import REALS, guard
 from ..errors import InvalidParameterError
-from .model import SIZE, unpack
+from .model import _parameters, unpack
 
 __all__ = ["invert_update", "reconstruction_error"]
 
 
 def _flat_update(name: str, value: Any) -> np.ndarray:
     """A flat update or gradient of :data:`~privlab.fl.model.SIZE` numbers, with a bias part."""
-    update = real_array(name, value)
-    if update.shape != (SIZE,):
-        raise InvalidParameterError(
-            f"{name} must be a flat vector of {SIZE} numbers; got shape {update.shape}."
-        )
+    update = _parameters(name, value)
     if not np.any(unpack(update)[1]):
         raise InvalidParameterError(f"{name} must have a nonzero bias part; got all zeros.")
     return update
@@ -37,24 +33,11 @@ def _flat_update(name: str, value: Any) -> np.ndarray:
 
 @guard(update=_flat_update)
 def invert_update(update: Any) -> tuple[np.ndarray, int]:
-    """The image and label behind an update (or gradient) of softmax regression.
+    """The image (64 pixels) and label behind an update or gradient of softmax regression.
 
-    Uses the row with the largest bias entry in size (the least affected by noise).
+    Uses the row with the largest bias entry in size (the least affected by noise); for
+    a batch the image is a weighted mixture of its images.
 
-    Parameters
-    ----------
-    update : array
-        A flat update or gradient of :data:`~privlab.fl.model.SIZE` numbers.
-
-    Returns
-    -------
-    image : numpy.ndarray
-        The rebuilt 64 pixels (for a batch: a weighted mixture of its images).
-    label : int
-        The guessed label.
-
-    Examples
-    --------
     >>> from privlab.fl.digits import load_digits
     >>> from privlab.fl.fedavg import local_sgd
     >>> from privlab.fl.model import initial_parameters

@@ -70,41 +70,39 @@ def _digit_labels(name: str, value: Any) -> np.ndarray:
     return labels
 
 
-def _row_lists(name: str, value: Any) -> list[np.ndarray]:
-    if not isinstance(value, (list, tuple)) or not value:
+def _device_rows(name: str, parts: Any, examples: int, *, empty: bool = False) -> list[np.ndarray]:
+    """Each device's row numbers: a non-empty list of 1-d arrays of rows that exist."""
+    if isinstance(parts, (str, bytes)) or not isinstance(parts, (list, tuple)) or not parts:
         raise InvalidParameterError(
-            f"{name} must be a non-empty list of row arrays; got {value!r:.60}."
+            f"{name} must be a non-empty list of row-number arrays, one per device; "
+            f"got {type(parts).__name__}."
         )
-    return [integer_array(f"{name}[{i}]", part) for i, part in enumerate(value)]
-
-
-def _rows_of_labels(arguments: dict[str, Any]) -> None:
-    size = arguments["labels"].size
-    for i, part in enumerate(arguments["parts"]):
-        if part.ndim != 1 or (part.size and (part.min() < 0 or part.max() >= size)):
+    checked = [integer_array(f"{name}[{i}]", part) for i, part in enumerate(parts)]
+    for i, rows in enumerate(checked):
+        if rows.ndim != 1 or not (empty or rows.size):
             raise InvalidParameterError(
-                f"parts[{i}] must be a 1-d array of row numbers from 0 to {size - 1}."
+                f"{name}[{i}] must be a {'' if empty else 'non-empty '}1-d array of row "
+                f"numbers; got shape {rows.shape}."
             )
+        if rows.size and (rows.min() < 0 or rows.max() >= examples):
+            raise InvalidParameterError(
+                f"{name}[{i}] must hold row numbers from 0 to {examples - 1}; got "
+                f"{int(rows.min())} to {int(rows.max())}."
+            )
+    return checked
+
+
+def _parts_of_labels(arguments: dict[str, Any]) -> None:
+    size = arguments["labels"].size
+    arguments["parts"] = _device_rows("parts", arguments["parts"], size, empty=True)
 
 
 @guard(path=_digits_file)
 def load_digits(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The 1,797 digit images, scaled to [0, 1], and their labels.
+    """The 1,797 digit images ``(1797, 64)``, pixels scaled to [0, 1], and their labels 0 to 9.
 
-    Parameters
-    ----------
-    path : str or Path, optional
-        The ``digits.csv.gz`` file; by default the copy in the repository's ``data/``.
+    ``path`` is the ``digits.csv.gz`` file, by default the copy in the repository's ``data/``.
 
-    Returns
-    -------
-    images : numpy.ndarray
-        Shape ``(1797, 64)``, float64, each pixel's count divided by 16.
-    labels : numpy.ndarray
-        Shape ``(1797,)``, int64, from 0 to 9.
-
-    Examples
-    --------
     >>> images, labels = load_digits()
     >>> images.shape, labels[:5].tolist(), float(images.max())
     ((1797, 64), [0, 1, 2, 3, 4], 1.0)
@@ -151,15 +149,11 @@ def split_iid(labels: Any, devices: int, rng: Seed = None) -> list[np.ndarray]:
 def split_dirichlet(
     labels: Any, devices: int, alpha: float, rng: Seed = None, *, min_size: int = 1
 ) -> list[np.ndarray]:
-    """Spread the examples so that each label is shared out by Dirichlet(``alpha``) weights.
+    """Deal each label's examples out in Dirichlet(``alpha``) proportions (Yurochkin et al., 2019).
 
-    Each label's examples are dealt out in proportions drawn from a symmetric
-    Dirichlet(``alpha``) (Yurochkin et al., 2019): a large ``alpha`` gives every
-    device about the same mix, a small one (0.1) gives each label to a few
-    devices. Drawn again until every device has ``min_size`` examples.
+    A large ``alpha`` gives every device about the same mix, a small one (0.1) gives
+    each label to a few devices. Drawn again until every device has ``min_size`` examples.
 
-    Examples
-    --------
     >>> labels = np.repeat(np.arange(10), 50)
     >>> skewed = split_dirichlet(labels, devices=5, alpha=0.1, rng=1)
     >>> [len(np.unique(labels[part])) for part in skewed]  # labels held by each device
@@ -184,7 +178,7 @@ def split_dirichlet(
     )
 
 
-@guard(labels=_digit_labels, parts=_row_lists, where=_rows_of_labels)
+@guard(labels=_digit_labels, parts=TIED, where=_parts_of_labels)
 def label_counts(labels: Any, parts: list[np.ndarray]) -> np.ndarray:
     """How many examples of each label each device holds: shape ``(devices, 10)``.
 

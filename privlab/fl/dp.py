@@ -31,8 +31,7 @@ __all__ = [
     "noisy_sum",
 ]
 
-#: Renyi orders used by default: the whole numbers 2 to 256. Many rounds with
-#: little noise want a small order, few rounds with much noise a large one.
+#: Renyi orders tried by default (many rounds with little noise want a small order).
 DEFAULT_ORDERS = np.arange(2, 257)
 _MAX_EPSILON = 1000.0  # e**1000: no privacy left to calibrate noise for
 _MAX_NOISE = 1e6  # a million times the clip norm: the update is gone
@@ -87,18 +86,10 @@ def clip_update(update: Any, clip_norm: float) -> np.ndarray:
 
     .. math:: \\bar u = u \\cdot \\min\\left(1, \\frac{C}{\\lVert u \\rVert_2}\\right)
 
-    Clipping bounds what one device adds to the sum; alone it hides nothing (the
-    direction, all the gradient-inversion attack needs, is kept): only the noise protects.
+    ``C`` is fixed in advance (never from the updates). Clipping bounds what one device
+    adds to the sum; alone it hides nothing (the direction, all the gradient-inversion
+    attack needs, is kept): only the noise protects.
 
-    Parameters
-    ----------
-    update : 1-d array of float
-        The model update of one device.
-    clip_norm : float
-        The largest L2 norm allowed, ``C`` > 0, fixed in advance (never from the updates).
-
-    Examples
-    --------
     >>> clip_update([3.0, 4.0], clip_norm=1.0)  # norm 5 -> 1
     array([0.6, 0.8])
     >>> clip_update([0.3, 0.4], clip_norm=1.0)  # norm 0.5: left alone
@@ -116,8 +107,8 @@ def noisy_sum(
     .. math:: S = \\sum_i u_i \\min\\left(1, \\frac{C}{\\lVert u_i \\rVert_2}\\right)
         + N\\left(0, (zC)^2 I\\right)
 
-    A round without devices (shape ``(0, d)``) still releases the noise. A float
-    draw, with the weakness of Mironov (2012), as in Opacus and TensorFlow Privacy.
+    A round without devices (shape ``(0, d)``) still releases the noise. A float draw
+    (the weakness of Mironov 2012), as in Opacus and TensorFlow Privacy.
 
     >>> updates = [[3.0, 4.0], [0.3, 0.4]]  # clipped to [0.6, 0.8] and [0.3, 0.4]
     >>> noisy_sum(updates, clip_norm=1.0, noise_multiplier=1e-9, rng=0).round(6)
@@ -229,26 +220,12 @@ def dp_fedavg_epsilon(
 ) -> float:
     """Epsilon of ``rounds`` DP-FedAvg rounds, for one device, at the given delta.
 
-    ``T`` rounds have :math:`T\\,\\varepsilon(\\alpha)` (:func:`dp_fedavg_rdp`), turned into
-    (epsilon, delta) by the ``"improved"`` conversion of
-    :func:`privlab.dp.composition.rdp_to_dp` at the best order.
-
-    Parameters
-    ----------
-    rounds : int
-        ``T`` >= 1, the number of rounds.
-    sampling_rate : float
-        ``q``, the probability that a device takes part in a round, 0 < q <= 1.
-    noise_multiplier : float
-        ``z`` > 0, the noise standard deviation in units of the clipping norm.
-    delta : float
-        Target delta, 0 < delta < 1.
-    orders : int or 1-d array of int, optional
-        Renyi orders to try, whole numbers >= 2. Default :data:`DEFAULT_ORDERS`.
-
-    Examples
-    --------
-    Abadi et al. (2016), DP-SGD: their moments accountant reported 1.26 here.
+    ``T = rounds`` rounds, each device taking part with probability ``q = sampling_rate``
+    and noise of ``z = noise_multiplier`` clipping norms, have :math:`T\\,\\varepsilon(\\alpha)`
+    (:func:`dp_fedavg_rdp`), turned into (epsilon, delta) by the ``"improved"`` conversion
+    of :func:`privlab.dp.composition.rdp_to_dp` at the best of the ``orders`` (whole
+    numbers >= 2, default :data:`DEFAULT_ORDERS`). Abadi et al. (2016), DP-SGD: their
+    moments accountant reported 1.26 here.
 
     >>> round(dp_fedavg_epsilon(rounds=10_000, sampling_rate=0.01, noise_multiplier=4.0,
     ...                         delta=1e-5), 3)

@@ -13,6 +13,7 @@ keeps every one, because lesson 05 shows what they give away.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from .._guard import (
+    FUNCTION,
     POSITIVE,
-    REAL,
     RNG,
     SECRETS,
     TIED,
@@ -31,6 +32,7 @@ from .._guard import (
     call_outside,
     fraction,
     guard,
+    nonnegative_number,
     optional,
     positive,
     whole,
@@ -58,9 +60,9 @@ _LEARNING_RATE = positive(check.MAX_LEARNING_RATE)
     dropout=fraction(include_zero=True),
     test=check.test_pair,
     clip_norm=optional(POSITIVE),
-    noise_multiplier=REAL,
-    aggregate=check.function,
-    progress=check.function,
+    noise_multiplier=nonnegative_number,
+    aggregate=optional(FUNCTION),
+    progress=optional(FUNCTION),
     rng=RNG,
     where=check.fedavg_options,
 )
@@ -87,33 +89,20 @@ def fedavg(
     Parameters
     ----------
     images, labels : array
-        All examples, ``(n, 64)`` and ``(n,)``; each device sees only its rows.
-    parts : sequence of arrays of int
-        Each device's row numbers (from :mod:`privlab.fl.digits`).
-    rounds : int
-        Rounds of training, >= 1.
-    fraction : float
-        Share of devices picked each round, in (0, 1]; at least one device.
+        All examples, ``(n, 64)`` and ``(n,)``; device ``k`` sees only the rows ``parts[k]``.
+    rounds, fraction, dropout : int, float, float
+        Rounds; share of devices picked each round, in (0, 1] (at least one device);
+        chance that a picked device drops out before sending, in [0, 1).
     local_epochs, learning_rate, batch_size
         Each device's :func:`local_sgd` settings.
-    dropout : float
-        Chance that a picked device drops out before sending, in [0, 1).
     test : (images, labels), optional
         Held-out examples to measure accuracy after each round.
     clip_norm, noise_multiplier : float, optional
         DP-FedAvg (:mod:`privlab.fl.dp`): clipped updates, Poisson sampling, and
         Gaussian noise of standard deviation ``noise_multiplier * clip_norm`` on the sum.
-    aggregate : callable, optional
-        ``aggregate(updates, examples)`` returns the server's step (default: the weighted mean).
-    progress : callable, optional
-        Called as ``progress(round, rounds)`` after each round.
-    rng : numpy.random.Generator, int or None
-        Picking, dropouts and shuffling.
-
-    Returns
-    -------
-    FedAvgResult
-        ``theta``, ``rounds`` (with every update received) and ``accuracies``.
+    aggregate, progress : callable, optional
+        ``aggregate(updates, examples)`` returns the server's step (default: the weighted
+        mean); ``progress(round, rounds)`` is called after each round.
 
     Examples
     --------
@@ -129,9 +118,11 @@ def fedavg(
     (10, (650,))
     """
     devices, private = len(parts), clip_norm is not None
-    step = aggregate or weighted_mean
+    step = weighted_mean  # ours: called inside, so its guard does not check again each round
     if private:  # DP-FedAvg: its own server step
         step = _dp_step(clip_norm, noise_multiplier, fraction * devices, rng)
+    elif aggregate is not None:  # the learner's: its guards check
+        step = functools.partial(call_outside, aggregate)
     per_round = max(1, round(fraction * devices))
     training = {"epochs": local_epochs, "learning_rate": learning_rate, "batch_size": batch_size}
     theta = initial_parameters()
@@ -151,9 +142,9 @@ def fedavg(
             updates[device] = clip_update(local - theta, clip_norm) if private else local - theta
             examples[device] = int(rows.size)
         if updates or private:  # on the server (DP-FedAvg releases noise even in an empty round)
-            theta = theta + call_outside(step, updates, examples)
+            theta = theta + step(updates, examples)
         score = None if test is None else accuracy(theta, test[0], test[1])
-        last = getattr(step, "last_result", None)
+        last = getattr(aggregate, "last_result", None)
         masked = dict(last.masked) if last is not None and updates else None
         history.append(Round(number, tuple(picked.tolist()), updates, examples, score, masked))
         if progress is not None:
@@ -181,24 +172,11 @@ def local_sgd(
     batch_size: int = 10,
     rng: Seed = None,
 ) -> np.ndarray:
-    """Mini-batch stochastic gradient descent on one device's examples.
+    """Mini-batch stochastic gradient descent on one device's examples, from ``theta``.
 
-    Each epoch shuffles the examples and, batch by batch, steps
+    Each of ``epochs`` passes shuffles the examples and, ``batch_size`` at a time, steps
     :math:`\\theta \\leftarrow \\theta - \\eta \\nabla L_\\text{batch}(\\theta)` (on a copy).
 
-    Parameters
-    ----------
-    theta : array
-        Starting parameters (see :mod:`privlab.fl.model`).
-    images, labels : array
-        The device's examples, ``(n, 64)`` and ``(n,)``.
-    epochs, learning_rate, batch_size
-        Passes over the examples, step size :math:`\\eta`, examples per step.
-    rng : numpy.random.Generator, int or None
-        Shuffling.
-
-    Examples
-    --------
     >>> from privlab.fl.digits import load_digits
     >>> from privlab.fl.model import accuracy, initial_parameters
     >>> images, labels = load_digits()
@@ -217,12 +195,9 @@ def local_sgd(
 
 @dataclass(frozen=True, eq=False)
 class Round:
-    """One round of :func:`fedavg`, as the server saw it.
-
-    ``updates`` holds what each device that finished sent, :math:`\\theta_k - \\theta`
-    (clipped, in DP-FedAvg); with secure aggregation the server never sees them,
-    only ``masked``.
-    """
+    """One round of :func:`fedavg`: ``updates`` holds what each device that finished sent,
+    :math:`\\theta_k - \\theta` (clipped in DP-FedAvg; with secure aggregation the server
+    sees only ``masked``)."""
 
     number: int  # from 1
     picked: tuple[int, ...]  # the devices the server asked
@@ -255,7 +230,7 @@ class FedAvgResult:
         return f"FedAvgResult({len(self.rounds)} rounds{shown})"
 
 
-@guard(updates=check.update_dict, examples=TIED, where=check.examples_of_updates)
+@guard(updates=check.device_updates(1), examples=TIED, where=check.examples_of_updates)
 def weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> np.ndarray:
     """FedAvg's server step: the mean of the updates, weighted by examples.
 
@@ -271,21 +246,13 @@ def weighted_mean(updates: dict[int, np.ndarray], examples: dict[int, int]) -> n
 class SecureWeightedMean:
     """FedAvg's server step through secure aggregation (:mod:`privlab.fl.secagg`).
 
-    Each device sends :math:`n_k \\Delta_k` and :math:`n_k` in one masked vector;
-    the server learns only their sums and divides (equal to :func:`weighted_mean` up
-    to fixed-point rounding). ``last_result`` keeps the last round's
+    Each device sends :math:`n_k \\Delta_k` and :math:`n_k` in one masked vector; the
+    server learns only their sums and divides (:func:`weighted_mean` up to fixed-point
+    rounding). ``threshold_share``: the Shamir threshold as a share of the round's
+    devices; ``rng`` keys the protocol's secrets (not the Generator that picks the
+    devices: the server sees those draws). ``last_result``: the last
     :class:`~privlab.fl.secagg.SecAggResult`.
 
-    Parameters
-    ----------
-    threshold_share : float
-        The Shamir threshold as a share of the round's devices, in (0, 1].
-    rng : numpy.random.Generator, int or None
-        Keys the protocol's secrets: a seed of its own, not the Generator that
-        picks the devices (the server sees those draws).
-
-    Examples
-    --------
     >>> step = SecureWeightedMean(rng=0)
     >>> updates = {0: np.array([1.0, -2.0]), 1: np.array([3.0, 0.5])}
     >>> step(updates, {0: 1, 1: 3}).tolist()

@@ -65,7 +65,7 @@ def _lie(arguments: dict[str, Any]) -> None:
 
 
 @guard(
-    updates=check.device_updates,
+    updates=check.device_updates(),
     threshold=TIED,
     colluders=TIED,
     consistency=BOOLEAN,
@@ -77,27 +77,11 @@ def lying_server(
 ) -> LyingServerResult:
     """Run secure aggregation against a server that lies, helped by ``colluders`` devices.
 
-    Device 0 is the victim, the last ``colluders`` devices are on the server's
-    side, no device drops out; the server tries the split lie, then the short list.
-
-    Parameters
-    ----------
-    updates : 2-d array
-        One row per device, at least 2 devices.
-    threshold : int
-        :math:`t`, from 2 to the number of devices :math:`n`.
-    colluders : int
-        :math:`c`, from 0 to :math:`n - 1` (the victim is honest).
-    consistency : bool
-        Run the consistency round (signed lists of survivors), as
-        :func:`~privlab.fl.secagg.secure_aggregate` does.
-    rng : numpy.random.Generator, int or None
-        Keys the stream of secrets (:mod:`privlab.randomness`).
-
-    Returns
-    -------
-    LyingServerResult
-        ``read`` is the victim's update if a lie worked, else ``None``.
+    ``updates``: one row per device. Device 0 is the victim, the last ``colluders``
+    devices (:math:`c`, 0 to :math:`n - 1`) are on the server's side, no device drops
+    out; the server tries the split lie, then the short list. ``consistency`` runs the
+    round of signed lists of survivors, as :func:`~privlab.fl.secagg.secure_aggregate`
+    does. ``read`` of the result is the victim's update if a lie worked, else ``None``.
     """
     n = len(updates)
     devices, run, _ = _enrol(updates, 32, 16, threshold, rng)
@@ -149,14 +133,12 @@ def _ask(
             except ProtocolAbortedError:
                 refusing.add(device.position)
                 continue
-            _file(seed_shares, seeds, device.position, run.threshold, "self-mask seed")
-            _file(key_shares, keys, device.position, run.threshold, "mask key")
+            _file(seed_shares, key_shares, seeds, keys, device.position, run.threshold)
     for colluder in side:  # hands over both kinds of every share it holds
         for owner in range(len(run.directory)):
             share = colluder.open_share(owner, run)
             seeds, keys = {owner: share[_CHUNKS:]}, {owner: share[:_CHUNKS]}
-            _file(seed_shares, seeds, colluder.position, run.threshold, "self-mask seed")
-            _file(key_shares, keys, colluder.position, run.threshold, "mask key")
+            _file(seed_shares, key_shares, seeds, keys, colluder.position, run.threshold)
     return seed_shares, key_shares, tuple(sorted(refusing))
 
 

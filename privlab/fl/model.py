@@ -67,22 +67,13 @@ def _examples(arguments: dict[str, Any]) -> None:
 
 
 def initial_parameters() -> np.ndarray:
-    """All zeros: every digit equally likely (a fair, reproducible start).
-
-    >>> initial_parameters().shape
-    (650,)
-    """
+    """All zeros: every digit equally likely (a fair, reproducible start)."""
     return np.zeros(SIZE)
 
 
 @guard(theta=_parameters)
 def unpack(theta: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The weight matrix ``W`` (10 x 64) and bias ``b`` (10) inside the flat vector ``theta``.
-
-    >>> weights, bias = unpack(np.arange(650.0))
-    >>> weights.shape, bias.tolist()[:2]
-    ((10, 64), [640.0, 641.0])
-    """
+    """The weight matrix ``W`` (10 x 64) and bias ``b`` (10) inside the flat vector ``theta``."""
     return theta[: CLASSES * PIXELS].reshape(CLASSES, PIXELS), theta[CLASSES * PIXELS :]
 
 

@@ -7,7 +7,7 @@ Its secrets (mask key, self-mask seed) leave it only as Shamir shares of 16-bit 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -36,11 +36,9 @@ _SHARE_WORDS = 2 + 2 * _CHUNKS  # sender, receiver, key chunks, seed chunks (uin
 
 @dataclass(frozen=True)
 class AdvertisedKeys:
-    """A device's public keys of round 1, signed by its identity key: the server cannot swap them.
-
-    ``mask`` for the pairwise masks, ``encryption`` for the shares it receives (another key:
-    rebuilding a dropped device's mask key must not open them).
-    """
+    """A device's public keys of round 1, signed by its identity key: the server cannot swap
+    them. ``mask`` for the pairwise masks, ``encryption`` for the shares it receives (another
+    key: rebuilding a dropped device's mask key must not open them)."""
 
     mask: bytes
     encryption: bytes
@@ -71,11 +69,10 @@ class _Device:
         return f"_Device({self.id!r}, position {self.position})"
 
     def advertise_keys(self) -> AdvertisedKeys:  # round 1
-        mask, encryption = self.mask_key.public_key, self.encryption_key.public_key
-        keys = AdvertisedKeys(bytes(mask), bytes(encryption))
-        return AdvertisedKeys(
-            keys.mask, keys.encryption, self.identity.sign(keys.signed_bytes()).signature
+        keys = AdvertisedKeys(
+            bytes(self.mask_key.public_key), bytes(self.encryption_key.public_key)
         )
+        return replace(keys, signature=self.identity.sign(keys.signed_bytes()).signature)
 
     def share_keys(self, run: _Run, rng: Any) -> dict[int, bytes]:
         """Round 2: one encrypted message per other device, its shares of my key and my seed."""

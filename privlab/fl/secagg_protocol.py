@@ -1,14 +1,12 @@
 """Secure aggregation with dropouts: the five rounds of Bonawitz et al. (CCS 2017).
 
-Each device Shamir-shares its mask key and self-mask seed, so that any
-``threshold`` devices can remove the masks of those that drop out. All parties run
-in one process; only what a party may know is passed to it. The rounds:
-(1) advertise signed keys; (2) share keys, encrypted and relayed by the server;
-(3) send masked updates; (4) sign the server's list of survivors, once; (5) send
-shares of each survivor's seed and of each dropped device's mask key, never both
-kinds for one device, which would unmask it. The server sees the sum and no single
-update while fewer than ``threshold`` devices collude with it; a server that lies
-about who dropped: :mod:`privlab.fl.lying_server`. A key set serves one aggregation.
+Each device Shamir-shares its mask key and self-mask seed, so that any ``threshold``
+devices can remove the masks of those that drop out (all parties in one process, each
+given only what it may know): (1) advertise signed keys; (2) share keys, encrypted,
+through the server; (3) send masked updates; (4) sign the server's list of survivors,
+once; (5) send shares of each survivor's seed and of each dropped device's mask key,
+never both kinds for one device, which would unmask it. A lying server:
+:mod:`privlab.fl.lying_server`. A key set serves one aggregation.
 
 >>> updates = {"ana": [0.5, -1.25], "ben": [0.25, 2.0], "chloé": [1.0, 0.5]}
 >>> result = secure_aggregate(updates, threshold=2, dropped=["ben"], rng=0)
@@ -51,7 +49,7 @@ __all__ = ["SecAggResult", "ServerView", "secure_aggregate"]
 
 
 @guard(
-    updates=check.device_updates,
+    updates=check.device_updates(),
     threshold=TIED,
     dropped=TIED,
     dropped_after_sending=TIED,
@@ -78,28 +76,16 @@ def secure_aggregate(
     Parameters
     ----------
     updates : dict or 2-d array
-        Device id (whole number or string) -> 1-d float update, all the same
-        length; or a 2-d array, one row per device (ids ``0 .. n - 1``).
-        At least 2 devices.
+        Device id (whole number or string) -> 1-d float update, all of one length; or
+        one row per device (ids ``0 .. n - 1``). At least 2 devices.
     threshold : int
-        :math:`t`, shares needed to rebuild a key or seed, from 2 to ``n``.
+        :math:`t`, shares needed to rebuild a key or seed, from 2 to ``n``; with fewer
+        devices left to send shares, :class:`~privlab.errors.NotEnoughSharesError`.
     dropped, dropped_after_sending : iterable of device ids
         Devices that leave after sharing their keys (not in the sum), and after
         sending their masked update (in the sum, but they send no shares).
-    bits : {32, 64}
-        Size of the ring :math:`2^k`.
-    scale_bits : int
-        Fixed-point fraction bits, from 0 to ``bits - 2``; the sum must fit
-        (``n * |round(x * 2**scale_bits)| < 2**(bits - 1)``).
-    rng : numpy.random.Generator, int or None
-        Keys the stream of secrets (:mod:`privlab.randomness`).
-
-    Returns
-    -------
-    SecAggResult
-        ``total``, ``survivors``, ``masked``, ``server_view``, ``stats``. Raises
-        :class:`~privlab.errors.NotEnoughSharesError` when fewer than
-        ``threshold`` devices are left to send shares (no sum, nothing revealed).
+    bits, scale_bits : int
+        The ring :math:`2^k` (32 or 64) and fixed-point fraction bits (the sum must fit).
 
     Examples
     --------
@@ -221,8 +207,7 @@ def _unmasking(
     seed_shares: Shares = {}
     for device in responders:
         seeds, keys = device.unmasking_shares(survivors, signatures, run)
-        _file(seed_shares, seeds, device.position, run.threshold, "self-mask seed")
-        _file(key_shares, keys, device.position, run.threshold, "mask key")
+        _file(seed_shares, key_shares, seeds, keys, device.position, run.threshold)
         run.count(1, 4 * _CHUNKS * (len(seeds) + len(keys)))
     if key_shares.keys() & seed_shares.keys():  # what makes the protocol safe
         raise PrivlabError("the server must never hold both kinds of shares of one device.")
@@ -230,14 +215,18 @@ def _unmasking(
 
 
 def _file(
-    collected: Shares, answers: dict[int, np.ndarray], holder: int, threshold: int, secret: str
+    seed_shares: Shares, key_shares: Shares, seeds: dict, keys: dict, holder: int, threshold: int
 ) -> None:
-    """File shares by owner, one per holder (its point is ``x = position + 1``)."""
-    for owner, values in answers.items():
-        shares = collected.setdefault(owner, [])
-        if all(share.x != holder + 1 for share in shares):
-            label = f"{secret} of device {owner}"
-            shares.append(ShamirShare(holder + 1, values, threshold, PRIME, label))
+    """File shares of seeds and keys by owner, one per holder (its point ``x = position + 1``)."""
+    for collected, answers, secret in (
+        (seed_shares, seeds, "self-mask seed"),
+        (key_shares, keys, "mask key"),
+    ):
+        for owner, values in answers.items():
+            shares = collected.setdefault(owner, [])
+            if all(share.x != holder + 1 for share in shares):
+                label = f"{secret} of device {owner}"
+                shares.append(ShamirShare(holder + 1, values, threshold, PRIME, label))
 
 
 def _unmasked_sum(
@@ -261,10 +250,8 @@ def _unmasked_sum(
 
 @dataclass(frozen=True, eq=False)
 class ServerView:
-    """Everything the server received or worked out, by device id.
-
-    No device is in both ``mask_key_shares`` and ``self_seed_shares``.
-    """
+    """Everything the server received or worked out, by device id (no device is in both
+    ``mask_key_shares`` and ``self_seed_shares``)."""
 
     devices: tuple[DeviceId, ...]  # every device id, in the server's order
     public_keys: dict[DeviceId, AdvertisedKeys]  # round 1
@@ -292,13 +279,10 @@ class ServerView:
 
 @dataclass(frozen=True, eq=False)
 class SecAggResult:
-    """The outcome of :func:`secure_aggregate`.
-
-    ``total`` is the float sum of the survivors' updates (fixed-point rounded),
-    ``ring_total`` the same sum in the ring (exactly the sum of their
-    :func:`~privlab.fl.secagg.encode` modulo ``2**bits``), ``stats`` counts
-    every message to or from the server.
-    """
+    """The outcome of :func:`secure_aggregate`: ``total``, the float sum of the survivors'
+    updates (fixed-point rounded), ``ring_total``, exactly the sum of their
+    :func:`~privlab.fl.secagg.encode` modulo ``2**bits``; ``stats`` counts every message
+    to or from the server."""
 
     total: np.ndarray
     ring_total: np.ndarray

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from privlab._guard import integer, whole
+from privlab._guard import instance, integer, whole
 from privlab.dp.accountant import PrivacyAccountant
 from privlab.errors import InvalidParameterError
 
@@ -199,14 +199,6 @@ def converters(name: str, metrics: Any) -> dict[str, dict[str, int]]:
     return _totals(name, metrics, ("converters",), low=None)
 
 
-def accountant(name: str, value: Any) -> PrivacyAccountant:
-    if not isinstance(value, PrivacyAccountant):
-        raise InvalidParameterError(
-            f"{name} must be a privlab.dp.PrivacyAccountant; got {type(value).__name__}."
-        )
-    return value
-
-
 def released_totals(arguments: dict[str, Any]) -> None:
     """Totals that padding to ``max_purchases`` and clipping to ``value_cap`` can give."""
     keys = ("population", *RELEASED_METRICS)
@@ -239,4 +231,4 @@ ADVERTISER = advertiser_table
 BUYERS = buyers  # lift_estimate: population and converters, both > 0
 METRIC = per_user_metric
 CONVERTERS = converters  # audience_gate: converters, any whole number
-ACCOUNTANT = accountant
+ACCOUNTANT = instance(PrivacyAccountant, "a privlab.dp.PrivacyAccountant")

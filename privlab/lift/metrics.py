@@ -91,17 +91,7 @@ def lift_metrics(
     cents; and ``value_squared`` and ``conversions_squared``, sums over people of
     each person's value or purchases squared (for the variance an interval needs).
 
-    Parameters
-    ----------
-    publisher, advertiser : dict of str to array
-        The two tables (see the module notes).
-    attribution_window, grace : int
-        Seconds after the opportunity in which a purchase counts, and before it (>= 0).
-
-    Returns
-    -------
-    dict
-        ``{"test": {...}, "control": {...}}``, each with the seven counts (ints).
+    Returns ``{"test": {...}, "control": {...}}``, each with the seven counts (ints).
 
     >>> publisher = {"id": ["ann", "bob", "cy"], "test_flag": [True, True, False],
     ...              "opportunity_ts": [1000, 1000, 1000]}
@@ -173,18 +163,8 @@ def lift_estimate(
     incremental converters :math:`c_t - p_c n_t` get a normal interval from the
     variance :math:`n_t p_t (1 - p_t) + n_t^2 p_c (1 - p_c) / n_c`.
 
-    Parameters
-    ----------
-    metrics : dict
-        ``{"test": ..., "control": ...}``, each with ``population`` and ``converters``.
-    confidence : float
-        The interval's coverage, strictly between 0 and 1.
-
-    Returns
-    -------
-    dict
-        ``test_rate``, ``control_rate``, ``lift``, ``interval``,
-        ``log_standard_error``, ``incremental_converters``, ``incremental_interval``.
+    Returns ``test_rate``, ``control_rate``, ``lift``, ``interval``, ``log_standard_error``,
+    ``incremental_converters`` and ``incremental_interval``.
 
     >>> result = lift_estimate({"test": {"population": 5000, "converters": 300},
     ...                         "control": {"population": 5000, "converters": 250}})
@@ -229,21 +209,10 @@ def per_user_lift(
     for the log of :math:`\\mu_t / \\mu_c`: the squared sums give the uncertainty,
     which the totals alone do not. The incremental total is :math:`S_t - \\mu_c n_t`.
 
-    Parameters
-    ----------
-    metrics : dict
-        ``{"test": ..., "control": ...}``, each with ``population``, ``metric``
-        and its squared sum.
-    metric : {"value", "conversions"}
-        Sales value (cents) or attributed purchases.
-    confidence : float
-        The interval's coverage, strictly between 0 and 1.
-
-    Returns
-    -------
-    dict
-        ``test_mean``, ``control_mean``, ``lift``, ``interval``,
-        ``log_standard_error``, ``incremental`` and ``incremental_interval``.
+    ``metric`` is ``"value"`` (cents) or ``"conversions"``; each group of ``metrics`` needs
+    ``population``, ``metric`` and its squared sum. Returns ``test_mean``,
+    ``control_mean``, ``lift``, ``interval``, ``log_standard_error``, ``incremental``
+    and ``incremental_interval``.
 
     >>> from privlab.lift import lift_study
     >>> study = lift_study()

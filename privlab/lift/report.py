@@ -28,7 +28,7 @@ import numpy as np
 from privlab._guard import COUNTS, LABEL, POSITIVE, PROBABILITY, RNG, SECRETS, TIED, guard, whole
 from privlab.dp.accountant import PrivacyAccountant
 from privlab.dp.exact import discrete_laplace_exact
-from privlab.errors import BudgetExceededError, InvalidParameterError
+from privlab.errors import BudgetExceededError
 from privlab.lift._checks import (
     ACCOUNTANT,
     ADVERTISER,
@@ -78,18 +78,6 @@ def audience_gate(metrics: Mapping[str, Any], *, min_converters: int = 100) -> G
     differential privacy; on the noisy converters of a :class:`DPLiftReport` it is
     post-processing (noisy counts may be negative: any whole number is accepted).
 
-    Parameters
-    ----------
-    metrics : dict
-        ``{"test": {...}, "control": {...}}``, each with ``converters``.
-    min_converters : int, default 100
-        Converters needed to show the metrics, >= 0.
-
-    Returns
-    -------
-    Gate
-        ``passed``, the ``converters`` counted, the number ``needed`` and a ``reason``.
-
     >>> gate = audience_gate({"test": {"converters": 60}, "control": {"converters": 39}})
     >>> gate.passed, gate.reason
     (False, 'withheld: 99 converters in test and control together, fewer than the 100 needed')
@@ -100,10 +88,9 @@ def audience_gate(metrics: Mapping[str, Any], *, min_converters: int = 100) -> G
     together = f"{converters} converters in test and control together"
     if converters < min_converters:
         reason = f"withheld: {together}, fewer than the {min_converters} needed"
-        return Gate(False, converters, min_converters, reason)
-    return Gate(
-        True, converters, min_converters, f"shown: {together}, at least {min_converters} needed"
-    )
+    else:
+        reason = f"shown: {together}, at least {min_converters} needed"
+    return Gate(converters >= min_converters, converters, min_converters, reason)
 
 
 # --- the differentially private report -----------------------------------------------
@@ -277,28 +264,9 @@ def secure_dp_lift(
     party knows its own draw, so it faces the other's alone: ``epsilon``-DP against
     each party and any reader. A re-run is answered from the ledger.
 
-    Parameters
-    ----------
-    publisher, advertiser : dict of str to array
-        The two tables, as for :func:`privlab.lift.secure_lift`.
-    accountant : PrivacyAccountant
-        The budget to spend from.
-    epsilon : float
-        Budget of the whole report, > 0.
-    max_purchases, value_cap : int
-        Purchase slots per person and most cents counted per purchase, >= 1.
-    attribution_window, matching, rng
-        As for :func:`privlab.lift.secure_lift`.
-    label : str
-        Start of the ledger labels.
-    confidence : float
-        Coverage of the lift interval, strictly between 0 and 1.
-
-    Returns
-    -------
-    DPLiftReport
-        With ``secure``, the run; :class:`~privlab.errors.BudgetExceededError` if
-        it would overspend.
+    ``max_purchases`` and ``value_cap``: purchase slots per person and most cents counted
+    per purchase; the other arguments as for :func:`privlab.lift.secure_lift` and
+    :func:`dp_lift_report`. :class:`~privlab.errors.BudgetExceededError` if it would overspend.
 
     Examples
     --------
@@ -365,11 +333,10 @@ def _spend(accountant: PrivacyAccountant, epsilon: float, label: str) -> tuple[f
 
 
 def _opened_totals(result: Any, metric: str) -> Any:
-    """The ledger's mechanism: the noisy totals the parties opened (noise added before)."""
+    """The ledger's mechanism: the noisy totals the parties opened (a re-run, with no
+    ``result``, is answered from the ledger and never calls it)."""
 
     def noise_added_before_opening(_query: str, **_settings: Any) -> np.ndarray:
-        if result is None:  # cannot happen: a re-run is answered from the ledger
-            raise InvalidParameterError("the secure computation did not run")
         return np.array([result.metrics[group][metric] for group in GROUPS])
 
     return noise_added_before_opening

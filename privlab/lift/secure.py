@@ -91,18 +91,6 @@ def pad_purchases(advertiser: Mapping[str, Any], max_purchases: int = 4) -> Padd
     purchases anyone made. Each person keeps the ``max_purchases`` earliest; later
     ones are dropped and counted.
 
-    Parameters
-    ----------
-    advertiser : dict of str to array
-        One row per purchase: ``id``, ``event_ts`` and ``value``.
-    max_purchases : int, default 4
-        Slots per person, >= 1.
-
-    Returns
-    -------
-    PaddedPurchases
-        Ids in sorted order, ``(n, max_purchases)`` arrays, and the number dropped.
-
     >>> padded = pad_purchases({"id": ["bo", "al", "bo", "bo"], "event_ts": [9, 5, 7, 8],
     ...                         "value": [300, 100, 200, 250]}, max_purchases=2)
     >>> padded
@@ -260,11 +248,8 @@ def secure_lift(
     Parameters
     ----------
     publisher, advertiser : dict of str to array
-        The two tables (see :mod:`privlab.lift.metrics`).
-    attribution_window, grace : int
-        Seconds after the opportunity in which a purchase counts, and before it (>= 0).
-    max_purchases : int, default 4
-        Purchase slots per person (see :func:`pad_purchases`).
+        The two tables (see :mod:`privlab.lift.metrics`); ``attribution_window``,
+        ``grace`` and ``max_purchases`` as for :func:`lift_metrics` and :func:`pad_purchases`.
     matching : PSIResult or None
         The ``psi`` of an earlier run on the same two id lists, to skip stage 2.
     noise_before_opening : dict or None
@@ -274,11 +259,6 @@ def secure_lift(
         (:func:`privlab.lift.report.secure_dp_lift`). ``None``: open all 12 totals.
     rng : numpy.random.Generator, int or None
         ``None``: cryptographic. A seed: for lessons and tests only.
-
-    Returns
-    -------
-    LiftResult
-        ``metrics``, ``psi``, ``network``, ``dropped_purchases`` and ``stats``.
 
     Examples
     --------

@@ -128,30 +128,10 @@ def lift_study(
     and the advertiser has 30% more customers the publisher never reached.
     Values are log-normal with mean ``mean_value`` cents (sigma 0.8).
 
-    Parameters
-    ----------
-    population : int
-        People on the publisher's list, 10 to 1,000,000.
-    overlap : float
-        Share of the publisher's users in the sales log, at least the share who buy.
-    test_share : float
-        Share of the users in the test group, strictly between 0 and 1.
-    base_rate : float
-        Chance that a control user buys in the window, strictly between 0 and 1.
-    lift : float
-        Relative increase of that chance in the test group, > -1, with
-        ``base_rate * (1 + lift) <= 1``.
-    mean_value : int
-        Mean purchase value in cents, 100 to 1,000,000.
-    attribution_window : int
-        Seconds after the opportunity in which a purchase counts, up to 30 days.
-    rng : numpy.random.Generator, int or None
-        A seed or a generator; the default seed gives the shipped CSV files.
-
-    Returns
-    -------
-    LiftStudy
-        ``publisher`` and ``advertiser`` tables (dicts of columns) and the ``truth``.
+    ``population`` people (10 to 1,000,000), a share ``test_share`` of them in the test
+    group; ``overlap``, at least the share who buy; ``mean_value`` in cents (100 to
+    1,000,000); ``attribution_window`` in seconds, up to 30 days. The default seed
+    gives the shipped CSV files.
 
     Examples
     --------
